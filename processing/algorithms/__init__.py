@@ -1,0 +1,2 @@
+"""One module per algorithm; the provider registers every ``JoinedUpAlgorithm`` found here.
+Import the engine and the bridge inside ``run()``, never at module level (see base.py)."""

@@ -1,0 +1,109 @@
+"""What every JoinedUp algorithm shares: identity, icon, help, dependency check, and the one
+place where engine errors become ``QgsProcessingException``.
+
+Algorithm modules import the engine and the bridge lazily, inside :meth:`run`, so that the
+provider lists every algorithm even when geopandas or scipy is missing; running one then
+fails with the dependency message instead of a traceback.
+"""
+from __future__ import annotations
+
+import os
+
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from ..plugin.dependencies import missing_message
+
+ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons")
+
+# Group ids and their display names: one place, so groups stay consistent across algorithms.
+GROUPS = {
+    "joins": "Join agency data",
+    "network": "Transport networks",
+    "access": "Service demand",
+    "movement": "Movement traces",
+    "risk": "Where risk concentrates",
+    "linkage": "Addresses and properties",
+    "evidence": "Evidence for the mayor",
+}
+
+
+def icon(name: str) -> QIcon:
+    """The icon ``resources/icons/<name>.svg``, or the plugin icon when there is none."""
+    path = os.path.join(ICON_DIR, f"{name}.svg")
+    if not os.path.exists(path):
+        path = os.path.join(ICON_DIR, "joinedup.svg")
+    return QIcon(path)
+
+
+class JoinedUpAlgorithm(QgsProcessingAlgorithm):
+    """Base class: subclasses set ``ALG_ID``, ``DISPLAY_NAME``, ``GROUP`` (a key of GROUPS),
+    ``HELP`` (the help text) and ``ICON``, declare parameters in ``initAlgorithm`` and do the
+    work in ``run(parameters, context, feedback)`` which returns the results dict."""
+
+    ALG_ID = ""
+    DISPLAY_NAME = ""
+    GROUP = "joins"
+    HELP = ""
+    ICON = ""
+    TAGS = ""
+
+    def tr(self, text):
+        return QCoreApplication.translate("JoinedUp", text)
+
+    def name(self):
+        return self.ALG_ID
+
+    def displayName(self):  # noqa: N802
+        return self.tr(self.DISPLAY_NAME)
+
+    def group(self):
+        return self.tr(GROUPS[self.GROUP])
+
+    def groupId(self):  # noqa: N802
+        return self.GROUP
+
+    def tags(self):
+        return [t.strip() for t in self.tr(self.TAGS).split(",") if t.strip()]
+
+    def shortHelpString(self):  # noqa: N802
+        return self.tr(self.HELP)
+
+    def icon(self):
+        return icon(self.ICON or self.ALG_ID)
+
+    def createInstance(self):  # noqa: N802
+        return type(self)()
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        problem = missing_message()
+        if problem:
+            raise QgsProcessingException(problem)
+        from ..engine.errors import EngineCancelled, EngineError
+
+        try:
+            return self.run(parameters, context, feedback)
+        except EngineCancelled:
+            raise QgsProcessingException(self.tr("Cancelled: no output was written."))
+        except EngineError as exc:
+            raise QgsProcessingException(str(exc))
+        except MemoryError:
+            raise QgsProcessingException(self.tr(
+                "Not enough memory for this input. Try a smaller extent, fewer features, "
+                "or a coarser setting."))
+
+    def run(self, parameters, context, feedback):
+        raise NotImplementedError
+
+
+def engine_feedback(feedback, start: float = 0.0, end: float = 1.0):
+    """An engine ``Feedback`` that reports to a ``QgsProcessingFeedback`` between start and end
+    (fractions of the whole run), honours its Cancel button and logs to it."""
+    from ..engine.errors import Feedback
+
+    return Feedback(
+        progress=lambda f: feedback.setProgress(100.0 * (start + (end - start) * f)),
+        is_cancelled=feedback.isCanceled,
+        info=feedback.pushInfo,
+    )

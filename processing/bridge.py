@@ -1,0 +1,385 @@
+"""The one bridge between QGIS and the engine: feature sources in as GeoDataFrames, results
+out as layers. Every algorithm reads and writes through here.
+
+Reading (:func:`read_source`): QGIS hands us an OGR-readable file for any source, exporting in
+C++ only when it has to (selected features only, a feature filter or subset string, a memory
+layer, a non-OGR provider); pyogrio then reads it in bulk through Arrow. No Python loop over
+features. The layer's CRS comes from QGIS (a user may have overridden the file's).
+- Fields: every attribute field, with its values and nulls; GeoPackage's ``fid`` is not a field.
+- Geometry: kept as stored: multipart stays multipart, Z and M values are kept.
+- Unreadable geometries (e.g. a ring with too few points, which strict readers reject for the
+  whole layer) are repaired where GEOS can, else read as null; each is counted in the report.
+- Row order is the source's order; ``SOURCE_ROW`` (a positional index) lets outputs account
+  for every input feature.
+
+Writing (:func:`write_output`): a file destination (a path, a temporary output, or a
+GeoPackage layer) is written in bulk by pyogrio; any other destination (``memory:``, a
+database) goes through QGIS's own feature sink. Outputs never overwrite an input.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingOutputLayerDefinition,
+    QgsProcessingUtils,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QMetaType
+
+# File formats pyogrio reads directly; anything else is exported to GeoPackage first.
+READABLE_EXTENSIONS = ["gpkg", "shp", "geojson", "json", "fgb", "sqlite", "gml", "kml",
+                       "tab", "mif", "gdb", "pbf", "osm", "geojsonl", "geojsons"]
+# Extension -> GDAL driver for outputs written in bulk.
+WRITE_DRIVERS = {
+    ".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON",
+    ".fgb": "FlatGeobuf", ".sqlite": "SQLite", ".gml": "GML", ".kml": "KML", ".csv": "CSV",
+    ".tab": "MapInfo File", ".xlsx": "XLSX", ".ods": "ODS",
+}
+_OGR_URI = re.compile(r"^ogr:dbname='(?P<path>(?:[^']|'')+)'\s+table=\"(?P<table>(?:[^\"]|\"\")+)\"")
+
+
+@dataclass
+class ReadReport:
+    """What reading a source met: counts a help text and the log can quote."""
+    name: str
+    features: int = 0
+    null_geometries: int = 0
+    repaired_unreadable: int = 0
+    unreadable_geometries: int = 0
+    path: str = ""
+    notes: list = field(default_factory=list)
+
+    def describe(self) -> str:
+        parts = [f"{self.name}: {self.features} features read"]
+        if self.null_geometries:
+            parts.append(f"{self.null_geometries} with no geometry")
+        if self.repaired_unreadable:
+            parts.append(f"{self.repaired_unreadable} unreadable geometries repaired on read")
+        if self.unreadable_geometries:
+            parts.append(f"{self.unreadable_geometries} unreadable geometries read as empty")
+        return ", ".join(parts)
+
+
+def crs_to_engine(crs: QgsCoordinateReferenceSystem):
+    """A QGIS CRS as something geopandas/pyproj accepts (EPSG code when there is one)."""
+    if crs is None or not crs.isValid():
+        return None
+    authid = crs.authid()
+    if authid.upper().startswith("EPSG:"):
+        return authid
+    return crs.toWkt(Qgis.CrsWktVariant.Preferred)
+
+
+def crs_to_qgis(crs) -> QgsCoordinateReferenceSystem:
+    if crs is None:
+        return QgsCoordinateReferenceSystem()
+    epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None
+    if epsg:
+        return QgsCoordinateReferenceSystem(f"EPSG:{epsg}")
+    return QgsCoordinateReferenceSystem.fromWkt(crs.to_wkt() if hasattr(crs, "to_wkt") else str(crs))
+
+
+def _layer_path(path_and_layer: str) -> str:
+    return path_and_layer.split("|")[0]
+
+
+def read_source(alg, parameters, name, context, feedback, *, required=True):
+    """Read the feature-source parameter ``name`` into a GeoDataFrame.
+
+    Returns ``(gdf, report)``; ``(None, None)`` when the parameter is optional and unset.
+    ``gdf.attrs`` carries ``source_name`` (the layer's name), ``source_path`` and
+    ``geometry_type`` (QGIS's geometry type name) for messages and provenance.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    source = alg.parameterAsSource(parameters, name, context)
+    if source is None:
+        if not required:
+            return None, None
+        raise QgsProcessingException(alg.invalidSourceError(parameters, name))
+    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    display = layer.name() if layer is not None else (source.sourceName() or name)
+    path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
+        parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
+    file_path = _layer_path(path)
+    kwargs = {"layer": layer_name} if layer_name else {}
+    try:
+        meta, table = pyogrio.read_arrow(file_path, **kwargs)
+    except Exception as exc:  # GDAL's own message names the problem
+        raise QgsProcessingException(f"Could not read {display} ({file_path}): {exc}")
+    geom_name = meta.get("geometry_name") or "wkb_geometry"
+    columns = [c for c in table.column_names if c != geom_name]
+    frame = table.select(columns).to_pandas(types_mapper=None) if columns else None
+    report = ReadReport(name=display, path=file_path)
+    if geom_name in table.column_names:
+        wkb = np.asarray(table.column(geom_name).to_numpy(zero_copy_only=False), dtype=object)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        bad = np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb]))
+        if bad.size:
+            fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
+            geoms[bad] = fixed
+            report.repaired_unreadable = int((~shapely.is_missing(fixed)).sum())
+            report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
+    else:
+        geoms = np.full(table.num_rows, None, dtype=object)
+    report.features = len(geoms)
+    report.null_geometries = int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
+    crs = crs_to_engine(source.sourceCrs())
+    if frame is None:
+        import pandas as pd
+        frame = pd.DataFrame(index=range(len(geoms)))
+    frame = _drop_fid(frame, source)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    gdf.index = range(len(gdf))
+    gdf.attrs["source_name"] = display
+    gdf.attrs["source_path"] = file_path
+    gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(source.wkbType())
+    gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
+    if report.repaired_unreadable or report.unreadable_geometries:
+        feedback.pushWarning(report.describe())
+    return gdf, report
+
+
+def _drop_fid(frame, source):
+    """Keep exactly QGIS's attribute fields, in QGIS's order, minus GeoPackage's ``fid``."""
+    names = [f.name() for f in source.fields()]
+    keep = [n for n in names if n in frame.columns and n.lower() != "fid"]
+    extra = [c for c in frame.columns if c not in keep and c.lower() != "fid" and c not in names]
+    return frame[keep + extra]
+
+
+def _geometry_kind(wkb_type) -> str:
+    geometry_type = QgsWkbTypes.geometryType(wkb_type)
+    return {Qgis.GeometryType.Point: "point", Qgis.GeometryType.Line: "line",
+            Qgis.GeometryType.Polygon: "polygon"}.get(geometry_type, "none")
+
+
+def input_paths(alg, parameters, context) -> set:
+    """Normalised file paths of every layer input of this run, so outputs never replace them."""
+    paths = set()
+    for definition in alg.parameterDefinitions():
+        if definition.isDestination():
+            continue
+        value = parameters.get(definition.name())
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            layer = QgsProcessingUtils.mapLayerFromString(str(v), context) if isinstance(v, str) else None
+            if layer is None and definition.type() in ("source", "vector", "multilayer", "raster"):
+                try:
+                    layer = alg.parameterAsLayer(parameters, definition.name(), context)
+                except Exception:
+                    layer = None
+            if layer is not None and layer.source():
+                paths.add(os.path.realpath(_layer_path(layer.source())))
+    return paths
+
+
+def _destination(parameters, name, context):
+    """(destination string, output definition or None) for a sink/destination parameter."""
+    value = parameters.get(name)
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        dest = value.sink.valueAsString(context.expressionContext(), "")[0]
+        return dest, value
+    return ("" if value is None else str(value)), None
+
+
+def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
+                 promote_to_multi=None, geometry_type=None):
+    """Write ``gdf`` to the sink parameter ``name``; returns the value for the results dict
+    (the output path, or a layer id for a QGIS sink). ``gdf`` with no geometry column, or
+    with only null geometries and ``geometry_type='None'``, is written as a table."""
+    dest, definition = _destination(parameters, name, context)
+    if not dest:
+        return None
+    if dest == QgsProcessing.TEMPORARY_OUTPUT:
+        dest = QgsProcessingUtils.generateTempFilename(f"{name.lower()}.gpkg", context)
+    table = None
+    match = _OGR_URI.match(dest)
+    if match:
+        path, table = match.group("path").replace("''", "'"), match.group("table").replace('""', '"')
+    else:
+        path = dest
+    ext = os.path.splitext(path)[1].lower()
+    if ext in WRITE_DRIVERS and not path.startswith(("memory:", "postgres:", "postgis:")):
+        if os.path.realpath(path) in input_paths(alg, parameters, context):
+            raise QgsProcessingException(
+                f"The output {path} is one of this run's inputs; JoinedUp never overwrites an "
+                "input. Choose another file name.")
+        _write_file(gdf, path, WRITE_DRIVERS[ext], table, promote_to_multi, geometry_type)
+        result = f"{path}|layername={table}" if table else path
+        _load_on_completion(context, definition, result, alg, name)
+        return result
+    return _write_sink(alg, parameters, name, context, gdf)
+
+
+def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
+    import pyogrio
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise QgsProcessingException(f"Cannot write {path}: the folder does not exist or is not writable.")
+    if table is None and os.path.exists(path):
+        try:
+            if driver == "ESRI Shapefile":
+                base = os.path.splitext(path)[0]
+                for side in (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix"):
+                    if os.path.exists(base + side):
+                        os.remove(base + side)
+            else:
+                os.remove(path)
+        except OSError as exc:
+            raise QgsProcessingException(f"Cannot replace {path}: {exc}")
+    frame = _writable(gdf)
+    kwargs = {}
+    if table:
+        kwargs["layer"] = table
+        if driver == "GPKG":
+            kwargs["layer_options"] = {"OVERWRITE": "YES"}
+    if geometry_type:
+        kwargs["geometry_type"] = geometry_type
+    if promote_to_multi is not None:
+        kwargs["promote_to_multi"] = promote_to_multi
+    if driver == "CSV" and getattr(frame, "geometry", None) is not None and hasattr(frame, "crs"):
+        kwargs["layer_options"] = {"GEOMETRY": "AS_WKT"}
+    try:
+        pyogrio.write_dataframe(frame, path, driver=driver, **kwargs)
+    except Exception as exc:
+        raise QgsProcessingException(f"Could not write {path}: {exc}")
+
+
+def _writable(gdf):
+    """Columns GDAL can store: object columns of mixed content become text."""
+    import pandas as pd
+
+    frame = gdf.copy()
+    for column in frame.columns:
+        if column == getattr(frame, "_geometry_column_name", None):
+            continue
+        series = frame[column]
+        if series.dtype == object:
+            sample = series.dropna()
+            if len(sample) and not all(isinstance(v, str) for v in sample.iloc[:1000]):
+                frame[column] = series.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+    return frame
+
+
+def _load_on_completion(context, definition, result, alg, name):
+    if definition is None or definition.destinationProject is None:
+        return
+    output = next((o for o in alg.outputDefinitions() if o.name() == name), None)
+    display = definition.destinationName or (output.description() if output else name)
+    details = QgsProcessingContext.LayerDetails(display, definition.destinationProject, name)
+    context.addLayerToLoadOnCompletion(result, details)
+
+
+# --- the general path through QGIS's feature sink (memory layers, databases) ---------------
+
+def qgis_fields(gdf) -> QgsFields:
+    """QgsFields for the attribute columns of a (Geo)DataFrame."""
+    import pandas as pd
+
+    fields = QgsFields()
+    geometry_column = getattr(gdf, "_geometry_column_name", None)
+    for column in gdf.columns:
+        if column == geometry_column:
+            continue
+        dtype = gdf[column].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            kind = QMetaType.Type.Bool
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = QMetaType.Type.LongLong
+        elif pd.api.types.is_float_dtype(dtype):
+            kind = QMetaType.Type.Double
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            kind = QMetaType.Type.QDateTime
+        else:
+            kind = QMetaType.Type.QString
+        fields.append(QgsField(str(column), kind))
+    return fields
+
+
+def _python_value(value):
+    import numpy as np
+    import pandas as pd
+
+    if value is None:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if value is pd.NaT or (not isinstance(value, (str, bytes)) and pd.isna(value) is True):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def _write_sink(alg, parameters, name, context, gdf):
+    import shapely
+
+    fields = qgis_fields(gdf)
+    geometry_column = getattr(gdf, "_geometry_column_name", None)
+    if geometry_column is not None and len(gdf):
+        geoms = gdf.geometry.values
+        kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+        has_z = bool(shapely.has_z(geoms).any())
+        wkb_type = _wkb_type_for(kinds, has_z)
+        crs = crs_to_qgis(gdf.crs)
+    else:
+        wkb_type, crs = Qgis.WkbType.NoGeometry, QgsCoordinateReferenceSystem()
+        geoms = None
+    sink, dest_id = alg.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
+    if sink is None:
+        raise QgsProcessingException(alg.invalidSinkError(parameters, name))
+    columns = [c for c in gdf.columns if c != geometry_column]
+    values = gdf[columns].itertuples(index=False, name=None)
+    wkbs = shapely.to_wkb(geoms) if geoms is not None else None
+    features = []
+    for i, row in enumerate(values):
+        feature = QgsFeature(fields)
+        feature.setAttributes([_python_value(v) for v in row])
+        if wkbs is not None and wkbs[i] is not None:
+            geometry = QgsGeometry()
+            geometry.fromWkb(wkbs[i])
+            feature.setGeometry(geometry)
+        features.append(feature)
+    if not sink.addFeatures(features, QgsFeatureSink.Flag.FastInsert):
+        raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
+    return dest_id
+
+
+def _wkb_type_for(kinds: set, has_z: bool):
+    # shapely type ids: 0 point, 1 linestring, 2 linearring, 3 polygon, 4 multipoint,
+    # 5 multilinestring, 6 multipolygon, 7 collection
+    if kinds <= {0}:
+        base = Qgis.WkbType.Point
+    elif kinds <= {0, 4}:
+        base = Qgis.WkbType.MultiPoint
+    elif kinds <= {1}:
+        base = Qgis.WkbType.LineString
+    elif kinds <= {1, 5}:
+        base = Qgis.WkbType.MultiLineString
+    elif kinds <= {3}:
+        base = Qgis.WkbType.Polygon
+    elif kinds <= {3, 6}:
+        base = Qgis.WkbType.MultiPolygon
+    else:
+        base = Qgis.WkbType.GeometryCollection
+    return QgsWkbTypes.addZ(base) if has_z else base

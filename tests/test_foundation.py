@@ -1,0 +1,40 @@
+"""The plugin as QGIS loads it: provider, algorithms, icons, help; and the engine without QGIS."""
+import subprocess
+import sys
+import textwrap
+
+from conftest import plugin_parent
+
+
+def test_provider_registered_with_every_algorithm(plugin):
+    from qgis.core import QgsApplication
+
+    provider = QgsApplication.processingRegistry().providerById("joinedup")
+    assert provider is not None
+    assert provider.name() == "JoinedUp"
+    assert not provider.icon().isNull()
+    algorithms = provider.algorithms()
+    for alg in algorithms:
+        assert alg.id().startswith("joinedup:")
+        assert alg.shortHelpString().strip(), f"{alg.id()} has no help"
+        assert not alg.icon().isNull(), f"{alg.id()} has no icon"
+        assert alg.group(), f"{alg.id()} has no group"
+        for parameter in alg.parameterDefinitions():
+            assert parameter.help() or parameter.isDestination(), \
+                f"{alg.id()}: parameter {parameter.name()} has no help text"
+
+
+def test_engine_imports_without_qgis():
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(plugin_parent())!r})
+        import joinedup.engine
+        import pkgutil, importlib
+        for info in pkgutil.iter_modules(joinedup.engine.__path__):
+            importlib.import_module('joinedup.engine.' + info.name)
+        bad = sorted(m for m in sys.modules if m.split('.')[0] in ('qgis', 'PyQt5', 'PyQt6'))
+        print(bad)
+        assert not bad, bad
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
