@@ -39,7 +39,8 @@ def plugin_parent() -> Path:
 
 if str(plugin_parent()) not in sys.path:
     sys.path.insert(0, str(plugin_parent()))
-sys.path.append(str(Path(__file__).resolve().parent))  # tests/helpers.py
+sys.path.append(str(Path(__file__).resolve().parent))  # tests/ (shared test helpers)
+sys.path.append(str(REPO / "benchmarks"))  # seeded generators shared with benchmarks
 
 # --- offline guard ------------------------------------------------------------------------
 NETWORK_ATTEMPTS: list = []

@@ -1,0 +1,101 @@
+"""What every benchmark shares: a real QGIS session with JoinedUp loaded, median timing,
+peak memory, and one results table format. Run a benchmark as a script from the repo root:
+
+    .venv/bin/python benchmarks/bench_joins.py [--quick]
+
+(`make bench` runs them all). Each prints its rows and writes benchmarks/results/<name>.json.
+Machines here have 2 noisy cores: compare variants in one run, quote medians.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PLUGIN_PARENT = REPO / ".build" / "plugins"
+RESULTS = REPO / "benchmarks" / "results"
+
+_QGIS = {}
+
+
+def plugin_importable() -> None:
+    """Make ``import joinedup`` work through the .build/plugins link (never the repo root)."""
+    PLUGIN_PARENT.mkdir(parents=True, exist_ok=True)
+    link = PLUGIN_PARENT / "joinedup"
+    if not link.exists():
+        link.symlink_to(REPO, target_is_directory=True)
+    if str(PLUGIN_PARENT) not in sys.path:
+        sys.path.insert(0, str(PLUGIN_PARENT))
+    bench_dir = str(REPO / "benchmarks")
+    if bench_dir not in sys.path:
+        sys.path.append(bench_dir)
+
+
+def qgis_session():
+    """Start QGIS once (offscreen), initialise Processing and register JoinedUp's provider.
+    Returns QGIS's ``processing`` module."""
+    if "processing" in _QGIS:
+        return _QGIS["processing"]
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = f"/tmp/runtime-{os.getuid()}"
+        os.makedirs(runtime, mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = runtime
+    plugin_importable()
+    from qgis.core import QgsApplication
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    sys.path.append("/usr/share/qgis/python/plugins")
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    import joinedup
+    from qgis import processing
+
+    plugin = joinedup.classFactory(None)
+    plugin.initProcessing()
+    _QGIS.update(app=app, plugin=plugin, processing=processing)
+    return processing
+
+
+def median_time(fn, repeat: int = 3, warmup: int = 0) -> tuple:
+    """(median seconds, all timings, last result) of ``fn()`` run ``repeat`` times."""
+    for _ in range(warmup):
+        fn()
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times, result
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def report(name: str, rows: list, notes: str = "") -> None:
+    """Print rows (dicts with the same keys) as a table and save them as JSON."""
+    if rows:
+        keys = list(rows[0].keys())
+        widths = {k: max(len(k), *(len(_fmt(r.get(k))) for r in rows)) for k in keys}
+        print("  ".join(k.ljust(widths[k]) for k in keys))
+        for r in rows:
+            print("  ".join(_fmt(r.get(k)).ljust(widths[k]) for k in keys))
+    if notes:
+        print(notes)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps({"rows": rows, "notes": notes}, indent=1, default=str))
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
