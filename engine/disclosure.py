@@ -219,15 +219,16 @@ def _recoverable(A, status, lines):
 
 
 def apply_to_columns(frame, columns, *, threshold: int = 10, round_base: int | None = None,
-                     suppress_zeros: bool = False):
-    """Protect count columns of an attribute table whose rows are areas (no totals published
-    across rows): primary suppression per cell, secondary suppression along each row when
-    there are several count columns and their row total is published. Returns
-    ``(frame_copy, result)``; hidden counts become null and a ``<col>_flag`` column says why."""
+                     suppress_zeros: bool = False, secondary: bool = True):
+    """Protect count columns of an attribute table whose rows are areas: the shared entry
+    point for algorithms' count outputs. With one count column only primary suppression
+    applies (no totals); with several, row totals (``row_total``) and column totals over all
+    rows are treated as published and secondary suppression protects against both.
+    Returns ``(frame_copy, result)``; hidden counts become null, ``<col>_flag`` says why."""
     import pandas as pd
 
-    sub = frame[list(columns)].astype(float)
-    res = protect_counts(sub, threshold=threshold, totals=len(columns) > 1,
+    sub = frame[list(columns)].astype(float).reset_index(drop=True)
+    res = protect_counts(sub, threshold=threshold, totals=len(columns) > 1, secondary=secondary,
                          round_base=round_base, suppress_zeros=suppress_zeros)
     out = frame.copy()
     body = res.published.iloc[: len(frame)]
