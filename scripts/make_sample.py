@@ -303,7 +303,9 @@ def build(out: Path) -> dict:
         for name, gdf in layers.items():
             promote = name in ("buildings",)
             pyogrio.write_dataframe(gdf, tmp_path, layer=name, driver="GPKG", promote_to_multi=promote,
-                                    layer_options={"SPATIAL_INDEX": "YES"})
+                                    layer_options={"SPATIAL_INDEX": "YES"},
+                                    # GeoPackage 1.2: what QGIS 3.40 on GDAL 3.6 reads without a warning
+                                    dataset_options={"VERSION": "1.2"})
         changed = not (out.exists() and filecmp.cmp(tmp_path, out, shallow=False))
         if changed:
             os.replace(tmp_path, out)
