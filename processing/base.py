@@ -49,6 +49,16 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
     ICON = ""
     TAGS = ""
 
+    def __init_subclass__(cls, **kwargs):
+        # ``QgsProcessingAlgorithm.run(parameters, context, feedback, configuration,
+        # catchExceptions)`` is QGIS's own entry point, and QGIS's Python ``processing.run``
+        # calls it by name. A subclass's ``run(parameters, context, feedback)`` would shadow it,
+        # so it is moved to ``_joinedup_run`` here: subclasses keep writing ``run``.
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:
+            cls._joinedup_run = cls.__dict__["run"]
+            delattr(cls, "run")
+
     def tr(self, text):
         return QCoreApplication.translate("JoinedUp", text)
 
@@ -83,7 +93,7 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
         from ..engine.errors import EngineCancelled, EngineError
 
         try:
-            return self.run(parameters, context, feedback)
+            return self._joinedup_run(parameters, context, feedback)
         except EngineCancelled:
             raise QgsProcessingException(self.tr("Cancelled: no output was written."))
         except EngineError as exc:
@@ -93,8 +103,9 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
                 "Not enough memory for this input. Try a smaller extent, fewer features, "
                 "or a coarser setting."))
 
-    def run(self, parameters, context, feedback):
-        raise NotImplementedError
+    def _joinedup_run(self, parameters, context, feedback):
+        """Subclasses define ``run(parameters, context, feedback)`` (see ``__init_subclass__``)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no run()")
 
 
 def engine_feedback(feedback, start: float = 0.0, end: float = 1.0):
