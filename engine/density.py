@@ -37,9 +37,10 @@ uniform        ``1/(pi h^2)``                QGIS "Uniform"
 gaussian       ``1/(2 pi h^2) exp(-u^2/2)``  ``h`` is the standard deviation; cut at 4h
 =============  ===========================  ====================
 
-QGIS's "scaled" quartic uses the constant ``116/(5 pi h^2) * 15/16`` (7.25 times the one above:
-its scaled quartic surface does not integrate to the number of points); ``values='qgis_scaled'``
-reproduces it, ``values='raw'`` gives the unnormalised kernel sum (QGIS "Raw").
+QGIS 3.40's "Scaled" output uses these same constants (checked against its output: older
+qgskde.cpp sources carry ``116/(5 pi h^2) * 15/16`` for the quartic, 3.40 gives 3/(pi h^2)), per
+square map unit; ``values='qgis_scaled'`` gives that, ``values='raw'`` the unnormalised kernel
+sum (QGIS "Raw").
 """
 from __future__ import annotations
 
@@ -149,11 +150,8 @@ def value_scale(kernel: str, bandwidth: float, values: str, cell_size: float,
     h = bandwidth
     if values == "raw":
         return 1.0
-    if values == "qgis_scaled":
-        if kernel == "quartic":
-            return 116.0 / (5.0 * math.pi * h * h) * (15.0 / 16.0)
-        if kernel == "gaussian":
-            raise InputError("QGIS's heatmap has no Gaussian kernel: choose per km², per cell or raw.")
+    if values == "qgis_scaled" and kernel == "gaussian":
+        raise InputError("QGIS's heatmap has no Gaussian kernel: choose per km², per cell or raw.")
     per_unit2 = 1.0 / (_MASS[kernel] * h * h)  # density per square map unit
     if values == "qgis_scaled":
         return per_unit2

@@ -137,7 +137,7 @@ class Density(JoinedUpAlgorithm):
         p.setHelp(self.tr("GeoTIFF to write (DEFLATE compressed, float32, nodata -9999)."))
         self.addParameter(p)
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import numpy as np
 
         from ...engine import density as eng

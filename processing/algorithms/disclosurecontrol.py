@@ -71,7 +71,7 @@ class DisclosureControl(JoinedUpAlgorithm):
         p.setHelp(self.tr("One row per hidden cell: row, field and reason."))
         self.addParameter(p)
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import pandas as pd
 
         from ...engine.disclosure import TOTAL_ROW, apply_to_columns

@@ -105,7 +105,7 @@ class Hotspots(JoinedUpAlgorithm):
         p.setHelp(self.tr("Areas or grid cells with the Gi* results."))
         self.addParameter(p)
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import geopandas as gpd
         import numpy as np
         import pandas as pd

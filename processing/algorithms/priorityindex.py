@@ -78,7 +78,7 @@ class PriorityIndex(JoinedUpAlgorithm):
         p.setHelp(self.tr("The areas with score, rank, quintile, decile and sensitivity fields."))
         self.addParameter(p)
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import pandas as pd
 
         from ...engine import priority as eng
