@@ -154,3 +154,15 @@ def test_output_is_styled_when_loaded(plugin, shared_data, tmp_path):
     assert renderer.type() == "singlebandpseudocolor"
     assert renderer.classificationMax() > 0
     project.removeMapLayers([lyr.id() for lyr in layers])
+
+
+def test_cancel_gives_a_clear_message(plugin, run_alg, shared_data, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg("joinedup:density", {"INPUT": _points_layer(shared_data), "RADIUS": 100,
+                                     "PIXEL_SIZE": 5, "OUTPUT": str(tmp_path / "c.tif")},
+                feedback=feedback)
+    assert not (tmp_path / "c.tif").exists()

@@ -221,3 +221,15 @@ def test_algorithm_errors(plugin, run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="value field"):
         run_alg("joinedup:hotspots", {"INPUT": _memory_polygons([4.0] * 12),
                                       "OUTPUT": str(tmp_path / "d.gpkg")})
+
+
+def test_cancel_gives_a_clear_message(plugin, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    rng = np.random.default_rng(2)
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg("joinedup:hotspots", {"INPUT": _memory_polygons(list(rng.poisson(9, 36).astype(float))),
+                                      "FIELD": "v", "INFERENCE": 1, "OUTPUT": str(tmp_path / "c.gpkg")},
+                feedback=feedback)
