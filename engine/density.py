@@ -321,45 +321,103 @@ def kernel_density(xy, *, cell_size: float, bandwidth: float | None = None,
     return DensityGrid(values=out, x_min=x0, y_max=y_top, cell_size=float(cell_size)), report
 
 
-def _chunks(n: int, size: int = 2_000_000):
+def _chunks(n: int, size: int = 500_000):
     for start in range(0, n, size):
         yield slice(start, min(n, start + size))
 
 
+def _profile_in_place(kernel: str, d2: np.ndarray, h: float) -> np.ndarray:
+    """The unnormalised kernel from squared distances, computed in ``d2``'s own memory;
+    0 beyond the support, no masking."""
+    inv = 1.0 / (h * h)
+    if kernel in ("quartic", "epanechnikov"):
+        np.multiply(d2, -inv, out=d2)
+        d2 += 1.0
+        np.maximum(d2, 0.0, out=d2)
+        if kernel == "quartic":
+            np.multiply(d2, d2, out=d2)
+        return d2
+    if kernel == "triangular":
+        np.sqrt(d2, out=d2)
+        np.multiply(d2, -1.0 / h, out=d2)
+        d2 += 1.0
+        return np.maximum(d2, 0.0, out=d2)
+    if kernel == "uniform":
+        return (d2 <= h * h).astype(float)
+    outside = d2 > (GAUSSIAN_CUTOFF * h) ** 2
+    np.multiply(d2, -0.5 * inv, out=d2)
+    np.exp(d2, out=d2)
+    d2[outside] = 0.0
+    return d2
+
+
+def _accumulate(acc, touched, idx0, bx, by, n_i, n_j, cols_p, p, h, radius, kernel, w, fb, total, done,
+                block: int = 32_768):
+    """Add every point's kernel to ``acc`` (flat, ``cols_p`` wide): point k's block starts at
+    flat index ``idx0[k]``; the cell at block offset (i, j) is ``idx0 + j * cols_p + i`` and
+    its centre lies ``(i * p + bx[k], j * p + by[k])`` from the point.
+
+    Points are sorted by their block origin and processed in cache-sized batches; within a
+    batch there is one vectorised pass per block offset, summing kernel values per origin
+    with ``numpy.add.reduceat`` and adding the sums at the shifted cells (unique indices).
+    Offsets no point of the batch can reach are skipped."""
+    order = np.argsort(idx0, kind="stable")
+    idx0, bx, by = idx0[order], bx[order], by[order]
+    if w is not None:
+        w = w[order]
+    r2 = radius * radius
+    n = len(idx0)
+    for start in range(0, n, block):
+        sl = slice(start, min(n, start + block))
+        cells, starts = np.unique(idx0[sl], return_index=True)
+        bxs, bys = bx[sl], by[sl]
+        ws = None if w is None else w[sl]
+        dx2 = [(i * p + bxs) ** 2 for i in range(n_i)]
+        dy2 = [(j * p + bys) ** 2 for j in range(n_j)]
+        dx2_min = [float(d.min()) for d in dx2]
+        dy2_min = [float(d.min()) for d in dy2]
+        d2 = np.empty(len(bxs))
+        for j in range(n_j):
+            if dy2_min[j] > r2:
+                continue
+            for i in range(n_i):
+                if dx2_min[i] + dy2_min[j] > r2:
+                    continue
+                np.add(dx2[i], dy2[j], out=d2)
+                reach = (d2 <= r2) if touched is not None else None
+                val = _profile_in_place(kernel, d2, h)
+                if ws is not None:
+                    val *= ws
+                target = cells + (j * cols_p + i)
+                acc[target] += np.add.reduceat(val, starts)
+                if reach is not None:
+                    touched[target] |= np.add.reduceat(reach.astype(np.int32), starts) > 0
+        done += sl.stop - sl.start
+        fb.check()
+        fb.set_progress(0.95 * min(1.0, done / max(total, 1)))
+    return done
+
+
 def _exact(acc, xy, w, x0, y_top, rows, cols, p, h, radius, kernel, fb):
-    """Sum of kernels at exact cell-centre distances, looping over cell offsets."""
+    """Sum of kernels at exact cell-centre distances (padded grid, cropped at the end)."""
     reach = int(math.ceil(radius / p)) + 1
-    offsets = [(ox, oy) for oy in range(-reach, reach + 1) for ox in range(-reach, reach + 1)
-               if (max(abs(ox) - 1, 0) ** 2 + max(abs(oy) - 1, 0) ** 2) * p * p <= radius * radius]
+    cols_p, rows_p = cols + 2 * reach, rows + 2 * reach
+    padded = np.zeros(rows_p * cols_p)
     n = len(xy)
-    total = len(offsets) * max(1, (n + 1_999_999) // 2_000_000)
-    done = 0
+    side = 2 * reach + 1
+    total, done = n, 0
     for sl in _chunks(n):
         fx = (xy[sl, 0] - x0) / p
         fy = (y_top - xy[sl, 1]) / p
         c0 = np.floor(fx).astype(np.int64)
         r0 = np.floor(fy).astype(np.int64)
-        # position of the point inside its cell, in cells, measured from the cell centre
-        dxc = (fx - c0 - 0.5) * p
-        dyc = (fy - r0 - 0.5) * p
-        ww = None if w is None else w[sl]
-        r2 = radius * radius
-        for ox, oy in offsets:
-            dx = ox * p - dxc
-            dy = oy * p - dyc
-            d2 = dx * dx + dy * dy
-            c = c0 + ox
-            r = r0 + oy
-            keep = (d2 <= r2) & (c >= 0) & (c < cols) & (r >= 0) & (r < rows)
-            if keep.any():
-                val = kernel_profile(kernel, np.sqrt(d2[keep]) / h)
-                if ww is not None:
-                    val = val * ww[keep]
-                acc += np.bincount(r[keep] * cols + c[keep], weights=val, minlength=acc.size)
-            done += 1
-            if done % 16 == 0:
-                fb.check()
-                fb.set_progress(0.95 * done / total)
+        # block origin: cell (r0 - reach, c0 - reach), i.e. padded (r0, c0)
+        idx0 = r0 * cols_p + c0
+        bx = (c0 - reach + 0.5) * p + x0 - xy[sl, 0]
+        by = (r0 - reach + 0.5) * p - (y_top - xy[sl, 1])
+        done = _accumulate(padded, None, idx0, bx, by, side, side, cols_p, p, h, radius, kernel,
+                           None if w is None else w[sl], fb, total, done)
+    acc += padded.reshape(rows_p, cols_p)[reach:reach + rows, reach:reach + cols].ravel()
 
 
 def _exact_qgis(acc, touched, xy, w, x0, y0, y_top, rows, cols, p, h, kernel, fb):
@@ -373,33 +431,24 @@ def _exact_qgis(acc, touched, xy, w, x0, y0, y_top, rows, cols, p, h, kernel, fb
     y_io = np.trunc((y_top - xy[:, 1]) / p - b).astype(np.int64)
     fits = (x_pos >= 0) & (y_io >= 0) & (x_pos + size <= cols) & (y_io + size <= rows)
     dropped = int((~fits).sum())
-    xs, ys = xy[fits, 0], xy[fits, 1]
-    x_pos, y_pos, y_io = x_pos[fits], y_pos[fits], y_io[fits]
-    ww = None if w is None else w[fits]
-    done = 0
-    for xp in range(size):
-        for yp in range(size):
-            cx = (x_pos + xp + 0.5) * p + x0
-            cy = (y_pos + yp + 0.5) * p + y0
-            d = np.sqrt((cx - xs) ** 2 + (cy - ys) ** 2)
-            keep = d <= h
-            if keep.any():
-                val = kernel_profile(kernel, d[keep] / h)
-                if ww is not None:
-                    val = val * ww[keep]
-                idx = (y_io[keep] + yp) * cols + (x_pos[keep] + xp)
-                acc += np.bincount(idx, weights=val, minlength=acc.size)
-                touched[idx] = True
-            done += 1
-            if done % 16 == 0:
-                fb.check()
-                fb.set_progress(0.95 * done / (size * size))
+    keep = np.flatnonzero(fits)
+    total, done = len(keep), 0
+    for sl in _chunks(len(keep)):
+        k = keep[sl]
+        idx0 = y_io[k] * cols + x_pos[k]
+        # QGIS: centroid x = (xPos + xp + 0.5) p + xmin; centroid y = (yPos + yp + 0.5) p + ymin,
+        # written to row yIO + yp (rows counted from the top)
+        bx = (x_pos[k] + 0.5) * p + x0 - xy[k, 0]
+        by = (y_pos[k] + 0.5) * p + y0 - xy[k, 1]
+        done = _accumulate(acc, touched, idx0, bx, by, size, size, cols, p, h, h, kernel,
+                           None if w is None else w[k], fb, total, done)
     return dropped
 
 
 def _fft(acc, xy, w, x0, y_top, rows, cols, p, h, radius, kernel):
-    """Bin points to cells, convolve with the kernel sampled at cell offsets."""
-    from scipy.signal import fftconvolve
+    """Bin points to cells, convolve with the kernel sampled at cell offsets (real FFTs;
+    scipy.fft rather than scipy.signal, which takes seconds to import)."""
+    from scipy import fft as sfft
 
     c = np.clip(np.floor((xy[:, 0] - x0) / p).astype(np.int64), 0, cols - 1)
     r = np.clip(np.floor((y_top - xy[:, 1]) / p).astype(np.int64), 0, rows - 1)
@@ -408,7 +457,10 @@ def _fft(acc, xy, w, x0, y_top, rows, cols, p, h, radius, kernel):
     off = np.arange(-reach, reach + 1) * p
     d = np.hypot(off[None, :], off[:, None])
     k = kernel_profile(kernel, d / h)
-    conv = fftconvolve(binned, k, mode="same")
+    full = (rows + 2 * reach, cols + 2 * reach)
+    shape = [sfft.next_fast_len(n, real=True) for n in full]
+    spectrum = sfft.rfft2(binned, shape) * sfft.rfft2(k, shape)
+    conv = sfft.irfft2(spectrum, shape)[reach:reach + rows, reach:reach + cols]
     conv[np.abs(conv) < 1e-12 * max(1.0, float(np.abs(conv).max(initial=0.0)))] = 0.0
     acc += np.maximum(conv, 0.0).ravel()
 
