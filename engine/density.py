@@ -9,9 +9,13 @@ the origin is its top-left corner, and there are ``ceil(width / cell) + 1`` colu
 
 Two ways to evaluate that sum:
 
-* ``method='exact'``: every point-to-cell-centre distance is evaluated exactly. The loop runs
-  over the few hundred cell offsets of the kernel's footprint, each step vectorised over all
-  points and accumulated with ``numpy.bincount``: the same numbers a loop over points gives.
+* ``method='exact'``: every point-to-cell-centre distance is evaluated exactly, giving the
+  same numbers a loop over points gives (to 1e-10). For the polynomial kernels (quartic,
+  Epanechnikov, uniform) the offsets whose whole cell lies inside the support are summed
+  through per-cell moments of the points' positions (ten FFT convolutions); the ring of
+  offsets the support's edge crosses, and the other kernels' whole footprint, are
+  evaluated point by point: a loop over cell offsets, each step vectorised over the points
+  (sorted by cell, summed per cell with ``numpy.add.reduceat`` in cache-sized batches).
 * ``method='fft'``: points are binned to the cell that holds them (weights summed) and the
   binned grid is convolved with the kernel sampled at cell offsets
   (``scipy.signal.fftconvolve``). Much faster on millions of points; each point is moved to
@@ -352,7 +356,7 @@ def _profile_in_place(kernel: str, d2: np.ndarray, h: float) -> np.ndarray:
 
 
 def _accumulate(acc, touched, idx0, bx, by, n_i, n_j, cols_p, p, h, radius, kernel, w, fb, total, done,
-                block: int = 32_768):
+                block: int = 32_768, only=None):
     """Add every point's kernel to ``acc`` (flat, ``cols_p`` wide): point k's block starts at
     flat index ``idx0[k]``; the cell at block offset (i, j) is ``idx0 + j * cols_p + i`` and
     its centre lies ``(i * p + bx[k], j * p + by[k])`` from the point.
@@ -360,7 +364,8 @@ def _accumulate(acc, touched, idx0, bx, by, n_i, n_j, cols_p, p, h, radius, kern
     Points are sorted by their block origin and processed in cache-sized batches; within a
     batch there is one vectorised pass per block offset, summing kernel values per origin
     with ``numpy.add.reduceat`` and adding the sums at the shifted cells (unique indices).
-    Offsets no point of the batch can reach are skipped."""
+    Offsets no point of the batch can reach are skipped, and so are offsets outside ``only``
+    (an (n_j, n_i) boolean mask) when given."""
     order = np.argsort(idx0, kind="stable")
     idx0, bx, by = idx0[order], bx[order], by[order]
     if w is not None:
@@ -381,7 +386,7 @@ def _accumulate(acc, touched, idx0, bx, by, n_i, n_j, cols_p, p, h, radius, kern
             if dy2_min[j] > r2:
                 continue
             for i in range(n_i):
-                if dx2_min[i] + dy2_min[j] > r2:
+                if dx2_min[i] + dy2_min[j] > r2 or (only is not None and not only[j, i]):
                     continue
                 np.add(dx2[i], dy2[j], out=d2)
                 reach = (d2 <= r2) if touched is not None else None
@@ -399,12 +404,23 @@ def _accumulate(acc, touched, idx0, bx, by, n_i, n_j, cols_p, p, h, radius, kern
 
 
 def _exact(acc, xy, w, x0, y_top, rows, cols, p, h, radius, kernel, fb):
-    """Sum of kernels at exact cell-centre distances (padded grid, cropped at the end)."""
+    """Sum of kernels at exact cell-centre distances (padded grid, cropped at the end).
+
+    For the polynomial kernels (quartic, Epanechnikov, uniform) the offsets whose whole cell
+    lies inside the kernel's support are summed exactly through per-cell moments: there the
+    kernel is a polynomial of the point's position inside its cell, so each cell's points
+    contribute ``sum_m coef_m(offset) * moment_m(cell)``, ten FFT convolutions for the whole
+    grid. Only the ring of offsets the support's edge crosses is evaluated point by point."""
     reach = int(math.ceil(radius / p)) + 1
     cols_p, rows_p = cols + 2 * reach, rows + 2 * reach
     padded = np.zeros(rows_p * cols_p)
     n = len(xy)
     side = 2 * reach + 1
+    only = None
+    if kernel in _MOMENT_KERNELS and n > 0:
+        full = _full_offsets(reach, p, h)
+        only = ~full
+        padded += _moment_sum(xy, w, x0, y_top, rows_p, cols_p, reach, p, h, kernel, full).ravel()
     total, done = n, 0
     for sl in _chunks(n):
         fx = (xy[sl, 0] - x0) / p
@@ -416,8 +432,58 @@ def _exact(acc, xy, w, x0, y_top, rows, cols, p, h, radius, kernel, fb):
         bx = (c0 - reach + 0.5) * p + x0 - xy[sl, 0]
         by = (r0 - reach + 0.5) * p - (y_top - xy[sl, 1])
         done = _accumulate(padded, None, idx0, bx, by, side, side, cols_p, p, h, radius, kernel,
-                           None if w is None else w[sl], fb, total, done)
+                           None if w is None else w[sl], fb, total, done, only=only)
     acc += padded.reshape(rows_p, cols_p)[reach:reach + rows, reach:reach + cols].ravel()
+
+
+_MOMENT_KERNELS = ("quartic", "epanechnikov", "uniform")
+
+
+def _full_offsets(reach, p, h):
+    """(side, side) mask, [oy + reach, ox + reach]: every point of a cell at this offset is
+    within the support (the cell's farthest corner from the target centre is)."""
+    o = np.abs(np.arange(-reach, reach + 1)) + 0.5
+    return (o[None, :] ** 2 + o[:, None] ** 2) * p * p <= h * h
+
+
+def _moment_sum(xy, w, x0, y_top, rows_p, cols_p, reach, p, h, kernel, full):
+    """Exact kernel sums over the fully-inside offsets, through per-cell moments of the
+    points' positions inside their cells (u, v in [-0.5, 0.5), cells as unit)."""
+    from scipy import fft as sfft
+
+    fx = (xy[:, 0] - x0) / p
+    fy = (y_top - xy[:, 1]) / p
+    c0 = np.floor(fx)
+    r0 = np.floor(fy)
+    u = fx - c0 - 0.5
+    v = fy - r0 - 0.5
+    cell = (r0.astype(np.int64) + reach) * cols_p + (c0.astype(np.int64) + reach)
+    q = u * u + v * v
+    ww = np.ones(len(xy)) if w is None else w
+    monomials = {"1": None, "u": u, "v": v, "q": q, "uu": u * u, "vv": v * v, "uv": u * v,
+                 "uq": u * q, "vq": v * q, "qq": q * q}
+    o = np.arange(-reach, reach + 1, dtype=float)
+    ox, oy = np.meshgrid(o, o)  # [oy + reach, ox + reach]
+    s = p * p / (h * h)
+    a0, a1, a2, a3 = 1.0 - s * (ox * ox + oy * oy), 2.0 * s * ox, 2.0 * s * oy, -s
+    if kernel == "quartic":  # t^2, t = a0 + a1 u + a2 v + a3 q
+        coef = {"1": a0 * a0, "u": 2 * a0 * a1, "v": 2 * a0 * a2, "q": 2 * a0 * a3, "uu": a1 * a1,
+                "vv": a2 * a2, "uv": 2 * a1 * a2, "uq": 2 * a1 * a3, "vq": 2 * a2 * a3,
+                "qq": np.full_like(a0, a3 * a3)}
+    elif kernel == "epanechnikov":
+        coef = {"1": a0, "u": a1, "v": a2, "q": np.full_like(a0, a3)}
+    else:
+        coef = {"1": np.ones_like(a0)}
+    side = 2 * reach + 1
+    shape = [sfft.next_fast_len(n, real=True) for n in (rows_p + side - 1, cols_p + side - 1)]
+    spectrum = None
+    for name, c in coef.items():
+        mono = monomials[name]
+        moment = np.bincount(cell, weights=ww if mono is None else ww * mono, minlength=rows_p * cols_p)
+        term = sfft.rfft2(moment.reshape(rows_p, cols_p), shape) * sfft.rfft2(np.where(full, c, 0.0), shape)
+        spectrum = term if spectrum is None else spectrum + term
+    conv = sfft.irfft2(spectrum, shape)
+    return conv[reach:reach + rows_p, reach:reach + cols_p]
 
 
 def _exact_qgis(acc, touched, xy, w, x0, y0, y_top, rows, cols, p, h, kernel, fb):
@@ -493,6 +559,10 @@ def points_xy(gdf):
 
     geoms = np.asarray(gdf.geometry.values)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if (shapely.get_type_id(geoms[~missing]) == 0).all():  # plain points: no parts to split
+        xy = np.full((len(geoms), 2), np.nan)
+        xy[~missing] = shapely.get_coordinates(geoms[~missing])
+        return xy, np.arange(len(geoms))
     parts, owner = shapely.get_parts(geoms[~missing], return_index=True)
     owner = np.flatnonzero(~missing)[owner]
     coords = shapely.get_coordinates(parts)

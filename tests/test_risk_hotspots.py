@@ -233,3 +233,25 @@ def test_cancel_gives_a_clear_message(plugin, run_alg, tmp_path):
         run_alg("joinedup:hotspots", {"INPUT": _memory_polygons(list(rng.poisson(9, 36).astype(float))),
                                       "FIELD": "v", "INFERENCE": 1, "OUTPUT": str(tmp_path / "c.gpkg")},
                 feedback=feedback)
+
+
+@pytest.mark.parametrize("policy", [0, 1])
+def test_algorithm_on_real_buildings_keeps_every_feature(plugin, run_alg, shared_data, tmp_path, policy):
+    import geopandas as gpd
+    from qgis import processing
+    from qgis.core import QgsProcessing
+
+    src = str(shared_data / "helsinki.osm.pbf") + "|layername=multipolygons"
+    with_area = processing.run("native:fieldcalculator", {
+        "INPUT": src, "FIELD_NAME": "area_m2", "FIELD_TYPE": 0, "FORMULA": "area(transform($geometry, "
+        "'EPSG:4326', 'EPSG:3067'))", "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT})["OUTPUT"]
+    n_in = with_area.featureCount()
+    out = run_alg("joinedup:hotspots", {"INPUT": with_area, "FIELD": "area_m2", "WEIGHTS": 3,
+                                        "NEIGHBOURS": 6, "INVALID_GEOMETRIES": policy,
+                                        "OUTPUT": str(tmp_path / f"b{policy}.gpkg")})["OUTPUT"]
+    got = gpd.read_file(out)
+    assert len(got) == n_in
+    analysed = got["gi_z"].notna()
+    assert analysed.sum() > 0.9 * n_in
+    assert (got.loc[~analysed, "gi_class"].isin(["Invalid geometry", eng.NO_VALUE_LABEL,
+                                                  eng.ISLAND_LABEL])).all()
