@@ -5,8 +5,9 @@ import pytest
 from joinedup.engine import density as eng
 from joinedup.engine.errors import InputError
 
+
 def _points_layer(shared_data, crs="EPSG:3067"):
-    """The real OSM points reprojected to EPSG:3067 as a GeoPackage QGIS and we both read."""
+    """The real OSM points reprojected to EPSG:3067 (a layer QGIS and JoinedUp both read)."""
     from qgis import processing
     from qgis.core import QgsProcessing
 

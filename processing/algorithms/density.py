@@ -36,7 +36,10 @@ class DensityStyler(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         if layer is None or not layer.isValid():
             return
-        layer.loadNamedStyle(STYLE)
+        message, ok = layer.loadNamedStyle(STYLE)
+        if not ok:
+            feedback.pushWarning(f"The density style could not be applied: {message}")
+            return
         stats = layer.dataProvider().bandStatistics(1)
         renderer = layer.renderer()
         if renderer is not None and hasattr(renderer, "setClassificationMax") and stats.maximumValue > 0:
