@@ -114,6 +114,20 @@ def distance_band_weights(xy, distance: float):
     return sp.csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
 
 
+def auto_distance_band(xy) -> float:
+    """The smallest band that leaves no unit without a neighbour: the largest
+    nearest-neighbour distance between centroids (ArcGIS's default rule)."""
+    from scipy.spatial import cKDTree
+
+    if len(xy) < 2:
+        raise InputError("A distance band needs at least two units.")
+    d, _ = cKDTree(xy).query(xy, k=2)
+    band = float(d[:, 1].max())
+    if not band > 0:
+        raise InputError("All units are at the same place: give the distance band yourself.")
+    return band
+
+
 def knn_weights(xy, k: int):
     """Binary weights to each point's ``k`` nearest other points (not symmetric)."""
     import scipy.sparse as sp
@@ -440,7 +454,9 @@ def weights_for(kind: str, *, geoms=None, xy=None, distance: float | None = None
             raise InputError("Contiguity weights need polygons; for points use a distance band or k nearest.")
         return contiguity_weights(geoms, rook=kind == "rook", feedback=feedback)
     if kind == "distance":
-        if distance is None:
-            raise InputError("Give the distance band (map units) for distance-band weights.")
+        if distance is None or distance <= 0:
+            distance = auto_distance_band(xy)
+            as_feedback(feedback).log(f"Distance band {distance:.6g} map units chosen automatically: "
+                                      "the largest nearest-neighbour distance, so no unit is an island.")
         return distance_band_weights(xy, distance)
     return knn_weights(xy, int(k))

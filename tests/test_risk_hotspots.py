@@ -255,3 +255,12 @@ def test_algorithm_on_real_buildings_keeps_every_feature(plugin, run_alg, shared
     assert analysed.sum() > 0.9 * n_in
     allowed = ["Invalid geometry", eng.NO_VALUE_LABEL, eng.ISLAND_LABEL]
     assert got.loc[~analysed, "gi_class"].isin(allowed).all()
+
+
+def test_automatic_distance_band_leaves_no_island(osm_polygons):
+    xy = shapely.get_coordinates(shapely.centroid(osm_polygons.geometry.values))
+    band = eng.auto_distance_band(xy)
+    W = eng.weights_for("distance", xy=xy, distance=0)
+    assert (np.diff(W.indptr) > 0).all()
+    W_smaller = eng.distance_band_weights(xy, band * 0.999)
+    assert (np.diff(W_smaller.indptr) == 0).any()

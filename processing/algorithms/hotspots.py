@@ -34,7 +34,8 @@ class Hotspots(JoinedUpAlgorithm):
         "cell over the extent, rounded to 1, 2, 2.5 or 5 x 10^k, between 100 and 200,000 "
         "cells). Hexagons have the same area as squares of this side.<br>"
         "<b>Spatial weights</b>: queen contiguity (sharing any point), rook (sharing an edge), "
-        "fixed distance band between centroids (map units) or k nearest centroids. Each unit "
+        "fixed distance band between centroids (map units; 0 = the largest nearest-neighbour "
+        "distance, so no unit is an island) or k nearest centroids. Each unit "
         "is part of its own neighbourhood (Gi*).<br><b>Weights transform</b>: binary (classic "
         "Gi*, as ArcGIS) or row-standardised (esda's default).<br>"
         "<b>Inference</b>: analytical (normal) p-values, or a conditional permutation test "
@@ -73,9 +74,10 @@ class Hotspots(JoinedUpAlgorithm):
                                        ["Queen contiguity", "Rook contiguity", "Fixed distance band",
                                         "K nearest neighbours"], False, 0),
             "Which units are neighbours.")
-        add(QgsProcessingParameterNumber("DISTANCE", self.tr("Distance band (map units)"),
+        add(QgsProcessingParameterNumber("DISTANCE", self.tr("Distance band (map units; 0 = automatic)"),
                                          QgsProcessingParameterNumber.Type.Double, 0.0, False, 0.0),
-            "For the fixed distance band: centroids up to this far apart are neighbours.")
+            "For the fixed distance band: centroids up to this far apart are neighbours. 0 = the "
+            "largest nearest-neighbour distance, so that no unit is left without a neighbour.")
         add(QgsProcessingParameterNumber("NEIGHBOURS", self.tr("Number of neighbours (k)"),
                                          QgsProcessingParameterNumber.Type.Integer, 8, False, 1),
             "For k nearest neighbours.")
@@ -128,8 +130,6 @@ class Hotspots(JoinedUpAlgorithm):
         kind = WEIGHT_KEYS[self.parameterAsEnum(parameters, "WEIGHTS", context)]
         distance = self.parameterAsDouble(parameters, "DISTANCE", context)
         k = self.parameterAsInt(parameters, "NEIGHBOURS", context)
-        if kind == "distance" and distance <= 0:
-            raise InputError("Fixed distance band weights need a distance band greater than 0.")
         options = dict(
             transform=["B", "R"][self.parameterAsEnum(parameters, "TRANSFORM", context)],
             inference=eng.INFERENCE[self.parameterAsEnum(parameters, "INFERENCE", context)],
