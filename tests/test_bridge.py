@@ -286,7 +286,8 @@ def test_m_values_are_dropped(copy_alg, tmp_path):
 
     m = _memory_layer("PointZM?crs=EPSG:3067&field=id:integer", "zm", [([1], "POINT ZM (1 2 3 4)")])
     results, gdf, _, _ = copy_alg(m.id(), str(tmp_path / "zm.gpkg"))
-    assert shapely.has_z(gdf.geometry.values).all() and not shapely.has_m(gdf.geometry.values).any()
+    # WKT, not shapely.has_m: has_m needs GEOS 3.12, and shapely here uses QGIS's GEOS 3.11.
+    assert [shapely.to_wkt(g) for g in gdf.geometry.values] == ["POINT Z (1 2 3)"]
     geometry = next(_open(results["OUTPUT"]).getFeatures()).geometry().constGet()
     assert geometry.z() == 3 and not geometry.isMeasure()
 
