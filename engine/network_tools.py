@@ -394,3 +394,135 @@ def _polygons(lines, *, dissolve, non_overlapping, buffer_m, crs, fb):
     polys = gpd.GeoDataFrame({"facility": ufac, "band": uband, "area_m2": shapely.area(out),
                               "reached_length_m": lengths}, geometry=out, crs=crs)
     return polys.sort_values(["facility", "band"]).reset_index(drop=True)
+
+
+# --- tables of costs and routes ----------------------------------------------------------------
+def unreachable_reasons(net: Network, o: Snap, d: Snap, oi, dj, *, max_cost=None) -> np.ndarray:
+    """Why each pair (oi[k], dj[k]) has no cost, as text (vectorised)."""
+    oi = np.asarray(oi, np.int64)
+    dj = np.asarray(dj, np.int64)
+    comp = net.edges["component"].to_numpy(np.int64)
+    co = np.where(o.edge[oi] >= 0, comp[np.maximum(o.edge[oi], 0)], -1)
+    cd = np.where(d.edge[dj] >= 0, comp[np.maximum(d.edge[dj], 0)], -1)
+    out = np.full(len(oi), "no route (one-way streets)" if max_cost is None
+                  else "no route within the maximum cost", dtype=object)
+    diff = (co != cd) & (co >= 0) & (cd >= 0)
+    if diff.any():
+        out[diff] = [f"different network parts (origin in part {a}, destination in part {b})"
+                     for a, b in zip(co[diff], cd[diff])]
+    for side, snap, idx in (("destination", d, dj), ("origin", o, oi)):
+        off = snap.edge[idx] < 0
+        if off.any():
+            dist = snap.snap_dist_m[idx[off]]
+            out[off] = np.where(np.isnan(dist), f"{side} has no geometry",
+                                np.char.add(np.char.add(f"{side} not on network (",
+                                                        np.char.mod("%.0f", np.nan_to_num(dist))), " m away)"))
+    return out
+
+
+def _access_terms(o: Snap, d: Snap, oi, dj, access_speed_kmh):
+    if not access_speed_kmh:
+        z = np.zeros(len(oi))
+        return z, z
+    metres = o.snap_dist_m[oi] + d.snap_dist_m[dj]
+    return metres, metres / (access_speed_kmh / 3.6)
+
+
+def od_table(net: Network, o: Snap, d: Snap, *, weight: str = "length", max_cost=None, k=None,
+             access_speed_kmh=None, feedback=None):
+    """Origin–destination table: a DataFrame with ``origin_row, destination_row, cost, length_m,
+    time_s, reason`` (engine units: cost in metres or seconds). Every pair is listed (with
+    ``k``: the k cheapest reachable destinations of each origin, and one row with a reason
+    for an origin that reaches none). Unreachable pairs have NaN cost and a reason.
+    ``length_m``/``time_s`` are measured along the same best route (time NaN when the
+    network has no speeds). ``access_speed_kmh`` adds the walk to and from the network."""
+    import pandas as pd
+
+    has_time = "time" in net.graphs
+    secondary = ("time" if has_time else None) if weight == "length" else "length"
+    got = net.cost_matrix(o, d, weight=weight, secondary=secondary, feedback=feedback)
+    cost, other = got if secondary else (got, None)
+    no, nd = cost.shape
+    if k:
+        r, c, rank, _ = k_nearest(_with_access(cost, o, d, weight, access_speed_kmh, max_cost), k)
+        missing = np.setdiff1d(np.arange(no), r)
+        oi = np.concatenate([r, missing])
+        dj = np.concatenate([c, np.full(len(missing), -1)])
+        rank = np.concatenate([rank, np.zeros(len(missing), np.int64)])
+    else:
+        oi = np.repeat(np.arange(no), nd)
+        dj = np.tile(np.arange(nd), no)
+        rank = None
+    has_d = dj >= 0
+    djc = np.maximum(dj, 0)
+    c = np.where(has_d, cost[oi, djc] if nd else np.nan, np.nan)
+    sec = np.where(has_d, other[oi, djc], np.nan) if other is not None and nd else np.full(len(oi), np.nan)
+    acc_m, acc_s = _access_terms(o, d, oi, djc, access_speed_kmh) if nd else (0.0, 0.0)
+    if weight == "length":
+        length, time_s = c + acc_m, sec + acc_s
+        c = length
+    else:
+        length, time_s = sec + acc_m, c + acc_s
+        c = time_s
+    if max_cost is not None:
+        c = np.where(c <= max_cost, c, np.inf)
+    ok = np.isfinite(c)
+    reason = np.full(len(oi), None, dtype=object)
+    bad = ~ok & has_d
+    if bad.any():
+        reason[bad] = unreachable_reasons(net, o, d, oi[bad], dj[bad], max_cost=max_cost)
+    if (~has_d).any():
+        reason[~has_d] = "no reachable destination" + ("" if max_cost is None else " within the maximum cost")
+        off = ~has_d & (o.edge[oi] < 0)
+        reason[off] = "origin not on network"
+    table = pd.DataFrame({"origin_row": oi, "destination_row": dj, "cost": np.where(ok, c, np.nan),
+                          "length_m": np.where(ok, length, np.nan), "time_s": np.where(ok, time_s, np.nan),
+                          "reason": reason})
+    if rank is not None:
+        table.insert(2, "rank", rank)
+        table = table.sort_values(["origin_row", "rank"], kind="stable").reset_index(drop=True)
+    return table
+
+
+def _with_access(cost, o, d, weight, access_speed_kmh, max_cost):
+    if access_speed_kmh:
+        cost = cost + access_cost(o, weight=weight, access_speed_kmh=access_speed_kmh)[:, None] \
+            + access_cost(d, weight=weight, access_speed_kmh=access_speed_kmh)[None, :]
+    if max_cost is not None:
+        cost = np.where(cost <= max_cost, cost, np.inf)
+    return cost
+
+
+def route_table(net: Network, o: Snap, d: Snap, pairs, *, weight: str = "length", access_speed_kmh=None,
+                origin_xy=None, destination_xy=None, feedback=None):
+    """Routes for ``pairs`` (k, 2) of (origin row, destination row): a GeoDataFrame with
+    ``origin_row, destination_row, cost, length_m, time_s, origin_snap_m, destination_snap_m,
+    reason`` and the route line (null when unreachable). With ``access_speed_kmh`` the walk
+    from each point to the network is added to the costs and drawn (needs ``*_xy``)."""
+    import geopandas as gpd
+    import shapely
+
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    routes = net.routes(o, d, pairs, weight=weight, feedback=feedback)
+    oi, dj = pairs[:, 0], pairs[:, 1]
+    cost = np.array([r.cost for r in routes], float)
+    length = np.array([r.length_m for r in routes], float)
+    time_s = np.array([r.time_s for r in routes], float)
+    geoms = np.array([r.geometry for r in routes], dtype=object)
+    if access_speed_kmh:
+        acc_m, acc_s = _access_terms(o, d, oi, dj, access_speed_kmh)
+        length, time_s = length + acc_m, time_s + acc_s
+        cost = length if weight == "length" else time_s
+        if origin_xy is not None and destination_xy is not None:
+            ok = np.flatnonzero([g is not None for g in geoms])
+            for i in ok:  # one small coordinate list per routed pair
+                c = shapely.get_coordinates(geoms[i])
+                geoms[i] = shapely.linestrings(np.vstack([origin_xy[oi[i]], c, destination_xy[dj[i]]]))
+    ok = np.isfinite(cost)
+    reason = np.full(len(pairs), None, dtype=object)
+    if (~ok).any():
+        reason[~ok] = unreachable_reasons(net, o, d, oi[~ok], dj[~ok])
+    return gpd.GeoDataFrame({"origin_row": oi, "destination_row": dj, "cost": np.where(ok, cost, np.nan),
+                             "length_m": np.where(ok, length, np.nan), "time_s": np.where(ok, time_s, np.nan),
+                             "origin_snap_m": o.snap_dist_m[oi], "destination_snap_m": d.snap_dist_m[dj],
+                             "reason": reason}, geometry=list(geoms), crs=net.crs)
