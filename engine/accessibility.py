@@ -228,7 +228,7 @@ def aggregate_to_zones(values, zone_index, n_zones: int, *, weights=None, how: s
     usable = inzone & np.isfinite(v)
     if how == "mean":
         ws = np.bincount(z[usable], weights=w[usable], minlength=n_zones)
-        vs = np.bincount(z[usable], weights=(w * v)[usable], minlength=n_zones)
+        vs = np.bincount(z[usable], weights=w[usable] * v[usable], minlength=n_zones)
         out = np.divide(vs, ws, out=np.full(n_zones, np.nan), where=ws > 0)
     elif how == "sum":
         out = np.bincount(z[inzone], weights=np.where(np.isfinite(v), v, 0.0)[inzone], minlength=n_zones)

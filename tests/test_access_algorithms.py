@@ -1,0 +1,125 @@
+"""The service-demand algorithms through QGIS's processing.run on the sample city (real
+Helsinki streets, synthetic zones and clinics): values checked against the network engine's
+own OD matrix and the location engine, and the unhappy paths."""
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from conftest import SAMPLE
+
+CITY = SAMPLE / "sample_city.gpkg"
+
+
+def layer(name):
+    return f"{CITY}|layername={name}"
+
+
+@pytest.fixture(scope="module")
+def engine_od():
+    """The zone-centroid × clinic distance matrix computed directly with the network engine."""
+    from joinedup.engine.network import Network
+
+    roads = gpd.read_file(CITY, layer="roads")
+    zones = gpd.read_file(CITY, layer="zones")
+    clinics = gpd.read_file(CITY, layer="clinics")
+    net = Network.from_lines(roads)
+    cost = net.cost_matrix(net.snap(zones.geometry.centroid), net.snap(clinics), weight="length")
+    return zones, clinics, cost
+
+
+def _read(path):
+    return gpd.read_file(path) if "|" not in str(path) else gpd.read_file(
+        str(path).split("|")[0], layer=str(path).split("layername=")[1])
+
+
+def test_accessibility_matches_engine_od(run_alg, tmp_path, engine_od):
+    zones, clinics, cost = engine_od
+    out = tmp_path / "acc.gpkg"
+    res = run_alg("joinedup:accessibility", {
+        "NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+        "FACILITIES": layer("clinics"), "FACILITY_ID": "facility_id", "SUPPLY_FIELD": "capacity",
+        "THRESHOLDS": "500, 1000", "DECAY": 0, "DECAY_PARAMETER": 0.002, "FCA_METHOD": 0,
+        "CATCHMENT": 1000, "OUTPUT": str(out)})
+    got = _read(res["OUTPUT"])
+    assert len(got) == len(zones)
+    assert list(got["zone_id"]) == list(zones["zone_id"])
+    near = cost.min(axis=1)
+    assert np.isinf(near).sum() < len(near) / 10  # a few zones sit on unconnected street bits
+    np.testing.assert_allclose(got["nearest_cost"], np.where(np.isfinite(near), near, np.nan), rtol=1e-9)
+    np.testing.assert_array_equal(got["within_500m"], (cost <= 500).sum(axis=1))
+    np.testing.assert_array_equal(got["within_1000m"], (cost <= 1000).sum(axis=1))
+    cap = clinics["capacity"].to_numpy(float)
+    np.testing.assert_allclose(got["gravity"], (np.exp(-0.002 * cost) * cap).sum(axis=1), rtol=1e-9)
+    # 2SFCA by the textbook formula, independently of the engine's function
+    pop = zones["population"].to_numpy(float)
+    inside = cost <= 1000
+    ratio = np.array([cap[j] / pop[inside[:, j]].sum() if pop[inside[:, j]].sum() > 0 else 0.0
+                      for j in range(len(cap))])
+    np.testing.assert_allclose(got["fca_per_1000"], 1000 * (inside * ratio).sum(axis=1), rtol=1e-9)
+    ok = np.isfinite(near)
+    assert (got["nearest_id"][ok] == clinics["facility_id"].to_numpy()[cost.argmin(axis=1)][ok]).all()
+    assert (got["status"][ok] == "ok").all() and (got["status"][~ok] == "no facility reachable").all()
+    assert got["nearest_id"][~ok].isna().all()
+
+
+def test_accessibility_e2sfca_with_address_points_aggregates(run_alg, tmp_path):
+    # buildings' centroids as address points, each zone's population shared among them
+    buildings = gpd.read_file(CITY, layer="buildings")
+    pts = gpd.GeoDataFrame({"residents": np.arange(len(buildings)) % 7},
+                           geometry=buildings.geometry.representative_point(), crs=buildings.crs)
+    ppath = tmp_path / "addresses.gpkg"
+    pts.to_file(ppath)
+    res = run_alg("joinedup:accessibility", {
+        "NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+        "DEMAND_POINTS": str(ppath), "POINT_WEIGHT_FIELD": "residents",
+        "FACILITIES": layer("clinics"), "SUPPLY_FIELD": "capacity", "THRESHOLDS": "800",
+        "FCA_METHOD": 1, "BANDS": "400, 800, 1200", "BAND_WEIGHTS": "1, 0.68, 0.22",
+        "OUTPUT": str(tmp_path / "acc2.gpkg")})
+    got = _read(res["OUTPUT"])
+    zones = gpd.read_file(CITY, layer="zones")
+    assert len(got) == len(zones)
+    assert (got["n_points"] >= 1).all()
+    # the zone demand is the sum of its address points' residents where it has points
+    joined = gpd.sjoin(pts, zones, predicate="intersects").drop_duplicates(subset=None)
+    joined = joined[~joined.index.duplicated(keep="first")]
+    sums = joined.groupby("index_right")["residents"].sum()
+    with_pts = got.index.isin(sums.index) & (got["n_points"] > 0)
+    np.testing.assert_allclose(got.loc[sums.index, "demand"], sums.to_numpy())
+    # E2SFCA distributes all supply that some demand reaches: Σ demand × score / 1000 = Σ supply reached
+    total = (got["demand"] * got["fca_per_1000"].fillna(0)).sum() / 1000
+    assert 0 < total <= gpd.read_file(CITY, layer="clinics")["capacity"].sum() + 1e-6
+    assert with_pts.any()
+
+
+def test_accessibility_unhappy_paths(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    zones = gpd.read_file(CITY, layer="zones")
+    bad = zones.copy()
+    bad.loc[0, "population"] = -5
+    bad.to_file(tmp_path / "bad.gpkg")
+    with pytest.raises(QgsProcessingException, match="negative 'population'"):
+        run_alg("joinedup:accessibility", {
+            "NETWORK": layer("roads"), "DEMAND": str(tmp_path / "bad.gpkg"), "DEMAND_FIELD": "population",
+            "FACILITIES": layer("clinics"), "OUTPUT": str(tmp_path / "x.gpkg")})
+    # null geometry and a zone far from the streets: kept, with a status
+    odd = zones.iloc[:5].copy()
+    odd.loc[odd.index[0], "geometry"] = None
+    odd.loc[odd.index[1], "geometry"] = shapely.box(300000, 6600000, 300100, 6600100)
+    odd.to_file(tmp_path / "odd.gpkg")
+    res = run_alg("joinedup:accessibility", {
+        "NETWORK": layer("roads"), "DEMAND": str(tmp_path / "odd.gpkg"), "DEMAND_FIELD": "population",
+        "FACILITIES": layer("clinics"), "MAX_SNAP": 500, "OUTPUT": str(tmp_path / "odd_out.gpkg")})
+    got = _read(res["OUTPUT"])
+    assert len(got) == 5
+    assert got["status"].iloc[0] == "no geometry" and got["status"].iloc[1] == "not on network"
+    assert pd.isna(got["nearest_cost"].iloc[1]) and (got["status"].iloc[2:] == "ok").all()
+    clinics = gpd.read_file(CITY, layer="clinics")
+    clinics.loc[1, "facility_id"] = clinics.loc[0, "facility_id"]
+    clinics.to_file(tmp_path / "dup.gpkg")
+    with pytest.raises(QgsProcessingException, match="unique"):
+        run_alg("joinedup:accessibility", {
+            "NETWORK": layer("roads"), "DEMAND": layer("zones"), "FACILITIES": str(tmp_path / "dup.gpkg"),
+            "FACILITY_ID": "facility_id", "OUTPUT": str(tmp_path / "y.gpkg")})
