@@ -96,7 +96,7 @@ def demand_units(demand, *, demand_field=None, points=None, point_weight_field=N
     polygons = bool(kinds & {3, 6})
     if kinds - {0, 4, 3, 6}:
         raise InputError(f"{name} must hold points or polygons (zones).")
-    feature_demand = np.where(missing, 0.0, value)
+    feature_demand = value  # a feature with no geometry keeps its demand: it counts as unserved
     n_points = np.where(missing, 0, 1).astype(np.int64)
     if not polygons or points is None:
         have = np.flatnonzero(~missing)
@@ -320,3 +320,43 @@ def feature_status(units: DemandUnits, costs: "Costs", near) -> np.ndarray:
     status[rest & (unreach == npts)] = "no facility reachable"
     status[rest & (unreach > 0) & (unreach < npts)] = "partly unreachable"
     return status
+
+
+def coverage_tables(units: DemandUnits, cost, costs: "Costs", *, threshold: float, unit: str = "m"):
+    """Coverage within ``threshold`` (user unit, inclusive): per-feature columns, the uncovered
+    demand points (dict of columns with a 'geometry' entry) and a one-row summary dict."""
+    from .accessibility import coverage
+
+    cov = coverage(cost, demand=units.point_demand, threshold=threshold)
+    n_f = units.n_features
+    f = units.point_feature
+    w = units.point_demand
+    covered = np.bincount(f, weights=np.where(cov.covered, w, 0.0), minlength=n_f)
+    uncovered = units.feature_demand - covered
+    uncovered = np.where(np.abs(uncovered) < 1e-9 * np.maximum(1.0, units.feature_demand), 0.0, uncovered)
+    share = np.divide(uncovered, units.feature_demand, out=np.full(n_f, np.nan),
+                      where=units.feature_demand > 0)
+    no_geom = units.status == "no geometry"
+    share[no_geom] = np.nan
+    status = feature_status(units, costs, cov.nearest_cost)
+    near = per_feature(units, cov.nearest_cost)
+    per = {"demand": units.feature_demand, "covered_demand": covered, "uncovered_demand": uncovered,
+           "uncovered_share": share, "nearest_cost": np.where(np.isfinite(near), near, np.nan),
+           "snap_m": per_feature(units, costs.demand_snap_m), "status": status}
+    out = np.flatnonzero(~cov.covered)
+    reason = np.where(~costs.demand_on_network[out], "not on network",
+                      np.where(cov.unreachable[out], "no facility reachable",
+                               f"beyond {threshold:g} {unit}")).astype(object)
+    nc = cov.nearest_cost[out]
+    points = {"feature_row": f[out], "demand": w[out], "nearest_cost": np.where(np.isfinite(nc), nc, np.nan),
+              "reason": reason, "geometry": units.points[out]}
+    total = float(units.feature_demand.sum())
+    unc_total = float(uncovered.sum())
+    summary = {"total_demand": total, "covered_demand": total - unc_total, "uncovered_demand": unc_total,
+               "uncovered_pct": 100.0 * unc_total / total if total > 0 else 0.0,
+               "units_total": int(len(w)), "units_uncovered": int(len(out)),
+               "units_unreachable": int(cov.unreachable.sum()),
+               "features_total": int(n_f), "features_no_geometry": int(no_geom.sum()),
+               "features_with_gap": int((uncovered > 0).sum()),
+               "threshold": float(threshold), "unit": unit}
+    return per, points, summary

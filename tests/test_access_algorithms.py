@@ -123,3 +123,38 @@ def test_accessibility_unhappy_paths(run_alg, tmp_path):
         run_alg("joinedup:accessibility", {
             "NETWORK": layer("roads"), "DEMAND": layer("zones"), "FACILITIES": str(tmp_path / "dup.gpkg"),
             "FACILITY_ID": "facility_id", "OUTPUT": str(tmp_path / "y.gpkg")})
+
+
+def test_coveragegaps_matches_engine_od(run_alg, tmp_path, engine_od):
+    zones, clinics, cost = engine_od
+    res = run_alg("joinedup:coveragegaps", {
+        "NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+        "FACILITIES": layer("clinics"), "THRESHOLD": 600,
+        "OUTPUT": str(tmp_path / "cov.gpkg"), "UNCOVERED": str(tmp_path / "unc.gpkg"),
+        "SUMMARY": str(tmp_path / "sum.csv")})
+    got = _read(res["OUTPUT"])
+    pop = zones["population"].to_numpy(float)
+    covered = cost.min(axis=1) <= 600
+    np.testing.assert_allclose(got["uncovered_demand"], np.where(covered, 0, pop))
+    np.testing.assert_allclose(got["covered_demand"], np.where(covered, pop, 0))
+    unc = _read(res["UNCOVERED"])
+    assert len(unc) == int((~covered).sum())
+    assert set(unc["reason"]) <= {"beyond 600 m", "no facility reachable"}
+    assert (unc["reason"] == "no facility reachable").sum() == int(np.isinf(cost.min(axis=1)).sum())
+    summary = pd.read_csv(res["SUMMARY"])
+    assert summary["uncovered_demand"][0] == pytest.approx(pop[~covered].sum())
+    assert res["UNCOVERED_PCT"] == pytest.approx(100 * pop[~covered].sum() / pop.sum())
+
+
+def test_coveragegaps_null_geometry_counts_as_uncovered(run_alg, tmp_path):
+    zones = gpd.read_file(CITY, layer="zones").iloc[:6].copy()
+    zones.loc[zones.index[0], "geometry"] = None
+    zones.to_file(tmp_path / "z.gpkg")
+    res = run_alg("joinedup:coveragegaps", {
+        "NETWORK": layer("roads"), "DEMAND": str(tmp_path / "z.gpkg"), "DEMAND_FIELD": "population",
+        "FACILITIES": layer("clinics"), "THRESHOLD": 100000,
+        "OUTPUT": str(tmp_path / "c.gpkg"), "UNCOVERED": "TEMPORARY_OUTPUT", "SUMMARY": "TEMPORARY_OUTPUT"})
+    got = _read(res["OUTPUT"])
+    assert len(got) == 6 and got["status"][0] == "no geometry"
+    assert got["uncovered_demand"][0] == zones["population"].iloc[0]
+    assert res["TOTAL_DEMAND"] == pytest.approx(zones["population"].sum())
