@@ -360,3 +360,118 @@ def coverage_tables(units: DemandUnits, cost, costs: "Costs", *, threshold: floa
                "features_with_gap": int((uncovered > 0).sum()),
                "threshold": float(threshold), "unit": unit}
     return per, points, summary
+
+
+def allocation_tables(units: DemandUnits, result, *, candidates, existing, candidate_ids, existing_ids,
+                      cost, existing_cost, unit="m", capacity=None, existing_capacity=None):
+    """Outputs of a location-allocation run, as plain columns:
+
+    - ``sites``: the existing facilities (kind 'existing', rank 0) and the chosen candidates
+      (kind 'new', rank 1.. in order of marginal gain) with demand served, mean cost, load;
+    - ``lines``: one row per demand point and site it is allocated to (several when a
+      capacitated run splits a point's demand), with a straight line point → site, and rows
+      with no site and a reason for demand that is not served;
+    - ``summary``: before/after rows.
+    ``cost``/``existing_cost`` are in the user's unit; ``candidates``/``existing`` GeoSeries."""
+    import shapely
+
+    e = 0 if existing_cost is None else existing_cost.shape[1]
+    pts = units.points
+    n = len(pts)
+    cand_xy = np.asarray(candidates.geometry.values if hasattr(candidates, "geometry") else candidates,
+                         dtype=object)
+    ex_xy = (np.asarray(existing.geometry.values, dtype=object) if existing is not None
+             else np.zeros(0, dtype=object))
+
+    def site_info(code):
+        code = np.asarray(code, dtype=np.int64)
+        is_new = code >= 0
+        idx = np.where(is_new, code, -code - 1)
+        return is_new, idx
+
+    # allocation rows
+    if result.flows:
+        fi = np.array([f[0] for f in result.flows], dtype=np.int64)
+        fs = np.array([f[1] for f in result.flows], dtype=np.int64)
+        fa = np.array([f[2] for f in result.flows], dtype=float)
+    else:
+        fi = np.flatnonzero(result.site != _no_site())
+        fs = result.site[fi]
+        fa = units.point_demand[fi]
+    is_new, idx = site_info(fs)
+    fcost = np.where(is_new, cost[fi, np.where(is_new, idx, 0)] if cost.shape[1] else np.nan,
+                     existing_cost[fi, np.where(is_new, 0, idx)] if e else np.nan)
+    site_geom = np.where(is_new, cand_xy[np.where(is_new, idx, 0)] if len(cand_xy) else None,
+                         ex_xy[np.where(is_new, 0, idx)] if len(ex_xy) else None)
+    lines = shapely.shortest_line(pts[fi], site_geom) if len(fi) else np.zeros(0, dtype=object)
+    served_amount = np.bincount(fi, weights=fa, minlength=n)
+    short = units.point_demand - served_amount
+    unserved = np.flatnonzero(short > 1e-9 * np.maximum(1.0, units.point_demand))
+    unreach = set(result.unreachable.tolist())
+    reason = np.array(["reaches no site" if i in unreach else
+                       ("over capacity" if result.problem == "cpmedian" else "not served by an open site")
+                       for i in unserved], dtype=object)
+    ids_all = (np.asarray(candidate_ids, dtype=object), np.asarray(existing_ids, dtype=object)
+               if existing_ids is not None else np.zeros(0, dtype=object))
+    site_id = np.array([ids_all[0][j] if new else ids_all[1][j] for new, j in zip(is_new, idx)], dtype=object)
+    line_cols = {
+        "feature_row": np.concatenate([units.point_feature[fi], units.point_feature[unserved]]),
+        "demand": np.concatenate([fa, short[unserved]]),
+        "site_id": np.concatenate([site_id, np.full(len(unserved), None, dtype=object)]),
+        "site_kind": np.concatenate([np.where(is_new, "new", "existing").astype(object),
+                                     np.full(len(unserved), None, dtype=object)]),
+        "cost": np.concatenate([fcost, np.full(len(unserved), np.nan)]),
+        "reason": np.concatenate([np.full(len(fi), None, dtype=object), reason]),
+        "geometry": np.concatenate([lines, np.full(len(unserved), None, dtype=object)]),
+    }
+    # sites
+    chosen = result.chosen
+    n_sites = e + len(chosen)
+    kinds = np.array(["existing"] * e + ["new"] * len(chosen), dtype=object)
+    s_idx = np.concatenate([np.arange(e), chosen]).astype(np.int64)
+    s_new = np.array([False] * e + [True] * len(chosen))
+    served = np.zeros(n_sites)
+    wcost = np.zeros(n_sites)
+    key = {(bool(a), int(b)): t for t, (a, b) in enumerate(zip(s_new, s_idx))}
+    pos = np.array([key[(bool(a), int(b))] for a, b in zip(is_new, idx)], dtype=np.int64) if len(fi) \
+        else np.zeros(0, dtype=np.int64)
+    np.add.at(served, pos, fa)
+    np.add.at(wcost, pos, fa * fcost)
+    sites = {
+        "site_id": np.array([ids_all[1][j] if not new else ids_all[0][j] for new, j in zip(s_new, s_idx)],
+                            dtype=object),
+        "site_kind": kinds,
+        "rank": np.concatenate([np.zeros(e, dtype=np.int64), np.arange(1, len(chosen) + 1)]),
+        "gain": np.concatenate([np.full(e, np.nan), result.gains]),
+        "demand_served": served,
+        "mean_cost": np.divide(wcost, served, out=np.full(n_sites, np.nan), where=served > 0),
+        "geometry": np.concatenate([ex_xy[:e], cand_xy[chosen]]) if n_sites else np.zeros(0, dtype=object),
+    }
+    if capacity is not None:
+        caps = np.concatenate([np.asarray(existing_capacity if existing_capacity is not None
+                                          else np.full(e, np.nan), dtype=float)[:e],
+                               np.asarray(capacity, dtype=float)[chosen]])
+        sites["capacity"] = caps
+        sites["load_share"] = np.divide(served, caps, out=np.full(n_sites, np.nan), where=caps > 0)
+    summary = {}
+    for name, s in (("before", result.before), ("after", result.after)):
+        summary.setdefault("scenario", []).append(name)
+        summary.setdefault("open_sites", []).append(s.open_sites)
+        summary.setdefault("objective", []).append(s.objective)
+        summary.setdefault("total_demand", []).append(s.total_demand)
+        summary.setdefault("served_demand", []).append(s.served_demand)
+        summary.setdefault("covered_demand", []).append(s.covered_demand)
+        summary.setdefault("covered_pct", []).append(None if s.covered_share is None else 100 * s.covered_share)
+        summary.setdefault("mean_cost", []).append(s.mean_cost)
+        summary.setdefault("max_cost", []).append(s.max_cost)
+    summary["cost_unit"] = [unit, unit]
+    summary["method"] = ["existing facilities only", result.method]
+    summary["bound"] = [None, result.lower_bound]
+    summary["gap_pct"] = [None, 100 * result.gap]
+    return sites, line_cols, summary
+
+
+def _no_site():
+    from .location import NO_SITE
+
+    return NO_SITE

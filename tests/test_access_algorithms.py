@@ -158,3 +158,87 @@ def test_coveragegaps_null_geometry_counts_as_uncovered(run_alg, tmp_path):
     assert len(got) == 6 and got["status"][0] == "no geometry"
     assert got["uncovered_demand"][0] == zones["population"].iloc[0]
     assert res["TOTAL_DEMAND"] == pytest.approx(zones["population"].sum())
+
+
+def _brute(cost, w, p, forced=(), threshold=None):
+    import itertools
+
+    forced = list(forced)
+    big = np.where(np.isfinite(cost), cost, np.nan)
+    best = None
+    pool = [j for j in range(cost.shape[1]) if j not in forced]
+    for combo in itertools.combinations(pool, p):
+        near = np.nanmin(np.where(np.isnan(big[:, forced + list(combo)]), np.inf, big[:, forced + list(combo)]), axis=1)
+        if threshold is None:
+            ok = np.isfinite(near)
+            val = float(w[ok] @ near[ok]) + 1e12 * int((~ok & np.isfinite(cost).any(axis=1)).sum())
+        else:
+            val = -float(w[near <= threshold].sum())
+        best = val if best is None else min(best, val)
+    return best if threshold is None else -best
+
+
+@pytest.mark.parametrize("problem", [0, 1])
+def test_locationallocation_equals_brute_force_on_network_costs(run_alg, tmp_path, engine_od, problem):
+    zones, clinics, cost = engine_od
+    pop = zones["population"].to_numpy(float)
+    existing = clinics.iloc[:2]
+    candidates = clinics.iloc[2:]
+    existing.to_file(tmp_path / "existing.gpkg")
+    candidates.to_file(tmp_path / "candidates.gpkg")
+    res = run_alg("joinedup:locationallocation", {
+        "NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+        "CANDIDATES": str(tmp_path / "candidates.gpkg"), "CANDIDATE_ID": "facility_id",
+        "EXISTING": str(tmp_path / "existing.gpkg"), "EXISTING_ID": "facility_id",
+        "PROBLEM": problem, "P": 3, "THRESHOLD": 500,
+        "SITES": str(tmp_path / "sites.gpkg"), "ALLOCATION": str(tmp_path / "alloc.gpkg"),
+        "SUMMARY": str(tmp_path / "summary.csv")})
+    expected = _brute(cost, pop, 3, forced=[0, 1], threshold=500 if problem == 1 else None)
+    assert res["OBJECTIVE"] == pytest.approx(expected, rel=1e-9)
+    assert res["GAP_PCT"] < 0.01
+    sites = _read(res["SITES"])
+    assert list(sites["site_kind"]) == ["existing", "existing", "new", "new", "new"]
+    assert list(sites["rank"]) == [0, 0, 1, 2, 3]
+    assert set(sites["site_id"][:2]) == {1, 2}
+    gains = sites["gain"][2:].to_numpy()
+    assert (np.diff(gains) <= 1e-6).all() and (gains >= 0).all()
+    alloc = _read(res["ALLOCATION"])
+    # every demand point is in the allocation: served to a site or listed with a reason
+    assert sorted(set(alloc["feature_row"])) == list(range(len(zones)))
+    unreachable = ~np.isfinite(cost).any(axis=1)
+    assert (alloc["reason"].notna() == unreachable[alloc["feature_row"]]).all()
+    summary = pd.read_csv(res["SUMMARY"])
+    assert list(summary["scenario"]) == ["before", "after"]
+    if problem == 0:
+        assert summary["objective"][1] == pytest.approx(expected) and summary["objective"][0] > expected
+        served = alloc[alloc["reason"].isna()]
+        assert (served["demand"] * served["cost"]).sum() == pytest.approx(expected)
+    else:
+        assert summary["covered_demand"][1] == pytest.approx(expected)
+
+
+def test_locationallocation_lscp_and_capacitated(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    common = {"NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+              "CANDIDATES": layer("clinics"), "CANDIDATE_ID": "facility_id",
+              "SITES": "TEMPORARY_OUTPUT", "ALLOCATION": "TEMPORARY_OUTPUT", "SUMMARY": "TEMPORARY_OUTPUT"}
+    res = run_alg("joinedup:locationallocation", dict(common, PROBLEM=2, THRESHOLD=1200))
+    assert res["GAP_PCT"] == 0 and res["METHOD"].startswith("exact")
+    zones = gpd.read_file(CITY, layer="zones")
+    clinics = gpd.read_file(CITY, layer="clinics")
+    total = zones["population"].sum()
+    # capacity below total demand: a clear "infeasible" message
+    with pytest.raises(QgsProcessingException, match="Infeasible"):
+        run_alg("joinedup:locationallocation", dict(common, PROBLEM=3, P=2, CAPACITY_FIELD="capacity"))
+    # capacities scaled so that 4 sites can hold the demand: loads stay within capacity
+    clinics["cap"] = total / 3 * (0.8 + 0.4 * clinics["capacity"] / clinics["capacity"].max())
+    clinics.to_file(tmp_path / "cap.gpkg")
+    res = run_alg("joinedup:locationallocation", dict(
+        common, CANDIDATES=str(tmp_path / "cap.gpkg"), PROBLEM=3, P=4, CAPACITY_FIELD="cap",
+        SITES=str(tmp_path / "s.gpkg"), ALLOCATION=str(tmp_path / "a.gpkg")))
+    sites = _read(res["SITES"])
+    assert (sites["demand_served"] <= sites["capacity"] + 1e-6).all()
+    assert (sites["load_share"] <= 1 + 1e-9).all()
+    with pytest.raises(QgsProcessingException, match="only 12 candidate"):
+        run_alg("joinedup:locationallocation", dict(common, P=13))
