@@ -190,22 +190,38 @@ def _solve_median(problem, full, w_all, e, p, rows, threshold, exact, time_limit
     tol = max(mip_rel_gap, 1e-9)
     all_free = np.arange(e, k)
     lb = -math.inf
-    if _rel_gap(ub, lb) > tol:
-        lb2, fixed_open, fixed_closed, _ = lagrangian_bound(D, w, forced, p, ub, feedback=fb.sub(0.3, 0.6))
+    if problem == "mclp" and exact != "never":
+        # the compact covering model is small (demand units with the same covering sites merge):
+        # HiGHS first, the Lagrangian bound only if it cannot finish
+        pairs = int((D == 0).sum())
+        if exact == "always" or pairs <= 4 * MILP_MAX_VARIABLES:
+            open_, ub, lb, method = _try_milp(D, w, forced, np.zeros(0, dtype=np.int64), np.arange(e, k), p,
+                                              open_, ub, lb, method, time_limit_s, mip_rel_gap, fb,
+                                              covering=True)
+    if _rel_gap(ub, lb) > tol and not method.startswith("exact"):
+        lb2, fixed_open, fixed_closed, _, lr_open, lr_ub = lagrangian_bound(
+            D, w, forced, p, ub, gap_tol=tol / 2, feedback=fb.sub(0.3, 0.6))
         lb = max(lb, lb2)
+        if lr_open is not None:
+            lr_open = vertex_substitution(D, w, lr_open, forced, feedback=fb)
+            lr_ub = objective(D, w, lr_open)
+            fb.log(f"The Lagrangian relaxation's sites improve the answer to {_fmt_obj(problem, lr_ub, w)}.")
+            open_, ub = lr_open, lr_ub
+            method = "Lagrangian heuristic (relaxation's sites + vertex substitution)"
         if _rel_gap(ub, lb) <= tol:
             method += f", optimal within {100 * tol:g} % by the Lagrangian bound"
         else:
             free = np.setdiff1d(all_free, np.concatenate([fixed_open, fixed_closed]))
             n_vars = _median_milp_size(D, forced, fixed_open, free)
-            fb.log(f"Lagrangian bound {_fmt_obj(problem, lb, w)} (gap {100 * _rel_gap(ub, lb):.3f} %); "
+            fb.log(f"Lagrangian bound {_fmt_obj(problem, lb, w)} (gap {100 * _gap(problem, ub, lb, w):.3f} %); "
                    f"{len(fixed_open)} candidates fixed open, {len(fixed_closed)} fixed closed, "
                    f"{len(free)} left free ({n_vars:,} assignment variables).")
             if method.startswith("exact"):
                 pass
             elif exact == "always" or (exact == "auto" and n_vars <= MILP_MAX_VARIABLES):
                 open_, ub, lb, method = _try_milp(D, w, forced, fixed_open, free, p, open_, ub, lb,
-                                                  method, time_limit_s, mip_rel_gap, fb)
+                                                  method, time_limit_s, mip_rel_gap, fb,
+                                                  covering=problem == "mclp")
             elif exact == "auto":
                 fb.log(f"The reduced MILP ({n_vars:,} variables) is above the exact-solver limit "
                        f"({MILP_MAX_VARIABLES:,}): the heuristic answer stands, with its gap.")
@@ -228,9 +244,11 @@ def _solve_median(problem, full, w_all, e, p, rows, threshold, exact, time_limit
     return result
 
 
-def _try_milp(D, w, forced, fixed_open, free, p, open_, ub, lb, method, time_limit_s, mip_rel_gap, fb):
+def _try_milp(D, w, forced, fixed_open, free, p, open_, ub, lb, method, time_limit_s, mip_rel_gap, fb,
+              covering=False):
     fb.check()
-    sol = _median_milp(D, w, forced, fixed_open, free, p, time_limit_s, mip_rel_gap, fb)
+    solver = _covering_milp if covering else _median_milp
+    sol = solver(D, w, forced, fixed_open, free, p, time_limit_s, mip_rel_gap, fb)
     if sol is None:
         return open_, ub, lb, method
     mopen, mlb, proven = sol
@@ -244,6 +262,15 @@ def _try_milp(D, w, forced, fixed_open, free, p, open_, ub, lb, method, time_lim
     else:
         method += " + MILP stopped at the time limit"
     return open_, ub, lb, method
+
+
+def _gap(problem, ub, lb, w):
+    """Relative gap in the problem's own terms (MCLP: covered demand, not uncovered)."""
+    if problem == "mclp":
+        total = float(w.sum())
+        bound = total - lb
+        return (bound - (total - ub)) / bound if bound > 0 else 0.0
+    return _rel_gap(ub, lb)
 
 
 def _fmt_obj(problem, value, w):
@@ -345,13 +372,18 @@ def _positions(near, swappable):
 
 
 def lagrangian_bound(D, w, forced, p, ub, *, max_iter: int = 3000, stall_limit: int = 40,
-                     feedback=None):
+                     gap_tol: float = 1e-9, feedback=None):
     """Lagrangian relaxation of the assignment constraints (Σ_j x_ij = 1) of the p-median on
     ``D`` with ``forced`` sites open and ``p`` more to open; subgradient optimisation.
 
-    Returns ``(bound, fixed_open, fixed_closed, multipliers)``: the best lower bound found and
-    the candidate sites that every solution better than ``ub`` must open / must keep closed
-    (reduction tests on the best multipliers)."""
+    The sites the relaxation opens are also a feasible answer: their true objective is
+    evaluated every few iterations and improves ``ub`` when lower (on real networks this often
+    closes the gap that vertex substitution leaves).
+
+    Returns ``(bound, fixed_open, fixed_closed, multipliers, best_open, ub)``: the best lower
+    bound, the candidate sites that every solution better than ``ub`` must open / must keep
+    closed (reduction tests on the best multipliers), and the best answer seen with its value
+    (``best_open`` is None when none beat the ``ub`` given)."""
     fb = as_feedback(feedback)
     n, k = D.shape
     forced = np.asarray(forced, dtype=np.int64)
@@ -363,6 +395,7 @@ def lagrangian_bound(D, w, forced, p, ub, *, max_iter: int = 3000, stall_limit: 
     lam = np.partition(wD, 1, axis=1)[:, 1] if k > 1 else wD[:, 0].copy()
     best, best_lam = -math.inf, lam.copy()
     theta, stall, last_real = 2.0, 0, 0
+    best_open, seen = None, set()
     for it in range(max_iter):
         if it % 25 == 0:
             fb.check()
@@ -373,6 +406,12 @@ def lagrangian_bound(D, w, forced, p, ub, *, max_iter: int = 3000, stall_limit: 
         order = free[np.argsort(rho[free], kind="stable")[:p]]
         chosen = np.concatenate([forced, order])
         value = float(lam.sum() + rho[chosen].sum())
+        key = tuple(sorted(order.tolist()))
+        if key not in seen:  # a new primal candidate: the relaxation's own sites
+            seen.add(key)
+            primal = objective(D, w, chosen)
+            if primal < ub - 1e-12 * max(1.0, abs(ub)):
+                ub, best_open = primal, chosen.copy()
         if not np.isfinite(best) or value > best + 1e-12 * max(1.0, abs(best)):
             if np.isfinite(best) and value > best + 1e-7 * max(1.0, abs(best)):
                 last_real = it
@@ -381,7 +420,7 @@ def lagrangian_bound(D, w, forced, p, ub, *, max_iter: int = 3000, stall_limit: 
             stall += 1
             if stall >= stall_limit:
                 theta, stall = theta / 2.0, 0
-        if _rel_gap(ub, best) <= 1e-9 or theta < 1e-4 or it - last_real > 300:
+        if _rel_gap(ub, best) <= gap_tol or theta < 1e-4 or it - last_real > 300:
             break
         g = 1.0 - neg[:, chosen].sum(axis=1)
         norm = float(g @ g)
@@ -404,7 +443,8 @@ def lagrangian_bound(D, w, forced, p, ub, *, max_iter: int = 3000, stall_limit: 
         for j in ranked[:p]:
             if base - rho[j] + rho_first_out > ub + slack:
                 fixed_open.append(int(j))
-    return best, np.array(fixed_open, dtype=np.int64), np.array(fixed_closed, dtype=np.int64), best_lam
+    return (best, np.array(fixed_open, dtype=np.int64), np.array(fixed_closed, dtype=np.int64), best_lam,
+            best_open, ub)
 
 
 def _median_milp_size(D, forced, fixed_open, free):
@@ -458,6 +498,53 @@ def _median_milp(D, w, forced, fixed_open, free, p, time_limit_s, mip_rel_gap, f
     if res.status != 0:
         fb.log(f"HiGHS stopped: {res.message}")
     return chosen, bound, proven
+
+
+def _covering_milp(D, w, forced, fixed_open, free, p, time_limit_s, mip_rel_gap, fb):
+    """Exact MCLP in its compact form on 0/1 costs ``D`` (0 = covered): y_j per free site,
+    z_g ≤ Σ_{j covers g} y_j per group g of demand units with the same covering sites (units
+    already covered by an always-open site drop out), maximise Σ w_g z_g."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    import scipy.sparse as sp
+
+    always = np.concatenate([forced, fixed_open]).astype(np.int64)
+    p_free = p - len(fixed_open)
+    if p_free <= 0 or len(free) == 0:
+        return always, objective(D, w, always), True
+    done = (D[:, always] == 0).any(axis=1) if len(always) else np.zeros(D.shape[0], dtype=bool)
+    cover = (D[~done][:, free] == 0)
+    ww = w[~done]
+    keep = cover.any(axis=1)
+    cover, ww = cover[keep], ww[keep]
+    # demand units that the same sites cover act as one: fewer rows for HiGHS
+    packed = np.packbits(cover, axis=1)
+    groups, inverse = np.unique(packed, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    gw = np.bincount(inverse, weights=ww, minlength=len(groups))
+    gcover = np.unpackbits(groups, axis=1, count=cover.shape[1]).astype(bool)
+    ng, nf = len(groups), len(free)
+    gi, gj = np.nonzero(gcover)
+    a = sp.csr_matrix((np.concatenate([np.ones(ng), -np.ones(len(gi))]),
+                       (np.concatenate([np.arange(ng), gi]), np.concatenate([nf + np.arange(ng), gj]))),
+                      shape=(ng, nf + ng))
+    count = sp.csr_matrix((np.ones(nf), (np.zeros(nf, dtype=np.int64), np.arange(nf))), shape=(1, nf + ng))
+    fb.log(f"Exact covering MILP (HiGHS): {nf} candidate sites, {ng:,} groups of demand units with the "
+           f"same covering sites ({len(gi):,} covering pairs), time limit {time_limit_s:g} s.")
+    res = milp(np.concatenate([np.zeros(nf), -gw]), integrality=np.concatenate([np.ones(nf), np.zeros(ng)]),
+               bounds=Bounds(0, 1), constraints=[LinearConstraint(a, -np.inf, 0),
+                                                  LinearConstraint(count, p_free, p_free)],
+               options={"time_limit": float(time_limit_s), "mip_rel_gap": float(mip_rel_gap)})
+    if res.x is None:
+        fb.log(f"HiGHS found no solution: {res.message}")
+        return None
+    chosen = np.concatenate([always, free[res.x[:nf] > 0.5]])
+    bound = getattr(res, "mip_dual_bound", None)
+    # HiGHS bounds -covered demand from below; in uncovered terms: total - covered bound
+    uncovered_lb = (float(w.sum()) - float(w[done].sum()) + float(bound)
+                    if bound is not None and np.isfinite(bound) else -math.inf)
+    if res.status != 0:
+        fb.log(f"HiGHS stopped: {res.message}")
+    return chosen, uncovered_lb, res.status == 0
 
 
 def order_by_gain(D, w, open_, forced, *, empty_cost=None):
@@ -648,7 +735,7 @@ def _solve_cpmedian(full, w_all, e, p, rows, cap, single_source, exact, time_lim
     open_u, _ = greedy(D, w, forced, p)
     open_u = vertex_substitution(D, w, open_u, forced, feedback=fb)
     ub_u = objective(D, w, open_u)
-    lb, _, _, _ = lagrangian_bound(D, w, forced, p, ub_u, feedback=fb.sub(0.2, 0.4))
+    lb = lagrangian_bound(D, w, forced, p, ub_u, feedback=fb.sub(0.2, 0.4))[0]
     method = None
     open_, flows = None, None
     if exact == "always" or (exact == "auto" and n_vars <= MILP_MAX_VARIABLES // (4 if single_source else 1)):

@@ -242,3 +242,45 @@ def test_locationallocation_lscp_and_capacitated(run_alg, tmp_path):
     assert (sites["load_share"] <= 1 + 1e-9).all()
     with pytest.raises(QgsProcessingException, match="only 12 candidate"):
         run_alg("joinedup:locationallocation", dict(common, P=13))
+
+
+def test_real_helsinki_geographic_input_matches_engine(run_alg, shared_data, tmp_path):
+    """The OSM extract in EPSG:4326: restaurants (demand) to pharmacies over the real streets.
+    Both the algorithm and the engine move the data to the local UTM zone."""
+    from joinedup.engine.network import Network
+
+    pbf = shared_data / "helsinki.osm.pbf"
+    points = gpd.read_file(pbf, layer="points")
+    tags = points["other_tags"].fillna("")
+    rest = points[tags.str.contains('"amenity"=>"restaurant"', regex=False)][["osm_id", "geometry"]]
+    pharm = points[tags.str.contains('"amenity"=>"pharmacy"', regex=False)][["osm_id", "geometry"]]
+    assert len(rest) > 50 and len(pharm) > 3 and rest.crs.to_epsg() == 4326
+    rest.to_file(tmp_path / "rest.gpkg")
+    pharm.to_file(tmp_path / "pharm.gpkg")
+    res = run_alg("joinedup:accessibility", {
+        "NETWORK": f"{pbf}|layername=lines", "DEMAND": str(tmp_path / "rest.gpkg"),
+        "FACILITIES": str(tmp_path / "pharm.gpkg"), "FACILITY_ID": "osm_id", "THRESHOLDS": "300, 600",
+        "FCA_METHOD": 2, "OUTPUT": str(tmp_path / "out.gpkg")})
+    got = _read(res["OUTPUT"])
+    lines = gpd.read_file(pbf, layer="lines")
+    net = Network.from_lines(lines)
+    cost = net.cost_matrix(net.snap(rest), net.snap(pharm), weight="length")
+    near = cost.min(axis=1)
+    # raw OSM lines hold unconnected pieces (platforms, yards): most, not all, restaurants reach one
+    assert len(got) == len(rest) and np.isfinite(near).mean() > 0.6
+    np.testing.assert_allclose(got["nearest_cost"], np.where(np.isfinite(near), near, np.nan), rtol=1e-9)
+    np.testing.assert_array_equal(got["within_600m"], (cost <= 600).sum(axis=1))
+    assert "fca_per_1000" not in got.columns
+
+
+def test_location_allocation_cancel_is_clean(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg("joinedup:locationallocation", {
+            "NETWORK": layer("roads"), "DEMAND": layer("zones"), "CANDIDATES": layer("clinics"),
+            "P": 2, "SITES": str(tmp_path / "s.gpkg"), "ALLOCATION": str(tmp_path / "a.gpkg"),
+            "SUMMARY": str(tmp_path / "x.csv")}, feedback=feedback)
+    assert not (tmp_path / "s.gpkg").exists()
