@@ -414,15 +414,19 @@ def allocation_tables(units: DemandUnits, result, *, candidates, existing, candi
     ids_all = (np.asarray(candidate_ids, dtype=object), np.asarray(existing_ids, dtype=object)
                if existing_ids is not None else np.zeros(0, dtype=object))
     site_id = np.array([ids_all[0][j] if new else ids_all[1][j] for new, j in zip(is_new, idx)], dtype=object)
+    # demand features with no geometry were never routed: listed too, so nothing goes missing
+    no_geom = np.flatnonzero(units.status == "no geometry")
+    k = len(unserved) + len(no_geom)
     line_cols = {
-        "feature_row": np.concatenate([units.point_feature[fi], units.point_feature[unserved]]),
-        "demand": np.concatenate([fa, short[unserved]]),
-        "site_id": np.concatenate([site_id, np.full(len(unserved), None, dtype=object)]),
+        "feature_row": np.concatenate([units.point_feature[fi], units.point_feature[unserved], no_geom]),
+        "demand": np.concatenate([fa, short[unserved], units.feature_demand[no_geom]]),
+        "site_id": np.concatenate([site_id, np.full(k, None, dtype=object)]),
         "site_kind": np.concatenate([np.where(is_new, "new", "existing").astype(object),
-                                     np.full(len(unserved), None, dtype=object)]),
-        "cost": np.concatenate([fcost, np.full(len(unserved), np.nan)]),
-        "reason": np.concatenate([np.full(len(fi), None, dtype=object), reason]),
-        "geometry": np.concatenate([lines, np.full(len(unserved), None, dtype=object)]),
+                                     np.full(k, None, dtype=object)]),
+        "cost": np.concatenate([fcost, np.full(k, np.nan)]),
+        "reason": np.concatenate([np.full(len(fi), None, dtype=object), reason,
+                                  np.full(len(no_geom), "no geometry", dtype=object)]),
+        "geometry": np.concatenate([lines, np.full(k, None, dtype=object)]),
     }
     # sites
     chosen = result.chosen

@@ -112,8 +112,9 @@ def solve(problem: str, cost, *, demand=None, p: int | None = None, threshold: f
     e = e_cost.shape[1]
     w = as_weights(demand, n, what="Demand")
     if candidate_ids is not None:
-        ids = list(candidate_ids)
-        dup = sorted({str(x) for x in ids if ids.count(x) > 1}) if len(set(ids)) != len(ids) else []
+        from collections import Counter
+
+        dup = sorted(str(x) for x, c in Counter(list(candidate_ids)).items() if c > 1)
         if dup:
             raise InputError(f"Candidate ids are not unique: {', '.join(dup[:10])}"
                              f"{' …' if len(dup) > 10 else ''}. Give each candidate its own id.")

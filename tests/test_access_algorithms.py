@@ -284,3 +284,18 @@ def test_location_allocation_cancel_is_clean(run_alg, tmp_path):
             "P": 2, "SITES": str(tmp_path / "s.gpkg"), "ALLOCATION": str(tmp_path / "a.gpkg"),
             "SUMMARY": str(tmp_path / "x.csv")}, feedback=feedback)
     assert not (tmp_path / "s.gpkg").exists()
+
+
+def test_location_allocation_accounts_for_every_demand_feature(run_alg, tmp_path):
+    zones = gpd.read_file(CITY, layer="zones").iloc[:40].copy()
+    zones.loc[zones.index[0], "geometry"] = None
+    zones.loc[zones.index[1], "population"] = 0
+    zones.to_file(tmp_path / "z.gpkg")
+    res = run_alg("joinedup:locationallocation", {
+        "NETWORK": layer("roads"), "DEMAND": str(tmp_path / "z.gpkg"), "DEMAND_FIELD": "population",
+        "CANDIDATES": layer("clinics"), "PROBLEM": 0, "P": 2,
+        "SITES": "TEMPORARY_OUTPUT", "ALLOCATION": str(tmp_path / "a.gpkg"), "SUMMARY": "TEMPORARY_OUTPUT"})
+    alloc = _read(res["ALLOCATION"])
+    assert sorted(set(alloc["feature_row"])) == list(range(40))
+    assert alloc.loc[alloc["feature_row"] == 0, "reason"].tolist() == ["no geometry"]
+    assert alloc.loc[alloc["feature_row"] == 1, "demand"].tolist() == [0]
