@@ -198,6 +198,7 @@ class Network:
     graphs: dict = field(default_factory=dict)
     _arc_edge: dict = field(default_factory=dict, repr=False)
     _tree: object = field(default=None, repr=False)
+    _incidence_cache: object = field(default=None, repr=False)
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -460,6 +461,7 @@ class Network:
                            largest_component_nodes=int(sizes.max()),
                            oneway_edges=int((fw != bw).sum()))
         self._tree = None
+        self._incidence_cache = None
 
     # -- conversions ------------------------------------------------------------------------
     @property
