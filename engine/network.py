@@ -120,9 +120,12 @@ def _column(lines, name: str, what: str):
 
 def _norm_text(values) -> np.ndarray:
     """Values as lower-case stripped strings; None stays None; 1.0 → '1'."""
+    import pandas as pd
+
     out = np.empty(len(values), dtype=object)
+    missing = pd.isna(pd.Series(values, dtype=object)).to_numpy()
     for i, v in enumerate(values):  # runs once per input line at build, not on a search path
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if missing[i]:
             out[i] = None
         elif isinstance(v, (float, np.floating)) and float(v).is_integer():
             out[i] = str(int(v))
@@ -195,6 +198,7 @@ class Network:
     graphs: dict = field(default_factory=dict)
     _arc_edge: dict = field(default_factory=dict, repr=False)
     _tree: object = field(default=None, repr=False)
+    _incidence_cache: object = field(default=None, repr=False)
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -457,6 +461,7 @@ class Network:
                            largest_component_nodes=int(sizes.max()),
                            oneway_edges=int((fw != bw).sum()))
         self._tree = None
+        self._incidence_cache = None
 
     # -- conversions ------------------------------------------------------------------------
     @property

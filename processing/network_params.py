@@ -296,8 +296,13 @@ def read_points(alg, parameters, name, context, feedback, *, id_field_param: Opt
     if field:
         if field not in gdf.columns:
             raise QgsProcessingException(f"Field {field!r} is not in {report.name}.")
-        ids = gdf[field].to_numpy(dtype=object)
-        nulls = sum(v is None or (isinstance(v, float) and np.isnan(v)) for v in ids)
+        import pandas as pd
+
+        null_mask = pd.isna(gdf[field]).to_numpy()
+        ids = gdf[field].to_numpy(dtype=object) if null_mask.any() else gdf[field].to_numpy()
+        if null_mask.any():
+            ids[null_mask] = None
+        nulls = int(null_mask.sum())
         dups = int(gdf[field].duplicated(keep=False).sum())
         if nulls:
             feedback.pushWarning(f"{report.name}: {nulls} features have a null {field!r}; they are "
@@ -325,3 +330,22 @@ def describe_unsnapped(feedback, name, snap, ids, max_snap_m):
         sample = ", ".join(f"{ids[i]} ({snap.snap_dist_m[i]:.0f} m)" for i in far[:5])
         feedback.pushWarning(f"{name}: {len(far)} points are farther than {max_snap_m:g} m from the "
                              f"network and are not routed, e.g. {sample}.")
+
+
+def take_ids(ids, rows):
+    """The ids of ``rows`` (-1 = none) as a pandas Series with a 0..n-1 index: integer ids stay
+    integers (nullable), missing ones are null."""
+    import numpy as np
+    import pandas as pd
+
+    rows = np.asarray(rows, dtype=np.int64)
+    s = pd.Series(ids)
+    if pd.api.types.is_integer_dtype(s.dtype):
+        s = s.astype("Int64")
+    if len(s) == 0:
+        return pd.Series([None] * len(rows), dtype=object)
+    out = s.iloc[np.maximum(rows, 0)].reset_index(drop=True)
+    if (rows < 0).any():
+        out = out.astype(object) if not isinstance(out.dtype, pd.api.extensions.ExtensionDtype) else out
+        out[rows < 0] = None
+    return out

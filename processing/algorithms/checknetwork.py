@@ -64,7 +64,7 @@ class CheckNetwork(JoinedUpAlgorithm):
                             ("ONEWAY_DEAD_ENDS", "One-way dead ends"), ("ISLAND_EDGES", "Edges on islands")):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import pandas as pd
 
         from .. import bridge

@@ -59,14 +59,14 @@ class ClosestFacility(JoinedUpAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Closest facilities"), QgsProcessing.SourceType.TypeVectorLine))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import geopandas as gpd
         import numpy as np
         import pandas as pd
         import shapely
 
         from .. import bridge
-        from ..network_params import describe_unsnapped, read_points
+        from ..network_params import describe_unsnapped, read_points, take_ids
         from ...engine.network_tools import closest_facilities, route_table, unreachable_reasons
         from .shortestpath import _xy
 
@@ -114,9 +114,8 @@ class ClosestFacility(JoinedUpAlgorithm):
                                      "reason": why}, geometry=[None] * len(missing), crs=net.crs)
             table = gpd.GeoDataFrame(pd.concat([table, rest], ignore_index=True), geometry="geometry", crs=net.crs)
         table = table.sort_values(["incident_row", "rank"], kind="stable").reset_index(drop=True)
-        fr = table["facility_row"].to_numpy()
-        table.insert(0, "incident_id", i_ids[table["incident_row"].to_numpy()])
-        table.insert(1, "facility_id", np.array([f_ids[j] if j >= 0 else None for j in fr], dtype=object))
+        table.insert(0, "incident_id", take_ids(i_ids, table["incident_row"].to_numpy()))
+        table.insert(1, "facility_id", take_ids(f_ids, table["facility_row"].to_numpy()))
         table["cost"] = st.to_user(table["cost"])
         table["time_min"] = table.pop("time_s") / 60.0
         feedback.pushInfo(f"{len(inc) - len(missing)} of {len(inc)} incidents have a facility within reach.")

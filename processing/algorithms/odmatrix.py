@@ -63,13 +63,13 @@ class OdMatrix(JoinedUpAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("PAIRS", self.tr("Pairs written")))
         self.addOutput(QgsProcessingOutputNumber("UNREACHABLE", self.tr("Pairs without a cost")))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import geopandas as gpd
         import numpy as np
         import shapely
 
         from .. import bridge
-        from ..network_params import describe_unsnapped, read_points
+        from ..network_params import describe_unsnapped, read_points, take_ids
         from ...engine.network_tools import od_table
         from .shortestpath import _xy
 
@@ -87,10 +87,8 @@ class OdMatrix(JoinedUpAlgorithm):
                          feedback=engine_feedback(feedback, 0.15, 0.85))
         oi = table["origin_row"].to_numpy()
         dj = table["destination_row"].to_numpy()
-        table.insert(0, "origin_id", o_ids[oi] if len(oi) else np.zeros(0))
-        table.insert(1, "destination_id",
-                     np.array([d_ids[j] if j >= 0 else None for j in dj], dtype=object)
-                     if (dj < 0).any() else d_ids[dj] if len(dj) else np.zeros(0))
+        table.insert(0, "origin_id", take_ids(o_ids, oi))
+        table.insert(1, "destination_id", take_ids(d_ids, dj))
         table["cost"] = st.to_user(table["cost"])
         table["time_min"] = table.pop("time_s") / 60.0
         reason = table.pop("reason")

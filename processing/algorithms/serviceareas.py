@@ -75,11 +75,11 @@ class ServiceAreas(JoinedUpAlgorithm):
         p.setHelp(self.tr("The reached street pieces, cut at the band limits."))
         self.addParameter(p)
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import numpy as np
 
         from .. import bridge
-        from ..network_params import describe_unsnapped, read_points
+        from ..network_params import describe_unsnapped, read_points, take_ids
         from ...engine.network_tools import service_areas
 
         net, st = network_from_parameters(self, parameters, context, feedback, progress=(0.0, 0.15))
@@ -115,9 +115,7 @@ class ServiceAreas(JoinedUpAlgorithm):
         feedback.pushInfo(f"{len(served)} of {len(fac)} facilities reach the network; "
                           f"{len(polys)} polygons, {len(lines)} street pieces.")
         for frame in (lines, polys):
-            fi = frame["facility"].to_numpy()
-            frame.insert(0, "facility_id", np.array([ids[i] if i >= 0 else None for i in fi], dtype=object)
-                         if (fi < 0).any() else ids[fi] if len(fi) else np.zeros(0))
+            frame.insert(0, "facility_id", take_ids(ids, frame["facility"].to_numpy()))
             frame.rename(columns={"facility": "facility_row"}, inplace=True)
             frame["band"] = st.to_user(frame["band"])
         for col in ("cost_from", "cost_to"):

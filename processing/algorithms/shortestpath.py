@@ -67,12 +67,12 @@ class ShortestPath(JoinedUpAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("ROUTED", self.tr("Routed origins")))
         self.addOutput(QgsProcessingOutputNumber("UNROUTED", self.tr("Origins without a route")))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import numpy as np
         from qgis.core import QgsProcessingException
 
         from .. import bridge
-        from ..network_params import describe_unsnapped, read_points
+        from ..network_params import describe_unsnapped, read_points, take_ids
         from ...engine.network_tools import route_table
 
         net, st = network_from_parameters(self, parameters, context, feedback)
@@ -102,16 +102,19 @@ class ShortestPath(JoinedUpAlgorithm):
                                             feedback=engine_feedback(feedback, 0.2, 0.5))
             dj = np.full(n_o, -1, np.int64)
             dj[r] = c
-            extra_reason[dj < 0] = "no reachable destination"
+            comp = net.edges["component"].to_numpy()
+            for i in np.flatnonzero(dj < 0):  # only origins without any reachable destination
+                extra_reason[i] = (f"origin not on network ({o.snap_dist_m[i]:.0f} m away)" if o.edge[i] < 0 and
+                                   np.isfinite(o.snap_dist_m[i]) else "origin has no geometry" if o.edge[i] < 0
+                                   else f"no reachable destination (origin in network part {comp[o.edge[i]]})")
         routed = np.flatnonzero(dj >= 0)
         table = route_table(net, o, d, np.column_stack([routed, dj[routed]]), weight=st.weight,
                             access_speed_kmh=st.access_speed_kmh,
                             origin_xy=_xy(origins, net),
                             destination_xy=_xy(dests, net), feedback=engine_feedback(feedback, 0.5, 0.9))
         out = _full_table(table, n_o, dj, extra_reason, o)
-        out.insert(0, "origin_id", o_ids[out["origin_row"].to_numpy()])
-        dest_ids = np.array([d_ids[j] if j >= 0 else None for j in out["destination_row"]], dtype=object)
-        out.insert(1, "destination_id", dest_ids)
+        out.insert(0, "origin_id", take_ids(o_ids, out["origin_row"].to_numpy()))
+        out.insert(1, "destination_id", take_ids(d_ids, out["destination_row"].to_numpy()))
         out["cost"] = st.to_user(out["cost"])
         out["time_min"] = out.pop("time_s") / 60.0
         routed_count = int(np.isfinite(out["cost"]).sum())
