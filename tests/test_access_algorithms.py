@@ -299,3 +299,25 @@ def test_location_allocation_accounts_for_every_demand_feature(run_alg, tmp_path
     assert sorted(set(alloc["feature_row"])) == list(range(40))
     assert alloc.loc[alloc["feature_row"] == 0, "reason"].tolist() == ["no geometry"]
     assert alloc.loc[alloc["feature_row"] == 1, "demand"].tolist() == [0]
+
+
+@pytest.mark.slow
+def test_coveragegaps_headless_qgis_process(tmp_path):
+    """qgis_process links QGIS's own GEOS ahead of shapely's: outputs must still be written."""
+    import json
+    import subprocess
+
+    from conftest import REPO
+
+    done = subprocess.run(
+        [str(REPO / "scripts" / "qgis_process.sh"), "run", "joinedup:coveragegaps", "--json", "--",
+         f"NETWORK={layer('roads')}", f"DEMAND={layer('zones')}", "DEMAND_FIELD=population",
+         f"FACILITIES={layer('clinics')}", "THRESHOLD=600", f"OUTPUT={tmp_path / 'c.gpkg'}",
+         f"UNCOVERED={tmp_path / 'u.gpkg'}", f"SUMMARY={tmp_path / 's.csv'}"],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    results = json.loads(done.stdout[done.stdout.index("{"):])["results"]
+    got = gpd.read_file(tmp_path / "c.gpkg")
+    assert len(got) == 150
+    assert results["UNCOVERED_DEMAND"] == pytest.approx(got["uncovered_demand"].sum())
+    assert len(gpd.read_file(tmp_path / "u.gpkg")) == int((got["uncovered_demand"] > 0).sum())
