@@ -229,20 +229,6 @@ def network_costs(net, demand_points, facilities, *, weight="length", max_snap_m
                  demand_on_network=so.on_network, facility_on_network=sd.on_network)
 
 
-def euclidean_costs(demand_points, facilities, *, speed_kmh=None) -> Costs:
-    """Straight-line distance in metres between two GeoSeries in one projected CRS (or time in
-    seconds at ``speed_kmh``): a stand-in for benchmarks and checks, never a network answer."""
-    import shapely
-
-    a = shapely.get_coordinates(np.asarray(demand_points.geometry.values, dtype=object))
-    b = shapely.get_coordinates(np.asarray(facilities.geometry.values, dtype=object))
-    d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
-    if speed_kmh:
-        d = d / (speed_kmh / 3.6)
-    return Costs(cost=d, demand_snap_m=np.zeros(len(a)), facility_snap_m=np.zeros(len(b)),
-                 demand_on_network=np.ones(len(a), bool), facility_on_network=np.ones(len(b), bool))
-
-
 # --- per-feature results -------------------------------------------------------------------
 def _point_weights(units: DemandUnits) -> np.ndarray:
     """Weights for averaging a feature's points: their demand, or equal weights for a feature

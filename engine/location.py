@@ -736,7 +736,9 @@ def _solve_cpmedian(full, w_all, e, p, rows, cap, single_source, exact, time_lim
     open_u, _ = greedy(D, w, forced, p)
     open_u = vertex_substitution(D, w, open_u, forced, feedback=fb)
     ub_u = objective(D, w, open_u)
-    lb = lagrangian_bound(D, w, forced, p, ub_u, feedback=fb.sub(0.2, 0.4))[0]
+    lb, _, _, _, lr_open, _ = lagrangian_bound(D, w, forced, p, ub_u, feedback=fb.sub(0.2, 0.4))
+    if lr_open is not None:  # a better uncapacitated answer: a better start for the repair
+        open_u = vertex_substitution(D, w, lr_open, forced, feedback=fb)
     method = None
     open_, flows = None, None
     if exact == "always" or (exact == "auto" and n_vars <= MILP_MAX_VARIABLES // (4 if single_source else 1)):
