@@ -56,27 +56,27 @@ def build_in_subprocess(loader: str, options: str = "") -> dict:
 
 
 def qgis_layer_to_point(processing, lines_path, origins_path, dest_xy, crs="EPSG:3067"):
-    from qgis.core import QgsProcessingContext, QgsProject
+    from qgis.core import QgsProcessing, QgsProcessingContext, QgsProject
 
     ctx = QgsProcessingContext()
     ctx.setProject(QgsProject.instance())
     x, y = dest_xy
     res = processing.run("native:shortestpathlayertopoint", {
         "INPUT": lines_path, "STRATEGY": 0, "DEFAULT_DIRECTION": 2, "TOLERANCE": 0,
-        "START_POINTS": origins_path, "END_POINT": f"{x},{y} [{crs}]", "OUTPUT": "TEMPORARY_OUTPUT"}, context=ctx)
+        "START_POINTS": origins_path, "END_POINT": f"{x},{y} [{crs}]", "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT}, context=ctx)
     layer = ctx.getMapLayer(res["OUTPUT"]) if isinstance(res["OUTPUT"], str) else res["OUTPUT"]
     return {f["id"]: f["cost"] for f in layer.getFeatures()}
 
 
 def qgis_service_area(processing, lines_path, facilities_path, cost):
-    from qgis.core import QgsProcessingContext, QgsProject
+    from qgis.core import QgsProcessing, QgsProcessingContext, QgsProject
 
     ctx = QgsProcessingContext()
     ctx.setProject(QgsProject.instance())
     processing.run("native:serviceareafromlayer", {
         "INPUT": lines_path, "STRATEGY": 0, "DEFAULT_DIRECTION": 2, "TOLERANCE": 0,
         "START_POINTS": facilities_path, "TRAVEL_COST2": cost, "INCLUDE_BOUNDS": False,
-        "OUTPUT_LINES": "TEMPORARY_OUTPUT"}, context=ctx)
+        "OUTPUT_LINES": QgsProcessing.TEMPORARY_OUTPUT}, context=ctx)
 
 
 def main(quick: bool) -> None:
