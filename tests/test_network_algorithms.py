@@ -356,3 +356,26 @@ def test_reached_streets_cover_the_same_lines_as_qgis_service_area(run_alg, hels
         assert theirs.length > 1000
         assert shapely.difference(theirs, ours.buffer(0.01)).length < 0.05
         assert shapely.difference(ours, theirs.buffer(0.01)).length < 0.05
+
+
+def test_duplicate_ids_and_points_without_geometry_are_kept(run_alg, tiny, tmp_path):
+    pts = gpd.GeoDataFrame({"code": [1, 1, 2]}, geometry=[Point(10, 0), Point(90, 0), None], crs=CRS)
+    pts.to_file(tmp_path / "dup.gpkg")
+    from qgis.core import QgsProcessingFeedback
+
+    warnings = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushWarning(self, text):  # noqa: N802
+            warnings.append(text)
+
+    res = run_alg("joinedup:odmatrix", {
+        "INPUT": tiny["lines"], "ORIGINS": str(tmp_path / "dup.gpkg"), "ORIGIN_ID": "code",
+        "DESTINATIONS": str(tmp_path / "dup.gpkg"), "DESTINATION_ID": "code", "OUTPUT": TMP},
+        feedback=Feedback())
+    od = read(res["OUTPUT"])
+    assert len(od) == 9  # 3 × 3: duplicates and the geometry-less point all listed
+    assert any("share" in w for w in warnings) and any("no geometry" in w for w in warnings)
+    pair = od[(od.origin_row == 0) & (od.destination_row == 1)].iloc[0]
+    assert pair.origin_id == 1 and pair.destination_id == 1 and pair.cost == pytest.approx(80)
+    assert (od[od.origin_row == 2].reason == "origin has no geometry").all()
