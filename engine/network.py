@@ -673,8 +673,6 @@ class Network:
     def _augmented(self, origins: Snap, destinations: Snap, weight: str, same_edge: bool = True):
         """The graph with origins as source nodes (ids N..N+no-1) and destinations as sink nodes
         (N+no..N+no+nd-1). Only snapped points get arcs."""
-        import scipy.sparse as sp
-
         graph, _ = self._weight(weight)
         n = self.n_nodes
         no, nd = len(origins), len(destinations)
