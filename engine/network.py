@@ -369,8 +369,11 @@ class Network:
 
         # --- segments -------------------------------------------------------------------------
         rows = np.flatnonzero(keep)
-        parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
-        part_row = rows[part_row]
+        if (gtype[rows] == 5).any():
+            parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
+            part_row = rows[part_row]
+        else:  # all single lines: no need to split parts
+            parts, part_row = geoms[rows], rows
         report["multipart_features"] = int(np.count_nonzero(np.bincount(part_row, minlength=n_in) > 1))
         coords, part_of = shapely.get_coordinates(parts, return_index=True)  # 2D: Z/M dropped
         if shapely.has_z(parts).any():
@@ -670,8 +673,6 @@ class Network:
     def _augmented(self, origins: Snap, destinations: Snap, weight: str, same_edge: bool = True):
         """The graph with origins as source nodes (ids N..N+no-1) and destinations as sink nodes
         (N+no..N+no+nd-1). Only snapped points get arcs."""
-        import scipy.sparse as sp
-
         graph, _ = self._weight(weight)
         n = self.n_nodes
         no, nd = len(origins), len(destinations)
@@ -923,9 +924,12 @@ def _merge_vertices(coords: np.ndarray, tolerance_m: float):
     if len(coords) == 0:
         return np.zeros((0, 2)), np.zeros(0, np.int64)
     c = np.ascontiguousarray(coords[:, :2], dtype=float) + 0.0  # -0.0 → 0.0
-    view = c.view([("x", float), ("y", float)]).ravel()
-    uniq, first, inverse = np.unique(view, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    order = np.lexsort((c[:, 1], c[:, 0]))  # stable: equal points keep input order
+    sc = c[order]
+    new = np.r_[True, (sc[1:] != sc[:-1]).any(axis=1)]
+    inverse = np.empty(len(c), np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    first = order[new]  # the first vertex (in input order) of each distinct point
     xy = c[first]
     if tolerance_m and tolerance_m > 0 and len(xy) > 1:
         import scipy.sparse as sp
@@ -991,11 +995,19 @@ def _csr_min(src, dst, cost, eid, n):
 
     src = np.asarray(src, np.int64)
     dst = np.asarray(dst, np.int64)
-    order = np.lexsort((eid, cost, dst, src))
-    s, d, c, e = src[order], dst[order], cost[order], eid[order]
-    if len(s):
-        keep = np.r_[True, (s[1:] != s[:-1]) | (d[1:] != d[:-1])]
-        s, d, c, e = s[keep], d[keep], c[keep], e[keep]
+    cost = np.asarray(cost, float)
+    key = src * np.int64(n) + dst
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    new = np.r_[True, k[1:] != k[:-1]] if len(k) else np.zeros(0, bool)
+    if len(k) and not new.all():
+        # Parallel arcs: within each group put the cheapest first (ties: input order).
+        gid = np.cumsum(new) - 1
+        dup = np.bincount(gid)[gid] > 1
+        idx = np.flatnonzero(dup)
+        sub = idx[np.lexsort((cost[order][idx], gid[idx]))]
+        order[idx] = order[sub]
+    s, d, c, e = src[order][new], dst[order][new], cost[order][new], np.asarray(eid)[order][new]
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
     graph = sp.csr_matrix((c.astype(float), d.astype(np.int32 if n < 2**31 else np.int64), indptr),

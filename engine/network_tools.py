@@ -443,46 +443,60 @@ class _StreetCells:
         self.indptr = np.zeros(len(net.edges) + 1, np.int64)
         np.cumsum(np.bincount(label[keep], minlength=len(net.edges)), out=self.indptr[1:])
 
-    def polygon(self, edges, t0, t1):
-        """The cells of the given street pieces, as a (multi)polygon."""
-        import shapely
-        from rasterio import features
-        from rasterio.transform import from_origin
-
+    def cell_ids(self, edges, t0, t1):
+        """Flat indices of the cells whose nearest street piece is among the given pieces."""
         counts = self.indptr[edges + 1] - self.indptr[edges]
         total = int(counts.sum())
         if total == 0:
-            return shapely.Polygon()
+            return np.zeros(0, np.int64)
         offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         pos = np.repeat(self.indptr[edges], counts) + offs
         tt = self.t[pos]
         eps = 1e-9
         inside = (tt >= np.repeat(t0, counts) - eps) & (tt <= np.repeat(t1, counts) + eps)
-        cells = self.cells[pos[inside]]
-        if not len(cells):
-            return shapely.Polygon()
-        cy, cx = np.divmod(cells, self.w)
+        return self.cells[pos[inside]]
+
+    def polygons(self, levels: list) -> list:
+        """Nested areas in one polygonisation: ``levels`` are cell-id arrays of increasing
+        areas (e.g. the 5, 10, 15 minute bands of one facility); returns one (multi)polygon
+        per level. Each cell is labelled with the first level holding it; the labelled regions
+        form a coverage, and level k is the coverage union of the regions labelled <= k."""
+        import shapely
+        from rasterio import features
+        from rasterio.transform import from_origin
+
+        every = np.concatenate(levels) if levels else np.zeros(0, np.int64)
+        if not len(every):
+            return [shapely.Polygon() for _ in levels]
+        cy, cx = np.divmod(every, self.w)
         r0, c0 = cy.min(), cx.min()
-        mask = np.zeros((cy.max() - r0 + 1, cx.max() - c0 + 1), dtype=np.uint8)
-        mask[cy - r0, cx - c0] = 1
+        value = np.zeros((cy.max() - r0 + 1, cx.max() - c0 + 1), dtype=np.int32)
+        for k in range(len(levels) - 1, -1, -1):  # smaller levels overwrite larger ones
+            ly, lx = np.divmod(levels[k], self.w)
+            value[ly - r0, lx - c0] = k + 1
         tr = from_origin(self.x0 + c0 * self.cell, self.y1 - r0 * self.cell, self.cell, self.cell)
-        coords, ring_of, poly_of = [], [], []
+        coords, ring_of, poly_of, poly_value = [], [], [], []
         ring = 0
-        for p, (g, _) in enumerate(features.shapes(mask, mask=mask.astype(bool), connectivity=8, transform=tr)):
+        for p, (g, val) in enumerate(features.shapes(value, mask=value > 0, connectivity=4, transform=tr)):
             for r in g["coordinates"]:  # rings: the shell, then the holes (city blocks)
                 coords.append(np.asarray(r, dtype=float))
                 ring_of.append(np.full(len(r), ring))
                 poly_of.append(p)
                 ring += 1
+            poly_value.append(val)
         rings = shapely.linearrings(np.concatenate(coords), indices=np.concatenate(ring_of))
         parts = shapely.polygons(rings, indices=np.asarray(poly_of))
-        # Polygonised parts are disjoint (at most touching at a corner): no overlay needed.
-        return shapely.multipolygons(parts) if len(parts) > 1 else parts[0]
+        poly_value = np.asarray(poly_value)
+        out = []
+        for k in range(len(levels)):
+            sel = parts[poly_value <= k + 1]
+            out.append(shapely.coverage_union_all(sel) if len(sel) > 1 else
+                       (sel[0] if len(sel) else shapely.Polygon()))
+        return out
 
 
 def _polygons(lines, net, *, dissolve, non_overlapping, buffer_m, crs, fb):
     import geopandas as gpd
-    import pandas as pd
     import shapely
 
     if buffer_m is None or buffer_m <= 0:
@@ -496,25 +510,36 @@ def _polygons(lines, net, *, dissolve, non_overlapping, buffer_m, crs, fb):
     band = lines["band"].to_numpy(float)
     if dissolve:
         fac = np.full(len(fac), -1)
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pd.DataFrame({"f": fac, "b": band})))
-    order = np.argsort(codes, kind="stable")
-    edge = lines["edge_id"].to_numpy(np.int64)[order]
-    t0 = lines["t0"].to_numpy(float)[order]
-    t1 = lines["t1"].to_numpy(float)[order]
-    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(uniques)))]
-    lengths = np.bincount(codes, weights=lines["length_m"].to_numpy(float), minlength=len(uniques))
     import rasterio
 
-    out = np.empty(len(uniques), dtype=object)
+    edge_all = lines["edge_id"].to_numpy(np.int64)
+    t0_all = lines["t0"].to_numpy(float)
+    t1_all = lines["t1"].to_numpy(float)
+    length_all = lines["length_m"].to_numpy(float)
+    order = np.lexsort((band, fac))
+    fs, bs = fac[order], band[order]
+    starts = np.flatnonzero(np.r_[True, fs[1:] != fs[:-1]])
+    ends = np.r_[starts[1:], len(fs)]
+    out, ufac, uband, lengths = [], [], [], []
     with rasterio.Env():  # one GDAL environment for all polygonisations (not one per call)
-        for g in range(len(uniques)):  # one vectorised cell lookup and polygonisation per polygon
-            if g % 16 == 0:
+        for n, (a, b) in enumerate(zip(starts, ends)):  # one polygonisation per facility (all bands)
+            if n % 8 == 0:
                 fb.check()
-                fb.set_progress(0.3 + 0.7 * g / len(uniques))
-            sl = slice(bounds[g], bounds[g + 1])
-            out[g] = cells.polygon(edge[sl], t0[sl], t1[sl])
-    ufac = np.array([k[0] for k in uniques], dtype=np.int64)
-    uband = np.array([k[1] for k in uniques], dtype=float)
+                fb.set_progress(0.3 + 0.7 * n / len(starts))
+            rows = order[a:b]
+            bands_here = np.unique(bs[a:b])
+            levels = []
+            for bv in bands_here:
+                r = rows[band[rows] == bv]
+                levels.append(cells.cell_ids(edge_all[r], t0_all[r], t1_all[r]))
+                ufac.append(fs[a])
+                uband.append(bv)
+                lengths.append(length_all[r].sum())
+            out.extend(cells.polygons(levels))
+    out = np.asarray(out + [None], dtype=object)[:-1]
+    ufac = np.asarray(ufac, dtype=np.int64)
+    uband = np.asarray(uband, dtype=float)
+    lengths = np.asarray(lengths, dtype=float)
     if non_overlapping and not dissolve:
         # Catchments of one band form a coverage: simplify them together so they stay
         # edge to edge (no gaps, no overlaps).

@@ -331,3 +331,51 @@ def test_bad_input_gives_clear_errors(run_alg, tiny):
         run_alg("joinedup:odmatrix", {"INPUT": tiny["lines"], "ORIGINS": tiny["pts"],
                                       "DESTINATIONS": tiny["pts"], "OUTPUT": TMP},
                 feedback=feedback)
+
+
+def test_reached_streets_cover_the_same_lines_as_qgis_service_area(run_alg, helsinki):
+    """The reached street pieces equal QGIS's serviceareafrompoint lines (to 1 cm), one-ways on."""
+    from qgis import processing
+
+    fac = helsinki["o"].iloc[[0, 2]]
+    fac.to_file(helsinki["folder"] / "fac.gpkg")
+    res = run_alg("joinedup:serviceareas", {
+        "INPUT": helsinki["lines"], **DIRECTION, "FACILITIES": str(helsinki["folder"] / "fac.gpkg"),
+        "FACILITY_ID": "pid", "BANDS": "400", "OUTPUT": TMP, "OUTPUT_LINES": TMP})
+    ours_all = read(res["OUTPUT_LINES"])
+    assert len(read(res["OUTPUT"])) == 2
+    for pid, p in zip(fac.pid, fac.geometry):
+        ctx = qgis_context()
+        q = processing.run("native:serviceareafrompoint", {
+            "INPUT": helsinki["lines"], "STRATEGY": 0, **DIRECTION, "TOLERANCE": 0,
+            "START_POINT": f"{p.x},{p.y} [{CRS}]", "TRAVEL_COST2": 400, "INCLUDE_BOUNDS": False,
+            "OUTPUT_LINES": TMP}, context=ctx)
+        layer = ctx.getMapLayer(q["OUTPUT_LINES"]) if isinstance(q["OUTPUT_LINES"], str) else q["OUTPUT_LINES"]
+        theirs = shapely.union_all([shapely.from_wkt(f.geometry().asWkt()) for f in layer.getFeatures()])
+        ours = shapely.union_all(ours_all[ours_all.facility_id == pid].geometry.values)
+        assert theirs.length > 1000
+        assert shapely.difference(theirs, ours.buffer(0.01)).length < 0.05
+        assert shapely.difference(ours, theirs.buffer(0.01)).length < 0.05
+
+
+def test_duplicate_ids_and_points_without_geometry_are_kept(run_alg, tiny, tmp_path):
+    pts = gpd.GeoDataFrame({"code": [1, 1, 2]}, geometry=[Point(10, 0), Point(90, 0), None], crs=CRS)
+    pts.to_file(tmp_path / "dup.gpkg")
+    from qgis.core import QgsProcessingFeedback
+
+    warnings = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushWarning(self, text):  # noqa: N802
+            warnings.append(text)
+
+    res = run_alg("joinedup:odmatrix", {
+        "INPUT": tiny["lines"], "ORIGINS": str(tmp_path / "dup.gpkg"), "ORIGIN_ID": "code",
+        "DESTINATIONS": str(tmp_path / "dup.gpkg"), "DESTINATION_ID": "code", "OUTPUT": TMP},
+        feedback=Feedback())
+    od = read(res["OUTPUT"])
+    assert len(od) == 9  # 3 × 3: duplicates and the geometry-less point all listed
+    assert any("share" in w for w in warnings) and any("no geometry" in w for w in warnings)
+    pair = od[(od.origin_row == 0) & (od.destination_row == 1)].iloc[0]
+    assert pair.origin_id == 1 and pair.destination_id == 1 and pair.cost == pytest.approx(80)
+    assert (od[od.origin_row == 2].reason == "origin has no geometry").all()
