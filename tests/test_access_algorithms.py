@@ -321,3 +321,27 @@ def test_coveragegaps_headless_qgis_process(tmp_path):
     assert len(got) == 150
     assert results["UNCOVERED_DEMAND"] == pytest.approx(got["uncovered_demand"].sum())
     assert len(gpd.read_file(tmp_path / "u.gpkg")) == int((got["uncovered_demand"] > 0).sum())
+
+
+def test_fastest_walk_minutes_agree_with_the_odmatrix_algorithm(run_alg, tmp_path):
+    """Travel time (minutes) on foot with the OSM preset: cumulative counts and nearest cost equal
+    those of JoinedUp's own OD matrix tool run with the same network options."""
+    net_opts = {"STRATEGY": 1, "PRESET": 1, "MODE": 1}
+    incidents = gpd.read_file(CITY, layer="incidents").iloc[::25]
+    incidents.to_file(tmp_path / "demand.gpkg")
+    acc = run_alg("joinedup:accessibility", dict(
+        net_opts, NETWORK=layer("roads"), DEMAND=str(tmp_path / "demand.gpkg"),
+        FACILITIES=layer("clinics"), FACILITY_ID="facility_id", THRESHOLDS="5, 10", FCA_METHOD=0,
+        CATCHMENT=10, OUTPUT=str(tmp_path / "acc.gpkg")))
+    od = run_alg("joinedup:odmatrix", dict(
+        net_opts, INPUT=layer("roads"), ORIGINS=str(tmp_path / "demand.gpkg"), ORIGIN_ID="incident_id",
+        DESTINATIONS=layer("clinics"), DESTINATION_ID="facility_id", OUTPUT=str(tmp_path / "od.csv")))
+    got = _read(acc["OUTPUT"])
+    table = pd.read_csv(od["OUTPUT"])
+    matrix = table.pivot(index="origin_id", columns="destination_id", values="cost")
+    matrix = matrix.loc[incidents["incident_id"]].to_numpy()
+    assert np.isfinite(matrix).any()
+    near = np.where(np.isnan(matrix), np.inf, matrix).min(axis=1)
+    np.testing.assert_allclose(got["nearest_cost"], np.where(np.isfinite(near), near, np.nan), rtol=1e-6)
+    np.testing.assert_array_equal(got["within_5min"], (np.nan_to_num(matrix, nan=np.inf) <= 5).sum(axis=1))
+    np.testing.assert_array_equal(got["within_10min"], (np.nan_to_num(matrix, nan=np.inf) <= 10).sum(axis=1))
