@@ -248,3 +248,32 @@ def test_cancel_stops_the_search():
 
     with pytest.raises(EngineCancelled):
         L.solve("pmedian", cost, demand=w, p=5, feedback=Feedback(is_cancelled=cancelled))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lscp_with_existing_equals_brute_force(seed):
+    cost, w = _instance(200 + seed, 30, 9)
+    threshold = 35.0
+    existing, cand = cost[:, :2], cost[:, 2:]
+    r = L.solve("lscp", cand, demand=w, threshold=threshold, existing_cost=existing)
+    cover = cost <= threshold
+    coverable = cover.any(axis=1)
+    best = None
+    for size in range(0, 8):
+        for combo in itertools.combinations(range(2, 9), size):
+            if (cover[:, [0, 1, *combo]].any(axis=1) | ~coverable).all():
+                best = size
+                break
+        if best is not None:
+            break
+    assert r.objective == best and r.optimal
+    cols = np.concatenate([[0, 1], 2 + r.chosen])
+    assert (cover[:, cols].any(axis=1) | ~coverable).all()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mclp_heuristic_bound_is_valid(seed):
+    cost, w = _instance(300 + seed, 40, 10)
+    r = L.solve("mclp", cost, demand=w, p=3, threshold=25, exact="never")
+    best, _ = L.brute_force("mclp", cost, w, 3, threshold=25)
+    assert r.objective <= best + 1e-9 <= r.lower_bound + 1e-6  # covered ≤ optimum ≤ upper bound
