@@ -274,7 +274,13 @@ def accessibility_table(units: DemandUnits, cost, *, supply, facility_ids, thres
     cols["nearest_id"] = ids
     counts = A.cumulative_opportunities(c, thresholds)
     for k, t in enumerate(thresholds):
-        cols[f"within_{t:g}{unit}".replace(".", "_")] = per_feature(units, counts[:, k])
+        values = per_feature(units, counts[:, k])
+        if units.points_source != "points":  # one point per feature: a whole count
+            import pandas as pd
+
+            values = pd.array(np.where(np.isnan(values), 0, values).astype(np.int64), dtype="Int64")
+            values[np.isnan(per_feature(units, counts[:, k]))] = pd.NA
+        cols[f"within_{t:g}{unit}".replace(".", "_")] = values
     if decay_parameter is not None:
         cols["gravity"] = per_feature(units, A.gravity(c, supply=supply, function=decay_function,
                                                        parameter=decay_parameter))
