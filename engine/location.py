@@ -598,7 +598,7 @@ def _site_codes(cols, e):
     return np.where(cols < e, -(cols + 1), cols - e)
 
 
-def _objective_real(problem, full, w_all, open_cols, threshold, big=None):
+def _objective_real(problem, full, w_all, open_cols, threshold):
     if len(open_cols) == 0:
         return math.nan if problem != "mclp" else 0.0
     near = full[:, np.asarray(open_cols, dtype=np.int64)].min(axis=1)
@@ -729,7 +729,6 @@ def _solve_cpmedian(full, w_all, e, p, rows, cap, single_source, exact, time_lim
             "Raise P, the capacities, or reduce the demand.")
     D, big = _penalised(full, rows)
     reach = np.isfinite(full[rows])
-    k = D.shape[1]
     forced = np.arange(e)
     n_vars = int(reach.sum())
     # uncapacitated answer: a start, and its Lagrangian bound is a valid lower bound here too
