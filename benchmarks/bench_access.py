@@ -17,6 +17,7 @@ Rows:
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -96,7 +97,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         demand.to_file(Path(tmp) / "demand.gpkg")
         cands.to_file(Path(tmp) / "candidates.gpkg")
-        params = {"NETWORK": f"{CITY}|layername=roads", "DEMAND": str(Path(tmp) / "demand.gpkg"),
+        city = Path(tmp) / "city.gpkg"  # QGIS rewrites a GeoPackage's header: never the committed one
+        shutil.copyfile(CITY, city)
+        params = {"NETWORK": f"{city}|layername=roads", "DEMAND": str(Path(tmp) / "demand.gpkg"),
                   "DEMAND_FIELD": "demand", "CANDIDATES": str(Path(tmp) / "candidates.gpkg"),
                   "CANDIDATE_ID": "point_id", "PROBLEM": 0, "P": p, "THRESHOLD": 500,
                   "SITES": str(Path(tmp) / "sites.gpkg"), "ALLOCATION": str(Path(tmp) / "alloc.gpkg"),

@@ -7,9 +7,16 @@ import pandas as pd
 import pytest
 import shapely
 
+import shutil
+import tempfile
+from pathlib import Path
+
 from conftest import SAMPLE
 
-CITY = SAMPLE / "sample_city.gpkg"
+# QGIS opens a GeoPackage for update and rewrites its header on close: work on a copy so the
+# committed sample city stays byte-identical.
+CITY = Path(tempfile.mkdtemp(prefix="joinedup_access_")) / "sample_city.gpkg"
+shutil.copyfile(SAMPLE / "sample_city.gpkg", CITY)
 
 
 def layer(name):
