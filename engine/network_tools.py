@@ -457,10 +457,9 @@ class _StreetCells:
         return self.cells[pos[inside]]
 
     def polygons(self, levels: list) -> list:
-        """Nested areas in one polygonisation: ``levels`` are cell-id arrays of increasing
-        areas (e.g. the 5, 10, 15 minute bands of one facility); returns one (multi)polygon
-        per level. Each cell is labelled with the first level holding it; the labelled regions
-        form a coverage, and level k is the coverage union of the regions labelled <= k."""
+        """Nested areas of one facility: ``levels`` are cell-id arrays of increasing areas
+        (e.g. its 5, 10, 15 minute bands); returns one (multi)polygon per level, each
+        polygonised from one small raster window shared by all levels."""
         import shapely
         from rasterio import features
         from rasterio.transform import from_origin
@@ -475,23 +474,25 @@ class _StreetCells:
             ly, lx = np.divmod(levels[k], self.w)
             value[ly - r0, lx - c0] = k + 1
         tr = from_origin(self.x0 + c0 * self.cell, self.y1 - r0 * self.cell, self.cell, self.cell)
-        coords, ring_of, poly_of, poly_value = [], [], [], []
-        ring = 0
-        for p, (g, val) in enumerate(features.shapes(value, mask=value > 0, connectivity=4, transform=tr)):
-            for r in g["coordinates"]:  # rings: the shell, then the holes (city blocks)
-                coords.append(np.asarray(r, dtype=float))
-                ring_of.append(np.full(len(r), ring))
-                poly_of.append(p)
-                ring += 1
-            poly_value.append(val)
-        rings = shapely.linearrings(np.concatenate(coords), indices=np.concatenate(ring_of))
-        parts = shapely.polygons(rings, indices=np.asarray(poly_of))
-        poly_value = np.asarray(poly_value)
         out = []
         for k in range(len(levels)):
-            sel = parts[poly_value <= k + 1]
-            out.append(shapely.coverage_union_all(sel) if len(sel) > 1 else
-                       (sel[0] if len(sel) else shapely.Polygon()))
+            mask = (value > 0) & (value <= k + 1)
+            coords, ring_of, poly_of = [], [], []
+            ring = 0
+            for p, (g, _) in enumerate(features.shapes(mask.view(np.uint8), mask=mask, connectivity=8,
+                                                       transform=tr)):
+                for r in g["coordinates"]:  # rings: the shell, then the holes (city blocks)
+                    coords.append(np.asarray(r, dtype=float))
+                    ring_of.append(np.full(len(r), ring))
+                    poly_of.append(p)
+                    ring += 1
+            if not coords:
+                out.append(shapely.Polygon())
+                continue
+            rings = shapely.linearrings(np.concatenate(coords), indices=np.concatenate(ring_of))
+            parts = shapely.polygons(rings, indices=np.asarray(poly_of))
+            # Polygonised parts are disjoint (at most touching at a corner): no overlay needed.
+            out.append(shapely.multipolygons(parts) if len(parts) > 1 else parts[0])
         return out
 
 
