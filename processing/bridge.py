@@ -357,7 +357,7 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
     import warnings
 
     try:
-        with warnings.catch_warnings(record=True) as caught, _wkb_without_m(frame):
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pyogrio.write_dataframe(frame, path, driver=driver, **kwargs)
     except Exception as exc:
@@ -365,47 +365,6 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
     return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
 
 
-class _wkb_without_m:
-    """Inside qgis_process the GEOS that QGIS links is found before shapely's own (3.11 here),
-    and it refuses the 4-dimensional WKB writer shapely 2.2 asks for by default ("WKB output
-    dimension must be 2 or 3"): every bulk write failed there. When the running GEOS refuses
-    it (so M values could not be written anyway), have geopandas/pyogrio ask for 3 dimensions
-    (the same bytes for 2D and Z data). Elsewhere nothing changes."""
-
-    def __init__(self, frame):
-        self.active = getattr(frame, "geometry", None) is not None and not _geos_writes_4d()
-        self.saved = None
-
-    def __enter__(self):
-        if self.active:
-            import geopandas.array as gpa
-            import shapely
-
-            self.saved = gpa.to_wkb
-
-            def to_wkb(geoms, hex=False, **kwargs):
-                kwargs.setdefault("output_dimension", 3)
-                return shapely.to_wkb(geoms, hex=hex, **kwargs)
-
-            gpa.to_wkb = to_wkb
-        return self
-
-    def __exit__(self, *exc):
-        if self.saved is not None:
-            import geopandas.array as gpa
-
-            gpa.to_wkb = self.saved
-        return False
-
-
-def _geos_writes_4d() -> bool:
-    import shapely
-
-    try:
-        shapely.to_wkb(shapely.Point(0, 0), output_dimension=4)
-        return True
-    except Exception:
-        return False
 
 
 def _writable(gdf, driver=None):
