@@ -76,6 +76,16 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):  # noqa: N802
         return type(self)()
 
+    def __init_subclass__(cls, **kwargs):
+        # QgsProcessingAlgorithm has its own run(parameters, context, feedback, configuration,
+        # catchExceptions), which processing.run() calls: a subclass's run() would shadow it
+        # (TypeError: run() takes 4 positional arguments but 6 were given). Keep the simple
+        # "implement run()" convention by moving a subclass's run() aside.
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:
+            cls._joinedup_run = cls.__dict__["run"]
+            delattr(cls, "run")
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         problem = missing_message()
         if problem:
@@ -83,7 +93,7 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
         from ..engine.errors import EngineCancelled, EngineError
 
         try:
-            return self.run(parameters, context, feedback)
+            return self._joinedup_run(parameters, context, feedback)
         except EngineCancelled:
             raise QgsProcessingException(self.tr("Cancelled: no output was written."))
         except EngineError as exc:
@@ -93,7 +103,8 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
                 "Not enough memory for this input. Try a smaller extent, fewer features, "
                 "or a coarser setting."))
 
-    def run(self, parameters, context, feedback):
+    def _joinedup_run(self, parameters, context, feedback):
+        """The subclass's ``run(parameters, context, feedback)`` (see __init_subclass__)."""
         raise NotImplementedError
 
 

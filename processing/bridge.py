@@ -103,11 +103,6 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     ``gdf.attrs`` carries ``source_name`` (the layer's name), ``source_path`` and
     ``geometry_type`` (QGIS's geometry type name) for messages and provenance.
     """
-    import geopandas as gpd
-    import numpy as np
-    import pyogrio
-    import shapely
-
     source = alg.parameterAsSource(parameters, name, context)
     if source is None:
         if not required:
@@ -117,7 +112,23 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     display = layer.name() if layer is not None else (source.sourceName() or name)
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
         parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
-    file_path = _layer_path(path)
+    return _read_file(source, display, _layer_path(path), layer_name, feedback)
+
+
+def read_layer(layer, context, feedback, *, selected_only=False):
+    """Read a vector layer (e.g. one of a multiple-layers parameter) into a GeoDataFrame,
+    exactly as :func:`read_source` reads a source parameter. Returns ``(gdf, report)``."""
+    path, layer_name = QgsProcessingUtils.convertToCompatibleFormatAndLayerName(
+        layer, selected_only, layer.name() or "layer", READABLE_EXTENSIONS, "gpkg", context, feedback)
+    return _read_file(layer, layer.name(), _layer_path(path), layer_name, feedback)
+
+
+def _read_file(source, display, file_path, layer_name, feedback):
+    import geopandas as gpd
+    import numpy as np
+    import pyogrio
+    import shapely
+
     kwargs = {"layer": layer_name} if layer_name else {}
     try:
         meta, table = pyogrio.read_arrow(file_path, **kwargs)
@@ -170,11 +181,15 @@ def _geometry_kind(wkb_type) -> str:
             Qgis.GeometryType.Polygon: "polygon"}.get(geometry_type, "none")
 
 
+_LAYER_TYPES = ("source", "vector", "multilayer", "raster", "layer", "mesh", "pointcloud",
+                "vectortile", "annotation")
+
+
 def input_paths(alg, parameters, context) -> set:
     """Normalised file paths of every layer input of this run, so outputs never replace them."""
     paths = set()
     for definition in alg.parameterDefinitions():
-        if definition.isDestination():
+        if definition.isDestination() or definition.type() not in _LAYER_TYPES:
             continue
         value = parameters.get(definition.name())
         values = value if isinstance(value, (list, tuple)) else [value]
