@@ -122,6 +122,8 @@ def _align_crs(inp, join, what_in, what_join, fb):
     (assumed the same), one without is an error."""
     from .crs import ensure_projected
 
+    if len(inp) == 0 or len(join) == 0:
+        return join  # nothing to match: the CRS does not matter
     if inp.crs is None and join.crs is None:
         fb.log(f"Neither {what_in} nor {what_join} has a CRS: their coordinates are assumed "
                "to be in the same CRS.")

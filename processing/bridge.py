@@ -141,7 +141,8 @@ def _read_file(source, display, file_path, layer_name, feedback):
     if geom_name in table.column_names:
         wkb = np.asarray(table.column(geom_name).to_numpy(zero_copy_only=False), dtype=object)
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-        bad = np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb]))
+        present = np.not_equal(wkb, None).astype(bool)
+        bad = np.flatnonzero(shapely.is_missing(geoms) & present)
         if bad.size:
             fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
             geoms[bad] = fixed

@@ -13,10 +13,10 @@ def layer_uri(path, layer):
     return f"{path}|layername={layer}"
 
 
-def write_layer(path, layer, gdf):
+def write_layer(path, layer, gdf, **kwargs):
     import pyogrio
 
-    pyogrio.write_dataframe(gdf, str(path), layer=layer, driver="GPKG")
+    pyogrio.write_dataframe(gdf, str(path), layer=layer, driver="GPKG", **kwargs)
     return layer_uri(path, layer)
 
 
