@@ -77,16 +77,6 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):  # noqa: N802
         return type(self)()
 
-    def __init_subclass__(cls, **kwargs):
-        # QgsProcessingAlgorithm has its own run(parameters, context, feedback, configuration,
-        # catchExceptions), which processing.run() calls: a subclass's run() would shadow it
-        # (TypeError: run() takes 4 positional arguments but 6 were given). Keep the simple
-        # "implement run()" convention by moving a subclass's run() aside.
-        super().__init_subclass__(**kwargs)
-        if "run" in cls.__dict__:
-            cls._joinedup_run = cls.__dict__["run"]
-            delattr(cls, "run")
-
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         problem = missing_message()
         if problem:

@@ -259,7 +259,7 @@ def input_paths(alg, parameters, context) -> set:
     """(real path, layer name) of every layer input of this run, so outputs never replace them."""
     paths = set()
     for definition in alg.parameterDefinitions():
-        if definition.isDestination() or definition.type() not in _LAYER_TYPES:
+        if definition.isDestination():
             continue
         value = parameters.get(definition.name())
         values = value if isinstance(value, (list, tuple)) else [value]

@@ -79,7 +79,7 @@ class AreaProfile(JoinedUpAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Area profile"), QgsProcessing.SourceType.TypeVectorPolygon))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         from .. import bridge
         from ...engine.joins import ProfileLayer, area_profile, parse_value_fields
 

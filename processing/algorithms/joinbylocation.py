@@ -130,7 +130,7 @@ class JoinByLocation(JoinedUpAlgorithm):
         self.addParameter(p)
         self.addOutput(QgsProcessingOutputNumber("JOINED_COUNT", self.tr("Number of joined features from input table")))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         from .. import bridge
         from ...engine.joins import join_by_location
 

@@ -89,7 +89,7 @@ class JoinNearest(JoinedUpAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("JOINED_COUNT", self.tr("Number of joined features from input table")))
         self.addOutput(QgsProcessingOutputNumber("UNJOINABLE_COUNT", self.tr("Number of unjoinable features from input table")))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         from .. import bridge
         from ...engine.joins import join_nearest
 
