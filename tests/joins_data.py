@@ -30,14 +30,13 @@ def read_layer(value):
 
 def _read_osm(shared_data, layer):
     import geopandas as gpd
-    import pyogrio
+    import pandas as pd
     import shapely
+    from pyogrio.raw import read
 
-    meta, table = pyogrio.read_arrow(str(shared_data / "helsinki.osm.pbf"), layer=layer)
-    geom_name = meta.get("geometry_name") or "wkb_geometry"
-    frame = table.select([c for c in table.column_names if c != geom_name]).to_pandas()
-    wkb = np.asarray(table.column(geom_name).to_numpy(zero_copy_only=False), dtype=object)
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    meta, _, wkb, columns = read(str(shared_data / "helsinki.osm.pbf"), layer=layer)
+    frame = pd.DataFrame(dict(zip(meta["fields"], columns)))
+    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore")
     return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
 
 

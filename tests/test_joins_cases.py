@@ -87,7 +87,7 @@ def test_distance_predicate_in_metres_on_geographic_layers(run_alg, osm_gpkg, tm
         "INPUT": a, "JOIN": b, "PREDICATE": [7], "DISTANCE": 50.0, "JOIN_FIELDS": ["kid"],
         "METHOD": 0, "DISCARD_NONMATCHING": True, "OUTPUT": str(tmp_path / "o.gpkg")}, feedback=feedback)
     got = _pairs(read_layer(result["OUTPUT"]), "jid", "kid")
-    g = pts.geometry.values
+    g = pts.geometry.to_numpy()
     d = shapely.distance(g[:, None], g[None, :])
     sure = {(int(pts.jid.iloc[i]), int(pts.jid.iloc[j])) for i, j in zip(*np.nonzero(d <= 49.9))}
     maybe = {(int(pts.jid.iloc[i]), int(pts.jid.iloc[j])) for i, j in zip(*np.nonzero(d <= 50.1))}
