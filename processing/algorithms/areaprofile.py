@@ -101,7 +101,7 @@ class AreaProfile(JoinedUpAlgorithm):
         fields = [[c for c in g.columns if c != g.geometry.name] for g in frames]
         value_fields = parse_value_fields(
             self.parameterAsString(parameters, "VALUE_FIELDS", context), names, fields)
-        population = self.parameterAsFields(parameters, "POPULATION_FIELD", context)
+        population = self.parameterAsStrings(parameters, "POPULATION_FIELD", context)
         out, columns = area_profile(
             areas, [ProfileLayer(n, g, v) for n, g, v in zip(names, frames, value_fields)],
             population_field=population[0] if population else None,

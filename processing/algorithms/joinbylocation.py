@@ -134,15 +134,20 @@ class JoinByLocation(JoinedUpAlgorithm):
         from .. import bridge
         from ...engine.joins import join_by_location
 
+        fields = self.parameterAsStrings(parameters, "JOIN_FIELDS", context) or None
+        join_source = self.parameterAsSource(parameters, "JOIN", context)
+        available = {n.lower() for n in join_source.fields().names()} if join_source else set()
+        # read only the JOIN fields that are used; JOIN points as bare coordinates
+        columns = fields if fields and all(f.lower() in available for f in fields) else None
         inp, report_in = bridge.read_source(self, parameters, "INPUT", context, feedback)
-        join, report_join = bridge.read_source(self, parameters, "JOIN", context, feedback)
+        join, report_join = bridge.read_source(self, parameters, "JOIN", context, feedback,
+                                               columns=columns, xy_points=True)
         feedback.pushInfo(report_in.describe())
         feedback.pushInfo(report_join.describe())
         predicates = self.parameterAsEnums(parameters, "PREDICATE", context) or [0]
         distance = self.parameterAsDouble(parameters, "DISTANCE", context) \
             if parameters.get("DISTANCE") is not None else None
         summaries = self.parameterAsEnums(parameters, "SUMMARIES", context)
-        fields = self.parameterAsFields(parameters, "JOIN_FIELDS", context) or None
         result = join_by_location(
             inp, join, predicates=predicates, distance_m=distance,
             method=self.parameterAsEnum(parameters, "METHOD", context),

@@ -102,7 +102,7 @@ class JoinNearest(JoinedUpAlgorithm):
         result = join_nearest(
             inp, other, neighbors=self.parameterAsInt(parameters, "NEIGHBORS", context),
             max_distance_m=max_d,
-            join_fields=self.parameterAsFields(parameters, "FIELDS_TO_COPY", context) or None,
+            join_fields=self.parameterAsStrings(parameters, "FIELDS_TO_COPY", context) or None,
             prefix=self.parameterAsString(parameters, "PREFIX", context) or "",
             discard_nonmatching=self.parameterAsBoolean(parameters, "DISCARD_NONMATCHING", context),
             invalid=("repair", "skip")[self.parameterAsEnum(parameters, "INVALID_GEOMETRIES", context)],
