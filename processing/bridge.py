@@ -163,7 +163,7 @@ def _read_columnar(file_path, layer_name, columns):
     import numpy as np
     import pandas as pd
 
-    if not file_path.lower().endswith(COLUMNAR_EXTENSIONS):
+    if not file_path.lower().endswith(COLUMNAR_EXTENSIONS) or os.environ.get("JOINEDUP_READER") == "pyogrio":
         return None
     try:
         from osgeo import ogr, osr  # noqa: F401  (QGIS's own GDAL bindings)
@@ -194,10 +194,13 @@ def _read_columnar(file_path, layer_name, columns):
     has_geometry = defn.GetGeomFieldCount() > 0
     layer.ResetReading()
     parts = {n: [] for n in names + [fid_name, geom_name]}
-    for batch in layer.GetArrowStreamAsNumPy(options=["GEOMETRY_ENCODING=WKB"]):
+    stream = layer.GetArrowStreamAsNumPy(options=["GEOMETRY_ENCODING=WKB"])
+    for batch in stream:
         for key, values in batch.items():
             if key in parts:
-                parts[key].append(values)
+                # copies: the batch's memory belongs to the stream, released below
+                parts[key].append(values.copy())
+    del stream  # release GDAL's objects now, not at interpreter exit
     n = sum(len(v) for v in parts[fid_name]) if parts[fid_name] else layer.GetFeatureCount()
 
     def joined(key):
@@ -250,6 +253,8 @@ def _read_columnar(file_path, layer_name, columns):
         crs = f"{srs.GetAuthorityName(None)}:{code}" if code else srs.ExportToWkt()
     meta = {"fields": names, "dtypes": dtypes, "crs": crs,
             "geometry_type": ogr.GeometryTypeToName(layer.GetGeomType()) if has_geometry else None}
+    del layer, srs
+    ds = None  # noqa: F841  (closes the file)
     return meta, fids, wkb, out_columns
 
 
