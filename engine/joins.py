@@ -233,7 +233,7 @@ def _xy_path_applies(predicates, method, in_geoms) -> bool:
     return bool(present.any()) and int(shapely.get_dimensions(in_geoms[present]).min()) >= 1
 
 
-def match_pairs_xy(input_geoms, x, y, predicates):
+def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     """Like :func:`match_pairs` for JOIN points given as coordinates: candidates from a
     uniform grid over the points (numpy sort + searchsorted), then shapely's vectorised
     ``intersects_xy`` / ``contains_xy`` on the prepared INPUT geometries."""
@@ -299,9 +299,11 @@ def match_pairs_xy(input_geoms, x, y, predicates):
         hit |= cont
     if 3 in preds:
         hit |= inter & ~cont
-    i = idx[c_in[hit]]
+    i = idx[c_in[hit]]  # ascending already: candidates were generated input by input
     j = pts[c_pt[hit]]
-    return _sorted_pairs(i, j, len(x))
+    if order_within:  # JOIN order within each INPUT feature (first, last, concatenate ...)
+        return _sorted_pairs(i, j, len(x))
+    return i.astype(np.int64), j.astype(np.int64)
 
 
 def _group_bounds(i_sorted):
@@ -368,7 +370,8 @@ def join_by_location(inp, join, *, predicates=(0,), distance_m=None, method=0,
             fb.log(note)
     fb.check()
     if xy is not None:
-        i, j = match_pairs_xy(in_geoms, xy[0], xy[1], predicates)
+        order_free = method == 3 and summaries and not set(int(s) for s in summaries) & {19, 20, 21}
+        i, j = match_pairs_xy(in_geoms, xy[0], xy[1], predicates, order_within=not order_free)
     else:
         i, j = match_pairs(in_geoms, join_geoms, predicates, distance_m=distance_m,
                            input_metric=input_metric, join_metric=join_metric)

@@ -189,6 +189,8 @@ def _read_columnar(file_path, layer_name, columns):
     if any(k not in supported for k in kinds) or any(
             defn.GetFieldDefn(defn.GetFieldIndex(nm)).GetSubType() != ogr.OFSTNone for nm in names):
         return None  # booleans, int16, float32, times, binaries ...: the general reader
+    if ogr.GT_HasM(layer.GetGeomType()):
+        return None  # the general reader drops M, as documented
     fid_name = layer.GetFIDColumn() or "OGC_FID"
     geom_name = layer.GetGeometryColumn() or "wkb_geometry"
     has_geometry = defn.GetGeomFieldCount() > 0
