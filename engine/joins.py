@@ -239,7 +239,6 @@ def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     ``intersects_xy`` / ``contains_xy`` on the prepared INPUT geometries."""
     import shapely
 
-    n_in = len(input_geoms)
     empty = (np.empty(0, np.int64), np.empty(0, np.int64))
     ok_pts = ~np.isnan(x)
     present = ~shapely.is_missing(input_geoms)

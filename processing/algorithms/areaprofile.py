@@ -4,7 +4,6 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -14,7 +13,7 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from .joinbylocation import INVALID_LABELS
+from .joinbylocation import add_invalid_geometries_parameter, invalid_policy
 
 
 class AreaProfile(JoinedUpAlgorithm):
@@ -71,11 +70,7 @@ class AreaProfile(JoinedUpAlgorithm):
             "SHORT_NAMES", self.tr("Short column names (10 characters, for shapefile)"), False)
         p.setHelp(self.tr("Keep every new column name within shapefile's 10-character limit."))
         self.addParameter(p)
-        p = QgsProcessingParameterEnum(
-            "INVALID_GEOMETRIES", self.tr("Invalid geometries"),
-            options=[self.tr(t) for t in INVALID_LABELS], defaultValue=0)
-        p.setHelp(self.tr("Repair invalid geometries before measuring, or skip them (counted in the log)."))
-        self.addParameter(p)
+        add_invalid_geometries_parameter(self, "Repair invalid geometries before measuring, or skip them (counted in the log).")
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Area profile"), QgsProcessing.SourceType.TypeVectorPolygon))
 
@@ -106,7 +101,7 @@ class AreaProfile(JoinedUpAlgorithm):
             areas, [ProfileLayer(n, g, v) for n, g, v in zip(names, frames, value_fields)],
             population_field=population[0] if population else None,
             short_names=self.parameterAsBoolean(parameters, "SHORT_NAMES", context),
-            invalid=("repair", "skip")[self.parameterAsEnum(parameters, "INVALID_GEOMETRIES", context)],
+            invalid=invalid_policy(self, parameters, context),
             feedback=engine_feedback(feedback, 0.2, 0.85))
         for column, meaning in columns.items():
             feedback.pushInfo(f"{column}: {meaning}")

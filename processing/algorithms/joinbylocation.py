@@ -32,6 +32,19 @@ SUMMARY_LABELS = ["count", "unique count", "min", "max", "range", "sum", "mean",
 INVALID_LABELS = ["Repair them (GEOS make-valid)", "Skip them (treated as matching nothing)"]
 
 
+def add_invalid_geometries_parameter(alg, help_text):
+    """The INVALID_GEOMETRIES choice (0 repair, 1 skip) the three join algorithms share."""
+    p = QgsProcessingParameterEnum(
+        "INVALID_GEOMETRIES", alg.tr("Invalid geometries"),
+        options=[alg.tr(t) for t in INVALID_LABELS], defaultValue=0)
+    p.setHelp(alg.tr(help_text))
+    alg.addParameter(p)
+
+
+def invalid_policy(alg, parameters, context) -> str:
+    return ("repair", "skip")[alg.parameterAsEnum(parameters, "INVALID_GEOMETRIES", context)]
+
+
 class JoinByLocation(JoinedUpAlgorithm):
     ALG_ID = "joinbylocation"
     DISPLAY_NAME = "Join attributes by location (all methods, fast)"
@@ -115,12 +128,8 @@ class JoinByLocation(JoinedUpAlgorithm):
         p.setHelp(self.tr("Leave INPUT features that match nothing out of the output "
                           "(they still go to 'Unjoinable features' if requested)."))
         self.addParameter(p)
-        p = QgsProcessingParameterEnum(
-            "INVALID_GEOMETRIES", self.tr("Invalid geometries"),
-            options=[self.tr(t) for t in INVALID_LABELS], defaultValue=0)
-        p.setHelp(self.tr("Repair invalid geometries before matching, or skip them. Either way "
-                          "the log gives the counts."))
-        self.addParameter(p)
+        add_invalid_geometries_parameter(self, "Repair invalid geometries before matching, or "
+                                         "skip them. Either way the log gives the counts.")
         p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Joined layer"), optional=False)
         self.addParameter(p)
         p = QgsProcessingParameterFeatureSink(
@@ -154,7 +163,7 @@ class JoinByLocation(JoinedUpAlgorithm):
             join_fields=fields, summaries=summaries,
             prefix=self.parameterAsString(parameters, "PREFIX", context) or "",
             discard_nonmatching=self.parameterAsBoolean(parameters, "DISCARD_NONMATCHING", context),
-            invalid=("repair", "skip")[self.parameterAsEnum(parameters, "INVALID_GEOMETRIES", context)],
+            invalid=invalid_policy(self, parameters, context),
             feedback=engine_feedback(feedback, 0.2, 0.8))
         results = {"JOINED_COUNT": result.matched_count}
         results["OUTPUT"] = bridge.write_output(self, parameters, "OUTPUT", context, result.output)

@@ -5,7 +5,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -14,7 +13,7 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from .joinbylocation import INVALID_LABELS
+from .joinbylocation import add_invalid_geometries_parameter, invalid_policy
 
 
 class JoinNearest(JoinedUpAlgorithm):
@@ -75,11 +74,7 @@ class JoinNearest(JoinedUpAlgorithm):
             QgsProcessingParameterNumber.Type.Double, None, optional=True, minValue=0.0)
         p.setHelp(self.tr("Metres, also for layers in degrees. Empty: no limit."))
         self.addParameter(p)
-        p = QgsProcessingParameterEnum(
-            "INVALID_GEOMETRIES", self.tr("Invalid geometries"),
-            options=[self.tr(t) for t in INVALID_LABELS], defaultValue=0)
-        p.setHelp(self.tr("Repair invalid geometries before measuring, or skip them (counted in the log)."))
-        self.addParameter(p)
+        add_invalid_geometries_parameter(self, "Repair invalid geometries before measuring, or skip them (counted in the log).")
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Joined layer")))
         p = QgsProcessingParameterFeatureSink(
             "NON_MATCHING", self.tr("Unjoinable features from first layer"), optional=True,
@@ -105,7 +100,7 @@ class JoinNearest(JoinedUpAlgorithm):
             join_fields=self.parameterAsStrings(parameters, "FIELDS_TO_COPY", context) or None,
             prefix=self.parameterAsString(parameters, "PREFIX", context) or "",
             discard_nonmatching=self.parameterAsBoolean(parameters, "DISCARD_NONMATCHING", context),
-            invalid=("repair", "skip")[self.parameterAsEnum(parameters, "INVALID_GEOMETRIES", context)],
+            invalid=invalid_policy(self, parameters, context),
             feedback=engine_feedback(feedback, 0.2, 0.8))
         results = {"JOINED_COUNT": result.matched_count, "UNJOINABLE_COUNT": result.unmatched_count}
         results["OUTPUT"] = bridge.write_output(self, parameters, "OUTPUT", context, result.output)
