@@ -27,9 +27,9 @@ from . import addresses as ad
 from .errors import InputError, as_feedback
 
 # Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
-# 10 means the evidence favours "same address" about 1000:1 (probability 0.999). Chosen on the
+# 5 means the evidence favours "same address" 32:1 (probability 0.97). Chosen on the
 # generated benchmark (docs/linkage.md): precision >= 99 % with recall >= 95 %.
-DEFAULT_THRESHOLD = 10.0
+DEFAULT_THRESHOLD = 5.0
 # Best and second-best candidates closer than this (in match weight) are flagged ambiguous.
 DEFAULT_AMBIGUITY_MARGIN = 5.0
 
