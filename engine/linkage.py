@@ -354,5 +354,6 @@ def _match_ukam(canonical: pd.DataFrame, messy: pd.DataFrame, feedback=None) -> 
             frame = result.matches().df()
         finally:
             con.close()
-    return frame[["unique_id", "resolved_canonical_id", "match_reason", "match_weight",
-                  "distinguishability"]]
+    # columns a stage did not produce (e.g. no record reached the Splink stage) are null
+    return frame.reindex(columns=["unique_id", "resolved_canonical_id", "match_reason",
+                                  "match_weight", "distinguishability"])

@@ -176,7 +176,7 @@ class LinkAddresses(JoinedUpAlgorithm):
                            ("DUPLICATE_UPRNS", "UPRNs repeated in the gazetteer")):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(text)))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import geopandas as gpd
         import pandas as pd
 
@@ -184,7 +184,9 @@ class LinkAddresses(JoinedUpAlgorithm):
         from ...engine.identifiers import guess_identifier_fields, protect_identifiers
         from ...engine.linkage import OUTPUT_FIELDS, link_addresses, linkage_backend_missing
 
-        problem = linkage_backend_missing()
+        from ...plugin.dependencies import optional_missing_message
+
+        problem = optional_missing_message(self.ALG_ID) or linkage_backend_missing()
         if problem:
             raise QgsProcessingException(problem)
         encoding = ENCODING_KEYS[self.parameterAsEnum(parameters, "ENCODING", context)]
