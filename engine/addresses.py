@@ -67,9 +67,7 @@ def format_postcodes(series: pd.Series) -> pd.Series:
 
 def postcode_in_text(series: pd.Series) -> pd.Series:
     """The last UK postcode written inside address text, formatted; None when there is none."""
-    found = series.astype("string").str.upper().str.findall(_POSTCODE_IN_TEXT)
-    last = found.map(lambda items: items[-1] if isinstance(items, list) and items else None)
-    return format_postcodes(last)
+    return _normalise(series)[1]
 
 
 def strip_postcode(series: pd.Series) -> pd.Series:
@@ -80,9 +78,11 @@ def strip_postcode(series: pd.Series) -> pd.Series:
 def _ascii_upper(series: pd.Series) -> pd.Series:
     """Upper case; accents kept as their base letter (Ä -> A) so spellings with and without
     them meet; characters no encoding could show are dropped."""
-    text = series.astype("string").fillna("")
-    if text.str.contains(r"[^\x00-\x7f]", regex=True).any():
-        text = text.map(lambda s: unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii"))
+    text = series.astype(object).where(series.notna(), "").astype(str)
+    nonascii = text.str.contains(r"[^\x00-\x7f]", regex=True)
+    if nonascii.any():
+        text[nonascii] = text[nonascii].map(
+            lambda s: unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii"))
     return text.str.upper()
 
 
@@ -94,24 +94,110 @@ def normalise_address(text):
 def normalise_addresses(series: pd.Series) -> pd.Series:
     """Normalised address text: upper case, accents folded, punctuation removed, postcodes
     removed, sub-building words (Flat, Apartment, Apt, Unit, F3, 3/12) written ``FLAT n``,
-    street types spelled out (St -> STREET, but ST before a name -> SAINT), single spaces.
-    Missing or blank input gives ''."""
-    text = _ascii_upper(series)
-    text = strip_postcode(text)
-    text = text.str.replace(_SLASH_RE, r"FLAT \1 \2", regex=True)
-    text = text.str.replace(_F_NUMBER_RE, r"FLAT \1", regex=True)
-    text = text.str.replace(_FLAT_WORD_RE, "FLAT ", regex=True)
-    text = text.str.replace("&", " AND ", regex=False)
-    text = text.str.replace(r"(?<=\d)\s*-\s*(?=\d)", "-", regex=True)
-    text = text.str.replace(r"[^A-Z0-9\- ]+", " ", regex=True).str.replace(r"(?<!\d)-|-(?!\d)", " ", regex=True)
-    # ST after a number (or first) and before a name is SAINT ("12 ST MARYS ROAD")
-    text = text.str.replace(r"(^|\b\d+[A-Z]?\s+)ST\s+(?=[A-Z]{2,}\s+(?:" + "|".join(
-        sorted(set(ABBREVIATIONS.values()) | set(ABBREVIATIONS), key=len, reverse=True)) + r")\b)",
-        r"\1SAINT ", regex=True)
-    text = text.str.replace(r"\b(\d+) ([A-Z])\b", r"\1\2", regex=True)  # 12 A -> 12A
-    text = text.str.replace(_ABBREVIATION_RE, lambda m: ABBREVIATIONS[m.group(0)], regex=True)
-    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
-    return pd.Series(text.to_numpy(dtype=object), index=series.index, dtype=object)
+    street types spelled out (St -> STREET, but ST before a name -> SAINT), '12 A' -> '12A',
+    single spaces. Missing or blank input gives ''."""
+    return _normalise(series)[0]
+
+
+# Everything but letters, digits, '/' and '-' becomes a space (one C-level translate).
+_KEEP = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-")
+_TRANSLATE = {i: (chr(i) if chr(i) in _KEEP else " ") for i in range(128)}
+_OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
+_INWARD = re.compile(r"[0-9][A-Z]{2}")
+_COMPACT = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|GIR0AA")
+_FLAT_TOKENS = {"FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT"}
+_NUMBER = re.compile(r"\d+[A-Z]?")
+_STREET_TYPES = set(ABBREVIATIONS.values()) | set(ABBREVIATIONS)
+
+
+def _token_map(token: str) -> str:
+    """One token's normal form, without context (applied to each distinct token once)."""
+    if token in _FLAT_TOKENS:
+        return "FLAT"
+    if token in ABBREVIATIONS:
+        return ABBREVIATIONS[token]
+    m = re.fullmatch(r"F(\d+[A-Z]?)", token)
+    if m:
+        return "FLAT " + m.group(1)
+    m = re.fullmatch(r"(\d+[A-Z]?)/(\d+[A-Z]?)", token)
+    if m:
+        return f"FLAT {m.group(1)} {m.group(2)}"
+    if "/" in token or "-" in token:
+        if re.fullmatch(r"\d+[A-Z]?-\d+[A-Z]?", token):
+            return token
+        return " ".join(_token_map(t) for t in re.split(r"[/-]+", token) if t)
+    return token
+
+
+def _normalise(series: pd.Series):
+    """(normalised text, postcode found in the text) for a Series of address text: tokens are
+    split once and each distinct token is rewritten once, so the cost grows with the
+    vocabulary, not with the number of addresses."""
+    index = series.index
+    text = _ascii_upper(pd.Series(series.to_numpy(), dtype=object)).str.translate(_TRANSLATE)
+    tokens = text.str.split().explode()
+    tokens = tokens[tokens.notna() & (tokens != "")]
+    rows = tokens.index.to_numpy()
+    tok = tokens.to_numpy(dtype=object)
+    n = len(tok)
+    found_pc = pd.Series([None] * len(series), dtype=object)
+    if n:
+        uniq, inverse = np.unique(tok.astype(str), return_inverse=True)
+        is_out = np.array([bool(_OUTWARD.fullmatch(u)) for u in uniq])[inverse]
+        is_in = np.array([bool(_INWARD.fullmatch(u)) for u in uniq])[inverse]
+        is_compact = np.array([bool(_COMPACT.fullmatch(u)) for u in uniq])[inverse]
+        same_next = np.r_[rows[1:] == rows[:-1], False]
+        same_prev = np.r_[False, rows[1:] == rows[:-1]]
+        nxt_in = np.r_[is_in[1:], False] & same_next
+        prv_out = np.r_[False, is_out[:-1]] & same_prev
+        pair_start = is_out & nxt_in
+        pair_end = is_in & prv_out & np.r_[False, pair_start[:-1]]
+        drop = pair_start | pair_end | is_compact
+        # the postcode found: the last one in each row
+        pc_text = np.where(pair_start, tok + np.r_[tok[1:], [""]], np.where(is_compact, tok, None))
+        have = pc_text != None  # noqa: E711
+        if have.any():
+            pc_rows = rows[have]
+            last_of_row = np.r_[pc_rows[1:] != pc_rows[:-1], True]
+            last = pd.Series(pc_text[have][last_of_row], index=pc_rows[last_of_row])
+            found_pc.iloc[last.index.to_numpy()] = format_postcodes(last).to_numpy()
+        mapped_uniq = np.array([_token_map(u) for u in uniq], dtype=object)
+        out = mapped_uniq[inverse]
+        is_num = np.array([bool(_NUMBER.fullmatch(u)) for u in uniq])[inverse]
+        is_letter = np.array([len(u) == 1 and u.isalpha() for u in uniq])[inverse]
+        is_word = np.array([len(u) >= 2 and u.isalpha() for u in uniq])[inverse]
+        is_type = np.array([u in _STREET_TYPES for u in uniq])[inverse]
+        raw = tok
+        # 'FLAT NO 4' / 'FLAT NUMBER 4': drop NO/NUMBER after a flat word
+        prev_flat = np.r_[False, out[:-1] == "FLAT"] & same_prev
+        drop |= prev_flat & np.isin(raw, ["NO", "NUMBER", "NR"])
+        # '12 A' -> '12A' (a lone letter after a number)
+        join_letter = is_letter & np.r_[False, is_num[:-1]] & same_prev & ~drop
+        join_letter &= ~np.isin(raw, ["FLAT"])
+        prev_idx = np.flatnonzero(join_letter) - 1
+        out = out.copy()
+        out[prev_idx] = out[prev_idx] + raw[join_letter]
+        drop |= join_letter
+        # ST after a number (or first in the address) and before a name and a street type: SAINT
+        first = ~same_prev
+        after_num = np.r_[False, is_num[:-1]] & same_prev
+        next_word = np.r_[is_word[1:], False] & same_next
+        next2_type = np.r_[is_type[2:], False, False] & np.r_[same_next[1:], False] & same_next
+        saint = (raw == "ST") & (first | after_num) & next_word & next2_type
+        out[saint] = "SAINT"
+        keep = ~drop
+        kept_rows = rows[keep]
+        words = out[keep].tolist()
+        starts = np.r_[0, np.flatnonzero(kept_rows[1:] != kept_rows[:-1]) + 1]
+        ends = np.r_[starts[1:], len(words)]
+        result = pd.Series([""] * len(series), dtype=object)
+        if len(words):
+            result.iloc[kept_rows[starts]] = [" ".join(words[a:b]) for a, b in zip(starts, ends)]
+    else:
+        result = pd.Series([""] * len(series), dtype=object)
+    result.index = index
+    found_pc.index = index
+    return result.astype(object), found_pc
 
 
 def number_tokens(series: pd.Series) -> pd.Series:

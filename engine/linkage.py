@@ -246,7 +246,22 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     fb.set_progress(0.1)
     fb.check()
 
-    # 2. normalised and probabilistic matching
+    # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
+    # numbers and a rare word) pointing at exactly one address that holds all the record's words
+    if todo.size:
+        det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo],
+                             ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions])
+        hit = det >= 0
+        rows = ref_positions[det[hit]]
+        ref_row[todo[hit]] = rows
+        cand_row[todo[hit]] = rows
+        method[todo[hit]] = "exact"
+        todo = todo[~hit]
+        fb.log(f"Normalised exact keys matched {int(hit.sum())} records; {todo.size} go to the probabilistic matcher")
+    fb.set_progress(0.2)
+    fb.check()
+
+    # 3. probabilistic matching
     if todo.size:
         problem = linkage_backend_missing()
         if problem:
@@ -274,7 +289,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         reason[pos[~found]] = "no candidate with this postcode or these address words"
     fb.set_progress(0.9)
 
-    # 3. acceptance: threshold, and house/flat numbers that must agree
+    # 4. acceptance: threshold, and house/flat numbers that must agree
     probabilistic = method == "probabilistic"
     below = probabilistic & ~(weight >= threshold)
     has_cand = cand_row >= 0
@@ -327,6 +342,55 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     report.ambiguous = int(ambiguous.sum())
     fb.set_progress(1.0)
     return result, report
+
+
+def _parts(text: np.ndarray) -> pd.DataFrame:
+    """Flat key, house key and word set of normalised address texts."""
+    series = pd.Series(text, dtype=object)
+    flats, houses = ad.number_parts(series)
+    words = series.astype("string").fillna("").str.findall(r"\b[A-Z][A-Z']+\b")
+    words = words.map(lambda ws: frozenset(w for w in ws if w != "FLAT") if isinstance(ws, list) else frozenset())
+    return pd.DataFrame({"flat": flats.map(lambda f: " ".join(sorted(f))),
+                         "house": houses.map(lambda h: " ".join(sorted(h))), "words": words})
+
+
+def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd.Series:
+    """Per record row (index of ``rec``), the ``ref`` row (index) that is the only candidate
+    sharing ``keys`` whose words include all the record's words; -1 when none or several."""
+    pairs = rec.reset_index(names="r").merge(ref.reset_index(names="c"), on=keys, suffixes=("", "_c"))
+    if pairs.empty:
+        return pd.Series(-1, index=rec.index)
+    ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"])), bool, len(pairs))
+    pairs = pairs.loc[ok, ["r", "c"]].drop_duplicates()
+    counts = pairs.groupby("r")["c"].transform("size")
+    unique = pairs[counts == 1].set_index("r")["c"]
+    return unique.reindex(rec.index).fillna(-1).astype(np.int64)
+
+
+def _deterministic(rec_text, rec_pc, ref_text, ref_pc) -> np.ndarray:
+    """Reference position for each record matched by a normalised key, else -1 (see step 2)."""
+    rec = _parts(rec_text)
+    ref = _parts(ref_text)
+    rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
+    ref["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
+    out = np.full(len(rec), -1, dtype=np.int64)
+    usable = rec["words"].map(len).to_numpy() > 0
+    with_pc = usable & (rec["pc"].to_numpy() != "")
+    if with_pc.any():
+        found = _unique_subset_match(rec[with_pc], ref[ref["pc"] != ""], ["pc", "flat", "house"])
+        out[np.flatnonzero(with_pc)] = found.to_numpy()
+    rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
+    if rest.any():
+        # block on the numbers and the record's rarest word
+        freq = ref["words"].explode().value_counts()
+        sub = rec[rest].copy()
+        sub["word"] = sub["words"].map(lambda ws: min(ws, key=lambda w: (freq.get(w, 0), w)))
+        exploded = ref[ref["house"] != ""].explode("words")
+        exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word"]]
+        exploded["words"] = ref.loc[exploded.index, "words"]
+        found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
+        out[np.flatnonzero(rest)] = found.to_numpy()
+    return out
 
 
 def _match_ukam(canonical: pd.DataFrame, messy: pd.DataFrame, feedback=None) -> pd.DataFrame:
