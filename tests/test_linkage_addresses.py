@@ -107,3 +107,19 @@ def test_generator_is_seeded_and_realistic(shared_data):
     assert ex.loc[ex["error_type"] == "not_in_gazetteer", "true_uprn"].isna().all()
     assert ex.loc[ex["error_type"] != "not_in_gazetteer", "true_uprn"].isin(a["uprn"]).all()
     assert ex.equals(g.make_agency_extract(a, 500, seed=4))
+
+
+def test_missing_matcher_gives_install_steps(monkeypatch):
+    """The plugin loads without uk_address_matcher; linking then says how to install it."""
+    import sys
+
+    from joinedup.engine.linkage import linkage_backend_missing
+    from joinedup.plugin.dependencies import missing_packages, optional_missing_message
+
+    assert optional_missing_message("linkaddresses") == ""
+    monkeypatch.setitem(sys.modules, "uk_address_matcher", None)  # import now fails
+    message = optional_missing_message("linkaddresses")
+    assert "uk_address_matcher" in message and "pip install" in message
+    assert optional_missing_message("propertyprofile") == ""
+    assert "uk_address_matcher" not in " ".join(missing_packages())  # not a required package
+    assert "pip install uk_address_matcher" in linkage_backend_missing()

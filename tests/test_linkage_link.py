@@ -146,3 +146,13 @@ def test_empty_input_and_cancel(run_alg, town):
     feedback.cancel()
     with pytest.raises(QgsProcessingException, match="Cancelled"):
         run_alg(ALG, params(town), feedback=feedback)
+
+
+def test_without_the_matcher_a_clear_message(run_alg, town, monkeypatch):
+    import sys
+
+    from qgis.core import QgsProcessingException
+
+    monkeypatch.setitem(sys.modules, "uk_address_matcher", None)
+    with pytest.raises(QgsProcessingException, match="pip install"):
+        run_alg(ALG, params(town))

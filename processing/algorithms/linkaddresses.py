@@ -194,15 +194,15 @@ class LinkAddresses(JoinedUpAlgorithm):
         feedback.pushInfo(note)
         reference, ref_report = bridge.read_source(self, parameters, "REFERENCE", context, feedback)
         feedback.pushInfo(ref_report.describe())
-        address_fields = self.parameterAsFields(parameters, "ADDRESS_FIELDS", context)
-        postcode = (self.parameterAsFields(parameters, "POSTCODE_FIELD", context) or [None])[0]
-        uprn = (self.parameterAsFields(parameters, "UPRN_FIELD", context) or [None])[0]
+        address_fields = self.parameterAsStrings(parameters, "ADDRESS_FIELDS", context)
+        postcode = (self.parameterAsStrings(parameters, "POSTCODE_FIELD", context) or [None])[0]
+        uprn = (self.parameterAsStrings(parameters, "UPRN_FIELD", context) or [None])[0]
         result, report = link_addresses(
             records, reference,
             address_fields=address_fields, postcode_field=postcode, uprn_field=uprn,
-            ref_uprn_field=self.parameterAsFields(parameters, "REF_UPRN_FIELD", context)[0],
-            ref_address_fields=self.parameterAsFields(parameters, "REF_ADDRESS_FIELDS", context),
-            ref_postcode_field=(self.parameterAsFields(parameters, "REF_POSTCODE_FIELD", context) or [None])[0],
+            ref_uprn_field=self.parameterAsStrings(parameters, "REF_UPRN_FIELD", context)[0],
+            ref_address_fields=self.parameterAsStrings(parameters, "REF_ADDRESS_FIELDS", context),
+            ref_postcode_field=(self.parameterAsStrings(parameters, "REF_POSTCODE_FIELD", context) or [None])[0],
             threshold=self.parameterAsDouble(parameters, "THRESHOLD", context),
             ambiguity_margin=self.parameterAsDouble(parameters, "AMBIGUITY_MARGIN", context),
             records_name=records.attrs.get("source_name", "records"),
@@ -213,7 +213,7 @@ class LinkAddresses(JoinedUpAlgorithm):
 
         attributes = pd.DataFrame(records.drop(columns=[records.geometry.name])
                                   if isinstance(records, gpd.GeoDataFrame) else records)
-        ids = self.parameterAsFields(parameters, "IDENTIFIER_FIELDS", context) or \
+        ids = self.parameterAsStrings(parameters, "IDENTIFIER_FIELDS", context) or \
             guess_identifier_fields(attributes.columns)
         action = IDENTIFIER_KEYS[self.parameterAsEnum(parameters, "IDENTIFIER_ACTION", context)]
         attributes, id_note = protect_identifiers(attributes, ids, action=action,

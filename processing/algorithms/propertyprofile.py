@@ -218,7 +218,7 @@ class PropertyProfile(JoinedUpAlgorithm):
         crs = None
         reference, _ = bridge.read_source(self, parameters, "REFERENCE", context, feedback, required=False)
         if reference is not None:
-            ref_uprn = (self.parameterAsFields(parameters, "REF_UPRN_FIELD", context) or [None])[0]
+            ref_uprn = (self.parameterAsStrings(parameters, "REF_UPRN_FIELD", context) or [None])[0]
             if not ref_uprn:
                 raise QgsProcessingException(self.tr("Choose the gazetteer's UPRN field."))
             from ...engine.property_profile import _uprn_key
@@ -228,7 +228,7 @@ class PropertyProfile(JoinedUpAlgorithm):
             rows = first.reindex(profile["uprn"]).to_numpy()
             have = ~pd.isna(rows)
             take = pd.Series(rows).fillna(0).astype("int64").to_numpy()
-            address_fields = self.parameterAsFields(parameters, "REF_ADDRESS_FIELDS", context)
+            address_fields = self.parameterAsStrings(parameters, "REF_ADDRESS_FIELDS", context)
             if address_fields:
                 text = _join_fields(reference, address_fields).to_numpy()[take]
                 profile.insert(1, "address", [t if h else None for t, h in zip(text, have)])
