@@ -138,6 +138,7 @@ def make_gazetteer(n_towns: int = 1, *, seed: int = 0, osm_path=None):
         axis = np.linalg.svd(centred, full_matrices=False)[2][0] if len(idx) > 1 else np.array([1.0, 0.0])
         order = idx[np.argsort(centred @ axis)]
         number = int(rng.integers(1, 4))
+        used_names = set()  # a house name once per street: no two identical addresses
         for b in order:
             kind = buildings["building"].iat[b]
             big = buildings["area_m2"].iat[b] > 900
@@ -155,7 +156,9 @@ def make_gazetteer(n_towns: int = 1, *, seed: int = 0, osm_path=None):
                 if kind in ("apartments", "residential", "yes", "block") and rng.random() < 0.75:
                     flats = int(rng.integers(2, 25))
                 elif rng.random() < 0.3:
-                    house_name = HOUSE_NAMES[int(rng.integers(len(HOUSE_NAMES)))]
+                    free = [h for h in HOUSE_NAMES if h not in used_names]
+                    house_name = free[int(rng.integers(len(free)))] if free else None
+                    used_names.add(house_name)
                     if rng.random() < 0.3:
                         text = None  # a named house without a number
                 base.append((b, text, house_name, flats, street))

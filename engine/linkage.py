@@ -306,13 +306,16 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     why = ad.number_conflicts(pd.Series(text.to_numpy()), cand_text).to_numpy()
     reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact"])
     reason[reject_conflict] = [f"{w} not in the best candidate's address" for w in why[reject_conflict]]
+    tie = (method == "probabilistic") & (gap < 0.01) & ~reject_conflict
+    reason[tie] = "tie: two or more gazetteer addresses fit equally well (see candidate_uprn)"
+    reject_conflict = reject_conflict | tie
     reject_below = below & ~reject_conflict
     reason[reject_below] = [f"best candidate's match weight {w:.1f} is below the threshold {threshold:g}"
                             for w in weight[reject_below]]
     accepted = (method != "") & ~reject_conflict & ~reject_below
     ref_row[accepted & (ref_row < 0)] = cand_row[accepted & (ref_row < 0)]
     method[~accepted] = ""
-    ambiguous = accepted & (method == "probabilistic") & (gap < ambiguity_margin)
+    ambiguous = (accepted | tie) & (gap < ambiguity_margin)
 
     # --- the output ---------------------------------------------------------------------
     ref_uprn = reference[ref_uprn_field].reset_index(drop=True)
