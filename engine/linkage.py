@@ -140,7 +140,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                    threshold: float = DEFAULT_THRESHOLD,
                    ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
                    records_name: str = "records", reference_name: str = "reference",
-                   feedback=None):
+                   cache_dir: str | None = None, feedback=None):
     """Link ``records`` to ``reference`` (a GeoDataFrame of address points with UPRNs).
 
     Args:
@@ -155,6 +155,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         threshold: minimum match weight to accept a probabilistic match.
         ambiguity_margin: best minus second-best weight under which a match is flagged
             ambiguous (it is still accepted when above the threshold).
+        cache_dir: a folder where the matcher's prepared gazetteer is kept for later runs
+            (None: prepared afresh each run).
 
     Returns:
         ``(GeoDataFrame, LinkReport)``: every record, in input order, with the fields listed in
@@ -207,7 +209,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     if not usable.any():
         raise InputError(f"{reference_name}: no row has both a UPRN ({ref_uprn_field}) and address "
                          f"text ({', '.join(ref_address_fields)}); nothing to match against.")
-    ref_positions = np.flatnonzero(usable.to_numpy())
+    # rows repeating an earlier row's UPRN, address and postcode add nothing to matching
+    repeat = ref.duplicated(subset=["key", "text", "postcode"]).to_numpy()
+    ref_positions = np.flatnonzero(usable.to_numpy() & ~repeat)
     # first reference row per UPRN: where a matched UPRN's point and address come from
     first_row = pd.Series(np.arange(len(ref)), index=ref["key"]).groupby(level=0).first()
     fb.set_progress(0.05)
@@ -257,7 +261,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # numbers and a rare word) pointing at exactly one address that holds all the record's words
     if todo.size:
         det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo],
-                             ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions])
+                             ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
+                             ref["key"].to_numpy()[ref_positions])
         hit = det >= 0
         rows = ref_positions[det[hit]]
         ref_row[todo[hit]] = rows
@@ -282,7 +287,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             messy=pd.DataFrame({"unique_id": todo.astype(str),
                                 "address_concat": text.to_numpy()[todo],
                                 "postcode": pc.to_numpy()[todo]}),
-            feedback=fb)
+            feedback=fb, cache_dir=cache_dir)
         fb.check()
         pos = res["unique_id"].astype(np.int64).to_numpy()
         cid = pd.to_numeric(res["resolved_canonical_id"], errors="coerce")
@@ -373,16 +378,18 @@ def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd
     if pairs.empty:
         return pd.Series(-1, index=rec.index)
     ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"])), bool, len(pairs))
-    pairs = pairs.loc[ok, ["r", "c"]].drop_duplicates()
+    pairs = pairs.loc[ok, ["r", "c", "key"]].drop_duplicates(subset=["r", "key"])  # one row per UPRN
     counts = pairs.groupby("r")["c"].transform("size")
     unique = pairs[counts == 1].set_index("r")["c"]
     return unique.reindex(rec.index).fillna(-1).astype(np.int64)
 
 
-def _deterministic(rec_text, rec_pc, ref_text, ref_pc) -> np.ndarray:
-    """Reference position for each record matched by a normalised key, else -1 (see step 2)."""
+def _deterministic(rec_text, rec_pc, ref_text, ref_pc, ref_key=None) -> np.ndarray:
+    """Reference position for each record matched by a normalised key, else -1 (see step 2).
+    Candidates are counted per UPRN (``ref_key``): two rows of one UPRN are one candidate."""
     rec = _parts(rec_text)
     ref = _parts(ref_text)
+    ref["key"] = np.arange(len(ref)) if ref_key is None else ref_key
     rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
     ref["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
     out = np.full(len(rec), -1, dtype=np.int64)
@@ -398,21 +405,37 @@ def _deterministic(rec_text, rec_pc, ref_text, ref_pc) -> np.ndarray:
         sub = rec[rest].copy()
         sub["word"] = sub["words"].map(lambda ws: min(ws, key=lambda w: (freq.get(w, 0), w)))
         exploded = ref[ref["house"] != ""].explode("words")
-        exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word"]]
+        exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
         exploded["words"] = ref.loc[exploded.index, "words"]
         found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
         out[np.flatnonzero(rest)] = found.to_numpy()
     return out
 
 
-def _match_ukam(canonical: pd.DataFrame, messy: pd.DataFrame, feedback=None) -> pd.DataFrame:
+def _canonical_digest(canonical: pd.DataFrame) -> str:
+    """A fingerprint of the prepared gazetteer input and the matcher's version."""
+    import hashlib
+
+    import uk_address_matcher
+
+    hashed = pd.util.hash_pandas_object(canonical.astype(str), index=False).to_numpy().tobytes()
+    return hashlib.sha256(hashed + uk_address_matcher.__version__.encode()).hexdigest()[:24]
+
+
+def _match_ukam(canonical: pd.DataFrame, messy: pd.DataFrame, feedback=None,
+                cache_dir: str | None = None) -> pd.DataFrame:
     """Run uk_address_matcher (exact stage, then its pretrained Splink model) in an in-memory
-    DuckDB that spills to a private temporary folder and never installs extensions."""
+    DuckDB that spills to a private temporary folder and never installs extensions.
+
+    Preparing the gazetteer (cleaning, word frequencies, inverted index) is most of the work;
+    with ``cache_dir`` the prepared gazetteer is kept there, keyed by a fingerprint of its
+    content, and reused by later runs against the same gazetteer."""
     import logging
 
     import duckdb
-    from uk_address_matcher import AddressMatcher
+    from uk_address_matcher import AddressMatcher, prepare_canonical_folder
 
+    fb = as_feedback(feedback)
     logging.getLogger("uk_address_matcher").setLevel(logging.WARNING)
     logging.getLogger("splink").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="joinedup_linkage_") as tmp:
@@ -423,7 +446,26 @@ def _match_ukam(canonical: pd.DataFrame, messy: pd.DataFrame, feedback=None) -> 
             messy = messy.astype(object).where(messy.notna(), None)
             con.register("joinedup_canonical", canonical)
             con.register("joinedup_messy", messy)
-            matcher = AddressMatcher(canonical_addresses=con.table("joinedup_canonical"),
+            source = con.table("joinedup_canonical")
+            if cache_dir:
+                folder = os.path.join(cache_dir, _canonical_digest(canonical))
+                if os.path.exists(os.path.join(folder, "ukam_manifest.json")):
+                    fb.log(f"Using the prepared gazetteer cached in {folder}")
+                else:
+                    os.makedirs(cache_dir, exist_ok=True)
+                    building = tempfile.mkdtemp(prefix="building_", dir=cache_dir)
+                    prepare_canonical_folder(source, os.path.join(building, "prepared"), con=con,
+                                             overwrite=True, show_progress="off")
+                    try:
+                        os.replace(os.path.join(building, "prepared"), folder)
+                    except OSError:  # another run cached it first
+                        pass
+                    import shutil
+
+                    shutil.rmtree(building, ignore_errors=True)
+                    fb.log(f"Prepared gazetteer cached in {folder} (reused by later runs; delete the folder to clear)")
+                source = folder
+            matcher = AddressMatcher(canonical_addresses=source,
                                      addresses_to_match=con.table("joinedup_messy"),
                                      con=con, show_progress="off")
             result = matcher.match()

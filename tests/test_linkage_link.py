@@ -112,19 +112,26 @@ def test_duplicate_uprns_reported_and_missing_columns(run_alg, town):
     dup = gpd.GeoDataFrame(dup, geometry="geometry", crs=gaz.crs)
     ref_path = town["folder"] / "dup.gpkg"
     pyogrio.write_dataframe(dup, ref_path)
-    records = pd.DataFrame({"address": [gaz.iloc[10]["address"], gaz.iloc[50]["address"]],
+    typo = gaz.iloc[50]["address"].replace(" Street", " Stret").replace(" Road", " Raod")
+    records = pd.DataFrame({"address": [gaz.iloc[10]["address"], typo],
                             "postcode": [gaz.iloc[10]["postcode"], gaz.iloc[50]["postcode"]]})
     rec_path = town["folder"] / "few.csv"
     records.to_csv(rec_path, index=False)
     feedback = QgsProcessingFeedback()
     logs = []
     feedback.pushInfo = logs.append
-    result = run_alg(ALG, params(town, INPUT=str(rec_path), UPRN_FIELD=None, REFERENCE=str(ref_path)),
-                     feedback=feedback)
+    cache = town["folder"] / "cache"
+    result = run_alg(ALG, params(town, INPUT=str(rec_path), UPRN_FIELD=None, REFERENCE=str(ref_path),
+                                 CACHE_FOLDER=str(cache)), feedback=feedback)
     assert result["DUPLICATE_UPRNS"] == 2
     assert any("2 UPRNs appear more than once" in line for line in logs), logs
     out = read(result["OUTPUT"])
     assert out["matched_uprn"].tolist() == [gaz.iloc[10]["uprn"], gaz.iloc[50]["uprn"]]
+    # a second run reuses the prepared gazetteer and gives the same answer
+    again = run_alg(ALG, params(town, INPUT=str(rec_path), UPRN_FIELD=None, REFERENCE=str(ref_path),
+                                CACHE_FOLDER=str(cache)), feedback=feedback)
+    assert any("Using the prepared gazetteer cached" in line for line in logs), logs
+    assert read(again["OUTPUT"])["matched_uprn"].tolist() == out["matched_uprn"].tolist()
 
     with pytest.raises(QgsProcessingException, match="street"):
         run_alg(ALG, params(town, INPUT=str(rec_path), UPRN_FIELD=None, ADDRESS_FIELDS=["street"]))

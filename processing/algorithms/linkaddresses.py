@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
@@ -168,6 +169,13 @@ class LinkAddresses(JoinedUpAlgorithm):
                           "linked to another run's; give the same salt to link runs."))
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
+        p = QgsProcessingParameterFile("CACHE_FOLDER", self.tr("Folder to keep the prepared gazetteer in"),
+                                       behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True)
+        p.setHelp(self.tr("Optional. Preparing the gazetteer is most of the matcher's work; kept here "
+                          "(keyed by the gazetteer's content), later runs against the same gazetteer "
+                          "reuse it. Empty: prepared afresh each run. Holds only gazetteer addresses."))
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(p)
         p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Linked records"),
                                               QgsProcessing.SourceType.TypeVectorPoint)
         p.setHelp(self.tr("Every input record with its UPRN, match details and gazetteer point."))
@@ -208,6 +216,7 @@ class LinkAddresses(JoinedUpAlgorithm):
             ambiguity_margin=self.parameterAsDouble(parameters, "AMBIGUITY_MARGIN", context),
             records_name=records.attrs.get("source_name", "records"),
             reference_name=reference.attrs.get("source_name", "gazetteer"),
+            cache_dir=self.parameterAsFile(parameters, "CACHE_FOLDER", context) or None,
             feedback=engine_feedback(feedback, 0.05, 0.9))
         for line in report.describe():
             feedback.pushInfo(line)
