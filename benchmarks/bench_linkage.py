@@ -89,8 +89,9 @@ def main():
             con = duckdb.connect()
             canon = pd.DataFrame({"unique_id": gaz["uprn"].astype(str), "address_concat": gaz["address"],
                                   "postcode": gaz["postcode"]})
+            postcode = extract["postcode"].astype(object).where(extract["postcode"].notna(), None)
             messy = pd.DataFrame({"unique_id": extract["record_id"], "address_concat": extract["address"],
-                                  "postcode": extract["postcode"].astype(object).where(extract["postcode"].notna(), None)})
+                                  "postcode": postcode})
             con.register("c", canon)
             con.register("m", messy)
             res = AddressMatcher(canonical_addresses=con.table("c"), addresses_to_match=con.table("m"),

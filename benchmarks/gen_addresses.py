@@ -353,8 +353,8 @@ def make_agency_extract(gazetteer, n: int, *, seed: int = 0, error_mix=None, age
                                         "error_type"])
     frame["uprn"] = frame["uprn"].astype("Int64")
     frame["true_uprn"] = frame["true_uprn"].astype("Int64")
-    names = [f"{FIRST[a]} {LAST[b]}" for a, b in zip(rng.integers(0, len(FIRST), n),
-                                                      rng.integers(0, len(LAST), n))]
+    first, last = rng.integers(0, len(FIRST), n), rng.integers(0, len(LAST), n)
+    names = [f"{FIRST[a]} {LAST[b]}" for a, b in zip(first, last)]
     days = rng.integers(0, 3 * 365, n)
     dates = (pd.Timestamp("2026-10-31") - pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
     if agency == "council_tax":

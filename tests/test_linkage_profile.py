@@ -6,7 +6,7 @@ import pyogrio
 import pytest
 
 from joinedup.engine.errors import InputError
-from joinedup.engine.property_profile import Rule, build_profile, parse_rules, rank_targets, source_key
+from joinedup.engine.property_profile import build_profile, parse_rules, rank_targets, source_key
 
 ALG = "joinedup:propertyprofile"
 

@@ -15,15 +15,13 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
+from ._identifiers import add_identifier_parameters, identifier_choice
 
 ENCODING_OPTIONS = ["Auto (UTF-8, else Windows-1252)", "UTF-8", "Windows-1252", "ISO-8859-1"]
 ENCODING_KEYS = ["auto", "utf-8", "windows-1252", "iso-8859-1"]
-IDENTIFIER_OPTIONS = ["Hash (salted SHA-256)", "Drop", "Keep as they are"]
-IDENTIFIER_KEYS = ["hash", "drop", "keep"]
 TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".tab")
 
 
@@ -159,16 +157,7 @@ class LinkAddresses(JoinedUpAlgorithm):
         p.setHelp(self.tr("Fields holding a person's identity. Empty: fields named like names, dates "
                           "of birth, e-mail or phone (account_name, surname, dob ...)."))
         self.addParameter(p)
-        p = QgsProcessingParameterEnum("IDENTIFIER_ACTION", self.tr("Direct identifiers in the output"),
-                                       options=IDENTIFIER_OPTIONS, defaultValue=0)
-        p.setHelp(self.tr("Hash (default): equal values keep equal codes; Drop: remove the fields; "
-                          "Keep: copy them as they are."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("SALT", self.tr("Salt for hashing"), optional=True, defaultValue="")
-        p.setHelp(self.tr("Secret text mixed into the hashes. Empty: a random salt, so codes cannot be "
-                          "linked to another run's; give the same salt to link runs."))
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-        self.addParameter(p)
+        add_identifier_parameters(self, "Direct identifiers in the output")
         p = QgsProcessingParameterFile("CACHE_FOLDER", self.tr("Folder to keep the prepared gazetteer in"),
                                        behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True)
         p.setHelp(self.tr("Optional. Preparing the gazetteer is most of the matcher's work; kept here "
@@ -225,14 +214,14 @@ class LinkAddresses(JoinedUpAlgorithm):
                                   if isinstance(records, gpd.GeoDataFrame) else records)
         ids = self.parameterAsStrings(parameters, "IDENTIFIER_FIELDS", context) or \
             guess_identifier_fields(attributes.columns)
-        action = IDENTIFIER_KEYS[self.parameterAsEnum(parameters, "IDENTIFIER_ACTION", context)]
-        attributes, id_note = protect_identifiers(attributes, ids, action=action,
-                                                  salt=self.parameterAsString(parameters, "SALT", context))
+        action, salt = identifier_choice(self, parameters, context)
+        attributes, id_note = protect_identifiers(attributes, ids, action=action, salt=salt)
         if id_note:
             feedback.pushInfo(id_note)
         clash = {c: f"{c}_input" for c in attributes.columns if c in OUTPUT_FIELDS or c == "geometry"}
         attributes = attributes.rename(columns=clash).reset_index(drop=True)
-        out = gpd.GeoDataFrame(pd.concat([attributes, result.drop(columns=["geometry"]).reset_index(drop=True)], axis=1),
+        linked = result.drop(columns=["geometry"]).reset_index(drop=True)
+        out = gpd.GeoDataFrame(pd.concat([attributes, linked], axis=1),
                                geometry=result.geometry.reset_index(drop=True), crs=result.crs)
         value = bridge.write_output(self, parameters, "OUTPUT", context, out, geometry_type="Point")
         feedback.setProgress(100)

@@ -11,7 +11,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -23,9 +22,8 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
+from ._identifiers import add_identifier_parameters, identifier_choice
 
-IDENTIFIER_OPTIONS = ["Hash (salted SHA-256)", "Drop", "Keep as they are"]
-IDENTIFIER_KEYS = ["hash", "drop", "keep"]
 EXAMPLE_RULES = (
     "possible empty home | 3 | \"council_tax_occupancy\" = 'occupied' AND \"electoral_present\" = 0 "
     "AND coalesce(\"water_m3_last_quarter\", 0) < 2\n"
@@ -151,14 +149,7 @@ class PropertyProfile(JoinedUpAlgorithm):
                                         parentLayerParameterName="REFERENCE", allowMultiple=True, optional=True)
         p.setHelp(self.tr("Address text copied to the profile and the targeting list."))
         self.addParameter(p)
-        p = QgsProcessingParameterEnum("IDENTIFIER_ACTION", self.tr("Direct identifiers named in FIELDS"),
-                                       options=IDENTIFIER_OPTIONS, defaultValue=0)
-        p.setHelp(self.tr("Hash (default), drop or keep fields that hold a person's identity."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("SALT", self.tr("Salt for hashing"), optional=True, defaultValue="")
-        p.setHelp(self.tr("Secret text mixed into the hashes; empty: random for this run."))
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-        self.addParameter(p)
+        add_identifier_parameters(self, "Direct identifiers named in FIELDS")
         p = QgsProcessingParameterNumber("MIN_SCORE", self.tr("Minimum score for the targeting list"),
                                          QgsProcessingParameterNumber.Type.Double, defaultValue=0.0)
         p.setHelp(self.tr("Properties whose summed rule weights do not exceed this are left off the list."))
@@ -191,8 +182,7 @@ class PropertyProfile(JoinedUpAlgorithm):
         fields = split(self.parameterAsString(parameters, "FIELDS", context))
         date_fields = split(self.parameterAsString(parameters, "DATE_FIELDS", context))
         rules = parse_rules(self.parameterAsString(parameters, "RULES", context))
-        action = IDENTIFIER_KEYS[self.parameterAsEnum(parameters, "IDENTIFIER_ACTION", context)]
-        salt = self.parameterAsString(parameters, "SALT", context)
+        action, salt = identifier_choice(self, parameters, context)
         sources, excluded = {}, set()
         for layer in layers:
             gdf, report = bridge.read_layer(layer, context, feedback)
