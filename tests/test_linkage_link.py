@@ -163,3 +163,32 @@ def test_without_the_matcher_a_clear_message(run_alg, town, monkeypatch):
     monkeypatch.setitem(sys.modules, "uk_address_matcher", None)
     with pytest.raises(QgsProcessingException, match="pip install"):
         run_alg(ALG, params(town))
+
+
+def test_spreadsheet_and_delimited_text_layer(run_alg, town):
+    """A spreadsheet, and a delimited-text layer whose own encoding is Windows-1252, reach the
+    algorithm through QGIS with their text intact."""
+    from qgis.core import QgsVectorLayer
+
+    gaz = town["gaz"]
+    picks = gaz[gaz["kind"] == "flat"].iloc[[3, 40]]
+    frame = pd.DataFrame({"address": picks["address"].tolist(), "postcode": picks["postcode"].tolist(),
+                          "tenant_name": ["Chloé", "Åsa"], "m3_used": [1.5, 0.0]})
+    # (a numeric column lets GDAL see that the first row is a header: with text columns only it
+    # cannot tell, and reads Field1, Field2 ... - see docs/linkage.md)
+    xlsx = town["folder"] / "records.xlsx"
+    pyogrio.write_dataframe(frame, xlsx, driver="XLSX")
+    out = read(run_alg(ALG, params(town, INPUT=str(xlsx), UPRN_FIELD=None, IDENTIFIER_ACTION=2))["OUTPUT"])
+    assert out["matched_uprn"].tolist() == picks["uprn"].tolist()
+    assert out["tenant_name"].tolist() == ["Chloé", "Åsa"]
+
+    path = town["folder"] / "records_1252.txt"
+    path.write_bytes(frame.to_csv(index=False).encode("cp1252"))
+    layer = QgsVectorLayer(f"file://{path}?type=csv&delimiter=,&encoding=windows-1252&geomType=none",
+                           "records", "delimitedtext")
+    assert layer.isValid() and layer.featureCount() == 2
+    out = read(run_alg(ALG, params(town, INPUT=layer, UPRN_FIELD=None, IDENTIFIER_FIELDS=["tenant_name"],
+                                   IDENTIFIER_ACTION=1))["OUTPUT"])
+    assert out["matched_uprn"].tolist() == picks["uprn"].tolist()
+    assert "tenant_name" not in out.columns  # dropped as asked
+    assert out["address"].tolist() == frame["address"].tolist()
