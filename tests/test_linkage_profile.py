@@ -116,3 +116,38 @@ def test_profile_through_processing(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="does not parse"):
         run_alg(ALG, {"SOURCES": paths, "RULES": "bad | 1 | \"council_tax_present\" = = 1",
                       "OUTPUT": str(tmp_path / "p3.gpkg"), "TARGETS": str(tmp_path / "t3.gpkg")})
+
+
+def test_default_rules_on_generated_agencies(run_alg, tmp_path, shared_data):
+    """The algorithm's default rules run on the generator's three agency tables (linked here by
+    their true UPRN), and every flagged property's evidence matches its profile."""
+    import geopandas as gpd
+
+    import gen_addresses as g
+
+    gaz = g.make_gazetteer(1, seed=5, osm_path=shared_data / "helsinki.osm.pbf")
+    paths = []
+    for seed, agency in enumerate(("council_tax", "electoral", "water")):
+        ex = g.make_agency_extract(gaz, 1500, seed=20 + seed, agency=agency)
+        ex["matched_uprn"] = ex["true_uprn"]
+        path = tmp_path / f"{agency}.gpkg"
+        pyogrio.write_dataframe(gpd.GeoDataFrame(ex, geometry=[None] * len(ex)), path, layer=agency)
+        paths.append(str(path))
+    gaz_path = tmp_path / "gaz.gpkg"
+    pyogrio.write_dataframe(gaz, gaz_path)
+    result = run_alg(ALG, {"SOURCES": paths, "REFERENCE": str(gaz_path), "REF_UPRN_FIELD": "uprn",
+                           "REF_ADDRESS_FIELDS": ["address"], "OUTPUT": str(tmp_path / "p.gpkg"),
+                           "TARGETS": str(tmp_path / "t.gpkg")})
+    profile = pyogrio.read_dataframe(result["OUTPUT"]).set_index("uprn")
+    targets = pyogrio.read_dataframe(result["TARGETS"])
+    assert result["FLAGGED"] == len(targets) > 0
+    assert targets["rank"].tolist() == list(range(1, len(targets) + 1))
+    assert targets["score"].is_monotonic_decreasing
+    # recompute the first default rule by hand on the profile
+    p = profile
+    empty = (p["council_tax_occupancy"] == "occupied") & (p["electoral_present"] == 0) & \
+        (p["water_m3_last_quarter"].fillna(0) < 2)
+    flagged = set(targets.loc[targets["rules"].str.contains("possible empty home"), "uprn"])
+    assert flagged == set(p.index[empty.fillna(False)])
+    assert not any(c.endswith("account_name") or c.endswith("elector_name") for c in targets.columns)
+    assert targets["address"].notna().all() and targets.geometry.notna().all()
