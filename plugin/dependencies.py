@@ -20,6 +20,12 @@ REQUIRED = (
     ("rasterio", "rasterio", None),
 )
 
+# Packages only some algorithms need: (import name, pip name, minimum version or None,
+# algorithms). The plugin loads without them; those algorithms fail with install steps.
+OPTIONAL = (
+    ("uk_address_matcher", "uk_address_matcher", "1.5", ("linkaddresses",)),
+)
+
 
 def _version_tuple(text: str) -> tuple:
     parts = []
@@ -119,3 +125,21 @@ def missing_message() -> str:
         return install_instructions(missing)
     mismatched = native_library_mismatches()
     return mismatch_instructions(mismatched) if mismatched else ""
+
+
+def optional_missing_message(algorithm: str) -> str:
+    """Install steps for the optional packages ``algorithm`` (an ALG_ID) needs and this QGIS
+    cannot import; '' when all is there. Checked when the algorithm runs, not at load."""
+    missing = []
+    for module, pip_name, minimum, algorithms in OPTIONAL:
+        if algorithm not in algorithms:
+            continue
+        try:
+            mod = importlib.import_module(module)
+        except Exception:
+            missing.append(pip_name + (f">={minimum}" if minimum else ""))
+            continue
+        version = getattr(mod, "__version__", None)
+        if minimum and version and _version_tuple(version) < _version_tuple(minimum):
+            missing.append(f"{pip_name}>={minimum} (found {version})")
+    return install_instructions(missing) if missing else ""
