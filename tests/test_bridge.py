@@ -38,7 +38,7 @@ def _make_provider():
             self.addParameter(source)
             self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Copy"))
 
-        def run(self, parameters, context, feedback):
+        def execute(self, parameters, context, feedback):
             from joinedup.processing import bridge
 
             gdf, report = bridge.read_source(self, parameters, "INPUT", context, feedback)
