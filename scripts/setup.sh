@@ -17,7 +17,10 @@ qgis_ok() {
   /usr/bin/python3 -c 'import qgis.core' 2>/dev/null
 }
 
-apt_packages=(python3-rasterio python3-scipy python3-venv python3-pip xvfb xauth poppler-utils)
+# libgdal-dev/libproj-dev + a compiler: pyogrio and pyproj are built against QGIS's own GDAL and
+# PROJ (see below); their pip wheels bundle a second PROJ that crashes QGIS when it exits.
+apt_packages=(python3-rasterio python3-scipy python3-venv python3-pip python3-dev xvfb xauth
+              poppler-utils libgdal-dev libproj-dev build-essential)
 
 apt_missing() {
   local p missing=()
@@ -50,4 +53,18 @@ if [ ! -x $venv/bin/python ] || ! cmp -s requirements-dev.txt "$stamp"; then
   $venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
   cp requirements-dev.txt "$stamp"
 fi
+# pyogrio and pyproj must link the system GDAL/PROJ that QGIS uses. Their pip wheels carry
+# their own libproj.so.25 (PROJ 9.5+) next to QGIS's (9.1); both load into QGIS, and PROJ's
+# C++ static objects are then freed twice when QGIS or qgis_process exits (SIGSEGV/SIGABRT
+# after the results are written). requirements-dev.txt says --no-binary for both; this
+# rebuilds any wheel that is already installed (a .libs folder of vendored libraries).
+site=$($venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+for pkg in pyogrio pyproj; do
+  if [ -d "$site/$pkg.libs" ]; then
+    echo "setup: rebuilding $pkg against the system GDAL/PROJ (a few minutes, once)"
+    spec=$(grep -E "^$pkg([<>=!~ ]|$)" requirements-dev.txt | head -1)
+    $venv/bin/pip install -q --disable-pip-version-check --no-deps --force-reinstall \
+        --no-binary "$pkg" "${spec:-$pkg}"
+  fi
+done
 echo "setup: ready ($($venv/bin/python -c 'from qgis.core import Qgis; print("QGIS", Qgis.version())' 2>/dev/null | tail -1))"

@@ -76,13 +76,11 @@ def test_run_gives_results(private_home):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "QGIS exits with SIGSEGV/SIGABRT after importing pip wheels of pyproj or pyogrio: they "
-    "bundle their own libproj.so.25 (PROJ 9.5/9.6) beside QGIS's (9.1), and PROJ's C++ unique "
-    "static objects are freed twice at exit (gdb: UnitOfMeasure::~UnitOfMeasure in "
-    "libproj.so.25 from __cxa_finalize). Results are written first; only the exit code is lost. "
-    "Fix: pyproj and pyogrio built against the system PROJ/GDAL. Remove this xfail then."))
 def test_run_exits_cleanly(private_home):
+    """qgis_process exits 0 after running an algorithm that imports the engine packages.
+    (With pip wheels of pyproj/pyogrio it died at exit: they bundle their own libproj.so.25
+    beside QGIS's, and PROJ's C++ static objects were freed twice. scripts/setup.sh builds
+    both against the system GDAL/PROJ; this test keeps it that way.)"""
     env, _ = private_home
     done = qgis_process("run", "joinedup:checkenvironment", "--json", env=env)
-    assert done.returncode == 0, f"exit {done.returncode}"
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-1500:]}"
