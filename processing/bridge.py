@@ -167,8 +167,11 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if arrow:
-                meta, fids, wkb, frame = _read_arrow(file_path, layer_name)
-            else:
+                try:
+                    meta, fids, wkb, frame = _read_arrow(file_path, layer_name)
+                except Exception:  # e.g. GDAL < 3.8.3 refuses booleans through Arrow
+                    arrow = False
+            if not arrow:
                 meta, fids, wkb, columns = read(file_path, layer=layer_name, return_fids=True)
     except Exception as exc:  # GDAL's own message names the problem
         raise QgsProcessingException(f"Could not read {display} ({file_path}): {exc}")
@@ -211,8 +214,8 @@ def _drop_m(geoms) -> None:
     """Drop M values in place (Z stays): the engine and the outputs are XY or XYZ."""
     import shapely
 
-    if not hasattr(shapely, "has_m"):  # shapely < 2.1 never reads M
-        return
+    if not hasattr(shapely, "has_m") or shapely.geos_version < (3, 12, 0):
+        return  # shapely < 2.1 or GEOS < 3.12 (Debian 12's 3.11) never reads M
     m = shapely.has_m(geoms)
     if not m.any():
         return
@@ -543,6 +546,11 @@ def _write_sink(alg, parameters, name, context, gdf):
     if sink is None:
         raise QgsProcessingException(alg.invalidSinkError(parameters, name))
     columns = [c for c in gdf.columns if c != geometry_column]
+    bulk = _bulk_features(gdf, columns, context, name) if geoms is not None else None
+    if bulk is not None:  # QGIS copies the features in C++, no Python loop
+        if not sink.addFeatures(bulk.getFeatures(), QgsFeatureSink.Flag.FastInsert):
+            raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
+        return dest_id
     values = gdf[columns].itertuples(index=False, name=None)
     wkbs = shapely.to_wkb(geoms) if geoms is not None else None
     features = []
@@ -557,6 +565,30 @@ def _write_sink(alg, parameters, name, context, gdf):
     if not sink.addFeatures(features, QgsFeatureSink.Flag.FastInsert):
         raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
     return dest_id
+
+
+def _bulk_features(gdf, columns, context, name):
+    """``gdf`` written in bulk (pyogrio) to a temporary FlatGeobuf and opened as a QGIS layer
+    whose fields are exactly ``columns``, so a sink can take its features in one C++ call;
+    None when that cannot be done (the caller then builds the features in Python)."""
+    import warnings
+
+    import pyogrio
+    from qgis.core import QgsVectorLayer
+
+    try:
+        path = QgsProcessingUtils.generateTempFilename(f"{name.lower()}_sink.fgb", context)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pyogrio.write_dataframe(_writable(gdf), path, driver="FlatGeobuf",
+                                    layer_options={"SPATIAL_INDEX": "NO"})
+    except Exception:
+        return None
+    layer = QgsVectorLayer(path, "sink", "ogr")
+    if not layer.isValid() or layer.fields().names() != [str(c) for c in columns] \
+            or layer.featureCount() != len(gdf):
+        return None
+    return layer
 
 
 def _wkb_type_for(kinds: set, has_z: bool):

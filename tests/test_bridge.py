@@ -286,7 +286,10 @@ def test_m_values_are_dropped(copy_alg, tmp_path):
 
     m = _memory_layer("PointZM?crs=EPSG:3067&field=id:integer", "zm", [([1], "POINT ZM (1 2 3 4)")])
     results, gdf, _, _ = copy_alg(m.id(), str(tmp_path / "zm.gpkg"))
-    assert shapely.has_z(gdf.geometry.values).all() and not shapely.has_m(gdf.geometry.values).any()
+    assert shapely.has_z(gdf.geometry.values).all()
+    if shapely.geos_version >= (3, 12, 0):  # older GEOS cannot even tell
+        assert not shapely.has_m(gdf.geometry.values).any()
+    assert "M" not in shapely.to_wkt(gdf.geometry.iloc[0]).split("(")[0]
     geometry = next(_open(results["OUTPUT"]).getFeatures()).geometry().constGet()
     assert geometry.z() == 3 and not geometry.isMeasure()
 
