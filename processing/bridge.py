@@ -313,6 +313,7 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
             report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
         # QGIS exports a feature with no geometry as an empty one (POINT EMPTY): both are null here.
         geoms[shapely.is_empty(geoms)] = None
+        _drop_m(geoms)
     else:
         geoms = np.full(n, None, dtype=object)
     report.features = n
@@ -361,6 +362,23 @@ def _point_xy(wkb):
     return x, y
 
 
+def _drop_m(geoms) -> None:
+    """Drop M values in place (Z stays): the engine and the outputs are XY or XYZ."""
+    import shapely
+
+    if not hasattr(shapely, "has_m") or shapely.geos_version < (3, 12, 0):
+        return  # shapely < 2.1 or GEOS < 3.12 (Debian 12's 3.11) never reads M
+    m = shapely.has_m(geoms)
+    if not m.any():
+        return
+    z = shapely.has_z(geoms)
+    if (m & z).any():
+        geoms[m & z] = shapely.from_wkb(shapely.to_wkb(geoms[m & z], output_dimension=3))
+    if (m & ~z).any():
+        geoms[m & ~z] = shapely.force_2d(geoms[m & ~z])
+
+
+
 def _column(values, dtype):
     """One pyogrio column as a pandas array: integer/boolean columns that came back as float
     because they hold nulls are made nullable integers/booleans again."""
@@ -370,6 +388,8 @@ def _column(values, dtype):
     declared = str(dtype)
     if declared.startswith(("int", "uint")) and values.dtype.kind == "f":
         return pd.array(values, dtype="Int64")
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[ms]")
     if declared == "bool" and values.dtype.kind in "fO":
         return pd.array(np.where(pd.isna(values), None, values == 1), dtype="boolean")
     return values
@@ -633,6 +653,11 @@ def _write_sink(alg, parameters, name, context, gdf):
     if sink is None:
         raise QgsProcessingException(alg.invalidSinkError(parameters, name))
     columns = [c for c in gdf.columns if c != geometry_column]
+    bulk = _bulk_features(gdf, columns, context, name) if geoms is not None else None
+    if bulk is not None:  # QGIS copies the features in C++, no Python loop
+        if not sink.addFeatures(bulk.getFeatures(), QgsFeatureSink.Flag.FastInsert):
+            raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
+        return dest_id
     values = gdf[columns].itertuples(index=False, name=None)
     wkbs = shapely.to_wkb(geoms) if geoms is not None else None
     features = []
@@ -647,6 +672,30 @@ def _write_sink(alg, parameters, name, context, gdf):
     if not sink.addFeatures(features, QgsFeatureSink.Flag.FastInsert):
         raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
     return dest_id
+
+
+def _bulk_features(gdf, columns, context, name):
+    """``gdf`` written in bulk (pyogrio) to a temporary FlatGeobuf and opened as a QGIS layer
+    whose fields are exactly ``columns``, so a sink can take its features in one C++ call;
+    None when that cannot be done (the caller then builds the features in Python)."""
+    import warnings
+
+    import pyogrio
+    from qgis.core import QgsVectorLayer
+
+    try:
+        path = QgsProcessingUtils.generateTempFilename(f"{name.lower()}_sink.fgb", context)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pyogrio.write_dataframe(_writable(gdf), path, driver="FlatGeobuf",
+                                    layer_options={"SPATIAL_INDEX": "NO"})
+    except Exception:
+        return None
+    layer = QgsVectorLayer(path, "sink", "ogr")
+    if not layer.isValid() or layer.fields().names() != [str(c) for c in columns] \
+            or layer.featureCount() != len(gdf):
+        return None
+    return layer
 
 
 def _wkb_type_for(kinds: set, has_z: bool):
