@@ -1,0 +1,700 @@
+"""Hidden-Markov-model map matching (Newson & Krumm 2009) of GPS tracks to a network.
+
+For each GPS point the candidate states are the nearest points on the ``k`` nearest edges
+within ``radius_m`` (found through an STRtree). Emission: Gaussian in the distance from the
+GPS point to the candidate, ``log p = -0.5 (d / sigma_m)^2``. Transition: exponential in the
+difference between the network distance from one candidate to the next and the straight-line
+distance between the two GPS points, ``log p = -|route_m - straight_m| / beta_m``. The most
+likely sequence comes from Viterbi, run for all track pieces at once (one numpy step per
+position in the track, across all tracks).
+
+Network distances between candidates are batched: every (exit node, entry node) pair a chunk
+of tracks needs is collected, de-duplicated and answered by scipy's compiled Dijkstra from
+the unique exit nodes, bounded by ``straight + max_detour_m`` (no Python search per pair).
+
+What happens to each point (the ``status`` of the point output):
+- ``matched``: on the matched route (edge id, matched position and offset given);
+- ``off network``: no edge within ``radius_m``;
+- the reasons from :mod:`engine.tracks` (no geometry, no time, duplicate time, ...).
+Points closer than ``min_step_m`` (default 2 sigma) to the previous kept point are not used as
+HMM states (Newson & Krumm's thinning) but are matched afterwards to the nearest edge of the
+route that was found around them. A track piece is split where no candidate of one point can
+reach any candidate of the next within the detour bound ("routing gap").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError, as_feedback
+
+MATCHED = "matched"
+OFF_NETWORK = "off network"
+
+
+class MatchGraph:
+    """The network as map matching sees it: edges with end nodes, length, allowed directions
+    and geometry (digitised from ``u`` to ``v``), a directed CSR graph of the allowed arcs, an
+    STRtree over the edges. Build it once and reuse it for many tracks.
+    """
+
+    def __init__(self, *, edge_u, edge_v, length_m, geometry, forward=None, backward=None,
+                 edge_ids=None, n_nodes=None, crs=None, tree=None):
+        import scipy.sparse as sp
+        import shapely
+
+        self.edge_u = np.asarray(edge_u, dtype=np.int64)
+        self.edge_v = np.asarray(edge_v, dtype=np.int64)
+        m = len(self.edge_u)
+        if m == 0:
+            raise InputError("The network has no usable edges.")
+        self.length_m = np.asarray(length_m, dtype=float)
+        self.geometry = np.asarray(geometry, dtype=object)
+        self.forward = np.ones(m, bool) if forward is None else np.asarray(forward, bool)
+        self.backward = np.ones(m, bool) if backward is None else np.asarray(backward, bool)
+        self.edge_ids = np.arange(m) if edge_ids is None else np.asarray(edge_ids)
+        self.n_nodes = int(n_nodes if n_nodes is not None else max(self.edge_u.max(), self.edge_v.max()) + 1)
+        self.crs = crs
+        self.tree = tree if tree is not None else shapely.STRtree(self.geometry)
+        # directed arcs: (from, to, length, edge, +1 forward / -1 backward); keep the shortest
+        fw, bw = np.flatnonzero(self.forward), np.flatnonzero(self.backward)
+        a = np.concatenate([self.edge_u[fw], self.edge_v[bw]])
+        b = np.concatenate([self.edge_v[fw], self.edge_u[bw]])
+        w = np.concatenate([self.length_m[fw], self.length_m[bw]])
+        e = np.concatenate([fw, bw])
+        d = np.concatenate([np.ones(len(fw), np.int8), -np.ones(len(bw), np.int8)])
+        order = np.lexsort((w, b, a))
+        a, b, w, e, d = a[order], b[order], w[order], e[order], d[order]
+        first = np.ones(len(a), bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        a, b, w, e, d = a[first], b[first], w[first], e[first], d[first]
+        self._arc_key = a * self.n_nodes + b
+        self._arc_edge, self._arc_dir = e, d
+        self.csr = sp.csr_matrix((w, (a, b)), shape=(self.n_nodes, self.n_nodes))
+
+    @classmethod
+    def from_network(cls, net):
+        """From a :class:`engine.network.Network` (its edges, directions and spatial index)."""
+        edges = net.edges
+        fwd, bwd = _edge_directions(edges)
+        return cls(edge_u=edges["u"].to_numpy(), edge_v=edges["v"].to_numpy(),
+                   length_m=edges["length_m"].to_numpy(), geometry=edges.geometry.values,
+                   forward=fwd, backward=bwd, edge_ids=edges["edge_id"].to_numpy(),
+                   n_nodes=len(net.node_xy), crs=edges.crs)
+
+    # --- queries ------------------------------------------------------------------------
+    def candidates(self, xy, *, radius_m: float, k: int):
+        """``(point_index, edge_index, distance_m, fraction)`` for the ``k`` nearest edges of
+        each point within ``radius_m``, sorted by point then distance. ``fraction`` is the
+        position along the edge from ``u`` (0) to ``v`` (1)."""
+        import shapely
+
+        pts = shapely.points(np.asarray(xy, dtype=float))
+        pi, ei = self.tree.query(pts, predicate="dwithin", distance=radius_m)
+        if len(pi) == 0:
+            empty = np.zeros(0)
+            return pi.astype(np.int64), ei.astype(np.int64), empty, empty
+        dist = shapely.distance(pts[pi], self.geometry[ei])
+        frac = np.nan_to_num(shapely.line_locate_point(self.geometry[ei], pts[pi], normalized=True))
+        return self.select_candidates(pi, ei, dist, frac, k=k)
+
+    def select_candidates(self, pi, ei, dist, frac, *, k: int):
+        """Keep the ``k`` nearest distinct candidates per point. Candidates that sit on a node
+        (the end of several edges) are one place: of those, one that can be entered and left
+        at the node without travelling along its edge is kept (a two-way edge), else one that
+        can be entered there and one that can be left there (one-way edges)."""
+        pi, ei = np.asarray(pi, np.int64), np.asarray(ei, np.int64)
+        dist, frac = np.asarray(dist, float), np.asarray(frac, float)
+        if len(pi) == 0:
+            return pi, ei, dist, frac
+        L = self.length_m[ei]
+        at_u = frac * L <= 1e-3
+        at_v = (1 - frac) * L <= 1e-3
+        node = np.where(at_u, self.edge_u[ei], np.where(at_v, self.edge_v[ei], -1))
+        fw, bw = self.forward[ei], self.backward[ei]
+        exit0 = (at_v & fw) | (at_u & bw)    # leave at the node without travelling the edge
+        entry0 = (at_u & fw) | (at_v & bw)   # enter at the node without travelling the edge
+        # rank within (point, node): both flags first, then distance
+        grade = -(exit0.astype(int) + entry0.astype(int))
+        order = np.lexsort((ei, dist, grade, node, pi))
+        pi, ei, dist, frac = pi[order], ei[order], dist[order], frac[order]
+        node, exit0, entry0 = node[order], exit0[order], entry0[order]
+        new_group = np.r_[True, (pi[1:] != pi[:-1]) | (node[1:] != node[:-1])]
+        gid = np.cumsum(new_group) - 1
+        keep = new_group | (node < 0)
+        top_both = (exit0 & entry0)[new_group][gid]
+        top_exit, top_entry = exit0[new_group][gid], entry0[new_group][gid]
+        # a second candidate on a node whose best lacks one of the two ways
+        for flag, top in ((exit0, top_exit), (entry0, top_entry)):
+            cand = (node >= 0) & ~new_group & flag & ~top & ~top_both
+            idx = np.flatnonzero(cand)
+            if len(idx):
+                first_in_group = np.r_[True, gid[idx[1:]] != gid[idx[:-1]]]
+                keep[idx[first_in_group]] = True
+        pi, ei, dist, frac = pi[keep], ei[keep], dist[keep], frac[keep]
+        order = np.lexsort((ei, dist, pi))
+        pi, ei, dist, frac = pi[order], ei[order], dist[order], frac[order]
+        start = np.r_[0, np.flatnonzero(pi[1:] != pi[:-1]) + 1]
+        rank = np.arange(len(pi)) - np.repeat(start, np.diff(np.r_[start, len(pi)]))
+        keep = rank < k
+        pi, ei, dist, frac = pi[keep], ei[keep], dist[keep], frac[keep]
+        return pi, ei, dist, frac
+
+    def _chunk_rows(self) -> int:
+        return int(max(1, min(512, 8_000_000 // max(self.n_nodes, 1))))
+
+    def node_distances(self, src, dst, limit_m):
+        """Network distance (m) from each ``src`` node to its ``dst`` node, ``inf`` beyond
+        ``limit_m`` (per pair). Batched: one bounded compiled Dijkstra per unique source."""
+        from scipy.sparse.csgraph import dijkstra
+
+        src = np.asarray(src, np.int64)
+        dst = np.asarray(dst, np.int64)
+        limit_m = np.broadcast_to(np.asarray(limit_m, float), src.shape)
+        out = np.full(len(src), np.inf)
+        if len(src) == 0:
+            return out
+        uniq, inv = np.unique(src, return_inverse=True)
+        need = np.zeros(len(uniq))
+        np.maximum.at(need, inv, limit_m)
+        by_need = np.argsort(need, kind="stable")  # similar limits share a chunk
+        pos = np.empty(len(uniq), np.int64)
+        pos[by_need] = np.arange(len(uniq))
+        chunk = self._chunk_rows()
+        pair_chunk = pos[inv] // chunk
+        order = np.argsort(pair_chunk, kind="stable")
+        bounds = np.searchsorted(pair_chunk[order], np.arange(0, (len(uniq) - 1) // chunk + 2))
+        for c in range(len(bounds) - 1):
+            sel = order[bounds[c]:bounds[c + 1]]
+            if len(sel) == 0:
+                continue
+            sources = uniq[by_need[c * chunk:(c + 1) * chunk]]
+            lim = float(need[by_need[c * chunk:(c + 1) * chunk]].max())
+            dist = dijkstra(self.csr, directed=True, indices=sources, limit=lim)
+            row = pos[inv[sel]] - c * chunk
+            out[sel] = dist[row, dst[sel]]
+        out[out > limit_m] = np.inf
+        return out
+
+    def node_paths(self, src, dst, limit_m):
+        """For each pair, the arcs of a shortest path as ``(edge_index array, direction array)``
+        (direction +1 along u→v, -1 against), or ``None`` when unreachable within the limit."""
+        from scipy.sparse.csgraph import dijkstra
+
+        src = np.asarray(src, np.int64)
+        dst = np.asarray(dst, np.int64)
+        limit_m = np.broadcast_to(np.asarray(limit_m, float), src.shape)
+        result = [None] * len(src)
+        if len(src) == 0:
+            return result
+        uniq, inv = np.unique(src, return_inverse=True)
+        chunk = self._chunk_rows()
+        for c0 in range(0, len(uniq), chunk):
+            sources = uniq[c0:c0 + chunk]
+            sel = np.flatnonzero((inv >= c0) & (inv < c0 + chunk))
+            lim = float(limit_m[sel].max())
+            dist, pred = dijkstra(self.csr, directed=True, indices=sources, limit=lim,
+                                  return_predecessors=True)
+            for i in sel:
+                r, target = inv[i] - c0, dst[i]
+                if not np.isfinite(dist[r, target]):
+                    continue
+                nodes = [target]
+                while nodes[-1] != sources[r]:
+                    nodes.append(pred[r, nodes[-1]])
+                nodes = np.asarray(nodes[::-1], np.int64)
+                key = nodes[:-1] * self.n_nodes + nodes[1:]
+                arc = np.searchsorted(self._arc_key, key)
+                result[i] = (self._arc_edge[arc], self._arc_dir[arc])
+        return result
+
+    def shortest_paths(self, src, dst):
+        """Unbounded shortest paths (for OD assignment): list of edge-index arrays or None."""
+        return [None if p is None else p[0] for p in self.node_paths(src, dst, np.inf)]
+
+
+def _edge_directions(edges):
+    """(forward, backward) boolean arrays from a network edge table's direction columns."""
+    m = len(edges)
+    for f, b in (("forward", "backward"), ("fwd", "bwd")):
+        if f in edges.columns and b in edges.columns:
+            return edges[f].to_numpy(bool), edges[b].to_numpy(bool)
+    if "direction" in edges.columns:
+        d = edges["direction"].astype(str).str.lower().to_numpy()
+        fwd = np.isin(d, ["both", "forward", "0", "1", "2", "b", "f", "fwd"])
+        bwd = np.isin(d, ["both", "backward", "0", "-1", "3", "b", "r", "bwd", "reverse"])
+        return fwd, bwd
+    if "oneway" in edges.columns:
+        one = edges["oneway"].fillna(False).to_numpy(bool)
+        return np.ones(m, bool), ~one
+    return np.ones(m, bool), np.ones(m, bool)
+
+
+# --- the HMM --------------------------------------------------------------------------------
+
+@dataclass
+class MatchOptions:
+    sigma_m: float = 10.0
+    radius_m: float = 50.0
+    k: int = 16
+    beta_m: float = 5.0
+    max_detour_m: float = 500.0
+    min_step_m: float | None = None  # default 2 sigma
+    chunk_points: int = 20000
+
+    def check(self):
+        for name in ("sigma_m", "radius_m", "beta_m", "max_detour_m"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value <= 0:
+                raise InputError(f"{name} must be a positive number of metres, not {value}.")
+        if self.k < 1:
+            raise InputError(f"The number of candidate edges per point must be at least 1, not {self.k}.")
+
+
+@dataclass
+class MatchResult:
+    points: object        # DataFrame: one row per input row of the track table
+    traversals: object    # DataFrame: run, piece, seq, edge (index), f0, f1, length_m
+    runs: object          # DataFrame: one row per continuous matched run
+    breaks: int = 0       # routing-gap splits
+    notes: list = field(default_factory=list)
+
+
+def match_tracks(graph: MatchGraph, table, *, options: MatchOptions | None = None, feedback=None):
+    """Map-match the cleaned track table of :func:`engine.tracks.prepare_tracks`.
+
+    ``table`` must be sorted by ``piece`` and time (as prepare_tracks returns it) and in the
+    graph's projected CRS (metres). Returns :class:`MatchResult`.
+    """
+    import pandas as pd
+
+    opt = options or MatchOptions()
+    opt.check()
+    fb = as_feedback(feedback)
+    n = len(table)
+    piece = table["piece"].to_numpy(np.int64)
+    xy = table[["x", "y"]].to_numpy(float)
+    pts_out = {
+        "edge": np.full(n, -1, np.int64), "fraction": np.full(n, np.nan),
+        "offset_m": np.full(n, np.nan), "run": np.full(n, -1, np.int64),
+        "status": np.full(n, OFF_NETWORK, dtype=object),
+    }
+    trav_parts, breaks = [], 0
+    # chunks of whole pieces
+    if n:
+        starts = np.r_[0, np.flatnonzero(piece[1:] != piece[:-1]) + 1]
+        sizes = np.diff(np.r_[starts, n])
+        chunk_id = np.cumsum(sizes) // max(opt.chunk_points, 1)
+        chunk_bounds = np.r_[starts[np.r_[0, np.flatnonzero(np.diff(chunk_id)) + 1]], n]
+    else:
+        chunk_bounds = np.array([0])
+    run_base = 0
+    for c in range(len(chunk_bounds) - 1):
+        fb.check()
+        lo, hi = int(chunk_bounds[c]), int(chunk_bounds[c + 1])
+        res = _match_chunk(graph, xy[lo:hi], piece[lo:hi], opt)
+        for key in ("edge", "fraction", "offset_m", "status"):
+            pts_out[key][lo:hi] = res[key]
+        run = res["run"].copy()
+        run[run >= 0] += run_base
+        pts_out["run"][lo:hi] = run
+        tr = res["traversals"]
+        tr["run"] += run_base
+        trav_parts.append(tr)
+        run_base = int(run.max() + 1) if (run >= 0).any() else run_base
+        breaks += res["breaks"]
+        fb.set_progress(hi / max(n, 1))
+    points = table.copy()
+    edge_idx = pts_out["edge"]
+    points["edge"] = edge_idx
+    points["edge_id"] = np.where(edge_idx >= 0, graph.edge_ids[np.maximum(edge_idx, 0)], -1)
+    points["fraction"] = pts_out["fraction"]
+    points["offset_m"] = pts_out["offset_m"]
+    points["run"] = pts_out["run"]
+    points["status"] = pts_out["status"]
+    mx, my = _positions(graph, edge_idx, pts_out["fraction"])
+    points["match_x"], points["match_y"] = mx, my
+    traversals = (pd.concat(trav_parts, ignore_index=True) if trav_parts else
+                  pd.DataFrame({"run": [], "seq": [], "edge": [], "f0": [], "f1": []}))
+    traversals["length_m"] = np.abs(traversals["f1"].to_numpy(float) - traversals["f0"].to_numpy(float)) * \
+        graph.length_m[traversals["edge"].to_numpy(np.int64)] if len(traversals) else []
+    matched = points[points["run"] >= 0]
+    runs = matched.groupby("run", sort=True).agg(
+        piece=("piece", "first"), track_id=("track_id", "first"), first_row=("row", "first"),
+        n_points=("row", "size"), start_s=("t_s", "min"), end_s=("t_s", "max"))
+    runs = runs.reset_index()
+    return MatchResult(points=points, traversals=traversals, runs=runs, breaks=breaks)
+
+
+def _positions(graph, edge_idx, frac):
+    import shapely
+
+    mx = np.full(len(edge_idx), np.nan)
+    my = np.full(len(edge_idx), np.nan)
+    ok = edge_idx >= 0
+    if ok.any():
+        p = shapely.line_interpolate_point(graph.geometry[edge_idx[ok]], frac[ok], normalized=True)
+        c = shapely.get_coordinates(p)
+        mx[ok], my[ok] = c[:, 0], c[:, 1]
+    return mx, my
+
+
+def _thin(xy, piece, has_cand, min_step):
+    """Indices (into the chunk) of the points used as HMM observations: points with candidates,
+    at least ``min_step`` from the previous kept point of the piece; the last point of each
+    piece is kept too."""
+    idx = np.flatnonzero(has_cand)
+    if len(idx) == 0:
+        return idx
+    keep = np.zeros(len(idx), bool)
+    px, py, pp = xy[idx, 0].tolist(), xy[idx, 1].tolist(), piece[idx].tolist()
+    step2 = min_step * min_step
+    lastx = lasty = 0.0
+    lastp = None
+    for i in range(len(idx)):
+        if pp[i] != lastp:
+            keep[i] = True
+        else:
+            dx, dy = px[i] - lastx, py[i] - lasty
+            if dx * dx + dy * dy >= step2:
+                keep[i] = True
+            else:
+                continue
+        lastx, lasty, lastp = px[i], py[i], pp[i]
+    last_of_piece = np.r_[np.asarray(pp[1:]) != np.asarray(pp[:-1]), True]
+    keep |= last_of_piece
+    return idx[keep]
+
+
+def _match_chunk(graph, xy, piece, opt):
+    import pandas as pd
+
+    n = len(xy)
+    K = opt.k
+    out = {"edge": np.full(n, -1, np.int64), "fraction": np.full(n, np.nan),
+           "offset_m": np.full(n, np.nan), "status": np.full(n, OFF_NETWORK, dtype=object),
+           "run": np.full(n, -1, np.int64), "breaks": 0}
+    pi, ei, dist, frac = graph.candidates(xy, radius_m=opt.radius_m, k=K)
+    has = np.zeros(n, bool)
+    has[pi] = True
+    # padded candidate arrays (n, K)
+    start = np.searchsorted(pi, np.arange(n))
+    slot = np.arange(len(pi)) - start[pi]
+    CE = np.full((n, K), -1, np.int64)
+    CF = np.zeros((n, K))
+    CD = np.full((n, K), np.inf)
+    CE[pi, slot], CF[pi, slot], CD[pi, slot] = ei, frac, dist
+    min_step = opt.min_step_m if opt.min_step_m is not None else 2.0 * opt.sigma_m
+    obs = _thin(xy, piece, has, min_step)
+    out["traversals"] = pd.DataFrame({"run": np.zeros(0, np.int64), "seq": np.zeros(0, np.int64),
+                                      "k": np.zeros(0, np.int64),
+                                      "edge": np.zeros(0, np.int64), "f0": np.zeros(0), "f1": np.zeros(0)})
+    if len(obs) == 0:
+        return out
+    m = len(obs)
+    E, F, D = CE[obs], CF[obs], CD[obs]
+    emis = np.where(E >= 0, -0.5 * (D / opt.sigma_m) ** 2, -np.inf)
+    opiece = piece[obs]
+    first = np.r_[True, opiece[1:] != opiece[:-1]]
+    # transitions into obs j from obs j-1 (j not first of its piece)
+    j = np.flatnonzero(~first)
+    straight = np.hypot(*(xy[obs[j]] - xy[obs[j - 1]]).T)
+    route, combo = _route_distances(graph, E[j - 1], F[j - 1], E[j], F[j], straight, opt)
+    logt = np.full((m, K, K), -np.inf, dtype=np.float32)
+    dev = np.abs(route - straight[:, None, None])
+    logt[j] = np.where(np.isfinite(route), -dev / opt.beta_m, -np.inf)
+    # Viterbi across pieces, one position at a time
+    pos = np.arange(m) - np.maximum.accumulate(np.where(first, np.arange(m), 0))
+    order = np.argsort(pos, kind="stable")
+    bounds = np.searchsorted(pos[order], np.arange(pos.max() + 2))
+    score = np.empty((m, K))
+    back = np.zeros((m, K), np.int16)
+    run_start = first.copy()
+    idx0 = order[bounds[0]:bounds[1]]
+    score[idx0] = emis[idx0]
+    for p in range(1, len(bounds) - 1):
+        idx = order[bounds[p]:bounds[p + 1]]
+        cand = score[idx - 1][:, :, None] + logt[idx]
+        arg = cand.argmax(axis=1)
+        best = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0, :]
+        new = best + emis[idx]
+        broken = ~np.isfinite(new).any(axis=1)
+        new[broken] = emis[idx[broken]]
+        run_start[idx[broken]] = True
+        new -= new.max(axis=1, keepdims=True)  # keep numbers small on long tracks
+        score[idx] = new
+        back[idx] = arg
+    out["breaks"] = int(run_start.sum() - first.sum())
+    # backtrack
+    run_end = np.r_[run_start[1:], True]
+    choice = np.zeros(m, np.int64)
+    for p in range(len(bounds) - 2, -1, -1):
+        idx = order[bounds[p]:bounds[p + 1]]
+        end = run_end[idx]
+        choice[idx[end]] = score[idx[end]].argmax(axis=1)
+        mid = idx[~end]
+        if len(mid):
+            choice[mid] = back[mid + 1, choice[mid + 1]]
+    run_local = np.cumsum(run_start) - 1
+    ce = E[np.arange(m), choice]
+    cf = F[np.arange(m), choice]
+    cd = D[np.arange(m), choice]
+    # traversals between consecutive observations of a run
+    step = np.flatnonzero(~run_start)  # obs index b (a = b-1)
+    jpos = np.searchsorted(j, step)  # row in the transition arrays
+    a_c, b_c = choice[step - 1], choice[step]
+    combo_sel = combo[jpos, a_c, b_c]
+    trav = _traversals(graph, ce[step - 1], cf[step - 1], ce[step], cf[step], combo_sel,
+                       straight[jpos] + opt.max_detour_m)
+    trav_run = run_local[step][trav["step"]]
+    trav_df = pd.DataFrame({"run": trav_run, "seq": obs[step][trav["step"]], "k": trav["k"],
+                            "edge": trav["edge"], "f0": trav["f0"], "f1": trav["f1"]})
+    # single-observation runs: one zero-length traversal so the edge is known
+    out["edge"][obs], out["fraction"][obs], out["offset_m"][obs] = ce, cf, cd
+    out["status"][obs] = MATCHED
+    out["run"][obs] = run_local
+    # thinned points: nearest edge among the traversals around them
+    _match_thinned(graph, xy, piece, has, obs, run_local, run_start, step, trav, trav_df, CE, out)
+    out["traversals"] = trav_df.sort_values(["run", "seq", "k"], kind="stable").reset_index(drop=True)
+    return out
+
+
+def _route_distances(graph, e1, f1, e2, f2, straight, opt):
+    """Route length (m) from each candidate of a to each of b: arrays (P, K, K) of the route
+    length and of the combination used (0..3 = exit via v/u × enter via u/v, 4 = same edge)."""
+    P, K = e1.shape
+    A_e = np.broadcast_to(e1[:, :, None], (P, K, K))
+    A_f = np.broadcast_to(f1[:, :, None], (P, K, K))
+    B_e = np.broadcast_to(e2[:, None, :], (P, K, K))
+    B_f = np.broadcast_to(f2[:, None, :], (P, K, K))
+    valid = (A_e >= 0) & (B_e >= 0)
+    ae, be = np.maximum(A_e, 0), np.maximum(B_e, 0)
+    La, Lb = graph.length_m[ae], graph.length_m[be]
+    limit = (straight + opt.max_detour_m)[:, None, None] * np.ones((1, K, K))
+    best = np.full((P, K, K), np.inf)
+    combo = np.full((P, K, K), -1, np.int8)
+    # same edge, moving along an allowed direction; on a one-way edge a move back of up to
+    # sigma is taken as GPS noise (standing still), not as a trip round the block
+    same = valid & (ae == be)
+    delta = (B_f - A_f) * La
+    fwd_a, bwd_a = graph.forward[ae], graph.backward[ae]
+    direct = np.full((P, K, K), np.inf)
+    direct = np.where(same & fwd_a & (delta >= 0), delta, direct)
+    direct = np.where(same & bwd_a & (delta <= 0), np.minimum(direct, -delta), direct)
+    direct = np.where(same & ~bwd_a & (delta < 0) & (delta >= -opt.sigma_m), 0.0, direct)
+    better = direct < best
+    best[better], combo[better] = direct[better], 4
+    exits = [(graph.forward[ae], (1 - A_f) * La, graph.edge_v[ae]),
+             (graph.backward[ae], A_f * La, graph.edge_u[ae])]
+    entries = [(graph.forward[be], B_f * Lb, graph.edge_u[be]),
+               (graph.backward[be], (1 - B_f) * Lb, graph.edge_v[be])]
+    pairs = []
+    for xi, (xok, xcost, xnode) in enumerate(exits):
+        for ni, (nok, ncost, nnode) in enumerate(entries):
+            ok = valid & xok & nok
+            pairs.append((xi * 2 + ni, ok, xcost, ncost, xnode, nnode))
+    # the node-to-node distances, de-duplicated across all combinations
+    need_src, need_dst, need_lim = [], [], []
+    for _, ok, xcost, ncost, xnode, nnode in pairs:
+        sel = ok & (xnode != nnode) & (xcost + ncost <= limit)
+        need_src.append(xnode[sel])
+        need_dst.append(nnode[sel])
+        need_lim.append((limit - xcost - ncost)[sel])
+    src = np.concatenate(need_src)
+    dst = np.concatenate(need_dst)
+    lim = np.concatenate(need_lim)
+    dist_lookup = None
+    if len(src):
+        key = src * graph.n_nodes + dst
+        ukey, inv = np.unique(key, return_inverse=True)
+        ulim = np.zeros(len(ukey))
+        np.maximum.at(ulim, inv, lim)
+        udist = graph.node_distances(ukey // graph.n_nodes, ukey % graph.n_nodes, ulim)
+        dist_lookup = (ukey, udist)
+    for code, ok, xcost, ncost, xnode, nnode in pairs:
+        total = np.full((P, K, K), np.inf)
+        zero = ok & (xnode == nnode)
+        total[zero] = (xcost + ncost)[zero]
+        sel = ok & (xnode != nnode) & (xcost + ncost <= limit)
+        if sel.any() and dist_lookup is not None:
+            key = xnode[sel] * graph.n_nodes + nnode[sel]
+            d = dist_lookup[1][np.searchsorted(dist_lookup[0], key)]
+            total[sel] = xcost[sel] + ncost[sel] + d
+        better = total < best
+        best[better], combo[better] = total[better], code
+    best[best > limit] = np.inf
+    return best, combo
+
+
+def _traversals(graph, e1, f1, e2, f2, combo, limit):
+    """Pieces of edges travelled from state a to state b for each chosen step."""
+    steps, ks, edges, f0s, f1s = [], [], [], [], []
+    xi, ni = combo // 2, combo % 2
+    path_needed = (combo >= 0) & (combo < 4)
+    xnode = np.where(xi == 0, graph.edge_v[e1], graph.edge_u[e1])
+    nnode = np.where(ni == 0, graph.edge_u[e2], graph.edge_v[e2])
+    sel = np.flatnonzero(path_needed & (xnode != nnode))
+    paths = graph.node_paths(xnode[sel], nnode[sel], limit[sel]) if len(sel) else []
+    path_of = dict(zip(sel.tolist(), paths))
+    for s in range(len(e1)):
+        c = int(combo[s])
+        if c == 4 or c < 0:
+            steps.append(s); ks.append(0); edges.append(e1[s]); f0s.append(f1[s]); f1s.append(f2[s])
+            continue
+        k = 0
+        steps.append(s); ks.append(k); edges.append(e1[s]); f0s.append(f1[s])
+        f1s.append(1.0 if xi[s] == 0 else 0.0)
+        p = path_of.get(s)
+        if p is not None:
+            for e, d in zip(p[0].tolist(), p[1].tolist()):
+                k += 1
+                steps.append(s); ks.append(k); edges.append(e)
+                f0s.append(0.0 if d > 0 else 1.0); f1s.append(1.0 if d > 0 else 0.0)
+        k += 1
+        steps.append(s); ks.append(k); edges.append(e2[s])
+        f0s.append(0.0 if ni[s] == 0 else 1.0); f1s.append(f2[s])
+    return {"step": np.asarray(steps, np.int64), "k": np.asarray(ks, np.int64),
+            "edge": np.asarray(edges, np.int64), "f0": np.asarray(f0s, float),
+            "f1": np.asarray(f1s, float)}
+
+
+def _match_thinned(graph, xy, piece, has, obs, run_local, run_start, step, trav, trav_df, CE, out):
+    """Points with candidates that were thinned out: the nearest edge among the traversals of
+    the step that spans them (or the state they follow), as matched points of that run."""
+    import shapely
+
+    n = len(xy)
+    thinned = np.flatnonzero(has & (out["status"] == OFF_NETWORK))
+    if len(thinned) == 0:
+        return
+    # previous kept observation in the same piece
+    prev = np.searchsorted(obs, thinned) - 1
+    ok = prev >= 0
+    ok[ok] = piece[obs[prev[ok]]] == piece[thinned[ok]]
+    # the point's own candidates on the route's edges: candidates from pairs (point, edge)
+    pt_list, ed_list = [], []
+    # edges of the previous observation's state
+    pt_list.append(np.flatnonzero(ok))
+    ed_list.append(out["edge"][obs[prev[ok]]])
+    # edges of the step leaving that observation (if the next obs is in the same run)
+    nxt = prev + 1
+    has_next = ok & (nxt < len(obs))
+    has_next[has_next] = ~run_start[nxt[has_next]]
+    if has_next.any():
+        step_row = np.full(len(obs), -1, np.int64)
+        step_row[step] = np.arange(len(step))
+        srow = step_row[nxt[has_next]]
+        order = np.argsort(trav["step"], kind="stable")
+        tstep = trav["step"][order]
+        lo = np.searchsorted(tstep, srow)
+        hi = np.searchsorted(tstep, srow, side="right")
+        counts = hi - lo
+        tp = np.repeat(np.flatnonzero(has_next), counts)
+        ti = np.concatenate([order[a:b] for a, b in zip(lo, hi)]) if len(lo) else np.zeros(0, np.int64)
+        pt_list.append(tp)
+        ed_list.append(trav["edge"][ti])
+    tp = np.concatenate(pt_list)
+    te = np.concatenate(ed_list)
+    if len(tp) == 0:
+        return
+    pts = shapely.points(xy[thinned[tp]])
+    d = shapely.distance(pts, graph.geometry[te])
+    order = np.lexsort((d, tp))
+    tp, te, d, pts = tp[order], te[order], d[order], pts[order]
+    firsts = np.r_[True, tp[1:] != tp[:-1]]
+    tp, te, d, pts = tp[firsts], te[firsts], d[firsts], pts[firsts]
+    rows = thinned[tp]
+    out["edge"][rows] = te
+    out["fraction"][rows] = np.nan_to_num(shapely.line_locate_point(graph.geometry[te], pts, normalized=True))
+    out["offset_m"][rows] = d
+    out["status"][rows] = MATCHED
+    out["run"][rows] = run_local[prev[tp]]
+
+
+# --- outputs --------------------------------------------------------------------------------
+
+def route_geometries(graph, traversals):
+    """One LineString per run from its traversals (``None`` for a run that did not move).
+    Returns ``(run ids, geometries, edge id lists as text, length_m)``."""
+    import shapely
+
+    if len(traversals) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=object), np.zeros(0)
+    tr = traversals
+    e = tr["edge"].to_numpy(np.int64)
+    f0 = tr["f0"].to_numpy(float)
+    f1 = tr["f1"].to_numpy(float)
+    run = tr["run"].to_numpy(np.int64)
+    g = graph.geometry[e]
+    p0 = shapely.get_coordinates(shapely.line_interpolate_point(g, f0, normalized=True))
+    p1 = shapely.get_coordinates(shapely.line_interpolate_point(g, f1, normalized=True))
+    ncoord = shapely.get_num_coordinates(g)
+    coords_list, owner = [], []
+    multi = ncoord > 2
+    if not multi.any():
+        coords = np.empty((2 * len(e), 2))
+        coords[0::2], coords[1::2] = p0, p1
+        owner = np.repeat(run, 2)
+    else:
+        for i in range(len(e)):
+            if not multi[i]:
+                coords_list.append(np.vstack([p0[i], p1[i]]))
+            else:
+                c = shapely.get_coordinates(g[i])
+                seg = np.hypot(*np.diff(c, axis=0).T)
+                cum = np.r_[0, np.cumsum(seg)] / max(seg.sum(), 1e-12)
+                lo, hi = min(f0[i], f1[i]), max(f0[i], f1[i])
+                inner = c[(cum > lo) & (cum < hi)]
+                if f0[i] > f1[i]:
+                    inner = inner[::-1]
+                coords_list.append(np.vstack([p0[i], inner, p1[i]]))
+            owner.append(np.full(len(coords_list[-1]), run[i]))
+        coords = np.vstack(coords_list)
+        owner = np.concatenate(owner)
+    keep = np.r_[True, (np.abs(np.diff(coords, axis=0)).sum(axis=1) > 1e-9) | (owner[1:] != owner[:-1])]
+    coords, owner = coords[keep], owner[keep]
+    runs, counts = np.unique(owner, return_counts=True)
+    moving = counts >= 2
+    geoms = np.full(len(runs), None, dtype=object)
+    sel = np.isin(owner, runs[moving])
+    if sel.any():
+        geoms[moving] = shapely.linestrings(coords[sel], indices=np.unique(owner[sel], return_inverse=True)[1])
+    # edge id sequence per run (consecutive repeats merged; zero-length pieces left out)
+    length = np.abs(f1 - f0) * graph.length_m[e]
+    moved = length > 1e-6
+    eid = graph.edge_ids[e]
+    seq_keep = moved.copy()
+    same_as_prev = np.r_[False, (eid[1:] == eid[:-1]) & (run[1:] == run[:-1])]
+    # merge consecutive repeats among moved pieces
+    m_idx = np.flatnonzero(moved)
+    if len(m_idx) > 1:
+        dup = (eid[m_idx[1:]] == eid[m_idx[:-1]]) & (run[m_idx[1:]] == run[m_idx[:-1]])
+        seq_keep[m_idx[1:][dup]] = False
+    del same_as_prev
+    ids_text = np.full(len(runs), "", dtype=object)
+    r_idx = np.searchsorted(runs, run[seq_keep])
+    groups = {}
+    for r, v in zip(r_idx.tolist(), eid[seq_keep].tolist()):
+        groups.setdefault(r, []).append(str(v))
+    for r, vals in groups.items():
+        ids_text[r] = ",".join(vals)
+    total = np.zeros(len(runs))
+    np.add.at(total, np.searchsorted(runs, run), length)
+    return runs, geoms, ids_text, total
+
+
+def recovery(graph, truth, traversals):
+    """Share of the true route length covered by the matched traversals (0..1): per edge, the
+    matched length on it capped at the true length on it, summed, over the true length.
+    ``truth`` and ``traversals``: tables with ``edge``, ``f0``, ``f1`` (fractions along edges)."""
+    def per_edge(t):
+        e = t["edge"].to_numpy(np.int64)
+        w = np.abs(t["f1"].to_numpy(float) - t["f0"].to_numpy(float)) * graph.length_m[e]
+        return np.bincount(e, weights=w, minlength=len(graph.length_m))
+
+    need = per_edge(truth)
+    total = need.sum()
+    if total <= 0:
+        return 1.0
+    return float(np.minimum(need, per_edge(traversals)).sum() / total)
