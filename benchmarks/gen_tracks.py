@@ -24,6 +24,19 @@ def helsinki_lines(path, *, drive: bool = True):
     return lines.to_crs("EPSG:3067").reset_index(drop=True)
 
 
+def drive_graph(path):
+    """The JoinedUp network (engine/network.py) of the Helsinki extract for driving, with
+    OSM one-ways, as a MatchGraph: ``(network, graph)``."""
+    import pyogrio
+
+    from joinedup.engine.mapmatch import MatchGraph
+    from joinedup.engine.network import Network
+
+    lines = pyogrio.read_dataframe(str(path), layer="lines")
+    net = Network.from_lines(lines.to_crs("EPSG:3067"), mode="drive", osm_oneway=True)
+    return net, MatchGraph.from_network(net)
+
+
 def segment_graph(lines, *, oneway_field: str | None = "other_tags"):
     """A MatchGraph with one edge per line segment (every vertex a node, shared coordinates
     within 1 mm join) -- a stand-in for the network engine's builder. OSM ``oneway=yes`` in
