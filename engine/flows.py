@@ -207,3 +207,38 @@ def _used_edges(edges, fo, fd, length, end_a, end_b, geometry):
         if piece > 1e-6:
             out.add(edge)
     return np.array(sorted(out), np.int64)
+
+
+def check_routes_on_network(routes, net, *, field: str = "edge_ids", sample: int = 5000,
+                            tolerance_m: float = 1.0):
+    """Raise :class:`InputError` when the routes' edge ids do not lie on their lines in this
+    network (routes matched on other lines or other network settings). Checks the middle of
+    up to ``sample`` listed edges against the route geometry (same CRS expected)."""
+    import shapely
+
+    rid, eid = parse_edge_lists(routes[field].to_numpy(dtype=object))
+    if len(eid) == 0:
+        return
+    inner = np.r_[False, rid[1:] == rid[:-1]] & np.r_[rid[1:] == rid[:-1], False]
+    ids = net.edges["edge_id"].to_numpy()
+    order = np.argsort(ids, kind="stable")
+    pos = np.searchsorted(ids[order], eid)
+    known = (pos < len(ids)) & (ids[order][np.minimum(pos, len(ids) - 1)] == eid)
+    if not known.all():
+        raise InputError(f"The routes name edge ids this network does not have (e.g. "
+                         f"{eid[~known][:5].tolist()}): use the same network lines and settings "
+                         "(mode, one-way, tolerance) as for Map-match GPS tracks.")
+    inner = np.flatnonzero(inner)  # the end edges are only partly on the route
+    if len(inner) == 0:
+        return
+    pick = inner[np.random.default_rng(0).choice(len(inner), size=min(sample, len(inner)), replace=False)]
+    geoms = np.asarray(routes.geometry.values, dtype=object)[rid[pick]]
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    mid = shapely.line_interpolate_point(np.asarray(net.edges.geometry.values, dtype=object)[order[pos[pick]]][ok],
+                                         0.5, normalized=True)
+    d = shapely.distance(mid, geoms[ok])
+    off = d > tolerance_m
+    if len(d) and off.mean() > 0.01:
+        raise InputError(f"{int(off.sum())} of {len(d)} checked route edges do not lie on their route "
+                         f"lines (up to {np.nanmax(d):.0f} m away): the routes were matched on other "
+                         "network lines or settings (mode, one-way, tolerance). Use the same ones.")

@@ -65,7 +65,7 @@ def parse_times(values, *, field_name: str = "time", layer: str = "The GPS layer
             dt = dt.dt.tz_convert("UTC").dt.tz_localize(None)
         return _seconds(dt), dt, missing, np.zeros(len(series), bool)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        seconds = series.astype(float).to_numpy()
+        seconds = series.astype(float).to_numpy().copy()
         bad = ~missing & ~np.isfinite(seconds)
         seconds[bad] = np.nan
         return seconds, None, missing, bad
@@ -75,7 +75,7 @@ def parse_times(values, *, field_name: str = "time", layer: str = "The GPS layer
     text = text.where(~missing, None)
     numeric = pd.to_numeric(text, errors="coerce")
     if (~missing).any() and numeric[~missing].notna().all():
-        seconds = numeric.astype(float).to_numpy()
+        seconds = numeric.astype(float).to_numpy().copy()
         return seconds, None, missing, np.zeros(len(series), bool)
     dt = _to_datetime(text)
     bad = ~missing & dt.isna().to_numpy()
