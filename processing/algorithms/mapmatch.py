@@ -98,7 +98,7 @@ class MapMatch(JoinedUpAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             "QUALITY", self.tr("Match quality per track"), QgsProcessing.SourceType.TypeVector, optional=True))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         from ...engine.errors import InputError
         from ...engine.mapmatch import MatchGraph, MatchOptions, match_layer
         from ..bridge import read_source, write_output
@@ -108,9 +108,9 @@ class MapMatch(JoinedUpAlgorithm):
         feedback.pushInfo(report.describe())
         if len(points) == 0:
             raise InputError(f"{points.attrs.get('source_name', 'The GPS layer')} is empty: no points to match.")
-        track = self.parameterAsFields(parameters, "TRACK_FIELD", context)[0]
-        time_field = self.parameterAsFields(parameters, "TIME_FIELD", context)[0]
-        mode = (self.parameterAsFields(parameters, "MODE_FIELD", context) or [None])[0]
+        track = self.parameterAsStrings(parameters, "TRACK_FIELD", context)[0]
+        time_field = self.parameterAsStrings(parameters, "TIME_FIELD", context)[0]
+        mode = (self.parameterAsStrings(parameters, "MODE_FIELD", context) or [None])[0]
         net, notes = build_network(self, parameters, context, feedback, fb=fb.sub(0.0, 0.1))
         for note in notes:
             feedback.pushInfo(note)

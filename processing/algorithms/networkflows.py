@@ -30,7 +30,7 @@ class NetworkFlows(JoinedUpAlgorithm):
         "edge gets 'passages' (traversals; a track coming back along a street counts twice) and "
         "'tracks' (distinct track ids), in total and per value of CATEGORY_FIELD "
         "(passages_<value>, tracks_<value>). Filters: a time-of-day window HOUR_FROM–HOUR_TO "
-        "(decimal hours of the route's start time as stored; 22 to 6 wraps past midnight) and "
+        "(decimal hours of the route's start time as stored; 22 to 6 wraps past midnight; 0 to 24, the default, is all day) and "
         "WEEKDAYS. Routes outside the filters, with no time while a filter is set, with no "
         "track id or that did not move are counted in the log. The network parameters must be "
         "the ones used for matching (same lines, mode, one-way and tolerance): edge ids are "
@@ -64,11 +64,11 @@ class NetworkFlows(JoinedUpAlgorithm):
                                         parentLayerParameterName="ROUTES", optional=True),
             "The route's time used by the time-of-day and weekday filters.")
         add(QgsProcessingParameterNumber("HOUR_FROM", self.tr("Time of day from (hour)"),
-                                         QgsProcessingParameterNumber.Type.Double, optional=True,
+                                         QgsProcessingParameterNumber.Type.Double, 0.0,
                                          minValue=0.0, maxValue=24.0),
-            "Start of the time-of-day window in decimal hours (7.5 = 07:30). Empty = no window.")
+            "Start of the time-of-day window in decimal hours (7.5 = 07:30). 0 to 24 = all day.")
         add(QgsProcessingParameterNumber("HOUR_TO", self.tr("Time of day to (hour)"),
-                                         QgsProcessingParameterNumber.Type.Double, optional=True,
+                                         QgsProcessingParameterNumber.Type.Double, 24.0,
                                          minValue=0.0, maxValue=24.0),
             "End of the window (not included). Smaller than the start wraps past midnight.")
         add(QgsProcessingParameterEnum("WEEKDAYS", self.tr("Weekdays"), WEEKDAYS, allowMultiple=True,
@@ -92,7 +92,7 @@ class NetworkFlows(JoinedUpAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Edge flows"), QgsProcessing.SourceType.TypeVectorLine))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import geopandas as gpd
         import numpy as np
         import shapely
@@ -112,18 +112,18 @@ class NetworkFlows(JoinedUpAlgorithm):
             feedback.pushInfo(note)
         edges = net.edges[["edge_id", "source_row", "length_m", "geometry"]].copy()
         if routes is not None:
-            track = (self.parameterAsFields(parameters, "TRACK_FIELD", context) or ["track_id"])[0]
-            cat = (self.parameterAsFields(parameters, "CATEGORY_FIELD", context) or [None])[0]
-            tfield = (self.parameterAsFields(parameters, "TIME_FIELD", context) or [None])[0]
-            h0 = parameters.get("HOUR_FROM")
-            h1 = parameters.get("HOUR_TO")
-            hours = None
-            if h0 is not None and h1 is not None and h0 != "" and h1 != "":
-                hours = (self.parameterAsDouble(parameters, "HOUR_FROM", context),
-                         self.parameterAsDouble(parameters, "HOUR_TO", context))
-            elif (h0 not in (None, "")) != (h1 not in (None, "")):
-                raise InputError("Give both ends of the time-of-day window (HOUR_FROM and HOUR_TO), or neither.")
-            days = self.parameterAsEnums(parameters, "WEEKDAYS", context) or None
+            track = (self.parameterAsStrings(parameters, "TRACK_FIELD", context) or ["track_id"])[0]
+            cat = (self.parameterAsStrings(parameters, "CATEGORY_FIELD", context) or [None])[0]
+            tfield = (self.parameterAsStrings(parameters, "TIME_FIELD", context) or [None])[0]
+            h0 = self.parameterAsDouble(parameters, "HOUR_FROM", context)
+            h1 = self.parameterAsDouble(parameters, "HOUR_TO", context)
+            hours = None if (h0 <= 0.0 and h1 >= 24.0) else (h0, h1)
+            if h0 == h1:
+                raise InputError(f"The time-of-day window {h0:g} to {h1:g} is empty: give two "
+                                 "different hours (0 to 24 = all day).")
+            days = None
+            if parameters.get("WEEKDAYS") not in (None, "", []):
+                days = self.parameterAsEnums(parameters, "WEEKDAYS", context) or None
             if "edge_ids" not in routes.columns:
                 raise InputError("The routes layer has no 'edge_ids' field: use the routes written by "
                                  "Map-match GPS tracks.")
@@ -135,10 +135,10 @@ class NetworkFlows(JoinedUpAlgorithm):
                 time_field=tfield if (hours or days) else None, hours=hours, weekdays=days)
             feedback.pushInfo(report.describe(routes.attrs.get("source_name", "routes")))
         else:
-            vfield = (self.parameterAsFields(parameters, "VOLUME_FIELD", context) or [None])[0]
+            vfield = (self.parameterAsStrings(parameters, "VOLUME_FIELD", context) or [None])[0]
             if not vfield:
                 raise InputError("OD assignment needs a VOLUME_FIELD.")
-            cfield = (self.parameterAsFields(parameters, "OD_CATEGORY_FIELD", context) or [None])[0]
+            cfield = (self.parameterAsStrings(parameters, "OD_CATEGORY_FIELD", context) or [None])[0]
             od, _, note = ensure_projected(od, target=net.crs, what=od.attrs.get("source_name"))
             if note:
                 feedback.pushInfo(note)

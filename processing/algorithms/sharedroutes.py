@@ -75,7 +75,7 @@ class SharedRoutes(JoinedUpAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Exposure per segment"), QgsProcessing.SourceType.TypeVectorLine))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import geopandas as gpd
         import numpy as np
 
@@ -105,8 +105,8 @@ class SharedRoutes(JoinedUpAlgorithm):
         segments = segments.set_geometry(gpd.GeoSeries(geoms, crs=crs, index=segments.index))
         out, status, notes = shared_routes(
             segments,
-            field_a=self.parameterAsFields(parameters, "FIELD_A", context)[0],
-            field_b=self.parameterAsFields(parameters, "FIELD_B", context)[0],
+            field_a=self.parameterAsStrings(parameters, "FIELD_A", context)[0],
+            field_b=self.parameterAsStrings(parameters, "FIELD_B", context)[0],
             method=METHOD_KEYS[self.parameterAsEnum(parameters, "METHOD", context)],
             top_n=self.parameterAsInt(parameters, "TOP_N", context), collisions=collisions,
             max_collision_distance_m=self.parameterAsDouble(parameters, "MAX_DISTANCE", context))
