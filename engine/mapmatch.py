@@ -151,11 +151,14 @@ class MatchGraph:
         return pi, ei, dist, frac
 
     def _chunk_rows(self) -> int:
-        return int(max(1, min(512, 8_000_000 // max(self.n_nodes, 1))))
+        """Sources per Dijkstra call: about 64 MB of float64 distances per block."""
+        return int(max(1, 8_000_000 // max(self.n_nodes, 1)))
 
     def node_distances(self, src, dst, limit_m):
         """Network distance (m) from each ``src`` node to its ``dst`` node, ``inf`` beyond
-        ``limit_m`` (per pair). Batched: one bounded compiled Dijkstra per unique source."""
+        ``limit_m`` (per pair). Batched: one bounded compiled Dijkstra per unique source, in
+        chunks of sources with similar limits; no sort over the pairs when one chunk holds
+        every source."""
         from scipy.sparse.csgraph import dijkstra
 
         src = np.asarray(src, np.int64)
@@ -164,58 +167,96 @@ class MatchGraph:
         out = np.full(len(src), np.inf)
         if len(src) == 0:
             return out
-        uniq, inv = np.unique(src, return_inverse=True)
-        need = np.zeros(len(uniq))
-        np.maximum.at(need, inv, limit_m)
-        by_need = np.argsort(need, kind="stable")  # similar limits share a chunk
-        pos = np.empty(len(uniq), np.int64)
-        pos[by_need] = np.arange(len(uniq))
+        need = np.full(self.n_nodes, -np.inf)
+        np.maximum.at(need, src, limit_m)
+        uniq = np.flatnonzero(np.isfinite(need) | (need == np.inf))
+        uniq = uniq[need[uniq] > -np.inf]
+        by_need = uniq[np.argsort(need[uniq], kind="stable")]  # similar limits share a chunk
+        pos = np.full(self.n_nodes, -1, np.int64)
+        pos[by_need] = np.arange(len(by_need))
         chunk = self._chunk_rows()
-        pair_chunk = pos[inv] // chunk
-        order = np.argsort(pair_chunk, kind="stable")
-        bounds = np.searchsorted(pair_chunk[order], np.arange(0, (len(uniq) - 1) // chunk + 2))
-        for c in range(len(bounds) - 1):
-            sel = order[bounds[c]:bounds[c + 1]]
-            if len(sel) == 0:
-                continue
-            sources = uniq[by_need[c * chunk:(c + 1) * chunk]]
-            lim = float(need[by_need[c * chunk:(c + 1) * chunk]].max())
-            dist = dijkstra(self.csr, directed=True, indices=sources, limit=lim)
-            row = pos[inv[sel]] - c * chunk
-            out[sel] = dist[row, dst[sel]]
+        n_chunks = (len(by_need) - 1) // chunk + 1
+        if n_chunks == 1:
+            dist = dijkstra(self.csr, directed=True, indices=by_need, limit=float(need[by_need].max()))
+            out[:] = dist[pos[src], dst]
+        else:
+            pair_chunk = (pos[src] // chunk).astype(np.int32)
+            order = np.argsort(pair_chunk, kind="stable")
+            bounds = np.searchsorted(pair_chunk[order], np.arange(n_chunks + 1))
+            for c in range(n_chunks):
+                sel = order[bounds[c]:bounds[c + 1]]
+                if len(sel) == 0:
+                    continue
+                sources = by_need[c * chunk:(c + 1) * chunk]
+                dist = dijkstra(self.csr, directed=True, indices=sources, limit=float(need[sources].max()))
+                out[sel] = dist[pos[src[sel]] - c * chunk, dst[sel]]
         out[out > limit_m] = np.inf
         return out
 
-    def node_paths(self, src, dst, limit_m):
-        """For each pair, the arcs of a shortest path as ``(edge_index array, direction array)``
-        (direction +1 along u→v, -1 against), or ``None`` when unreachable within the limit."""
+    def node_paths_flat(self, src, dst, limit_m):
+        """Shortest paths for many pairs at once, as flat arrays ``(pair, k, edge, direction)``
+        (the k-th arc of pair's path; direction +1 along u→v, -1 against) and a boolean
+        ``reached`` per pair. Predecessor chains are walked for all pairs together."""
         from scipy.sparse.csgraph import dijkstra
 
         src = np.asarray(src, np.int64)
         dst = np.asarray(dst, np.int64)
         limit_m = np.broadcast_to(np.asarray(limit_m, float), src.shape)
-        result = [None] * len(src)
+        reached = np.zeros(len(src), bool)
+        out_p, out_s, out_key = [], [], []
         if len(src) == 0:
-            return result
+            z = np.zeros(0, np.int64)
+            return z, z, z, z.astype(np.int8), reached
         uniq, inv = np.unique(src, return_inverse=True)
         chunk = self._chunk_rows()
-        for c0 in range(0, len(uniq), chunk):
-            sources = uniq[c0:c0 + chunk]
-            sel = np.flatnonzero((inv >= c0) & (inv < c0 + chunk))
-            lim = float(limit_m[sel].max())
-            dist, pred = dijkstra(self.csr, directed=True, indices=sources, limit=lim,
-                                  return_predecessors=True)
-            for i in sel:
-                r, target = inv[i] - c0, dst[i]
-                if not np.isfinite(dist[r, target]):
-                    continue
-                nodes = [target]
-                while nodes[-1] != sources[r]:
-                    nodes.append(pred[r, nodes[-1]])
-                nodes = np.asarray(nodes[::-1], np.int64)
-                key = nodes[:-1] * self.n_nodes + nodes[1:]
-                arc = np.searchsorted(self._arc_key, key)
-                result[i] = (self._arc_edge[arc], self._arc_dir[arc])
+        order = np.argsort(inv // chunk, kind="stable")
+        cid = (inv // chunk)[order]
+        bounds = np.searchsorted(cid, np.arange(0, (len(uniq) - 1) // chunk + 2))
+        for c in range(len(bounds) - 1):
+            sel = order[bounds[c]:bounds[c + 1]]
+            if len(sel) == 0:
+                continue
+            sources = uniq[c * chunk:(c + 1) * chunk]
+            dist, pred = dijkstra(self.csr, directed=True, indices=sources,
+                                  limit=float(limit_m[sel].max()), return_predecessors=True)
+            row = inv[sel] - c * chunk
+            ok = np.isfinite(dist[row, dst[sel]])
+            reached[sel[ok]] = True
+            sel, row = sel[ok], row[ok]
+            cur = dst[sel]
+            step = 0
+            active = cur != src[sel]
+            while active.any():
+                idx = np.flatnonzero(active)
+                prev = pred[row[idx], cur[idx]]
+                out_p.append(sel[idx])
+                out_s.append(np.full(len(idx), step, np.int64))
+                out_key.append(prev.astype(np.int64) * self.n_nodes + cur[idx])
+                cur = cur.copy()
+                cur[idx] = prev
+                active = cur != src[sel]
+                step += 1
+        if not out_p:
+            z = np.zeros(0, np.int64)
+            return z, z, z, z.astype(np.int8), reached
+        pair = np.concatenate(out_p)
+        back = np.concatenate(out_s)
+        key = np.concatenate(out_key)
+        length = np.bincount(pair, minlength=len(src))
+        k = length[pair] - 1 - back
+        arc = np.searchsorted(self._arc_key, key)
+        o = np.lexsort((k, pair))
+        return pair[o], k[o], self._arc_edge[arc][o], self._arc_dir[arc][o], reached
+
+    def node_paths(self, src, dst, limit_m):
+        """For each pair, the arcs of a shortest path as ``(edge_index array, direction array)``
+        (direction +1 along u→v, -1 against), or ``None`` when unreachable within the limit."""
+        pair, _, edge, direction, reached = self.node_paths_flat(src, dst, limit_m)
+        result = [None] * len(reached)
+        starts = np.searchsorted(pair, np.arange(len(reached) + 1))
+        for i in np.flatnonzero(reached).tolist():
+            a, b = starts[i], starts[i + 1]
+            result[i] = (edge[a:b], direction[a:b])
         return result
 
     def shortest_paths(self, src, dst):
@@ -471,65 +512,49 @@ def _match_chunk(graph, xy, piece, opt):
 
 def _route_distances(graph, e1, f1, e2, f2, straight, opt):
     """Route length (m) from each candidate of a to each of b: arrays (P, K, K) of the route
-    length and of the combination used (0..3 = exit via v/u × enter via u/v, 4 = same edge)."""
+    length and of the combination used (0..3 = exit via v/u × enter via u/v, 4 = same edge).
+    Per-candidate quantities are computed on (P, K) and only combined on (P, K, K)."""
     P, K = e1.shape
-    A_e = np.broadcast_to(e1[:, :, None], (P, K, K))
-    A_f = np.broadcast_to(f1[:, :, None], (P, K, K))
-    B_e = np.broadcast_to(e2[:, None, :], (P, K, K))
-    B_f = np.broadcast_to(f2[:, None, :], (P, K, K))
-    valid = (A_e >= 0) & (B_e >= 0)
-    ae, be = np.maximum(A_e, 0), np.maximum(B_e, 0)
+    va, vb = e1 >= 0, e2 >= 0
+    ae, be = np.maximum(e1, 0), np.maximum(e2, 0)
     La, Lb = graph.length_m[ae], graph.length_m[be]
-    limit = (straight + opt.max_detour_m)[:, None, None] * np.ones((1, K, K))
-    best = np.full((P, K, K), np.inf)
-    combo = np.full((P, K, K), -1, np.int8)
+    limit = (straight + opt.max_detour_m)[:, None, None]
+    valid = va[:, :, None] & vb[:, None, :]
     # same edge, moving along an allowed direction; on a one-way edge a move back of up to
     # sigma is taken as GPS noise (standing still), not as a trip round the block
-    same = valid & (ae == be)
-    delta = (B_f - A_f) * La
-    fwd_a, bwd_a = graph.forward[ae], graph.backward[ae]
-    direct = np.full((P, K, K), np.inf)
-    direct = np.where(same & fwd_a & (delta >= 0), delta, direct)
-    direct = np.where(same & bwd_a & (delta <= 0), np.minimum(direct, -delta), direct)
-    direct = np.where(same & ~bwd_a & (delta < 0) & (delta >= -opt.sigma_m), 0.0, direct)
-    better = direct < best
-    best[better], combo[better] = direct[better], 4
-    exits = [(graph.forward[ae], (1 - A_f) * La, graph.edge_v[ae]),
-             (graph.backward[ae], A_f * La, graph.edge_u[ae])]
-    entries = [(graph.forward[be], B_f * Lb, graph.edge_u[be]),
-               (graph.backward[be], (1 - B_f) * Lb, graph.edge_v[be])]
-    pairs = []
+    same = valid & (ae[:, :, None] == be[:, None, :])
+    delta = (f2[:, None, :] - f1[:, :, None]) * La[:, :, None]
+    fwd_a, bwd_a = graph.forward[ae][:, :, None], graph.backward[ae][:, :, None]
+    best = np.full((P, K, K), np.inf)
+    best = np.where(same & fwd_a & (delta >= 0), delta, best)
+    best = np.where(same & bwd_a & (delta <= 0), np.minimum(best, -delta), best)
+    best = np.where(same & ~bwd_a & (delta < 0) & (delta >= -opt.sigma_m), 0.0, best)
+    combo = np.where(np.isfinite(best), 4, -1).astype(np.int8)
+    exits = [(graph.forward[ae] & va, (1 - f1) * La, graph.edge_v[ae]),
+             (graph.backward[ae] & va, f1 * La, graph.edge_u[ae])]
+    entries = [(graph.forward[be] & vb, f2 * Lb, graph.edge_u[be]),
+               (graph.backward[be] & vb, (1 - f2) * Lb, graph.edge_v[be])]
+    # the node-to-node distances of every combination, in one batch
+    parts = []
     for xi, (xok, xcost, xnode) in enumerate(exits):
         for ni, (nok, ncost, nnode) in enumerate(entries):
-            ok = valid & xok & nok
-            pairs.append((xi * 2 + ni, ok, xcost, ncost, xnode, nnode))
-    # the node-to-node distances, de-duplicated across all combinations
-    need_src, need_dst, need_lim = [], [], []
-    for _, ok, xcost, ncost, xnode, nnode in pairs:
-        sel = ok & (xnode != nnode) & (xcost + ncost <= limit)
-        need_src.append(xnode[sel])
-        need_dst.append(nnode[sel])
-        need_lim.append((limit - xcost - ncost)[sel])
-    src = np.concatenate(need_src)
-    dst = np.concatenate(need_dst)
-    lim = np.concatenate(need_lim)
-    dist_lookup = None
-    if len(src):
-        key = src * graph.n_nodes + dst
-        ukey, inv = np.unique(key, return_inverse=True)
-        ulim = np.zeros(len(ukey))
-        np.maximum.at(ulim, inv, lim)
-        udist = graph.node_distances(ukey // graph.n_nodes, ukey % graph.n_nodes, ulim)
-        dist_lookup = (ukey, udist)
-    for code, ok, xcost, ncost, xnode, nnode in pairs:
-        total = np.full((P, K, K), np.inf)
-        zero = ok & (xnode == nnode)
-        total[zero] = (xcost + ncost)[zero]
-        sel = ok & (xnode != nnode) & (xcost + ncost <= limit)
-        if sel.any() and dist_lookup is not None:
-            key = xnode[sel] * graph.n_nodes + nnode[sel]
-            d = dist_lookup[1][np.searchsorted(dist_lookup[0], key)]
-            total[sel] = xcost[sel] + ncost[sel] + d
+            base = xcost[:, :, None] + ncost[:, None, :]
+            ok = xok[:, :, None] & nok[:, None, :] & (base <= limit)
+            samenode = xnode[:, :, None] == nnode[:, None, :]
+            sel = np.flatnonzero((ok & ~samenode).ravel())
+            pp, rem = np.divmod(sel, K * K)
+            ka, kb = np.divmod(rem, K)
+            parts.append((xi * 2 + ni, base, ok & samenode, sel, xnode[pp, ka], nnode[pp, kb],
+                          (limit[:, 0, 0][pp] - base.ravel()[sel])))
+    dist = graph.node_distances(np.concatenate([p[4] for p in parts]),
+                                np.concatenate([p[5] for p in parts]),
+                                np.concatenate([p[6] for p in parts]))
+    start = 0
+    for code, base, zero, sel, _, _, _ in parts:
+        total = np.where(zero, base, np.inf).ravel()
+        total[sel] = base.ravel()[sel] + dist[start:start + len(sel)]
+        start += len(sel)
+        total = total.reshape(P, K, K)
         better = total < best
         best[better], combo[better] = total[better], code
     best[best > limit] = np.inf
@@ -537,35 +562,37 @@ def _route_distances(graph, e1, f1, e2, f2, straight, opt):
 
 
 def _traversals(graph, e1, f1, e2, f2, combo, limit):
-    """Pieces of edges travelled from state a to state b for each chosen step."""
-    steps, ks, edges, f0s, f1s = [], [], [], [], []
+    """Pieces of edges travelled from state a to state b for each chosen step, as flat
+    arrays: step, k (order within the step), edge, f0, f1."""
+    n = len(e1)
     xi, ni = combo // 2, combo % 2
-    path_needed = (combo >= 0) & (combo < 4)
+    routed = (combo >= 0) & (combo < 4)
     xnode = np.where(xi == 0, graph.edge_v[e1], graph.edge_u[e1])
     nnode = np.where(ni == 0, graph.edge_u[e2], graph.edge_v[e2])
-    sel = np.flatnonzero(path_needed & (xnode != nnode))
-    paths = graph.node_paths(xnode[sel], nnode[sel], limit[sel]) if len(sel) else []
-    path_of = dict(zip(sel.tolist(), paths))
-    for s in range(len(e1)):
-        c = int(combo[s])
-        if c == 4 or c < 0:
-            steps.append(s); ks.append(0); edges.append(e1[s]); f0s.append(f1[s]); f1s.append(f2[s])
-            continue
-        k = 0
-        steps.append(s); ks.append(k); edges.append(e1[s]); f0s.append(f1[s])
-        f1s.append(1.0 if xi[s] == 0 else 0.0)
-        p = path_of.get(s)
-        if p is not None:
-            for e, d in zip(p[0].tolist(), p[1].tolist()):
-                k += 1
-                steps.append(s); ks.append(k); edges.append(e)
-                f0s.append(0.0 if d > 0 else 1.0); f1s.append(1.0 if d > 0 else 0.0)
-        k += 1
-        steps.append(s); ks.append(k); edges.append(e2[s])
-        f0s.append(0.0 if ni[s] == 0 else 1.0); f1s.append(f2[s])
-    return {"step": np.asarray(steps, np.int64), "k": np.asarray(ks, np.int64),
-            "edge": np.asarray(edges, np.int64), "f0": np.asarray(f0s, float),
-            "f1": np.asarray(f1s, float)}
+    need = np.flatnonzero(routed & (xnode != nnode))
+    pair, k, pe, pd_, _ = graph.node_paths_flat(xnode[need], nnode[need], limit[need])
+    plen = np.zeros(n, np.int64)
+    plen[need] = np.bincount(pair, minlength=len(need)) if len(need) else 0
+    steps = np.arange(n)
+    single = ~routed
+    r = np.flatnonzero(routed)
+    parts = [
+        # same edge (or no route): one piece
+        (steps[single], np.zeros(single.sum(), np.int64), e1[single], f1[single], f2[single]),
+        # leave the first edge by the exit node
+        (r, np.zeros(len(r), np.int64), e1[r], f1[r], np.where(xi[r] == 0, 1.0, 0.0)),
+        # the whole edges between
+        (need[pair], k + 1, pe, np.where(pd_ > 0, 0.0, 1.0), np.where(pd_ > 0, 1.0, 0.0)),
+        # enter the last edge by the entry node
+        (r, plen[r] + 1, e2[r], np.where(ni[r] == 0, 0.0, 1.0), f2[r]),
+    ]
+    step_a = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    k_a = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    o = np.lexsort((k_a, step_a))
+    return {"step": step_a[o], "k": k_a[o],
+            "edge": np.concatenate([p[2] for p in parts]).astype(np.int64)[o],
+            "f0": np.concatenate([p[3] for p in parts]).astype(float)[o],
+            "f1": np.concatenate([p[4] for p in parts]).astype(float)[o]}
 
 
 def _match_thinned(graph, xy, piece, has, obs, run_local, run_start, step, trav, trav_df, CE, out):
