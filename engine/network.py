@@ -120,9 +120,12 @@ def _column(lines, name: str, what: str):
 
 def _norm_text(values) -> np.ndarray:
     """Values as lower-case stripped strings; None stays None; 1.0 → '1'."""
+    import pandas as pd
+
     out = np.empty(len(values), dtype=object)
+    missing = pd.isna(pd.Series(values, dtype=object)).to_numpy()
     for i, v in enumerate(values):  # runs once per input line at build, not on a search path
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if missing[i]:
             out[i] = None
         elif isinstance(v, (float, np.floating)) and float(v).is_integer():
             out[i] = str(int(v))
@@ -371,6 +374,10 @@ class Network:
         coords, part_of = shapely.get_coordinates(parts, return_index=True)  # 2D: Z/M dropped
         if shapely.has_z(parts).any():
             notes.append(f"{name}: Z values ignored (costs are planar lengths).")
+        starts = np.r_[0, np.flatnonzero(part_of[1:] != part_of[:-1]) + 1]
+        ends = np.r_[starts[1:], len(part_of)] - 1
+        closed = (ends > starts + 1) & (coords[starts, 0] == coords[ends, 0]) & (coords[starts, 1] == coords[ends, 1])
+        report["closed_lines"] = int(np.unique(part_row[part_of[starts[closed]]]).size)
         same_part = part_of[1:] == part_of[:-1]
         a = np.flatnonzero(same_part)
         p0, p1 = coords[a], coords[a + 1]
@@ -671,23 +678,23 @@ class Network:
         v = self.edges["v"].to_numpy(np.int64)
         fw = self.edges["forward"].to_numpy(bool)
         bw = self.edges["backward"].to_numpy(bool)
-        rows, cols, data = [], [], []
+        rows, cols, data, eids = [], [], [], []
         oi = np.flatnonzero(origins.edge >= 0)
         oi = oi[np.isfinite(cost[origins.edge[oi]])]
         e, f = origins.edge[oi], origins.fraction[oi]
         c = cost[e]
         m = fw[e]
-        rows.append(n + oi[m]); cols.append(v[e[m]]); data.append((1 - f[m]) * c[m])
+        rows.append(n + oi[m]); cols.append(v[e[m]]); data.append((1 - f[m]) * c[m]); eids.append(e[m])
         m = bw[e]
-        rows.append(n + oi[m]); cols.append(u[e[m]]); data.append(f[m] * c[m])
+        rows.append(n + oi[m]); cols.append(u[e[m]]); data.append(f[m] * c[m]); eids.append(e[m])
         di = np.flatnonzero(destinations.edge >= 0)
         di = di[np.isfinite(cost[destinations.edge[di]])]
         e, g = destinations.edge[di], destinations.fraction[di]
         c = cost[e]
         m = fw[e]
-        rows.append(u[e[m]]); cols.append(n + no + di[m]); data.append(g[m] * c[m])
+        rows.append(u[e[m]]); cols.append(n + no + di[m]); data.append(g[m] * c[m]); eids.append(e[m])
         m = bw[e]
-        rows.append(v[e[m]]); cols.append(n + no + di[m]); data.append((1 - g[m]) * c[m])
+        rows.append(v[e[m]]); cols.append(n + no + di[m]); data.append((1 - g[m]) * c[m]); eids.append(e[m])
         if same_edge and len(oi) and len(di):
             # Origin and destination on the same edge: the direct way along it.
             po, pd_ = _pairs_on_same_edge(origins.edge[oi], destinations.edge[di])
@@ -697,35 +704,55 @@ class Network:
                 fo, gd = origins.fraction[o], destinations.fraction[d]
                 c = cost[e]
                 m = fw[e] & (gd >= fo)
-                rows.append(n + o[m]); cols.append(n + no + d[m]); data.append((gd[m] - fo[m]) * c[m])
+                rows.append(n + o[m]); cols.append(n + no + d[m]); data.append((gd[m] - fo[m]) * c[m]); eids.append(e[m])
                 m = bw[e] & (gd <= fo)
-                rows.append(n + o[m]); cols.append(n + no + d[m]); data.append((fo[m] - gd[m]) * c[m])
+                rows.append(n + o[m]); cols.append(n + no + d[m]); data.append((fo[m] - gd[m]) * c[m]); eids.append(e[m])
         r = np.concatenate(rows).astype(np.int64)
         cc = np.concatenate(cols).astype(np.int64)
         dd = np.maximum(np.concatenate(data), 0.0)
         total = n + no + nd
-        extra, _ = _csr_min(r, cc, dd, np.zeros(len(r), np.int64), total)
-        return _csr_stack(graph, extra, total), oi, di
+        ee = np.concatenate(eids).astype(np.int64)
+        extra, extra_edge = _csr_min(r, cc, dd, ee, total)
+        _, base_edge = self._weight(weight)
+        aug, arc_edge = _csr_stack(graph, extra, total, base_edge, extra_edge)
+        return aug, oi, di, arc_edge
 
     def cost_matrix(self, origins: Snap, destinations: Snap, *, weight: str = "length",
-                    max_cost: Optional[float] = None, feedback=None,
-                    chunk_memory_mb: float = 256.0) -> np.ndarray:
+                    max_cost: Optional[float] = None, feedback=None, secondary: Optional[str] = None,
+                    chunk_memory_mb: float = 256.0):
         """Network cost from every origin to every destination: float array (n_o, n_d), inf
         where unreachable (different component, one-ways, beyond ``max_cost``, or a point not
         on the network). Searches run from the smaller side (on the reversed graph when there
-        are fewer destinations), in chunks with progress and cancel between them."""
+        are fewer destinations), in chunks with progress and cancel between them.
+
+        ``secondary`` ('length' or 'time'): also return that quantity measured along the same
+        best routes, as ``(cost, secondary)`` (e.g. the distance of the quickest route),
+        accumulated over each search's shortest-path tree in compiled array code.
+        """
         from scipy.sparse.csgraph import dijkstra
 
         fb = as_feedback(feedback)
         no, nd = len(origins), len(destinations)
         out = np.full((no, nd), np.inf)
+        out2 = np.full((no, nd), np.nan) if secondary else None
+        result = (out, out2) if secondary else out
         if no == 0 or nd == 0:
-            return out
-        graph, oi, di = self._augmented(origins, destinations, weight)
+            return result
+        graph, oi, di, arc_edge = self._augmented(origins, destinations, weight)
+        sec = None
+        if secondary:
+            if secondary not in WEIGHTS:
+                raise InputError(f"Unknown secondary cost {secondary!r}; use 'length' or 'time'.")
+            w1, w2 = self.edge_cost(weight), self.edge_cost(secondary)
+            ratio = np.where(w1 > 0, w2 / np.where(w1 > 0, w1, 1.0), 0.0)
+            sec = graph.copy()
+            sec.data = graph.data * ratio[arc_edge]
         n = self.n_nodes
         reverse = len(di) < len(oi)
         if reverse:
             graph = graph.T.tocsr()
+            if sec is not None:
+                sec = sec.T.tocsr()
             sources, src_ids = n + no + di, di
             targets, tgt_ids = n + oi, oi
         else:
@@ -733,23 +760,42 @@ class Network:
             targets, tgt_ids = n + no + di, di
         if len(sources) == 0 or len(targets) == 0:
             fb.set_progress(1.0)
-            return out
+            return result
         total = graph.shape[0]
-        chunk = int(max(1, min(1024, chunk_memory_mb * 2**20 / (8.0 * total))))
+        per_row = 8.0 * total * (4 if secondary else 1)
+        chunk = int(max(1, min(1024, chunk_memory_mb * 2**20 / per_row)))
         limit = np.inf if max_cost is None else float(max_cost)
+        keys = None
+        if sec is not None:
+            rows = np.repeat(np.arange(total, dtype=np.int64), np.diff(sec.indptr))
+            keys = rows * total + sec.indices
+            order = np.argsort(keys, kind="stable")
+            keys, sec_data = keys[order], sec.data[order]
         for start in range(0, len(sources), chunk):
             fb.check()
             stop = min(start + chunk, len(sources))
-            dist = dijkstra(graph, directed=True, indices=sources[start:stop], limit=limit)
+            if sec is None:
+                dist = dijkstra(graph, directed=True, indices=sources[start:stop], limit=limit)
+                block2 = None
+            else:
+                dist, pred = dijkstra(graph, directed=True, indices=sources[start:stop], limit=limit,
+                                      return_predecessors=True)
+                block2 = _tree_sums(pred, keys, sec_data, total)[:, targets]
             block = dist[:, targets]
             if reverse:
                 out[np.ix_(tgt_ids, src_ids[start:stop])] = block.T
+                if block2 is not None:
+                    out2[np.ix_(tgt_ids, src_ids[start:stop])] = block2.T
             else:
                 out[np.ix_(src_ids[start:stop], tgt_ids)] = block
+                if block2 is not None:
+                    out2[np.ix_(src_ids[start:stop], tgt_ids)] = block2
             fb.set_progress(stop / len(sources))
         if max_cost is not None:
             out[out > max_cost] = np.inf
-        return out
+        if out2 is not None:
+            out2[~np.isfinite(out)] = np.nan
+        return result
 
     def routes(self, origins: Snap, destinations: Snap, pairs, *, weight: str = "length",
                feedback=None) -> list:
@@ -764,7 +810,7 @@ class Network:
         result = [None] * len(pairs)
         if not len(pairs):
             return result
-        graph, oi, di = self._augmented(origins, destinations, weight)
+        graph, oi, di, _ = self._augmented(origins, destinations, weight)
         _, arc_edge = self._weight(weight)
         base = self.graphs[weight]
         n, no = self.n_nodes, len(origins)
@@ -830,7 +876,7 @@ class Network:
         ``(cost, nearest_source)`` per node. ``reverse``: cost from the nodes to the sources."""
         from scipy.sparse.csgraph import dijkstra
 
-        graph, si, _ = self._augmented(sources, empty_snap(), weight, same_edge=False)
+        graph, si, _, _ = self._augmented(sources, empty_snap(), weight, same_edge=False)
         n = self.n_nodes
         if reverse:
             graph = graph.T.tocsr()
@@ -904,9 +950,10 @@ def empty_snap() -> Snap:
     return Snap(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
 
 
-def _csr_stack(base, extra, total):
+def _csr_stack(base, extra, total, base_edge, extra_edge):
     """``base`` (n × n) enlarged to total × total with the arcs of ``extra`` (total × total)
-    added, built directly (sparse addition would drop zero-cost arcs)."""
+    added, built directly (sparse addition would drop zero-cost arcs). Returns the matrix and
+    the edge id of each stored arc (aligned with its ``data``)."""
     import scipy.sparse as sp
 
     n = base.shape[0]
@@ -918,18 +965,21 @@ def _csr_stack(base, extra, total):
     nnz = int(indptr[-1])
     indices = np.empty(nnz, np.int64)
     data = np.empty(nnz)
+    arc_edge = np.empty(nnz, np.int64)
     # base arcs first in each row, then the extra ones
     brow = np.repeat(np.arange(n), bcount[:n])
     bpos = indptr[brow] + (np.arange(base.nnz) - base.indptr[brow])
     indices[bpos] = base.indices
     data[bpos] = base.data
+    arc_edge[bpos] = base_edge
     erow = np.repeat(np.arange(total), ecount)
     epos = indptr[erow] + bcount[erow] + (np.arange(extra.nnz) - extra.indptr[erow])
     indices[epos] = extra.indices
     data[epos] = extra.data
+    arc_edge[epos] = extra_edge
     idx_type = np.int32 if total < 2**31 else np.int64
     return sp.csr_matrix((data, indices.astype(idx_type), indptr.astype(idx_type if nnz < 2**31 else np.int64)),
-                         shape=(total, total))
+                         shape=(total, total)), arc_edge
 
 
 def _csr_min(src, dst, cost, eid, n):
@@ -949,6 +999,27 @@ def _csr_min(src, dst, cost, eid, n):
     graph = sp.csr_matrix((c.astype(float), d.astype(np.int32 if n < 2**31 else np.int64), indptr),
                           shape=(n, n))
     return graph, e
+
+
+def _tree_sums(pred, keys, arc_value, total):
+    """For each row of ``pred`` (a dijkstra predecessor array, -9999 for roots and unreached
+    nodes), the sum of ``arc_value`` along the tree path from the root to every node, by
+    pointer jumping (log(depth) vectorised steps, no Python loop over nodes)."""
+    k = pred.shape[0]
+    cols = np.broadcast_to(np.arange(total, dtype=np.int64), pred.shape)
+    has = pred >= 0
+    acc = np.zeros(pred.shape)
+    pos = np.searchsorted(keys, pred[has].astype(np.int64) * total + cols[has])
+    acc[has] = arc_value[pos]
+    nxt = np.where(has, pred, cols).astype(np.int64)
+    for _ in range(64):
+        jump = np.take_along_axis(nxt, nxt, axis=1)
+        if np.array_equal(jump, nxt):
+            break
+        acc = acc + np.take_along_axis(acc, nxt, axis=1)
+        nxt = jump
+    del k
+    return acc
 
 
 def _arc_edges(graph, arc_edge, a, b):

@@ -258,8 +258,11 @@ def _layer_name_of(source: str) -> str:
 def input_paths(alg, parameters, context) -> set:
     """(real path, layer name) of every layer input of this run, so outputs never replace them."""
     paths = set()
+    layer_types = ("source", "vector", "multilayer", "raster", "mesh", "pointcloud", "layer", "file")
     for definition in alg.parameterDefinitions():
-        if definition.isDestination():
+        # Only layer parameters: a field name or a text value ("oneway", "yes") handed to
+        # mapLayerFromString makes GDAL print "File ... could not be found" errors.
+        if definition.isDestination() or definition.type() not in layer_types:
             continue
         value = parameters.get(definition.name())
         values = value if isinstance(value, (list, tuple)) else [value]
