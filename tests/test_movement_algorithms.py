@@ -41,7 +41,7 @@ def city(shared_data, tmp_path_factory):
     return folder, lines_path, pts_path, pts
 
 
-NET = {"NETWORK_MODE": 3, "OSM_ONEWAY": True}
+NET = {"MODE": 3, "PRESET": 1}
 
 
 def test_mapmatch_then_flows_then_shared_routes(run_alg, city):
@@ -178,5 +178,5 @@ def test_flows_refuse_routes_from_another_network(run_alg, city, tmp_path):
     res = run_alg("joinedup:mapmatch", {"INPUT": gps, "TRACK_FIELD": "track_id", "TIME_FIELD": "time",
                                         "NETWORK": lines, **NET, "OUTPUT": str(tmp_path / "r.gpkg")})
     with pytest.raises(QgsProcessingException, match="network"):
-        run_alg("joinedup:networkflows", {"NETWORK": lines, "NETWORK_MODE": 0, "OSM_ONEWAY": False,
+        run_alg("joinedup:networkflows", {"NETWORK": lines, "MODE": 0, "PRESET": 0,
                                           "ROUTES": res["OUTPUT"], "OUTPUT": str(tmp_path / "f.gpkg")})

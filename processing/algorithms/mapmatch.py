@@ -11,7 +11,7 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from ..movement_params import add_network_parameters, build_network
+from ..network_params import add_network_parameters, network_from_parameters
 
 
 class MapMatch(JoinedUpAlgorithm):
@@ -65,7 +65,8 @@ class MapMatch(JoinedUpAlgorithm):
         add(QgsProcessingParameterField("MODE_FIELD", self.tr("Mode or category field"),
                                         parentLayerParameterName="INPUT", optional=True),
             "Optional field with the mode or category (e.g. hgv, cycle), copied to the routes.")
-        add_network_parameters(self)
+        add_network_parameters(self, input_name="NETWORK", strategy=False, snapping=False,
+                               input_description="Network lines")
         add(QgsProcessingParameterNumber("GPS_SIGMA", self.tr("GPS error sigma (m)"),
                                          QgsProcessingParameterNumber.Type.Double, 10.0, minValue=0.1),
             "Standard deviation of the GPS position error in metres (about 5-10 for a phone or "
@@ -111,9 +112,8 @@ class MapMatch(JoinedUpAlgorithm):
         track = self.parameterAsStrings(parameters, "TRACK_FIELD", context)[0]
         time_field = self.parameterAsStrings(parameters, "TIME_FIELD", context)[0]
         mode = (self.parameterAsStrings(parameters, "MODE_FIELD", context) or [None])[0]
-        net, notes = build_network(self, parameters, context, feedback, fb=fb.sub(0.0, 0.1))
-        for note in notes:
-            feedback.pushInfo(note)
+        net, _ = network_from_parameters(self, parameters, context, feedback, input_name="NETWORK",
+                                         progress=(0.0, 0.1))
         sigma = self.parameterAsDouble(parameters, "GPS_SIGMA", context)
         gap = self.parameterAsDouble(parameters, "MAX_TIME_GAP", context)
         options = MatchOptions(

@@ -12,10 +12,9 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from ..movement_params import add_network_parameters, build_network
+from ..network_params import add_network_parameters, network_from_parameters
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-COSTS = ["Length", "Travel time"]
 
 
 class NetworkFlows(JoinedUpAlgorithm):
@@ -37,8 +36,8 @@ class NetworkFlows(JoinedUpAlgorithm):
         "checked and a mismatch stops the run.\n"
         "- OD: origin–destination lines (start = origin, end = destination) with a VOLUME_FIELD, "
         "assigned all-or-nothing: each row's volume is added to every edge of its shortest "
-        "path (by COST), including the partial edges at the ends. Per OD_CATEGORY_FIELD value "
-        "too (volume_<value>). Rows farther than MAX_SNAP from the network, unreachable, or "
+        "path (by STRATEGY: shortest or fastest), including the partial edges at the ends. Per OD_CATEGORY_FIELD value "
+        "too (volume_<value>). Rows farther than MAX_SNAP (0 = no limit) from the network, unreachable, or "
         "with a null/negative volume are not assigned and are counted in the log.\n\n"
         "OUTPUT: the network edges (edge_id, source_row = the input line's row) with the counts."
     )
@@ -50,7 +49,7 @@ class NetworkFlows(JoinedUpAlgorithm):
                 param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
             self.addParameter(param)
 
-        add_network_parameters(self)
+        add_network_parameters(self, input_name="NETWORK", input_description="Network lines")
         add(QgsProcessingParameterFeatureSource("ROUTES", self.tr("Matched routes"),
                                                 [QgsProcessing.SourceType.TypeVectorLine], optional=True),
             "Output of Map-match GPS tracks (fields edge_ids, track_id, mode, start_time).")
@@ -83,12 +82,6 @@ class NetworkFlows(JoinedUpAlgorithm):
         add(QgsProcessingParameterField("OD_CATEGORY_FIELD", self.tr("OD category field"),
                                         parentLayerParameterName="OD", optional=True),
             "Volumes are also given per value of this field.")
-        add(QgsProcessingParameterEnum("COST", self.tr("Shortest path by"), COSTS, defaultValue=0),
-            "Length, or travel time (needs speeds: the drive mode has OSM class speeds).",
-            advanced=True)
-        add(QgsProcessingParameterNumber("MAX_SNAP", self.tr("Maximum snap distance (m)"),
-                                         QgsProcessingParameterNumber.Type.Double, 100.0, minValue=0.0),
-            "OD ends farther than this from the network are not assigned.", advanced=True)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Edge flows"), QgsProcessing.SourceType.TypeVectorLine))
 
@@ -107,9 +100,8 @@ class NetworkFlows(JoinedUpAlgorithm):
         od, _ = read_source(self, parameters, "OD", context, feedback, required=False)
         if (routes is None) == (od is None):
             raise InputError("Give either matched ROUTES or OD lines (exactly one of them).")
-        net, notes = build_network(self, parameters, context, feedback, fb=fb.sub(0.0, 0.2))
-        for note in notes:
-            feedback.pushInfo(note)
+        net, settings = network_from_parameters(self, parameters, context, feedback, input_name="NETWORK",
+                                                progress=(0.0, 0.2))
         edges = net.edges[["edge_id", "source_row", "length_m", "geometry"]].copy()
         if routes is not None:
             track = (self.parameterAsStrings(parameters, "TRACK_FIELD", context) or ["track_id"])[0]
@@ -149,11 +141,10 @@ class NetworkFlows(JoinedUpAlgorithm):
             first[multi] = shapely.get_geometry(geoms[multi], 0)
             origins = np.where(missing, None, shapely.get_point(first, 0))
             dests = np.where(missing, None, shapely.get_point(first, -1))
-            weight = "time" if self.parameterAsEnum(parameters, "COST", context) == 1 else "length"
             table, cats, status = assign_od(
                 net, origins, dests, od[vfield].to_numpy(),
-                categories=od[cfield].to_numpy(dtype=object) if cfield else None, weight=weight,
-                max_snap_m=self.parameterAsDouble(parameters, "MAX_SNAP", context),
+                categories=od[cfield].to_numpy(dtype=object) if cfield else None,
+                weight=settings.weight, max_snap_m=settings.max_snap_m,
                 feedback=fb.sub(0.2, 0.95))
             status[missing] = "no geometry"
             values, counts = np.unique(status, return_counts=True)
