@@ -290,3 +290,31 @@ def test_shared_routes_exposure_top_and_collisions():
     assert status[3].startswith("farther than 25 m") and status[4].startswith("farther")
     out, _, _ = shared_routes(seg, field_a="hgv", field_b="bike", method="minimum")
     assert out["exposure"].tolist() == [10.0, 40.0, 0.0]
+
+
+def test_chunking_gives_the_same_match(helsinki):
+    """Tracks matched in many small chunks, and node distances answered in many Dijkstra
+    chunks, give exactly the result of one chunk."""
+    from gen_tracks import generate_tracks
+    from joinedup.engine.mapmatch import MatchOptions, match_tracks
+    from joinedup.engine.tracks import prepare_tracks
+
+    net, graph = helsinki
+    pts, _ = generate_tracks(graph, n_tracks=6, n_points=40, sigma_m=10, interval_s=5, seed=2)
+    table, _, _ = prepare_tracks(pts, track_field="track_id", time_field="time")
+    one = match_tracks(graph, table, options=MatchOptions(sigma_m=10, chunk_points=10**6))
+    many = match_tracks(graph, table, options=MatchOptions(sigma_m=10, chunk_points=50))
+    pd.testing.assert_frame_equal(one.points.drop(columns="run"), many.points.drop(columns="run"))
+    assert one.traversals[["edge", "f0", "f1"]].equals(many.traversals[["edge", "f0", "f1"]])
+    rng = np.random.default_rng(0)
+    src = rng.integers(0, graph.n_nodes, 3000)
+    dst = rng.integers(0, graph.n_nodes, 3000)
+    lim = rng.uniform(100, 2000, 3000)
+    whole = graph.node_distances(src, dst, lim)
+    graph._chunk_rows = lambda: 7
+    try:
+        parts = graph.node_distances(src, dst, lim)
+    finally:
+        del graph._chunk_rows
+    np.testing.assert_array_equal(whole, parts)
+    assert np.isfinite(whole).any() and np.isinf(whole).any()
