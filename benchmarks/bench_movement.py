@@ -114,7 +114,7 @@ def main():
         sys.path.insert(0, args.peer)
     try:
         import leuvenmapmatching  # noqa: F401
-        k = 5 if args.quick else 20
+        k = 5 if args.quick else 10
         sub = pts[pts["track_id"].isin(sorted(pts["track_id"].unique())[:k])]
         el_l, np_l, tr_l = run_leuven(graph, sub, k, 10.0)
         sh_l = np.array([recovery(graph, truth[truth.track == t], tr_l[t]) for t in range(k)])

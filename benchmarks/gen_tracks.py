@@ -97,20 +97,34 @@ def generate_tracks(graph, *, n_tracks: int, n_points: int, sigma_m: float, inte
     need_m = speed_ms * interval_s * (n_points - 1)
     t0 = pd.Timestamp(start_time)
     xs, ys, tids, times, truth = [], [], [], [], []
+    # chains of shortest paths between random waypoints, all hops of all tracks in one
+    # batched search; more waypoints are drawn for tracks still too short
+    chains_e = [[] for _ in range(n_tracks)]
+    chains_d = [[] for _ in range(n_tracks)]
+    total = np.zeros(n_tracks)
+    last = rng.choice(nodes, n_tracks)
+    mean_hop = max(np.median(graph.length_m) * 20, 100.0)
+    while (total < need_m).any():
+        todo = np.flatnonzero(total < need_m)
+        hops = int(np.clip(np.ceil((need_m - total[todo].min()) / mean_hop) + 2, 2, 200))
+        way = rng.choice(nodes, (len(todo), hops))
+        src = np.column_stack([last[todo], way[:, :-1]])
+        dst = way
+        src, dst = src.ravel(), dst.ravel()
+        owner = np.repeat(todo, hops)
+        pair, _, pe, pdir, reached = graph.node_paths_flat(src, dst, np.inf)
+        starts = np.searchsorted(pair, np.arange(len(src) + 1))
+        for i in range(len(src)):
+            t = owner[i]
+            if total[t] >= need_m or not reached[i] or src[i] == dst[i]:
+                continue
+            a, b = starts[i], starts[i + 1]
+            chains_e[t].extend(pe[a:b].tolist())
+            chains_d[t].extend(pdir[a:b].tolist())
+            total[t] += graph.length_m[pe[a:b]].sum()
+            last[t] = dst[i]
     for track in range(n_tracks):
-        cur = int(rng.choice(nodes))
-        arcs_e, arcs_d, total = [], [], 0.0
-        while total < need_m:
-            target = int(rng.choice(nodes))
-            if target == cur:
-                continue
-            path = graph.node_paths([cur], [target], np.inf)[0]
-            if path is None:
-                continue
-            arcs_e.extend(path[0].tolist())
-            arcs_d.extend(path[1].tolist())
-            total += graph.length_m[path[0]].sum()
-            cur = target
+        arcs_e, arcs_d = chains_e[track], chains_d[track]
         e = np.asarray(arcs_e)
         d = np.asarray(arcs_d)
         lengths = graph.length_m[e]
@@ -125,9 +139,9 @@ def generate_tracks(graph, *, n_tracks: int, n_points: int, sigma_m: float, inte
         xs.append(p[:, 0]); ys.append(p[:, 1])
         tids.append(np.full(n_points, f"{mode}-{track:05d}", dtype=object))
         times.append(t0 + pd.to_timedelta(np.arange(n_points) * interval_s + track * 7, unit="s"))
-        last = k[-1]
-        te, tf0, tf1 = e[:last + 1].copy(), np.where(d[:last + 1] > 0, 0.0, 1.0), \
-            np.where(d[:last + 1] > 0, 1.0, 0.0)
+        end = k[-1]
+        te, tf0, tf1 = e[:end + 1].copy(), np.where(d[:end + 1] > 0, 0.0, 1.0), \
+            np.where(d[:end + 1] > 0, 1.0, 0.0)
         tf1[-1] = frac[-1]
         truth.append(pd.DataFrame({"track": track, "edge": te, "f0": tf0, "f1": tf1}))
     x, y = np.concatenate(xs), np.concatenate(ys)
