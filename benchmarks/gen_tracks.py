@@ -90,7 +90,6 @@ def generate_tracks(graph, *, n_tracks: int, n_points: int, sigma_m: float, inte
     import geopandas as gpd
     import pandas as pd
     import shapely
-    from scipy.sparse.csgraph import dijkstra
 
     rng = np.random.default_rng(seed)
     nodes = largest_component_nodes(graph)

@@ -600,7 +600,6 @@ def _match_thinned(graph, xy, piece, has, obs, run_local, run_start, step, trav,
     the step that spans them (or the state they follow), as matched points of that run."""
     import shapely
 
-    n = len(xy)
     thinned = np.flatnonzero(has & (out["status"] == OFF_NETWORK))
     if len(thinned) == 0:
         return
@@ -701,13 +700,11 @@ def route_geometries(graph, traversals):
     moved = length > 1e-6
     eid = graph.edge_ids[e]
     seq_keep = moved.copy()
-    same_as_prev = np.r_[False, (eid[1:] == eid[:-1]) & (run[1:] == run[:-1])]
     # merge consecutive repeats among moved pieces
     m_idx = np.flatnonzero(moved)
     if len(m_idx) > 1:
         dup = (eid[m_idx[1:]] == eid[m_idx[:-1]]) & (run[m_idx[1:]] == run[m_idx[:-1]])
         seq_keep[m_idx[1:][dup]] = False
-    del same_as_prev
     ids_text = np.full(len(runs), "", dtype=object)
     r_idx = np.searchsorted(runs, run[seq_keep])
     groups = {}
