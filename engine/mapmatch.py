@@ -291,7 +291,7 @@ class MatchOptions:
     beta_m: float = 5.0
     max_detour_m: float = 500.0
     min_step_m: float | None = None  # default 2 sigma
-    chunk_points: int = 20000
+    chunk_points: int = 5000  # points per batch: bounds memory (~150 MB), progress and cancel
 
     def check(self):
         for name in ("sigma_m", "radius_m", "beta_m", "max_detour_m"):
