@@ -54,8 +54,10 @@ def run_joinedup(graph, pts, sigma, radius=None):
     return time.perf_counter() - start, res, len(table)
 
 
-def run_leuven(graph, pts, n_tracks, sigma):
-    """leuvenmapmatching's DistanceMatcher on the same network (nodes, directed arcs)."""
+def run_leuven(graph, pts, n_tracks, sigma, *, max_dist, lattice_width):
+    """leuvenmapmatching's DistanceMatcher on the same network (nodes, directed arcs). It
+    stops a track where its lattice dies (returns the last index matched), so a narrow
+    lattice loses the rest of the track."""
     import pandas as pd
     from leuvenmapmatching.map.inmem import InMemMap
     from leuvenmapmatching.matcher.distance import DistanceMatcher
@@ -77,8 +79,8 @@ def run_leuven(graph, pts, n_tracks, sigma):
     xy = np.column_stack([pts.geometry.x, pts.geometry.y])
     for t, idx in pts.groupby("track_id", sort=True).indices.items():
         path = [(float(y), float(x)) for x, y in xy[idx]]
-        matcher = DistanceMatcher(m, max_dist=max(50.0, 4 * sigma), obs_noise=sigma, obs_noise_ne=3 * sigma,
-                                  dist_noise=sigma, non_emitting_states=True, max_lattice_width=5)
+        matcher = DistanceMatcher(m, max_dist=max_dist, obs_noise=sigma, obs_noise_ne=3 * sigma,
+                                  dist_noise=sigma, non_emitting_states=True, max_lattice_width=lattice_width)
         start = time.perf_counter()
         matcher.match(path)
         elapsed += time.perf_counter() - start
@@ -93,6 +95,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--peer", default="", help="folder with leuvenmapmatching (pip install --target)")
+    ap.add_argument("--peer-only", action="store_true", help="only the comparison with the peer")
     args = ap.parse_args()
     plugin_importable()
     from gen_tracks import drive_graph, generate_tracks
@@ -103,12 +106,16 @@ def main():
     build_s = time.perf_counter() - t0
     print(f"network: {len(graph.edge_u)} edges, {graph.n_nodes} nodes, built in {build_s:.2f} s")
     n_tracks, n_points = (50, 100) if args.quick else (1000, 500)
+    if args.peer_only:
+        n_tracks = 5 if args.quick else 10
     pts, truth = generate_tracks(graph, n_tracks=n_tracks, n_points=n_points, sigma_m=10, interval_s=5, seed=42)
-    elapsed, res, n = run_joinedup(graph, pts, 10.0)
-    shares = recoveries(graph, truth, res, n_tracks)
-    rows = [{"matcher": "JoinedUp", "tracks": n_tracks, "points": n, "seconds": round(elapsed, 2),
-             "points_per_s": round(n / elapsed), "recovery": round(weighted(graph, truth, shares), 4),
-             "peak_rss_mb": round(peak_rss_mb())}]
+    rows = []
+    if not args.peer_only:
+        elapsed, res, n = run_joinedup(graph, pts, 10.0)
+        shares = recoveries(graph, truth, res, n_tracks)
+        rows.append({"matcher": "JoinedUp", "tracks": n_tracks, "points": n, "seconds": round(elapsed, 2),
+                     "points_per_s": round(n / elapsed), "recovery": round(weighted(graph, truth, shares), 4),
+                     "peak_rss_mb": round(peak_rss_mb())})
     peer_note = ""
     if args.peer:
         sys.path.insert(0, args.peer)
@@ -116,20 +123,27 @@ def main():
         import leuvenmapmatching  # noqa: F401
         k = 5 if args.quick else 10
         sub = pts[pts["track_id"].isin(sorted(pts["track_id"].unique())[:k])]
-        el_l, np_l, tr_l = run_leuven(graph, sub, k, 10.0)
-        sh_l = np.array([recovery(graph, truth[truth.track == t], tr_l[t]) for t in range(k)])
         el_j, res_j, n_j = run_joinedup(graph, sub, 10.0)
         sh_j = recoveries(graph, truth[truth.track < k], res_j, k)
-        rows.append({"matcher": "leuvenmapmatching 1.1.4 (same first tracks)", "tracks": k, "points": np_l,
-                     "seconds": round(el_l, 2), "points_per_s": round(np_l / el_l),
-                     "recovery": round(weighted(graph, truth[truth.track < k], sh_l), 4), "peak_rss_mb": ""})
         rows.append({"matcher": "JoinedUp (same first tracks)", "tracks": k, "points": n_j,
                      "seconds": round(el_j, 2), "points_per_s": round(n_j / el_j),
                      "recovery": round(weighted(graph, truth[truth.track < k], sh_j), 4), "peak_rss_mb": ""})
-        peer_note = f"speed ratio JoinedUp / leuvenmapmatching on the same tracks: {(n_j / el_j) / (np_l / el_l):.1f}x"
+        notes = []
+        for max_dist, width in ((50.0, 5), (100.0, 20)):
+            el_l, np_l, tr_l = run_leuven(graph, sub, k, 10.0, max_dist=max_dist, lattice_width=width)
+            sh_l = np.array([recovery(graph, truth[truth.track == t], tr_l[t]) for t in range(k)])
+            rows.append({"matcher": f"leuvenmapmatching 1.1.4 max_dist={max_dist:g} lattice={width}",
+                         "tracks": k, "points": np_l, "seconds": round(el_l, 2),
+                         "points_per_s": round(np_l / el_l),
+                         "recovery": round(weighted(graph, truth[truth.track < k], sh_l), 4), "peak_rss_mb": ""})
+            notes.append(f"JoinedUp / leuvenmapmatching (lattice {width}) points per second: "
+                         f"{(n_j / el_j) / (np_l / el_l):.1f}x")
+        peer_note = "; ".join(notes)
     except ImportError:
         peer_note = "leuvenmapmatching not importable: peer skipped (pip install --target DIR leuvenmapmatching; --peer DIR)"
-    report("movement_speed", rows, peer_note)
+    report("movement_peer" if args.peer_only else "movement_speed", rows, peer_note)
+    if args.peer_only:
+        return
     # recovery table
     table = []
     k, m = (5, 60) if args.quick else (20, 120)
