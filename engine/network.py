@@ -448,8 +448,10 @@ class Network:
             usable = np.isfinite(cost)
             if weight == "time" and not usable.any():
                 continue
-            if (cost[usable] < 0).any():
-                raise InputError(f"Negative {col} on {int((cost[usable] < 0).sum())} edges: costs must be zero or positive.")
+            negative = np.unique(eid[usable][cost[usable] < 0])
+            if len(negative):
+                raise InputError(f"Negative {col} on {len(negative)} edges (e.g. edge_id {negative[0]}): "
+                                 "costs must be zero or positive. Rebuild the network from its lines.")
             graph, arc_edge = _csr_min(src[usable], dst[usable], cost[usable], eid[usable], n)
             self.graphs[weight] = graph
             self._arc_edge[weight] = arc_edge

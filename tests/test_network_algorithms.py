@@ -379,3 +379,22 @@ def test_duplicate_ids_and_points_without_geometry_are_kept(run_alg, tiny, tmp_p
     pair = od[(od.origin_row == 0) & (od.destination_row == 1)].iloc[0]
     assert pair.origin_id == 1 and pair.destination_id == 1 and pair.cost == pytest.approx(80)
     assert (od[od.origin_row == 2].reason == "origin has no geometry").all()
+
+
+def test_od_matrix_headless_through_qgis_process(tiny, tmp_path):
+    """The same OD matrix from the command line (qgis_process), as in docs/network.md."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "qgis_process.sh"
+    out = tmp_path / "od.gpkg"
+    done = subprocess.run(["bash", str(script), "run", "joinedup:odmatrix", "--json", "--",
+                           f"INPUT={tiny['lines']}", "DIRECTION_FIELD=dir", f"ORIGINS={tiny['pts']}",
+                           "ORIGIN_ID=name", f"DESTINATIONS={tiny['pts']}", "DESTINATION_ID=name",
+                           "MAX_SNAP=100", f"OUTPUT={out}"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout[done.stdout.index("{"):])
+    assert result["results"]["PAIRS"] == 25
+    od = read(out).set_index(["origin_id", "destination_id"])
+    assert od.loc[("b", "a"), "cost"] == pytest.approx(320)

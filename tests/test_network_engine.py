@@ -242,3 +242,19 @@ def test_osm_oneway_modes_and_class_filters():
     assert walk.report["skipped_by_mode"] == 2  # motorway and the unclassified line
     assert walk.edges.forward.all() and walk.edges.backward.all()
     np.testing.assert_allclose(walk.edges.time_s, 100 / (5 / 3.6))
+
+
+def test_negative_costs_in_a_saved_network_are_refused(tmp_path):
+    net = Network.from_lines(square())
+    edges = net.edges.copy()
+    edges.loc[1, "length_m"] = -5.0
+    with pytest.raises(InputError, match="Negative length_m on 1 edges"):
+        Network.from_edges(edges)
+
+
+def test_zero_and_negative_speeds_fall_back_to_the_default():
+    g = square()
+    g["kmh"] = [0, -30, "abc"]
+    net = Network.from_lines(g, speed_field="kmh", default_speed_kmh=36)
+    np.testing.assert_allclose(net.edges.time_s, net.edges.length_m / 10.0)
+    assert net.report["speed_unusable"] == 3
