@@ -543,14 +543,13 @@ def _polygons(lines, net, *, dissolve, non_overlapping, buffer_m, crs, fb):
     lengths = np.asarray(lengths, dtype=float)
     if non_overlapping and not dissolve:
         # Catchments of one band form a coverage: simplify them together so they stay
-        # edge to edge (no gaps, no overlaps). Needs GEOS >= 3.12 (shapely may run on QGIS's
-        # older GEOS): without it the exact cell outlines are kept, still without overlaps.
+        # edge to edge (no gaps, no overlaps). GEOS < 3.12 (QGIS 3.40 on Debian 12 has 3.11)
+        # cannot; there the cell outlines stay as they are, since simplifying each catchment
+        # alone would open gaps between neighbours.
         if shapely.geos_version >= (3, 12, 0):
             for b in np.unique(uband):
                 idx = np.flatnonzero(uband == b)
                 out[idx] = shapely.coverage_simplify(out[idx], cells.cell * 0.5, simplify_boundary=True)
-        else:
-            out = shapely.simplify(out, 0.0, preserve_topology=True)  # drops collinear vertices only
     else:
         out = shapely.simplify(out, cells.cell * 0.5, preserve_topology=True)
     polys = gpd.GeoDataFrame({"facility": ufac, "band": uband, "area_m2": shapely.area(out),

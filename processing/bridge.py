@@ -104,7 +104,8 @@ def _layer_path(path_and_layer: str) -> str:
     return path_and_layer.split("|")[0]
 
 
-def read_source(alg, parameters, name, context, feedback, *, required=True):
+def read_source(alg, parameters, name, context, feedback, *, required=True, columns=None,
+                xy_points=False):
     """Read the feature-source parameter ``name`` into a GeoDataFrame.
 
     Returns ``(gdf, report)``; ``(None, None)`` when the parameter is optional and unset.
@@ -112,6 +113,9 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     ``geometry_type`` (QGIS's geometry type name) and ``geometry_kind`` ('point', 'line',
     'polygon' or 'none') for messages and provenance. ``report.fids`` holds QGIS's feature
     ids in row order (kept through QGIS's export of selections, filters and memory layers).
+    ``columns``: read only these attribute fields (None: all). ``xy_points=True``: a layer
+    of plain 2D points comes back with null geometries and ``gdf.attrs['xy'] = (x, y)``
+    (seconds faster for millions of points; only for engines that accept it).
     """
     source = alg.parameterAsSource(parameters, name, context)
     if source is None:
@@ -122,9 +126,12 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     display = layer.name() if layer is not None else (source.sourceName() or name)
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
         parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
+    if feedback is not None and feedback.isCanceled():  # QGIS's export stops on cancel: no file
+        raise QgsProcessingException("Cancelled: no output was written.")
     file_path = _layer_path(path)
     gdf, report = read_file(file_path, layer_name or None, display=display,
-                            crs=crs_to_engine(source.sourceCrs()), fields=source.fields())
+                            crs=crs_to_engine(source.sourceCrs()), fields=source.fields(),
+                            columns=columns, xy_points=xy_points)
     gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(source.wkbType())
     gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
     if report.repaired_unreadable or report.unreadable_geometries:
@@ -146,7 +153,117 @@ def read_layer(layer, context, feedback, *, selected_only=False):
     return gdf, report
 
 
-def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None):
+# Formats read through GDAL's own columnar (Arrow) interface straight into numpy: about
+# 6-10x faster than pyogrio's row-by-row read for 1M features, and no pyarrow needed.
+COLUMNAR_EXTENSIONS = (".gpkg", ".fgb")
+
+
+def _read_columnar(file_path, layer_name, columns):
+    """``(meta, fids, wkb, columns)`` like ``pyogrio.raw.read`` but through GDAL's
+    ``GetArrowStreamAsNumPy`` (GDAL >= 3.6), or None where that path does not apply (then
+    the caller reads with pyogrio). ``columns``: attribute fields to read (None: all)."""
+    import numpy as np
+    import pandas as pd
+
+    if not file_path.lower().endswith(COLUMNAR_EXTENSIONS) or os.environ.get("JOINEDUP_READER") == "pyogrio":
+        return None
+    try:
+        from osgeo import ogr, osr  # noqa: F401  (QGIS's own GDAL bindings)
+    except ImportError:
+        return None
+    ogr.UseExceptions()
+    ds = ogr.Open(file_path)
+    if ds is None:
+        return None
+    layer = ds.GetLayerByName(layer_name) if layer_name else ds.GetLayer(0)
+    if layer is None or not hasattr(layer, "GetArrowStreamAsNumPy"):
+        return None
+    defn = layer.GetLayerDefn()
+    names = [defn.GetFieldDefn(k).GetName() for k in range(defn.GetFieldCount())]
+    kinds = [defn.GetFieldDefn(k).GetType() for k in range(defn.GetFieldCount())]
+    if columns is not None:
+        wanted = {c.lower() for c in columns}
+        layer.SetIgnoredFields([n for n in names if n.lower() not in wanted])
+        keep = [k for k, n in enumerate(names) if n.lower() in wanted]
+        names, kinds = [names[k] for k in keep], [kinds[k] for k in keep]
+    supported = (ogr.OFTInteger, ogr.OFTInteger64, ogr.OFTReal, ogr.OFTString, ogr.OFTDate,
+                 ogr.OFTDateTime)
+    if any(k not in supported for k in kinds) or any(
+            defn.GetFieldDefn(defn.GetFieldIndex(nm)).GetSubType() != ogr.OFSTNone for nm in names):
+        return None  # booleans, int16, float32, times, binaries ...: the general reader
+    if ogr.GT_HasM(layer.GetGeomType()):
+        return None  # the general reader drops M, as documented
+    fid_name = layer.GetFIDColumn() or "OGC_FID"
+    geom_name = layer.GetGeometryColumn() or "wkb_geometry"
+    has_geometry = defn.GetGeomFieldCount() > 0
+    layer.ResetReading()
+    parts = {n: [] for n in names + [fid_name, geom_name]}
+    stream = layer.GetArrowStreamAsNumPy(options=["GEOMETRY_ENCODING=WKB"])
+    for batch in stream:
+        for key, values in batch.items():
+            if key in parts:
+                # copies: the batch's memory belongs to the stream, released below
+                parts[key].append(values.copy())
+    del stream  # release GDAL's objects now, not at interpreter exit
+    n = sum(len(v) for v in parts[fid_name]) if parts[fid_name] else layer.GetFeatureCount()
+
+    def joined(key):
+        chunks = parts[key]
+        if not chunks:
+            return None
+        return np.ma.concatenate(chunks) if any(np.ma.isMaskedArray(c) for c in chunks) \
+            else np.concatenate(chunks)
+
+    out_columns, dtypes = [], []
+    for name, kind in zip(names, kinds):
+        values = joined(name)
+        if values is None:
+            values = np.ma.masked_all(n, dtype=object)
+        mask = np.ma.getmaskarray(values) if np.ma.isMaskedArray(values) else np.zeros(n, bool)
+        data = np.ma.getdata(values)
+        if kind == ogr.OFTString:
+            text = np.char.decode(data.astype("S"), "utf-8").astype(object) if n else data.astype(object)
+            text[mask] = None
+            out_columns.append(text)
+            dtypes.append("object")
+        elif kind in (ogr.OFTInteger, ogr.OFTInteger64):
+            if mask.any():
+                out_columns.append(pd.array(np.where(mask, 0, data).astype(np.int64), dtype="Int64"))
+                out_columns[-1][mask] = pd.NA
+            else:
+                out_columns.append(data.astype(np.int64))
+            dtypes.append("int64")
+        elif kind == ogr.OFTReal:
+            out_columns.append(np.where(mask, np.nan, data.astype(float)))
+            dtypes.append("float64")
+        else:  # dates
+            out_columns.append(np.where(mask, np.datetime64("NaT"), data).astype("datetime64[ms]"))
+            dtypes.append("datetime64[ms]")
+    wkb = None
+    if has_geometry:
+        geoms = joined(geom_name)
+        if geoms is None:
+            wkb = np.full(n, None, dtype=object)
+        else:
+            mask = np.ma.getmaskarray(geoms) if np.ma.isMaskedArray(geoms) else np.zeros(n, bool)
+            wkb = np.ma.getdata(geoms).astype(object)
+            wkb[mask] = None
+    fids = joined(fid_name)
+    fids = np.asarray(fids if fids is not None else np.arange(n), dtype=np.int64)
+    srs = layer.GetSpatialRef()
+    crs = None
+    if srs is not None:
+        code = srs.GetAuthorityCode(None)
+        crs = f"{srs.GetAuthorityName(None)}:{code}" if code else srs.ExportToWkt()
+    meta = {"fields": names, "dtypes": dtypes, "crs": crs,
+            "geometry_type": ogr.GeometryTypeToName(layer.GetGeomType()) if has_geometry else None}
+    del layer, srs
+    ds = None  # noqa: F841  (closes the file)
+    return meta, fids, wkb, out_columns
+
+
+def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None, columns=None,
+              xy_points=False):
     """Bulk read of one OGR layer into a GeoDataFrame (pyogrio; no pyarrow needed, no Python
     loop over features). ``crs`` overrides the file's; ``fields`` (QgsFields) fixes the
     attribute columns and their order. Integer and boolean fields with nulls become pandas'
@@ -164,7 +281,15 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            meta, fids, wkb, columns = read(file_path, layer=layer_name, return_fids=True)
+            try:
+                fast = _read_columnar(file_path, layer_name, columns)
+            except Exception:  # any surprise: the general reader below
+                fast = None
+            if fast is not None:
+                meta, fids, wkb, columns = fast
+            else:
+                meta, fids, wkb, columns = read(file_path, layer=layer_name, return_fids=True,
+                                                columns=columns, xy_points=xy_points)
     except Exception as exc:  # GDAL's own message names the problem
         raise QgsProcessingException(f"Could not read {display} ({file_path}): {exc}")
     report.notes.extend(sorted({str(w.message) for w in caught if "GDAL" in w.category.__name__
@@ -172,7 +297,12 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     n = len(fids) if fids is not None else (len(wkb) if wkb is not None else len(columns[0]) if columns else 0)
     frame = pd.DataFrame({field_name: _column(values, dtype) for field_name, values, dtype
                           in zip(meta["fields"], columns, meta["dtypes"])}, index=range(n))
-    if wkb is not None:
+    xy = _point_xy(wkb) if (xy_points and wkb is not None) else None
+    if xy is not None:
+        # plain 2D points: coordinates only, no geometry objects (see xy_points)
+        geoms = np.full(n, None, dtype=object)
+        report.null_geometries = int(np.isnan(xy[0]).sum())
+    elif wkb is not None:
         wkb = np.asarray(wkb, dtype=object)
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         bad = np.flatnonzero(shapely.is_missing(geoms) & pd.notna(wkb))
@@ -183,10 +313,12 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
             report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
         # QGIS exports a feature with no geometry as an empty one (POINT EMPTY): both are null here.
         geoms[shapely.is_empty(geoms)] = None
+        _drop_m(geoms)
     else:
         geoms = np.full(n, None, dtype=object)
     report.features = n
-    report.null_geometries = int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
+    if xy is None:
+        report.null_geometries = int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
     report.fids = np.asarray(fids if fids is not None else np.arange(n), dtype=np.int64)
     if crs is None and meta.get("crs"):
         crs = meta["crs"]
@@ -196,7 +328,55 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     gdf.attrs["source_name"] = display
     gdf.attrs["source_path"] = file_path
     gdf.attrs["geometry_kind"] = _kind_of_name(meta.get("geometry_type"))
+    if xy is not None:
+        gdf.attrs["xy"] = xy
     return gdf, report
+
+
+def _point_xy(wkb):
+    """``(x, y)`` float arrays (NaN for a null) when every geometry is a plain little-endian
+    2D WKB point, else None. Making a million GEOS points costs seconds; an engine that only
+    needs coordinates (a point-in-polygon join) can skip that."""
+    import numpy as np
+
+    wkb = np.asarray(wkb, dtype=object)
+    present = np.not_equal(wkb, None).astype(bool)
+    items = wkb[present]
+    if not len(items):
+        return None
+    try:
+        flat = np.frombuffer(b"".join(items), dtype=np.uint8)
+    except TypeError:
+        return None
+    if flat.size != 21 * len(items):
+        return None
+    rec = flat.reshape(-1, 21)
+    if not ((rec[:, 0] == 1) & (rec[:, 1] == 1) & (rec[:, 2:5] == 0).all(axis=1)).all():
+        return None
+    coords = rec[:, 5:21].copy().view("<f8").reshape(-1, 2)
+    x = np.full(len(wkb), np.nan)
+    y = np.full(len(wkb), np.nan)
+    x[present], y[present] = coords[:, 0], coords[:, 1]
+    if np.isnan(x[present]).any() or np.isnan(y[present]).any():
+        return None  # POINT EMPTY: the general path handles it
+    return x, y
+
+
+def _drop_m(geoms) -> None:
+    """Drop M values in place (Z stays): the engine and the outputs are XY or XYZ."""
+    import shapely
+
+    if not hasattr(shapely, "has_m") or shapely.geos_version < (3, 12, 0):
+        return  # shapely < 2.1 or GEOS < 3.12 (Debian 12's 3.11) never reads M
+    m = shapely.has_m(geoms)
+    if not m.any():
+        return
+    z = shapely.has_z(geoms)
+    if (m & z).any():
+        geoms[m & z] = shapely.from_wkb(shapely.to_wkb(geoms[m & z], output_dimension=3))
+    if (m & ~z).any():
+        geoms[m & ~z] = shapely.force_2d(geoms[m & ~z])
+
 
 
 def _column(values, dtype):
@@ -208,6 +388,8 @@ def _column(values, dtype):
     declared = str(dtype)
     if declared.startswith(("int", "uint")) and values.dtype.kind == "f":
         return pd.array(values, dtype="Int64")
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[ms]")
     if declared == "bool" and values.dtype.kind in "fO":
         return pd.array(np.where(pd.isna(values), None, values == 1), dtype="boolean")
     return values
@@ -255,15 +437,16 @@ def _layer_name_of(source: str) -> str:
     return match.group(1) if match else ""
 
 
+_LAYER_TYPES = ("source", "vector", "multilayer", "raster", "layer", "mesh", "pointcloud",
+                "vectortile")
+
+
 def input_paths(alg, parameters, context) -> set:
     """(real path, layer name) of every layer input of this run, so outputs never replace them."""
     paths = set()
-    layer_types = ("source", "vector", "multilayer", "raster", "mesh", "pointcloud", "layer", "file")
     for definition in alg.parameterDefinitions():
-        # Only layer parameters: a field name or a text value ("oneway", "yes") handed to
-        # mapLayerFromString makes GDAL print "File ... could not be found" errors.
-        if definition.isDestination() or definition.type() not in layer_types:
-            continue
+        if definition.isDestination() or definition.type() not in _LAYER_TYPES:
+            continue  # a field name or a text value is not a layer (GDAL would print errors)
         value = parameters.get(definition.name())
         values = value if isinstance(value, (list, tuple)) else [value]
         for v in values:
@@ -361,6 +544,8 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
     except Exception as exc:
         raise QgsProcessingException(f"Could not write {path}: {exc}")
     return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
+
+
 
 
 def _writable(gdf, driver=None):
@@ -468,6 +653,11 @@ def _write_sink(alg, parameters, name, context, gdf):
     if sink is None:
         raise QgsProcessingException(alg.invalidSinkError(parameters, name))
     columns = [c for c in gdf.columns if c != geometry_column]
+    bulk = _bulk_features(gdf, columns, context, name) if geoms is not None else None
+    if bulk is not None:  # QGIS copies the features in C++, no Python loop
+        if not sink.addFeatures(bulk.getFeatures(), QgsFeatureSink.Flag.FastInsert):
+            raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
+        return dest_id
     values = gdf[columns].itertuples(index=False, name=None)
     wkbs = shapely.to_wkb(geoms) if geoms is not None else None
     features = []
@@ -482,6 +672,30 @@ def _write_sink(alg, parameters, name, context, gdf):
     if not sink.addFeatures(features, QgsFeatureSink.Flag.FastInsert):
         raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
     return dest_id
+
+
+def _bulk_features(gdf, columns, context, name):
+    """``gdf`` written in bulk (pyogrio) to a temporary FlatGeobuf and opened as a QGIS layer
+    whose fields are exactly ``columns``, so a sink can take its features in one C++ call;
+    None when that cannot be done (the caller then builds the features in Python)."""
+    import warnings
+
+    import pyogrio
+    from qgis.core import QgsVectorLayer
+
+    try:
+        path = QgsProcessingUtils.generateTempFilename(f"{name.lower()}_sink.fgb", context)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pyogrio.write_dataframe(_writable(gdf), path, driver="FlatGeobuf",
+                                    layer_options={"SPATIAL_INDEX": "NO"})
+    except Exception:
+        return None
+    layer = QgsVectorLayer(path, "sink", "ogr")
+    if not layer.isValid() or layer.fields().names() != [str(c) for c in columns] \
+            or layer.featureCount() != len(gdf):
+        return None
+    return layer
 
 
 def _wkb_type_for(kinds: set, has_z: bool):

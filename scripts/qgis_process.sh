@@ -9,13 +9,23 @@ plugins="$repo/.build/plugins"
 mkdir -p "$plugins"
 [ -e "$plugins/joinedup" ] || ln -sfn "$repo" "$plugins/joinedup"
 site=$("$repo/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+# qgis_process links the system GEOS (3.11) into its global symbol scope, so shapely's own
+# bundled GEOS would be bypassed (shapely then fails: "WKB output dimension must be 2 or 3",
+# or crashes in overlay). Preloading shapely's GEOS serves both; the C API QGIS uses is
+# backward compatible.
+# Both the C++ library and its C API, so no GEOS 3.11 C++ code mixes with 3.14 objects.
+geos=$(ls "$site"/shapely.libs/libgeos-*.so* "$site"/shapely.libs/libgeos_c-*.so* 2>/dev/null | paste -sd: || true)
+if [ -n "$geos" ]; then export LD_PRELOAD="$geos${LD_PRELOAD:+:$LD_PRELOAD}"; fi
 export QGIS_PLUGINPATH="$plugins"
 export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}"
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
   export XDG_RUNTIME_DIR="/tmp/runtime-$(id -u)"; mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 fi
-export QGIS_CUSTOM_CONFIG_PATH="$repo/.build/qgis-profile"
+# QGIS_CUSTOM_CONFIG_PATH moves QGIS's whole settings folder (profiles, QGIS3.ini) away from
+# ~/.local/share/QGIS: tests/test_foundation_headless.py checks that nothing lands there.
+# JOINEDUP_QGIS_CONFIG picks another private folder (tests use a fresh one).
+export QGIS_CUSTOM_CONFIG_PATH="${JOINEDUP_QGIS_CONFIG:-$repo/.build/qgis-profile}"
 mkdir -p "$QGIS_CUSTOM_CONFIG_PATH"
 bin=$(command -v qgis_process.bin || command -v qgis_process)
 if [ ! -f "$QGIS_CUSTOM_CONFIG_PATH/.joinedup-enabled" ]; then

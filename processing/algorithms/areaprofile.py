@@ -1,0 +1,125 @@
+"""joinedup:areaprofile — one row per area with what every agency layer holds there."""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterString,
+    QgsProcessingException,
+)
+
+from ..base import JoinedUpAlgorithm, engine_feedback
+from .joinbylocation import add_invalid_geometries_parameter, invalid_policy
+
+
+class AreaProfile(JoinedUpAlgorithm):
+    ALG_ID = "areaprofile"
+    DISPLAY_NAME = "Area profile (many agency layers per area)"
+    GROUP = "joins"
+    ICON = "areaprofile"
+    TAGS = "area,profile,ward,zone,grid,count,length,share,coverage,rate,per capita,population,agency"
+    HELP = (
+        "Profiles each area (wards, zones, a grid) with any number of agency layers at once: "
+        "one output row per area, the area's own fields, and per layer:\n"
+        "- <b>points</b>: &lt;layer&gt;_count, the number of features in the area (on the "
+        "boundary counts for both areas);\n"
+        "- <b>lines</b>: &lt;layer&gt;_length_m, the length inside the area in metres;\n"
+        "- <b>polygons</b>: &lt;layer&gt;_share, the share of the area covered (0-1; where the "
+        "layer's polygons overlap, the ground is counted once).\n"
+        "<b>Value fields</b> (optional): 'field' (every layer that has it) or 'layer:field' "
+        "entries separated by ';'. For each, &lt;layer&gt;_&lt;field&gt;_sum and _mean over the "
+        "layer's features that touch the area (whole values, not split by area).\n"
+        "<b>Population field</b> (optional, of AREAS): adds &lt;layer&gt;_per_1000, per 1,000 "
+        "people: features (points) or metres (lines); NULL where population is 0 or NULL.\n"
+        "<b>Column names</b> come from the layer names: accents dropped, lower case, letters, "
+        "digits and '_' only, starting with a letter, made unique (a number is added) and "
+        "never equal to a field of AREAS. With <b>Short names</b> every new column has at most "
+        "10 characters (a 7-character stem and _n count, _m length, _sh share, _pk per 1,000, "
+        "_su sum, _mn mean) so a shapefile keeps them apart. The log lists every column and "
+        "what it holds.\n"
+        "Lengths and areas are in metres and square metres: layers in degrees are measured in "
+        "the local UTM zone; other layers are reprojected to AREAS' CRS (the log says so).\n"
+        "<b>Invalid geometries</b>: repair (default) or skip, counted in the log. An area with "
+        "no geometry is kept, with counts and lengths 0 and an empty share.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        p = QgsProcessingParameterFeatureSource(
+            "AREAS", self.tr("Areas (wards, zones, grid)"), [QgsProcessing.SourceType.TypeVectorPolygon])
+        p.setHelp(self.tr("One output row per area, with its own fields kept."))
+        self.addParameter(p)
+        p = QgsProcessingParameterMultipleLayers(
+            "LAYERS", self.tr("Agency layers"), QgsProcessing.SourceType.TypeVectorAnyGeometry)
+        p.setHelp(self.tr("Point, line and polygon layers; each adds columns named after the layer."))
+        self.addParameter(p)
+        p = QgsProcessingParameterString(
+            "VALUE_FIELDS", self.tr("Value fields to sum and average ('field' or 'layer:field'; ...)"),
+            optional=True)
+        p.setHelp(self.tr("Numeric fields of the agency layers, e.g. 'cost' or 'inspections:score; permits:fee'."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField(
+            "POPULATION_FIELD", self.tr("Population field (for rates per 1,000 people)"),
+            parentLayerParameterName="AREAS", type=QgsProcessingParameterField.DataType.Numeric,
+            optional=True)
+        p.setHelp(self.tr("The number of people living in each area."))
+        self.addParameter(p)
+        p = QgsProcessingParameterBoolean(
+            "SHORT_NAMES", self.tr("Short column names (10 characters, for shapefile)"), False)
+        p.setHelp(self.tr("Keep every new column name within shapefile's 10-character limit."))
+        self.addParameter(p)
+        add_invalid_geometries_parameter(self, "Repair invalid geometries before measuring, or skip them (counted in the log).")
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT", self.tr("Area profile"), QgsProcessing.SourceType.TypeVectorPolygon))
+
+    def execute(self, parameters, context, feedback):
+        from .. import bridge
+        from ...engine.joins import ProfileLayer, area_profile, parse_value_fields
+
+        areas, report = bridge.read_source(self, parameters, "AREAS", context, feedback)
+        feedback.pushInfo(report.describe())
+        layers = self.parameterAsLayerList(parameters, "LAYERS", context)
+        if not layers:
+            raise QgsProcessingException(self.tr("Choose at least one agency layer (LAYERS)."))
+        frames = []
+        for layer in layers:
+            if feedback.isCanceled():
+                raise QgsProcessingException(self.tr("Cancelled: no output was written."))
+            if not hasattr(layer, "wkbType"):
+                raise QgsProcessingException(f"{layer.name()} is not a vector layer.")
+            gdf, rep = bridge.read_layer(layer, context, feedback)
+            feedback.pushInfo(rep.describe())
+            frames.append(gdf)
+        names = [_display_name(layer) for layer in layers]
+        fields = [[c for c in g.columns if c != g.geometry.name] for g in frames]
+        value_fields = parse_value_fields(
+            self.parameterAsString(parameters, "VALUE_FIELDS", context), names, fields)
+        population = self.parameterAsStrings(parameters, "POPULATION_FIELD", context)
+        out, columns = area_profile(
+            areas, [ProfileLayer(n, g, v) for n, g, v in zip(names, frames, value_fields)],
+            population_field=population[0] if population else None,
+            short_names=self.parameterAsBoolean(parameters, "SHORT_NAMES", context),
+            invalid=invalid_policy(self, parameters, context),
+            feedback=engine_feedback(feedback, 0.2, 0.85))
+        for column, meaning in columns.items():
+            feedback.pushInfo(f"{column}: {meaning}")
+        result = bridge.write_output(self, parameters, "OUTPUT", context, out)
+        feedback.setProgress(100)
+        return {"OUTPUT": result}
+
+
+def _display_name(layer) -> str:
+    """The layer's name; for a layer loaded from 'file.gpkg|layername=roads' (qgis_process,
+    models), QGIS names it after the file, so the table name 'roads' is used instead."""
+    import os
+    import re
+
+    name = layer.name()
+    source = layer.source() or ""
+    match = re.search(r"\|layername=([^|]+)", source)
+    stem = os.path.splitext(os.path.basename(source.split("|")[0]))[0]
+    if match and name in ("", stem):
+        return match.group(1)
+    return name

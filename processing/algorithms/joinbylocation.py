@@ -1,0 +1,175 @@
+"""joinedup:joinbylocation — join an agency layer's attributes to INPUT by place."""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDistance,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterString,
+    QgsProcessingOutputNumber,
+)
+
+from ..base import JoinedUpAlgorithm, engine_feedback
+
+PREDICATE_LABELS = ["intersect", "contain", "equal", "touch", "overlap", "are within",
+                    "cross", "are within DISTANCE of"]
+METHOD_LABELS = [
+    "Create separate feature for each matching feature (one-to-many)",
+    "Take attributes of the first matching feature only (one-to-one)",
+    "Take attributes of the feature with largest overlap only (one-to-one)",
+    "Summarise the matching features (one row per input feature)",
+]
+# The same list as engine.joins.SUMMARY_LABELS (a test checks), kept here so the plugin
+# loads without the engine's packages.
+SUMMARY_LABELS = ["count", "unique count", "min", "max", "range", "sum", "mean", "median",
+                  "stddev (population)", "minority", "majority", "q1", "q3", "iqr",
+                  "empty (null)", "filled (not null)", "min length", "max length",
+                  "mean length", "first", "last", "concatenate"]
+INVALID_LABELS = ["Repair them (GEOS make-valid)", "Skip them (treated as matching nothing)"]
+
+
+def add_invalid_geometries_parameter(alg, help_text):
+    """The INVALID_GEOMETRIES choice (0 repair, 1 skip) the three join algorithms share."""
+    p = QgsProcessingParameterEnum(
+        "INVALID_GEOMETRIES", alg.tr("Invalid geometries"),
+        options=[alg.tr(t) for t in INVALID_LABELS], defaultValue=0)
+    p.setHelp(alg.tr(help_text))
+    alg.addParameter(p)
+
+
+def invalid_policy(alg, parameters, context) -> str:
+    return ("repair", "skip")[alg.parameterAsEnum(parameters, "INVALID_GEOMETRIES", context)]
+
+
+class JoinByLocation(JoinedUpAlgorithm):
+    ALG_ID = "joinbylocation"
+    DISPLAY_NAME = "Join attributes by location (all methods, fast)"
+    GROUP = "joins"
+    ICON = "joinbylocation"
+    TAGS = ("join,location,spatial,intersects,contains,within,touches,overlaps,crosses,equals,"
+            "distance,summary,statistics,count,sum,mean,median,majority,agency")
+    HELP = (
+        "Joins the attributes of a JOIN layer (an agency's data) to the features of an INPUT "
+        "layer where their geometries meet. The parameters mean what they mean in QGIS's "
+        "'Join attributes by location' and 'Join attributes by location (summary)', so a model "
+        "can use either.\n\n"
+        "<b>Predicate</b>: where the INPUT feature intersects / contains / equals / touches / "
+        "overlaps / is within / crosses the JOIN feature, or lies within DISTANCE metres of it. "
+        "With several predicates a pair matches when any of them holds.\n"
+        "<b>Distance</b> (metres): used by 'are within DISTANCE of'. Geographic layers "
+        "(degrees) are measured in the local UTM zone, never in degrees.\n"
+        "<b>Join type</b>: one row per matching pair; the first match only (the matching JOIN "
+        "feature that comes first in the JOIN layer); the largest overlap only (area for "
+        "polygons, length for lines, first match for points); or a summary: one row per "
+        "INPUT feature with statistics of the matching JOIN features.\n"
+        "<b>Fields to add</b>: JOIN fields to copy or summarise (empty: all).\n"
+        "<b>Summaries</b>: the 19 statistics of QGIS's summary join, calculated the same way "
+        "(stddev is the population standard deviation; majority/minority ties go to the "
+        "smallest value; null values are ignored by numeric statistics, and count as empty "
+        "text for text fields), plus first, last and concatenate (values in JOIN-layer order, "
+        "joined by ','). Output fields are named &lt;prefix&gt;&lt;field&gt;_&lt;statistic&gt;. "
+        "A statistic that does not apply to a field's type (e.g. sum of a text field) is left "
+        "out and the log says so.\n"
+        "<b>Prefix</b>: put before every added field name. A name that still clashes with an "
+        "INPUT field gets _2, _3 ...\n"
+        "<b>Discard records which could not be joined</b>: by default every INPUT feature is "
+        "kept (a left join). Unlike QGIS, which writes NULL, a feature that matched nothing "
+        "gets 0 in count, unique, empty, filled and sum; other statistics are NULL.\n"
+        "<b>Invalid geometries</b>: repair (default) or skip invalid geometries; a feature with "
+        "no or a skipped geometry matches nothing, stays in the output (unless discarded) and "
+        "is counted in the log. Output geometries are the INPUT's own, unchanged.\n"
+        "<b>Unjoinable features</b> (optional): the INPUT features that matched nothing.\n\n"
+        "The JOIN layer is reprojected to the INPUT layer's CRS when they differ (the log "
+        "says so). The log accounts for every INPUT feature.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        p = QgsProcessingParameterFeatureSource(
+            "INPUT", self.tr("Join to features in"), [QgsProcessing.SourceType.TypeVectorAnyGeometry])
+        p.setHelp(self.tr("The layer that receives the attributes; every one of its features is kept."))
+        self.addParameter(p)
+        p = QgsProcessingParameterFeatureSource(
+            "JOIN", self.tr("By comparing to"), [QgsProcessing.SourceType.TypeVectorAnyGeometry])
+        p.setHelp(self.tr("The layer whose attributes are added (reprojected to INPUT's CRS if needed)."))
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(
+            "PREDICATE", self.tr("Features they (geometric predicate)"),
+            options=[self.tr(t) for t in PREDICATE_LABELS], allowMultiple=True, defaultValue=[0])
+        p.setHelp(self.tr("How an INPUT feature must relate to a JOIN feature to match; any of "
+                          "the chosen ones will do. Ids as QGIS's (0-6), 7 = within DISTANCE."))
+        self.addParameter(p)
+        p = QgsProcessingParameterDistance(
+            "DISTANCE", self.tr("Distance (metres, for 'are within DISTANCE of')"), 0.0, "INPUT",
+            optional=True, minValue=0.0)
+        p.setHelp(self.tr("Metres, always, also for a layer in degrees (measured in the local UTM zone)."))
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(
+            "METHOD", self.tr("Join type"), options=[self.tr(t) for t in METHOD_LABELS], defaultValue=0)
+        p.setHelp(self.tr("0 one row per matching pair, 1 first match, 2 largest overlap, 3 summary."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField(
+            "JOIN_FIELDS", self.tr("Fields to add (leave empty to use all fields)"),
+            parentLayerParameterName="JOIN", allowMultiple=True, optional=True)
+        p.setHelp(self.tr("JOIN fields to copy (or summarise with the summary join type)."))
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(
+            "SUMMARIES", self.tr("Summaries to calculate (summary join type; empty: all that apply)"),
+            options=[self.tr(t) for t in SUMMARY_LABELS], allowMultiple=True, optional=True)
+        p.setHelp(self.tr("Ids 0-18 as in QGIS's summary join; 19 first, 20 last, 21 concatenate."))
+        self.addParameter(p)
+        p = QgsProcessingParameterString("PREFIX", self.tr("Joined field prefix"), optional=True)
+        p.setHelp(self.tr("Text put before every added field's name, e.g. 'police_'."))
+        self.addParameter(p)
+        p = QgsProcessingParameterBoolean(
+            "DISCARD_NONMATCHING", self.tr("Discard records which could not be joined"), False)
+        p.setHelp(self.tr("Leave INPUT features that match nothing out of the output "
+                          "(they still go to 'Unjoinable features' if requested)."))
+        self.addParameter(p)
+        add_invalid_geometries_parameter(self, "Repair invalid geometries before matching, or "
+                                         "skip them. Either way the log gives the counts.")
+        p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Joined layer"), optional=False)
+        self.addParameter(p)
+        p = QgsProcessingParameterFeatureSink(
+            "NON_MATCHING", self.tr("Unjoinable features from first layer"), optional=True,
+            createByDefault=False)
+        p.setHelp(self.tr("The INPUT features that matched nothing (optional)."))
+        self.addParameter(p)
+        self.addOutput(QgsProcessingOutputNumber("JOINED_COUNT", self.tr("Number of joined features from input table")))
+
+    def execute(self, parameters, context, feedback):
+        from .. import bridge
+        from ...engine.joins import join_by_location
+
+        fields = self.parameterAsStrings(parameters, "JOIN_FIELDS", context) or None
+        join_source = self.parameterAsSource(parameters, "JOIN", context)
+        available = {n.lower() for n in join_source.fields().names()} if join_source else set()
+        # read only the JOIN fields that are used; JOIN points as bare coordinates
+        columns = fields if fields and all(f.lower() in available for f in fields) else None
+        inp, report_in = bridge.read_source(self, parameters, "INPUT", context, feedback)
+        join, report_join = bridge.read_source(self, parameters, "JOIN", context, feedback,
+                                               columns=columns, xy_points=True)
+        feedback.pushInfo(report_in.describe())
+        feedback.pushInfo(report_join.describe())
+        predicates = self.parameterAsEnums(parameters, "PREDICATE", context) or [0]
+        distance = self.parameterAsDouble(parameters, "DISTANCE", context) \
+            if parameters.get("DISTANCE") is not None else None
+        summaries = self.parameterAsEnums(parameters, "SUMMARIES", context)
+        result = join_by_location(
+            inp, join, predicates=predicates, distance_m=distance,
+            method=self.parameterAsEnum(parameters, "METHOD", context),
+            join_fields=fields, summaries=summaries,
+            prefix=self.parameterAsString(parameters, "PREFIX", context) or "",
+            discard_nonmatching=self.parameterAsBoolean(parameters, "DISCARD_NONMATCHING", context),
+            invalid=invalid_policy(self, parameters, context),
+            feedback=engine_feedback(feedback, 0.2, 0.8))
+        results = {"JOINED_COUNT": result.matched_count}
+        results["OUTPUT"] = bridge.write_output(self, parameters, "OUTPUT", context, result.output)
+        feedback.setProgress(95)
+        non_matching = bridge.write_output(self, parameters, "NON_MATCHING", context, result.non_matching)
+        if non_matching is not None:
+            results["NON_MATCHING"] = non_matching
+        feedback.setProgress(100)
+        return results
