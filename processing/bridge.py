@@ -123,7 +123,7 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
             return None, None
         raise QgsProcessingException(alg.invalidSourceError(parameters, name))
     layer = alg.parameterAsVectorLayer(parameters, name, context)
-    display = layer.name() if layer is not None else (source.sourceName() or name)
+    display = layer_display_name(layer) if layer is not None else (source.sourceName() or name)
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
         parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
     if feedback is not None and feedback.isCanceled():  # QGIS's export stops on cancel: no file
@@ -430,6 +430,14 @@ def _overwrites_input(path, table, inputs) -> bool:
         if table is None or not input_layer or input_layer.lower() == table.lower():
             return True
     return False
+
+
+def layer_display_name(layer) -> str:
+    """The name to use in messages: a layer opened as ``file.gpkg|layername=x`` (qgis_process,
+    models) is called after its file by QGIS; ``x`` says which layer it is."""
+    inner = _layer_name_of(layer.source())
+    stem = os.path.splitext(os.path.basename(_layer_path(layer.source())))[0]
+    return inner if inner and layer.name() in ("", stem) else layer.name()
 
 
 def _layer_name_of(source: str) -> str:

@@ -39,9 +39,14 @@ done
 
 say "running the devolution evidence recipe (${model#$repo/}) through qgis_process"
 log="$out/recipe.log"
-# qgis_process prints the model's child steps and progress as it goes.
-if ! "${qp[@]}" run "$model" -- "${args[@]}" 2>&1 | tee "$log" | grep --line-buffered -E \
-    '^(Prepare|Running|Built-in|Executing|Results|[0-9]+%)|^\s*(Running|Executing)' | sed 's/^/[demo]   /'; then
+# qgis_process streams each step's log (what was read, skipped, chosen) and its progress dots;
+# the parameter echo (NAME:<tab>path) is left to the log file.
+set +e
+"${qp[@]}" run "$model" -- "${args[@]}" 2>&1 | tee "$log" |
+  grep --line-buffered -vE '^[A-Za-z_]+:'$'\t''|^-+$|^(Inputs|Results)$|^\s*$' | sed 's/^/[demo]   /'
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
   say "FAILED: see ${log#$repo/}"; tail -15 "$log" | sed 's/^/[demo]   /'; exit 1
 fi
 for name in "${outputs[@]}"; do

@@ -92,7 +92,7 @@ class AreaProfile(JoinedUpAlgorithm):
             gdf, rep = bridge.read_layer(layer, context, feedback)
             feedback.pushInfo(rep.describe())
             frames.append(gdf)
-        names = [_display_name(layer) for layer in layers]
+        names = [bridge.layer_display_name(layer) for layer in layers]
         fields = [[c for c in g.columns if c != g.geometry.name] for g in frames]
         value_fields = parse_value_fields(
             self.parameterAsString(parameters, "VALUE_FIELDS", context), names, fields)
@@ -109,17 +109,3 @@ class AreaProfile(JoinedUpAlgorithm):
         feedback.setProgress(100)
         return {"OUTPUT": result}
 
-
-def _display_name(layer) -> str:
-    """The layer's name; for a layer loaded from 'file.gpkg|layername=roads' (qgis_process,
-    models), QGIS names it after the file, so the table name 'roads' is used instead."""
-    import os
-    import re
-
-    name = layer.name()
-    source = layer.source() or ""
-    match = re.search(r"\|layername=([^|]+)", source)
-    stem = os.path.splitext(os.path.basename(source.split("|")[0]))[0]
-    if match and name in ("", stem):
-        return match.group(1)
-    return name
