@@ -26,6 +26,7 @@ GROUPS = {
     "risk": "Where risk concentrates",
     "linkage": "Addresses and properties",
     "evidence": "Evidence for the mayor",
+    "setup": "Set-up and checks",
 }
 
 

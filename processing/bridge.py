@@ -126,6 +126,8 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
     display = layer.name() if layer is not None else (source.sourceName() or name)
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
         parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
+    if feedback is not None and feedback.isCanceled():  # QGIS's export stops on cancel: no file
+        raise QgsProcessingException("Cancelled: no output was written.")
     file_path = _layer_path(path)
     gdf, report = read_file(file_path, layer_name or None, display=display,
                             crs=crs_to_engine(source.sourceCrs()), fields=source.fields(),
@@ -322,6 +324,7 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
             report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
         # QGIS exports a feature with no geometry as an empty one (POINT EMPTY): both are null here.
         geoms[shapely.is_empty(geoms)] = None
+        _drop_m(geoms)
     else:
         geoms = np.full(n, None, dtype=object)
     report.features = n
@@ -370,6 +373,23 @@ def _point_xy(wkb):
     return x, y
 
 
+def _drop_m(geoms) -> None:
+    """Drop M values in place (Z stays): the engine and the outputs are XY or XYZ."""
+    import shapely
+
+    if not hasattr(shapely, "has_m") or shapely.geos_version < (3, 12, 0):
+        return  # shapely < 2.1 or GEOS < 3.12 (Debian 12's 3.11) never reads M
+    m = shapely.has_m(geoms)
+    if not m.any():
+        return
+    z = shapely.has_z(geoms)
+    if (m & z).any():
+        geoms[m & z] = shapely.from_wkb(shapely.to_wkb(geoms[m & z], output_dimension=3))
+    if (m & ~z).any():
+        geoms[m & ~z] = shapely.force_2d(geoms[m & ~z])
+
+
+
 def _column(values, dtype):
     """One pyogrio column as a pandas array: integer/boolean columns that came back as float
     because they hold nulls are made nullable integers/booleans again."""
@@ -379,6 +399,8 @@ def _column(values, dtype):
     declared = str(dtype)
     if declared.startswith(("int", "uint")) and values.dtype.kind == "f":
         return pd.array(values, dtype="Int64")
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[ms]")
     if declared == "bool" and values.dtype.kind in "fO":
         return pd.array(np.where(pd.isna(values), None, values == 1), dtype="boolean")
     return values
@@ -435,7 +457,7 @@ def input_paths(alg, parameters, context) -> set:
     paths = set()
     for definition in alg.parameterDefinitions():
         if definition.isDestination() or definition.type() not in _LAYER_TYPES:
-            continue  # a field name like 'value' is not a layer (GDAL would complain)
+            continue  # a field name or a text value is not a layer (GDAL would print errors)
         value = parameters.get(definition.name())
         values = value if isinstance(value, (list, tuple)) else [value]
         for v in values:
@@ -533,6 +555,8 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
     except Exception as exc:
         raise QgsProcessingException(f"Could not write {path}: {exc}")
     return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
+
+
 
 
 def _writable(gdf, driver=None):
@@ -640,6 +664,11 @@ def _write_sink(alg, parameters, name, context, gdf):
     if sink is None:
         raise QgsProcessingException(alg.invalidSinkError(parameters, name))
     columns = [c for c in gdf.columns if c != geometry_column]
+    bulk = _bulk_features(gdf, columns, context, name) if geoms is not None else None
+    if bulk is not None:  # QGIS copies the features in C++, no Python loop
+        if not sink.addFeatures(bulk.getFeatures(), QgsFeatureSink.Flag.FastInsert):
+            raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
+        return dest_id
     values = gdf[columns].itertuples(index=False, name=None)
     wkbs = shapely.to_wkb(geoms) if geoms is not None else None
     features = []
@@ -654,6 +683,30 @@ def _write_sink(alg, parameters, name, context, gdf):
     if not sink.addFeatures(features, QgsFeatureSink.Flag.FastInsert):
         raise QgsProcessingException(f"Could not write to {name}: {sink.lastError()}")
     return dest_id
+
+
+def _bulk_features(gdf, columns, context, name):
+    """``gdf`` written in bulk (pyogrio) to a temporary FlatGeobuf and opened as a QGIS layer
+    whose fields are exactly ``columns``, so a sink can take its features in one C++ call;
+    None when that cannot be done (the caller then builds the features in Python)."""
+    import warnings
+
+    import pyogrio
+    from qgis.core import QgsVectorLayer
+
+    try:
+        path = QgsProcessingUtils.generateTempFilename(f"{name.lower()}_sink.fgb", context)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pyogrio.write_dataframe(_writable(gdf), path, driver="FlatGeobuf",
+                                    layer_options={"SPATIAL_INDEX": "NO"})
+    except Exception:
+        return None
+    layer = QgsVectorLayer(path, "sink", "ogr")
+    if not layer.isValid() or layer.fields().names() != [str(c) for c in columns] \
+            or layer.featureCount() != len(gdf):
+        return None
+    return layer
 
 
 def _wkb_type_for(kinds: set, has_z: bool):

@@ -2,9 +2,9 @@
 ``JoinedUpAlgorithm`` in a module of ``processing/algorithms/`` is registered."""
 from __future__ import annotations
 
-import importlib
 import inspect
 import pkgutil
+import sys
 
 from qgis.core import QgsProcessingProvider
 
@@ -13,10 +13,17 @@ from .base import JoinedUpAlgorithm, icon
 
 
 def algorithm_classes() -> list:
-    """Every concrete algorithm class, sorted by id, imported from ``processing/algorithms``."""
+    """Every concrete algorithm class, sorted by id, imported from ``processing/algorithms``.
+
+    Imported with ``__import__`` (not ``importlib.import_module``): QGIS records a plugin's
+    modules through its ``__import__`` hook and removes exactly those when the plugin is
+    unloaded; a module it did not see would survive a reload with classes derived from the
+    old ``JoinedUpAlgorithm``, and the reloaded provider would list no algorithms."""
     found = {}
     for info in pkgutil.iter_modules(_algorithms_package.__path__):
-        module = importlib.import_module(f"{_algorithms_package.__name__}.{info.name}")
+        name = f"{_algorithms_package.__name__}.{info.name}"
+        __import__(name)
+        module = sys.modules[name]
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, JoinedUpAlgorithm) and cls.ALG_ID and cls.__module__ == module.__name__:
                 found[cls.ALG_ID] = cls

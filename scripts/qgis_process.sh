@@ -22,7 +22,10 @@ export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
   export XDG_RUNTIME_DIR="/tmp/runtime-$(id -u)"; mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 fi
-export QGIS_CUSTOM_CONFIG_PATH="$repo/.build/qgis-profile"
+# QGIS_CUSTOM_CONFIG_PATH moves QGIS's whole settings folder (profiles, QGIS3.ini) away from
+# ~/.local/share/QGIS: tests/test_foundation_headless.py checks that nothing lands there.
+# JOINEDUP_QGIS_CONFIG picks another private folder (tests use a fresh one).
+export QGIS_CUSTOM_CONFIG_PATH="${JOINEDUP_QGIS_CONFIG:-$repo/.build/qgis-profile}"
 mkdir -p "$QGIS_CUSTOM_CONFIG_PATH"
 bin=$(command -v qgis_process.bin || command -v qgis_process)
 if [ ! -f "$QGIS_CUSTOM_CONFIG_PATH/.joinedup-enabled" ]; then

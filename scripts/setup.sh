@@ -17,7 +17,10 @@ qgis_ok() {
   /usr/bin/python3 -c 'import qgis.core' 2>/dev/null
 }
 
-apt_packages=(python3-rasterio python3-scipy python3-venv python3-pip xvfb xauth poppler-utils)
+# The -dev packages and proj-bin let pip compile shapely, pyogrio and pyproj against the GEOS,
+# GDAL and PROJ that QGIS itself uses (see scripts/check_native_libs.py for why).
+apt_packages=(python3-rasterio python3-scipy python3-venv python3-pip python3-dev build-essential
+              libgeos-dev libgdal-dev libproj-dev proj-bin xvfb xauth poppler-utils)
 
 apt_missing() {
   local p missing=()
@@ -37,17 +40,36 @@ if ! qgis_ok || [ -n "$(apt_missing)" ]; then
     echo "deb $mirror bookworm-backports main" | $SUDO tee "$list" >/dev/null
   fi
   $SUDO apt-get update -qq
+  log=/tmp/joinedup-setup-apt.log
+  # libwebp-dev (pulled in by libgdal-dev) must match the libwebp that QGIS's backports brought.
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-      -t bookworm-backports qgis python3-qgis qgis-providers
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
+      -t bookworm-backports qgis python3-qgis qgis-providers libwebp-dev >"$log" 2>&1 ||
+    { tail -20 "$log"; exit 1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${apt_packages[@]}" >>"$log" 2>&1 || { tail -20 "$log"; exit 1; }
 fi
 
 venv=.venv
 stamp=$venv/.joinedup-requirements
-if [ ! -x $venv/bin/python ] || ! cmp -s requirements-dev.txt "$stamp"; then
+pip=($venv/bin/pip install -q --disable-pip-version-check)
+if [ ! -x $venv/bin/python ] || ! cat requirements-dev.txt constraints.txt | cmp -s - "$stamp"; then
   echo "setup: building $venv (system site packages + pip requirements)"
-  [ -x $venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages $venv
-  $venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
-  cp requirements-dev.txt "$stamp"
+  if [ ! -x $venv/bin/python ]; then
+    /usr/bin/python3 -m venv --system-site-packages $venv
+    # A current pip reuses the wheels it compiled (Debian's pip 23.0 rebuilds each time).
+    $venv/bin/pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+  fi
+  "${pip[@]}" -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+  if ! $venv/bin/python scripts/check_native_libs.py >/dev/null; then
+    # Compile the three GIS bindings against QGIS's own GEOS, GDAL and PROJ
+    # (scripts/check_native_libs.py says why); pip caches the wheels it builds.
+    echo "setup: compiling shapely, pyogrio and pyproj against the system GEOS, GDAL and PROJ"
+    "${pip[@]}" --force-reinstall --no-deps --no-binary shapely,pyogrio shapely pyogrio 2>&1 |
+      grep -v '^WARNING: Location' || true
+    PIP_CONSTRAINT="$here/constraints.txt" PROJ_DIR=/usr "${pip[@]}" --force-reinstall --no-deps \
+      --no-binary pyproj "pyproj>=3.5,<3.7" 2>&1 | grep -v '^WARNING: Location' || true
+  fi
+  $venv/bin/python scripts/check_native_libs.py || { echo "setup: native libraries still differ" >&2; exit 1; }
+  cat requirements-dev.txt constraints.txt > "$stamp"
 fi
 echo "setup: ready ($($venv/bin/python -c 'from qgis.core import Qgis; print("QGIS", Qgis.version())' 2>/dev/null | tail -1))"

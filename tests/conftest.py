@@ -4,7 +4,7 @@ loaded the way QGIS loads it: as the package ``joinedup`` from a plugins folder 
 root itself is never put on sys.path (its ``processing/`` would shadow QGIS's).
 
 Network: every test runs with outbound connections refused and recorded; a test that tries
-one fails (see ``no_network``). ``make test`` also runs pytest in a network namespace with
+one fails (see ``pytest_runtest_call``), even if it swallowed the refusal. ``make test`` also runs pytest in a network namespace with
 no interfaces, which catches attempts from C++ (GDAL, QGIS) too.
 """
 from __future__ import annotations
@@ -84,13 +84,34 @@ socket.socket.connect_ex = _guarded_connect_ex
 socket.getaddrinfo = _guarded_getaddrinfo
 
 
-@pytest.fixture(autouse=True)
-def no_network():
-    """Fail any test during which code tried to open a network connection."""
-    before = len(NETWORK_ATTEMPTS)
-    yield
+def _offline_check(outcome, before, phase):
+    """Fail the test (in the phase where it happened) if it tried a network connection,
+    even when the code swallowed the refusal."""
     attempts = NETWORK_ATTEMPTS[before:]
-    assert not attempts, f"network connection attempted: {attempts}"
+    if attempts and outcome.excinfo is None:
+        outcome.force_exception(AssertionError(
+            f"network connection attempted during {phase}: {attempts} (JoinedUp tests are offline)"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    before = len(NETWORK_ATTEMPTS)
+    outcome = yield
+    _offline_check(outcome, before, "setup")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    before = len(NETWORK_ATTEMPTS)
+    outcome = yield
+    _offline_check(outcome, before, "the test")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    before = len(NETWORK_ATTEMPTS)
+    outcome = yield
+    _offline_check(outcome, before, "teardown")
 
 
 # --- QGIS and the plugin ------------------------------------------------------------------

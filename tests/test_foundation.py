@@ -49,3 +49,17 @@ def test_no_algorithm_shadows_qgis_run(plugin):
     for alg in QgsApplication.processingRegistry().providerById("joinedup").algorithms():
         assert "run" not in type(alg).__dict__, f"{alg.id()} overrides QgsProcessingAlgorithm.run"
         assert isinstance(alg, JoinedUpAlgorithm)
+
+
+def test_gis_bindings_use_qgis_own_libraries(plugin):
+    """shapely/pyogrio/pyproj must use the GEOS/GDAL/PROJ of QGIS: inside qgis_process and the
+    desktop, binary wheels with their own copies give wrong answers and crash at exit."""
+    from qgis.core import Qgis
+
+    import shapely
+    from joinedup.plugin.dependencies import missing_message, native_library_mismatches
+
+    assert ".".join(map(str, shapely.geos_version)) == \
+        f"{Qgis.geosVersionMajor()}.{Qgis.geosVersionMinor()}.{Qgis.geosVersionPatch()}"
+    assert native_library_mismatches() == ()
+    assert missing_message() == ""

@@ -1,0 +1,238 @@
+"""UK address normalisation: postcodes, flat and house numbers, street-type abbreviations,
+case and punctuation. Vectorised over pandas Series (regular expressions in bulk), no QGIS.
+
+>>> format_postcode(" sw1a2aa ")
+'SW1A 2AA'
+>>> normalise_address("Apt. 3, 12 High St., Leeds")
+'FLAT 3 12 HIGH STREET LEEDS'
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+# A UK postcode: outward code (area letters, district digit, optional digit or letter) and
+# inward code (sector digit, two unit letters). Also the special GIR 0AA.
+_POSTCODE_CORE = r"(?:[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}|GIR\s*0AA)"
+POSTCODE_RE = re.compile(rf"^\s*({_POSTCODE_CORE})\s*$", re.IGNORECASE)
+_POSTCODE_IN_TEXT = re.compile(rf"(?<![A-Z0-9])({_POSTCODE_CORE})(?![A-Z0-9])", re.IGNORECASE)
+
+# Street types and other words written short. Keys and values are upper case.
+ABBREVIATIONS = {
+    "RD": "ROAD", "AVE": "AVENUE", "AV": "AVENUE", "LN": "LANE", "PL": "PLACE", "SQ": "SQUARE",
+    "CT": "COURT", "CRT": "COURT", "CL": "CLOSE", "CRES": "CRESCENT", "CR": "CRESCENT",
+    "DR": "DRIVE", "GDNS": "GARDENS", "GRN": "GREEN", "GR": "GROVE", "GRV": "GROVE",
+    "HL": "HILL", "PK": "PARK", "PDE": "PARADE", "TER": "TERRACE", "TERR": "TERRACE",
+    "WY": "WAY", "WLK": "WALK", "QY": "QUAY", "BLVD": "BOULEVARD", "ESPL": "ESPLANADE",
+    "BR": "BRIDGE", "PT": "POINT", "PAS": "PASSAGE", "BK": "BANK", "RW": "ROW", "MWS": "MEWS",
+    "HSE": "HOUSE", "CTG": "COTTAGE", "CTGE": "COTTAGE", "BLDGS": "BUILDINGS", "ST": "STREET",
+    "STR": "STREET", "UPR": "UPPER", "LWR": "LOWER", "GT": "GREAT", "NTH": "NORTH",
+    "STH": "SOUTH", "RDS": "ROADS",
+}
+_ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
+# Words that name a sub-building unit; all become FLAT.
+FLAT_WORDS = ("FLAT NO", "FLAT NUMBER", "FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "UNIT",
+              "APTS")
+_FLAT_WORD_RE = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in FLAT_WORDS)
+                           + r")\b\.?\s*(?:NO\b\.?)?\s*", re.IGNORECASE)
+_F_NUMBER_RE = re.compile(r"\bF(\d+[A-Z]?)\b")           # F3 -> FLAT 3
+_SLASH_RE = re.compile(r"\b(\d+[A-Z]?)\s*/\s*(\d+[A-Z]?)\b")  # 3/12 -> FLAT 3 12
+_NUMBER_TOKEN = re.compile(r"\b(\d+)\s?([A-Z])?\b")
+_NON_ALNUM = re.compile(r"[^A-Z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def format_postcode(text):
+    """A UK postcode in its standard form ('sw1a2aa' -> 'SW1A 2AA'); None when ``text`` is not
+    one (empty, foreign, or malformed)."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return None
+    match = POSTCODE_RE.match(str(text).upper())
+    if not match:
+        return None
+    compact = re.sub(r"\s+", "", match.group(1).upper())
+    return compact[:-3] + " " + compact[-3:]
+
+
+def format_postcodes(series: pd.Series) -> pd.Series:
+    """:func:`format_postcode` over a Series (vectorised); invalid or missing -> None."""
+    text = series.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    valid = text.str.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA").fillna(False)
+    out = text.str[:-3] + " " + text.str[-3:]
+    return out.where(valid, None).astype(object).where(valid, None)
+
+
+def postcode_in_text(series: pd.Series) -> pd.Series:
+    """The last UK postcode written inside address text, formatted; None when there is none."""
+    return _normalise(series)[1]
+
+
+def strip_postcode(series: pd.Series) -> pd.Series:
+    """Address text with any UK postcode removed."""
+    return series.astype("string").str.replace(_POSTCODE_IN_TEXT, " ", regex=True)
+
+
+def _ascii_upper(series: pd.Series) -> pd.Series:
+    """Upper case; accents kept as their base letter (Ä -> A) so spellings with and without
+    them meet; characters no encoding could show are dropped."""
+    text = series.astype(object).where(series.notna(), "").astype(str)
+    nonascii = text.str.contains(r"[^\x00-\x7f]", regex=True)
+    if nonascii.any():
+        text[nonascii] = text[nonascii].map(
+            lambda s: unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii"))
+    return text.str.upper()
+
+
+def normalise_address(text):
+    """One address line in the normal form used for matching (see :func:`normalise_addresses`)."""
+    return normalise_addresses(pd.Series([text])).iloc[0]
+
+
+def normalise_addresses(series: pd.Series) -> pd.Series:
+    """Normalised address text: upper case, accents folded, punctuation removed, postcodes
+    removed, sub-building words (Flat, Apartment, Apt, Unit, F3, 3/12) written ``FLAT n``,
+    street types spelled out (St -> STREET, but ST before a name -> SAINT), '12 A' -> '12A',
+    single spaces. Missing or blank input gives ''."""
+    return _normalise(series)[0]
+
+
+# Everything but letters, digits, '/' and '-' becomes a space (one C-level translate).
+_KEEP = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-")
+_TRANSLATE = {i: (chr(i) if chr(i) in _KEEP else " ") for i in range(128)}
+_OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
+_INWARD = re.compile(r"[0-9][A-Z]{2}")
+_COMPACT = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|GIR0AA")
+_FLAT_TOKENS = {"FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT"}
+_NUMBER = re.compile(r"\d+[A-Z]?")
+_STREET_TYPES = set(ABBREVIATIONS.values()) | set(ABBREVIATIONS)
+
+
+def _token_map(token: str) -> str:
+    """One token's normal form, without context (applied to each distinct token once)."""
+    if token in _FLAT_TOKENS:
+        return "FLAT"
+    if token in ABBREVIATIONS:
+        return ABBREVIATIONS[token]
+    m = re.fullmatch(r"F(\d+[A-Z]?)", token)
+    if m:
+        return "FLAT " + m.group(1)
+    m = re.fullmatch(r"(\d+[A-Z]?)/(\d+[A-Z]?)", token)
+    if m:
+        return f"FLAT {m.group(1)} {m.group(2)}"
+    if "/" in token or "-" in token:
+        if re.fullmatch(r"\d+[A-Z]?-\d+[A-Z]?", token):
+            return token
+        return " ".join(_token_map(t) for t in re.split(r"[/-]+", token) if t)
+    return token
+
+
+def _normalise(series: pd.Series):
+    """(normalised text, postcode found in the text) for a Series of address text: tokens are
+    split once and each distinct token is rewritten once, so the cost grows with the
+    vocabulary, not with the number of addresses."""
+    index = series.index
+    text = _ascii_upper(pd.Series(series.to_numpy(), dtype=object)).str.translate(_TRANSLATE)
+    tokens = text.str.split().explode()
+    tokens = tokens[tokens.notna() & (tokens != "")]
+    rows = tokens.index.to_numpy()
+    tok = tokens.to_numpy(dtype=object)
+    n = len(tok)
+    found_pc = pd.Series([None] * len(series), dtype=object)
+    if n:
+        uniq, inverse = np.unique(tok.astype(str), return_inverse=True)
+        is_out = np.array([bool(_OUTWARD.fullmatch(u)) for u in uniq])[inverse]
+        is_in = np.array([bool(_INWARD.fullmatch(u)) for u in uniq])[inverse]
+        is_compact = np.array([bool(_COMPACT.fullmatch(u)) for u in uniq])[inverse]
+        same_next = np.r_[rows[1:] == rows[:-1], False]
+        same_prev = np.r_[False, rows[1:] == rows[:-1]]
+        nxt_in = np.r_[is_in[1:], False] & same_next
+        prv_out = np.r_[False, is_out[:-1]] & same_prev
+        pair_start = is_out & nxt_in
+        pair_end = is_in & prv_out & np.r_[False, pair_start[:-1]]
+        drop = pair_start | pair_end | is_compact
+        # the postcode found: the last one in each row
+        pc_text = np.where(pair_start, tok + np.r_[tok[1:], [""]], np.where(is_compact, tok, None))
+        have = pc_text != None  # noqa: E711
+        if have.any():
+            pc_rows = rows[have]
+            last_of_row = np.r_[pc_rows[1:] != pc_rows[:-1], True]
+            last = pd.Series(pc_text[have][last_of_row], index=pc_rows[last_of_row])
+            found_pc.iloc[last.index.to_numpy()] = format_postcodes(last).to_numpy()
+        mapped_uniq = np.array([_token_map(u) for u in uniq], dtype=object)
+        out = mapped_uniq[inverse]
+        is_num = np.array([bool(_NUMBER.fullmatch(u)) for u in uniq])[inverse]
+        is_letter = np.array([len(u) == 1 and u.isalpha() for u in uniq])[inverse]
+        is_word = np.array([len(u) >= 2 and u.isalpha() for u in uniq])[inverse]
+        is_type = np.array([u in _STREET_TYPES for u in uniq])[inverse]
+        raw = tok
+        # 'FLAT NO 4' / 'FLAT NUMBER 4': drop NO/NUMBER after a flat word
+        prev_flat = np.r_[False, out[:-1] == "FLAT"] & same_prev
+        drop |= prev_flat & np.isin(raw, ["NO", "NUMBER", "NR"])
+        # '12 A' -> '12A' (a lone letter after a number)
+        join_letter = is_letter & np.r_[False, is_num[:-1]] & same_prev & ~drop
+        join_letter &= ~np.isin(raw, ["FLAT"])
+        prev_idx = np.flatnonzero(join_letter) - 1
+        out = out.copy()
+        out[prev_idx] = out[prev_idx] + raw[join_letter]
+        drop |= join_letter
+        # ST after a number (or first in the address) and before a name and a street type: SAINT
+        first = ~same_prev
+        after_num = np.r_[False, is_num[:-1]] & same_prev
+        next_word = np.r_[is_word[1:], False] & same_next
+        next2_type = np.r_[is_type[2:], False, False] & np.r_[same_next[1:], False] & same_next
+        saint = (raw == "ST") & (first | after_num) & next_word & next2_type
+        out[saint] = "SAINT"
+        keep = ~drop
+        kept_rows = rows[keep]
+        words = out[keep].tolist()
+        starts = np.r_[0, np.flatnonzero(kept_rows[1:] != kept_rows[:-1]) + 1]
+        ends = np.r_[starts[1:], len(words)]
+        result = pd.Series([""] * len(series), dtype=object)
+        if len(words):
+            result.iloc[kept_rows[starts]] = [" ".join(words[a:b]) for a, b in zip(starts, ends)]
+    else:
+        result = pd.Series([""] * len(series), dtype=object)
+    result.index = index
+    found_pc.index = index
+    return result.astype(object), found_pc
+
+
+def number_tokens(series: pd.Series) -> pd.Series:
+    """The set of house/flat number tokens (``'12'``, ``'12A'``) in normalised address text."""
+    found = series.astype("string").fillna("").str.findall(r"\b\d+[A-Z]?\b")
+    return found.map(lambda items: frozenset(items) if isinstance(items, list) else frozenset())
+
+
+def number_parts(series: pd.Series):
+    """(flat numbers, house numbers) of normalised address text, each a Series of frozensets:
+    the token after FLAT is a flat number, every other number token a house number."""
+    text = series.astype("string").fillna("")
+    flats = text.str.findall(r"\bFLAT (\d+[A-Z]?|[A-Z])\b")
+    rest = text.str.replace(r"\bFLAT (\d+[A-Z]?|[A-Z])\b", " ", regex=True).str.findall(r"\b\d+[A-Z]?\b")
+    as_set = lambda items: frozenset(items) if isinstance(items, list) else frozenset()  # noqa: E731
+    return flats.map(as_set), rest.map(as_set)
+
+
+def number_conflicts(record_text: pd.Series, candidate_text: pd.Series) -> pd.Series:
+    """Why a record cannot be its candidate ('' when the numbers agree): a house number of the
+    record missing from the candidate, or a flat number the candidate does not have. A record
+    without a flat number may match a flat or the building (the gazetteer decides)."""
+    rec_flat, rec_house = number_parts(record_text)
+    cand_flat, cand_house = number_parts(candidate_text)
+    out = []
+    for rf, rh, cf, ch in zip(rec_flat, rec_house, cand_flat, cand_house):
+        problems = []
+        if rh - ch:
+            problems.append("house number " + ", ".join(sorted(rh - ch)))
+        if rf and rf != cf:
+            problems.append("flat " + ", ".join(sorted(rf - cf) or sorted(rf)))
+        out.append(" and ".join(problems))
+    return pd.Series(out, index=record_text.index, dtype=object)
+
+
+def has_letters(series: pd.Series) -> pd.Series:
+    """True where the text holds at least two letters in a row (a name, not only numbers)."""
+    return series.astype("string").fillna("").str.contains(r"[A-Za-z]{2,}", regex=True)

@@ -1,0 +1,244 @@
+"""Per-edge usage of a network: from matched routes (counts of passages and unique tracks per
+mode or category, filtered by time of day and weekday) or from an origin-destination table
+assigned all-or-nothing to shortest paths.
+
+Counting convention: a *passage* is one traversal of an edge by a route (a track that comes
+back along the same street later counts twice); *tracks* counts distinct track ids per edge.
+An edge is counted when the matched route covers any non-zero part of it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError, as_feedback
+
+NO_CATEGORY = "(none)"
+
+
+@dataclass
+class FlowReport:
+    routes: int = 0
+    used: int = 0
+    skipped: dict = field(default_factory=dict)
+
+    def describe(self, name: str = "routes") -> str:
+        parts = [f"{name}: {self.routes} read, {self.used} counted"]
+        parts += [f"{v} left out: {k}" for k, v in self.skipped.items() if v]
+        return "; ".join(parts)
+
+
+def parse_edge_lists(values):
+    """``(route index, edge id)`` arrays from text such as "12,13,15" (one per route)."""
+    import pandas as pd
+
+    s = pd.Series(values, dtype=object).fillna("").astype(str)
+    parts = s.str.split(",").explode()
+    parts = parts[parts.str.strip() != ""]
+    ids = pd.to_numeric(parts, errors="coerce")
+    if ids.isna().any():
+        bad = parts[ids.isna()].iloc[0]
+        raise InputError(f"An edge id list holds {bad!r}, which is not a number: use the "
+                         "'edge_ids' field written by Map-match GPS tracks.")
+    return parts.index.to_numpy(np.int64), ids.to_numpy(np.int64)
+
+
+def time_filter(times, *, hours=None, weekdays=None):
+    """Boolean mask of the rows whose time falls in the ``hours`` window ``(from_h, to_h)``
+    (decimal hours, ``from_h > to_h`` wraps past midnight, e.g. (22, 6)) and on one of
+    ``weekdays`` (0 = Monday .. 6 = Sunday). Rows with no time fail any filter."""
+    import pandas as pd
+
+    t = pd.to_datetime(pd.Series(times), errors="coerce")
+    ok = np.ones(len(t), bool)
+    if hours is None and not weekdays:
+        return ok
+    ok &= t.notna().to_numpy()
+    if hours is not None:
+        h0, h1 = float(hours[0]), float(hours[1])
+        hod = (t.dt.hour + t.dt.minute / 60.0 + t.dt.second / 3600.0).to_numpy(float)
+        inside = (hod >= h0) & (hod < h1) if h0 <= h1 else (hod >= h0) | (hod < h1)
+        ok &= np.nan_to_num(inside, nan=0).astype(bool)
+    if weekdays:
+        ok &= np.isin(t.dt.weekday.to_numpy(float), [int(d) for d in weekdays])
+    return ok
+
+
+def flows_from_routes(routes, edge_ids, *, edge_list_field: str = "edge_ids",
+                      track_field: str = "track_id", category_field: str | None = None,
+                      time_field: str | None = None, hours=None, weekdays=None):
+    """Count passages and unique tracks per edge.
+
+    ``routes``: a (Geo)DataFrame with an edge-id list field (text "1,2,3"), a track id and
+    optionally a category (mode) and a time (the route's start). ``edge_ids``: the network's
+    edge ids (the output has one row per edge, in this order). Returns ``(table, categories,
+    report)``: ``table`` has ``edge_id``, ``passages``, ``tracks`` and per category
+    ``passages_<cat>``, ``tracks_<cat>``.
+    """
+    import pandas as pd
+
+    for name in (edge_list_field, track_field, category_field, time_field):
+        if name and name not in routes.columns:
+            raise InputError(f"The routes layer has no field '{name}'. Fields: "
+                             f"{', '.join(map(str, routes.columns))}.")
+    report = FlowReport(routes=len(routes))
+    keep = np.ones(len(routes), bool)
+    if hours is not None or weekdays:
+        if not time_field:
+            raise InputError("A time-of-day or weekday filter needs a time field on the routes.")
+        ok = time_filter(routes[time_field].to_numpy(), hours=hours, weekdays=weekdays)
+        no_time = pd.to_datetime(routes[time_field], errors="coerce").isna().to_numpy()
+        report.skipped["no time (filter needs one)"] = int((no_time & keep).sum())
+        report.skipped["outside the time filter"] = int((~ok & ~no_time & keep).sum())
+        keep &= ok
+    track = routes[track_field].reset_index(drop=True)
+    no_track = track.isna().to_numpy()
+    report.skipped["no track id"] = int((no_track & keep).sum())
+    keep &= ~no_track
+    if category_field:
+        cat = routes[category_field].reset_index(drop=True).astype(object)
+        cat = cat.where(cat.notna(), NO_CATEGORY).astype(str).to_numpy()
+    else:
+        cat = np.full(len(routes), NO_CATEGORY, dtype=object)
+    rid, eid = parse_edge_lists(routes[edge_list_field].to_numpy(dtype=object))
+    edge_ids = np.asarray(edge_ids)
+    order = np.argsort(edge_ids, kind="stable")
+    pos = np.searchsorted(edge_ids[order], eid)
+    known = (pos < len(edge_ids)) & (edge_ids[order][np.minimum(pos, len(edge_ids) - 1)] == eid)
+    if len(eid) and not known.all():
+        bad = eid[~known][:5].tolist()
+        raise InputError(f"The routes name edge ids that the network does not have (e.g. {bad}): "
+                         "were they matched on another network or with other network settings?")
+    eidx = order[pos] if len(eid) else pos
+    empty = np.bincount(rid, minlength=len(routes)) == 0 if len(routes) else np.zeros(0, bool)
+    report.skipped["no edges (did not move)"] = int((empty & keep).sum())
+    use = keep[rid]
+    rid, eidx = rid[use], eidx[use]
+    report.used = int((keep & ~empty).sum())
+    tcode = pd.factorize(track)[0]
+    n = len(edge_ids)
+    table = pd.DataFrame({"edge_id": edge_ids})
+    table["passages"] = np.bincount(eidx, minlength=n)
+    table["tracks"] = _unique_counts(eidx, tcode[rid], n)
+    categories = sorted(set(cat[keep].tolist())) if category_field else []
+    for c in categories:
+        m = cat[rid] == c
+        table[f"passages_{c}"] = np.bincount(eidx[m], minlength=n)
+        table[f"tracks_{c}"] = _unique_counts(eidx[m], tcode[rid[m]], n)
+    return table, categories, report
+
+
+def _unique_counts(edge_index, track_code, n):
+    if len(edge_index) == 0:
+        return np.zeros(n, np.int64)
+    pairs = np.unique(np.stack([edge_index, track_code], axis=1), axis=0)
+    return np.bincount(pairs[:, 0], minlength=n)
+
+
+def assign_od(net, origins, destinations, volumes, *, categories=None, weight: str = "length",
+              max_snap_m: float | None = None, feedback=None):
+    """All-or-nothing assignment: each OD pair's volume is added to every edge of its shortest
+    path (including the part-edges at both ends where the route runs along them).
+
+    ``origins``/``destinations``: point geometries or (n, 2) coordinates in the network's CRS,
+    one per OD row; ``volumes``: numbers (null/negative rows are skipped and counted).
+    Returns ``(table, categories, pair_status)``: ``table`` per edge (``edge_id``, ``volume``
+    and ``volume_<cat>``); ``pair_status`` per OD row: 'assigned', 'not on network',
+    'unreachable', 'no volume'.
+    """
+    import pandas as pd
+
+    fb = as_feedback(feedback)
+    vol = pd.to_numeric(pd.Series(volumes), errors="coerce").to_numpy(float)
+    n_od = len(vol)
+    status = np.full(n_od, "assigned", dtype=object)
+    bad_vol = ~np.isfinite(vol) | (vol < 0)
+    status[bad_vol] = "no volume"
+    so = net.snap(origins, max_snap_m=max_snap_m)
+    sd = net.snap(destinations, max_snap_m=max_snap_m)
+    off = (so.edge < 0) | (sd.edge < 0)
+    status[~bad_vol & off] = "not on network"
+    todo = np.flatnonzero(status == "assigned")
+    m = len(net.edges)
+    cats = (pd.Series(categories).astype(object).where(pd.Series(categories).notna(), NO_CATEGORY)
+            .astype(str).to_numpy() if categories is not None else np.full(n_od, NO_CATEGORY, object))
+    cat_names = sorted(set(cats[todo].tolist())) if categories is not None else []
+    total = np.zeros(m)
+    per_cat = {c: np.zeros(m) for c in cat_names}
+    length = net.edges["length_m"].to_numpy(float)
+    u = net.edges["u"].to_numpy(np.int64)
+    v = net.edges["v"].to_numpy(np.int64)
+    end_a, end_b = net.node_xy[u], net.node_xy[v]
+    chunk = 2000
+    for start in range(0, len(todo), chunk):
+        fb.check()
+        rows = todo[start:start + chunk]
+        pairs = np.stack([rows, rows], axis=1)
+        routes = net.routes(so, sd, pairs, weight=weight)
+        for r, route in zip(rows.tolist(), routes):
+            if route is None or route.geometry is None or not np.isfinite(route.cost):
+                status[r] = "unreachable"
+                continue
+            edges = [int(e) for e in route.edges]
+            used = _used_edges(edges, so.fraction[r], sd.fraction[r], length, end_a, end_b,
+                               route.geometry)
+            total[used] += vol[r]
+            if cat_names:
+                per_cat[cats[r]][used] += vol[r]
+        fb.set_progress(min(1.0, (start + chunk) / max(len(todo), 1)))
+    table = pd.DataFrame({"edge_id": net.edges["edge_id"].to_numpy(), "volume": total})
+    for c in cat_names:
+        table[f"volume_{c}"] = per_cat[c]
+    return table, cat_names, status
+
+
+def _used_edges(edges, fo, fd, length, end_a, end_b, geometry):
+    """The distinct edges a route runs along for a non-zero length. ``end_a``/``end_b``: the
+    coordinates of each edge's u and v nodes; ``geometry``: the route line (snapped origin,
+    the nodes passed, snapped destination)."""
+    if len(edges) == 1:
+        return np.array(edges) if abs(fd - fo) * length[edges[0]] > 1e-6 else np.zeros(0, np.int64)
+    coords = np.asarray(geometry.coords)
+    out = set(edges[1:-1])
+    for edge, fraction, node_xy in ((edges[0], fo, coords[1]), (edges[-1], fd, coords[-2])):
+        at_u = np.hypot(*(node_xy - end_a[edge])) <= np.hypot(*(node_xy - end_b[edge]))
+        piece = (fraction if at_u else 1 - fraction) * length[edge]
+        if piece > 1e-6:
+            out.add(edge)
+    return np.array(sorted(out), np.int64)
+
+
+def check_routes_on_network(routes, net, *, field: str = "edge_ids", sample: int = 5000,
+                            tolerance_m: float = 1.0):
+    """Raise :class:`InputError` when the routes' edge ids do not lie on their lines in this
+    network (routes matched on other lines or other network settings). Checks the middle of
+    up to ``sample`` listed edges against the route geometry (same CRS expected)."""
+    import shapely
+
+    rid, eid = parse_edge_lists(routes[field].to_numpy(dtype=object))
+    if len(eid) == 0:
+        return
+    inner = np.r_[False, rid[1:] == rid[:-1]] & np.r_[rid[1:] == rid[:-1], False]
+    ids = net.edges["edge_id"].to_numpy()
+    order = np.argsort(ids, kind="stable")
+    pos = np.searchsorted(ids[order], eid)
+    known = (pos < len(ids)) & (ids[order][np.minimum(pos, len(ids) - 1)] == eid)
+    if not known.all():
+        raise InputError(f"The routes name edge ids this network does not have (e.g. "
+                         f"{eid[~known][:5].tolist()}): use the same network lines and settings "
+                         "(mode, one-way, tolerance) as for Map-match GPS tracks.")
+    inner = np.flatnonzero(inner)  # the end edges are only partly on the route
+    if len(inner) == 0:
+        return
+    pick = inner[np.random.default_rng(0).choice(len(inner), size=min(sample, len(inner)), replace=False)]
+    geoms = np.asarray(routes.geometry.values, dtype=object)[rid[pick]]
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    mid = shapely.line_interpolate_point(np.asarray(net.edges.geometry.values, dtype=object)[order[pos[pick]]][ok],
+                                         0.5, normalized=True)
+    d = shapely.distance(mid, geoms[ok])
+    off = d > tolerance_m
+    if len(d) and off.mean() > 0.01:
+        raise InputError(f"{int(off.sum())} of {len(d)} checked route edges do not lie on their route "
+                         f"lines (up to {np.nanmax(d):.0f} m away): the routes were matched on other "
+                         "network lines or settings (mode, one-way, tolerance). Use the same ones.")

@@ -1,0 +1,477 @@
+"""Link agency records to a reference gazetteer (UPRN): exact UPRN where a record has one,
+otherwise normalised addresses and probabilistic matching.
+
+The probabilistic matcher is ``uk_address_matcher`` (a pretrained Splink model for UK
+addresses, run embedded on DuckDB, offline: its model and token frequency tables ship inside
+the package). It is an optional dependency: :func:`linkage_backend_missing` tells what to
+install; nothing here imports it at module level.
+
+Every record comes back, in input order, with ``SOURCE_ROW``, ``matched_uprn`` (null when
+unmatched), ``match_status`` ('matched' / 'unmatched'), ``match_method`` ('uprn', 'exact',
+'probabilistic', or '' when unmatched), ``match_weight`` (Splink's log2 Bayes factor; null for
+'uprn' and 'exact'), ``match_probability``, ``weight_gap`` (best minus second-best candidate;
+null when there was only one candidate), ``ambiguous``, ``candidate_uprn`` (the best candidate
+even when it was not accepted), ``matched_address``, ``unmatched_reason`` and ``note``; the
+geometry is the matched reference point.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import addresses as ad
+from .errors import InputError, as_feedback
+
+# Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
+# 5 means the evidence favours "same address" 32:1 (probability 0.97). Chosen on the
+# generated benchmark (docs/linkage.md): precision >= 99 % with recall >= 95 %.
+DEFAULT_THRESHOLD = 5.0
+# Best and second-best candidates closer than this (in match weight) are flagged ambiguous.
+DEFAULT_AMBIGUITY_MARGIN = 5.0
+
+BACKEND_PACKAGE = "uk_address_matcher"
+BACKEND_PIP = "uk_address_matcher"
+
+OUTPUT_FIELDS = ["SOURCE_ROW", "matched_uprn", "match_status", "match_method", "match_weight",
+                 "match_probability", "weight_gap", "ambiguous", "candidate_uprn",
+                 "matched_address", "unmatched_reason", "note"]
+
+
+def linkage_backend_missing() -> str:
+    """'' when the probabilistic matcher imports here, else a message saying how to install it."""
+    try:
+        import duckdb  # noqa: F401
+        import uk_address_matcher  # noqa: F401
+    except Exception as exc:  # ImportError, or a broken binary wheel
+        return (f"Address linkage needs the Python package '{BACKEND_PIP}' (with splink and "
+                f"duckdb), which this QGIS cannot import ({exc.__class__.__name__}: {exc}). "
+                "Install it into QGIS's own Python, then restart QGIS:\n"
+                f"- Windows: open the OSGeo4W Shell and run: python -m pip install {BACKEND_PIP}\n"
+                f"- Debian/Ubuntu: pip install --user {BACKEND_PIP}\n"
+                f"- macOS: /Applications/QGIS.app/Contents/MacOS/bin/pip3 install {BACKEND_PIP}\n"
+                "It runs offline: its model and word frequencies ship inside the package.")
+    return ""
+
+
+@dataclass
+class LinkReport:
+    """What a linkage met, for the log and the results."""
+    records: int = 0
+    matched: int = 0
+    by_method: dict = field(default_factory=dict)
+    unmatched_by_reason: dict = field(default_factory=dict)
+    ambiguous: int = 0
+    reference_rows: int = 0
+    reference_unusable: int = 0
+    duplicate_uprns: int = 0
+    duplicate_uprn_rows: int = 0
+    duplicate_examples: list = field(default_factory=list)
+    postcodes_not_uk: int = 0
+    uprns_not_in_reference: int = 0
+    threshold: float = DEFAULT_THRESHOLD
+
+    def describe(self) -> list:
+        lines = [f"{self.records} records: {self.matched} matched "
+                 + ", ".join(f"{k} {v}" for k, v in self.by_method.items() if v)
+                 + f"; {self.records - self.matched} unmatched"]
+        for reason, count in self.unmatched_by_reason.items():
+            lines.append(f"  unmatched, {reason}: {count}")
+        if self.ambiguous:
+            lines.append(f"{self.ambiguous} records flagged ambiguous (best and second-best "
+                         "candidates close; see weight_gap)")
+        if self.duplicate_uprns:
+            lines.append(f"Reference: {self.duplicate_uprns} UPRNs appear more than once "
+                         f"({self.duplicate_uprn_rows} rows), e.g. {', '.join(map(str, self.duplicate_examples))}; "
+                         "every row was used for matching and a record matched to either gets that UPRN, "
+                         "with the point of its first row")
+        if self.reference_unusable:
+            lines.append(f"Reference: {self.reference_unusable} of {self.reference_rows} rows have "
+                         "no UPRN or no address text and were not used")
+        if self.postcodes_not_uk:
+            lines.append(f"{self.postcodes_not_uk} records have a postcode that is not a UK postcode; "
+                         "they were matched on their address text alone")
+        if self.uprns_not_in_reference:
+            lines.append(f"{self.uprns_not_in_reference} records carry a UPRN that is not in the "
+                         "reference; they were matched on their address instead")
+        return lines
+
+
+def _join_fields(frame: pd.DataFrame, fields) -> pd.Series:
+    """Address parts joined with ', ', skipping empty ones (vectorised)."""
+    joined = None
+    for name in fields:
+        column = frame[name]
+        if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
+            column = column.astype("Int64")  # house numbers stored as 12.0 read as 12
+        text = column.astype("string").str.strip()
+        text = text.where(text.str.len() > 0)
+        if joined is None:
+            joined = text
+        else:
+            both = joined.notna() & text.notna()
+            joined = joined.where(~both, joined + ", " + text).fillna(text)
+    if joined is None:
+        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    return joined.astype(object).where(joined.notna(), "")
+
+
+def _require_fields(frame, fields, what, layer):
+    missing = [f for f in fields if f not in frame.columns]
+    if missing:
+        available = ", ".join(str(c) for c in frame.columns if c != getattr(frame, "_geometry_column_name", None))
+        raise InputError(f"{layer}: no field named {', '.join(repr(m) for m in missing)} ({what}). "
+                         f"Fields available: {available or 'none'}.")
+
+
+def _uprn_key(series: pd.Series) -> pd.Series:
+    """UPRNs as comparable text ('100090000001'), whether stored as integer, float or text."""
+    text = series.astype("string").str.strip()
+    text = text.str.replace(r"\.0+$", "", regex=True)
+    return text.where(text.str.len() > 0)
+
+
+def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fields,
+                   ref_uprn_field: str, ref_address_fields, postcode_field: str | None = None,
+                   uprn_field: str | None = None, ref_postcode_field: str | None = None,
+                   threshold: float = DEFAULT_THRESHOLD,
+                   ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
+                   records_name: str = "records", reference_name: str = "reference",
+                   cache_dir: str | None = None, feedback=None):
+    """Link ``records`` to ``reference`` (a GeoDataFrame of address points with UPRNs).
+
+    Args:
+        records: the agency table (any columns; geometry, if any, is not used).
+        reference: the gazetteer; its geometry becomes the output geometry.
+        address_fields: record fields that together hold the address, in reading order.
+        ref_uprn_field, ref_address_fields, ref_postcode_field: the same in the reference.
+        postcode_field: record field with the postcode (optional; a postcode inside the
+            address text is also found).
+        uprn_field: record field with a UPRN already known (optional); used when it is in the
+            reference.
+        threshold: minimum match weight to accept a probabilistic match.
+        ambiguity_margin: best minus second-best weight under which a match is flagged
+            ambiguous (it is still accepted when above the threshold).
+        cache_dir: a folder where the matcher's prepared gazetteer is kept for later runs
+            (None: prepared afresh each run).
+
+    Returns:
+        ``(GeoDataFrame, LinkReport)``: every record, in input order, with the fields listed in
+        the module docstring.
+
+    Raises:
+        InputError: a named field is missing, or the reference has no usable address.
+        EngineError: the matcher is not installed (with how to install it).
+        EngineCancelled: the user cancelled.
+    """
+    import geopandas as gpd
+
+    import time
+
+    fb = as_feedback(feedback)
+    started = time.perf_counter()
+    address_fields = [address_fields] if isinstance(address_fields, str) else list(address_fields)
+    ref_address_fields = [ref_address_fields] if isinstance(ref_address_fields, str) else list(ref_address_fields)
+    if not address_fields:
+        raise InputError(f"{records_name}: choose at least one address field.")
+    if not ref_address_fields:
+        raise InputError(f"{reference_name}: choose at least one address field.")
+    _require_fields(records, address_fields + [f for f in (postcode_field, uprn_field) if f],
+                    "address, postcode or UPRN field", records_name)
+    _require_fields(reference, [ref_uprn_field] + ref_address_fields
+                    + ([ref_postcode_field] if ref_postcode_field else []),
+                    "UPRN, address or postcode field", reference_name)
+    report = LinkReport(records=len(records), threshold=float(threshold))
+    n = len(records)
+
+    # --- the reference ------------------------------------------------------------------
+    ref = pd.DataFrame(index=reference.index)
+    ref["key"] = _uprn_key(reference[ref_uprn_field])
+    ref_text_raw = _join_fields(reference, ref_address_fields)
+    ref_pc = ad.format_postcodes(reference[ref_postcode_field]) if ref_postcode_field \
+        else pd.Series([None] * len(reference), index=reference.index, dtype=object)
+    ref_pc = ref_pc.where(ref_pc.notna(), ad.postcode_in_text(ref_text_raw))
+    ref["text"] = ad.normalise_addresses(ref_text_raw)
+    ref["postcode"] = ref_pc
+    ref["raw"] = ref_text_raw
+    usable = ref["key"].notna() & ad.has_letters(ref["text"]).to_numpy()
+    report.reference_rows = len(ref)
+    report.reference_unusable = int((~usable).sum())
+    dup = ref.loc[usable, "key"]
+    counts = dup.value_counts()
+    many = counts[counts > 1]
+    report.duplicate_uprns = int(len(many))
+    report.duplicate_uprn_rows = int(many.sum())
+    report.duplicate_examples = list(many.index[:3])
+    if not usable.any():
+        raise InputError(f"{reference_name}: no row has both a UPRN ({ref_uprn_field}) and address "
+                         f"text ({', '.join(ref_address_fields)}); nothing to match against.")
+    # rows repeating an earlier row's UPRN, address and postcode add nothing to matching
+    repeat = ref.duplicated(subset=["key", "text", "postcode"]).to_numpy()
+    ref_positions = np.flatnonzero(usable.to_numpy() & ~repeat)
+    # first reference row per UPRN: where a matched UPRN's point and address come from
+    first_row = pd.Series(np.arange(len(ref)), index=ref["key"]).groupby(level=0).first()
+    fb.set_progress(0.05)
+    fb.check()
+
+    # --- the records --------------------------------------------------------------------
+    raw_text = _join_fields(records, address_fields)
+    text = ad.normalise_addresses(raw_text)
+    pc_given = records[postcode_field] if postcode_field else pd.Series([None] * n, index=records.index)
+    pc = ad.format_postcodes(pc_given)
+    given_text = pc_given.astype("string").str.strip()
+    not_uk = given_text.notna() & (given_text.str.len() > 0) & pc.isna()
+    pc = pc.where(pc.notna(), ad.postcode_in_text(raw_text))
+    report.postcodes_not_uk = int(not_uk.sum())
+
+    out = pd.DataFrame(index=records.index)
+    out["SOURCE_ROW"] = np.arange(n, dtype=np.int64)
+    ref_row = np.full(n, -1, dtype=np.int64)      # accepted reference row
+    cand_row = np.full(n, -1, dtype=np.int64)     # best candidate row
+    method = np.array([""] * n, dtype=object)
+    reason = np.array([""] * n, dtype=object)
+    note = np.array([""] * n, dtype=object)
+    weight = np.full(n, np.nan)
+    gap = np.full(n, np.nan)
+    note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
+
+    # 1. exact UPRN
+    if uprn_field:
+        key = _uprn_key(records[uprn_field])
+        known = key.isin(first_row.index).to_numpy()
+        has_key = key.notna().to_numpy()
+        rows = first_row.reindex(key[known]).to_numpy()
+        ref_row[known] = rows
+        cand_row[known] = rows
+        method[known] = "uprn"
+        stray = has_key & ~known
+        report.uprns_not_in_reference = int(stray.sum())
+        note[stray] = np.where(note[stray] == "", "UPRN not in the reference; matched on the address",
+                               note[stray] + "; UPRN not in the reference")
+    empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0)
+    reason[empty] = "empty address (no street or building name)"
+    todo = np.flatnonzero((ref_row < 0) & ~empty)
+    fb.set_progress(0.1)
+    fb.check()
+
+    # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
+    # numbers and a rare word) pointing at exactly one address that holds all the record's words
+    if todo.size:
+        det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo],
+                             ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
+                             ref["key"].to_numpy()[ref_positions])
+        hit = det >= 0
+        rows = ref_positions[det[hit]]
+        ref_row[todo[hit]] = rows
+        cand_row[todo[hit]] = rows
+        method[todo[hit]] = "exact"
+        todo = todo[~hit]
+        fb.log(f"Normalised exact keys matched {int(hit.sum())} records; {todo.size} go to the "
+               f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
+    fb.set_progress(0.2)
+    fb.check()
+
+    # 3. probabilistic matching
+    if todo.size:
+        problem = linkage_backend_missing()
+        if problem:
+            from .errors import EngineError
+            raise EngineError(problem)
+        res = _match_ukam(
+            canonical=pd.DataFrame({"unique_id": ref_positions.astype(str),
+                                    "address_concat": ref["text"].to_numpy()[ref_positions],
+                                    "postcode": ref["postcode"].to_numpy()[ref_positions]}),
+            messy=pd.DataFrame({"unique_id": todo.astype(str),
+                                "address_concat": text.to_numpy()[todo],
+                                "postcode": pc.to_numpy()[todo]}),
+            feedback=fb, cache_dir=cache_dir)
+        fb.check()
+        pos = res["unique_id"].astype(np.int64).to_numpy()
+        cid = pd.to_numeric(res["resolved_canonical_id"], errors="coerce")
+        found = cid.notna().to_numpy()
+        cand_row[pos[found]] = cid[found].astype(np.int64).to_numpy()
+        reason_text = res["match_reason"].astype("string").fillna("").to_numpy()
+        is_exact = np.array([r.startswith("exact") for r in reason_text])
+        weight[pos] = pd.to_numeric(res["match_weight"], errors="coerce").to_numpy()
+        gap[pos] = pd.to_numeric(res["distinguishability"], errors="coerce").to_numpy()
+        method[pos[found & is_exact]] = "exact"
+        method[pos[found & ~is_exact]] = "probabilistic"
+        reason[pos[~found]] = "no candidate with this postcode or these address words"
+        fb.log(f"Probabilistic matcher done ({time.perf_counter() - started:.1f} s so far)")
+    fb.set_progress(0.9)
+
+    # 4. acceptance: threshold, and house/flat numbers that must agree
+    probabilistic = method == "probabilistic"
+    below = probabilistic & ~(weight >= threshold)
+    has_cand = cand_row >= 0
+    cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
+    why = ad.number_conflicts(pd.Series(text.to_numpy()), cand_text).to_numpy()
+    reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact"])
+    reason[reject_conflict] = [f"{w} not in the best candidate's address" for w in why[reject_conflict]]
+    tie = (method == "probabilistic") & (gap < 0.01) & ~reject_conflict
+    reason[tie] = "tie: two or more gazetteer addresses fit equally well (see candidate_uprn)"
+    reject_conflict = reject_conflict | tie
+    reject_below = below & ~reject_conflict
+    reason[reject_below] = [f"best candidate's match weight {w:.1f} is below the threshold {threshold:g}"
+                            for w in weight[reject_below]]
+    accepted = (method != "") & ~reject_conflict & ~reject_below
+    ref_row[accepted & (ref_row < 0)] = cand_row[accepted & (ref_row < 0)]
+    method[~accepted] = ""
+    ambiguous = (accepted | tie) & (gap < ambiguity_margin)
+
+    # --- the output ---------------------------------------------------------------------
+    ref_uprn = reference[ref_uprn_field].reset_index(drop=True)
+    take = np.maximum(ref_row, 0)
+    matched_uprn = ref_uprn.iloc[take].reset_index(drop=True)
+    matched_uprn = matched_uprn.where(pd.Series(accepted), None)
+    cand_uprn = ref_uprn.iloc[np.maximum(cand_row, 0)].reset_index(drop=True).where(pd.Series(has_cand), None)
+    # the point of a matched UPRN is the point of its first reference row
+    point_row = np.where(accepted, first_row.reindex(ref["key"].to_numpy()[take]).to_numpy(), -1)
+    point_row = np.where(np.isnan(point_row.astype(float)), take, point_row).astype(np.int64)
+    out["matched_uprn"] = matched_uprn.to_numpy()
+    out["match_status"] = np.where(accepted, "matched", "unmatched")
+    out["match_method"] = method
+    out["match_weight"] = np.where(accepted | has_cand, weight, np.nan)
+    with np.errstate(over="ignore"):
+        prob = 1.0 / (1.0 + np.power(2.0, -weight))
+    prob = np.where(np.isin(method, ["uprn", "exact"]), 1.0, prob)
+    out["match_probability"] = np.round(prob, 6)
+    out["weight_gap"] = gap
+    out["ambiguous"] = ambiguous
+    out["candidate_uprn"] = cand_uprn.to_numpy()
+    out["matched_address"] = np.where(accepted, ref_text_raw.to_numpy()[take], None)
+    out["unmatched_reason"] = np.where(accepted, "", reason)
+    out["note"] = note
+    geometry = reference.geometry.to_numpy()[np.maximum(point_row, 0)] if hasattr(reference, "geometry") \
+        else np.full(n, None, dtype=object)
+    geometry = np.where(accepted, geometry, None)
+    crs = getattr(reference, "crs", None)
+    result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry, index=out.index, crs=crs), crs=crs)
+
+    report.matched = int(accepted.sum())
+    report.by_method = {m: int((method == m).sum()) for m in ("uprn", "exact", "probabilistic")}
+    reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"\d+(\.\d+)?", "#", regex=True)
+    reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
+    report.unmatched_by_reason = reasons.value_counts().to_dict()
+    report.ambiguous = int(ambiguous.sum())
+    fb.set_progress(1.0)
+    return result, report
+
+
+def _parts(text: np.ndarray) -> pd.DataFrame:
+    """Flat key, house key and word set of normalised address texts."""
+    series = pd.Series(text, dtype=object)
+    flats, houses = ad.number_parts(series)
+    words = series.astype("string").fillna("").str.findall(r"\b[A-Z][A-Z']+\b")
+    words = words.map(lambda ws: frozenset(w for w in ws if w != "FLAT") if isinstance(ws, list) else frozenset())
+    return pd.DataFrame({"flat": flats.map(lambda f: " ".join(sorted(f))),
+                         "house": houses.map(lambda h: " ".join(sorted(h))), "words": words})
+
+
+def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd.Series:
+    """Per record row (index of ``rec``), the ``ref`` row (index) that is the only candidate
+    sharing ``keys`` whose words include all the record's words; -1 when none or several."""
+    pairs = rec.reset_index(names="r").merge(ref.reset_index(names="c"), on=keys, suffixes=("", "_c"))
+    if pairs.empty:
+        return pd.Series(-1, index=rec.index)
+    ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"])), bool, len(pairs))
+    pairs = pairs.loc[ok, ["r", "c", "key"]].drop_duplicates(subset=["r", "key"])  # one row per UPRN
+    counts = pairs.groupby("r")["c"].transform("size")
+    unique = pairs[counts == 1].set_index("r")["c"]
+    return unique.reindex(rec.index).fillna(-1).astype(np.int64)
+
+
+def _deterministic(rec_text, rec_pc, ref_text, ref_pc, ref_key=None) -> np.ndarray:
+    """Reference position for each record matched by a normalised key, else -1 (see step 2).
+    Candidates are counted per UPRN (``ref_key``): two rows of one UPRN are one candidate."""
+    rec = _parts(rec_text)
+    ref = _parts(ref_text)
+    ref["key"] = np.arange(len(ref)) if ref_key is None else ref_key
+    rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
+    ref["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
+    out = np.full(len(rec), -1, dtype=np.int64)
+    usable = rec["words"].map(len).to_numpy() > 0
+    with_pc = usable & (rec["pc"].to_numpy() != "")
+    if with_pc.any():
+        found = _unique_subset_match(rec[with_pc], ref[ref["pc"] != ""], ["pc", "flat", "house"])
+        out[np.flatnonzero(with_pc)] = found.to_numpy()
+    rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
+    if rest.any():
+        # block on the numbers and the record's rarest word
+        freq = ref["words"].explode().value_counts()
+        sub = rec[rest].copy()
+        sub["word"] = sub["words"].map(lambda ws: min(ws, key=lambda w: (freq.get(w, 0), w)))
+        exploded = ref[ref["house"] != ""].explode("words")
+        exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
+        exploded["words"] = ref.loc[exploded.index, "words"]
+        found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
+        out[np.flatnonzero(rest)] = found.to_numpy()
+    return out
+
+
+def _canonical_digest(canonical: pd.DataFrame) -> str:
+    """A fingerprint of the prepared gazetteer input and the matcher's version."""
+    import hashlib
+
+    import uk_address_matcher
+
+    hashed = pd.util.hash_pandas_object(canonical.astype(str), index=False).to_numpy().tobytes()
+    return hashlib.sha256(hashed + uk_address_matcher.__version__.encode()).hexdigest()[:24]
+
+
+def _match_ukam(canonical: pd.DataFrame, messy: pd.DataFrame, feedback=None,
+                cache_dir: str | None = None) -> pd.DataFrame:
+    """Run uk_address_matcher (exact stage, then its pretrained Splink model) in an in-memory
+    DuckDB that spills to a private temporary folder and never installs extensions.
+
+    Preparing the gazetteer (cleaning, word frequencies, inverted index) is most of the work;
+    with ``cache_dir`` the prepared gazetteer is kept there, keyed by a fingerprint of its
+    content, and reused by later runs against the same gazetteer."""
+    import logging
+
+    import duckdb
+    from uk_address_matcher import AddressMatcher, prepare_canonical_folder
+
+    fb = as_feedback(feedback)
+    logging.getLogger("uk_address_matcher").setLevel(logging.WARNING)
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="joinedup_linkage_") as tmp:
+        con = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                     "temp_directory": os.path.join(tmp, "spill")})
+        try:
+            canonical = canonical.astype(object).where(canonical.notna(), None)
+            messy = messy.astype(object).where(messy.notna(), None)
+            con.register("joinedup_canonical", canonical)
+            con.register("joinedup_messy", messy)
+            source = con.table("joinedup_canonical")
+            if cache_dir:
+                folder = os.path.join(cache_dir, _canonical_digest(canonical))
+                if os.path.exists(os.path.join(folder, "ukam_manifest.json")):
+                    fb.log(f"Using the prepared gazetteer cached in {folder}")
+                else:
+                    os.makedirs(cache_dir, exist_ok=True)
+                    building = tempfile.mkdtemp(prefix="building_", dir=cache_dir)
+                    prepare_canonical_folder(source, os.path.join(building, "prepared"), con=con,
+                                             overwrite=True, show_progress="off")
+                    try:
+                        os.replace(os.path.join(building, "prepared"), folder)
+                    except OSError:  # another run cached it first
+                        pass
+                    import shutil
+
+                    shutil.rmtree(building, ignore_errors=True)
+                    fb.log(f"Prepared gazetteer cached in {folder} (reused by later runs; delete the folder to clear)")
+                source = folder
+            matcher = AddressMatcher(canonical_addresses=source,
+                                     addresses_to_match=con.table("joinedup_messy"),
+                                     con=con, show_progress="off")
+            result = matcher.match()
+            frame = result.matches().df()
+        finally:
+            con.close()
+    # columns a stage did not produce (e.g. no record reached the Splink stage) are null
+    return frame.reindex(columns=["unique_id", "resolved_canonical_id", "match_reason",
+                                  "match_weight", "distinguishability"])

@@ -1,0 +1,229 @@
+"""joinedup:linkaddresses — link agency records to a gazetteer's UPRNs."""
+from __future__ import annotations
+
+import os
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+)
+
+from ..base import JoinedUpAlgorithm, engine_feedback
+from ._identifiers import add_identifier_parameters, identifier_choice
+
+ENCODING_OPTIONS = ["Auto (UTF-8, else Windows-1252)", "UTF-8", "Windows-1252", "ISO-8859-1"]
+ENCODING_KEYS = ["auto", "utf-8", "windows-1252", "iso-8859-1"]
+TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".tab")
+
+
+def read_records(alg, parameters, name, context, feedback, encoding_key):
+    """The agency table as a DataFrame, with a note for the log.
+
+    A CSV/TXT file opened by OGR (a path, or a layer added from one) is read here with the
+    chosen encoding, because OGR reads every CSV as UTF-8 and Windows-1252 text would arrive
+    garbled. Any other source (a delimited-text layer, which decodes with the encoding set in
+    its own properties, a spreadsheet, a GeoPackage, a selection or filtered layer) goes
+    through the bridge as QGIS provides it.
+    """
+    from .. import bridge
+    from ...engine.identifiers import read_text_table
+
+    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    value = parameters.get(name)
+    filtered = isinstance(value, QgsProcessingFeatureSourceDefinition) and (
+        value.selectedFeaturesOnly or value.featureLimit != -1 or bool(value.filterExpression))
+    if layer is not None and layer.providerType() == "ogr" and not filtered and not layer.subsetString():
+        path = layer.source().split("|")[0]
+        if path.lower().endswith(TEXT_EXTENSIONS) and os.path.isfile(path):
+            frame, used = read_text_table(path, encoding=encoding_key)
+            frame.attrs["source_name"] = layer.name()
+            return frame, f"{layer.name()}: {len(frame)} records read from {os.path.basename(path)} as {used}"
+    gdf, report = bridge.read_source(alg, parameters, name, context, feedback)
+    note = report.describe()
+    text_columns = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object]
+    garbled = sum(int(gdf[c].astype("string").str.contains("\ufffd", regex=False).sum()) for c in text_columns)
+    if garbled:
+        feedback.pushWarning(
+            f"{gdf.attrs.get('source_name', name)}: {garbled} values hold characters that could not "
+            "be decoded; set the layer's encoding (Layer Properties > Source, e.g. Windows-1252) "
+            "or give the file's path with this algorithm's ENCODING.")
+    return gdf, note
+
+
+class LinkAddresses(JoinedUpAlgorithm):
+    ALG_ID = "linkaddresses"
+    DISPLAY_NAME = "Link addresses to UPRNs"
+    GROUP = "linkage"
+    ICON = "linkaddresses"
+    TAGS = "address,uprn,gazetteer,record linkage,match,splink,postcode,property,llpg"
+    HELP = (
+        "Links each record of an agency table (council tax, electoral register, benefits, "
+        "planning ...) to a property reference (UPRN) in the council's address gazetteer.\n\n"
+        "A record that carries a UPRN found in the gazetteer is linked on it (method 'uprn'). "
+        "Otherwise its address is normalised (UK postcode parsed and formatted; Flat, Apartment, "
+        "Apt, Unit, F3 and 3/12 read as flat numbers; St, Rd, Ave ... spelled out; case, accents "
+        "and punctuation ignored) and matched: first exactly on address and postcode ('exact'), "
+        "then probabilistically ('probabilistic') with uk_address_matcher, a Splink model "
+        "trained on UK addresses that runs offline inside QGIS. A probabilistic match is "
+        "accepted when its match weight reaches THRESHOLD, and never when a house or flat "
+        "number of the record is missing from the candidate's address, nor when two gazetteer "
+        "addresses fit it equally well (a tie).\n\n"
+        "Output: every input record, in input order (SOURCE_ROW), with its fields and "
+        "matched_uprn, match_status, match_method, match_weight (log2 Bayes factor), "
+        "match_probability, weight_gap (best minus second-best candidate), ambiguous (gap below "
+        "AMBIGUITY_MARGIN), candidate_uprn (the best candidate, also when not accepted), "
+        "matched_address, unmatched_reason and note. The geometry is the gazetteer point of the "
+        "matched UPRN; unmatched records have no geometry and say why (empty address, no "
+        "candidate, below threshold, number conflict, tie). Duplicate UPRNs in the gazetteer are "
+        "reported in the log; records linked to them get the point of the first.\n\n"
+        "CSV files: give the file (or a layer added from it) and choose ENCODING; Windows-1252 "
+        "files from Excel are read correctly. A delimited-text layer uses the encoding set in "
+        "its own properties.\n\n"
+        "Privacy: fields that hold a person's name (or IDENTIFIER_FIELDS) are hashed by default; "
+        "nothing leaves this computer.\n\n"
+        "Needs the Python package uk_address_matcher (pip install uk_address_matcher)."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        p = QgsProcessingParameterFeatureSource(
+            "INPUT", self.tr("Agency records"), [QgsProcessing.SourceType.TypeVector])
+        p.setHelp(self.tr("The agency table: a CSV file, spreadsheet or layer, with or without geometry."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField(
+            "ADDRESS_FIELDS", self.tr("Address field(s), in reading order"), parentLayerParameterName="INPUT",
+            allowMultiple=True)
+        p.setHelp(self.tr("One field with the whole address, or several (e.g. line1, line2, town) "
+                          "joined in the order given."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField(
+            "POSTCODE_FIELD", self.tr("Postcode field"), parentLayerParameterName="INPUT", optional=True)
+        p.setHelp(self.tr("Optional. A postcode written inside the address text is also found. "
+                          "Values that are not UK postcodes are ignored (noted per record)."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField(
+            "UPRN_FIELD", self.tr("UPRN field (if the agency already holds some)"),
+            parentLayerParameterName="INPUT", optional=True)
+        p.setHelp(self.tr("Optional. Records whose UPRN is in the gazetteer are linked on it; others "
+                          "are matched on their address."))
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum("ENCODING", self.tr("Text encoding of a CSV file"),
+                                       options=ENCODING_OPTIONS, defaultValue=0)
+        p.setHelp(self.tr("Used when the records are a CSV/TXT file read by OGR (a path, or a layer "
+                          "added from the file). Auto reads UTF-8 and falls back to Windows-1252."))
+        self.addParameter(p)
+        p = QgsProcessingParameterFeatureSource(
+            "REFERENCE", self.tr("Address gazetteer (reference points)"),
+            [QgsProcessing.SourceType.TypeVectorPoint])
+        p.setHelp(self.tr("The council's gazetteer: one point per address with a UPRN and its address."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField("REF_UPRN_FIELD", self.tr("Gazetteer UPRN field"),
+                                        parentLayerParameterName="REFERENCE")
+        p.setHelp(self.tr("The property reference copied to matched records."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField("REF_ADDRESS_FIELDS", self.tr("Gazetteer address field(s)"),
+                                        parentLayerParameterName="REFERENCE", allowMultiple=True)
+        p.setHelp(self.tr("One field with the whole address, or several joined in the order given."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField("REF_POSTCODE_FIELD", self.tr("Gazetteer postcode field"),
+                                        parentLayerParameterName="REFERENCE", optional=True)
+        p.setHelp(self.tr("Optional; a postcode inside the gazetteer's address text is also found."))
+        self.addParameter(p)
+        p = QgsProcessingParameterNumber(
+            "THRESHOLD", self.tr("Match weight threshold"), QgsProcessingParameterNumber.Type.Double,
+            defaultValue=5.0, minValue=-30.0, maxValue=100.0)
+        p.setHelp(self.tr("Minimum match weight (log2 of how much likelier 'same address' is than "
+                          "'different address') to accept a probabilistic match. 5 is odds of 32:1 "
+                          "(probability 0.97); higher accepts fewer, surer matches."))
+        self.addParameter(p)
+        p = QgsProcessingParameterNumber(
+            "AMBIGUITY_MARGIN", self.tr("Ambiguity margin (match weight)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=5.0, minValue=0.0)
+        p.setHelp(self.tr("A match whose best and second-best candidates differ by less than this "
+                          "is flagged ambiguous (it is still accepted): check it by hand."))
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(p)
+        p = QgsProcessingParameterField(
+            "IDENTIFIER_FIELDS", self.tr("Direct identifier fields"), parentLayerParameterName="INPUT",
+            allowMultiple=True, optional=True)
+        p.setHelp(self.tr("Fields holding a person's identity. Empty: fields named like names, dates "
+                          "of birth, e-mail or phone (account_name, surname, dob ...)."))
+        self.addParameter(p)
+        add_identifier_parameters(self, "Direct identifiers in the output")
+        p = QgsProcessingParameterFile("CACHE_FOLDER", self.tr("Folder to keep the prepared gazetteer in"),
+                                       behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True)
+        p.setHelp(self.tr("Optional. Preparing the gazetteer is most of the matcher's work; kept here "
+                          "(keyed by the gazetteer's content), later runs against the same gazetteer "
+                          "reuse it. Empty: prepared afresh each run. Holds only gazetteer addresses."))
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(p)
+        p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Linked records"),
+                                              QgsProcessing.SourceType.TypeVectorPoint)
+        p.setHelp(self.tr("Every input record with its UPRN, match details and gazetteer point."))
+        self.addParameter(p)
+        for name, text in (("MATCHED", "Records matched"), ("UNMATCHED", "Records not matched"),
+                           ("AMBIGUOUS", "Matches flagged ambiguous"),
+                           ("DUPLICATE_UPRNS", "UPRNs repeated in the gazetteer")):
+            self.addOutput(QgsProcessingOutputNumber(name, self.tr(text)))
+
+    def execute(self, parameters, context, feedback):
+        import geopandas as gpd
+        import pandas as pd
+
+        from .. import bridge
+        from ...engine.identifiers import guess_identifier_fields, protect_identifiers
+        from ...engine.linkage import OUTPUT_FIELDS, link_addresses, linkage_backend_missing
+
+        from ...plugin.dependencies import optional_missing_message
+
+        problem = optional_missing_message(self.ALG_ID) or linkage_backend_missing()
+        if problem:
+            raise QgsProcessingException(problem)
+        encoding = ENCODING_KEYS[self.parameterAsEnum(parameters, "ENCODING", context)]
+        records, note = read_records(self, parameters, "INPUT", context, feedback, encoding)
+        feedback.pushInfo(note)
+        reference, ref_report = bridge.read_source(self, parameters, "REFERENCE", context, feedback)
+        feedback.pushInfo(ref_report.describe())
+        address_fields = self.parameterAsStrings(parameters, "ADDRESS_FIELDS", context)
+        postcode = (self.parameterAsStrings(parameters, "POSTCODE_FIELD", context) or [None])[0]
+        uprn = (self.parameterAsStrings(parameters, "UPRN_FIELD", context) or [None])[0]
+        result, report = link_addresses(
+            records, reference,
+            address_fields=address_fields, postcode_field=postcode, uprn_field=uprn,
+            ref_uprn_field=self.parameterAsStrings(parameters, "REF_UPRN_FIELD", context)[0],
+            ref_address_fields=self.parameterAsStrings(parameters, "REF_ADDRESS_FIELDS", context),
+            ref_postcode_field=(self.parameterAsStrings(parameters, "REF_POSTCODE_FIELD", context) or [None])[0],
+            threshold=self.parameterAsDouble(parameters, "THRESHOLD", context),
+            ambiguity_margin=self.parameterAsDouble(parameters, "AMBIGUITY_MARGIN", context),
+            records_name=records.attrs.get("source_name", "records"),
+            reference_name=reference.attrs.get("source_name", "gazetteer"),
+            cache_dir=self.parameterAsFile(parameters, "CACHE_FOLDER", context) or None,
+            feedback=engine_feedback(feedback, 0.05, 0.9))
+        for line in report.describe():
+            feedback.pushInfo(line)
+
+        attributes = pd.DataFrame(records.drop(columns=[records.geometry.name])
+                                  if isinstance(records, gpd.GeoDataFrame) else records)
+        ids = self.parameterAsStrings(parameters, "IDENTIFIER_FIELDS", context) or \
+            guess_identifier_fields(attributes.columns)
+        action, salt = identifier_choice(self, parameters, context)
+        attributes, id_note = protect_identifiers(attributes, ids, action=action, salt=salt)
+        if id_note:
+            feedback.pushInfo(id_note)
+        clash = {c: f"{c}_input" for c in attributes.columns if c in OUTPUT_FIELDS or c == "geometry"}
+        attributes = attributes.rename(columns=clash).reset_index(drop=True)
+        linked = result.drop(columns=["geometry"]).reset_index(drop=True)
+        out = gpd.GeoDataFrame(pd.concat([attributes, linked], axis=1),
+                               geometry=result.geometry.reset_index(drop=True), crs=result.crs)
+        value = bridge.write_output(self, parameters, "OUTPUT", context, out, geometry_type="Point")
+        feedback.setProgress(100)
+        return {"OUTPUT": value, "MATCHED": report.matched, "UNMATCHED": report.records - report.matched,
+                "AMBIGUOUS": report.ambiguous, "DUPLICATE_UPRNS": report.duplicate_uprns}

@@ -1,0 +1,156 @@
+"""joinedup:networkflows — per-edge usage from matched routes or an OD table."""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+)
+
+from ..base import JoinedUpAlgorithm, engine_feedback
+from ..network_params import add_network_parameters, network_from_parameters
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class NetworkFlows(JoinedUpAlgorithm):
+    ALG_ID = "networkflows"
+    DISPLAY_NAME = "Network flows"
+    GROUP = "movement"
+    ICON = "networkflows"
+    TAGS = "flow,count,volume,traffic,assignment,od,all-or-nothing,edge,movement"
+    HELP = (
+        "Counts how much each network edge is used, from one of two sources:\n"
+        "- ROUTES: the matched routes of Map-match GPS tracks (their 'edge_ids' field). Each "
+        "edge gets 'passages' (traversals; a track coming back along a street counts twice) and "
+        "'tracks' (distinct track ids), in total and per value of CATEGORY_FIELD "
+        "(passages_<value>, tracks_<value>). Filters: a time-of-day window HOUR_FROM–HOUR_TO "
+        "(decimal hours of the route's start time as stored; 22 to 6 wraps past midnight; 0 to 24, the default, is all day) and "
+        "WEEKDAYS. Routes outside the filters, with no time while a filter is set, with no "
+        "track id or that did not move are counted in the log. The network parameters must be "
+        "the ones used for matching (same lines, mode, one-way and tolerance): edge ids are "
+        "checked and a mismatch stops the run.\n"
+        "- OD: origin–destination lines (start = origin, end = destination) with a VOLUME_FIELD, "
+        "assigned all-or-nothing: each row's volume is added to every edge of its shortest "
+        "path (by STRATEGY: shortest or fastest), including the partial edges at the ends. Per OD_CATEGORY_FIELD value "
+        "too (volume_<value>). Rows farther than MAX_SNAP (0 = no limit) from the network, unreachable, or "
+        "with a null/negative volume are not assigned and are counted in the log.\n\n"
+        "OUTPUT: the network edges (edge_id, source_row = the input line's row) with the counts."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        def add(param, help_text, advanced=False):
+            param.setHelp(self.tr(help_text))
+            if advanced:
+                param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+            self.addParameter(param)
+
+        add_network_parameters(self, input_name="NETWORK", input_description="Network lines")
+        add(QgsProcessingParameterFeatureSource("ROUTES", self.tr("Matched routes"),
+                                                [QgsProcessing.SourceType.TypeVectorLine], optional=True),
+            "Output of Map-match GPS tracks (fields edge_ids, track_id, mode, start_time).")
+        add(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), defaultValue="track_id",
+                                        parentLayerParameterName="ROUTES", optional=True),
+            "Field identifying the track, for the unique-track counts.")
+        add(QgsProcessingParameterField("CATEGORY_FIELD", self.tr("Mode or category field"),
+                                        parentLayerParameterName="ROUTES", optional=True),
+            "Counts are also given per value of this field (e.g. mode).")
+        add(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"), defaultValue="start_time",
+                                        parentLayerParameterName="ROUTES", optional=True),
+            "The route's time used by the time-of-day and weekday filters.")
+        add(QgsProcessingParameterNumber("HOUR_FROM", self.tr("Time of day from (hour)"),
+                                         QgsProcessingParameterNumber.Type.Double, 0.0,
+                                         minValue=0.0, maxValue=24.0),
+            "Start of the time-of-day window in decimal hours (7.5 = 07:30). 0 to 24 = all day.")
+        add(QgsProcessingParameterNumber("HOUR_TO", self.tr("Time of day to (hour)"),
+                                         QgsProcessingParameterNumber.Type.Double, 24.0,
+                                         minValue=0.0, maxValue=24.0),
+            "End of the window (not included). Smaller than the start wraps past midnight.")
+        add(QgsProcessingParameterEnum("WEEKDAYS", self.tr("Weekdays"), WEEKDAYS, allowMultiple=True,
+                                       optional=True),
+            "Only routes starting on these days. Empty = every day.")
+        add(QgsProcessingParameterFeatureSource("OD", self.tr("Origin-destination lines"),
+                                                [QgsProcessing.SourceType.TypeVectorLine], optional=True),
+            "Desire lines from origin (first vertex) to destination (last vertex), instead of ROUTES.")
+        add(QgsProcessingParameterField("VOLUME_FIELD", self.tr("Volume field"), parentLayerParameterName="OD",
+                                        type=QgsProcessingParameterField.DataType.Numeric, optional=True),
+            "Trips per OD row.")
+        add(QgsProcessingParameterField("OD_CATEGORY_FIELD", self.tr("OD category field"),
+                                        parentLayerParameterName="OD", optional=True),
+            "Volumes are also given per value of this field.")
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT", self.tr("Edge flows"), QgsProcessing.SourceType.TypeVectorLine))
+
+    def execute(self, parameters, context, feedback):
+        import geopandas as gpd
+        import numpy as np
+        import shapely
+
+        from ...engine.crs import ensure_projected
+        from ...engine.errors import InputError
+        from ...engine.flows import assign_od, check_routes_on_network, flows_from_routes
+        from ..bridge import read_source, write_output
+
+        fb = engine_feedback(feedback, 0.0, 1.0)
+        routes, _ = read_source(self, parameters, "ROUTES", context, feedback, required=False)
+        od, _ = read_source(self, parameters, "OD", context, feedback, required=False)
+        if (routes is None) == (od is None):
+            raise InputError("Give either matched ROUTES or OD lines (exactly one of them).")
+        net, settings = network_from_parameters(self, parameters, context, feedback, input_name="NETWORK",
+                                                progress=(0.0, 0.2))
+        edges = net.edges[["edge_id", "source_row", "length_m", "geometry"]].copy()
+        if routes is not None:
+            track = (self.parameterAsStrings(parameters, "TRACK_FIELD", context) or ["track_id"])[0]
+            cat = (self.parameterAsStrings(parameters, "CATEGORY_FIELD", context) or [None])[0]
+            tfield = (self.parameterAsStrings(parameters, "TIME_FIELD", context) or [None])[0]
+            h0 = self.parameterAsDouble(parameters, "HOUR_FROM", context)
+            h1 = self.parameterAsDouble(parameters, "HOUR_TO", context)
+            hours = None if (h0 <= 0.0 and h1 >= 24.0) else (h0, h1)
+            if h0 == h1:
+                raise InputError(f"The time-of-day window {h0:g} to {h1:g} is empty: give two "
+                                 "different hours (0 to 24 = all day).")
+            days = None
+            if parameters.get("WEEKDAYS") not in (None, "", []):
+                days = self.parameterAsEnums(parameters, "WEEKDAYS", context) or None
+            if "edge_ids" not in routes.columns:
+                raise InputError("The routes layer has no 'edge_ids' field: use the routes written by "
+                                 "Map-match GPS tracks.")
+            if routes.crs is not None:
+                routes, _, _ = ensure_projected(routes, target=net.crs)
+            check_routes_on_network(routes, net)
+            table, cats, report = flows_from_routes(
+                routes, net.edges["edge_id"].to_numpy(), track_field=track, category_field=cat,
+                time_field=tfield if (hours or days) else None, hours=hours, weekdays=days)
+            feedback.pushInfo(report.describe(routes.attrs.get("source_name", "routes")))
+        else:
+            vfield = (self.parameterAsStrings(parameters, "VOLUME_FIELD", context) or [None])[0]
+            if not vfield:
+                raise InputError("OD assignment needs a VOLUME_FIELD.")
+            cfield = (self.parameterAsStrings(parameters, "OD_CATEGORY_FIELD", context) or [None])[0]
+            od, _, note = ensure_projected(od, target=net.crs, what=od.attrs.get("source_name"))
+            if note:
+                feedback.pushInfo(note)
+            geoms = np.asarray(od.geometry.values, dtype=object)
+            missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+            first = np.where(missing, None, geoms)
+            multi = ~missing & (shapely.get_type_id(geoms) == 5)
+            first[multi] = shapely.get_geometry(geoms[multi], 0)
+            origins = np.where(missing, None, shapely.get_point(first, 0))
+            dests = np.where(missing, None, shapely.get_point(first, -1))
+            table, cats, status = assign_od(
+                net, origins, dests, od[vfield].to_numpy(),
+                categories=od[cfield].to_numpy(dtype=object) if cfield else None,
+                weight=settings.weight, max_snap_m=settings.max_snap_m,
+                feedback=fb.sub(0.2, 0.95))
+            status[missing] = "no geometry"
+            values, counts = np.unique(status, return_counts=True)
+            feedback.pushInfo("OD rows: " + ", ".join(f"{c} {v}" for v, c in zip(values, counts)))
+        out = edges.drop(columns="geometry").merge(table, on="edge_id", how="left")
+        out = gpd.GeoDataFrame(out, geometry=edges.geometry.values, crs=net.crs)
+        result = {"OUTPUT": write_output(self, parameters, "OUTPUT", context, out)}
+        feedback.setProgress(100)
+        return result

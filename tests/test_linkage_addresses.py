@@ -1,0 +1,125 @@
+"""UK address normalisation, identifiers and the seeded generator: pure functions, no QGIS."""
+import pandas as pd
+import pytest
+
+from joinedup.engine import addresses as ad
+from joinedup.engine.identifiers import guess_identifier_fields, protect_identifiers, read_text_table
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("ls14ab", "LS1 4AB"), (" LS1 4AB ", "LS1 4AB"), ("sw1a2aa", "SW1A 2AA"), ("EC1A 1BB", "EC1A 1BB"),
+    ("M1 1AE", "M1 1AE"), ("00100", None), ("", None), (None, None), ("LS1 4A", None),
+    ("12345-678", None), ("GIR 0AA", "GIR 0AA"),
+])
+def test_format_postcode(raw, expected):
+    assert ad.format_postcode(raw) == expected
+    assert ad.format_postcodes(pd.Series([raw])).iloc[0] == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Apt. 3, 12 High St., Leeds", "FLAT 3 12 HIGH STREET LEEDS"),
+    ("3/12 high st", "FLAT 3 12 HIGH STREET"),
+    ("F3 12 High St", "FLAT 3 12 HIGH STREET"),
+    ("Flat No. 4, 12a High Street", "FLAT 4 12A HIGH STREET"),
+    ("Apartment 4 12 A High Street", "FLAT 4 12A HIGH STREET"),
+    ("12 St Marys Rd, Leeds LS1 4AB", "12 SAINT MARYS ROAD LEEDS"),
+    ("ROSE CTG, MILL LN", "ROSE COTTAGE MILL LANE"),
+    ("Unit 2, 5-7 Mill Road", "FLAT 2 5-7 MILL ROAD"),
+    ("FLAT  11, 6 FREDRIKIN STREET, KINGSMERE .", "FLAT 11 6 FREDRIKIN STREET KINGSMERE"),
+    ("Flat 2, 1 Yrjön Street", "FLAT 2 1 YRJON STREET"),
+    ("   ", ""), (None, ""),
+])
+def test_normalise_address(raw, expected):
+    assert ad.normalise_address(raw) == expected
+
+
+def test_postcode_found_in_text_and_removed():
+    text = pd.Series(["12 High St, Leeds LS1 4AB", "Mannerheimintie 5, 00100 Helsinki"])
+    assert ad.postcode_in_text(text).tolist() == ["LS1 4AB", None]
+    assert ad.normalise_addresses(text).tolist() == ["12 HIGH STREET LEEDS", "MANNERHEIMINTIE 5 00100 HELSINKI"]
+
+
+def test_number_conflicts():
+    rec = ad.normalise_addresses(pd.Series(["16 Liisan Street", "Flat 40, 33 X Street", "12 High St",
+                                            "Flat 3, 12 High St", "12 High Street, Flat 3"]))
+    cand = ad.normalise_addresses(pd.Series(["Flat 16, 5 Liisan Street", "33 X Street",
+                                             "Flat 3, 12 High Street", "Flat 3 12 High Street",
+                                             "Flat 3, 12 High Street"]))
+    why = ad.number_conflicts(rec, cand).tolist()
+    assert why[0] == "house number 16"
+    assert why[1] == "flat 40"
+    assert why[2:] == ["", "", ""]  # no flat given may match a flat; swapped order agrees
+
+
+def test_identifiers_guessed_hashed_dropped():
+    cols = ["record_id", "address", "account_name", "Surname", "street_name", "house_name", "dob",
+            "elector_name", "email"]
+    assert guess_identifier_fields(cols) == ["account_name", "Surname", "dob", "elector_name", "email"]
+    frame = pd.DataFrame({"account_name": ["Ann Lee", "ann lee ", None, ""], "x": [1, 2, 3, 4]})
+    hashed, note = protect_identifiers(frame, ["account_name"], action="hash", salt="s")
+    values = hashed["account_name"].tolist()
+    assert values[0] == values[1] and len(values[0]) == 16 and values[0] != "Ann Lee"
+    assert values[2] is None and values[3] is None
+    assert "hash" in note
+    other, _ = protect_identifiers(frame, ["account_name"], action="hash", salt="t")
+    assert other["account_name"][0] != values[0]
+    dropped, _ = protect_identifiers(frame, ["account_name"], action="drop")
+    assert list(dropped.columns) == ["x"]
+    assert frame["account_name"][0] == "Ann Lee"  # the input is not changed
+
+
+def test_read_text_table_encodings(tmp_path):
+    rows = "id;address;name\n1;Flat 2, 1 Yrjön Street;Chloé Müller\n2;;\n"
+    (tmp_path / "u.csv").write_bytes(rows.encode("utf-8"))
+    (tmp_path / "w.csv").write_bytes(rows.encode("cp1252"))
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + rows.encode("utf-8"))
+    for name, expected in (("u.csv", "UTF-8"), ("w.csv", "Windows-1252"), ("bom.csv", "UTF-8")):
+        frame, used = read_text_table(str(tmp_path / name))
+        assert used == expected
+        assert list(frame.columns) == ["id", "address", "name"]
+        assert frame["address"].tolist() == ["Flat 2, 1 Yrjön Street", ""]
+        assert frame["name"][0] == "Chloé Müller"
+    frame, used = read_text_table(str(tmp_path / "w.csv"), encoding="windows-1252")
+    assert used == "Windows-1252" and frame["name"][0] == "Chloé Müller"
+    from joinedup.engine.errors import InputError
+    with pytest.raises(InputError, match="not valid utf-8"):
+        read_text_table(str(tmp_path / "w.csv"), encoding="utf-8")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        read_text_table(str(tmp_path / "empty.csv"))
+
+
+def test_generator_is_seeded_and_realistic(shared_data):
+    import gen_addresses as g
+
+    osm = shared_data / "helsinki.osm.pbf"
+    a = g.make_gazetteer(1, seed=3, osm_path=osm)
+    b = g.make_gazetteer(1, seed=3, osm_path=osm)
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert a["uprn"].is_unique
+    assert set(a["kind"]) == {"single", "parent", "flat"}
+    assert a["postcode"].map(ad.format_postcode).eq(a["postcode"]).all()  # UK format
+    assert a.crs.to_epsg() == 3067
+    flats = a[a["kind"] == "flat"]
+    assert flats["parent_uprn"].isin(a.loc[a["kind"] == "parent", "uprn"]).all()
+    ex = g.make_agency_extract(a, 500, seed=4)
+    assert set(ex["error_type"]) <= set(g.ERROR_TYPES)
+    assert ex.loc[ex["error_type"] == "not_in_gazetteer", "true_uprn"].isna().all()
+    assert ex.loc[ex["error_type"] != "not_in_gazetteer", "true_uprn"].isin(a["uprn"]).all()
+    assert ex.equals(g.make_agency_extract(a, 500, seed=4))
+
+
+def test_missing_matcher_gives_install_steps(monkeypatch):
+    """The plugin loads without uk_address_matcher; linking then says how to install it."""
+    import sys
+
+    from joinedup.engine.linkage import linkage_backend_missing
+    from joinedup.plugin.dependencies import missing_packages, optional_missing_message
+
+    assert optional_missing_message("linkaddresses") == ""
+    monkeypatch.setitem(sys.modules, "uk_address_matcher", None)  # import now fails
+    message = optional_missing_message("linkaddresses")
+    assert "uk_address_matcher" in message and "pip install" in message
+    assert optional_missing_message("propertyprofile") == ""
+    assert "uk_address_matcher" not in " ".join(missing_packages())  # not a required package
+    assert "pip install uk_address_matcher" in linkage_backend_missing()

@@ -1,0 +1,194 @@
+"""joinedup:linkaddresses through QGIS's processing.run on the seeded synthetic gazetteer:
+quality by error type against the kept truth, CSV encodings, and the unhappy paths."""
+import pandas as pd
+import pyogrio
+import pytest
+
+ALG = "joinedup:linkaddresses"
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory, shared_data):
+    """One synthetic town (about 7,500 addresses) as a GeoPackage, and a 2,000-record council
+    tax extract with recording errors, as UTF-8 CSV."""
+    import gen_addresses as g
+
+    folder = tmp_path_factory.mktemp("linkage")
+    gaz = g.make_gazetteer(1, seed=11, osm_path=shared_data / "helsinki.osm.pbf")
+    gaz_path = folder / "gazetteer.gpkg"
+    pyogrio.write_dataframe(gaz, gaz_path, layer="gazetteer")
+    extract = g.make_agency_extract(gaz, 2000, seed=12, uprn_share=0.1)
+    csv_path = folder / "council_tax.csv"
+    extract.drop(columns=["true_uprn", "error_type"]).to_csv(csv_path, index=False, encoding="utf-8")
+    return {"folder": folder, "gaz": gaz, "gaz_path": str(gaz_path), "extract": extract,
+            "csv": str(csv_path)}
+
+
+def params(town, **extra):
+    base = {"INPUT": town["csv"], "ADDRESS_FIELDS": ["address"], "POSTCODE_FIELD": "postcode",
+            "UPRN_FIELD": "uprn", "REFERENCE": town["gaz_path"], "REF_UPRN_FIELD": "uprn",
+            "REF_ADDRESS_FIELDS": ["address"], "REF_POSTCODE_FIELD": "postcode",
+            "OUTPUT": str(town["folder"] / f"out_{len(extra)}_{abs(hash(str(extra)))}.gpkg")}
+    base.update(extra)
+    return base
+
+
+def read(path):
+    return pyogrio.read_dataframe(path)
+
+
+def test_quality_by_error_type(run_alg, town, record_property):
+    import gen_addresses as g
+
+    result = run_alg(ALG, params(town))
+    out = read(result["OUTPUT"])
+    truth = town["extract"]
+    assert len(out) == len(truth)  # nothing lost
+    assert out["SOURCE_ROW"].tolist() == list(range(len(truth)))
+    assert out["record_id"].tolist() == truth["record_id"].tolist()
+    table = g.precision_recall(out["matched_uprn"], truth["true_uprn"], truth["error_type"])
+    print("\n" + table.to_string(index=False))
+    record_property("precision_recall", table.to_dict("records"))
+    overall = table.set_index("error_type").loc["all"]
+    assert overall["precision"] >= 0.99
+    assert overall["recall"] >= 0.95
+    per_type = table.set_index("error_type").drop(index=["all", "not_in_gazetteer"])
+    assert (per_type["recall"] >= 0.9).all(), per_type
+    assert (per_type["precision"] >= 0.99).all(), per_type
+    # records not in the gazetteer stay unmatched, with a reason
+    absent = out[truth["error_type"].eq("not_in_gazetteer").to_numpy()]
+    assert (absent["match_status"] == "unmatched").mean() >= 0.98
+    assert absent["unmatched_reason"].str.len().gt(0).all()
+    # methods: the UPRN path is used for records that carry one
+    carried = truth["uprn"].notna().to_numpy()
+    assert (out.loc[carried, "match_method"] == "uprn").all()
+    assert (out.loc[carried, "matched_uprn"].astype("int64") == truth.loc[carried, "uprn"].astype("int64")).all()
+    # geometry: the gazetteer point of the matched UPRN; none when unmatched
+    matched = out["match_status"] == "matched"
+    assert out.geometry[~matched].isna().all()
+    points = town["gaz"].set_index("uprn").geometry
+    expected = points.reindex(out.loc[matched, "matched_uprn"].astype("int64")).to_numpy()
+    assert (out.geometry[matched].distance(pd.Series(expected, index=out.index[matched]).pipe(
+        lambda s: __import__("geopandas").GeoSeries(s, crs=out.crs))) < 0.01).all()
+    # names are hashed by default
+    assert not out["account_name"].isin(truth["account_name"]).any()
+    assert out["match_probability"].dropna().between(0, 1).all()
+    assert set(out["match_method"]) <= {"uprn", "exact", "probabilistic", ""}
+
+
+def test_windows_1252_csv_and_bad_rows(run_alg, town):
+    """A Windows-1252 CSV with accents, empty and whitespace addresses, a non-UK address and
+    a foreign postcode: every row comes back, text intact, unmatched rows with a reason."""
+    gaz = town["gaz"]
+    flat = gaz[gaz["kind"] == "flat"].iloc[5]
+    rows = pd.DataFrame({
+        "ref": ["a", "b", "c", "d", "e"],
+        "address": [flat["address"].upper(), "", "   ", "Mannerheimintie 5, Helsinki", flat["address"]],
+        "postcode": [flat["postcode"].replace(" ", ""), "", None, "00100", "00100"],
+        "tenant_name": ["Chloé Müller", "Björn Ål", "", None, "Zoë"],
+    })
+    path = town["folder"] / "cp1252.csv"
+    path.write_bytes(rows.to_csv(index=False, sep=";").encode("cp1252"))
+    result = run_alg(ALG, params(town, INPUT=str(path), UPRN_FIELD=None, IDENTIFIER_ACTION=2))
+    out = read(result["OUTPUT"])
+    assert out["ref"].tolist() == ["a", "b", "c", "d", "e"]
+    assert out["tenant_name"][0] == "Chloé Müller" and out["tenant_name"][1] == "Björn Ål"
+    assert out["address"][3] == "Mannerheimintie 5, Helsinki"
+    assert out["matched_uprn"][0] == flat["uprn"] and out["matched_uprn"][4] == flat["uprn"]
+    assert out["match_status"].tolist()[1:4] == ["unmatched"] * 3
+    assert out["unmatched_reason"][1].startswith("empty address")
+    assert out["unmatched_reason"][2].startswith("empty address")
+    assert out["unmatched_reason"][3] != ""
+    assert "not a UK postcode" in out["note"][4]
+    assert result["MATCHED"] == 2 and result["UNMATCHED"] == 3
+
+
+def test_duplicate_uprns_reported_and_missing_columns(run_alg, town):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    gaz = town["gaz"].iloc[:400].copy()
+    dup = pd.concat([gaz, gaz.iloc[[10, 11]]], ignore_index=True)
+    import geopandas as gpd
+    dup = gpd.GeoDataFrame(dup, geometry="geometry", crs=gaz.crs)
+    ref_path = town["folder"] / "dup.gpkg"
+    pyogrio.write_dataframe(dup, ref_path)
+    typo = gaz.iloc[50]["address"].replace(" Street", " Stret").replace(" Road", " Raod")
+    records = pd.DataFrame({"address": [gaz.iloc[10]["address"], typo],
+                            "postcode": [gaz.iloc[10]["postcode"], gaz.iloc[50]["postcode"]]})
+    rec_path = town["folder"] / "few.csv"
+    records.to_csv(rec_path, index=False)
+    feedback = QgsProcessingFeedback()
+    logs = []
+    feedback.pushInfo = logs.append
+    cache = town["folder"] / "cache"
+    result = run_alg(ALG, params(town, INPUT=str(rec_path), UPRN_FIELD=None, REFERENCE=str(ref_path),
+                                 CACHE_FOLDER=str(cache)), feedback=feedback)
+    assert result["DUPLICATE_UPRNS"] == 2
+    assert any("2 UPRNs appear more than once" in line for line in logs), logs
+    out = read(result["OUTPUT"])
+    assert out["matched_uprn"].tolist() == [gaz.iloc[10]["uprn"], gaz.iloc[50]["uprn"]]
+    # a second run reuses the prepared gazetteer and gives the same answer
+    again = run_alg(ALG, params(town, INPUT=str(rec_path), UPRN_FIELD=None, REFERENCE=str(ref_path),
+                                CACHE_FOLDER=str(cache)), feedback=feedback)
+    assert any("Using the prepared gazetteer cached" in line for line in logs), logs
+    assert read(again["OUTPUT"])["matched_uprn"].tolist() == out["matched_uprn"].tolist()
+
+    with pytest.raises(QgsProcessingException, match="street"):
+        run_alg(ALG, params(town, INPUT=str(rec_path), UPRN_FIELD=None, ADDRESS_FIELDS=["street"]))
+    with pytest.raises(QgsProcessingException, match="(?i)no field named|not found|street"):
+        run_alg(ALG, params(town, INPUT=str(rec_path), UPRN_FIELD=None, REFERENCE=str(ref_path),
+                            REF_ADDRESS_FIELDS=["nope"]))
+
+
+def test_empty_input_and_cancel(run_alg, town):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    path = town["folder"] / "header_only.csv"
+    path.write_text("address,postcode\n", encoding="utf-8")
+    result = run_alg(ALG, params(town, INPUT=str(path), UPRN_FIELD=None))
+    out = read(result["OUTPUT"])
+    assert len(out) == 0 and result["MATCHED"] == 0
+
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg(ALG, params(town), feedback=feedback)
+
+
+def test_without_the_matcher_a_clear_message(run_alg, town, monkeypatch):
+    import sys
+
+    from qgis.core import QgsProcessingException
+
+    monkeypatch.setitem(sys.modules, "uk_address_matcher", None)
+    with pytest.raises(QgsProcessingException, match="pip install"):
+        run_alg(ALG, params(town))
+
+
+def test_spreadsheet_and_delimited_text_layer(run_alg, town):
+    """A spreadsheet, and a delimited-text layer whose own encoding is Windows-1252, reach the
+    algorithm through QGIS with their text intact."""
+    from qgis.core import QgsVectorLayer
+
+    gaz = town["gaz"]
+    picks = gaz[gaz["kind"] == "flat"].iloc[[3, 40]]
+    frame = pd.DataFrame({"address": picks["address"].tolist(), "postcode": picks["postcode"].tolist(),
+                          "tenant_name": ["Chloé", "Åsa"], "m3_used": [1.5, 0.0]})
+    # (a numeric column lets GDAL see that the first row is a header: with text columns only it
+    # cannot tell, and reads Field1, Field2 ... - see docs/linkage.md)
+    xlsx = town["folder"] / "records.xlsx"
+    pyogrio.write_dataframe(frame, xlsx, driver="XLSX")
+    out = read(run_alg(ALG, params(town, INPUT=str(xlsx), UPRN_FIELD=None, IDENTIFIER_ACTION=2))["OUTPUT"])
+    assert out["matched_uprn"].tolist() == picks["uprn"].tolist()
+    assert out["tenant_name"].tolist() == ["Chloé", "Åsa"]
+
+    path = town["folder"] / "records_1252.txt"
+    path.write_bytes(frame.to_csv(index=False).encode("cp1252"))
+    layer = QgsVectorLayer(f"file://{path}?type=csv&delimiter=,&encoding=windows-1252&geomType=none",
+                           "records", "delimitedtext")
+    assert layer.isValid() and layer.featureCount() == 2
+    out = read(run_alg(ALG, params(town, INPUT=layer, UPRN_FIELD=None, IDENTIFIER_FIELDS=["tenant_name"],
+                                   IDENTIFIER_ACTION=1))["OUTPUT"])
+    assert out["matched_uprn"].tolist() == picks["uprn"].tolist()
+    assert "tenant_name" not in out.columns  # dropped as asked
+    assert out["address"].tolist() == frame["address"].tolist()
