@@ -238,7 +238,10 @@ def check_routes_on_network(routes, net, *, field: str = "edge_ids", sample: int
                                          0.5, normalized=True)
     d = shapely.distance(mid, geoms[ok])
     off = d > tolerance_m
-    if len(d) and off.mean() > 0.01:
+    # An inner edge entered and left again by a U-turn is only partly on its route line, so a
+    # few misses are normal (1.2 % on the sample city's lorry and cycle tracks); routes matched
+    # on other lines or settings miss far more.
+    if len(d) and off.mean() > 0.05:
         raise InputError(f"{int(off.sum())} of {len(d)} checked route edges do not lie on their route "
                          f"lines (up to {np.nanmax(d):.0f} m away): the routes were matched on other "
                          "network lines or settings (mode, one-way, tolerance). Use the same ones.")

@@ -264,6 +264,43 @@ def facilities_layer(real_points, real_names, minimum, extent, rng, capacity):
                    "source": np.array(["osm"] * n_real + ["synthetic"] * n_synth, dtype=object)}, geoms)
 
 
+def gps_points_layer():
+    """Synthetic GPS points of lorries (mode 'hgv') and cyclists (mode 'cycle') that follow
+    real streets: seeded tracks on known routes with 10 m noise, a point every 5 s
+    (benchmarks/gen_tracks.py, the map-matching tests' generator)."""
+    import pandas as pd
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from common import plugin_importable  # joinedup.engine via .build/plugins, never the repo root
+
+    plugin_importable()
+    from gen_tracks import drive_graph, generate_tracks
+
+    _, graph = drive_graph(_shared_data() / "helsinki.osm.pbf")
+    parts = []
+    for mode, n_tracks, speed_ms, seed, hour in (("hgv", 24, 8.0, 11, 7), ("cycle", 36, 4.5, 12, 8)):
+        points, _ = generate_tracks(graph, n_tracks=n_tracks, n_points=60, sigma_m=10.0, interval_s=5.0,
+                                    speed_ms=speed_ms, seed=seed, mode=mode,
+                                    start_time=f"2025-05-06T{hour:02d}:00:00", crs="EPSG:3067")
+        points["track_id"] = [f"{mode}-{t}" for t in points["track_id"]]
+        parts.append(points)
+    return pd.concat(parts, ignore_index=True)[["track_id", "time", "mode", "geometry"]]
+
+
+def collisions_layer(roads, rng):
+    """Synthetic road collisions: points on random road segments, weighted by length."""
+    import shapely
+
+    lines = roads.geometry.values
+    lengths = shapely.length(lines)
+    pick = rng.choice(len(lines), size=120, p=lengths / lengths.sum())
+    at = shapely.line_interpolate_point(lines[pick], rng.uniform(0, 1, 120), normalized=True)
+    dates = _timestamps(rng, 120)
+    return _frame({"collision_id": np.arange(1, 121), "date": dates,
+                   "involves": rng.choice(["hgv+cycle", "car+cycle", "hgv+car", "car+pedestrian"], 120),
+                   "severity": rng.choice([1, 2, 3], 120, p=[0.7, 0.25, 0.05])}, at)
+
+
 def build(out: Path) -> dict:
     import pandas as pd
     import pyogrio
@@ -292,8 +329,11 @@ def build(out: Path) -> dict:
     ok = ~shapely.is_missing(school_pts)
     schools = facilities_layer(school_pts[ok], school_names[ok], MIN_SCHOOLS, extent, rng,
                                lambda n: rng.integers(150, 900, n))
+    gps_points = gps_points_layer()
+    collisions = collisions_layer(roads, rng)
     layers = {"roads": roads, "buildings": buildings, "amenities": amenities, "zones": zones,
-              "incidents": incidents, "inspections": inspections, "clinics": clinics, "schools": schools}
+              "incidents": incidents, "inspections": inspections, "clinics": clinics, "schools": schools,
+              "gps_points": gps_points, "collisions": collisions}
 
     out.parent.mkdir(parents=True, exist_ok=True)
     # A fixed timestamp in gpkg_contents makes the file byte-identical run after run.

@@ -5,7 +5,8 @@ import sys
 from conftest import REPO, SAMPLE
 
 LAYERS = {"roads": "LineString", "buildings": "MultiPolygon", "amenities": "Point", "zones": "Polygon",
-          "incidents": "Point", "inspections": "Point", "clinics": "Point", "schools": "Point"}
+          "incidents": "Point", "inspections": "Point", "clinics": "Point", "schools": "Point",
+          "gps_points": "Point", "collisions": "Point"}
 
 
 def _content(path):

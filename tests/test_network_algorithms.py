@@ -245,8 +245,9 @@ def test_service_areas_bands_cut_partial_edges(run_alg, tiny):
     # Per-facility limit replaces the bands.
     res = run_alg("joinedup:serviceareas", {
         "INPUT": tiny["lines"], "FACILITIES": str(tiny["folder"] / "f.gpkg"), "LIMIT_FIELD": "limit",
-        "OUTPUT": TMP, "OUTPUT_LINES": TMP})
+        "OUTPUT": None, "OUTPUT_LINES": TMP})  # lines only: no polygons made
     assert read(res["OUTPUT_LINES"]).length_m.sum() == pytest.approx(300)
+    assert "OUTPUT" not in res
 
 
 def test_service_areas_non_overlapping_and_dissolve(run_alg, tiny):

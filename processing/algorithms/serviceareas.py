@@ -68,8 +68,11 @@ class ServiceAreas(JoinedUpAlgorithm):
                                          QgsProcessingParameterNumber.Type.Double, 25.0, minValue=0.1)
         p.setHelp(self.tr("How far the polygon reaches either side of a reached street."))
         self.addParameter(p)
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", self.tr("Service areas"), QgsProcessing.SourceType.TypeVectorPolygon))
+        p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Service areas"),
+                                              QgsProcessing.SourceType.TypeVectorPolygon, optional=True)
+        p.setHelp(self.tr("The service-area polygons (skip this output to get only the reached streets, "
+                          "which is much faster)."))
+        self.addParameter(p)
         p = QgsProcessingParameterFeatureSink("OUTPUT_LINES", self.tr("Reached streets"),
                                               QgsProcessing.SourceType.TypeVectorLine, optional=True)
         p.setHelp(self.tr("The reached street pieces, cut at the band limits."))
@@ -110,7 +113,13 @@ class ServiceAreas(JoinedUpAlgorithm):
             dissolve=self.parameterAsBoolean(parameters, "DISSOLVE", context),
             non_overlapping=self.parameterAsBoolean(parameters, "NON_OVERLAPPING", context),
             polygon_buffer_m=self.parameterAsDouble(parameters, "POLYGON_BUFFER", context),
+            polygons=parameters.get("OUTPUT") is not None,
             feedback=engine_feedback(feedback, 0.15, 0.95))
+        if polys is None:
+            import geopandas as gpd
+
+            polys = gpd.GeoDataFrame({"facility": np.zeros(0, np.int64), "band": np.zeros(0)}, geometry=[],
+                                     crs=net.crs)
         served = np.unique(lines["facility"].to_numpy()) if len(lines) else np.zeros(0, int)
         feedback.pushInfo(f"{len(served)} of {len(fac)} facilities reach the network; "
                           f"{len(polys)} polygons, {len(lines)} street pieces.")
@@ -120,8 +129,11 @@ class ServiceAreas(JoinedUpAlgorithm):
             frame["band"] = st.to_user(frame["band"])
         for col in ("cost_from", "cost_to"):
             lines[col] = st.to_user(lines[col])
-        results = {"OUTPUT": bridge.write_output(self, parameters, "OUTPUT", context, polys,
-                                                 geometry_type="MultiPolygon", promote_to_multi=True)}
+        results = {}
+        out = bridge.write_output(self, parameters, "OUTPUT", context, polys, geometry_type="MultiPolygon",
+                                  promote_to_multi=True)
+        if out is not None:
+            results["OUTPUT"] = out
         out = bridge.write_output(self, parameters, "OUTPUT_LINES", context, lines, geometry_type="LineString")
         if out is not None:
             results["OUTPUT_LINES"] = out

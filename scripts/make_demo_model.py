@@ -1,0 +1,142 @@
+"""Write resources/models/devolution_evidence.model3, the devolution evidence recipe that
+`make demo` runs through qgis_process: area profile of the agency layers → accessibility to
+clinics and schools → clinic coverage gaps → location-allocation of new clinics → incident
+hotspots → streets shared by lorries and cyclists → priority index. (The evidence pack is the
+last step of scripts/demo.sh: it reads every output of this model.) Run after changing it:
+
+    .venv/bin/python scripts/make_demo_model.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET = REPO / "resources" / "models" / "devolution_evidence.model3"
+
+# Model inputs: (name, description, geometry type: 0 point, 1 line, 2 polygon, -1 any)
+INPUTS = (
+    ("ZONES", "Zones with a population field", 2),
+    ("INCIDENTS", "Incidents (points)", 0),
+    ("INSPECTIONS", "Inspections (points)", 0),
+    ("AMENITIES", "Amenities, also the candidate sites for new clinics (points)", 0),
+    ("ROADS", "Road network (lines)", 1),
+    ("CLINICS", "Clinics (points, with a capacity field)", 0),
+    ("SCHOOLS", "Schools (points, with a capacity field)", 0),
+    ("GPS_POINTS", "GPS points of lorries and cyclists (track_id, time, mode)", 0),
+    ("COLLISIONS", "Road collisions (points)", 0),
+)
+
+# Children: (child id, algorithm, description, {parameter: source}, {output: model output name}).
+# A source is "@INPUT" (a model input), "child.OUTPUT" (another child's output), or a value.
+STEPS = (
+    ("profile", "joinedup:areaprofile", "Area profile of the agency layers",
+     {"AREAS": "@ZONES", "LAYERS": ["@INCIDENTS", "@INSPECTIONS", "@AMENITIES"],
+      "POPULATION_FIELD": "population"},
+     {"OUTPUT": "area_profile"}),
+    ("access_clinics", "joinedup:accessibility", "Accessibility to clinics",
+     {"NETWORK": "@ROADS", "DEMAND": "profile.OUTPUT", "DEMAND_FIELD": "population",
+      "FACILITIES": "@CLINICS", "FACILITY_ID": "facility_id", "SUPPLY_FIELD": "capacity"},
+     {"OUTPUT": "access_clinics"}),
+    ("access_schools", "joinedup:accessibility", "Accessibility to schools",
+     {"NETWORK": "@ROADS", "DEMAND": "@ZONES", "DEMAND_FIELD": "population",
+      "FACILITIES": "@SCHOOLS", "FACILITY_ID": "facility_id", "SUPPLY_FIELD": "capacity"},
+     {"OUTPUT": "access_schools"}),
+    ("gaps", "joinedup:coveragegaps", "Clinic coverage gaps (800 m)",
+     {"NETWORK": "@ROADS", "DEMAND": "access_clinics.OUTPUT", "DEMAND_FIELD": "population",
+      "FACILITIES": "@CLINICS", "FACILITY_ID": "facility_id", "THRESHOLD": 800.0},
+     {"OUTPUT": "coverage_gaps", "UNCOVERED": "uncovered_demand", "SUMMARY": "coverage_summary"}),
+    ("new_clinics", "joinedup:locationallocation", "Two new clinics (p-median, existing kept)",
+     {"NETWORK": "@ROADS", "DEMAND": "@ZONES", "DEMAND_FIELD": "population",
+      "CANDIDATES": "@AMENITIES", "EXISTING": "@CLINICS", "EXISTING_ID": "facility_id",
+      "PROBLEM": 0, "P": 2},
+     {"SITES": "new_clinic_sites", "ALLOCATION": "clinic_allocation",
+      "SUMMARY": "location_summary"}),
+    ("hotspots", "joinedup:hotspots", "Incident hotspots (Gi*)",
+     {"INPUT": "@INCIDENTS", "PERMUTATIONS": 199, "SEED": 1, "FDR": True},
+     {"OUTPUT": "incident_hotspots"}),
+    ("mapmatch", "joinedup:mapmatch", "Match GPS tracks to the streets",
+     {"INPUT": "@GPS_POINTS", "TRACK_FIELD": "track_id", "TIME_FIELD": "time",
+      "MODE_FIELD": "mode", "NETWORK": "@ROADS"},
+     {"OUTPUT": "matched_routes"}),
+    ("flows", "joinedup:networkflows", "Flows per street by mode",
+     {"NETWORK": "@ROADS", "ROUTES": "mapmatch.OUTPUT", "CATEGORY_FIELD": "mode"},
+     {"OUTPUT": "flows"}),
+    ("shared", "joinedup:sharedroutes", "Streets shared by lorries and cyclists",
+     {"INPUT": "flows.OUTPUT", "FIELD_A": "passages_hgv", "FIELD_B": "passages_cycle",
+      "COLLISIONS": "@COLLISIONS", "TOP_N": 20},
+     {"OUTPUT": "shared_streets"}),
+    ("priority", "joinedup:priorityindex", "Priority index of zones",
+     {"INPUT": "gaps.OUTPUT",
+      "FIELDS": ["incidents_per_1000", "nearest_cost", "uncovered_share"],
+      "RUNS": 500, "SEED": 1},
+     {"OUTPUT": "priority_index"}),
+)
+
+
+def _source(value):
+    from qgis.core import QgsProcessingModelChildParameterSource as Source
+
+    if isinstance(value, str) and value.startswith("@"):
+        return Source.fromModelParameter(value[1:])
+    if isinstance(value, str) and "." in value and value.split(".")[0] in {s[0] for s in STEPS}:
+        child, output = value.split(".")
+        return Source.fromChildOutput(child, output)
+    return Source.fromStaticValue(value)
+
+
+def build():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFeatureSource,
+    )
+
+    kinds = {0: QgsProcessing.SourceType.TypeVectorPoint, 1: QgsProcessing.SourceType.TypeVectorLine,
+             2: QgsProcessing.SourceType.TypeVectorPolygon, -1: QgsProcessing.SourceType.TypeVectorAnyGeometry}
+    model = QgsProcessingModelAlgorithm("Devolution evidence recipe", "JoinedUp", "devolution_evidence")
+    model.setHelpContent({"ALG_DESC": (
+        "The data office's standard evidence run: profiles the agency layers per zone, measures "
+        "walking access to clinics and schools, finds clinic coverage gaps, places two new "
+        "clinics, finds incident hotspots, finds the streets lorries and cyclists share "
+        "(from GPS tracks, with collisions), and ranks zones by a priority index. Every output "
+        "is a layer; scripts/demo.sh then prints them as an evidence pack.")})
+    for name, description, kind in INPUTS:
+        parameter = QgsProcessingParameterFeatureSource(name, description, [kinds[kind]])
+        model.addModelParameter(parameter, QgsProcessingModelParameter(name))
+    for child_id, algorithm, description, sources, outputs in STEPS:
+        child = QgsProcessingModelChildAlgorithm(algorithm)
+        child.setChildId(child_id)
+        child.setDescription(description)
+        for parameter, value in sources.items():
+            values = value if isinstance(value, list) and any(
+                isinstance(v, str) and v.startswith("@") for v in value) else [value]
+            child.addParameterSources(parameter, [_source(v) for v in values])
+        model_outputs = {}
+        for output_name, model_name in outputs.items():
+            output = QgsProcessingModelOutput(model_name, model_name)
+            output.setChildId(child_id)
+            output.setChildOutputName(output_name)
+            model_outputs[model_name] = output
+        child.setModelOutputs(model_outputs)
+        model.addChildAlgorithm(child)
+    return model
+
+
+def main():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from common import qgis_session
+
+    qgis_session()
+    model = build()
+    TARGET.parent.mkdir(parents=True, exist_ok=True)
+    assert model.toFile(str(TARGET)), "could not write the model"
+    print(f"wrote {os.path.relpath(TARGET, REPO)}")
+
+
+if __name__ == "__main__":
+    main()

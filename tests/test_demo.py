@@ -1,0 +1,43 @@
+"""`make demo`'s recipe end to end, as CI runs it: scripts/demo.sh through qgis_process and the
+shipped model, on the shipped sample city, checked against values computed here from the
+sample itself."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    env = dict(os.environ, JOINEDUP_OUT=str(out))
+    done = subprocess.run(["bash", str(REPO / "scripts" / "demo.sh")], capture_output=True, text=True,
+                          env=env, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return out
+
+
+@pytest.mark.slow
+def test_recipe_outputs_account_for_every_zone_and_person(demo_out):
+    import pyogrio
+
+    zones = pyogrio.read_dataframe(REPO / "resources" / "sample" / "sample_city.gpkg", layer="zones")
+    incidents = pyogrio.read_dataframe(REPO / "resources" / "sample" / "sample_city.gpkg", layer="incidents")
+    priority = pyogrio.read_dataframe(demo_out / "priority_index.gpkg")
+    assert len(priority) == len(zones)
+    assert sorted(priority["zone_id"]) == sorted(zones["zone_id"])
+    assert sorted(priority["pi_rank"].dropna().astype(int))[0] == 1
+    gaps = pyogrio.read_dataframe(demo_out / "coverage_gaps.gpkg")
+    # covered + uncovered demand = the population of the zones (nothing lost)
+    assert (gaps["covered_demand"] + gaps["uncovered_demand"]).sum() == pytest.approx(zones["population"].sum())
+    profile = pyogrio.read_dataframe(demo_out / "area_profile.gpkg")
+    joined = zones.sjoin(incidents, predicate="intersects")  # independent count per zone
+    expected = joined.groupby("zone_id").size().reindex(zones["zone_id"], fill_value=0)
+    got = profile.set_index("zone_id")["incidents_count"].reindex(zones["zone_id"])
+    assert (got.to_numpy() == expected.to_numpy()).all()
+    sites = pyogrio.read_dataframe(demo_out / "new_clinic_sites.gpkg")
+    assert (sites["site_kind"] == "new").sum() == 2 if "site_kind" in sites else len(sites) >= 2
+    shared = pyogrio.read_dataframe(demo_out / "shared_streets.gpkg")
+    assert len(shared) and (shared["passages_hgv"] > 0).any() and (shared["passages_cycle"] > 0).any()
