@@ -251,8 +251,11 @@ def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     span = max(px.max() - x0, py.max() - y0, 1e-9)
     widths = np.nanmax(np.c_[bounds[present, 2] - bounds[present, 0],
                              bounds[present, 3] - bounds[present, 1]], axis=1)
-    cell = float(np.clip(np.median(widths), span / 4096.0, span)) if len(widths) else span
-    cell = max(cell, span / 4096.0, 1e-9)
+    # cells a quarter of a typical INPUT feature: a bbox then spans ~5 cells a side and the
+    # candidates are ~1.5x the true matches (cells as wide as the features: ~4x). Only the
+    # occupied cells exist (sorted ids), so small cells cost no memory.
+    cell = float(np.median(widths)) / 4.0 if len(widths) else span
+    cell = max(cell, span / 2.0 ** 20, 1e-9)
     ncx = int(np.floor(span / cell)) + 1
     cx = np.floor((px - x0) / cell).astype(np.int64)
     cy = np.floor((py - y0) / cell).astype(np.int64)
@@ -282,8 +285,7 @@ def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     c_pos = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
     c_pt = order[c_pos]
     cxv, cyv = px[c_pt], py[c_pt]
-    bb = b[c_in]
-    inside = (cxv >= bb[:, 0]) & (cxv <= bb[:, 2]) & (cyv >= bb[:, 1]) & (cyv <= bb[:, 3])
+    inside = (cxv >= b[c_in, 0]) & (cxv <= b[c_in, 2]) & (cyv >= b[c_in, 1]) & (cyv <= b[c_in, 3])
     c_in, c_pt, cxv, cyv = c_in[inside], c_pt[inside], cxv[inside], cyv[inside]
     geoms = input_geoms[idx]
     shapely.prepare(geoms)
