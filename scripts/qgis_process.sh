@@ -9,13 +9,8 @@ plugins="$repo/.build/plugins"
 mkdir -p "$plugins"
 [ -e "$plugins/joinedup" ] || ln -sfn "$repo" "$plugins/joinedup"
 site=$("$repo/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-# qgis_process links the system GEOS (3.11) into its global symbol scope, so shapely's own
-# bundled GEOS would be bypassed (shapely then fails: "WKB output dimension must be 2 or 3",
-# or crashes in overlay). Preloading shapely's GEOS serves both; the C API QGIS uses is
-# backward compatible.
-# Both the C++ library and its C API, so no GEOS 3.11 C++ code mixes with 3.14 objects.
-geos=$(ls "$site"/shapely.libs/libgeos-*.so* "$site"/shapely.libs/libgeos_c-*.so* 2>/dev/null | paste -sd: || true)
-if [ -n "$geos" ]; then export LD_PRELOAD="$geos${LD_PRELOAD:+:$LD_PRELOAD}"; fi
+# shapely, pyogrio and pyproj in .venv are compiled against the GEOS, GDAL and PROJ that
+# qgis_process links (make setup; scripts/check_native_libs.py says why that matters).
 export QGIS_PLUGINPATH="$plugins"
 export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}"
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
