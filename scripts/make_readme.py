@@ -32,10 +32,16 @@ def examples() -> dict:
     return found
 
 
-def first_paragraph(help_text: str) -> str:
-    text = re.sub(r"<[^>]+>", " ", help_text)
-    para = re.split(r"\n\s*\n", text.strip())[0]
-    return " ".join(para.split())
+def first_paragraph(help_text: str, limit: int = 350) -> str:
+    """The help's opening paragraph as plain text, cut after the sentence that passes ``limit``."""
+    import html
+
+    text = html.unescape(re.sub(r"<[^>]+>", " ", help_text))
+    para = " ".join(re.split(r"\n\s*\n", text.strip())[0].split())
+    if len(para) > limit:
+        end = para.find(". ", limit // 2)
+        para = para[:end + 1] if end > 0 else para[:limit] + " …"
+    return para
 
 
 def section() -> str:
