@@ -83,7 +83,7 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
         from ..engine.errors import EngineCancelled, EngineError
 
         try:
-            return self.run(parameters, context, feedback)
+            return self._joinedup_run(parameters, context, feedback)
         except EngineCancelled:
             raise QgsProcessingException(self.tr("Cancelled: no output was written."))
         except EngineError as exc:
@@ -93,7 +93,22 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
                 "Not enough memory for this input. Try a smaller extent, fewer features, "
                 "or a coarser setting."))
 
-    def run(self, parameters, context, feedback):
+    def __init_subclass__(cls, **kwargs):
+        # QgsProcessingAlgorithm already has a method called run(parameters, context,
+        # feedback, configuration, catchExceptions), which processing.run() and the toolbox
+        # call. A subclass's run(parameters, context, feedback) would shadow it, so it is
+        # kept as _joinedup_run and run() dispatches on the arguments it is given.
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:
+            cls._joinedup_run = cls.__dict__["run"]
+            cls.run = JoinedUpAlgorithm.run
+
+    def run(self, parameters, context, feedback, *args, **kwargs):
+        if args or kwargs:  # QGIS's own QgsProcessingAlgorithm.run(...)
+            return QgsProcessingAlgorithm.run(self, parameters, context, feedback, *args, **kwargs)
+        return self._joinedup_run(parameters, context, feedback)
+
+    def _joinedup_run(self, parameters, context, feedback):
         raise NotImplementedError
 
 
