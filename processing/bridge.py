@@ -130,7 +130,7 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     if geom_name in table.column_names:
         wkb = np.asarray(table.column(geom_name).to_numpy(zero_copy_only=False), dtype=object)
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-        bad = np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb]))
+        bad = np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb], dtype=bool))
         if bad.size:
             fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
             geoms[bad] = fixed

@@ -410,6 +410,7 @@ def export_pdf(layout, path: str, dpi: float) -> None:
     exporter = QgsLayoutExporter(layout)
     settings = QgsLayoutExporter.PdfExportSettings()
     settings.dpi = float(dpi)
+    settings.textRenderFormat = Qgis.TextRenderFormat.AlwaysText  # searchable, accessible text
     settings.rasterizeWholeImage = False
     settings.forceVectorOutput = False
     settings.appendGeoreference = True
@@ -424,6 +425,7 @@ def export_atlas_pdf(layout, path: str, dpi: float, feedback=None) -> int:
     atlas = layout.atlas()
     settings = QgsLayoutExporter.PdfExportSettings()
     settings.dpi = float(dpi)
+    settings.textRenderFormat = Qgis.TextRenderFormat.AlwaysText
     result, error = QgsLayoutExporter.exportToPdf(atlas, path, settings)
     if result != QgsLayoutExporter.ExportResult.Success:
         detail = EXPORT_ERRORS.get(result, f"error code {int(result)}")

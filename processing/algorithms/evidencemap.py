@@ -120,6 +120,22 @@ class EvidenceMap(JoinedUpAlgorithm):
             return {}
 
         project = QgsProject()
+        try:
+            return self._make(parameters, context, feedback, el, req, cls, labels, project,
+                              pdf=pdf, png=png, qgz=qgz, prov=prov, dpi=dpi, started=started)
+        finally:
+            # Free the run's project (layers, layout) here, on the main thread, in QGIS's
+            # own order, not whenever Python's garbage collector gets to it.
+            project.clear()
+
+    def _make(self, parameters, context, feedback, el, req, cls, labels, project, *, pdf, png,
+              qgz, prov, dpi, started):
+        import json
+
+        from qgis.core import QgsLayoutItemMap, QgsProcessingUtils
+
+        from ..provenance import record_run
+
         project.setTitle(req.title)
         if req.layer.crs().isValid():
             project.setCrs(req.layer.crs())
