@@ -1,7 +1,7 @@
 """What every JoinedUp algorithm shares: identity, icon, help, dependency check, and the one
 place where engine errors become ``QgsProcessingException``.
 
-Algorithm modules import the engine and the bridge lazily, inside :meth:`run`, so that the
+Algorithm modules import the engine and the bridge lazily, inside :meth:`execute`, so that the
 provider lists every algorithm even when geopandas or scipy is missing; running one then
 fails with the dependency message instead of a traceback.
 """
@@ -40,7 +40,8 @@ def icon(name: str) -> QIcon:
 class JoinedUpAlgorithm(QgsProcessingAlgorithm):
     """Base class: subclasses set ``ALG_ID``, ``DISPLAY_NAME``, ``GROUP`` (a key of GROUPS),
     ``HELP`` (the help text) and ``ICON``, declare parameters in ``initAlgorithm`` and do the
-    work in ``run(parameters, context, feedback)`` which returns the results dict."""
+    work in ``execute(parameters, context, feedback)`` which returns the results dict.
+    (Not ``run``: that is QgsProcessingAlgorithm's own public method, which QGIS calls.)"""
 
     ALG_ID = ""
     DISPLAY_NAME = ""
@@ -83,7 +84,7 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
         from ..engine.errors import EngineCancelled, EngineError
 
         try:
-            return self._joinedup_run(parameters, context, feedback)
+            return self.execute(parameters, context, feedback)
         except EngineCancelled:
             raise QgsProcessingException(self.tr("Cancelled: no output was written."))
         except EngineError as exc:
@@ -93,22 +94,7 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
                 "Not enough memory for this input. Try a smaller extent, fewer features, "
                 "or a coarser setting."))
 
-    def __init_subclass__(cls, **kwargs):
-        # QgsProcessingAlgorithm already has a method called run(parameters, context,
-        # feedback, configuration, catchExceptions), which processing.run() and the toolbox
-        # call. A subclass's run(parameters, context, feedback) would shadow it, so it is
-        # kept as _joinedup_run and run() dispatches on the arguments it is given.
-        super().__init_subclass__(**kwargs)
-        if "run" in cls.__dict__:
-            cls._joinedup_run = cls.__dict__["run"]
-            cls.run = JoinedUpAlgorithm.run
-
-    def run(self, parameters, context, feedback, *args, **kwargs):
-        if args or kwargs:  # QGIS's own QgsProcessingAlgorithm.run(...)
-            return QgsProcessingAlgorithm.run(self, parameters, context, feedback, *args, **kwargs)
-        return self._joinedup_run(parameters, context, feedback)
-
-    def _joinedup_run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         raise NotImplementedError
 
 

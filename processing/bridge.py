@@ -1,20 +1,26 @@
 """The one bridge between QGIS and the engine: feature sources in as GeoDataFrames, results
 out as layers. Every algorithm reads and writes through here.
 
-Reading (:func:`read_source`): QGIS hands us an OGR-readable file for any source, exporting in
-C++ only when it has to (selected features only, a feature filter or subset string, a memory
-layer, a non-OGR provider); pyogrio then reads it in bulk through Arrow. No Python loop over
-features. The layer's CRS comes from QGIS (a user may have overridden the file's).
-- Fields: every attribute field, with its values and nulls; GeoPackage's ``fid`` is not a field.
-- Geometry: kept as stored: multipart stays multipart, Z and M values are kept.
+Reading (:func:`read_source`, :func:`read_layer`): QGIS hands us an OGR-readable file for any
+source, exporting in C++ only when it has to (selected features only, a feature filter or
+subset string, a memory layer, a non-OGR provider); pyogrio then reads it in bulk (numpy
+arrays from GDAL; pyarrow is not needed). No Python loop over features. The layer's CRS comes
+from QGIS (a user may have overridden the file's).
+- Fields: every attribute field in QGIS's order, with its values and nulls (integers and
+  booleans with nulls are pandas' nullable Int64/boolean, dates and date-times datetime64);
+  GeoPackage's ``fid`` is not a field. ``report.fids`` has QGIS's feature ids in row order.
+- Geometry: multipart stays multipart, Z is kept, M is dropped. Null and empty geometries are
+  both read as None (QGIS exports "no geometry" as an empty point) and counted.
 - Unreadable geometries (e.g. a ring with too few points, which strict readers reject for the
   whole layer) are repaired where GEOS can, else read as null; each is counted in the report.
-- Row order is the source's order; ``SOURCE_ROW`` (a positional index) lets outputs account
-  for every input feature.
+- Row order is the source's order and the index is positional (0..n-1), so outputs can
+  account for every input feature.
 
 Writing (:func:`write_output`): a file destination (a path, a temporary output, or a
-GeoPackage layer) is written in bulk by pyogrio; any other destination (``memory:``, a
-database) goes through QGIS's own feature sink. Outputs never overwrite an input.
+GeoPackage layer) is written in bulk by pyogrio (GeoPackage 1.2, which QGIS 3.40 on GDAL 3.6
+reads without a warning); any other destination (``memory:``, a database) goes through QGIS's
+own feature sink. Outputs never overwrite an input (file, or the same layer of a GeoPackage).
+A shapefile has no date-time or boolean type: date-times are written as ISO text.
 """
 from __future__ import annotations
 
@@ -61,6 +67,7 @@ class ReadReport:
     unreadable_geometries: int = 0
     path: str = ""
     notes: list = field(default_factory=list)
+    fids: object = None  # numpy int64 array of QGIS feature ids, in row order
 
     def describe(self) -> str:
         parts = [f"{self.name}: {self.features} features read"]
@@ -69,7 +76,8 @@ class ReadReport:
         if self.repaired_unreadable:
             parts.append(f"{self.repaired_unreadable} unreadable geometries repaired on read")
         if self.unreadable_geometries:
-            parts.append(f"{self.unreadable_geometries} unreadable geometries read as empty")
+            parts.append(f"{self.unreadable_geometries} unreadable geometries (e.g. rings with too "
+                         "few points) read as null")
         return ", ".join(parts)
 
 
@@ -100,14 +108,11 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     """Read the feature-source parameter ``name`` into a GeoDataFrame.
 
     Returns ``(gdf, report)``; ``(None, None)`` when the parameter is optional and unset.
-    ``gdf.attrs`` carries ``source_name`` (the layer's name), ``source_path`` and
-    ``geometry_type`` (QGIS's geometry type name) for messages and provenance.
+    ``gdf.attrs`` carries ``source_name`` (the layer's name), ``source_path``,
+    ``geometry_type`` (QGIS's geometry type name) and ``geometry_kind`` ('point', 'line',
+    'polygon' or 'none') for messages and provenance. ``report.fids`` holds QGIS's feature
+    ids in row order (kept through QGIS's export of selections, filters and memory layers).
     """
-    import geopandas as gpd
-    import numpy as np
-    import pyogrio
-    import shapely
-
     source = alg.parameterAsSource(parameters, name, context)
     if source is None:
         if not required:
@@ -118,37 +123,8 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
         parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
     file_path = _layer_path(path)
-    kwargs = {"layer": layer_name} if layer_name else {}
-    try:
-        meta, table = pyogrio.read_arrow(file_path, **kwargs)
-    except Exception as exc:  # GDAL's own message names the problem
-        raise QgsProcessingException(f"Could not read {display} ({file_path}): {exc}")
-    geom_name = meta.get("geometry_name") or "wkb_geometry"
-    columns = [c for c in table.column_names if c != geom_name]
-    frame = table.select(columns).to_pandas(types_mapper=None) if columns else None
-    report = ReadReport(name=display, path=file_path)
-    if geom_name in table.column_names:
-        wkb = np.asarray(table.column(geom_name).to_numpy(zero_copy_only=False), dtype=object)
-        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-        bad = np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb], dtype=bool))
-        if bad.size:
-            fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
-            geoms[bad] = fixed
-            report.repaired_unreadable = int((~shapely.is_missing(fixed)).sum())
-            report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
-    else:
-        geoms = np.full(table.num_rows, None, dtype=object)
-    report.features = len(geoms)
-    report.null_geometries = int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
-    crs = crs_to_engine(source.sourceCrs())
-    if frame is None:
-        import pandas as pd
-        frame = pd.DataFrame(index=range(len(geoms)))
-    frame = _drop_fid(frame, source)
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
-    gdf.index = range(len(gdf))
-    gdf.attrs["source_name"] = display
-    gdf.attrs["source_path"] = file_path
+    gdf, report = read_file(file_path, layer_name or None, display=display,
+                            crs=crs_to_engine(source.sourceCrs()), fields=source.fields())
     gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(source.wkbType())
     gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
     if report.repaired_unreadable or report.unreadable_geometries:
@@ -156,9 +132,101 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     return gdf, report
 
 
-def _drop_fid(frame, source):
+def read_layer(layer, context, feedback, *, selected_only=False):
+    """Read a vector layer (e.g. one of a multiple-layers parameter) into a GeoDataFrame,
+    exactly as :func:`read_source` reads a source parameter. Returns ``(gdf, report)``."""
+    path, layer_name = QgsProcessingUtils.convertToCompatibleFormatAndLayerName(
+        layer, selected_only, layer.name() or "layer", READABLE_EXTENSIONS, "gpkg", context, feedback)
+    gdf, report = read_file(_layer_path(path), layer_name or None, display=layer.name(),
+                            crs=crs_to_engine(layer.crs()), fields=layer.fields())
+    gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(layer.wkbType())
+    gdf.attrs["geometry_kind"] = _geometry_kind(layer.wkbType())
+    if feedback is not None and (report.repaired_unreadable or report.unreadable_geometries):
+        feedback.pushWarning(report.describe())
+    return gdf, report
+
+
+def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None):
+    """Bulk read of one OGR layer into a GeoDataFrame (pyogrio; no pyarrow needed, no Python
+    loop over features). ``crs`` overrides the file's; ``fields`` (QgsFields) fixes the
+    attribute columns and their order. Integer and boolean fields with nulls become pandas'
+    nullable ``Int64``/``boolean`` (not float), dates ``datetime64``, nulls stay null."""
+    import warnings
+
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+    from pyogrio.raw import read
+
+    display = display or os.path.basename(file_path)
+    report = ReadReport(name=display, path=file_path)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            meta, fids, wkb, columns = read(file_path, layer=layer_name, return_fids=True)
+    except Exception as exc:  # GDAL's own message names the problem
+        raise QgsProcessingException(f"Could not read {display} ({file_path}): {exc}")
+    report.notes.extend(sorted({str(w.message) for w in caught if "GDAL" in w.category.__name__
+                                or issubclass(w.category, RuntimeWarning)}))
+    n = len(fids) if fids is not None else (len(wkb) if wkb is not None else len(columns[0]) if columns else 0)
+    frame = pd.DataFrame({field_name: _column(values, dtype) for field_name, values, dtype
+                          in zip(meta["fields"], columns, meta["dtypes"])}, index=range(n))
+    if wkb is not None:
+        wkb = np.asarray(wkb, dtype=object)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        bad = np.flatnonzero(shapely.is_missing(geoms) & pd.notna(wkb))
+        if bad.size:
+            fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
+            geoms[bad] = fixed
+            report.repaired_unreadable = int((~shapely.is_missing(fixed)).sum())
+            report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
+        # QGIS exports a feature with no geometry as an empty one (POINT EMPTY): both are null here.
+        geoms[shapely.is_empty(geoms)] = None
+    else:
+        geoms = np.full(n, None, dtype=object)
+    report.features = n
+    report.null_geometries = int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
+    report.fids = np.asarray(fids if fids is not None else np.arange(n), dtype=np.int64)
+    if crs is None and meta.get("crs"):
+        crs = meta["crs"]
+    if fields is not None:
+        frame = _drop_fid(frame, fields)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    gdf.attrs["source_name"] = display
+    gdf.attrs["source_path"] = file_path
+    gdf.attrs["geometry_kind"] = _kind_of_name(meta.get("geometry_type"))
+    return gdf, report
+
+
+def _column(values, dtype):
+    """One pyogrio column as a pandas array: integer/boolean columns that came back as float
+    because they hold nulls are made nullable integers/booleans again."""
+    import numpy as np
+    import pandas as pd
+
+    declared = str(dtype)
+    if declared.startswith(("int", "uint")) and values.dtype.kind == "f":
+        return pd.array(values, dtype="Int64")
+    if declared == "bool" and values.dtype.kind in "fO":
+        return pd.array(np.where(pd.isna(values), None, values == 1), dtype="boolean")
+    return values
+
+
+def _kind_of_name(geometry_type) -> str:
+    text = (geometry_type or "").lower()
+    if "point" in text:
+        return "point"
+    if "line" in text:
+        return "line"
+    if "polygon" in text or "surface" in text:
+        return "polygon"
+    return "none"
+
+
+def _drop_fid(frame, fields):
     """Keep exactly QGIS's attribute fields, in QGIS's order, minus GeoPackage's ``fid``."""
-    names = [f.name() for f in source.fields()]
+    names = [f.name() for f in fields]
     keep = [n for n in names if n in frame.columns and n.lower() != "fid"]
     extra = [c for c in frame.columns if c not in keep and c.lower() != "fid" and c not in names]
     return frame[keep + extra]
@@ -170,8 +238,25 @@ def _geometry_kind(wkb_type) -> str:
             Qgis.GeometryType.Polygon: "polygon"}.get(geometry_type, "none")
 
 
+def _overwrites_input(path, table, inputs) -> bool:
+    """True when writing ``path`` (a whole file, or layer ``table`` in it) would replace an input.
+    ``inputs`` holds (real path, layer name or '') pairs from :func:`input_paths`."""
+    real = os.path.realpath(path)
+    for input_path, input_layer in inputs:
+        if input_path != real:
+            continue
+        if table is None or not input_layer or input_layer.lower() == table.lower():
+            return True
+    return False
+
+
+def _layer_name_of(source: str) -> str:
+    match = re.search(r"\|layername=([^|]+)", source)
+    return match.group(1) if match else ""
+
+
 def input_paths(alg, parameters, context) -> set:
-    """Normalised file paths of every layer input of this run, so outputs never replace them."""
+    """(real path, layer name) of every layer input of this run, so outputs never replace them."""
     paths = set()
     for definition in alg.parameterDefinitions():
         if definition.isDestination():
@@ -186,7 +271,7 @@ def input_paths(alg, parameters, context) -> set:
                 except Exception:
                     layer = None
             if layer is not None and layer.source():
-                paths.add(os.path.realpath(_layer_path(layer.source())))
+                paths.add((os.path.realpath(_layer_path(layer.source())), _layer_name_of(layer.source())))
     return paths
 
 
@@ -200,10 +285,11 @@ def _destination(parameters, name, context):
 
 
 def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
-                 promote_to_multi=None, geometry_type=None):
+                 promote_to_multi=None, geometry_type=None, feedback=None):
     """Write ``gdf`` to the sink parameter ``name``; returns the value for the results dict
     (the output path, or a layer id for a QGIS sink). ``gdf`` with no geometry column, or
-    with only null geometries and ``geometry_type='None'``, is written as a table."""
+    with only null geometries and ``geometry_type='None'``, is written as a table. With
+    ``feedback``, GDAL's notes (e.g. shapefile field names shortened) go to the log."""
     dest, definition = _destination(parameters, name, context)
     if not dest:
         return None
@@ -217,11 +303,14 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
         path = dest
     ext = os.path.splitext(path)[1].lower()
     if ext in WRITE_DRIVERS and not path.startswith(("memory:", "postgres:", "postgis:")):
-        if os.path.realpath(path) in input_paths(alg, parameters, context):
+        if _overwrites_input(path, table, input_paths(alg, parameters, context)):
             raise QgsProcessingException(
-                f"The output {path} is one of this run's inputs; JoinedUp never overwrites an "
-                "input. Choose another file name.")
-        _write_file(gdf, path, WRITE_DRIVERS[ext], table, promote_to_multi, geometry_type)
+                f"The output {path}{f' (layer {table})' if table else ''} is one of this run's "
+                "inputs; JoinedUp never overwrites an input. Choose another file name.")
+        notes = _write_file(gdf, path, WRITE_DRIVERS[ext], table, promote_to_multi, geometry_type)
+        if feedback is not None:
+            for note in notes:
+                feedback.pushWarning(f"{os.path.basename(path)}: {note}")
         result = f"{path}|layername={table}" if table else path
         _load_on_completion(context, definition, result, alg, name)
         return result
@@ -245,8 +334,11 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
                 os.remove(path)
         except OSError as exc:
             raise QgsProcessingException(f"Cannot replace {path}: {exc}")
-    frame = _writable(gdf)
+    frame = _writable(gdf, driver)
     kwargs = {}
+    if driver == "GPKG":
+        # GeoPackage 1.2: QGIS 3.40 on GDAL 3.6 warns about the newer files pyogrio's GDAL writes.
+        kwargs["dataset_options"] = {"VERSION": "1.2"}
     if table:
         kwargs["layer"] = table
         if driver == "GPKG":
@@ -257,14 +349,20 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
         kwargs["promote_to_multi"] = promote_to_multi
     if driver == "CSV" and getattr(frame, "geometry", None) is not None and hasattr(frame, "crs"):
         kwargs["layer_options"] = {"GEOMETRY": "AS_WKT"}
+    import warnings
+
     try:
-        pyogrio.write_dataframe(frame, path, driver=driver, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pyogrio.write_dataframe(frame, path, driver=driver, **kwargs)
     except Exception as exc:
         raise QgsProcessingException(f"Could not write {path}: {exc}")
+    return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
 
 
-def _writable(gdf):
-    """Columns GDAL can store: object columns of mixed content become text."""
+def _writable(gdf, driver=None):
+    """Columns GDAL can store: object columns of mixed content become text; a shapefile has
+    no date-time type, so its date-times are written as ISO text (dates alone as YYYY-MM-DD)."""
     import pandas as pd
 
     frame = gdf.copy()
@@ -272,6 +370,11 @@ def _writable(gdf):
         if column == getattr(frame, "_geometry_column_name", None):
             continue
         series = frame[column]
+        if driver == "ESRI Shapefile" and pd.api.types.is_datetime64_any_dtype(series.dtype):
+            midnight = series.dropna().dt.normalize().eq(series.dropna()).all()
+            text = series.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S")
+            frame[column] = text.astype(object).where(series.notna(), None)
+            continue
         if series.dtype == object:
             sample = series.dropna()
             if len(sample) and not all(isinstance(v, str) for v in sample.iloc[:1000]):
@@ -315,19 +418,32 @@ def qgis_fields(gdf) -> QgsFields:
 
 
 def _python_value(value):
+    """A pandas/numpy value as something a QGIS feature accepts (None for every kind of null;
+    QDateTime/QDate for timestamps and dates, which QGIS does not convert from Python's)."""
+    import datetime
+
     import numpy as np
     import pandas as pd
+    from qgis.PyQt.QtCore import QDate, QDateTime
 
-    if value is None:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and np.isnan(value):
         return None
-    if value is pd.NaT or (not isinstance(value, (str, bytes)) and pd.isna(value) is True):
+    if not isinstance(value, (str, bytes)) and pd.api.types.is_scalar(value) and pd.isna(value):
         return None
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+        if value.tzinfo is not None:
+            value = value.tz_convert("UTC").tz_localize(None)
+        return QDateTime(value.to_pydatetime())
+    if isinstance(value, datetime.datetime):
+        return QDateTime(value)
+    if isinstance(value, datetime.date):
+        return QDate(value)
     return value
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+# shared/data sits beside the checkout (CI, /work/main) or beside a parent (git worktrees).
+DATA = next((folder / "shared" / "data" for folder in REPO.parents
+             if (folder / "shared" / "data").is_dir()), REPO.parent / "shared" / "data")
 SAMPLE = REPO / "resources" / "sample"
 PLUGIN_PARENT = REPO / ".build" / "plugins"
 

@@ -38,3 +38,14 @@ def test_engine_imports_without_qgis():
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_algorithm_shadows_qgis_run(plugin):
+    """QgsProcessingAlgorithm.run() is QGIS's own entry point; our hook is execute()."""
+    from qgis.core import QgsApplication
+
+    from joinedup.processing.base import JoinedUpAlgorithm
+
+    for alg in QgsApplication.processingRegistry().providerById("joinedup").algorithms():
+        assert "run" not in type(alg).__dict__, f"{alg.id()} overrides QgsProcessingAlgorithm.run"
+        assert isinstance(alg, JoinedUpAlgorithm)

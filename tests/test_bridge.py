@@ -1,0 +1,452 @@
+"""The bridge (processing/bridge.py) against real QGIS layers, through QGIS's own
+``processing.run``: a test-only provider ``bridgetest`` holds one JoinedUp algorithm that reads
+its INPUT with ``bridge.read_source`` and writes it back with ``bridge.write_output``, so
+QGIS's parameter handling (layer ids, selections, subset strings, output definitions) is the
+real one. QGIS itself is the oracle: what we read equals what QGIS iterates, what we write
+QGIS reads back."""
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+
+import pytest
+
+CAPTURED: dict = {}
+
+
+def _make_provider():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingParameterFeatureSink,
+        QgsProcessingParameterFeatureSource,
+        QgsProcessingProvider,
+    )
+
+    from joinedup.processing.base import JoinedUpAlgorithm
+
+    class BridgeCopy(JoinedUpAlgorithm):
+        """Read INPUT through the bridge, write it to OUTPUT through the bridge."""
+        ALG_ID = "copy"
+        DISPLAY_NAME = "Bridge copy (test only)"
+        HELP = "Test-only: copies INPUT to OUTPUT through the bridge."
+
+        def initAlgorithm(self, config=None):  # noqa: N802
+            source = QgsProcessingParameterFeatureSource(
+                "INPUT", "Input", [QgsProcessing.SourceType.TypeVector])
+            source.setHelp("Any vector layer")
+            self.addParameter(source)
+            self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Copy"))
+
+        def execute(self, parameters, context, feedback):
+            from joinedup.processing import bridge
+
+            gdf, report = bridge.read_source(self, parameters, "INPUT", context, feedback)
+            CAPTURED.update(gdf=gdf, report=report)
+            return {"OUTPUT": bridge.write_output(self, parameters, "OUTPUT", context, gdf,
+                                                  feedback=feedback)}
+
+    class BridgeTestProvider(QgsProcessingProvider):
+        def id(self):
+            return "bridgetest"
+
+        def name(self):
+            return "Bridge test"
+
+        def loadAlgorithms(self):  # noqa: N802
+            self.addAlgorithm(BridgeCopy())
+
+    return BridgeTestProvider()
+
+
+@pytest.fixture(scope="module")
+def copy_alg(plugin):
+    """``copy_alg(input, output) -> (results, gdf, report, feedback)``."""
+    from qgis import processing
+    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    provider = _make_provider()
+    QgsApplication.processingRegistry().addProvider(provider)
+
+    def _run(value, output="TEMPORARY_OUTPUT", *, context=None):
+        CAPTURED.clear()
+        feedback = Feedback()
+        if context is None:
+            context = QgsProcessingContext()
+            context.setProject(QgsProject.instance())
+        results = processing.run("bridgetest:copy", {"INPUT": value, "OUTPUT": output},
+                                 context=context, feedback=feedback)
+        return results, CAPTURED["gdf"], CAPTURED["report"], feedback
+
+    from qgis.core import QgsProcessingFeedback as _Base
+
+    class Feedback(_Base):
+        def __init__(self):
+            super().__init__()
+            self.warnings = []
+
+        def pushWarning(self, text):  # noqa: N802
+            self.warnings.append(text)
+            super().pushWarning(text)
+
+    yield _run
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def _memory_layer(uri, name, rows):
+    """A memory layer from ``uri`` with (attributes, wkt or None) rows, added to the project."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+
+    layer = QgsVectorLayer(uri, name, "memory")
+    assert layer.isValid()
+    features = []
+    for attributes, wkt in rows:
+        feature = QgsFeature(layer.fields())
+        feature.setAttributes(attributes)
+        if wkt:
+            feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        features.append(feature)
+    ok, _ = layer.dataProvider().addFeatures(features)
+    assert ok, layer.dataProvider().lastError()
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def _qgis_rows(layer):
+    """(attributes, WKT) of every feature, as QGIS iterates them: the oracle."""
+    out = []
+    for feature in layer.getFeatures():
+        geometry = feature.geometry()
+        out.append(([None if v is None or (hasattr(v, "isNull") and v.isNull()) else v
+                     for v in feature.attributes()],
+                    None if geometry.isNull() else geometry.asWkt(3)))
+    return out
+
+
+def _open(result, context=None, name="out"):
+    """The output as a QGIS layer: a file path, a layer object (processing.run hands back
+    memory outputs as layers) or a layer id in the context or project."""
+    from qgis.core import QgsMapLayer, QgsProcessingUtils, QgsProject, QgsVectorLayer
+
+    if isinstance(result, QgsMapLayer):
+        layer = result
+    elif isinstance(result, str) and os.path.exists(result.split("|")[0]):
+        layer = QgsVectorLayer(result, name, "ogr")
+    else:
+        layer = QgsProject.instance().mapLayer(result)
+        if layer is None and context is not None:
+            layer = QgsProcessingUtils.mapLayerFromString(result, context)
+    assert layer is not None and layer.isValid(), result
+    return layer
+
+
+@pytest.fixture()
+def typed_memory_layer():
+    from qgis.PyQt.QtCore import QDate, QDateTime
+
+    rows = [
+        ([1, "Töölö", QDate(2025, 1, 2), QDateTime(datetime.datetime(2025, 1, 2, 10, 11, 12)), 1.5, True],
+         "POINT (385000 6671000)"),
+        ([None, None, None, None, None, None], "POINT (385010 6671010)"),
+        ([3, "", QDate(2024, 12, 31), QDateTime(datetime.datetime(2024, 12, 31, 23, 59, 59)), -2.25, False],
+         None),
+    ]
+    layer = _memory_layer(
+        "Point?crs=EPSG:3067&field=n:integer&field=name:string&field=day:date&field=at:datetime"
+        "&field=x:double&field=ok:boolean", "typed", rows)
+    yield layer
+    from qgis.core import QgsProject
+
+    QgsProject.instance().removeMapLayer(layer.id())
+
+
+@pytest.fixture(scope="module")
+def sample_copy(tmp_path_factory):
+    """A private copy of the sample GeoPackage (tests may write beside it)."""
+    from conftest import SAMPLE
+
+    folder = tmp_path_factory.mktemp("sample")
+    target = folder / "sample_city.gpkg"
+    shutil.copy(SAMPLE / "sample_city.gpkg", target)
+    return target
+
+
+def _gpkg_layer(path, table, name=None):
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"{path}|layername={table}", name or table, "ogr")
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+# --- reading ------------------------------------------------------------------------------
+def test_memory_layer_fields_types_and_nulls(copy_alg, typed_memory_layer):
+    import pandas as pd
+
+    _, gdf, report, _ = copy_alg(typed_memory_layer.id())
+    assert list(gdf.columns[:-1]) == ["n", "name", "day", "at", "x", "ok"]
+    assert report.features == 3 and report.null_geometries == 1
+    assert list(report.fids) == [f.id() for f in typed_memory_layer.getFeatures()]
+    assert str(gdf["n"].dtype) == "Int64"  # not float because of the null
+    assert gdf["n"].tolist()[0] == 1 and pd.isna(gdf["n"].iloc[1]) and gdf["n"].iloc[2] == 3
+    assert gdf["name"].iloc[0] == "Töölö" and pd.isna(gdf["name"].iloc[1]) and gdf["name"].iloc[2] == ""
+    assert pd.api.types.is_datetime64_any_dtype(gdf["day"].dtype)
+    assert gdf["day"].iloc[0] == pd.Timestamp("2025-01-02") and pd.isna(gdf["day"].iloc[1])
+    assert gdf["at"].iloc[0] == pd.Timestamp("2025-01-02 10:11:12") and pd.isna(gdf["at"].iloc[1])
+    assert gdf["x"].tolist()[0] == 1.5 and pd.isna(gdf["x"].iloc[1])
+    assert str(gdf["ok"].dtype) == "boolean"
+    assert gdf["ok"].iloc[0] is True or gdf["ok"].iloc[0] == True  # noqa: E712
+    assert pd.isna(gdf["ok"].iloc[1]) and not gdf["ok"].iloc[2]
+    assert gdf.crs.to_epsg() == 3067
+    assert gdf.geometry.iloc[2] is None
+    assert gdf.attrs["source_name"] == "typed" and gdf.attrs["geometry_kind"] == "point"
+
+
+def test_gpkg_layer_equals_what_qgis_iterates(copy_alg, sample_copy):
+    layer = _gpkg_layer(sample_copy, "inspections")
+    _, gdf, report, _ = copy_alg(layer.id())
+    expected = _qgis_rows(layer)
+    assert report.features == len(expected) == layer.featureCount() == 600
+    assert "fid" not in gdf.columns
+    names = [f.name() for f in layer.fields() if f.name() != "fid"]
+    assert list(gdf.columns[:-1]) == names
+    assert list(report.fids) == [f.id() for f in layer.getFeatures()]
+    for i in (0, 299, 599):
+        attributes, wkt = expected[i]
+        row = dict(zip([f.name() for f in layer.fields()], attributes))
+        assert gdf["inspection_id"].iloc[i] == row["inspection_id"]
+        assert gdf["outcome"].iloc[i] == row["outcome"]
+        assert gdf["date"].iloc[i].to_pydatetime() == row["date"].toPyDateTime()
+        assert gdf.geometry.iloc[i].equals_exact(_shapely(wkt), 1e-3)
+
+
+def _shapely(wkt):
+    import shapely
+
+    return shapely.from_wkt(wkt)
+
+
+def test_layer_crs_override_is_respected(copy_alg, sample_copy):
+    from qgis.core import QgsCoordinateReferenceSystem
+
+    layer = _gpkg_layer(sample_copy, "clinics", "clinics_wrong_crs")
+    layer.setCrs(QgsCoordinateReferenceSystem("EPSG:3857"))  # the user says the file's CRS is wrong
+    results, gdf, _, _ = copy_alg(layer.id())
+    assert gdf.crs.to_epsg() == 3857
+    assert _open(results["OUTPUT"]).crs().authid() == "EPSG:3857"
+
+
+def test_selected_features_only(copy_alg, sample_copy):
+    from qgis.core import QgsProcessingFeatureSourceDefinition
+
+    layer = _gpkg_layer(sample_copy, "incidents", "incidents_selection")
+    wanted = [3, 17, 250, 2500]
+    layer.selectByIds(wanted)
+    _, gdf, report, _ = copy_alg(QgsProcessingFeatureSourceDefinition(layer.id(), True))
+    assert sorted(report.fids) == wanted
+    assert sorted(gdf["incident_id"].tolist()) == wanted  # incident_id == fid in the sample
+    _, gdf_all, _, _ = copy_alg(QgsProcessingFeatureSourceDefinition(layer.id(), False))
+    assert len(gdf_all) == 2500
+
+
+def test_subset_string_is_respected(copy_alg, sample_copy):
+    layer = _gpkg_layer(sample_copy, "incidents", "severe_incidents")
+    layer.setSubsetString('"severity" >= 4')
+    _, gdf, report, _ = copy_alg(layer.id())
+    assert report.features == layer.featureCount() > 0
+    assert (gdf["severity"] >= 4).all()
+    assert sorted(report.fids) == sorted(f.id() for f in layer.getFeatures())
+
+
+def test_multipart_and_z_are_kept(copy_alg, tmp_path):
+    import shapely
+
+    multi = _memory_layer("MultiPolygon?crs=EPSG:3067&field=id:integer", "multi", [
+        ([1], "MULTIPOLYGON (((0 0, 10 0, 10 10, 0 10, 0 0)), ((20 0, 30 0, 30 10, 20 0)))"),
+        ([2], "MULTIPOLYGON (((40 0, 50 0, 50 10, 40 0)))"),
+    ])
+    results, gdf, _, _ = copy_alg(multi.id(), str(tmp_path / "multi.gpkg"))
+    assert shapely.get_type_id(gdf.geometry.values).tolist() == [6, 6]
+    assert shapely.get_num_geometries(gdf.geometry.values).tolist() == [2, 1]
+    out = _open(results["OUTPUT"])
+    assert [f.geometry().constGet().numGeometries() for f in out.getFeatures()] == [2, 1]
+
+    z = _memory_layer("PointZ?crs=EPSG:3067&field=id:integer", "z", [([1], "POINT Z (1 2 3)")])
+    results, gdf, _, _ = copy_alg(z.id(), str(tmp_path / "z.gpkg"))
+    assert shapely.has_z(gdf.geometry.values).all()
+    assert gdf.geometry.iloc[0].z == 3
+    feature = next(_open(results["OUTPUT"]).getFeatures())
+    assert feature.geometry().constGet().z() == 3
+
+
+def test_m_values_are_dropped(copy_alg, tmp_path):
+    """Documented: Z is kept, M is dropped (QGIS's export and GDAL's WKB reader drop it)."""
+    import shapely
+
+    m = _memory_layer("PointZM?crs=EPSG:3067&field=id:integer", "zm", [([1], "POINT ZM (1 2 3 4)")])
+    results, gdf, _, _ = copy_alg(m.id(), str(tmp_path / "zm.gpkg"))
+    assert shapely.has_z(gdf.geometry.values).all() and not shapely.has_m(gdf.geometry.values).any()
+    geometry = next(_open(results["OUTPUT"]).getFeatures()).geometry().constGet()
+    assert geometry.z() == 3 and not geometry.isMeasure()
+
+
+def test_real_osm_multipolygons_with_broken_rings(copy_alg, shared_data, tmp_path):
+    """The real extract: strict WKB parsing rejects 11 degenerate rings; the bridge reads the
+    other 1,084 and reports the 11, instead of failing on the whole layer."""
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"{shared_data / 'helsinki.osm.pbf'}|layername=multipolygons", "osm_polys", "ogr")
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    results, gdf, report, feedback = copy_alg(layer.id(), str(tmp_path / "polys.gpkg"))
+    assert report.features == sum(1 for _ in layer.getFeatures()) == len(gdf) == 1095
+    assert report.unreadable_geometries == 11 and report.repaired_unreadable == 0
+    assert report.null_geometries == 0
+    assert gdf.geometry.isna().sum() == 11
+    assert any("11 unreadable geometries" in w for w in feedback.warnings)
+    assert gdf.crs.to_epsg() == 4326
+    assert sorted(report.fids) == sorted(f.id() for f in layer.getFeatures())
+    out = _open(results["OUTPUT"])
+    assert out.featureCount() == 1095  # every input feature written, 11 without geometry
+    assert sum(1 for f in out.getFeatures() if not f.hasGeometry()) == 11
+
+
+def test_real_osm_lines_through_the_osm_driver(copy_alg, shared_data):
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"{shared_data / 'helsinki.osm.pbf'}|layername=lines", "osm_lines", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    _, gdf, report, _ = copy_alg(layer.id(), "memory:")
+    assert report.features == sum(1 for _ in layer.getFeatures()) == 3818
+    assert gdf.attrs["geometry_kind"] == "line"
+    assert int(gdf["highway"].notna().sum()) == sum(1 for f in layer.getFeatures() if f["highway"])
+
+
+def test_empty_layer(copy_alg, tmp_path):
+    empty = _memory_layer("Polygon?crs=EPSG:3067&field=id:integer", "empty", [])
+    results, gdf, report, _ = copy_alg(empty.id(), str(tmp_path / "empty.gpkg"))
+    assert len(gdf) == 0 and report.features == 0
+    assert _open(results["OUTPUT"]).featureCount() == 0
+
+
+def test_missing_source_is_a_clear_error(copy_alg):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException) as err:
+        copy_alg("/no/such/file.gpkg")
+    assert "Traceback" not in str(err.value)
+
+
+def test_read_layer_for_multilayer_parameters(plugin, sample_copy):
+    """``read_layer`` (for the layers of a multiple-layers parameter) reads like read_source."""
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    from joinedup.processing import bridge
+
+    layer = _gpkg_layer(sample_copy, "amenities", "amenities_multi")
+    layer.selectByIds([10, 20, 30])
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    gdf, report = bridge.read_layer(layer, context, QgsProcessingFeedback(), selected_only=True)
+    assert sorted(report.fids) == [10, 20, 30] and len(gdf) == 3
+    gdf, report = bridge.read_layer(layer, context, QgsProcessingFeedback())
+    assert len(gdf) == sum(1 for _ in layer.getFeatures()) == 1006
+    assert gdf.attrs["geometry_kind"] == "point" and gdf.crs.to_epsg() == 3067
+
+
+def test_shapefile_notes_reach_the_log(copy_alg, sample_copy, tmp_path):
+    layer = _gpkg_layer(sample_copy, "clinics", "clinics_shp")
+    results, _, _, feedback = copy_alg(layer.id(), str(tmp_path / "clinics.shp"))
+    assert any("facility_i" in w for w in feedback.warnings)  # 'facility_id' shortened to 10
+    assert _open(results["OUTPUT"]).featureCount() == 12
+
+
+# --- writing ------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["gpkg", "gpkg_layer", "shp", "temporary", "memory"])
+def test_outputs_roundtrip_through_qgis(copy_alg, typed_memory_layer, tmp_path, kind):
+    from qgis.core import QgsProcessingContext, QgsProcessingOutputLayerDefinition, QgsProject
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    existing = tmp_path / "existing.gpkg"
+    if kind == "gpkg_layer":  # a new layer in a GeoPackage that already holds another one
+        copy_alg(typed_memory_layer.id(), str(existing))
+    output = {"gpkg": str(tmp_path / "out.gpkg"),
+              "gpkg_layer": f"ogr:dbname='{existing}' table=\"copy\" (geom)",
+              "shp": str(tmp_path / "out.shp"),
+              "temporary": QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance()),
+              "memory": "memory:"}[kind]
+    results, _, _, _ = copy_alg(typed_memory_layer.id(), output, context=context)
+    out = _open(results["OUTPUT"], context)
+    assert out.featureCount() == 3
+    names = [f.name() for f in out.fields() if f.name() not in ("fid",)]
+    expected_names = ["n", "name", "day", "at", "x", "ok"]
+    assert names == expected_names
+    got = sorted(_qgis_rows(out), key=lambda r: str(r[1]))
+    want = sorted(_qgis_rows(typed_memory_layer), key=lambda r: str(r[1]))
+    offset = 1 if out.fields().indexOf("fid") == 0 else 0
+    for (g_attrs, g_wkt), (w_attrs, w_wkt) in zip(got, want):
+        assert g_wkt == w_wkt
+        g = dict(zip(expected_names, g_attrs[offset:]))
+        w = dict(zip(expected_names, w_attrs))
+        assert g["n"] == w["n"] and g["x"] == w["x"]
+        assert (g["name"] or None) == (w["name"] or None)  # shapefiles cannot tell '' from NULL
+        if kind != "shp":  # a shapefile has no datetime or boolean type: written as text
+            assert _day(g["day"]) == _day(w["day"])
+            assert _stamp(g["at"]) == _stamp(w["at"])
+            assert (None if g["ok"] is None else bool(g["ok"])) == w["ok"]
+    if kind == "gpkg_layer":  # the other layer in the file is still there
+        assert _open(f"{existing}|layername=existing").featureCount() == 3
+    if kind == "temporary":  # loaded on completion, as the toolbox does
+        assert results["OUTPUT"] in context.layersToLoadOnCompletion()
+
+
+def _day(value):
+    if value is None:
+        return None
+    if hasattr(value, "toPyDate"):
+        return value.toPyDate()
+    if hasattr(value, "toPyDateTime"):
+        return value.toPyDateTime().date()
+    return value
+
+
+def _stamp(value):
+    if value is None:
+        return None
+    return value.toPyDateTime().replace(microsecond=0) if hasattr(value, "toPyDateTime") else value
+
+
+def test_output_never_overwrites_an_input(copy_alg, sample_copy, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    layer = _gpkg_layer(sample_copy, "schools", "schools_in")
+    before = sample_copy.read_bytes()
+    with pytest.raises(QgsProcessingException) as err:
+        copy_alg(layer.id(), str(sample_copy))
+    assert "never overwrites an input" in str(err.value)
+    with pytest.raises(QgsProcessingException) as err:
+        copy_alg(layer.id(), f"ogr:dbname='{sample_copy}' table=\"schools\" (geom)")
+    assert "never overwrites an input" in str(err.value)
+    assert sample_copy.read_bytes() == before
+    shp = tmp_path / "in.shp"
+    copy_alg(layer.id(), str(shp))
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    shp_layer = QgsVectorLayer(str(shp), "shp_in", "ogr")
+    QgsProject.instance().addMapLayer(shp_layer)
+    with pytest.raises(QgsProcessingException) as err:
+        copy_alg(shp_layer.id(), str(shp))
+    assert "never overwrites an input" in str(err.value)
+    # a different layer in the input's GeoPackage is allowed
+    results, _, _, _ = copy_alg(layer.id(), f"ogr:dbname='{sample_copy}' table=\"schools_copy\" (geom)")
+    assert _open(results["OUTPUT"]).featureCount() == 10
+
+
+def test_unwritable_folder_is_a_clear_error(copy_alg, typed_memory_layer):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException) as err:
+        copy_alg(typed_memory_layer.id(), "/no/such/folder/out.gpkg")
+    assert "does not exist" in str(err.value) or "Could not" in str(err.value)
