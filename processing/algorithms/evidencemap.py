@@ -94,7 +94,7 @@ class EvidenceMap(JoinedUpAlgorithm):
         self.addOutput(QgsProcessingOutputString("BREAKS", self.tr("Class upper bounds (JSON)")))
         self.addOutput(QgsProcessingOutputNumber("PAGES", self.tr("Pages in the PDF")))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         import json
 
         from qgis.core import QgsLayoutItemMap, QgsProcessingUtils, QgsProject
