@@ -650,3 +650,118 @@ def build_map_page(project, layout, page: int, req: MapRequest, cls, labels, con
                            texts=texts, legend_title=legend_title)
     items["layer"] = main
     return items
+
+
+# --- the evidence pack's other pages ------------------------------------------------------
+
+PACK_PAPER = ("A4", "portrait")
+MARGIN = 15.0
+TEXT_WIDTH = 210.0 - 2 * MARGIN
+
+
+def heading(layout, page: int, text: str, y: float = 12.0, size: float = 18) -> QgsLayoutItemLabel:
+    return add_label(layout, page, text, (MARGIN, y, TEXT_WIDTH, 12), size=size, bold=True)
+
+
+def cover_page(layout, page: int, req: MapRequest, findings: str) -> None:
+    add_label(layout, page, "EVIDENCE PACK", (MARGIN, 40, TEXT_WIDTH, 8), size=10, bold=True,
+              colour="#1b6f8a")
+    add_label(layout, page, req.title, (MARGIN, 52, TEXT_WIDTH, 30), size=26, bold=True, item_id="pack_title")
+    if req.subtitle:
+        add_label(layout, page, req.subtitle, (MARGIN, 84, TEXT_WIDTH, 14), size=14)
+    who = " · ".join(p for p in (req.organisation, req.date) if p)
+    add_label(layout, page, who, (MARGIN, 100, TEXT_WIDTH, 8), size=11)
+    add_label(layout, page, "In brief", (MARGIN, 125, TEXT_WIDTH, 8), size=13, bold=True)
+    add_label(layout, page, findings, (MARGIN, 135, TEXT_WIDTH, 60), size=11)
+    if req.disclosure:
+        add_label(layout, page, req.disclosure, (MARGIN, 245, TEXT_WIDTH, 20), size=9, item_id="disclosure")
+    add_label(layout, page, "Made with QGIS and JoinedUp. Contents: summary of findings, map, "
+              "charts, method, sources and licences, provenance.", (MARGIN, 275, TEXT_WIDTH, 10), size=8,
+              colour="#555555")
+
+
+def summary_page(layout, page: int, req: MapRequest, findings: str, top, labels_for, stats_text: str,
+                 highest: bool) -> None:
+    heading(layout, page, "Summary of findings")
+    add_label(layout, page, findings + ("\n\n" + req.notes if req.notes else ""),
+              (MARGIN, 26, TEXT_WIDTH, 34), size=10)
+    add_label(layout, page, stats_text, (MARGIN, 62, TEXT_WIDTH, 10), size=8, colour="#444444")
+    word = "highest" if highest else "lowest"
+    add_label(layout, page, f"The {len(top)} areas with the {word} {req.field}",
+              (MARGIN, 76, TEXT_WIDTH, 8), size=12, bold=True)
+    unit = f" ({req.units})" if req.units else ""
+    rows = [[int(r["rank"]), r["name"], labels_for["value"](r["value"]), labels_for["class"](r["value"])]
+            for _, r in top.iterrows()]
+    add_table(layout, page, ["Rank", "Area", f"{req.field}{unit}", "Map class"], rows,
+              (MARGIN, 86, TEXT_WIDTH, 195), widths=[12, 84, 34, 42], size=9, item_id="top_table")
+
+
+def charts_page(layout, page: int, pictures: list, note: str = "") -> None:
+    heading(layout, page, "Charts")
+    y = 26.0
+    for path in pictures:
+        add_picture(layout, page, path, (MARGIN, y, TEXT_WIDTH, 122))
+        y += 126
+    if note:
+        add_label(layout, page, note, (MARGIN, y, TEXT_WIDTH, 20), size=10)
+
+
+def method_page(layout, page: int, req: MapRequest, method: str, inputs_text: str) -> None:
+    heading(layout, page, "Method, sources and disclosure control")
+    blocks = [("Method", method), ("Sources and licences", req.source_text().replace("Sources: ", "", 1)
+                                    + "\n" + inputs_text),
+              ("Disclosure control", req.disclosure or "None stated.")]
+    y = 28.0
+    for title, text in blocks:
+        add_label(layout, page, title, (MARGIN, y, TEXT_WIDTH, 8), size=12, bold=True)
+        lines = max(2, text.count("\n") + 1 + len(text) // 95)
+        height = min(90.0, 5.0 * lines + 4)
+        add_label(layout, page, text, (MARGIN, y + 9, TEXT_WIDTH, height), size=9,
+                  item_id="disclosure_text" if title == "Disclosure control" else "")
+        y += 9 + height + 6
+
+
+def provenance_rows(steps: list) -> list:
+    """One table row per step: step, algorithm and time, inputs, parameters, outputs."""
+    rows = []
+    for step in steps:
+        inputs = []
+        for i in step.get("inputs", []):
+            parts = [str(i.get("name", "?"))]
+            if i.get("layer") and i.get("layer") != i.get("name"):
+                parts[0] += f" ({i['layer']})"
+            if i.get("features") is not None:
+                parts.append(f"{i['features']:,} features" if isinstance(i["features"], int) else str(i["features"]))
+            if i.get("crs"):
+                parts.append(str(i["crs"]))
+            if i.get("path"):
+                parts.append(os.path.basename(str(i["path"])))
+            if i.get("sha256"):
+                parts.append("sha256 " + str(i["sha256"])[:16])
+            if i.get("modified"):
+                parts.append(str(i["modified"])[:10])
+            inputs.append(", ".join(parts))
+        params = "; ".join(f"{k}={_short(v)}" for k, v in (step.get("parameters") or {}).items()
+                           if v not in (None, "", []))
+        outputs = "\n".join(os.path.basename(str(o.get("path", ""))) for o in step.get("outputs", []))
+        when = " → ".join(str(t)[:19].replace("T", " ") for t in (step.get("started"), step.get("finished")) if t)
+        rows.append([str(step.get("step", "")), f"{step.get('algorithm', '?')}\n{when}",
+                     "\n".join(inputs) or "—", params[:600] or "—", outputs or "—"])
+    return rows
+
+
+def _short(value) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    if len(text) > 60 and ("/" in text or "\\" in text):
+        text = "…/" + "/".join(text.replace("\\", "/").split("/")[-2:])
+    return text[:120]
+
+
+def provenance_page(layout, page: int, steps: list) -> QgsLayoutItemManualTable:
+    heading(layout, page, "Provenance")
+    add_label(layout, page, "Every step that produced this evidence, with its inputs (feature "
+              "counts as used, CRS, file name, SHA-256 prefix and date), parameters and outputs.",
+              (MARGIN, 25, TEXT_WIDTH, 10), size=9)
+    return add_table(layout, page, ["#", "Algorithm and time", "Inputs", "Parameters", "Outputs"],
+                     provenance_rows(steps), (MARGIN, 37, TEXT_WIDTH, 245),
+                     widths=[5, 31, 56, 48, 28], size=7, repeat=True, item_id="provenance_table")
