@@ -296,6 +296,8 @@ def add_table(layout, page: int, headers, rows, box, *, widths=None, repeat: boo
     table.setHeaders(columns)
     table.setIncludeTableHeader(True)
     table.setTableContents([[QgsTableCell(str(v)) for v in row] for row in rows])
+    if widths:
+        table.setColumnWidths([float(w) for w in widths])  # the manual table's own widths win
     table.setContentTextFormat(text_format(size))
     table.setHeaderTextFormat(text_format(size, True))
     table.setWrapBehavior(QgsLayoutItemManualTable.WrapBehavior.WrapText)
@@ -741,19 +743,23 @@ def provenance_rows(steps: list) -> list:
             if i.get("modified"):
                 parts.append(str(i["modified"])[:10])
             inputs.append(", ".join(parts))
-        params = "; ".join(f"{k}={_short(v)}" for k, v in (step.get("parameters") or {}).items()
-                           if v not in (None, "", []))
+        params = "\n".join(f"{k}={_short(v)}" for k, v in (step.get("parameters") or {}).items()
+                            if v not in (None, "", []))
         outputs = "\n".join(os.path.basename(str(o.get("path", ""))) for o in step.get("outputs", []))
         when = " → ".join(str(t)[:19].replace("T", " ") for t in (step.get("started"), step.get("finished")) if t)
         rows.append([str(step.get("step", "")), f"{step.get('algorithm', '?')}\n{when}",
-                     "\n".join(inputs) or "—", params[:600] or "—", outputs or "—"])
+                     "\n\n".join(inputs) or "—", params[:800] or "—", outputs or "—"])
     return rows
 
 
 def _short(value) -> str:
-    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    if len(text) > 60 and ("/" in text or "\\" in text):
-        text = "…/" + "/".join(text.replace("\\", "/").split("/")[-2:])
+    if isinstance(value, list):
+        return ", ".join(_short(v) for v in value)
+    text = str(value)
+    if "/" in text or "\\" in text:  # a path: its file name (and layer) say enough
+        path, _, rest = text.partition("|")
+        text = os.path.basename(path.replace("\\", "/")) + (
+            ":" + rest.split("layername=", 1)[1].split("|")[0] if "layername=" in rest else "")
     return text[:120]
 
 
