@@ -233,3 +233,28 @@ def test_headless_exit_code_is_zero(gpkg, tmp_path):
     done = _qgis_process(["run", "joinedup:evidencemap", "--", f"INPUT={gpkg}|layername=buildings",
                           "FIELD=area_m2", "DPI=30", f"OUTPUT_PDF={tmp_path / 'x.pdf'}"])
     assert done.returncode == 0, done.stderr[-500:]
+
+
+def test_memory_layer_is_copied_beside_the_project(run_alg, gpkg, tmp_path):
+    """A layer that is not a file still opens from the saved project on another machine."""
+    from qgis.core import QgsFeature, QgsProject, QgsVectorLayer
+
+    source = QgsVectorLayer(f"{gpkg}|layername=buildings", "buildings", "ogr")
+    memory = QgsVectorLayer(f"Polygon?crs=EPSG:3067&field=area_m2:double", "scratch", "memory")
+    features = []
+    for feature in source.getFeatures():
+        copy = QgsFeature(memory.fields())
+        copy.setGeometry(feature.geometry())
+        copy.setAttributes([feature["area_m2"]])
+        features.append(copy)
+    memory.dataProvider().addFeatures(features)
+    results = run_alg("joinedup:evidencemap", {"INPUT": memory, "FIELD": "area_m2", "DPI": 50,
+                                               "OUTPUT_PDF": str(tmp_path / "m.pdf"),
+                                               "OUTPUT_PROJECT": str(tmp_path / "m.qgz")})
+    assert results["CLASSES_MADE"] == 5
+    assert (tmp_path / "m_data" / "layers.gpkg").exists()
+    project = QgsProject()
+    assert project.read(str(tmp_path / "m.qgz"))
+    layer = project.mapLayersByName("scratch")[0]
+    assert layer.isValid() and layer.featureCount() == source.featureCount()
+    project.clear()
