@@ -174,16 +174,20 @@ def json_safe(value):
     return str(value)
 
 
-def step_from_qgis_process(result: dict, *, started: str | None = None) -> dict:
+def step_from_qgis_process(result: dict, *, started: str | None = None, exclude=()) -> dict:
     """A step from the JSON that ``qgis_process run ALG --json -- …`` prints: inputs are the
-    parameter values that name existing files, outputs the result values that do."""
+    parameter values that name existing files, outputs the result values that do. Files in
+    ``exclude`` (e.g. the provenance file itself) and PROVENANCE parameters are skipped."""
     details = result.get("algorithm_details") or {}
+    skip = {os.path.realpath(p) for p in exclude}
     inputs, outputs = [], []
     for name, value in (result.get("inputs") or {}).items():
+        if name.upper() == "PROVENANCE":
+            continue
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, str) and os.path.isfile(split_source(v)[0]):
-                if name in (result.get("results") or {}):
-                    continue  # an output path given as a parameter
+                if name in (result.get("results") or {}) or os.path.realpath(split_source(v)[0]) in skip:
+                    continue  # an output path given as a parameter, or an excluded file
                 inputs.append(describe_file(v, parameter=name))
     for name, value in (result.get("results") or {}).items():
         for v in value if isinstance(value, list) else [value]:

@@ -57,7 +57,8 @@ def main(argv=None) -> int:
         if start < 0:
             print(f"provenance: no JSON in {args.result}", file=sys.stderr)
             return 1
-        step = pv.step_from_qgis_process(json.loads(text[start:]), started=args.started)
+        step = pv.step_from_qgis_process(json.loads(text[start:]), started=args.started,
+                                          exclude=[args.provenance])
     elif args.command == "record":
         step = {"algorithm": args.algorithm, "title": args.title, "started": args.started,
                 "finished": pv.now_utc(),
