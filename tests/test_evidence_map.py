@@ -240,7 +240,7 @@ def test_memory_layer_is_copied_beside_the_project(run_alg, gpkg, tmp_path):
     from qgis.core import QgsFeature, QgsProject, QgsVectorLayer
 
     source = QgsVectorLayer(f"{gpkg}|layername=buildings", "buildings", "ogr")
-    memory = QgsVectorLayer(f"Polygon?crs=EPSG:3067&field=area_m2:double", "scratch", "memory")
+    memory = QgsVectorLayer("Polygon?crs=EPSG:3067&field=area_m2:double", "scratch", "memory")
     features = []
     for feature in source.getFeatures():
         copy = QgsFeature(memory.fields())
@@ -258,3 +258,14 @@ def test_memory_layer_is_copied_beside_the_project(run_alg, gpkg, tmp_path):
     layer = project.mapLayersByName("scratch")[0]
     assert layer.isValid() and layer.featureCount() == source.featureCount()
     project.clear()
+
+
+def test_cancel_gives_a_clear_message_and_no_pdf(run_alg, gpkg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg("joinedup:evidencemap", {"INPUT": f"{gpkg}|layername=buildings", "FIELD": "area_m2",
+                                         "OUTPUT_PDF": str(tmp_path / "c.pdf")}, feedback=feedback)
+    assert not (tmp_path / "c.pdf").exists()

@@ -95,13 +95,11 @@ class EvidenceMap(JoinedUpAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("PAGES", self.tr("Pages in the PDF")))
 
     def execute(self, parameters, context, feedback):
-        import json
-
-        from qgis.core import QgsLayoutItemMap, QgsProcessingUtils, QgsProject
+        from qgis.core import QgsProject
 
         from .. import evidence_layout as el
+        from ...engine.errors import EngineCancelled
         from ...engine.provenance import now_utc
-        from ..provenance import record_run
 
         started = now_utc()
         pdf = self.parameterAsFileOutput(parameters, "OUTPUT_PDF", context)
@@ -117,7 +115,7 @@ class EvidenceMap(JoinedUpAlgorithm):
         cls, labels, _ = el.classify_request(self, parameters, context, feedback, req, start=0.0, end=0.3)
         feedback.pushInfo(cls.describe(field_name=req.field, units=req.units))
         if feedback.isCanceled():
-            return {}
+            raise EngineCancelled("Cancelled by the user.")
 
         project = QgsProject()
         try:
