@@ -14,10 +14,16 @@ OSM = "© OpenStreetMap contributors, ODbL 1.0"
 
 
 @pytest.fixture(scope="module")
-def sample():
+def sample(tmp_path_factory):
+    """A copy of the sample city: QGIS switches a GeoPackage it opens to WAL mode, which
+    changes the file's bytes (and hash), so the committed file is never opened here."""
+    import shutil
+
     if not SAMPLE.exists():
         pytest.skip("resources/sample/sample_city.gpkg is not built")
-    return SAMPLE
+    copy = tmp_path_factory.mktemp("sample") / "sample_city.gpkg"
+    shutil.copyfile(SAMPLE, copy)
+    return copy
 
 
 @pytest.fixture(scope="module")
