@@ -122,6 +122,8 @@ def read_source(alg, parameters, name, context, feedback, *, required=True):
     display = layer.name() if layer is not None else (source.sourceName() or name)
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
         parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
+    if feedback is not None and feedback.isCanceled():  # QGIS's export stops on cancel: no file
+        raise QgsProcessingException("Cancelled: no output was written.")
     file_path = _layer_path(path)
     gdf, report = read_file(file_path, layer_name or None, display=display,
                             crs=crs_to_engine(source.sourceCrs()), fields=source.fields())
