@@ -1,0 +1,193 @@
+"""joinedup:evidencemap — a print-ready graduated map from a layer and a numeric field."""
+from __future__ import annotations
+
+from qgis.core import (
+    Qgis,
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ..base import JoinedUpAlgorithm
+
+
+class EvidenceMap(JoinedUpAlgorithm):
+    ALG_ID = "evidencemap"
+    DISPLAY_NAME = "Evidence map (print layout, PDF, PNG, project)"
+    GROUP = "evidence"
+    ICON = "evidencemap"
+    TAGS = "map,layout,print,pdf,png,choropleth,graduated,jenks,natural breaks,quantile,legend,atlas"
+    HELP = (
+        "Makes a print-ready map of one numeric FIELD of a layer (INPUT): the values are split "
+        "into classes (natural breaks by default — the exact Fisher–Jenks optimum), coloured with "
+        "a colour-blind-safe ramp and printed on an A4 or A3 layout with title, subtitle, legend "
+        "(one entry per class, labels with UNITS), scale bar, north arrow, sources and licences, "
+        "method and disclosure-control notes, organisation and date.\n\n"
+        "Outputs: a PDF and a PNG at the chosen DPI, and a QGIS project (.qgz) holding the styled "
+        "layers and the layout, which a planner can open and edit (Project > Layouts). The "
+        "project is new: the open project is never changed. Layers that are not files (memory "
+        "layers, databases) are copied into '<project>_data/layers.gpkg' beside it.\n\n"
+        "Atlas: give a COVERAGE layer (e.g. districts) to get one page per coverage feature in "
+        "the PDF, the map zoomed to each; COVERAGE_NAME_FIELD names the pages.\n\n"
+        "Nulls: features whose FIELD is null, not a number or infinite are left out of the "
+        "classification, not drawn, and counted in the log and the method note. A field with "
+        "fewer distinct values than CLASSES gives fewer classes (the log says so); a field with "
+        "no values, or one value only, and a layer with no features stop with a message.\n\n"
+        "PROVENANCE: a JSON file to which this run's record (inputs with feature counts, CRS, "
+        "file hashes, parameters, outputs) is appended, for joinedup:evidencepack.")
+
+    def flags(self):
+        # Layout rendering must happen on the main thread (as QGIS's own layout algorithms).
+        return super().flags() | Qgis.ProcessingAlgorithmFlag.NoThreading
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        from ..evidence_layout import PAPER_LABELS, add_map_parameters
+
+        def add(param, help_text, advanced=False):
+            param.setHelp(help_text)
+            if advanced:
+                param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+            self.addParameter(param)
+
+        add(QgsProcessingParameterVectorLayer("INPUT", self.tr("Layer to map"),
+                                              [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
+            "The layer whose FIELD is mapped (areas, points or lines).")
+        add(QgsProcessingParameterField("FIELD", self.tr("Field to map"), parentLayerParameterName="INPUT",
+                                        type=QgsProcessingParameterField.DataType.Numeric),
+            "A numeric field of INPUT: the value each feature is coloured by.")
+        add_map_parameters(self)
+        add(QgsProcessingParameterEnum("PAPER", self.tr("Paper"), PAPER_LABELS, defaultValue=0),
+            "Paper size and orientation of the layout (templates in resources/layouts/).")
+        add(QgsProcessingParameterNumber("DPI", self.tr("Resolution (DPI)"),
+                                         QgsProcessingParameterNumber.Type.Integer, 200, False, 50, 1200),
+            "Dots per inch for the PNG and for rasterised parts of the PDF.")
+        add(QgsProcessingParameterVectorLayer("COVERAGE", self.tr("Atlas coverage layer (one page each)"),
+                                              [QgsProcessing.SourceType.TypeVectorPolygon], optional=True),
+            "Optional: one PDF page per feature of this layer (e.g. districts), the map zoomed to "
+            "each. Its outlines are drawn on the map.")
+        add(QgsProcessingParameterField("COVERAGE_NAME_FIELD", self.tr("Atlas page name field"),
+                                        parentLayerParameterName="COVERAGE", optional=True),
+            "Optional: field of COVERAGE naming each page (printed after the subtitle).")
+        add(QgsProcessingParameterFileDestination("OUTPUT_PDF", self.tr("Map PDF"), "PDF files (*.pdf)"),
+            "The map (or the atlas, one page per coverage feature) as PDF.")
+        png = QgsProcessingParameterFileDestination("OUTPUT_PNG", self.tr("Map image (PNG)"),
+                                                    "PNG files (*.png)", optional=True)
+        png.setCreateByDefault(False)
+        add(png, "Optional: the map page as a PNG image at DPI.")
+        qgz = QgsProcessingParameterFileDestination("OUTPUT_PROJECT", self.tr("QGIS project with the layout"),
+                                                    "QGIS projects (*.qgz)", optional=True)
+        qgz.setCreateByDefault(False)
+        add(qgz, "Optional: a new QGIS project (.qgz) with the styled layers and the layout, to "
+                 "open and edit in QGIS.")
+        prov = QgsProcessingParameterFileDestination("PROVENANCE", self.tr("Append provenance to"),
+                                                     "JSON files (*.json)", optional=True)
+        prov.setCreateByDefault(False)
+        add(prov, "Optional: a provenance JSON file (created if missing) to which this run's "
+                  "record is APPENDED (never overwritten); joinedup:evidencepack prints it.")
+        self.addOutput(QgsProcessingOutputNumber("CLASSES_MADE", self.tr("Number of classes made")))
+        self.addOutput(QgsProcessingOutputString("BREAKS", self.tr("Class upper bounds (JSON)")))
+        self.addOutput(QgsProcessingOutputNumber("PAGES", self.tr("Pages in the PDF")))
+
+    def execute(self, parameters, context, feedback):
+        from qgis.core import QgsProject
+
+        from .. import evidence_layout as el
+        from ...engine.errors import EngineCancelled
+        from ...engine.provenance import now_utc
+
+        started = now_utc()
+        pdf = self.parameterAsFileOutput(parameters, "OUTPUT_PDF", context)
+        png = self.parameterAsFileOutput(parameters, "OUTPUT_PNG", context) if parameters.get("OUTPUT_PNG") else ""
+        qgz = self.parameterAsFileOutput(parameters, "OUTPUT_PROJECT", context) \
+            if parameters.get("OUTPUT_PROJECT") else ""
+        prov = self.parameterAsFileOutput(parameters, "PROVENANCE", context) if parameters.get("PROVENANCE") else ""
+        for path, what in ((pdf, "PDF"), (png, "PNG"), (qgz, "project"), (prov, "provenance file")):
+            el.check_writable(path, what)
+        req = el.MapRequest(self, parameters, context)
+        req.paper, req.orientation = el.PAPERS[self.parameterAsEnum(parameters, "PAPER", context)]
+        dpi = self.parameterAsInt(parameters, "DPI", context)
+        cls, labels, _ = el.classify_request(self, parameters, context, feedback, req, start=0.0, end=0.3)
+        feedback.pushInfo(cls.describe(field_name=req.field, units=req.units))
+        if feedback.isCanceled():
+            raise EngineCancelled("Cancelled by the user.")
+
+        project = QgsProject()
+        try:
+            return self._make(parameters, context, feedback, el, req, cls, labels, project,
+                              pdf=pdf, png=png, qgz=qgz, prov=prov, dpi=dpi, started=started)
+        finally:
+            # Free the run's project (layers, layout) here, on the main thread, in QGIS's
+            # own order, not whenever Python's garbage collector gets to it.
+            project.clear()
+
+    def _make(self, parameters, context, feedback, el, req, cls, labels, project, *, pdf, png,
+              qgz, prov, dpi, started):
+        import json
+
+        from qgis.core import QgsLayoutItemMap, QgsProcessingUtils
+
+        from ..provenance import record_run
+
+        project.setTitle(req.title)
+        if req.layer.crs().isValid():
+            project.setCrs(req.layer.crs())
+        data_dir = el.data_dir_for(qgz, QgsProcessingUtils.tempFolder(context))
+        layout = el.new_layout(project, req.title, req.paper, req.orientation)
+        coverage_layer = self.parameterAsVectorLayer(parameters, "COVERAGE", context)
+        coverage = None
+        suffix = ""
+        if coverage_layer is not None:
+            coverage = el.project_layer(project, coverage_layer, el.display_name(coverage_layer), data_dir, context)
+            el.context_style(coverage)
+            if coverage.featureCount() == 0:
+                from qgis.core import QgsProcessingException
+                raise QgsProcessingException(f"The atlas coverage layer {coverage_layer.name()} has no "
+                                             "features: there would be no pages.")
+            suffix = " — [% @atlas_pagename %]"
+        items = el.build_map_page(project, layout, 0, req, cls, labels, context, data_dir,
+                                  coverage=coverage, subtitle_suffix=suffix)
+        if coverage is not None:
+            atlas = layout.atlas()
+            atlas.setCoverageLayer(coverage)
+            name_field = self.parameterAsString(parameters, "COVERAGE_NAME_FIELD", context)
+            if name_field:
+                atlas.setPageNameExpression(f'"{name_field}"')
+            atlas.setEnabled(True)
+            map_item = items["map"]
+            map_item.setAtlasDriven(True)
+            map_item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
+            map_item.setAtlasMargin(0.10)
+        project.layoutManager().addLayout(layout)
+        feedback.setProgress(50)
+
+        results = {"CLASSES_MADE": cls.k, "BREAKS": json.dumps([float(b) for b in cls.breaks])}
+        if coverage is not None:
+            pages = el.export_atlas_pdf(layout, pdf, dpi)
+        else:
+            el.export_pdf(layout, pdf, dpi)
+            pages = layout.pageCollection().pageCount()
+        results["OUTPUT_PDF"] = pdf
+        results["PAGES"] = pages
+        feedback.pushInfo(f"PDF written: {pdf} ({pages} page{'s' if pages != 1 else ''}).")
+        feedback.setProgress(75)
+        if png:
+            el.export_png(layout, png, dpi)
+            results["OUTPUT_PNG"] = png
+            feedback.pushInfo(f"PNG written: {png} at {dpi} dpi.")
+        if qgz:
+            el.save_project(project, qgz)
+            results["OUTPUT_PROJECT"] = qgz
+            feedback.pushInfo(f"Project with the layout saved: {qgz}.")
+        if prov:
+            record_run(prov, self, parameters, context, started=started,
+                       outputs={k: results.get(k) for k in ("OUTPUT_PDF", "OUTPUT_PNG", "OUTPUT_PROJECT")},
+                       notes=cls.notes)
+            feedback.pushInfo(f"Provenance appended to {prov}.")
+        feedback.setProgress(100)
+        return results

@@ -1,0 +1,209 @@
+"""joinedup:evidencepack — one multi-page PDF: cover, findings, map, charts, method and
+sources, provenance."""
+from __future__ import annotations
+
+from qgis.core import (
+    Qgis,
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ..base import JoinedUpAlgorithm
+
+
+class EvidencePack(JoinedUpAlgorithm):
+    ALG_ID = "evidencepack"
+    DISPLAY_NAME = "Evidence pack (multi-page PDF)"
+    GROUP = "evidence"
+    ICON = "evidencepack"
+    TAGS = "report,pdf,pack,evidence,provenance,summary,chart,table,mayor,decision"
+    HELP = (
+        "Makes one multi-page A4 PDF for a decision-maker from a layer of areas (INPUT) and the "
+        "numeric FIELD that ranks them (e.g. a priority index):\n"
+        "1. cover: title, subtitle, organisation, date, a short plain-language summary and the "
+        "disclosure-control statement;\n"
+        "2. summary of findings: statistics and a table of the TOP_N areas (highest first, or "
+        "lowest with LOWEST_FIRST) named by NAME_FIELD, with their map class;\n"
+        "3. the map: the same print layout as joinedup:evidencemap (legend, scale bar, north "
+        "arrow, sources, method notes);\n"
+        "4. charts: the distribution of FIELD with the class breaks, and the top areas as "
+        "ranked bars (needs matplotlib; without it the page says so);\n"
+        "5. method, sources and licences, disclosure control;\n"
+        "6. provenance: every step in the PROVENANCE file (written by joinedup:evidencemap, "
+        "scripts/provenance.py after a qgis_process step, or any algorithm) and this pack's own "
+        "inputs, each with feature counts, CRS, file hash and date. The pack appends its own step "
+        "to that file. The provenance table continues on extra pages as needed.\n\n"
+        "Nulls: areas whose FIELD is null or not a number are left out of the ranking, the "
+        "charts and the classification, and counted in the text. A layer with no features or no "
+        "values stops with a message. OUTPUT_PROJECT saves the pack's layout in a new QGIS "
+        "project; the open project is never changed.")
+
+    def flags(self):
+        return super().flags() | Qgis.ProcessingAlgorithmFlag.NoThreading
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        from ..evidence_layout import add_map_parameters
+
+        def add(param, help_text, advanced=False):
+            param.setHelp(help_text)
+            if advanced:
+                param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+            self.addParameter(param)
+
+        add(QgsProcessingParameterVectorLayer("INPUT", self.tr("Areas (or features) to report on"),
+                                              [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
+            "The layer whose FIELD the pack reports: mapped, ranked and charted.")
+        add(QgsProcessingParameterField("FIELD", self.tr("Field to report"), parentLayerParameterName="INPUT",
+                                        type=QgsProcessingParameterField.DataType.Numeric),
+            "A numeric field of INPUT, e.g. a priority index or a rate.")
+        add(QgsProcessingParameterField("NAME_FIELD", self.tr("Name field"), parentLayerParameterName="INPUT",
+                                        optional=True),
+            "Optional: the field naming each area in the table and the chart; default 'Feature N' "
+            "(its position in the layer).")
+        add(QgsProcessingParameterNumber("TOP_N", self.tr("Number of areas in the summary"),
+                                         QgsProcessingParameterNumber.Type.Integer, 10, False, 1, 50),
+            "How many of the highest (or lowest) areas the summary table and the bar chart show.")
+        add(QgsProcessingParameterBoolean("LOWEST_FIRST", self.tr("Rank lowest values first"), False),
+            "Rank the areas from the lowest value (e.g. when FIELD is an access score, low = need).")
+        add(QgsProcessingParameterString("FINDINGS", self.tr("Findings (your words)"), "", optional=True,
+                                         multiLine=True),
+            "Optional: your own summary of findings, printed on the cover after the automatic one.")
+        add_map_parameters(self)
+        add(QgsProcessingParameterFile("PROVENANCE", self.tr("Provenance file (JSON)"),
+                                       QgsProcessingParameterFile.Behavior.File, "json", optional=True),
+            "Optional: a JoinedUp provenance file (out/provenance.json) whose steps are printed; "
+            "this pack's step is appended to it.")
+        add(QgsProcessingParameterNumber("DPI", self.tr("Resolution (DPI)"),
+                                         QgsProcessingParameterNumber.Type.Integer, 200, False, 50, 600),
+            "Dots per inch for charts and rasterised parts of the PDF.", True)
+        add(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Evidence pack (PDF)"), "PDF files (*.pdf)"),
+            "The multi-page PDF.")
+        qgz = QgsProcessingParameterFileDestination("OUTPUT_PROJECT", self.tr("QGIS project with the pack's layout"),
+                                                    "QGIS projects (*.qgz)", optional=True)
+        qgz.setCreateByDefault(False)
+        add(qgz, "Optional: a new QGIS project holding the pack's layout and styled layers.")
+        self.addOutput(QgsProcessingOutputNumber("PAGES", self.tr("Pages in the PDF")))
+        self.addOutput(QgsProcessingOutputNumber("STEPS", self.tr("Provenance steps printed")))
+
+    def execute(self, parameters, context, feedback):
+        from qgis.core import QgsProject
+
+        from .. import evidence_layout as el
+        from ...engine.provenance import now_utc
+
+        started = now_utc()
+        pdf = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        qgz = self.parameterAsFileOutput(parameters, "OUTPUT_PROJECT", context) \
+            if parameters.get("OUTPUT_PROJECT") else ""
+        for path, what in ((pdf, "evidence pack PDF"), (qgz, "project")):
+            el.check_writable(path, what)
+        req = el.MapRequest(self, parameters, context)
+        project = QgsProject()
+        try:
+            return self._make(parameters, context, feedback, el, req, project, pdf=pdf, qgz=qgz,
+                              started=started)
+        finally:
+            project.clear()  # on the main thread, in QGIS's order
+
+    def _make(self, parameters, context, feedback, el, req, project, *, pdf, qgz, started):
+        import os
+
+        from qgis.core import QgsProcessingUtils
+
+        from ...engine import evidence as ev
+        from ...engine import provenance as pv
+        from ...engine.classify import auto_decimals, format_number
+        from ...engine.errors import EngineError
+        from ..provenance import make_step
+
+        dpi = self.parameterAsInt(parameters, "DPI", context)
+        prov_path = self.parameterAsFile(parameters, "PROVENANCE", context)
+        steps = pv.read(prov_path)["steps"] if prov_path else []
+        cls, labels, gdf = el.classify_request(self, parameters, context, feedback, req, start=0.0, end=0.2)
+        values = gdf[req.field]
+        name_field = self.parameterAsString(parameters, "NAME_FIELD", context)
+        names = gdf[name_field] if name_field and name_field in gdf.columns else [None] * len(gdf)
+        highest = not self.parameterAsBool(parameters, "LOWEST_FIRST", context)
+        top_n = self.parameterAsInt(parameters, "TOP_N", context)
+        summary = ev.summarise(values)
+        top = ev.top_areas(values, names, n=top_n, highest=highest)
+        decimals = req.decimals if req.decimals >= 0 else auto_decimals(
+            list(cls.breaks) + [cls.minimum])
+        findings = ev.findings_text(summary, top, field=req.field, units=req.units, highest=highest,
+                                    decimals=decimals)
+        own_words = self.parameterAsString(parameters, "FINDINGS", context).strip()
+        cover_text = findings + ("\n\n" + own_words if own_words else "")
+        unit = f" {req.units}" if req.units else ""
+        stats_text = (f"{summary.n:,} values · minimum {format_number(summary.minimum, decimals)} · "
+                      f"lower quartile {format_number(summary.q1, decimals)} · median "
+                      f"{format_number(summary.median, decimals)} · mean {format_number(summary.mean, decimals)} · "
+                      f"upper quartile {format_number(summary.q3, decimals)} · maximum "
+                      f"{format_number(summary.maximum, decimals)}{unit}"
+                      + (f" · {summary.n_null:,} without a value" if summary.n_null else ""))
+        feedback.setProgress(25)
+
+        project.setTitle(req.title)
+        if req.layer.crs().isValid():
+            project.setCrs(req.layer.crs())
+        work = QgsProcessingUtils.tempFolder(context)
+        data_dir = el.data_dir_for(qgz, work)
+        layout = el.new_layout(project, req.title + " — evidence pack", *el.PACK_PAPER)
+        for _ in range(5):
+            el.add_page(layout, *el.PACK_PAPER)
+
+        # 1 cover, 2 summary, 3 map, 4 charts, 5 method/sources, 6+ provenance
+        el.cover_page(layout, 0, req, cover_text)
+        class_label = {i: label for i, label in enumerate(labels)}
+        el.summary_page(layout, 1, req, findings, top,
+                        {"value": lambda v: format_number(v, decimals),
+                         "class": lambda v: class_label[int(cls.classify([v])[0])]},
+                        stats_text, highest)
+        items = el.build_map_page(project, layout, 2, req, cls, labels, context, data_dir)
+        colours = [c.name() for c in el.class_colours(el.color_ramp(req.ramp, req.invert), cls.k)]
+        pictures, note = [], ""
+        try:
+            pictures.append(ev.histogram_chart(values, cls, colours, os.path.join(work, "pack_histogram.png"),
+                                               field=req.field, units=req.units, dpi=dpi))
+            pictures.append(ev.ranked_bar_chart(top, cls, colours, os.path.join(work, "pack_ranked.png"),
+                                                field=req.field, units=req.units, dpi=dpi))
+        except EngineError as exc:
+            note = f"Charts could not be drawn: {exc}"
+            feedback.pushWarning(note)
+        el.charts_page(layout, 3, pictures, note)
+        inputs_text = "Layers used: " + ", ".join(
+            [f"{req.name} ({req.layer.featureCount():,} features)"]
+            + [f"{el.display_name(lyr)} ({lyr.featureCount():,} features)" for lyr in req.context_layers])
+        el.method_page(layout, 4, req, el.method_text(req, cls).replace("Method: ", "", 1)
+                       .split("\n")[0], inputs_text)
+        own = make_step(self, parameters, context, started=started, outputs={"OUTPUT": pdf, "OUTPUT_PROJECT": qgz},
+                        notes=cls.notes)
+        own["step"] = len(steps) + 1
+        el.provenance_page(layout, 5, steps + [own])
+        project.layoutManager().addLayout(layout)
+        feedback.setProgress(60)
+
+        el.export_pdf(layout, pdf, dpi)
+        pages = layout.pageCollection().pageCount()
+        feedback.pushInfo(f"Evidence pack written: {pdf} ({pages} pages, {len(steps) + 1} provenance steps).")
+        if qgz:
+            el.save_project(project, qgz)
+            feedback.pushInfo(f"Project with the pack's layout saved: {qgz}.")
+        if prov_path:
+            pv.append_step(prov_path, make_step(self, parameters, context, started=started,
+                                                outputs={"OUTPUT": pdf, "OUTPUT_PROJECT": qgz},
+                                                notes=cls.notes))
+            feedback.pushInfo(f"Provenance appended to {prov_path}.")
+        feedback.setProgress(100)
+        _ = items
+        results = {"OUTPUT": pdf, "PAGES": pages, "STEPS": len(steps) + 1}
+        if qgz:
+            results["OUTPUT_PROJECT"] = qgz
+        return results
