@@ -54,7 +54,30 @@ for name in "${outputs[@]}"; do
 done
 say "recipe done: ${#outputs[@]} layers in ${out#$repo/}/"
 
-# EVIDENCE PACK
+# Provenance of the recipe (one step: the model, the inputs it read, the layers it wrote), which
+# the evidence pack prints with feature counts and file hashes.
+provenance="$out/provenance.json"
+rm -f "$provenance"
+record=(.venv/bin/python scripts/provenance.py record "$provenance"
+        --algorithm "devolution_evidence (resources/models/devolution_evidence.model3)")
+for name in zones incidents inspections amenities roads clinics schools gps_points collisions; do
+  record+=(--input "$(layer "$name")")
+done
+for name in "${outputs[@]}"; do record+=(--output "$out/$name.gpkg"); done
+"${record[@]}" >/dev/null
+
+say "printing the evidence pack (joinedup:evidencepack) -> out/evidence_pack.pdf"
+rm -f "$out/evidence_pack.pdf" "$out/evidence_pack.qgz"
+if ! "${qp[@]}" run joinedup:evidencepack -- \
+    "INPUT=$out/priority_index.gpkg" FIELD=pi_score NAME_FIELD=name TOP_N=10 UNITS=score \
+    "TITLE=Where to act first: the sample city's priority zones" "ORGANISATION=Office of Data Analytics (demo)" \
+    "SOURCES=© OpenStreetMap contributors, ODbL 1.0; synthetic agency layers (incidents, inspections, population, GPS tracks, collisions)" \
+    "CONTEXT=$(layer roads)" "PROVENANCE=$provenance" \
+    "OUTPUT=$out/evidence_pack.pdf" "OUTPUT_PROJECT=$out/evidence_pack.qgz" >"$out/evidence_pack.log" 2>&1; then
+  say "FAILED: see evidence_pack.log"; tail -15 "$out/evidence_pack.log" | sed 's/^/[demo]   /'; exit 1
+fi
+[ -s "$out/evidence_pack.pdf" ] || { say "FAILED: no evidence pack was written"; exit 1; }
+say "evidence pack: out/evidence_pack.pdf ($(du -k "$out/evidence_pack.pdf" | cut -f1) KB)"
 
 say "finished in $((SECONDS - started)) s; results in ${out#$repo/}/"
 ls -1 "$out" | sed 's/^/[demo]   /'

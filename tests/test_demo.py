@@ -41,3 +41,21 @@ def test_recipe_outputs_account_for_every_zone_and_person(demo_out):
     assert (sites["site_kind"] == "new").sum() == 2 if "site_kind" in sites else len(sites) >= 2
     shared = pyogrio.read_dataframe(demo_out / "shared_streets.gpkg")
     assert len(shared) and (shared["passages_hgv"] > 0).any() and (shared["passages_cycle"] > 0).any()
+
+
+@pytest.mark.slow
+def test_recipe_prints_a_pack_whose_provenance_counts_every_input(demo_out):
+    import json
+
+    import pyogrio
+
+    pack = demo_out / "evidence_pack.pdf"
+    assert pack.stat().st_size > 10_000
+    info = subprocess.run(["pdfinfo", str(pack)], capture_output=True, text=True, check=True).stdout
+    assert int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:"))) >= 5
+    steps = json.loads((demo_out / "provenance.json").read_text())["steps"]
+    inputs = {i["name"]: i["features"] for i in steps[0]["inputs"]}
+    sample = REPO / "resources" / "sample" / "sample_city.gpkg"
+    for name in ("zones", "incidents", "inspections", "amenities", "roads", "clinics", "schools",
+                 "gps_points", "collisions"):
+        assert inputs[name] == pyogrio.read_info(sample, layer=name)["features"], name
