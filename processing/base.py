@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterDefinition
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
@@ -74,6 +74,14 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
 
     def icon(self):
         return icon(self.ICON or self.ALG_ID)
+
+    def add_parameter(self, parameter, help_text: str, advanced: bool = False):
+        """Add ``parameter`` with its help text (every parameter has one: a test checks);
+        ``advanced`` puts it under the dialog's Advanced parameters."""
+        parameter.setHelp(self.tr(help_text))
+        if advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(parameter)
 
     def createInstance(self):  # noqa: N802
         return type(self)()

@@ -168,18 +168,7 @@ def _read_columnar(file_path, layer_name, columns):
     if not file_path.lower().endswith(COLUMNAR_EXTENSIONS) or os.environ.get("JOINEDUP_READER") == "pyogrio":
         return None
     try:
-        import sys
-
-        if "osgeo.ogr" not in sys.modules:
-            # keep GDAL's own GEOS (the system one) out of the global symbol scope, where
-            # it would take over shapely's bundled GEOS
-            flags = sys.getdlopenflags()
-            sys.setdlopenflags(os.RTLD_NOW | os.RTLD_LOCAL)
-            try:
-                from osgeo import ogr  # noqa: F401  (QGIS's own GDAL bindings)
-            finally:
-                sys.setdlopenflags(flags)
-        from osgeo import ogr
+        from osgeo import ogr  # QGIS's own GDAL bindings
     except ImportError:
         return None
     ogr.UseExceptions()

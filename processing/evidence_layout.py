@@ -39,7 +39,6 @@ from qgis.core import (
     QgsMarkerSymbol,
     QgsPathResolver,
     QgsPrintLayout,
-    QgsProcessingParameterDefinition,
     QgsProcessingException,
     QgsReadWriteContext,
     QgsRectangle,
@@ -488,60 +487,55 @@ def add_map_parameters(alg, *, prefix_help: str = "") -> None:
         QgsProcessing,
     )
 
-    def add(param, help_text, advanced=False):
-        param.setHelp(help_text)
-        if advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-        alg.addParameter(param)
 
-    add(QgsProcessingParameterEnum("METHOD", alg.tr("Classification method"), METHOD_LABELS,
+    alg.add_parameter(QgsProcessingParameterEnum("METHOD", alg.tr("Classification method"), METHOD_LABELS,
                                    defaultValue=0),
         "How values are split into classes. Natural breaks is the exact Fisher–Jenks optimum "
         "(sampled above 1,000,000 distinct values); quantile puts equal numbers of features in "
         "each class; equal interval splits the range evenly; pretty uses round numbers; "
         "standard deviation uses classes one standard deviation wide around the mean; manual "
         "uses MANUAL_BREAKS.")
-    add(QgsProcessingParameterNumber("CLASSES", alg.tr("Number of classes"),
+    alg.add_parameter(QgsProcessingParameterNumber("CLASSES", alg.tr("Number of classes"),
                                      QgsProcessingParameterNumber.Type.Integer, 5, False, 2, 12),
         "How many classes (2–12). Fewer are made, with a warning in the log, when the field has "
         "fewer distinct values.")
-    add(QgsProcessingParameterString("MANUAL_BREAKS", alg.tr("Manual breaks (upper bounds)"),
+    alg.add_parameter(QgsProcessingParameterString("MANUAL_BREAKS", alg.tr("Manual breaks (upper bounds)"),
                                      optional=True),
         "For the manual method: the upper bounds of the classes separated by commas, e.g. "
         "'10, 20, 50'; the last class runs to the largest value.", True)
-    add(QgsProcessingParameterEnum("RAMP", alg.tr("Colour ramp"), RAMP_NAMES, defaultValue=0),
+    alg.add_parameter(QgsProcessingParameterEnum("RAMP", alg.tr("Colour ramp"), RAMP_NAMES, defaultValue=0),
         "Colour ramp for the classes; all are readable with common colour-vision deficiencies "
         "(viridis, cividis) or are ColorBrewer sequential ramps. Darker means more.")
-    add(QgsProcessingParameterBoolean("INVERT_RAMP", alg.tr("Invert colour ramp"), False),
+    alg.add_parameter(QgsProcessingParameterBoolean("INVERT_RAMP", alg.tr("Invert colour ramp"), False),
         "Reverse the ramp (darker means less).", True)
-    add(QgsProcessingParameterString("UNITS", alg.tr("Units for class labels"), "", optional=True),
+    alg.add_parameter(QgsProcessingParameterString("UNITS", alg.tr("Units for class labels"), "", optional=True),
         "Units written after each class label, e.g. 'm²', 'per 1,000 people', 'min'.")
-    add(QgsProcessingParameterNumber("DECIMALS", alg.tr("Decimals in class labels (-1 = automatic)"),
+    alg.add_parameter(QgsProcessingParameterNumber("DECIMALS", alg.tr("Decimals in class labels (-1 = automatic)"),
                                      QgsProcessingParameterNumber.Type.Integer, -1, False, -1, 8),
         "Decimal places in the class labels; -1 chooses enough to tell the bounds apart.", True)
-    add(QgsProcessingParameterMultipleLayers("CONTEXT", alg.tr("Context layers (roads, boundaries)"),
+    alg.add_parameter(QgsProcessingParameterMultipleLayers("CONTEXT", alg.tr("Context layers (roads, boundaries)"),
                                              QgsProcessing.SourceType.TypeVectorAnyGeometry,
                                              optional=True),
         "Layers drawn in quiet grey for orientation (roads, district boundaries). They are not "
         "in the legend.")
-    add(QgsProcessingParameterString("TITLE", alg.tr("Title"), "", optional=True),
+    alg.add_parameter(QgsProcessingParameterString("TITLE", alg.tr("Title"), "", optional=True),
         "Title printed at the top; default '<field> by <layer>'.")
-    add(QgsProcessingParameterString("SUBTITLE", alg.tr("Subtitle"), "", optional=True),
+    alg.add_parameter(QgsProcessingParameterString("SUBTITLE", alg.tr("Subtitle"), "", optional=True),
         "A line under the title, e.g. the question the map answers.")
-    add(QgsProcessingParameterString("ORGANISATION", alg.tr("Organisation"), "", optional=True),
+    alg.add_parameter(QgsProcessingParameterString("ORGANISATION", alg.tr("Organisation"), "", optional=True),
         "Who made the map, printed in the footer with the date.")
-    add(QgsProcessingParameterString("SOURCES", alg.tr("Sources and licences"), "", optional=True),
+    alg.add_parameter(QgsProcessingParameterString("SOURCES", alg.tr("Sources and licences"), "", optional=True),
         "Data sources and their licences, e.g. '© OpenStreetMap contributors, ODbL 1.0'. Default: "
         "the names of the layers used.")
-    add(QgsProcessingParameterString("NOTES", alg.tr("Method notes"), "", optional=True,
+    alg.add_parameter(QgsProcessingParameterString("NOTES", alg.tr("Method notes"), "", optional=True,
                                      multiLine=True),
         "Extra notes on the method, printed after the automatic description of the "
         "classification.")
-    add(QgsProcessingParameterString("DISCLOSURE", alg.tr("Disclosure control statement"),
+    alg.add_parameter(QgsProcessingParameterString("DISCLOSURE", alg.tr("Disclosure control statement"),
                                      DEFAULT_DISCLOSURE, optional=True, multiLine=True),
         "What was done so that no person can be identified (suppression, rounding, "
         "aggregation). Printed on the map.")
-    add(QgsProcessingParameterString("DATE", alg.tr("Date"), "", optional=True),
+    alg.add_parameter(QgsProcessingParameterString("DATE", alg.tr("Date"), "", optional=True),
         "Date printed in the footer; default today (YYYY-MM-DD).", True)
 
 

@@ -147,12 +147,13 @@ def test_heuristic_never_worse_than_greedy(seed):
 
 
 def _spopt_solver():
-    pulp = pytest.importorskip("pulp")
+    import pulp  # test-only, in requirements-dev.txt (with spopt)
+
     return pulp.PULP_CBC_CMD(msg=False)
 
 
 def test_pmedian_mclp_lscp_equal_spopt():
-    pytest.importorskip("spopt")
+    import spopt  # noqa: F401  (test-only oracle, in requirements-dev.txt)
     warnings.filterwarnings("ignore")
     from spopt.locate import LSCP, MCLP, PMedian
 
@@ -177,7 +178,7 @@ def test_pmedian_mclp_lscp_equal_spopt():
 
 
 def test_capacitated_single_source_equals_spopt_and_split_is_no_worse():
-    pytest.importorskip("spopt")
+    import spopt  # noqa: F401  (test-only oracle, in requirements-dev.txt)
     warnings.filterwarnings("ignore")
     from spopt.locate import PMedian
 

@@ -19,8 +19,7 @@ def sample(tmp_path_factory):
     changes the file's bytes (and hash), so the committed file is never opened here."""
     import shutil
 
-    if not SAMPLE.exists():
-        pytest.skip("resources/sample/sample_city.gpkg is not built")
+    assert SAMPLE.exists(), "resources/sample/sample_city.gpkg is missing (make sample)"
     copy = tmp_path_factory.mktemp("sample") / "sample_city.gpkg"
     shutil.copyfile(SAMPLE, copy)
     return copy

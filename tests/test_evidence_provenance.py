@@ -16,8 +16,7 @@ from joinedup.engine.errors import InputError
 @pytest.fixture()
 def sample():
     path = REPO / "resources" / "sample" / "sample_city.gpkg"
-    if not path.exists():
-        pytest.skip("resources/sample/sample_city.gpkg is not built")
+    assert path.exists(), "resources/sample/sample_city.gpkg is missing (make sample)"
     return path
 
 

@@ -9,7 +9,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterNumber,
     QgsProcessingParameterVectorLayer,
 )
@@ -49,46 +48,41 @@ class EvidenceMap(JoinedUpAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         from ..evidence_layout import PAPER_LABELS, add_map_parameters
 
-        def add(param, help_text, advanced=False):
-            param.setHelp(help_text)
-            if advanced:
-                param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-            self.addParameter(param)
 
-        add(QgsProcessingParameterVectorLayer("INPUT", self.tr("Layer to map"),
+        self.add_parameter(QgsProcessingParameterVectorLayer("INPUT", self.tr("Layer to map"),
                                               [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
             "The layer whose FIELD is mapped (areas, points or lines).")
-        add(QgsProcessingParameterField("FIELD", self.tr("Field to map"), parentLayerParameterName="INPUT",
+        self.add_parameter(QgsProcessingParameterField("FIELD", self.tr("Field to map"), parentLayerParameterName="INPUT",
                                         type=QgsProcessingParameterField.DataType.Numeric),
             "A numeric field of INPUT: the value each feature is coloured by.")
         add_map_parameters(self)
-        add(QgsProcessingParameterEnum("PAPER", self.tr("Paper"), PAPER_LABELS, defaultValue=0),
+        self.add_parameter(QgsProcessingParameterEnum("PAPER", self.tr("Paper"), PAPER_LABELS, defaultValue=0),
             "Paper size and orientation of the layout (templates in resources/layouts/).")
-        add(QgsProcessingParameterNumber("DPI", self.tr("Resolution (DPI)"),
+        self.add_parameter(QgsProcessingParameterNumber("DPI", self.tr("Resolution (DPI)"),
                                          QgsProcessingParameterNumber.Type.Integer, 200, False, 50, 1200),
             "Dots per inch for the PNG and for rasterised parts of the PDF.")
-        add(QgsProcessingParameterVectorLayer("COVERAGE", self.tr("Atlas coverage layer (one page each)"),
+        self.add_parameter(QgsProcessingParameterVectorLayer("COVERAGE", self.tr("Atlas coverage layer (one page each)"),
                                               [QgsProcessing.SourceType.TypeVectorPolygon], optional=True),
             "Optional: one PDF page per feature of this layer (e.g. districts), the map zoomed to "
             "each. Its outlines are drawn on the map.")
-        add(QgsProcessingParameterField("COVERAGE_NAME_FIELD", self.tr("Atlas page name field"),
+        self.add_parameter(QgsProcessingParameterField("COVERAGE_NAME_FIELD", self.tr("Atlas page name field"),
                                         parentLayerParameterName="COVERAGE", optional=True),
             "Optional: field of COVERAGE naming each page (printed after the subtitle).")
-        add(QgsProcessingParameterFileDestination("OUTPUT_PDF", self.tr("Map PDF"), "PDF files (*.pdf)"),
+        self.add_parameter(QgsProcessingParameterFileDestination("OUTPUT_PDF", self.tr("Map PDF"), "PDF files (*.pdf)"),
             "The map (or the atlas, one page per coverage feature) as PDF.")
         png = QgsProcessingParameterFileDestination("OUTPUT_PNG", self.tr("Map image (PNG)"),
                                                     "PNG files (*.png)", optional=True)
         png.setCreateByDefault(False)
-        add(png, "Optional: the map page as a PNG image at DPI.")
+        self.add_parameter(png, "Optional: the map page as a PNG image at DPI.")
         qgz = QgsProcessingParameterFileDestination("OUTPUT_PROJECT", self.tr("QGIS project with the layout"),
                                                     "QGIS projects (*.qgz)", optional=True)
         qgz.setCreateByDefault(False)
-        add(qgz, "Optional: a new QGIS project (.qgz) with the styled layers and the layout, to "
+        self.add_parameter(qgz, "Optional: a new QGIS project (.qgz) with the styled layers and the layout, to "
                  "open and edit in QGIS.")
         prov = QgsProcessingParameterFileDestination("PROVENANCE", self.tr("Append provenance to"),
                                                      "JSON files (*.json)", optional=True)
         prov.setCreateByDefault(False)
-        add(prov, "Optional: a provenance JSON file (created if missing) to which this run's "
+        self.add_parameter(prov, "Optional: a provenance JSON file (created if missing) to which this run's "
                   "record is APPENDED (never overwritten); joinedup:evidencepack prints it.")
         self.addOutput(QgsProcessingOutputNumber("CLASSES_MADE", self.tr("Number of classes made")))
         self.addOutput(QgsProcessingOutputString("BREAKS", self.tr("Class upper bounds (JSON)")))

@@ -7,7 +7,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -52,44 +51,39 @@ class EvidencePack(JoinedUpAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         from ..evidence_layout import add_map_parameters
 
-        def add(param, help_text, advanced=False):
-            param.setHelp(help_text)
-            if advanced:
-                param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-            self.addParameter(param)
 
-        add(QgsProcessingParameterVectorLayer("INPUT", self.tr("Areas (or features) to report on"),
+        self.add_parameter(QgsProcessingParameterVectorLayer("INPUT", self.tr("Areas (or features) to report on"),
                                               [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
             "The layer whose FIELD the pack reports: mapped, ranked and charted.")
-        add(QgsProcessingParameterField("FIELD", self.tr("Field to report"), parentLayerParameterName="INPUT",
+        self.add_parameter(QgsProcessingParameterField("FIELD", self.tr("Field to report"), parentLayerParameterName="INPUT",
                                         type=QgsProcessingParameterField.DataType.Numeric),
             "A numeric field of INPUT, e.g. a priority index or a rate.")
-        add(QgsProcessingParameterField("NAME_FIELD", self.tr("Name field"), parentLayerParameterName="INPUT",
+        self.add_parameter(QgsProcessingParameterField("NAME_FIELD", self.tr("Name field"), parentLayerParameterName="INPUT",
                                         optional=True),
             "Optional: the field naming each area in the table and the chart; default 'Feature N' "
             "(its position in the layer).")
-        add(QgsProcessingParameterNumber("TOP_N", self.tr("Number of areas in the summary"),
+        self.add_parameter(QgsProcessingParameterNumber("TOP_N", self.tr("Number of areas in the summary"),
                                          QgsProcessingParameterNumber.Type.Integer, 10, False, 1, 50),
             "How many of the highest (or lowest) areas the summary table and the bar chart show.")
-        add(QgsProcessingParameterBoolean("LOWEST_FIRST", self.tr("Rank lowest values first"), False),
+        self.add_parameter(QgsProcessingParameterBoolean("LOWEST_FIRST", self.tr("Rank lowest values first"), False),
             "Rank the areas from the lowest value (e.g. when FIELD is an access score, low = need).")
-        add(QgsProcessingParameterString("FINDINGS", self.tr("Findings (your words)"), "", optional=True,
+        self.add_parameter(QgsProcessingParameterString("FINDINGS", self.tr("Findings (your words)"), "", optional=True,
                                          multiLine=True),
             "Optional: your own summary of findings, printed on the cover after the automatic one.")
         add_map_parameters(self)
-        add(QgsProcessingParameterFile("PROVENANCE", self.tr("Provenance file (JSON)"),
+        self.add_parameter(QgsProcessingParameterFile("PROVENANCE", self.tr("Provenance file (JSON)"),
                                        QgsProcessingParameterFile.Behavior.File, "json", optional=True),
             "Optional: a JoinedUp provenance file (out/provenance.json) whose steps are printed; "
             "this pack's step is appended to it.")
-        add(QgsProcessingParameterNumber("DPI", self.tr("Resolution (DPI)"),
+        self.add_parameter(QgsProcessingParameterNumber("DPI", self.tr("Resolution (DPI)"),
                                          QgsProcessingParameterNumber.Type.Integer, 200, False, 50, 600),
             "Dots per inch for charts and rasterised parts of the PDF.", True)
-        add(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Evidence pack (PDF)"), "PDF files (*.pdf)"),
+        self.add_parameter(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Evidence pack (PDF)"), "PDF files (*.pdf)"),
             "The multi-page PDF.")
         qgz = QgsProcessingParameterFileDestination("OUTPUT_PROJECT", self.tr("QGIS project with the pack's layout"),
                                                     "QGIS projects (*.qgz)", optional=True)
         qgz.setCreateByDefault(False)
-        add(qgz, "Optional: a new QGIS project holding the pack's layout and styled layers.")
+        self.add_parameter(qgz, "Optional: a new QGIS project holding the pack's layout and styled layers.")
         self.addOutput(QgsProcessingOutputNumber("PAGES", self.tr("Pages in the PDF")))
         self.addOutput(QgsProcessingOutputNumber("STEPS", self.tr("Provenance steps printed")))
 

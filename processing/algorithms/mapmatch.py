@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -49,46 +48,41 @@ class MapMatch(JoinedUpAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        def add(param, help_text, advanced=False):
-            param.setHelp(self.tr(help_text))
-            if advanced:
-                param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-            self.addParameter(param)
 
-        add(QgsProcessingParameterFeatureSource("INPUT", self.tr("GPS points"),
+        self.add_parameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("GPS points"),
                                                 [QgsProcessing.SourceType.TypeVectorPoint]),
             "GPS points of one or more tracks.")
-        add(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), parentLayerParameterName="INPUT"),
+        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), parentLayerParameterName="INPUT"),
             "Field whose value identifies the track (vehicle trip, device day ...).")
-        add(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"), parentLayerParameterName="INPUT"),
+        self.add_parameter(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"), parentLayerParameterName="INPUT"),
             "Date-time field, ISO 8601 text (offsets are converted to UTC) or seconds.")
-        add(QgsProcessingParameterField("MODE_FIELD", self.tr("Mode or category field"),
+        self.add_parameter(QgsProcessingParameterField("MODE_FIELD", self.tr("Mode or category field"),
                                         parentLayerParameterName="INPUT", optional=True),
             "Optional field with the mode or category (e.g. hgv, cycle), copied to the routes.")
         add_network_parameters(self, input_name="NETWORK", strategy=False, snapping=False,
                                input_description="Network lines")
-        add(QgsProcessingParameterNumber("GPS_SIGMA", self.tr("GPS error sigma (m)"),
+        self.add_parameter(QgsProcessingParameterNumber("GPS_SIGMA", self.tr("GPS error sigma (m)"),
                                          QgsProcessingParameterNumber.Type.Double, 10.0, minValue=0.1),
             "Standard deviation of the GPS position error in metres (about 5-10 for a phone or "
             "vehicle tracker in the open, 20-30 between tall buildings).")
-        add(QgsProcessingParameterNumber("SEARCH_RADIUS", self.tr("Search radius (m)"),
+        self.add_parameter(QgsProcessingParameterNumber("SEARCH_RADIUS", self.tr("Search radius (m)"),
                                          QgsProcessingParameterNumber.Type.Double, 50.0, minValue=1.0),
             "Edges farther than this from a point are not candidates; a point with none is "
             "'off network'. Use at least 4 × GPS_SIGMA.")
-        add(QgsProcessingParameterNumber("MAX_TIME_GAP", self.tr("Split tracks at time gaps over (s)"),
+        self.add_parameter(QgsProcessingParameterNumber("MAX_TIME_GAP", self.tr("Split tracks at time gaps over (s)"),
                                          QgsProcessingParameterNumber.Type.Double, 300.0, minValue=0.0),
             "A track is split where two consecutive points are more than this many seconds apart. "
             "0 = never split on time.")
-        add(QgsProcessingParameterNumber("MAX_DETOUR", self.tr("Maximum detour between points (m)"),
+        self.add_parameter(QgsProcessingParameterNumber("MAX_DETOUR", self.tr("Maximum detour between points (m)"),
                                          QgsProcessingParameterNumber.Type.Double, 500.0, minValue=1.0),
             "A move between two consecutive points may be at most this many metres longer on the "
             "network than in a straight line; where no move is, the track is split (routing gap).",
             advanced=True)
-        add(QgsProcessingParameterNumber("CANDIDATES", self.tr("Candidate edges per point"),
+        self.add_parameter(QgsProcessingParameterNumber("CANDIDATES", self.tr("Candidate edges per point"),
                                          QgsProcessingParameterNumber.Type.Integer, 16, minValue=1, maxValue=64),
             "The nearest edges considered per point (one per place: edges meeting at a node count "
             "once). More is safer at complex junctions and slower.", advanced=True)
-        add(QgsProcessingParameterNumber("BETA", self.tr("Transition scale beta (m)"),
+        self.add_parameter(QgsProcessingParameterNumber("BETA", self.tr("Transition scale beta (m)"),
                                          QgsProcessingParameterNumber.Type.Double, 5.0, minValue=0.1),
             "Scale of the exponential transition probability on |network distance - straight "
             "distance| (Newson & Krumm's beta).", advanced=True)

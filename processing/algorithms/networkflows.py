@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -43,43 +42,38 @@ class NetworkFlows(JoinedUpAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        def add(param, help_text, advanced=False):
-            param.setHelp(self.tr(help_text))
-            if advanced:
-                param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-            self.addParameter(param)
 
         add_network_parameters(self, input_name="NETWORK", input_description="Network lines")
-        add(QgsProcessingParameterFeatureSource("ROUTES", self.tr("Matched routes"),
+        self.add_parameter(QgsProcessingParameterFeatureSource("ROUTES", self.tr("Matched routes"),
                                                 [QgsProcessing.SourceType.TypeVectorLine], optional=True),
             "Output of Map-match GPS tracks (fields edge_ids, track_id, mode, start_time).")
-        add(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), defaultValue="track_id",
+        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), defaultValue="track_id",
                                         parentLayerParameterName="ROUTES", optional=True),
             "Field identifying the track, for the unique-track counts.")
-        add(QgsProcessingParameterField("CATEGORY_FIELD", self.tr("Mode or category field"),
+        self.add_parameter(QgsProcessingParameterField("CATEGORY_FIELD", self.tr("Mode or category field"),
                                         parentLayerParameterName="ROUTES", optional=True),
             "Counts are also given per value of this field (e.g. mode).")
-        add(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"), defaultValue="start_time",
+        self.add_parameter(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"), defaultValue="start_time",
                                         parentLayerParameterName="ROUTES", optional=True),
             "The route's time used by the time-of-day and weekday filters.")
-        add(QgsProcessingParameterNumber("HOUR_FROM", self.tr("Time of day from (hour)"),
+        self.add_parameter(QgsProcessingParameterNumber("HOUR_FROM", self.tr("Time of day from (hour)"),
                                          QgsProcessingParameterNumber.Type.Double, 0.0,
                                          minValue=0.0, maxValue=24.0),
             "Start of the time-of-day window in decimal hours (7.5 = 07:30). 0 to 24 = all day.")
-        add(QgsProcessingParameterNumber("HOUR_TO", self.tr("Time of day to (hour)"),
+        self.add_parameter(QgsProcessingParameterNumber("HOUR_TO", self.tr("Time of day to (hour)"),
                                          QgsProcessingParameterNumber.Type.Double, 24.0,
                                          minValue=0.0, maxValue=24.0),
             "End of the window (not included). Smaller than the start wraps past midnight.")
-        add(QgsProcessingParameterEnum("WEEKDAYS", self.tr("Weekdays"), WEEKDAYS, allowMultiple=True,
+        self.add_parameter(QgsProcessingParameterEnum("WEEKDAYS", self.tr("Weekdays"), WEEKDAYS, allowMultiple=True,
                                        optional=True),
             "Only routes starting on these days. Empty = every day.")
-        add(QgsProcessingParameterFeatureSource("OD", self.tr("Origin-destination lines"),
+        self.add_parameter(QgsProcessingParameterFeatureSource("OD", self.tr("Origin-destination lines"),
                                                 [QgsProcessing.SourceType.TypeVectorLine], optional=True),
             "Desire lines from origin (first vertex) to destination (last vertex), instead of ROUTES.")
-        add(QgsProcessingParameterField("VOLUME_FIELD", self.tr("Volume field"), parentLayerParameterName="OD",
+        self.add_parameter(QgsProcessingParameterField("VOLUME_FIELD", self.tr("Volume field"), parentLayerParameterName="OD",
                                         type=QgsProcessingParameterField.DataType.Numeric, optional=True),
             "Trips per OD row.")
-        add(QgsProcessingParameterField("OD_CATEGORY_FIELD", self.tr("OD category field"),
+        self.add_parameter(QgsProcessingParameterField("OD_CATEGORY_FIELD", self.tr("OD category field"),
                                         parentLayerParameterName="OD", optional=True),
             "Volumes are also given per value of this field.")
         self.addParameter(QgsProcessingParameterFeatureSink(

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -44,32 +43,27 @@ class SharedRoutes(JoinedUpAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        def add(param, help_text, advanced=False):
-            param.setHelp(self.tr(help_text))
-            if advanced:
-                param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-            self.addParameter(param)
 
-        add(QgsProcessingParameterFeatureSource("INPUT", self.tr("Flow segments"),
+        self.add_parameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("Flow segments"),
                                                 [QgsProcessing.SourceType.TypeVectorLine]),
             "Line segments with flow counts of both kinds of traffic (e.g. Network flows output).")
-        add(QgsProcessingParameterField("FIELD_A", self.tr("Flow A field (e.g. HGV passages)"),
+        self.add_parameter(QgsProcessingParameterField("FIELD_A", self.tr("Flow A field (e.g. HGV passages)"),
                                         parentLayerParameterName="INPUT",
                                         type=QgsProcessingParameterField.DataType.Numeric),
             "Passages of the first kind of traffic per segment.")
-        add(QgsProcessingParameterField("FIELD_B", self.tr("Flow B field (e.g. cycle passages)"),
+        self.add_parameter(QgsProcessingParameterField("FIELD_B", self.tr("Flow B field (e.g. cycle passages)"),
                                         parentLayerParameterName="INPUT",
                                         type=QgsProcessingParameterField.DataType.Numeric),
             "Passages of the second kind of traffic per segment.")
-        add(QgsProcessingParameterEnum("METHOD", self.tr("Exposure"), METHOD_LABELS, defaultValue=0),
+        self.add_parameter(QgsProcessingParameterEnum("METHOD", self.tr("Exposure"), METHOD_LABELS, defaultValue=0),
             "How the two flows combine into an exposure score (see the help).")
-        add(QgsProcessingParameterNumber("TOP_N", self.tr("Top N conflict segments"),
+        self.add_parameter(QgsProcessingParameterNumber("TOP_N", self.tr("Top N conflict segments"),
                                          QgsProcessingParameterNumber.Type.Integer, 20, minValue=1),
             "How many segments, by exposure_total, are flagged top = true.")
-        add(QgsProcessingParameterFeatureSource("COLLISIONS", self.tr("Collisions"),
+        self.add_parameter(QgsProcessingParameterFeatureSource("COLLISIONS", self.tr("Collisions"),
                                                 [QgsProcessing.SourceType.TypeVectorPoint], optional=True),
             "Optional collision points, counted on their nearest segment.")
-        add(QgsProcessingParameterNumber("MAX_DISTANCE", self.tr("Collision search distance (m)"),
+        self.add_parameter(QgsProcessingParameterNumber("MAX_DISTANCE", self.tr("Collision search distance (m)"),
                                          QgsProcessingParameterNumber.Type.Double, 25.0, minValue=0.0),
             "Collisions farther than this from every segment are not counted (and reported).")
         self.addParameter(QgsProcessingParameterFeatureSink(
