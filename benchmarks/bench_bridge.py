@@ -20,46 +20,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bridge_copy import bridge_copy_provider  # noqa: E402
 from common import median_time, peak_rss_mb, qgis_session, report  # noqa: E402
-
-
-def _bridge_copy_provider():
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingParameterFeatureSink,
-        QgsProcessingParameterFeatureSource,
-        QgsProcessingProvider,
-    )
-
-    from joinedup.processing.base import JoinedUpAlgorithm
-
-    class BridgeCopy(JoinedUpAlgorithm):
-        ALG_ID = "copy"
-        DISPLAY_NAME = "Bridge copy (benchmark only)"
-        HELP = "Copies INPUT to OUTPUT through the bridge."
-
-        def initAlgorithm(self, config=None):  # noqa: N802
-            self.addParameter(QgsProcessingParameterFeatureSource(
-                "INPUT", "Input", [QgsProcessing.SourceType.TypeVector]))
-            self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Copy"))
-
-        def execute(self, parameters, context, feedback):
-            from joinedup.processing import bridge
-
-            gdf, _ = bridge.read_source(self, parameters, "INPUT", context, feedback)
-            return {"OUTPUT": bridge.write_output(self, parameters, "OUTPUT", context, gdf)}
-
-    class Provider(QgsProcessingProvider):
-        def id(self):
-            return "benchbridge"
-
-        def name(self):
-            return "Bridge benchmark"
-
-        def loadAlgorithms(self):  # noqa: N802
-            self.addAlgorithm(BridgeCopy())
-
-    return Provider()
 
 
 def _inputs(n: int, folder: Path) -> dict:
@@ -98,7 +60,7 @@ def main(argv=None) -> int:
 
     from joinedup.processing import bridge
 
-    provider = _bridge_copy_provider()  # keep a reference: QGIS does not own the Python object
+    provider = bridge_copy_provider("benchbridge", "Bridge benchmark")  # keep a reference: QGIS does not own the Python object
     QgsApplication.processingRegistry().addProvider(provider)
     folder = Path(tempfile.mkdtemp(prefix="bench_bridge_"))
     rows = []

@@ -15,57 +15,16 @@ import pytest
 CAPTURED: dict = {}
 
 
-def _make_provider():
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingParameterFeatureSink,
-        QgsProcessingParameterFeatureSource,
-        QgsProcessingProvider,
-    )
-
-    from joinedup.processing.base import JoinedUpAlgorithm
-
-    class BridgeCopy(JoinedUpAlgorithm):
-        """Read INPUT through the bridge, write it to OUTPUT through the bridge."""
-        ALG_ID = "copy"
-        DISPLAY_NAME = "Bridge copy (test only)"
-        HELP = "Test-only: copies INPUT to OUTPUT through the bridge."
-
-        def initAlgorithm(self, config=None):  # noqa: N802
-            source = QgsProcessingParameterFeatureSource(
-                "INPUT", "Input", [QgsProcessing.SourceType.TypeVector])
-            source.setHelp("Any vector layer")
-            self.addParameter(source)
-            self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Copy"))
-
-        def execute(self, parameters, context, feedback):
-            from joinedup.processing import bridge
-
-            gdf, report = bridge.read_source(self, parameters, "INPUT", context, feedback)
-            CAPTURED.update(gdf=gdf, report=report)
-            return {"OUTPUT": bridge.write_output(self, parameters, "OUTPUT", context, gdf,
-                                                  feedback=feedback)}
-
-    class BridgeTestProvider(QgsProcessingProvider):
-        def id(self):
-            return "bridgetest"
-
-        def name(self):
-            return "Bridge test"
-
-        def loadAlgorithms(self):  # noqa: N802
-            self.addAlgorithm(BridgeCopy())
-
-    return BridgeTestProvider()
-
-
 @pytest.fixture(scope="module")
 def copy_alg(plugin):
     """``copy_alg(input, output) -> (results, gdf, report, feedback)``."""
     from qgis import processing
-    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject
+    from qgis.core import QgsApplication, QgsProcessingContext, QgsProject
 
-    provider = _make_provider()
+    from bridge_copy import bridge_copy_provider  # benchmarks/, shared with bench_bridge.py
+
+    provider = bridge_copy_provider("bridgetest", "Bridge test",
+                                    on_read=lambda gdf, report: CAPTURED.update(gdf=gdf, report=report))
     QgsApplication.processingRegistry().addProvider(provider)
 
     def _run(value, output="TEMPORARY_OUTPUT", *, context=None):

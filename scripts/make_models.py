@@ -1,10 +1,14 @@
-"""Write resources/models/devolution_evidence.model3, the devolution evidence recipe that
-`make demo` runs through qgis_process: area profile of the agency layers → accessibility to
-clinics and schools → clinic coverage gaps → location-allocation of new clinics → incident
-hotspots → streets shared by lorries and cyclists → priority index. (The evidence pack is the
-last step of scripts/demo.sh: it reads every output of this model.) Run after changing it:
+"""Write the shipped models in resources/models/. Run after changing one:
 
-    .venv/bin/python scripts/make_demo_model.py
+    .venv/bin/python scripts/make_models.py
+
+- area_profile_with_buffer.model3: QGIS's native:buffer around centre points (schools,
+  stations ...), then joinedup:areaprofile of those catchments with any agency layers.
+- devolution_evidence.model3: the devolution evidence recipe that `make demo` runs through
+  qgis_process: area profile of the agency layers → accessibility to clinics and schools →
+  clinic coverage gaps → location-allocation of new clinics → incident hotspots → streets
+  shared by lorries and cyclists → priority index. (The evidence pack is the last step of
+  scripts/demo.sh: it reads every output of this model.)
 """
 from __future__ import annotations
 
@@ -13,7 +17,63 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TARGET = REPO / "resources" / "models" / "devolution_evidence.model3"
+MODELS = REPO / "resources" / "models"
+
+
+def build_area_profile_with_buffer():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource as Source,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFeatureSource,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterNumber,
+    )
+
+    model = QgsProcessingModelAlgorithm("Area profile of buffered centres", "JoinedUp",
+                                        "area_profile_with_buffer")
+    model.setHelpContent({"ALG_DESC": (
+        "Draws a buffer of BUFFER_M metres around each centre (QGIS's native:buffer) and "
+        "profiles every buffer with the agency LAYERS (joinedup:areaprofile): counts, "
+        "lengths and covered shares per catchment.")})
+    centres = QgsProcessingParameterFeatureSource(
+        "CENTRES", "Centres (points)", [QgsProcessing.SourceType.TypeVectorPoint])
+    model.addModelParameter(centres, QgsProcessingModelParameter("CENTRES"))
+    distance = QgsProcessingParameterNumber(
+        "BUFFER_M", "Buffer distance (metres, in the centres' projected CRS)",
+        QgsProcessingParameterNumber.Type.Double, 500.0, minValue=0.0)
+    model.addModelParameter(distance, QgsProcessingModelParameter("BUFFER_M"))
+    layers = QgsProcessingParameterMultipleLayers(
+        "LAYERS", "Agency layers", QgsProcessing.SourceType.TypeVectorAnyGeometry)
+    model.addModelParameter(layers, QgsProcessingModelParameter("LAYERS"))
+
+    buffer = QgsProcessingModelChildAlgorithm("native:buffer")
+    buffer.setChildId("buffer")
+    buffer.setDescription("Buffer the centres")
+    buffer.addParameterSources("INPUT", [Source.fromModelParameter("CENTRES")])
+    buffer.addParameterSources("DISTANCE", [Source.fromModelParameter("BUFFER_M")])
+    buffer.addParameterSources("SEGMENTS", [Source.fromStaticValue(16)])
+    buffer.addParameterSources("DISSOLVE", [Source.fromStaticValue(False)])
+    model.addChildAlgorithm(buffer)
+
+    profile = QgsProcessingModelChildAlgorithm("joinedup:areaprofile")
+    profile.setChildId("profile")
+    profile.setDescription("Profile the buffers")
+    profile.addParameterSources("AREAS", [Source.fromChildOutput("buffer", "OUTPUT")])
+    profile.addParameterSources("LAYERS", [Source.fromModelParameter("LAYERS")])
+    profile.addParameterSources("SHORT_NAMES", [Source.fromStaticValue(False)])
+    profile.addParameterSources("INVALID_GEOMETRIES", [Source.fromStaticValue(0)])
+    output = QgsProcessingModelOutput("Profile", "Area profile")
+    output.setChildId("profile")
+    output.setChildOutputName("OUTPUT")
+    profile.setModelOutputs({"Profile": output})
+    profile.setDependencies([])
+    model.addChildAlgorithm(profile)
+    return model
+
 
 # Model inputs: (name, description, geometry type: 0 point, 1 line, 2 polygon, -1 any)
 INPUTS = (
@@ -86,7 +146,7 @@ def _source(value):
     return Source.fromStaticValue(value)
 
 
-def build():
+def build_devolution_evidence():
     from qgis.core import (
         QgsProcessing,
         QgsProcessingModelAlgorithm,
@@ -132,10 +192,12 @@ def main():
     from common import qgis_session
 
     qgis_session()
-    model = build()
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    assert model.toFile(str(TARGET)), "could not write the model"
-    print(f"wrote {os.path.relpath(TARGET, REPO)}")
+    MODELS.mkdir(parents=True, exist_ok=True)
+    for name, build in (("area_profile_with_buffer", build_area_profile_with_buffer),
+                        ("devolution_evidence", build_devolution_evidence)):
+        target = MODELS / f"{name}.model3"
+        assert build().toFile(str(target)), f"could not write {target}"
+        print(f"wrote {os.path.relpath(target, REPO)}")
 
 
 if __name__ == "__main__":
