@@ -38,7 +38,10 @@ def test_recipe_outputs_account_for_every_zone_and_person(demo_out):
     got = profile.set_index("zone_id")["incidents_count"].reindex(zones["zone_id"])
     assert (got.to_numpy() == expected.to_numpy()).all()
     sites = pyogrio.read_dataframe(demo_out / "new_clinic_sites.gpkg")
-    assert (sites["site_kind"] == "new").sum() == 2 if "site_kind" in sites else len(sites) >= 2
+    # P = 2 new sites, and every existing clinic kept open (12 in the sample)
+    assert (sites["site_kind"] == "new").sum() == 2
+    assert (sites["site_kind"] == "existing").sum() == pyogrio.read_info(
+        REPO / "resources" / "sample" / "sample_city.gpkg", layer="clinics")["features"]
     shared = pyogrio.read_dataframe(demo_out / "shared_streets.gpkg")
     assert len(shared) and (shared["passages_hgv"] > 0).any() and (shared["passages_cycle"] > 0).any()
 
