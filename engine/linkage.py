@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import addresses as ad
-from .errors import InputError, as_feedback
+from .errors import EngineCancelled, EngineError, InputError, as_feedback
 
 # Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
 # 5 means the evidence favours "same address" 32:1 (probability 0.97). Chosen on the
@@ -217,90 +217,101 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     fb.set_progress(0.05)
     fb.check()
 
-    # --- the records --------------------------------------------------------------------
-    raw_text = _join_fields(records, address_fields)
-    text = ad.normalise_addresses(raw_text)
-    pc_given = records[postcode_field] if postcode_field else pd.Series([None] * n, index=records.index)
-    pc = ad.format_postcodes(pc_given)
-    given_text = pc_given.astype("string").str.strip()
-    not_uk = given_text.notna() & (given_text.str.len() > 0) & pc.isna()
-    pc = pc.where(pc.notna(), ad.postcode_in_text(raw_text))
-    report.postcodes_not_uk = int(not_uk.sum())
+    # The matcher's gazetteer preparation (most of its work) starts now, in DuckDB on a
+    # background thread, while the records are normalised and matched on exact keys here.
+    backend_problem = linkage_backend_missing()
+    preparation = None
+    if not backend_problem:
+        preparation = _GazetteerPreparation(
+            pd.DataFrame({"unique_id": ref_positions.astype(str),
+                          "address_concat": ref["text"].to_numpy()[ref_positions],
+                          "postcode": ref["postcode"].to_numpy()[ref_positions]}),
+            cache_dir=cache_dir, feedback=fb)
+    try:
+        # --- the records --------------------------------------------------------------------
+        raw_text = _join_fields(records, address_fields)
+        text = ad.normalise_addresses(raw_text)
+        pc_given = records[postcode_field] if postcode_field else pd.Series([None] * n, index=records.index)
+        pc = ad.format_postcodes(pc_given)
+        given_text = pc_given.astype("string").str.strip()
+        not_uk = given_text.notna() & (given_text.str.len() > 0) & pc.isna()
+        pc = pc.where(pc.notna(), ad.postcode_in_text(raw_text))
+        report.postcodes_not_uk = int(not_uk.sum())
 
-    out = pd.DataFrame(index=records.index)
-    out["SOURCE_ROW"] = np.arange(n, dtype=np.int64)
-    ref_row = np.full(n, -1, dtype=np.int64)      # accepted reference row
-    cand_row = np.full(n, -1, dtype=np.int64)     # best candidate row
-    method = np.array([""] * n, dtype=object)
-    reason = np.array([""] * n, dtype=object)
-    note = np.array([""] * n, dtype=object)
-    weight = np.full(n, np.nan)
-    gap = np.full(n, np.nan)
-    note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
+        out = pd.DataFrame(index=records.index)
+        out["SOURCE_ROW"] = np.arange(n, dtype=np.int64)
+        ref_row = np.full(n, -1, dtype=np.int64)      # accepted reference row
+        cand_row = np.full(n, -1, dtype=np.int64)     # best candidate row
+        method = np.array([""] * n, dtype=object)
+        reason = np.array([""] * n, dtype=object)
+        note = np.array([""] * n, dtype=object)
+        weight = np.full(n, np.nan)
+        gap = np.full(n, np.nan)
+        note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
 
-    # 1. exact UPRN
-    if uprn_field:
-        key = _uprn_key(records[uprn_field])
-        known = key.isin(first_row.index).to_numpy()
-        has_key = key.notna().to_numpy()
-        rows = first_row.reindex(key[known]).to_numpy()
-        ref_row[known] = rows
-        cand_row[known] = rows
-        method[known] = "uprn"
-        stray = has_key & ~known
-        report.uprns_not_in_reference = int(stray.sum())
-        note[stray] = np.where(note[stray] == "", "UPRN not in the reference; matched on the address",
-                               note[stray] + "; UPRN not in the reference")
-    empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0)
-    reason[empty] = "empty address (no street or building name)"
-    todo = np.flatnonzero((ref_row < 0) & ~empty)
-    fb.set_progress(0.1)
-    fb.check()
-
-    # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
-    # numbers and a rare word) pointing at exactly one address that holds all the record's words
-    if todo.size:
-        det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo],
-                             ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
-                             ref["key"].to_numpy()[ref_positions])
-        hit = det >= 0
-        rows = ref_positions[det[hit]]
-        ref_row[todo[hit]] = rows
-        cand_row[todo[hit]] = rows
-        method[todo[hit]] = "exact"
-        todo = todo[~hit]
-        fb.log(f"Normalised exact keys matched {int(hit.sum())} records; {todo.size} go to the "
-               f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
-    fb.set_progress(0.2)
-    fb.check()
-
-    # 3. probabilistic matching
-    if todo.size:
-        problem = linkage_backend_missing()
-        if problem:
-            from .errors import EngineError
-            raise EngineError(problem)
-        res = _match_ukam(
-            canonical=pd.DataFrame({"unique_id": ref_positions.astype(str),
-                                    "address_concat": ref["text"].to_numpy()[ref_positions],
-                                    "postcode": ref["postcode"].to_numpy()[ref_positions]}),
-            messy=pd.DataFrame({"unique_id": todo.astype(str),
-                                "address_concat": text.to_numpy()[todo],
-                                "postcode": pc.to_numpy()[todo]}),
-            feedback=fb, cache_dir=cache_dir)
+        # 1. exact UPRN
+        if uprn_field:
+            key = _uprn_key(records[uprn_field])
+            known = key.isin(first_row.index).to_numpy()
+            has_key = key.notna().to_numpy()
+            rows = first_row.reindex(key[known]).to_numpy()
+            ref_row[known] = rows
+            cand_row[known] = rows
+            method[known] = "uprn"
+            stray = has_key & ~known
+            report.uprns_not_in_reference = int(stray.sum())
+            note[stray] = np.where(note[stray] == "", "UPRN not in the reference; matched on the address",
+                                   note[stray] + "; UPRN not in the reference")
+        empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0)
+        reason[empty] = "empty address (no street or building name)"
+        todo = np.flatnonzero((ref_row < 0) & ~empty)
+        fb.set_progress(0.1)
         fb.check()
-        pos = res["unique_id"].astype(np.int64).to_numpy()
-        cid = pd.to_numeric(res["resolved_canonical_id"], errors="coerce")
-        found = cid.notna().to_numpy()
-        cand_row[pos[found]] = cid[found].astype(np.int64).to_numpy()
-        reason_text = res["match_reason"].astype("string").fillna("").to_numpy()
-        is_exact = np.array([r.startswith("exact") for r in reason_text])
-        weight[pos] = pd.to_numeric(res["match_weight"], errors="coerce").to_numpy()
-        gap[pos] = pd.to_numeric(res["distinguishability"], errors="coerce").to_numpy()
-        method[pos[found & is_exact]] = "exact"
-        method[pos[found & ~is_exact]] = "probabilistic"
-        reason[pos[~found]] = "no candidate with this postcode or these address words"
-        fb.log(f"Probabilistic matcher done ({time.perf_counter() - started:.1f} s so far)")
+
+        # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
+        # numbers and a rare word) pointing at exactly one address that holds all the record's words
+        if todo.size:
+            det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo],
+                                 ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
+                                 ref["key"].to_numpy()[ref_positions])
+            hit = det >= 0
+            rows = ref_positions[det[hit]]
+            ref_row[todo[hit]] = rows
+            cand_row[todo[hit]] = rows
+            method[todo[hit]] = "exact"
+            todo = todo[~hit]
+            fb.log(f"Normalised exact keys matched {int(hit.sum())} records; {todo.size} go to the "
+                   f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
+        fb.set_progress(0.2)
+        fb.check()
+
+        # 3. probabilistic matching, on the gazetteer prepared meanwhile
+        if todo.size:
+            if preparation is None:
+                raise EngineError(backend_problem)
+            folder = preparation.wait(fb)
+            res = _match_ukam(pd.DataFrame({"unique_id": todo.astype(str),
+                                            "address_concat": text.to_numpy()[todo],
+                                            "postcode": pc.to_numpy()[todo]}),
+                              folder, feedback=fb)
+            fb.check()
+            pos = res["unique_id"].astype(np.int64).to_numpy()
+            cid = pd.to_numeric(res["resolved_canonical_id"], errors="coerce")
+            found = cid.notna().to_numpy()
+            cand_row[pos[found]] = cid[found].astype(np.int64).to_numpy()
+            reason_text = res["match_reason"].astype("string").fillna("").to_numpy()
+            is_exact = np.array([r.startswith(("exact", "peeled")) for r in reason_text], dtype=bool)
+            is_trigram = np.array([r.startswith("unique_trigram") for r in reason_text], dtype=bool)
+            weight[pos] = pd.to_numeric(res["match_weight"], errors="coerce").to_numpy()
+            gap[pos] = pd.to_numeric(res["distinguishability"], errors="coerce").to_numpy()
+            method[pos[found & is_exact]] = "exact"
+            method[pos[found & is_trigram]] = "trigram"
+            method[pos[found & ~is_exact & ~is_trigram]] = "probabilistic"
+            reason[pos[~found]] = "no candidate with this postcode or these address words"
+            fb.log(f"Probabilistic matcher done ({time.perf_counter() - started:.1f} s so far)")
+    finally:
+        if preparation is not None:
+            preparation.close()
     fb.set_progress(0.9)
 
     # 4. acceptance: threshold, and house/flat numbers that must agree
@@ -309,7 +320,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     has_cand = cand_row >= 0
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
     why = ad.number_conflicts(pd.Series(text.to_numpy()), cand_text).to_numpy()
-    reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact"])
+    reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact", "trigram"])
     reason[reject_conflict] = [f"{w} not in the best candidate's address" for w in why[reject_conflict]]
     tie = (method == "probabilistic") & (gap < 0.01) & ~reject_conflict
     reason[tie] = "tie: two or more gazetteer addresses fit equally well (see candidate_uprn)"
@@ -337,7 +348,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     out["match_weight"] = np.where(accepted | has_cand, weight, np.nan)
     with np.errstate(over="ignore"):
         prob = 1.0 / (1.0 + np.power(2.0, -weight))
-    prob = np.where(np.isin(method, ["uprn", "exact"]), 1.0, prob)
+    prob = np.where(np.isin(method, ["uprn", "exact", "trigram"]), 1.0, prob)
     out["match_probability"] = np.round(prob, 6)
     out["weight_gap"] = gap
     out["ambiguous"] = ambiguous
@@ -352,7 +363,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry, index=out.index, crs=crs), crs=crs)
 
     report.matched = int(accepted.sum())
-    report.by_method = {m: int((method == m).sum()) for m in ("uprn", "exact", "probabilistic")}
+    report.by_method = {m: int((method == m).sum()) for m in ("uprn", "exact", "trigram", "probabilistic")}
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
@@ -422,56 +433,168 @@ def _canonical_digest(canonical: pd.DataFrame) -> str:
     return hashlib.sha256(hashed + uk_address_matcher.__version__.encode()).hexdigest()[:24]
 
 
-def _match_ukam(canonical: pd.DataFrame, messy: pd.DataFrame, feedback=None,
-                cache_dir: str | None = None) -> pd.DataFrame:
-    """Run uk_address_matcher (exact stage, then its pretrained Splink model) in an in-memory
-    DuckDB that spills to a private temporary folder and never installs extensions.
+# Prepared gazetteers kept in a cache folder: the most recently used are kept, older ones are
+# removed (each is a few MB; a council has one gazetteer, and a new version every few weeks).
+CACHE_KEEP = 4
+CACHE_PREFIX = "prepared_gazetteer_"
 
-    Preparing the gazetteer (cleaning, word frequencies, inverted index) is most of the work;
-    with ``cache_dir`` the prepared gazetteer is kept there, keyed by a fingerprint of its
-    content, and reused by later runs against the same gazetteer."""
-    import logging
 
+def _duckdb_connection(spill_dir: str):
+    """An in-memory DuckDB that never installs extensions and spills to a private folder."""
     import duckdb
-    from uk_address_matcher import AddressMatcher, prepare_canonical_folder
+
+    return duckdb.connect(config={"autoinstall_known_extensions": False,
+                                  "autoload_known_extensions": False,
+                                  "temp_directory": os.path.join(spill_dir, "spill")})
+
+
+def _wait_interruptible(thread, con, fb) -> None:
+    """Wait for ``thread`` (working on ``con``), checking Cancel; on Cancel interrupt DuckDB
+    (it stops the running query at once) until the thread ends, then raise EngineCancelled."""
+    while thread.is_alive():
+        thread.join(0.2)
+        if fb.is_cancelled is not None and fb.is_cancelled():
+            while thread.is_alive():
+                con.interrupt()
+                thread.join(0.1)
+            raise EngineCancelled("Cancelled by the user.")
+
+
+def _prune_cache(cache_dir: str, keep: int = CACHE_KEEP) -> None:
+    """Remove all but the ``keep`` most recently used prepared gazetteers (only folders this
+    module made: named ``prepared_gazetteer_*`` and holding the matcher's manifest)."""
+    import shutil
+
+    ours = []
+    for name in os.listdir(cache_dir):
+        path = os.path.join(cache_dir, name)
+        if name.startswith(CACHE_PREFIX) and os.path.isfile(os.path.join(path, "ukam_manifest.json")):
+            ours.append((os.path.getmtime(path), path))
+    for _, path in sorted(ours, reverse=True)[keep:]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+class _GazetteerPreparation:
+    """The matcher's prepared gazetteer (cleaned addresses, word frequencies, inverted index):
+    found in ``cache_dir`` when this gazetteer was prepared before, else built by a background
+    thread in DuckDB, which works outside Python's lock, so the caller goes on meanwhile.
+    :meth:`wait` gives the folder; :meth:`close` stops the work and removes temporary files."""
+
+    def __init__(self, canonical: pd.DataFrame, *, cache_dir: str | None, feedback=None):
+        import threading
+
+        self.fb = as_feedback(feedback)
+        self.error = None
+        self.thread = None
+        self.con = None
+        self.tmp = tempfile.mkdtemp(prefix="joinedup_gazetteer_")
+        self.cache_dir = cache_dir
+        if cache_dir:
+            self.folder = os.path.join(cache_dir, CACHE_PREFIX + _canonical_digest(canonical))
+            if os.path.isfile(os.path.join(self.folder, "ukam_manifest.json")):
+                os.utime(self.folder)  # most recently used
+                self.fb.log(f"Using the prepared gazetteer cached in {self.folder}")
+                return
+        else:
+            self.folder = os.path.join(self.tmp, "prepared")
+        self.canonical = canonical.astype(object).where(canonical.notna(), None)
+        self.con = _duckdb_connection(self.tmp)
+        self.thread = threading.Thread(target=self._prepare, name="joinedup-gazetteer", daemon=True)
+        self.thread.start()
+
+    def _prepare(self) -> None:
+        import logging
+
+        from uk_address_matcher import prepare_canonical_folder
+
+        logging.getLogger("uk_address_matcher").setLevel(logging.WARNING)
+        try:
+            self.con.register("joinedup_canonical", self.canonical)
+            building = os.path.join(self.tmp, "building")
+            prepare_canonical_folder(self.con.table("joinedup_canonical"), building, con=self.con,
+                                     overwrite=True, show_progress="off")
+            if self.cache_dir:
+                os.makedirs(self.cache_dir, exist_ok=True)
+                try:
+                    os.replace(building, self.folder)
+                except OSError:  # another run cached the same gazetteer first
+                    pass
+            else:
+                os.replace(building, self.folder)
+        except BaseException as exc:  # reported by wait(), in the caller's thread
+            self.error = exc
+
+    def wait(self, feedback=None) -> str:
+        """The prepared folder, once ready (Cancel is checked while waiting)."""
+        fb = as_feedback(feedback)
+        if self.thread is not None:
+            if self.thread.is_alive():
+                fb.log("Waiting for the gazetteer preparation to finish")
+            _wait_interruptible(self.thread, self.con, fb)
+            self.thread = None
+            if self.error is not None:
+                raise EngineError(f"The address matcher could not prepare the gazetteer: "
+                                  f"{self.error.__class__.__name__}: {self.error}")
+            if self.cache_dir:
+                self.fb.log(f"Prepared gazetteer cached in {self.folder} (reused by later runs "
+                            "against the same gazetteer)")
+                _prune_cache(self.cache_dir)
+        return self.folder
+
+    def close(self) -> None:
+        import shutil
+
+        if self.thread is not None:
+            while self.thread.is_alive():
+                self.con.interrupt()
+                self.thread.join(0.1)
+        if self.con is not None:
+            self.con.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _match_ukam(messy: pd.DataFrame, prepared_folder: str, feedback=None) -> pd.DataFrame:
+    """Run uk_address_matcher on a prepared gazetteer folder, in a background thread so that
+    Cancel interrupts it: its exact stage, its deterministic trigram stage, then its pretrained
+    Splink model on the rest."""
+    import logging
+    import shutil
+    import threading
+
+    from uk_address_matcher import AddressMatcher, ExactMatchStage, SplinkStage, UniqueTrigramStage
 
     fb = as_feedback(feedback)
     logging.getLogger("uk_address_matcher").setLevel(logging.WARNING)
     logging.getLogger("splink").setLevel(logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="joinedup_linkage_") as tmp:
-        con = duckdb.connect(config={"autoinstall_known_extensions": False,
-                                     "temp_directory": os.path.join(tmp, "spill")})
-        try:
-            canonical = canonical.astype(object).where(canonical.notna(), None)
-            messy = messy.astype(object).where(messy.notna(), None)
-            con.register("joinedup_canonical", canonical)
-            con.register("joinedup_messy", messy)
-            source = con.table("joinedup_canonical")
-            if cache_dir:
-                folder = os.path.join(cache_dir, _canonical_digest(canonical))
-                if os.path.exists(os.path.join(folder, "ukam_manifest.json")):
-                    fb.log(f"Using the prepared gazetteer cached in {folder}")
-                else:
-                    os.makedirs(cache_dir, exist_ok=True)
-                    building = tempfile.mkdtemp(prefix="building_", dir=cache_dir)
-                    prepare_canonical_folder(source, os.path.join(building, "prepared"), con=con,
-                                             overwrite=True, show_progress="off")
-                    try:
-                        os.replace(os.path.join(building, "prepared"), folder)
-                    except OSError:  # another run cached it first
-                        pass
-                    import shutil
+    tmp = tempfile.mkdtemp(prefix="joinedup_linkage_")
+    con = _duckdb_connection(tmp)
+    outcome = {}
 
-                    shutil.rmtree(building, ignore_errors=True)
-                    fb.log(f"Prepared gazetteer cached in {folder} (reused by later runs; delete the folder to clear)")
-                source = folder
-            matcher = AddressMatcher(canonical_addresses=source,
-                                     addresses_to_match=con.table("joinedup_messy"),
-                                     con=con, show_progress="off")
-            result = matcher.match()
-            frame = result.matches().df()
-        finally:
-            con.close()
+    def match():
+        try:
+            con.register("joinedup_messy", messy.astype(object).where(messy.notna(), None))
+            # the library's own deterministic trigram stage resolves the clear-cut fuzzy cases
+            # (a street word mistyped, numbers and postcode right) before its Splink model
+            # scores the rest: the same precision and recall here in a third of the time
+            # (docs/linkage.md)
+            matcher = AddressMatcher(canonical_addresses=prepared_folder,
+                                     addresses_to_match=con.table("joinedup_messy"), con=con,
+                                     show_progress="off",
+                                     stages=[ExactMatchStage(), UniqueTrigramStage(), SplinkStage()])
+            outcome["frame"] = matcher.match().matches().df()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    try:
+        thread = threading.Thread(target=match, name="joinedup-matcher", daemon=True)
+        thread.start()
+        _wait_interruptible(thread, con, fb)
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    if "error" in outcome:
+        exc = outcome["error"]
+        raise EngineError(f"The address matcher failed: {exc.__class__.__name__}: {exc}") from exc
     # columns a stage did not produce (e.g. no record reached the Splink stage) are null
-    return frame.reindex(columns=["unique_id", "resolved_canonical_id", "match_reason",
-                                  "match_weight", "distinguishability"])
+    return outcome["frame"].reindex(columns=["unique_id", "resolved_canonical_id", "match_reason",
+                                             "match_weight", "distinguishability"])

@@ -73,7 +73,10 @@ def test_quality_by_error_type(run_alg, town, record_property):
     # names are hashed by default
     assert not out["account_name"].isin(truth["account_name"]).any()
     assert out["match_probability"].dropna().between(0, 1).all()
-    assert set(out["match_method"]) <= {"uprn", "exact", "probabilistic", ""}
+    assert set(out["match_method"]) <= {"uprn", "exact", "trigram", "probabilistic", ""}
+    # mistyped street words reach the matcher's trigram and Splink stages (and are right, above)
+    typos = truth["error_type"].eq("typo").to_numpy()
+    assert {"trigram", "probabilistic"} <= set(out.loc[typos, "match_method"])
 
 
 def test_windows_1252_csv_and_bad_rows(run_alg, town):
@@ -153,6 +156,32 @@ def test_empty_input_and_cancel(run_alg, town):
     feedback.cancel()
     with pytest.raises(QgsProcessingException, match="Cancelled"):
         run_alg(ALG, params(town), feedback=feedback)
+
+
+@pytest.mark.parametrize("cancel_after", ["Normalised exact keys", "Prepared gazetteer cached"])
+def test_cancel_stops_the_matcher_threads(town, tmp_path, cancel_after):
+    """Cancel while the gazetteer is being prepared in the background, and while the matcher
+    runs: the engine raises EngineCancelled, DuckDB's threads stop and temporary files go."""
+    import tempfile
+    import threading
+
+    from joinedup.engine.errors import EngineCancelled, Feedback
+    from joinedup.engine.linkage import link_addresses
+
+    asked = []
+    feedback = Feedback(info=lambda m: asked.append(m) if m.startswith(cancel_after) else None,
+                        is_cancelled=lambda: bool(asked))
+    before = set(p.name for p in __import__("pathlib").Path(tempfile.gettempdir()).glob("joinedup_*"))
+    records = town["extract"].drop(columns=["true_uprn", "error_type", "uprn"])
+    with pytest.raises(EngineCancelled):
+        link_addresses(records, town["gaz"], address_fields=["address"], postcode_field="postcode",
+                       ref_uprn_field="uprn", ref_address_fields=["address"],
+                       ref_postcode_field="postcode", cache_dir=str(tmp_path / "cache"),
+                       feedback=feedback)
+    assert asked, "the cancel point was never reached"
+    assert not [t for t in threading.enumerate() if t.name.startswith("joinedup-") and t.is_alive()]
+    after = set(p.name for p in __import__("pathlib").Path(tempfile.gettempdir()).glob("joinedup_*"))
+    assert after <= before  # temporary folders removed
 
 
 def test_without_the_matcher_a_clear_message(run_alg, town, monkeypatch):
