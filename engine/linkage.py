@@ -412,9 +412,9 @@ def _deterministic(rec_text, rec_pc, ref_text, ref_pc, ref_key=None) -> np.ndarr
     rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
     if rest.any():
         # block on the numbers and the record's rarest word
-        freq = ref["words"].explode().value_counts()
+        freq = ref["words"].explode().value_counts().to_dict()
         sub = rec[rest].copy()
-        sub["word"] = sub["words"].map(lambda ws: min(ws, key=lambda w: (freq.get(w, 0), w)))
+        sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
         exploded = ref[ref["house"] != ""].explode("words")
         exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
         exploded["words"] = ref.loc[exploded.index, "words"]

@@ -59,6 +59,13 @@ def read_records(alg, parameters, name, context, feedback, encoding_key):
     return gdf, note
 
 
+def default_cache_folder() -> str:
+    """Where prepared gazetteers are kept when CACHE_FOLDER is empty: inside the QGIS profile."""
+    from qgis.core import QgsApplication
+
+    return os.path.join(QgsApplication.qgisSettingsDirPath(), "joinedup", "gazetteer_cache")
+
+
 class LinkAddresses(JoinedUpAlgorithm):
     ALG_ID = "linkaddresses"
     DISPLAY_NAME = "Link addresses to UPRNs"
@@ -72,8 +79,10 @@ class LinkAddresses(JoinedUpAlgorithm):
         "Otherwise its address is normalised (UK postcode parsed and formatted; Flat, Apartment, "
         "Apt, Unit, F3 and 3/12 read as flat numbers; St, Rd, Ave ... spelled out; case, accents "
         "and punctuation ignored) and matched: first exactly on address and postcode ('exact'), "
-        "then probabilistically ('probabilistic') with uk_address_matcher, a Splink model "
-        "trained on UK addresses that runs offline inside QGIS. A probabilistic match is "
+        "then with uk_address_matcher, which runs offline inside QGIS: its trigram stage links a "
+        "record when three of its words in a row, with the same postcode and numbers, occur in "
+        "exactly one gazetteer address ('trigram'), and its Splink model trained on UK addresses "
+        "scores the rest ('probabilistic'). A probabilistic match is "
         "accepted when its match weight reaches THRESHOLD, and never when a house or flat "
         "number of the record is missing from the candidate's address, nor when two gazetteer "
         "addresses fit it equally well (a tie).\n\n"
@@ -90,6 +99,8 @@ class LinkAddresses(JoinedUpAlgorithm):
         "its own properties.\n\n"
         "Privacy: fields that hold a person's name (or IDENTIFIER_FIELDS) are hashed by default; "
         "nothing leaves this computer.\n\n"
+        "Speed: the gazetteer is prepared for the matcher once and kept (CACHE_FOLDER, by default "
+        "in the QGIS profile), so later runs against the same gazetteer start sooner.\n\n"
         "Needs the Python package uk_address_matcher (pip install uk_address_matcher)."
     )
 
@@ -160,9 +171,11 @@ class LinkAddresses(JoinedUpAlgorithm):
         add_identifier_parameters(self, "Direct identifiers in the output")
         p = QgsProcessingParameterFile("CACHE_FOLDER", self.tr("Folder to keep the prepared gazetteer in"),
                                        behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True)
-        p.setHelp(self.tr("Optional. Preparing the gazetteer is most of the matcher's work; kept here "
-                          "(keyed by the gazetteer's content), later runs against the same gazetteer "
-                          "reuse it. Empty: prepared afresh each run. Holds only gazetteer addresses."))
+        p.setHelp(self.tr("Preparing the gazetteer (cleaning, word frequencies, index) is a third of the "
+                          "matcher's work. It is kept in this folder, keyed by the gazetteer's content, and "
+                          "later runs against the same gazetteer reuse it; the four most recently used are "
+                          "kept, older ones removed. Empty: the folder 'joinedup/gazetteer_cache' in the "
+                          "QGIS profile. Holds gazetteer addresses only, never agency records."))
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
         p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Linked records"),
@@ -205,7 +218,7 @@ class LinkAddresses(JoinedUpAlgorithm):
             ambiguity_margin=self.parameterAsDouble(parameters, "AMBIGUITY_MARGIN", context),
             records_name=records.attrs.get("source_name", "records"),
             reference_name=reference.attrs.get("source_name", "gazetteer"),
-            cache_dir=self.parameterAsFile(parameters, "CACHE_FOLDER", context) or None,
+            cache_dir=self.parameterAsFile(parameters, "CACHE_FOLDER", context) or default_cache_folder(),
             feedback=engine_feedback(feedback, 0.05, 0.9))
         for line in report.describe():
             feedback.pushInfo(line)
