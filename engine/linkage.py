@@ -72,6 +72,7 @@ class LinkReport:
     duplicate_examples: list = field(default_factory=list)
     postcodes_not_uk: int = 0
     uprns_not_in_reference: int = 0
+    reference_not_points: int = 0
     threshold: float = DEFAULT_THRESHOLD
 
     def describe(self) -> list:
@@ -94,6 +95,9 @@ class LinkReport:
         if self.postcodes_not_uk:
             lines.append(f"{self.postcodes_not_uk} records have a postcode that is not a UK postcode; "
                          "they were matched on their address text alone")
+        if self.reference_not_points:
+            lines.append(f"{self.reference_not_points} matched records got a point inside their gazetteer "
+                         "feature, which is not a point (a property polygon, say)")
         if self.uprns_not_in_reference:
             lines.append(f"{self.uprns_not_in_reference} records carry a UPRN that is not in the "
                          "reference; they were matched on their address instead")
@@ -359,6 +363,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     geometry = reference.geometry.to_numpy()[np.maximum(point_row, 0)] if hasattr(reference, "geometry") \
         else np.full(n, None, dtype=object)
     geometry = np.where(accepted, geometry, None)
+    geometry, report.reference_not_points = _as_points(geometry)
     crs = getattr(reference, "crs", None)
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry, index=out.index, crs=crs), crs=crs)
 
@@ -370,6 +375,26 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     report.ambiguous = int(ambiguous.sum())
     fb.set_progress(1.0)
     return result, report
+
+
+def _as_points(geometry: np.ndarray):
+    """Matched geometries as points: a gazetteer of property polygons (or lines, or multipoints)
+    gives a point inside each property (shapely's point on surface). Returns (points, how many
+    were not points)."""
+    import shapely
+
+    geometry = np.asarray(geometry, dtype=object)
+    present = np.array([g is not None for g in geometry], dtype=bool)
+    if not present.any():
+        return geometry, 0
+    kinds = shapely.get_type_id(geometry[present])
+    other = kinds != 0  # 0: Point
+    if other.any():
+        fixed = geometry[present]
+        fixed[other] = shapely.point_on_surface(fixed[other])
+        geometry = geometry.copy()
+        geometry[present] = fixed
+    return geometry, int(other.sum())
 
 
 def _parts(text: np.ndarray) -> pd.DataFrame:
@@ -490,6 +515,16 @@ class _GazetteerPreparation:
         self.tmp = tempfile.mkdtemp(prefix="joinedup_gazetteer_")
         self.cache_dir = cache_dir
         if cache_dir:
+            try:
+                os.makedirs(cache_dir, exist_ok=True)
+                writable = os.access(cache_dir, os.W_OK)
+            except OSError:
+                writable = False
+            if not writable:
+                self.fb.log(f"Cannot write to the cache folder {cache_dir}: the gazetteer is prepared "
+                            "for this run only")
+                cache_dir = self.cache_dir = None
+        if cache_dir:
             self.folder = os.path.join(cache_dir, CACHE_PREFIX + _canonical_digest(canonical))
             if os.path.isfile(os.path.join(self.folder, "ukam_manifest.json")):
                 os.utime(self.folder)  # most recently used
@@ -514,7 +549,6 @@ class _GazetteerPreparation:
             prepare_canonical_folder(self.con.table("joinedup_canonical"), building, con=self.con,
                                      overwrite=True, show_progress="off")
             if self.cache_dir:
-                os.makedirs(self.cache_dir, exist_ok=True)
                 try:
                     os.replace(building, self.folder)
                 except OSError:  # another run cached the same gazetteer first

@@ -184,6 +184,34 @@ def test_cancel_stops_the_matcher_threads(town, tmp_path, cancel_after):
     assert after <= before  # temporary folders removed
 
 
+def test_polygon_gazetteer_gives_points_and_unwritable_cache_is_skipped(town, tmp_path):
+    """A gazetteer of property polygons: matched records get a point inside their property.
+    A cache folder that cannot be made: the run goes on, preparing the gazetteer for itself."""
+    import shapely
+
+    from joinedup.engine.errors import Feedback
+    from joinedup.engine.linkage import link_addresses
+
+    gaz = town["gaz"].iloc[:2000].copy()
+    gaz["geometry"] = gaz.buffer(4.0)
+    picks = gaz.iloc[::100]
+    records = pd.DataFrame({"address": picks["address"].str.replace(" Street", " Stret").to_numpy(),
+                            "postcode": picks["postcode"].to_numpy()})
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    logs = []
+    out, report = link_addresses(records, gaz, address_fields=["address"], postcode_field="postcode",
+                                 ref_uprn_field="uprn", ref_address_fields=["address"],
+                                 ref_postcode_field="postcode", cache_dir=str(blocker / "cache"),
+                                 feedback=Feedback(info=logs.append))
+    assert out["matched_uprn"].tolist() == picks["uprn"].tolist()
+    assert (out.geometry.geom_type == "Point").all()
+    assert shapely.contains(picks.geometry.to_numpy(), out.geometry.to_numpy()).all()
+    assert report.reference_not_points == len(picks)
+    assert any("point inside their gazetteer feature" in line for line in report.describe())
+    assert any(line.startswith("Cannot write to the cache folder") for line in logs), logs
+
+
 def test_without_the_matcher_a_clear_message(run_alg, town, monkeypatch):
     import sys
 
