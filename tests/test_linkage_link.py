@@ -249,3 +249,27 @@ def test_spreadsheet_and_delimited_text_layer(run_alg, town):
     assert out["matched_uprn"].tolist() == picks["uprn"].tolist()
     assert "tenant_name" not in out.columns  # dropped as asked
     assert out["address"].tolist() == frame["address"].tolist()
+
+
+@pytest.mark.slow
+def test_linkaddresses_through_qgis_process(town, tmp_path):
+    """QGIS's own qgis_process runs the linkage (DuckDB on a background thread inside QGIS's
+    binary), exits cleanly, gives the same links as processing.run, and keeps the prepared
+    gazetteer in its profile by default."""
+    import gen_addresses as g
+    from qgis_process_helpers import qgis_process_run
+
+    config = tmp_path / "profile"
+    out = tmp_path / "linked.gpkg"
+    answer = qgis_process_run(ALG, {**params(town), "OUTPUT": str(out)},
+                              env={"JOINEDUP_QGIS_CONFIG": str(config)})
+    assert answer["returncode"] == 0
+    linked = read(answer["results"]["OUTPUT"])
+    truth = town["extract"]
+    assert len(linked) == len(truth)
+    table = g.precision_recall(linked["matched_uprn"], truth["true_uprn"], truth["error_type"])
+    overall = table.set_index("error_type").loc["all"]
+    assert overall["precision"] >= 0.99 and overall["recall"] >= 0.95
+    assert answer["results"]["MATCHED"] == int((linked["match_status"] == "matched").sum())
+    cached = list(config.glob("profiles/default/joinedup/gazetteer_cache/prepared_gazetteer_*/ukam_manifest.json"))
+    assert len(cached) == 1, list(config.rglob("*"))[:20]

@@ -59,6 +59,34 @@ def read_records(alg, parameters, name, context, feedback, encoding_key):
     return gdf, note
 
 
+def release_duckdb_default_connection() -> None:
+    """Run DuckDB's own clean-up of its module-level default connection, if DuckDB was imported.
+
+    DuckDB's Python module keeps that connection in a C++ static. QGIS's programs (qgis_process,
+    and the desktop) end without finalising Python, so the C runtime destroys it at exit without
+    the GIL and the process aborts after its work is done, losing qgis_process's printed results
+    (duckdb-python issue 531; merely importing duckdb is enough). The module's clean-up hook
+    (``_clean_default_connection``: a capsule holding the function, or a function in newer
+    releases) empties the static; a later use makes a new one, so this runs after each run."""
+    import ctypes
+    import sys
+
+    duckdb = sys.modules.get("duckdb")
+    hook = getattr(duckdb, "_clean_default_connection", None)
+    if hook is None:
+        return
+    if callable(hook):
+        hook()
+        return
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    address = get_pointer(hook, get_name(hook))  # pybind11 keeps the void() function here
+    if address:  # called holding the GIL (PYFUNCTYPE): the clean-up releases it itself
+        ctypes.PYFUNCTYPE(None)(address)()
+
+
 def default_cache_folder() -> str:
     """Where prepared gazetteers are kept when CACHE_FOLDER is empty: inside the QGIS profile."""
     from qgis.core import QgsApplication
@@ -188,6 +216,12 @@ class LinkAddresses(JoinedUpAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(text)))
 
     def execute(self, parameters, context, feedback):
+        try:
+            return self._link(parameters, context, feedback)
+        finally:
+            release_duckdb_default_connection()
+
+    def _link(self, parameters, context, feedback):
         import geopandas as gpd
         import pandas as pd
 
