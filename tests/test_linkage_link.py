@@ -273,3 +273,10 @@ def test_linkaddresses_through_qgis_process(town, tmp_path):
     assert answer["results"]["MATCHED"] == int((linked["match_status"] == "matched").sum())
     cached = list(config.glob("profiles/default/joinedup/gazetteer_cache/prepared_gazetteer_*/ukam_manifest.json"))
     assert len(cached) == 1, list(config.rglob("*"))[:20]
+    # a run that stops on bad input (after DuckDB was imported) exits with QGIS's error code
+    # and its message, not with an abort at exit
+    failed = qgis_process_run(ALG, {**params(town), "REF_ADDRESS_FIELDS": ["nope"],
+                                    "OUTPUT": str(tmp_path / "never.gpkg")},
+                              env={"JOINEDUP_QGIS_CONFIG": str(config)}, check=False)
+    assert failed["returncode"] == 1, failed["stderr"][-2000:]
+    assert "nope" in failed["stdout"] + failed["stderr"]
