@@ -29,6 +29,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExpression,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
@@ -42,10 +43,6 @@ MODE_KEYS = [None, "walk", "cycle", "drive"]
 DIRECTIONS = ["Forward direction", "Backward direction", "Both directions"]  # QGIS's order
 DIRECTION_KEYS = ["forward", "backward", "both"]
 
-NETWORK_PARAMETER_IDS = ("INPUT", "STRATEGY", "PRESET", "MODE", "DIRECTION_FIELD", "VALUE_FORWARD",
-                         "VALUE_BACKWARD", "VALUE_BOTH", "DEFAULT_DIRECTION", "SPEED_FIELD",
-                         "DEFAULT_SPEED", "CLASS_FIELD", "CLASS_SPEEDS", "TOLERANCE", "MAX_SNAP",
-                         "ACCESS_SPEED")
 
 
 def _advanced(param):
@@ -85,6 +82,13 @@ def add_network_parameters(alg, *, input_name: str = "INPUT", strategy: bool = T
                  "motor_vehicle=no are honoured. Walk ignores one-way streets and uses 5 km/h; Cycle "
                  "15 km/h (honours oneway:bicycle=no); Drive uses the speed settings, then OSM class "
                  "speeds. Any: every line, no filter. The log counts the lines left out."))
+    alg.addParameter(p)
+    p = _advanced(QgsProcessingParameterExpression("LINE_FILTER", tr("Use only lines where (expression)"),
+                                                   parentLayerParameterName=input_name, optional=True))
+    p.setHelp(tr("A QGIS expression: only lines for which it is true make the network, e.g. "
+                 "\"highway\" NOT IN ('motorway', 'trunk') or \"surface\" = 'paved' AND \"width\" > 3. "
+                 "Applied before the travel mode. Lines where it is false or NULL are left out, and "
+                 "the log counts them. Empty: every line."))
     alg.addParameter(p)
     p = _advanced(QgsProcessingParameterField("DIRECTION_FIELD", tr("Direction field"),
                                               parentLayerParameterName=input_name, optional=True))
@@ -215,6 +219,10 @@ def network_from_parameters(alg, parameters, context, feedback, *, input_name: s
     lines, report = read_source(alg, parameters, input_name, context, feedback)
     feedback.pushInfo(report.describe())
     names = {d.name() for d in alg.parameterDefinitions()}
+    if "LINE_FILTER" in names:
+        expression = (alg.parameterAsString(parameters, "LINE_FILTER", context) or "").strip()
+        if expression:
+            lines = _filter_lines(alg, parameters, input_name, context, feedback, lines, report, expression)
 
     def enum(name, default):
         return alg.parameterAsEnum(parameters, name, context) if name in names else default
@@ -273,6 +281,42 @@ def network_from_parameters(alg, parameters, context, feedback, *, input_name: s
                                max_snap_m=max_snap if max_snap > 0 else None,
                                access_speed_kmh=access if access > 0 else None)
     return net, settings
+
+
+def _filter_lines(alg, parameters, input_name, context, feedback, lines, report, expression):
+    """The rows of ``lines`` whose feature the QGIS expression holds true for (QGIS's own
+    expression engine decides, so every QGIS function works); the log counts the rest."""
+    import numpy as np
+    from qgis.core import QgsExpression, QgsFeatureRequest
+
+    parsed = QgsExpression(expression)
+    if parsed.hasParserError():
+        raise QgsProcessingException(f"Line filter {expression!r} does not parse: {parsed.parserErrorString()}")
+    source = alg.parameterAsSource(parameters, input_name, context)
+    fields = source.fields()
+    missing = sorted(c for c in parsed.referencedColumns()
+                     if c != QgsFeatureRequest.ALL_ATTRIBUTES and fields.lookupField(c) < 0)
+    if missing:
+        raise QgsProcessingException(
+            f"Line filter {expression!r} names {', '.join(repr(m) for m in missing)}, which the network "
+            f"layer does not have. Its fields: {', '.join(fields.names()) or 'none'}.")
+    request = QgsFeatureRequest().setFilterExpression(expression)
+    request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
+    request.setSubsetOfAttributes(parsed.referencedColumns(), fields)
+    request.setExpressionContext(alg.createExpressionContext(parameters, context, source))
+    kept = []
+    for feature in source.getFeatures(request):
+        if feedback.isCanceled():
+            raise QgsProcessingException("Cancelled: no output was written.")
+        kept.append(feature.id())
+    keep = np.isin(report.fids, np.asarray(kept, dtype=np.int64))
+    feedback.pushInfo(f"Line filter {expression}: {int(keep.sum())} of {len(lines)} lines kept, "
+                      f"{int((~keep).sum())} left out (false or NULL).")
+    if not keep.any():
+        raise QgsProcessingException(f"Line filter {expression!r} leaves no line of the network layer.")
+    out = lines[keep].reset_index(drop=True)
+    out.attrs = dict(lines.attrs)
+    return out
 
 
 def read_points(alg, parameters, name, context, feedback, *, id_field_param: Optional[str] = None,

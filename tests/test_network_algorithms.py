@@ -186,6 +186,33 @@ def test_od_matrix_on_tiny_network_lists_every_pair_with_reasons(run_alg, tiny):
     assert np.isnan(od.loc[("a", "island"), "cost"])
 
 
+def test_line_filter_expression_leaves_lines_out(run_alg, tiny):
+    """LINE_FILTER keeps only the lines where a QGIS expression is true: without the one-way
+    bottom edge, a reaches b round the other three sides (by hand: 95 + 100 + 100 = 295 m)."""
+    from qgis.core import QgsProcessingFeedback
+
+    logs = []
+    feedback = QgsProcessingFeedback()
+    feedback.pushInfo = logs.append
+    base = {"INPUT": tiny["lines"], "ORIGINS": tiny["pts"], "ORIGIN_ID": "name",
+            "DESTINATIONS": tiny["pts"], "DESTINATION_ID": "name", "MAX_SNAP": 100, "OUTPUT": TMP}
+    res = run_alg("joinedup:odmatrix", {**base, "LINE_FILTER": '"dir" IS NULL'}, feedback=feedback)
+    od = read(res["OUTPUT"]).set_index(["origin_id", "destination_id"])
+    assert od.loc[("a", "b"), "cost"] == pytest.approx(295)
+    assert od.loc[("b", "a"), "cost"] == pytest.approx(295)
+    assert any("3 of 4 lines kept, 1 left out" in line for line in logs), logs
+    # QGIS functions work; a filter that keeps every line changes nothing
+    res = run_alg("joinedup:odmatrix", {**base, "LINE_FILTER": "length($geometry) > 50"})
+    assert read(res["OUTPUT"]).set_index(["origin_id", "destination_id"]).loc[("a", "b"), "cost"] == \
+        pytest.approx(80)
+    with pytest.raises(QgsProcessingException, match="does not parse"):
+        run_alg("joinedup:odmatrix", {**base, "LINE_FILTER": '"dir" = = 1'})
+    with pytest.raises(QgsProcessingException, match="'surface'.*Its fields: .*dir"):
+        run_alg("joinedup:odmatrix", {**base, "LINE_FILTER": '"surface" = \'paved\''})
+    with pytest.raises(QgsProcessingException, match="leaves no line"):
+        run_alg("joinedup:odmatrix", {**base, "LINE_FILTER": '"kmh" > 1000'})
+
+
 def test_od_k_nearest_and_max_cost(run_alg, tiny):
     res = run_alg("joinedup:odmatrix", {
         "INPUT": tiny["lines"], "ORIGINS": tiny["pts"], "ORIGIN_ID": "name", "DESTINATIONS": tiny["pts"],
