@@ -8,8 +8,11 @@ count output calls before it is published (:func:`protect_counts`).
    the smallest other positive cell of that line is hidden too, repeated until no line has
    exactly one hidden entry. Then an exact audit (linear algebra over every row and column
    equation) checks that no hidden cell is determined by the published numbers; any that
-   is gets a further complementary cell. (Bounds from non-negativity, i.e. interval
-   disclosure, are not audited.)
+   is gets a further complementary cell. Then an interval audit: counts cannot be negative,
+   so the published numbers confine each hidden count to a range (its minimum and maximum
+   subject to every equation, two small linear programmes each, HiGHS); a cell hidden as
+   below the threshold whose range is narrower than the threshold (``[0, 8]`` says "a small
+   count" as plainly as the number) gets a further complementary cell, until none is.
 3. Optional rounding of every published number to a base (5): totals are rounded
    independently, so rounded cells need not add up to rounded totals.
 
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, as_feedback
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -56,7 +59,8 @@ class DisclosureResult:
 
 def protect_counts(table, *, threshold: int = 10, secondary: bool = True, totals: bool = True,
                    round_base: int | None = None, suppress_zeros: bool = False,
-                   audit_limit: int = 3000) -> DisclosureResult:
+                   audit_limit: int = 3000, interval_limit: int = 250,
+                   feedback=None) -> DisclosureResult:
     """Make a table of counts safe to publish.
 
     Args:
@@ -70,6 +74,9 @@ def protect_counts(table, *, threshold: int = 10, secondary: bool = True, totals
         suppress_zeros: hide zero counts too (a zero can itself disclose, e.g. "no one").
         audit_limit: the exact recoverability audit runs when at most this many cells are
             hidden (it is a dense SVD); above it only the line rule is guaranteed (noted).
+        interval_limit: the interval audit (two linear programmes per cell below the
+            threshold) runs when at most this many cells are below the threshold (noted if not).
+        feedback: Cancel is checked between the interval audit's linear programmes.
 
     Returns:
         DisclosureResult.
@@ -79,6 +86,7 @@ def protect_counts(table, *, threshold: int = 10, secondary: bool = True, totals
     """
     import pandas as pd
 
+    fb = as_feedback(feedback)
     if isinstance(table, pd.Series):
         table = table.to_frame()
     frame = pd.DataFrame(table)
@@ -125,10 +133,24 @@ def protect_counts(table, *, threshold: int = 10, secondary: bool = True, totals
                     line = next(ln for ln in lines if (r, c) in ln)
                     if _hide_partner(A, status, line, interior, reasons, (r, c)):
                         changed = True
+                if not exposed:
+                    for e in _interval_exposed(A, status, lines, threshold, interval_limit, fb):
+                        for line in (ln for ln in lines if e in ln):
+                            if _hide_partner(A, status, line, interior, reasons, e, INTERVAL_WHY):
+                                changed = True
+                                break
             else:
                 audited = False
             if not changed:
                 break
+        if audited:
+            narrow = _interval_exposed(A, status, lines, threshold, interval_limit, fb)
+            if narrow:
+                notes.append(f"{len(narrow)} hidden cells below the threshold can still be narrowed to a "
+                             "range smaller than the threshold: no cell was left to hide beside them.")
+        if audited and int((status == PRIMARY).sum()) > interval_limit:
+            notes.append(f"{int((status == PRIMARY).sum())} cells below the threshold: too many for the "
+                         f"interval audit (limit {interval_limit}); none can be worked out exactly.")
         if not audited:
             notes.append(f"{int((status != '').sum())} cells hidden: too many for the exact audit "
                          f"(limit {audit_limit}); every row and column has 0 or at least 2 hidden cells.")
@@ -176,7 +198,11 @@ def _line_rule(A, status, lines, interior, reasons) -> bool:
     return changed
 
 
-def _hide_partner(A, status, line, interior, reasons, exposed) -> bool:
+SUBTRACTION_WHY = "from being worked out by subtraction"
+INTERVAL_WHY = "from being narrowed to a range smaller than the threshold"
+
+
+def _hide_partner(A, status, line, interior, reasons, exposed, why=SUBTRACTION_WHY) -> bool:
     """Hide the smallest positive visible interior cell of ``line`` (else a zero, else the
     total) to protect ``exposed``."""
     visible = [e for e in line if status[e] == "" and e != exposed]
@@ -187,26 +213,56 @@ def _hide_partner(A, status, line, interior, reasons, exposed) -> bool:
     pick = min(pos or cells or visible, key=lambda e: (A[e], e))
     status[pick] = SECONDARY
     what = "total" if not interior[exposed] else "cell"
-    reasons[pick] = (f"{SECONDARY}: protects a hidden {what} in the same row or column from "
-                     "being worked out by subtraction")
+    reasons[pick] = f"{SECONDARY}: protects a hidden {what} in the same row or column {why}"
     return True
+
+
+def _equations(A, status, lines):
+    """The published equations in the hidden entries: ``(hidden, M, b)`` with ``M @ x = b``
+    for the hidden values ``x`` (each line: its cells minus its total is zero)."""
+    hidden = list(zip(*np.nonzero(status != "")))
+    index = {e: k for k, e in enumerate(hidden)}
+    M = np.zeros((len(lines), len(hidden)))
+    b = np.zeros(len(lines))
+    for i, line in enumerate(lines):
+        for j, e in enumerate(line):
+            coefficient = -1.0 if j == len(line) - 1 else 1.0  # the total is last
+            if e in index:
+                M[i, index[e]] = coefficient
+            else:
+                b[i] -= coefficient * A[e]
+    used = np.abs(M).sum(1) > 0
+    return hidden, M[used], b[used]
+
+
+def _interval_exposed(A, status, lines, threshold, limit, fb):
+    """Entries hidden as below the threshold that the published equations and non-negative
+    counts confine to a range narrower than the threshold."""
+    from scipy.optimize import linprog
+
+    hidden, M, b = _equations(A, status, lines)
+    primary = [k for k, e in enumerate(hidden) if status[e] == PRIMARY]
+    if not primary or len(primary) > limit or len(M) == 0:
+        return []
+    exposed = []
+    for k in primary:
+        fb.check()
+        c = np.zeros(len(hidden))
+        c[k] = 1.0
+        low = linprog(c, A_eq=M, b_eq=b, bounds=(0, None), method="highs")
+        high = linprog(-c, A_eq=M, b_eq=b, bounds=(0, None), method="highs")
+        if low.status != 0 or high.status != 0:  # unbounded above (or no solution): safe
+            continue
+        if -high.fun - low.fun < threshold - 1e-9:
+            exposed.append(hidden[k])
+    return exposed
 
 
 def _recoverable(A, status, lines):
     """Hidden entries whose value the published equations fix uniquely (exact rank test)."""
-    hidden = list(zip(*np.nonzero(status != "")))
+    hidden, M, _ = _equations(A, status, lines)
     if not hidden:
         return []
-    index = {e: k for k, e in enumerate(hidden)}
-    # coefficient: +1 for cells, -1 for the total (last entry of each line)
-    M = np.zeros((len(lines), len(hidden)))
-    for i, line in enumerate(lines):
-        for e in line[:-1]:
-            if e in index:
-                M[i, index[e]] = 1.0
-        if line[-1] in index:
-            M[i, index[line[-1]]] = -1.0
-    M = M[np.abs(M).sum(1) > 0]
     if len(M) == 0:
         return []
     _, s, vt = np.linalg.svd(M, full_matrices=True)
@@ -219,7 +275,7 @@ def _recoverable(A, status, lines):
 
 
 def apply_to_columns(frame, columns, *, threshold: int = 10, round_base: int | None = None,
-                     suppress_zeros: bool = False, secondary: bool = True):
+                     suppress_zeros: bool = False, secondary: bool = True, feedback=None):
     """Protect count columns of an attribute table whose rows are areas: the shared entry
     point for algorithms' count outputs. With one count column only primary suppression
     applies (no totals); with several, row totals (``row_total``) and column totals over all
@@ -229,7 +285,7 @@ def apply_to_columns(frame, columns, *, threshold: int = 10, round_base: int | N
 
     sub = frame[list(columns)].astype(float).reset_index(drop=True)
     res = protect_counts(sub, threshold=threshold, totals=len(columns) > 1, secondary=secondary,
-                         round_base=round_base, suppress_zeros=suppress_zeros)
+                         round_base=round_base, suppress_zeros=suppress_zeros, feedback=feedback)
     out = frame.copy()
     body = res.published.iloc[: len(frame)]
     flags = res.status.iloc[: len(frame)]

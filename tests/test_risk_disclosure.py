@@ -150,3 +150,68 @@ def test_algorithm(plugin, run_alg, tmp_path):
         bad.dataProvider().addFeatures([f])
         run_alg("joinedup:disclosurecontrol", {"INPUT": bad, "FIELDS": ["a"],
                                                "OUTPUT": str(tmp_path / "x.gpkg")})
+
+
+def _attacker_ranges(published):
+    """An attacker with a linear-programming solver: the smallest and largest value each hidden
+    entry can take, given every published number, the row and column totals and counts >= 0."""
+    from scipy.optimize import linprog
+
+    body_rows = [r for r in published.index if r != eng.TOTAL_ROW]
+    body_cols = [c for c in published.columns if c != eng.TOTAL_ROW]
+    unknown = [(r, c) for r in published.index for c in published.columns if pd.isna(published.loc[r, c])]
+    col = {e: k for k, e in enumerate(unknown)}
+    equations = [[(r, c) for c in body_cols] + [(r, eng.TOTAL_ROW)] for r in published.index] + \
+                [[(r, c) for r in body_rows] + [(eng.TOTAL_ROW, c)] for c in published.columns]
+    rows, rhs = [], []
+    for line in equations:
+        row, value = np.zeros(len(unknown)), 0.0
+        for e in line:
+            sign = -1.0 if e == line[-1] else 1.0
+            if e in col:
+                row[col[e]] += sign
+            else:
+                value -= sign * published.loc[e]
+        rows.append(row)
+        rhs.append(value)
+    ranges = {}
+    for e, k in col.items():
+        c = np.zeros(len(unknown))
+        c[k] = 1
+        low = linprog(c, A_eq=rows, b_eq=rhs, bounds=(0, None), method="highs")
+        high = linprog(-c, A_eq=rows, b_eq=rhs, bounds=(0, None), method="highs")
+        ranges[e] = (low.fun, np.inf if high.status == 3 else -high.fun)
+    return ranges
+
+
+def test_interval_audit_stops_hidden_cells_being_narrowed():
+    """Row r1 holds two small counts (3 and 3) next to 23, total 29. Hiding them with their
+    column partners is enough against subtraction, but the row says they add up to 6: each is
+    at most 6, plainly a small count. The interval audit hides one more cell of that row."""
+    t = pd.DataFrame([[0, 14, 24], [3, 23, 3], [14, 24, 9]], index=["r0", "r1", "r2"],
+                     columns=["a", "b", "c"])
+    old = eng.protect_counts(t, interval_limit=0)  # the audit switched off
+    assert _recover_by_lines(old.published) == {}
+    low, high = _attacker_ranges(old.published)[("r1", "a")]
+    assert (low, high) == (pytest.approx(0), pytest.approx(6))  # leaked: below the threshold
+
+    res = eng.protect_counts(t)
+    assert pd.isna(res.published.loc["r1", "b"])  # the 23 beside them is hidden too
+    ranges = _attacker_ranges(res.published)
+    primary = res.status.to_numpy() == eng.PRIMARY
+    for (r, c), (low, high) in ranges.items():
+        if res.status.loc[r, c] == eng.PRIMARY:
+            assert high - low >= 10, ((r, c), low, high)
+    assert primary.sum() == 3
+    assert any("narrowed to a range" in item["reason"] for item in res.report)
+    assert _recover_by_lines(res.published) == {}
+
+
+def test_interval_audit_on_random_tables():
+    rng = np.random.default_rng(11)
+    for _ in range(25):
+        t = pd.DataFrame(rng.poisson(rng.uniform(2, 25), size=(rng.integers(2, 6), rng.integers(2, 6))))
+        res = eng.protect_counts(t, threshold=10)
+        for (r, c), (low, high) in _attacker_ranges(res.published).items():
+            if res.status.loc[r, c] == eng.PRIMARY:
+                assert high - low >= 10 - 1e-6, (t.values.tolist(), (r, c), low, high)

@@ -11,7 +11,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..base import JoinedUpAlgorithm
+from ..base import JoinedUpAlgorithm, engine_feedback
 
 
 class DisclosureControl(JoinedUpAlgorithm):
@@ -28,7 +28,11 @@ class DisclosureControl(JoinedUpAlgorithm):
         "<b>Secondary suppression</b>: with several count fields, row totals (row_total) and "
         "column totals over all rows are treated as published; a row or column with a single "
         "hidden cell would give it away by subtraction, so further cells (the smallest) are "
-        "hidden, and an exact audit checks no hidden cell can be worked out from the totals.<br>"
+        "hidden, and an exact audit checks no hidden cell can be worked out from the totals. "
+        "As counts cannot be negative, the totals also confine each hidden count to a range: "
+        "a cell below the threshold whose range is narrower than the threshold (0 to 8, say) "
+        "gets a further hidden cell beside it (up to 250 such cells; the log says if there "
+        "were more).<br>"
         "<b>Round to base 5</b>: published counts and totals rounded to the nearest 5 "
         "(independently, so they need not add up).<br>"
         "<b>Output</b>: the input with hidden counts as null, a &lt;field&gt;_flag field "
@@ -97,7 +101,8 @@ class DisclosureControl(JoinedUpAlgorithm):
             gdf, fields, threshold=self.parameterAsInt(parameters, "THRESHOLD", context),
             round_base=5 if self.parameterAsBool(parameters, "ROUND", context) else None,
             suppress_zeros=self.parameterAsBool(parameters, "SUPPRESS_ZEROS", context),
-            secondary=self.parameterAsBool(parameters, "SECONDARY", context))
+            secondary=self.parameterAsBool(parameters, "SECONDARY", context),
+            feedback=engine_feedback(feedback, 0.3, 0.9))
         feedback.pushInfo(res.describe())
         if TOTAL_ROW in res.published.index:
             totals = res.published.loc[TOTAL_ROW]
