@@ -757,6 +757,25 @@ def _short(value) -> str:
     return text[:120]
 
 
+def number_pages(layout, footer: str, *, skip_footer=(), paper_height: float = 297.0) -> int:
+    """A footer on every page of the pack, extra provenance pages included: ``footer`` at the
+    left (not on pages in ``skip_footer``, whose template prints its own) and 'Page i of N'
+    at the right. Call once every page exists. Returns N."""
+    for table in layout.multiFrames():  # let repeating tables add the pages they need
+        table.recalculateFrameSizes()
+    pages = layout.pageCollection().pageCount()
+    y = paper_height - 9.0
+    for page in range(pages):
+        if page not in skip_footer:
+            add_label(layout, page, footer, (MARGIN, y, TEXT_WIDTH - 30, 5), size=7,
+                      item_id=f"page_footer_{page + 1}", colour="#555555")
+        number = add_label(layout, page, f"Page {page + 1} of {pages}",
+                           (MARGIN + TEXT_WIDTH - 28, y, 28, 5), size=7,
+                           item_id=f"page_number_{page + 1}", colour="#555555")
+        number.setHAlign(Qt.AlignmentFlag.AlignRight)
+    return pages
+
+
 def provenance_page(layout, page: int, steps: list) -> QgsLayoutItemManualTable:
     heading(layout, page, "Provenance")
     add_label(layout, page, "Every step that produced this evidence, with its inputs (feature "

@@ -122,9 +122,41 @@ def second_reload():
     QTimer.singleShot(500, step(final))
 
 
+def link_addresses():
+    """Run the address linkage in the desktop (it loads DuckDB, whose module-level connection
+    once made QGIS abort at exit): the test then checks the links and QGIS's exit code."""
+    from qgis import processing
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    gazetteer = QgsVectorLayer("Point?crs=EPSG:27700&field=uprn:string&field=address:string"
+                               "&field=postcode:string", "gazetteer", "memory")
+    records = QgsVectorLayer("None?field=ref:string&field=address:string&field=postcode:string",
+                             "records", "memory")
+    for layer, rows in ((gazetteer, [("100001", "12 High Street, Ashbury", "AB1 2CD", 1),
+                                     ("100002", "14 High Street, Ashbury", "AB1 2CD", 2),
+                                     ("100003", "Flat 2, 7 Mill Lane, Ashbury", "AB1 3EF", 3)]),
+                        (records, [("a", "12 HIGH ST", "ab12cd", None),
+                                   ("b", "flat 2 7 mill lane", "AB1 3EF", None)])):
+        features = []
+        for *values, x in rows:
+            feature = QgsFeature(layer.fields())
+            feature.setAttributes(list(values))
+            if x is not None:
+                feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(400000 + x, 300000)))
+            features.append(feature)
+        layer.dataProvider().addFeatures(features)
+    out = processing.run("joinedup:linkaddresses", {
+        "INPUT": records, "ADDRESS_FIELDS": ["address"], "POSTCODE_FIELD": "postcode",
+        "REFERENCE": gazetteer, "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"],
+        "REF_POSTCODE_FIELD": "postcode", "OUTPUT": "memory:linked"})["OUTPUT"]
+    linked = out if isinstance(out, QgsVectorLayer) else QgsVectorLayer(out, "linked", "ogr")
+    result["linked"] = {f["ref"]: f["matched_uprn"] for f in linked.getFeatures()}
+
+
 def final():
     state("after second reload")
     iface.mainWindow().grab().save(os.path.join(SHOTS, "gui_after_reload.png"))
+    link_addresses()
     result["log_panel_at_end"] = log_panel()
     finish()
 

@@ -56,6 +56,10 @@ def test_pack_pages_and_their_contents(pack, zones):
     out, results = pack
     pdf = out / "pack.pdf"
     assert results["PAGES"] == pdf_pages(pdf) == 6
+    for page in range(1, 7):  # every page numbered, and carries the footer
+        text = " ".join(pdf_text(pdf, page).split())
+        assert f"Page {page} of 6" in text, (page, text[-300:])
+        assert "City data office" in text and "Made with QGIS and JoinedUp" in text, (page, text[-300:])
     cover = pdf_text(pdf, 1)
     assert "Where people live" in cover and "City data office" in cover
     assert "zone counts below 10 would be suppressed" in cover
@@ -131,6 +135,8 @@ def test_long_provenance_continues_on_extra_pages(run_alg, sample, tmp_path):
         "PROVENANCE": str(prov), "OUTPUT": str(tmp_path / "long.pdf")})
     pages = pdf_pages(tmp_path / "long.pdf")
     assert results["PAGES"] == pages > 6
+    last = " ".join(pdf_text(tmp_path / "long.pdf", pages).split())
+    assert f"Page {pages} of {pages}" in last and "Made with QGIS and JoinedUp" in last
     assert results["STEPS"] == 41
     assert "joinedup:step39" in pdf_text(tmp_path / "long.pdf", pages) or \
         "joinedup:step39" in pdf_text(tmp_path / "long.pdf", pages - 1)

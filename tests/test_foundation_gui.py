@@ -91,6 +91,8 @@ def test_plugin_in_qgis_desktop(tmp_path):
         assert "Python error" not in panel, panel.get("Python error")
         assert not panel.get("JoinedUp", "").strip(), panel.get("JoinedUp")
         assert "joinedup" not in panel.get("Plugins", "").lower() or "error" not in panel.get("Plugins", "").lower()
+    # the address linkage ran in the desktop (DuckDB loaded) ...
+    assert seen["linked"] == {"a": "100001", "b": "100003"}, seen.get("linked")
     # and QGIS itself closed cleanly (no crash at exit after the engine packages were loaded)
     assert done.returncode == 0, f"QGIS exited with {done.returncode}: {done.stderr[-1500:]}"
     for shot in ("gui_main_window.png", "gui_after_reload.png"):

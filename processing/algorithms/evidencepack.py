@@ -181,6 +181,7 @@ class EvidencePack(JoinedUpAlgorithm):
                         notes=cls.notes)
         own["step"] = len(steps) + 1
         el.provenance_page(layout, 5, steps + [own])
+        el.number_pages(layout, req.footer_text(), skip_footer={2})  # page 3's map template has one
         project.layoutManager().addLayout(layout)
         feedback.setProgress(60)
 
