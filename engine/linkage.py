@@ -369,7 +369,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 
     report.matched = int(accepted.sum())
     report.by_method = {m: int((method == m).sum()) for m in ("uprn", "exact", "trigram", "probabilistic")}
-    reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"\d+(\.\d+)?", "#", regex=True)
+    reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())
@@ -468,9 +468,22 @@ def _duckdb_connection(spill_dir: str):
     """An in-memory DuckDB that never installs extensions and spills to a private folder."""
     import duckdb
 
-    return duckdb.connect(config={"autoinstall_known_extensions": False,
-                                  "autoload_known_extensions": False,
-                                  "temp_directory": os.path.join(spill_dir, "spill")})
+    con = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                 "autoload_known_extensions": False,
+                                 "temp_directory": os.path.join(spill_dir, "spill")})
+    con.execute("SET enable_progress_bar = false")  # it would print into qgis_process's output
+    return con
+
+
+def _quiet_matcher() -> None:
+    """The matcher's logging to warnings only, and without its DeprecationWarning about
+    pkg_resources, printed once per SQL file into QGIS's log and qgis_process's output."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"uk_address_matcher(\.|$)")
+    for name in ("uk_address_matcher", "splink"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _wait_interruptible(thread, con, fb) -> None:
@@ -538,11 +551,9 @@ class _GazetteerPreparation:
         self.thread.start()
 
     def _prepare(self) -> None:
-        import logging
-
         from uk_address_matcher import prepare_canonical_folder
 
-        logging.getLogger("uk_address_matcher").setLevel(logging.WARNING)
+        _quiet_matcher()
         try:
             self.con.register("joinedup_canonical", self.canonical)
             building = os.path.join(self.tmp, "building")
@@ -591,15 +602,13 @@ def _match_ukam(messy: pd.DataFrame, prepared_folder: str, feedback=None) -> pd.
     """Run uk_address_matcher on a prepared gazetteer folder, in a background thread so that
     Cancel interrupts it: its exact stage, its deterministic trigram stage, then its pretrained
     Splink model on the rest."""
-    import logging
     import shutil
     import threading
 
     from uk_address_matcher import AddressMatcher, ExactMatchStage, SplinkStage, UniqueTrigramStage
 
     fb = as_feedback(feedback)
-    logging.getLogger("uk_address_matcher").setLevel(logging.WARNING)
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    _quiet_matcher()
     tmp = tempfile.mkdtemp(prefix="joinedup_linkage_")
     con = _duckdb_connection(tmp)
     outcome = {}
