@@ -288,12 +288,25 @@ def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     inside = (cxv >= b[c_in, 0]) & (cxv <= b[c_in, 2]) & (cyv >= b[c_in, 1]) & (cyv <= b[c_in, 3])
     c_in, c_pt, cxv, cyv = c_in[inside], c_pt[inside], cxv[inside], cyv[inside]
     geoms = input_geoms[idx]
-    shapely.prepare(geoms)
-    g = geoms[c_in]
     preds = set(int(p) for p in predicates)
     hit = np.zeros(len(c_in), dtype=bool)
-    inter = shapely.intersects_xy(g, cxv, cyv) if preds & {0, 3} else None
-    cont = shapely.contains_xy(g, cxv, cyv) if preds & {1, 3} else None
+    # an axis-aligned rectangle (a grid cell) is its own bounding box: a point intersects it
+    # when it is inside the closed box (true of every candidate left) and is contained when
+    # strictly inside; only the other shapes need GEOS
+    rect = _axis_aligned_rectangles(geoms, b)
+    exact = ~rect[c_in]
+    inter = cont = None
+    if preds & {0, 3}:
+        inter = np.ones(len(c_in), dtype=bool)
+    if preds & {1, 3}:
+        cont = (cxv > b[c_in, 0]) & (cxv < b[c_in, 2]) & (cyv > b[c_in, 1]) & (cyv < b[c_in, 3])
+    if exact.any():
+        shapely.prepare(geoms[~rect])
+        g = geoms[c_in[exact]]
+        if inter is not None:
+            inter[exact] = shapely.intersects_xy(g, cxv[exact], cyv[exact])
+        if cont is not None:
+            cont[exact] = shapely.contains_xy(g, cxv[exact], cyv[exact])
     if 0 in preds:
         hit |= inter
     if 1 in preds:
@@ -305,6 +318,36 @@ def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     if order_within:  # JOIN order within each INPUT feature (first, last, concatenate ...)
         return _sorted_pairs(i, j, len(x))
     return i.astype(np.int64), j.astype(np.int64)
+
+
+def _axis_aligned_rectangles(geoms, bounds):
+    """True where a geometry is a single polygon without holes that fills its bounding box
+    (``bounds``: its rows of xmin, ymin, xmax, ymax) exactly: four corners on the box."""
+    import shapely
+
+    out = np.zeros(len(geoms), dtype=bool)
+    polygon = shapely.get_type_id(geoms) == 3
+    if not polygon.any():
+        return out
+    cand = np.flatnonzero(polygon)
+    g = geoms[cand]
+    simple = (shapely.get_num_interior_rings(g) == 0) & \
+        (shapely.get_num_coordinates(g) == 5)
+    cand, g = cand[simple], g[simple]
+    if not len(cand):
+        return out
+    ring = shapely.get_coordinates(shapely.get_exterior_ring(g)).reshape(len(cand), 5, 2)
+    bb = bounds[cand]
+    on_x = (ring[:, :, 0] == bb[:, [0]]) | (ring[:, :, 0] == bb[:, [2]])
+    on_y = (ring[:, :, 1] == bb[:, [1]]) | (ring[:, :, 1] == bb[:, [3]])
+    # every vertex a corner of the box, each edge horizontal or vertical, and the area the
+    # box's (which rules out a ring that doubles back on itself)
+    edges_ok = (ring[:, 1:, 0] == ring[:, :-1, 0]) | (ring[:, 1:, 1] == ring[:, :-1, 1])
+    box_area = (bb[:, 2] - bb[:, 0]) * (bb[:, 3] - bb[:, 1])
+    corners = on_x.all(1) & on_y.all(1) & edges_ok.all(1) & (box_area > 0)
+    corners &= np.abs(shapely.area(g) - box_area) <= 1e-9 * box_area
+    out[cand[corners]] = True
+    return out
 
 
 def _group_bounds(i_sorted):

@@ -232,3 +232,39 @@ def test_summary_labels_match_engine():
     from joinedup.processing.algorithms.joinbylocation import SUMMARY_LABELS as shown
 
     assert list(shown) == list(SUMMARY_LABELS)
+
+
+@pytest.mark.parametrize("predicates", [[0], [1], [3], [0, 1]])
+def test_point_pairs_on_grid_cells_equal_geos(predicates):
+    """Grid cells (axis-aligned rectangles) skip GEOS in the point matcher: the pairs must equal
+    shapely's own intersects/contains on every pair, points on edges and corners included,
+    beside shapes that are not rectangles (rotated square, triangle, hole, multipart, a ring
+    that doubles back)."""
+    from joinedup.engine import joins
+
+    geoms = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(0, 10, 10, 20, ccw=False),
+                      shapely.Polygon([(30, 0), (35, 5), (30, 10), (25, 5)]),
+                      shapely.Polygon([(40, 0), (50, 0), (45, 8)]),
+                      shapely.box(60, 0, 80, 20).difference(shapely.box(65, 5, 70, 10)),
+                      shapely.MultiPolygon([shapely.box(90, 0, 95, 5), shapely.box(96, 0, 99, 5)]),
+                      shapely.Polygon([(0, 30), (10, 30), (10, 30), (0, 30), (0, 30)]), None], dtype=object)
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.uniform(-2, 102, 20000), [0, 10, 20, 10, 5, 30, 35, 65, 67]]
+    y = np.r_[rng.uniform(-2, 32, 20000), [0, 10, 5, 0, 10, 0, 5, 5, 7]]
+    i, j = joins.match_pairs_xy(geoms, x, y, predicates)
+    expected = set()
+    for k, g in enumerate(geoms):
+        if g is None:
+            continue
+        inter, cont = shapely.intersects_xy(g, x, y), shapely.contains_xy(g, x, y)
+        hit = np.zeros(len(x), dtype=bool)
+        if 0 in predicates:
+            hit |= inter
+        if 1 in predicates:
+            hit |= cont
+        if 3 in predicates:
+            hit |= inter & ~cont
+        expected |= {(k, int(p)) for p in np.flatnonzero(hit)}
+    assert set(zip(i.tolist(), j.tolist())) == expected
+    assert joins._axis_aligned_rectangles(geoms[:-1], shapely.bounds(geoms[:-1])).tolist() == \
+        [True, True, True, False, False, False, False, False]
