@@ -7,7 +7,7 @@ Compared in one run on the same data:
   (prepared gazetteer reused, as when a second agency table is linked to the same gazetteer);
 - ``uk_address_matcher`` alone on the raw text (the established library as its authors run it),
   with its default stages and with its trigram stage, at the full size only with
-  ``--with-ukam-alone`` (the default stages took 23 minutes here at full size);
+  ``--with-ukam-alone`` (the default stages took 260 s here at full size, 23 minutes under load);
 - QGIS's own nearest equivalent, ``native:joinattributestable`` on the exact address text (what a
   GIS officer does without JoinedUp): fast, but it finds only records typed exactly as in the
   gazetteer.
