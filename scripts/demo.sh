@@ -58,8 +58,11 @@ say "recipe done: ${#outputs[@]} layers in ${out#$repo/}/"
 # the evidence pack prints with feature counts and file hashes.
 provenance="$out/provenance.json"
 rm -f "$provenance"
+# the model takes only layers (listed as inputs); its own settings (two new clinics, bands,
+# thresholds) live in the model file, so the step names that file's version by its hash
 record=(.venv/bin/python scripts/provenance.py record "$provenance"
-        --algorithm "devolution_evidence (resources/models/devolution_evidence.model3)")
+        --algorithm "devolution_evidence (resources/models/devolution_evidence.model3)"
+        --param "MODEL_SHA256=$(sha256sum "$model" | cut -c1-16)")
 for name in zones incidents inspections amenities roads clinics schools gps_points collisions; do
   record+=(--input "$(layer "$name")")
 done

@@ -62,3 +62,8 @@ def test_recipe_prints_a_pack_whose_provenance_counts_every_input(demo_out):
     for name in ("zones", "incidents", "inspections", "amenities", "roads", "clinics", "schools",
                  "gps_points", "collisions"):
         assert inputs[name] == pyogrio.read_info(sample, layer=name)["features"], name
+    # the recipe's version: the model file's hash
+    import hashlib
+
+    model = REPO / "resources" / "models" / "devolution_evidence.model3"
+    assert steps[0]["parameters"]["MODEL_SHA256"] == hashlib.sha256(model.read_bytes()).hexdigest()[:16]
