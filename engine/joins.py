@@ -759,7 +759,6 @@ def join_nearest(inp, join, *, neighbors=1, max_distance_m=None, join_fields=Non
     (or left out with ``discard_nonmatching``) and also returned in ``non_matching``.
     """
     import pandas as pd
-    import shapely
 
     fb = as_feedback(feedback)
     what_in = inp.attrs.get("source_name", "INPUT")

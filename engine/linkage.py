@@ -1,15 +1,16 @@
 """Link agency records to a reference gazetteer (UPRN): exact UPRN where a record has one,
 otherwise normalised addresses and probabilistic matching.
 
-The probabilistic matcher is ``uk_address_matcher`` (a pretrained Splink model for UK
-addresses, run embedded on DuckDB, offline: its model and token frequency tables ship inside
-the package). It is an optional dependency: :func:`linkage_backend_missing` tells what to
-install; nothing here imports it at module level.
+The matcher for what the exact keys leave is ``uk_address_matcher`` (its deterministic
+trigram stage, then a pretrained Splink model for UK addresses, run embedded on DuckDB,
+offline: its model and token frequency tables ship inside the package). It is an optional
+dependency: :func:`linkage_backend_missing` tells what to install; nothing here imports it at
+module level.
 
 Every record comes back, in input order, with ``SOURCE_ROW``, ``matched_uprn`` (null when
 unmatched), ``match_status`` ('matched' / 'unmatched'), ``match_method`` ('uprn', 'exact',
-'probabilistic', or '' when unmatched), ``match_weight`` (Splink's log2 Bayes factor; null for
-'uprn' and 'exact'), ``match_probability``, ``weight_gap`` (best minus second-best candidate;
+'trigram', 'probabilistic', or '' when unmatched), ``match_weight`` (Splink's log2 Bayes factor;
+null for 'uprn', 'exact' and 'trigram'), ``match_probability``, ``weight_gap`` (best minus second-best candidate;
 null when there was only one candidate), ``ambiguous``, ``candidate_uprn`` (the best candidate
 even when it was not accepted), ``matched_address``, ``unmatched_reason`` and ``note``; the
 geometry is the matched reference point.
