@@ -30,6 +30,7 @@ demo: setup
 
 sample: setup
 	$(PY) scripts/make_sample.py
+	$(PY) scripts/make_address_sample.py
 
 zip: setup
 	bash scripts/build_zip.sh

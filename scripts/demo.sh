@@ -4,7 +4,9 @@
 # engine packages from .venv) and the shipped model resources/models/devolution_evidence.model3:
 #   area profile of agency layers -> accessibility to clinics and schools -> clinic coverage
 #   gaps -> location-allocation of new clinics -> incident hotspots -> streets shared by
-#   lorries and cyclists -> priority index -> evidence pack (out/evidence_pack.pdf).
+#   lorries and cyclists -> priority index; then council tax and electoral register extracts
+#   linked to the gazetteer's UPRNs -> property profiles and a targeting list; then the
+#   evidence pack (out/evidence_pack.pdf) with the provenance of every step.
 # Offline; prints progress; idempotent (each run replaces the previous outputs in out/).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +70,39 @@ for name in zones incidents inspections amenities roads clinics schools gps_poin
 done
 for name in "${outputs[@]}"; do record+=(--output "$out/$name.gpkg"); done
 "${record[@]}" >/dev/null
+
+# Property targeting: two agency extracts (council tax, electoral register) linked to the
+# gazetteer's UPRNs, then one row per property, ranked by rules. Each step's provenance
+# (from qgis_process's JSON answer) goes into the same provenance file as the recipe's.
+cp "$repo/resources/sample/addresses.gpkg" "$out/addresses.gpkg"  # a copy, as for the city
+gazetteer="$out/addresses.gpkg|layername=gazetteer"
+run_step() {  # run_step NAME ALGORITHM PARAMETERS...: run one algorithm, record its provenance
+  local name=$1 alg=$2
+  shift 2
+  if ! "${qp[@]}" run "$alg" --json -- "$@" >"$out/$name.json" 2>"$out/$name.log"; then
+    say "FAILED: $alg (see ${out#$repo/}/$name.log)"; tail -15 "$out/$name.log" | sed 's/^/[demo]   /'; exit 1
+  fi
+  .venv/bin/python scripts/provenance.py append "$provenance" "$out/$name.json" >/dev/null
+  .venv/bin/python - "$out/$name.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+print("[demo]   " + ", ".join(f"{k.lower()} {v}" for k, v in sorted(results.items()) if isinstance(v, (int, float))))
+PY
+}
+for agency in council_tax electoral; do
+  say "linking the $agency extract to the gazetteer's UPRNs (joinedup:linkaddresses)"
+  rm -f "$out/$agency.gpkg"
+  run_step "link_$agency" joinedup:linkaddresses "INPUT=$repo/resources/sample/$agency.csv" ENCODING=0 \
+    ADDRESS_FIELDS=address POSTCODE_FIELD=postcode UPRN_FIELD=uprn "REFERENCE=$gazetteer" \
+    REF_UPRN_FIELD=uprn REF_ADDRESS_FIELDS=address REF_POSTCODE_FIELD=postcode "OUTPUT=$out/$agency.gpkg"
+done
+say "one row per property and a targeting list (joinedup:propertyprofile)"
+rm -f "$out/property_profiles.gpkg" "$out/property_targets.gpkg"
+run_step property_profile joinedup:propertyprofile "SOURCES=$out/council_tax.gpkg" "SOURCES=$out/electoral.gpkg" \
+  "RULES=possible empty home | 3 | \"council_tax_occupancy\" = 'occupied' AND \"electoral_present\" = 0
+empty-home discount but electors registered | 2 | \"council_tax_occupancy\" = 'empty' AND \"electoral_present\" = 1" \
+  "REFERENCE=$gazetteer" REF_UPRN_FIELD=uprn REF_ADDRESS_FIELDS=address \
+  "OUTPUT=$out/property_profiles.gpkg" "TARGETS=$out/property_targets.gpkg"
 
 say "printing the evidence pack (joinedup:evidencepack) -> out/evidence_pack.pdf"
 rm -f "$out/evidence_pack.pdf" "$out/evidence_pack.qgz"

@@ -67,3 +67,47 @@ def test_recipe_prints_a_pack_whose_provenance_counts_every_input(demo_out):
 
     model = REPO / "resources" / "models" / "devolution_evidence.model3"
     assert steps[0]["parameters"]["MODEL_SHA256"] == hashlib.sha256(model.read_bytes()).hexdigest()[:16]
+
+
+@pytest.mark.slow
+def test_recipe_links_both_extracts_and_ranks_properties(demo_out, shared_data):
+    """The demo's property targeting: both extracts linked (every record kept, precision
+    against the generator's truth), and the 'possible empty home' rule fired for exactly the
+    properties computed here from the linked tables."""
+    import importlib.util
+
+    import pandas as pd
+    import pyogrio
+
+    import gen_addresses as g
+
+    spec = importlib.util.spec_from_file_location("make_address_sample",
+                                                  REPO / "scripts" / "make_address_sample.py")
+    sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample)
+    _, council_tax, electoral = sample.extracts(shared_data / "helsinki.osm.pbf")
+    linked = {}
+    for name, truth in (("council_tax", council_tax), ("electoral", electoral)):
+        out = pyogrio.read_dataframe(demo_out / f"{name}.gpkg", read_geometry=False)
+        assert out["record_id"].tolist() == truth["record_id"].tolist()  # every record, in order
+        quality = g.precision_recall(out["matched_uprn"], truth["true_uprn"],
+                                     truth["error_type"]).set_index("error_type")
+        assert quality.loc["all", "precision"] >= 0.99 and quality.loc["all", "recall"] >= 0.95, quality
+        linked[name] = out[out["match_status"] == "matched"]
+    # independently: each council-tax UPRN's latest record says occupied, and no elector there
+    tax = linked["council_tax"].sort_values("last_updated").groupby("matched_uprn").tail(1)
+    occupied = set(tax.loc[tax["occupancy"] == "occupied", "matched_uprn"].astype("int64"))
+    expected = occupied - set(linked["electoral"]["matched_uprn"].astype("int64"))
+    targets = pyogrio.read_dataframe(demo_out / "property_targets.gpkg", read_geometry=False)
+    fired = targets[targets["rules"].str.contains("possible empty home", regex=False)]
+    assert set(pd.to_numeric(fired["uprn"]).astype("int64")) == expected
+    assert targets["rank"].tolist() == list(range(1, len(targets) + 1))
+    assert targets["score"].is_monotonic_decreasing
+    profiles = pyogrio.read_dataframe(demo_out / "property_profiles.gpkg", read_geometry=False)
+    assert "rule_possible_empty_home" in profiles.columns
+    # and the pack's provenance has the linkage steps
+    import json
+
+    steps = json.loads((demo_out / "provenance.json").read_text())["steps"]
+    assert [s["algorithm"] for s in steps][1:4] == ["joinedup:linkaddresses", "joinedup:linkaddresses",
+                                                    "joinedup:propertyprofile"]

@@ -86,7 +86,7 @@ class DisclosureControl(JoinedUpAlgorithm):
         feedback.pushInfo(read.describe())
         if len(gdf) == 0:
             raise QgsProcessingException(f"{read.name} has no features: there is nothing to protect.")
-        fields = self.parameterAsFields(parameters, "FIELDS", context)
+        fields = self.parameterAsStrings(parameters, "FIELDS", context)
         if not fields:
             raise InputError("Choose at least one count field.")
         missing = [f for f in fields if f not in gdf.columns]

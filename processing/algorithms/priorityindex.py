@@ -89,13 +89,13 @@ class PriorityIndex(JoinedUpAlgorithm):
         feedback.pushInfo(read.describe())
         if len(gdf) == 0:
             raise QgsProcessingException(f"{read.name} has no features: there is nothing to rank.")
-        fields = self.parameterAsFields(parameters, "FIELDS", context)
+        fields = self.parameterAsStrings(parameters, "FIELDS", context)
         if not fields:
             raise InputError("Choose at least one indicator field.")
         missing = [f for f in fields if f not in gdf.columns]
         if missing:
             raise InputError(f"{read.name} has no field(s) {', '.join(missing)}.")
-        inverted = set(self.parameterAsFields(parameters, "INVERTED", context))
+        inverted = set(self.parameterAsStrings(parameters, "INVERTED", context))
         text = self.parameterAsString(parameters, "WEIGHTS", context).strip()
         if text:
             try:

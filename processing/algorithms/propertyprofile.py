@@ -235,7 +235,8 @@ class PropertyProfile(JoinedUpAlgorithm):
         profile_out = gpd.GeoDataFrame(profile, geometry=geometry if geometry is not None
                                        else gpd.GeoSeries([None] * len(profile)), crs=crs)
         for rule in rules:
-            profile_out[f"rule_{rule.name}"[:60].replace(" ", "_")] = flags[rule.name]
+            # a plain field name ('rule_possible_empty_home'): usable in expressions unquoted
+            profile_out[f"rule_{source_key(rule.name)}"[:60]] = flags[rule.name]
         if geometry is not None:
             order = pd.Series(range(len(profile)), index=profile["uprn"])
             tgeom = geometry.iloc[order.reindex(targets["uprn"]).to_numpy()].reset_index(drop=True)
