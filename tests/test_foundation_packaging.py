@@ -72,6 +72,41 @@ def test_zip_holds_only_the_plugin(built_zip):
         assert not any(part in "/" + name for part in forbidden), name
         assert not name.endswith((".pyc", ".gpkg", ".gpkg-wal", ".gpkg-shm", ".zip", ".png")), name
     assert sum(i.file_size for i in zipfile.ZipFile(built_zip).infolist()) < 2 * 2**20
+    # every resource the plugin uses ships: icons, layout templates, styles, models (only the
+    # sample data stays out)
+    resources = sorted("joinedup/" + str(p.relative_to(REPO)) for p in (REPO / "resources").rglob("*")
+                       if p.is_file() and "sample" not in p.relative_to(REPO / "resources").parts)
+    assert resources and set(resources) <= set(files), sorted(set(resources) - set(files))
+
+
+@pytest.mark.slow
+def test_unzipped_plugin_prints_a_map_through_qgis_process(built_zip, tmp_path):
+    """The plugin as a user installs it (the zip, unpacked into a plugins folder) runs the
+    algorithms that need its templates and styles, through QGIS's own qgis_process."""
+    import os
+    import shutil
+    import sysconfig
+
+    plugins = tmp_path / "plugins"
+    zipfile.ZipFile(built_zip).extractall(plugins)
+    sample = tmp_path / "sample_city.gpkg"
+    shutil.copyfile(REPO / "resources" / "sample" / "sample_city.gpkg", sample)
+    env = dict(os.environ, QGIS_PLUGINPATH=str(plugins), QT_QPA_PLATFORM="offscreen",
+               QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
+               PYTHONPATH=sysconfig.get_paths()["purelib"])
+    env.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")
+    binary = shutil.which("qgis_process.bin") or shutil.which("qgis_process")
+    subprocess.run([binary, "plugins", "enable", "joinedup"], env=env, capture_output=True, timeout=300)
+    runs = {"joinedup:evidencemap": [f"INPUT={sample}|layername=zones", "FIELD=population", "DPI=50",
+                                     f"OUTPUT_PDF={tmp_path / 'map.pdf'}"],
+            "joinedup:density": [f"INPUT={sample}|layername=incidents", "RADIUS=150", "PIXEL_SIZE=20",
+                                 f"OUTPUT={tmp_path / 'density.tif'}"]}
+    for algorithm, args in runs.items():
+        done = subprocess.run([binary, "run", algorithm, "--", *args], env=env, capture_output=True,
+                              text=True, timeout=600, cwd=tmp_path)
+        assert done.returncode == 0, (algorithm, done.stdout[-2000:], done.stderr[-2000:])
+    assert (tmp_path / "map.pdf").stat().st_size > 10_000
+    assert (tmp_path / "density.tif").stat().st_size > 1_000
 
 
 def test_unzipped_plugin_imports_in_qgis(built_zip, tmp_path):
