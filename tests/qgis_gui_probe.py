@@ -78,7 +78,10 @@ def step(fn):
 
 
 def start():
+    import sys
+
     result["log_panel_at_start"] = log_panel()
+    result["plugin_file"] = getattr(sys.modules.get(PLUGIN), "__file__", None)
     state("after QGIS started")
     from qgis import processing
 

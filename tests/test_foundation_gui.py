@@ -1,6 +1,7 @@
-"""JoinedUp in QGIS's own desktop application, under Xvfb, in a fresh profile: it loads with no
-error or warning from JoinedUp, its menu, toolbar and provider are there once, an algorithm
-dialog opens, and unloading/reloading leaves no duplicates. Screenshots go to
+"""JoinedUp in QGIS's own desktop application, under Xvfb, in a fresh profile, installed from its
+zip as a user installs it: it loads with no error or warning from JoinedUp, its menu, toolbar
+and provider are there once, an algorithm dialog opens, unloading/reloading leaves no
+duplicates, the address linkage runs and QGIS exits cleanly. Screenshots go to
 .build/artefacts/ (kept for the reviewer, git-ignored)."""
 from __future__ import annotations
 
@@ -51,7 +52,16 @@ def test_plugin_in_qgis_desktop(tmp_path):
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     profiles = fresh_profile(tmp_path / "profiles", {"joinedup": True})
     out = tmp_path / "probe.json"
-    env = plugin_env({"JOINEDUP_PROBE_OUT": str(out), "JOINEDUP_PROBE_SHOTS": str(ARTEFACTS)})
+    # the plugin as a user installs it: the zip (scripts/build_zip.sh), unpacked into a folder
+    import zipfile
+
+    built = subprocess.run(["bash", str(REPO / "scripts" / "build_zip.sh")], capture_output=True,
+                           text=True, timeout=300, cwd=REPO)
+    assert built.returncode == 0, built.stdout + built.stderr
+    installed = tmp_path / "installed"
+    zipfile.ZipFile(REPO / "joinedup.zip").extractall(installed)
+    env = plugin_env({"JOINEDUP_PROBE_OUT": str(out), "JOINEDUP_PROBE_SHOTS": str(ARTEFACTS),
+                      "QGIS_PLUGINPATH": str(installed)})
     env.pop("QT_QPA_PLATFORM", None)  # the real X server from xvfb-run
     command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "qgis", "--nologo", "--noversioncheck",
                "--profiles-path", str(profiles), "--code", str(PROBE)]
@@ -61,6 +71,7 @@ def test_plugin_in_qgis_desktop(tmp_path):
     assert out.exists(), f"the probe did not finish (exit {done.returncode}): {done.stderr[-3000:]}"
     seen = json.loads(out.read_text())
     assert not seen["errors"], seen["errors"]
+    assert str(seen["plugin_file"]).startswith(str(installed)), seen["plugin_file"]  # from the zip
 
     start, unloaded, reloaded, unloaded2, reloaded2 = seen["steps"]
     # loaded by QGIS from the fresh profile, with its provider, menu and toolbar, once each
