@@ -73,6 +73,10 @@ def test_run_gives_results(private_home):
     out = done.stdout[done.stdout.index("{"):]
     results = json.loads(out)["results"]
     assert "geopandas" in results["REPORT"] and "QGIS 3.40" in results["REPORT"]
+    # the optional address matcher is listed with its version, read without importing it
+    from importlib import metadata
+
+    assert f"uk_address_matcher {metadata.version('uk_address_matcher')}" in results["REPORT"]
 
 
 @pytest.mark.slow

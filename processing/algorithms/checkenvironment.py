@@ -20,7 +20,8 @@ class CheckEnvironment(JoinedUpAlgorithm):
         "what to install and how (Windows: from the OSGeo4W Shell; Linux; macOS), the same "
         "message every JoinedUp algorithm gives.\n\n"
         "Output: REPORT, a text with one line per package (also written to the log). The "
-        "optional pyarrow makes reading layers faster; it is listed too.")
+        "optional packages are listed too: pyarrow makes reading layers faster, and "
+        "uk_address_matcher is needed by 'Link addresses to UPRNs' only.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addOutput(QgsProcessingOutputString("REPORT", self.tr("Package report")))
@@ -32,7 +33,7 @@ class CheckEnvironment(JoinedUpAlgorithm):
         from qgis.core import Qgis
         from osgeo import gdal
 
-        from ...plugin.dependencies import REQUIRED
+        from ...plugin.dependencies import OPTIONAL, REQUIRED
 
         lines = [f"QGIS {Qgis.version()}", f"GDAL {gdal.__version__} (QGIS)",
                  f"Python {sys.version.split()[0]}"]
@@ -49,6 +50,17 @@ class CheckEnvironment(JoinedUpAlgorithm):
             lines.append(f"GDAL {pyogrio.__gdal_version_string__} (pyogrio)")
         except Exception:
             pass
+        # optional packages, by their installed metadata: importing the address matcher would
+        # load DuckDB, which only the linkage algorithm cleans up after
+        from importlib import metadata
+
+        for _module, pip_name, minimum, algorithms in OPTIONAL:
+            try:
+                version = metadata.version(pip_name)
+            except metadata.PackageNotFoundError:
+                version = "not installed (optional)"
+            need = f" (needs >= {minimum})" if minimum else ""
+            lines.append(f"{pip_name} {version}{need}, for {', '.join('joinedup:' + a for a in algorithms)}")
         for line in lines:
             feedback.pushInfo(line)
         return {"REPORT": "\n".join(lines)}
