@@ -36,7 +36,7 @@ zip: setup
 	bash scripts/build_zip.sh
 
 bench: setup
-	$(PY) -m benchmarks.run_all
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .build out zip_build
