@@ -85,7 +85,8 @@ def start():
     state("after QGIS started")
     from qgis import processing
 
-    wanted = [a for a in ("joinedup:areaprofile", "joinedup:checkenvironment")
+    wanted = [a for a in ("joinedup:areaprofile", "joinedup:checkenvironment", "joinedup:linkaddresses",
+                          "joinedup:odmatrix")
               if QgsApplication.processingRegistry().algorithmById(a) is not None]
     result["dialogs"] = []
     for alg_id in wanted:
