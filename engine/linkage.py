@@ -340,6 +340,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 
     # --- the output ---------------------------------------------------------------------
     ref_uprn = reference[ref_uprn_field].reset_index(drop=True)
+    if pd.api.types.is_integer_dtype(ref_uprn) or (
+            pd.api.types.is_float_dtype(ref_uprn) and (ref_uprn.dropna() % 1 == 0).all()):
+        ref_uprn = ref_uprn.astype("Int64")  # stays a whole number where unmatched rows are null
     take = np.maximum(ref_row, 0)
     matched_uprn = ref_uprn.iloc[take].reset_index(drop=True)
     matched_uprn = matched_uprn.where(pd.Series(accepted), None)
@@ -347,7 +350,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # the point of a matched UPRN is the point of its first reference row
     point_row = np.where(accepted, first_row.reindex(ref["key"].to_numpy()[take]).to_numpy(), -1)
     point_row = np.where(np.isnan(point_row.astype(float)), take, point_row).astype(np.int64)
-    out["matched_uprn"] = matched_uprn.to_numpy()
+    out["matched_uprn"] = matched_uprn.array
     out["match_status"] = np.where(accepted, "matched", "unmatched")
     out["match_method"] = method
     out["match_weight"] = np.where(accepted | has_cand, weight, np.nan)
@@ -357,7 +360,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     out["match_probability"] = np.round(prob, 6)
     out["weight_gap"] = gap
     out["ambiguous"] = ambiguous
-    out["candidate_uprn"] = cand_uprn.to_numpy()
+    out["candidate_uprn"] = cand_uprn.array
     out["matched_address"] = np.where(accepted, ref_text_raw.to_numpy()[take], None)
     out["unmatched_reason"] = np.where(accepted, "", reason)
     out["note"] = note

@@ -280,3 +280,27 @@ def test_linkaddresses_through_qgis_process(town, tmp_path):
                               env={"JOINEDUP_QGIS_CONFIG": str(config)}, check=False)
     assert failed["returncode"] == 1, failed["stderr"][-2000:]
     assert "nope" in failed["stdout"] + failed["stderr"]
+
+
+def test_gazetteer_in_separate_fields_links_as_one_line(town):
+    """A gazetteer as councils keep it, in parts (flat, house name, number as an integer with
+    its suffix apart, street, town), links the same records to the same UPRNs as the one-line
+    address."""
+    from joinedup.engine.linkage import link_addresses
+
+    gaz = town["gaz"].copy()
+    number = gaz["house_number"].str.extract(r"^(\d+)([A-Z]?)$")
+    gaz["pao_number"] = pd.to_numeric(number[0]).astype("Int64")  # 12 (an integer field)
+    gaz["pao_suffix"] = number[1].where(number[1] != "")          # A
+    records = town["extract"].drop(columns=["true_uprn", "error_type", "uprn"]).iloc[:600]
+    common = dict(postcode_field="postcode", ref_uprn_field="uprn", ref_postcode_field="postcode")
+    one_line, _ = link_addresses(records, gaz, address_fields=["address"], ref_address_fields=["address"],
+                                 **common)
+    in_parts, _ = link_addresses(records, gaz, address_fields=["address"],
+                                 ref_address_fields=["sao", "house_name", "pao_number", "pao_suffix",
+                                                     "street", "town"], **common)
+    assert one_line["matched_uprn"].notna().sum() > 500
+    assert in_parts["matched_uprn"].fillna(-1).tolist() == one_line["matched_uprn"].fillna(-1).tolist()
+    # the matched address is the gazetteer's, joined from its parts
+    row = in_parts["matched_address"].dropna().iloc[0]
+    assert ", " in row and not row.startswith(",")
