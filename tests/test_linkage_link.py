@@ -43,6 +43,9 @@ def test_quality_by_error_type(run_alg, town, record_property):
     result = run_alg(ALG, params(town))
     out = read(result["OUTPUT"])
     truth = town["extract"]
+    info = pyogrio.read_info(result["OUTPUT"])
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert types["matched_uprn"] == types["candidate_uprn"] == "int64"  # whole numbers, as in the gazetteer
     assert len(out) == len(truth)  # nothing lost
     assert out["SOURCE_ROW"].tolist() == list(range(len(truth)))
     assert out["record_id"].tolist() == truth["record_id"].tolist()
