@@ -82,9 +82,14 @@ def findings_text(summary: Summary, top, *, field: str, units: str = "", highest
 
 
 def _figure(width_mm: float, height_mm: float):
+    import warnings
+
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        with warnings.catch_warnings():
+            # a Debian mpl_toolkits beside a pip matplotlib: 3D axes, unused here, are unavailable
+            warnings.filterwarnings("ignore", message="Unable to import Axes3D")
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
     except ImportError as exc:
         raise EngineError(f"Charts need matplotlib, which is not importable here ({exc}).")
     fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4))
