@@ -124,6 +124,7 @@ def protect_counts(table, *, threshold: int = 10, secondary: bool = True, totals
         interior = np.zeros((RR, CC), dtype=bool)
         interior[:R, :C] = True
         for _ in range(10 * (RR + CC) + 10):
+            narrow = None  # the interval audit's finding on this round's table, if it ran
             changed = _line_rule(A, status, lines, interior, reasons)
             hidden = int((status != "").sum())
             if hidden <= audit_limit:
@@ -134,7 +135,8 @@ def protect_counts(table, *, threshold: int = 10, secondary: bool = True, totals
                     if _hide_partner(A, status, line, interior, reasons, (r, c)):
                         changed = True
                 if not exposed:
-                    for e in _interval_exposed(A, status, lines, threshold, interval_limit, fb):
+                    narrow = _interval_exposed(A, status, lines, threshold, interval_limit, fb)
+                    for e in narrow:
                         for line in (ln for ln in lines if e in ln):
                             if _hide_partner(A, status, line, interior, reasons, e, INTERVAL_WHY):
                                 changed = True
@@ -144,7 +146,8 @@ def protect_counts(table, *, threshold: int = 10, secondary: bool = True, totals
             if not changed:
                 break
         if audited:
-            narrow = _interval_exposed(A, status, lines, threshold, interval_limit, fb)
+            if narrow is None or changed:  # the last round's finding does not describe this table
+                narrow = _interval_exposed(A, status, lines, threshold, interval_limit, fb)
             if narrow:
                 notes.append(f"{len(narrow)} hidden cells below the threshold can still be narrowed to a "
                              "range smaller than the threshold: no cell was left to hide beside them.")

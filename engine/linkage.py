@@ -496,10 +496,16 @@ def _wait_interruptible(thread, con, fb) -> None:
     while thread.is_alive():
         thread.join(0.2)
         if fb.is_cancelled is not None and fb.is_cancelled():
-            while thread.is_alive():
-                con.interrupt()
-                thread.join(0.1)
+            _interrupt(thread, con)
             raise EngineCancelled("Cancelled by the user.")
+
+
+def _interrupt(thread, con) -> None:
+    """Stop DuckDB's work on ``con`` and wait for ``thread`` to end (the matcher runs many
+    queries in turn, so interrupt until none is left)."""
+    while thread.is_alive():
+        con.interrupt()
+        thread.join(0.1)
 
 
 def _prune_cache(cache_dir: str, keep: int = CACHE_KEEP) -> None:
@@ -594,9 +600,7 @@ class _GazetteerPreparation:
         import shutil
 
         if self.thread is not None:
-            while self.thread.is_alive():
-                self.con.interrupt()
-                self.thread.join(0.1)
+            _interrupt(self.thread, self.con)
         if self.con is not None:
             self.con.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
