@@ -89,7 +89,7 @@ def main() -> None:
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
 
     work = Path(tempfile.mkdtemp(prefix="bench-evidence-"))
-    gpkg = make_evidence_data(Path(__file__).resolve().parents[2] / "shared" / "data", work)
+    gpkg = make_evidence_data(Path(__file__).resolve().parents[1] / "resources" / "sample", work)
     dpi = 150
     params = {"INPUT": f"{gpkg}|layername=buildings", "FIELD": "area_m2", "UNITS": "m²",
               "CONTEXT": [f"{gpkg}|layername=roads"], "DPI": dpi,

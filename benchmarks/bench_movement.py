@@ -23,9 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import peak_rss_mb, plugin_importable, report  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "helsinki.osm.pbf"
-if not DATA.exists():
-    DATA = Path("/work/shared/data/helsinki.osm.pbf")
+DATA = Path(__file__).resolve().parents[1] / "resources" / "sample" / "helsinki.osm.pbf"
 
 
 def recoveries(graph, truth, res, n_tracks):

@@ -89,7 +89,7 @@ def main(quick: bool) -> None:
     from joinedup.engine.network_tools import service_areas
 
     rows, notes = [], []
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "helsinki.osm.pbf"
+    data = Path(__file__).resolve().parents[1] / "resources" / "sample" / "helsinki.osm.pbf"
 
     # 1. build time and memory
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]

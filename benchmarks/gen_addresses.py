@@ -67,7 +67,7 @@ FLAT_WORDS = ["Flat", "Apartment", "Apt", "Flat No", "Apt.", "F"]
 def default_osm_path():
     from pathlib import Path
 
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "helsinki.osm.pbf"
+    return Path(__file__).resolve().parents[1] / "resources" / "sample" / "helsinki.osm.pbf"
 
 
 def english_street(name: str) -> str:

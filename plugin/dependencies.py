@@ -14,10 +14,12 @@ REQUIRED = (
     ("numpy", "numpy", None),
     ("shapely", "shapely", "2.0"),
     ("pyogrio", "pyogrio", None),
+    ("pyproj", "pyproj", None),
     ("geopandas", "geopandas", "1.0"),
     ("networkx", "networkx", "3.0"),
     ("scipy", "scipy", None),
     ("rasterio", "rasterio", None),
+    ("matplotlib", "matplotlib", None),
 )
 
 # Packages only some algorithms need: (import name, pip name, minimum version or None,
@@ -50,6 +52,24 @@ def missing_packages() -> tuple:
     return tuple(missing)
 
 
+# How to build shapely, pyogrio and pyproj against QGIS's own GEOS, GDAL and PROJ on Debian 12
+# or Ubuntu (Debian 13 has them as Debian packages). pyproj 3.6 must be compiled with Cython < 3.1,
+# and since pip 26.2 only PIP_BUILD_CONSTRAINT reaches the build (older pips read PIP_CONSTRAINT),
+# so both are set. Debian's Python is "externally managed" (PEP 668): a --user install needs
+# --break-system-packages; it writes only under ~/.local. README.md prints the same steps.
+DEBIAN12_APT = ("sudo apt install python3-pip python3-scipy python3-rasterio python3-matplotlib "
+                "build-essential python3-dev libgeos-dev libgdal-dev libproj-dev proj-bin")
+DEBIAN12_PIP = (
+    "pip install --user --break-system-packages --no-binary shapely,pyogrio "
+    "\"shapely>=2\" pyogrio \"geopandas>=1\" \"networkx>=3\" \"numpy<2\"\n"
+    "  printf 'cython<3.1\\n' > /tmp/pyproj-build.txt\n"
+    "  PIP_BUILD_CONSTRAINT=/tmp/pyproj-build.txt PIP_CONSTRAINT=/tmp/pyproj-build.txt PROJ_DIR=/usr "
+    "pip install --user --break-system-packages --force-reinstall --no-deps --no-binary pyproj "
+    "\"pyproj>=3.5,<3.7\"")
+DEBIAN13_APT = ("sudo apt install python3-geopandas python3-shapely python3-pyogrio python3-pyproj "
+                "python3-networkx python3-scipy python3-rasterio python3-matplotlib")
+
+
 def install_instructions(missing) -> str:
     names = " ".join(f'"{m.split(" ")[0]}"' for m in missing)
     return (
@@ -57,11 +77,9 @@ def install_instructions(missing) -> str:
         + ", ".join(missing) + ".\n"
         "Install them into QGIS's own Python, then restart QGIS:\n"
         f"- Windows: open the OSGeo4W Shell and run: python -m pip install {names}\n"
-        "- Debian/Ubuntu: sudo apt install python3-scipy python3-rasterio build-essential "
-        "python3-dev libgeos-dev libgdal-dev libproj-dev proj-bin, then (so that shapely, "
-        "pyogrio and pyproj use QGIS's own GEOS, GDAL and PROJ)\n"
-        "  echo 'cython<3.1' > /tmp/c.txt; PIP_CONSTRAINT=/tmp/c.txt PROJ_DIR=/usr "
-        f"pip install --user --no-binary shapely,pyogrio,pyproj {names} \"pyproj<3.7\"\n"
+        f"- Debian 13: {DEBIAN13_APT}\n"
+        f"- Debian 12 or Ubuntu: {DEBIAN12_APT}, then (so that shapely, pyogrio and pyproj use "
+        f"QGIS's own GEOS, GDAL and PROJ)\n  {DEBIAN12_PIP}\n"
         f"- macOS: /Applications/QGIS.app/Contents/MacOS/bin/pip3 install {names}"
     )
 
@@ -111,11 +129,74 @@ def mismatch_instructions(problems) -> str:
         "JoinedUp cannot run safely: " + "; ".join(problems) + ". Inside QGIS on Linux these "
         "packages must use QGIS's own libraries, or results are wrong and QGIS may crash.\n"
         "Rebuild them against the system libraries, then restart QGIS:\n"
-        "- Debian/Ubuntu: sudo apt install build-essential python3-dev libgeos-dev libgdal-dev "
-        "libproj-dev proj-bin, then\n"
-        "  echo 'cython<3.1' > /tmp/c.txt; PIP_CONSTRAINT=/tmp/c.txt PROJ_DIR=/usr pip install "
-        "--user --force-reinstall --no-binary shapely,pyogrio,pyproj shapely pyogrio \"pyproj<3.7\""
+        f"- Debian 13: remove the pip copies (pip uninstall shapely pyogrio pyproj) and {DEBIAN13_APT}\n"
+        f"- Debian 12 or Ubuntu: {DEBIAN12_APT}, then\n  "
+        + DEBIAN12_PIP.replace("--no-binary shapely,pyogrio", "--force-reinstall --no-deps --no-binary shapely,pyogrio", 1)
     )
+
+
+@lru_cache(maxsize=1)
+def broken_packages() -> tuple:
+    """Packages that import, and report the right version, yet do not work: one line each,
+    naming the package and what failed. Each check is a small real use with a known answer:
+    a pyproj built with the wrong Cython imports fine and fails on its first CRS
+    ("expected bytes, str found"); a wheel clashing with QGIS's libraries fails on a write."""
+    problems = []
+
+    def check(package, work):
+        try:
+            failure = work()
+        except Exception as exc:  # whatever a broken binary raises
+            failure = f"{type(exc).__name__}: {exc}"
+        if failure:
+            problems.append(f"{package} does not work: {failure}")
+
+    def pyproj_transform():
+        from pyproj import Transformer
+
+        # A British National Grid point near Trafalgar Square, London.
+        lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(530000, 180000)
+        if abs(lon + 0.1284) > 0.005 or abs(lat - 51.5040) > 0.005:
+            return f"EPSG:27700 (530000, 180000) gave ({lon:.4f}, {lat:.4f}), not about (-0.1284, 51.5040)"
+        return ""
+
+    def shapely_operation():
+        import shapely
+
+        area = shapely.Point(0, 0).buffer(10.0, quad_segs=64).intersection(shapely.box(0, 0, 20, 20)).area
+        if abs(area - 25 * 3.14159265) > 0.5:
+            return f"a quarter disc of radius 10 has area {area:.2f}, not 78.54"
+        return ""
+
+    def gpkg_round_trip():
+        import tempfile
+        from pathlib import Path
+
+        import geopandas as gpd
+        import pyogrio
+        import shapely
+
+        frame = gpd.GeoDataFrame({"name": ["Zoë", "B"], "n": [1, 2]},
+                                 geometry=[shapely.Point(530000, 180000), shapely.Point(1, 2)], crs="EPSG:27700")
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "check.gpkg"
+            pyogrio.write_dataframe(frame, path, layer="check")
+            back = pyogrio.read_dataframe(path, layer="check")
+        if list(back["name"]) != ["Zoë", "B"] or not back.geometry.geom_equals(frame.geometry).all() \
+                or back.crs is None or back.crs.to_epsg() != 27700:
+            return "a GeoPackage written and read back differs from what was written"
+        return ""
+
+    check("pyproj", pyproj_transform)
+    check("shapely", shapely_operation)
+    check("pyogrio", gpkg_round_trip)
+    return tuple(problems)
+
+
+def broken_instructions(problems) -> str:
+    return ("JoinedUp cannot run: " + "; ".join(problems) + ".\n"
+            "Reinstall the package named above the way README.md ('Install into your QGIS') says, "
+            "then restart QGIS.")
 
 
 def missing_message() -> str:
@@ -124,7 +205,10 @@ def missing_message() -> str:
     if missing:
         return install_instructions(missing)
     mismatched = native_library_mismatches()
-    return mismatch_instructions(mismatched) if mismatched else ""
+    if mismatched:
+        return mismatch_instructions(mismatched)
+    broken = broken_packages()
+    return broken_instructions(broken) if broken else ""
 
 
 def optional_missing_message(algorithm: str) -> str:

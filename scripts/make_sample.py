@@ -1,6 +1,6 @@
 """Build resources/sample/sample_city.gpkg: a small sample city for the demo, the docs and tests.
 
-Real layers, derived from the OpenStreetMap extract ../shared/data/helsinki.osm.pbf
+Real layers, derived from the OpenStreetMap extract resources/sample/helsinki.osm.pbf
 (© OpenStreetMap contributors, ODbL 1.0), reprojected to ETRS-TM35FIN (EPSG:3067):
   roads      lines with a ``highway`` tag: osm_id, name, highway, oneway, maxspeed (km/h)
   buildings  polygons with a ``building`` tag; OSM's broken rings are repaired (GEOS
@@ -35,15 +35,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _shared_data() -> Path:
-    """``shared/data`` beside the checkout (or beside a parent folder, for git worktrees)."""
-    for folder in REPO.parents:
-        if (folder / "shared" / "data").is_dir():
-            return folder / "shared" / "data"
-    return REPO.parent / "shared" / "data"
-
-
-OSM = _shared_data() / "helsinki.osm.pbf"
+# The real OpenStreetMap extract, committed beside the sample it makes (ODbL; README there).
+OSM = REPO / "resources" / "sample" / "helsinki.osm.pbf"
 OUT = REPO / "resources" / "sample" / "sample_city.gpkg"
 CRS = "EPSG:3067"
 SEED = 20260101
@@ -276,7 +269,7 @@ def gps_points_layer():
     plugin_importable()
     from gen_tracks import drive_graph, generate_tracks
 
-    _, graph = drive_graph(_shared_data() / "helsinki.osm.pbf")
+    _, graph = drive_graph(OSM)
     parts = []
     for mode, n_tracks, speed_ms, seed, hour in (("hgv", 24, 8.0, 11, 7), ("cycle", 36, 4.5, 12, 8)):
         points, _ = generate_tracks(graph, n_tracks=n_tracks, n_points=60, sigma_m=10.0, interval_s=5.0,

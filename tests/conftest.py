@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# shared/data sits beside the checkout (CI, /work/main) or beside a parent (git worktrees).
-DATA = next((folder / "shared" / "data" for folder in REPO.parents
-             if (folder / "shared" / "data").is_dir()), REPO.parent / "shared" / "data")
 SAMPLE = REPO / "resources" / "sample"
+# Real data the tests read is committed with its licence (resources/sample/README.md): a clone
+# has everything it needs, and nothing reads from outside the repository.
+DATA = SAMPLE
 PLUGIN_PARENT = REPO / ".build" / "plugins"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -144,7 +144,8 @@ def run_alg(plugin):
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real data folder beside the project (see shared/data/README.md)."""
-    assert DATA.is_dir(), f"the real data folder {DATA} is missing"
+def real_data() -> Path:
+    """The folder of committed real data: the OpenStreetMap extract helsinki.osm.pbf (ODbL,
+    resources/sample/README.md)."""
+    assert (DATA / "helsinki.osm.pbf").is_file(), f"{DATA / 'helsinki.osm.pbf'} is missing"
     return DATA

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 
-def make_evidence_data(shared_data: Path, folder: Path) -> Path:
+def make_evidence_data(real_data: Path, folder: Path) -> Path:
     """A GeoPackage in EPSG:3067 from the real Helsinki extract: buildings (area_m2, an
     all-null field, a field with 3 distinct values), roads, an empty layer and a 2×2 grid of
     named districts covering the buildings."""
@@ -19,7 +19,7 @@ def make_evidence_data(shared_data: Path, folder: Path) -> Path:
     path = folder / "evidence.gpkg"
     if path.exists():
         return path
-    df = pyogrio.read_dataframe(shared_data / "helsinki.osm.pbf", layer="multipolygons",
+    df = pyogrio.read_dataframe(real_data / "helsinki.osm.pbf", layer="multipolygons",
                                 on_invalid="ignore")
     b = df[df["building"].notna() & df.geometry.notna()].to_crs(3067)
     b = b[["osm_id", "osm_way_id", "name", "building", "geometry"]].copy()
@@ -29,7 +29,7 @@ def make_evidence_data(shared_data: Path, folder: Path) -> Path:
     b["label"] = [n if isinstance(n, str) and n else f"Building {o or w}"
                   for n, o, w in zip(b["name"], b["osm_id"], b["osm_way_id"])]
     pyogrio.write_dataframe(b, path, layer="buildings")
-    roads = pyogrio.read_dataframe(shared_data / "helsinki.osm.pbf", layer="lines", on_invalid="ignore")
+    roads = pyogrio.read_dataframe(real_data / "helsinki.osm.pbf", layer="lines", on_invalid="ignore")
     roads = roads[roads["highway"].notna()].to_crs(3067)[["highway", "geometry"]]
     pyogrio.write_dataframe(roads, path, layer="roads")
     pyogrio.write_dataframe(b.iloc[:0], path, layer="empty")

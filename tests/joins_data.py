@@ -28,20 +28,20 @@ def read_layer(value):
     return gpd.read_file(path, layer=layer or None, engine="pyogrio")
 
 
-def _read_osm(shared_data, layer):
+def _read_osm(real_data, layer):
     import geopandas as gpd
     import pandas as pd
     import shapely
     from pyogrio.raw import read
 
-    meta, _, wkb, columns = read(str(shared_data / "helsinki.osm.pbf"), layer=layer)
+    meta, _, wkb, columns = read(str(real_data / "helsinki.osm.pbf"), layer=layer)
     frame = pd.DataFrame(dict(zip(meta["fields"], columns)))
     geoms = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore")
     return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
 
 
 @pytest.fixture(scope="session")
-def osm_gpkg(shared_data, tmp_path_factory):
+def osm_gpkg(real_data, tmp_path_factory):
     """The real OSM layers in EPSG:3067 with stable integer ids and numeric fields derived
     from real attributes, only valid non-null geometries (so QGIS's own algorithms, which
     stop on invalid input, can run on exactly the same data):
@@ -55,11 +55,11 @@ def osm_gpkg(shared_data, tmp_path_factory):
     import shapely
 
     path = tmp_path_factory.mktemp("osm") / "helsinki_3067.gpkg"
-    polys = _read_osm(shared_data, "multipolygons").to_crs("EPSG:3067")
+    polys = _read_osm(real_data, "multipolygons").to_crs("EPSG:3067")
     polys = polys[~polys.geometry.isna() & shapely.is_valid(polys.geometry.values)].reset_index(drop=True)
     polys.insert(0, "pid", np.arange(len(polys), dtype=np.int64))
     write_layer(path, "polys", polys[["pid", "osm_id", "name", "building", "amenity", "geometry"]])
-    pts = _read_osm(shared_data, "points").to_crs("EPSG:3067")
+    pts = _read_osm(real_data, "points").to_crs("EPSG:3067")
     pts = pts[~pts.geometry.isna()].reset_index(drop=True)
     pts.insert(0, "jid", np.arange(len(pts), dtype=np.int64))
     pts["osm_num"] = pts["osm_id"].astype(float)
@@ -67,7 +67,7 @@ def osm_gpkg(shared_data, tmp_path_factory):
     pts["tags_n"] = pts["other_tags"].fillna("").str.count("=>").astype(np.int64)
     write_layer(path, "points", pts[["jid", "osm_id", "name", "highway", "osm_num", "name_len",
                                      "tags_n", "geometry"]])
-    lines = _read_osm(shared_data, "lines").to_crs("EPSG:3067")
+    lines = _read_osm(real_data, "lines").to_crs("EPSG:3067")
     lines = lines[~lines.geometry.isna() & shapely.is_valid(lines.geometry.values)].reset_index(drop=True)
     lines.insert(0, "lid", np.arange(len(lines), dtype=np.int64))
     write_layer(path, "lines", lines[["lid", "name", "highway", "geometry"]])
@@ -75,13 +75,13 @@ def osm_gpkg(shared_data, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def osm_raw_gpkg(shared_data, tmp_path_factory):
+def osm_raw_gpkg(real_data, tmp_path_factory):
     """The real multipolygons as they come (EPSG:4326), null and invalid geometries
     included, with a ``pid`` id: the input JoinedUp must survive."""
     import shapely
 
     path = tmp_path_factory.mktemp("osmraw") / "helsinki_raw.gpkg"
-    polys = _read_osm(shared_data, "multipolygons")
+    polys = _read_osm(real_data, "multipolygons")
     polys.insert(0, "pid", np.arange(len(polys), dtype=np.int64))
     write_layer(path, "polys", polys[["pid", "name", "building", "geometry"]])
     geoms = polys.geometry.values

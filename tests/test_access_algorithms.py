@@ -251,12 +251,12 @@ def test_locationallocation_lscp_and_capacitated(run_alg, tmp_path):
         run_alg("joinedup:locationallocation", dict(common, P=13))
 
 
-def test_real_helsinki_geographic_input_matches_engine(run_alg, shared_data, tmp_path):
+def test_real_helsinki_geographic_input_matches_engine(run_alg, real_data, tmp_path):
     """The OSM extract in EPSG:4326: restaurants (demand) to pharmacies over the real streets.
     Both the algorithm and the engine move the data to the local UTM zone."""
     from joinedup.engine.network import Network
 
-    pbf = shared_data / "helsinki.osm.pbf"
+    pbf = real_data / "helsinki.osm.pbf"
     points = gpd.read_file(pbf, layer="points")
     tags = points["other_tags"].fillna("")
     rest = points[tags.str.contains('"amenity"=>"restaurant"', regex=False)][["osm_id", "geometry"]]

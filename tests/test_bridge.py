@@ -251,12 +251,12 @@ def test_m_values_are_dropped(copy_alg, tmp_path):
     assert geometry.z() == 3 and not geometry.isMeasure()
 
 
-def test_real_osm_multipolygons_with_broken_rings(copy_alg, shared_data, tmp_path):
+def test_real_osm_multipolygons_with_broken_rings(copy_alg, real_data, tmp_path):
     """The real extract: strict WKB parsing rejects 11 degenerate rings; the bridge reads the
     other 1,084 and reports the 11, instead of failing on the whole layer."""
     from qgis.core import QgsProject, QgsVectorLayer
 
-    layer = QgsVectorLayer(f"{shared_data / 'helsinki.osm.pbf'}|layername=multipolygons", "osm_polys", "ogr")
+    layer = QgsVectorLayer(f"{real_data / 'helsinki.osm.pbf'}|layername=multipolygons", "osm_polys", "ogr")
     assert layer.isValid()
     QgsProject.instance().addMapLayer(layer)
     results, gdf, report, feedback = copy_alg(layer.id(), str(tmp_path / "polys.gpkg"))
@@ -272,10 +272,10 @@ def test_real_osm_multipolygons_with_broken_rings(copy_alg, shared_data, tmp_pat
     assert sum(1 for f in out.getFeatures() if not f.hasGeometry()) == 11
 
 
-def test_real_osm_lines_through_the_osm_driver(copy_alg, shared_data):
+def test_real_osm_lines_through_the_osm_driver(copy_alg, real_data):
     from qgis.core import QgsProject, QgsVectorLayer
 
-    layer = QgsVectorLayer(f"{shared_data / 'helsinki.osm.pbf'}|layername=lines", "osm_lines", "ogr")
+    layer = QgsVectorLayer(f"{real_data / 'helsinki.osm.pbf'}|layername=lines", "osm_lines", "ogr")
     QgsProject.instance().addMapLayer(layer)
     _, gdf, report, _ = copy_alg(layer.id(), "memory:")
     assert report.features == sum(1 for _ in layer.getFeatures()) == 3818

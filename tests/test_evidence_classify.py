@@ -10,11 +10,11 @@ from joinedup.engine.errors import EngineCancelled, Feedback, InputError
 
 
 @pytest.fixture(scope="module")
-def building_areas(shared_data):
+def building_areas(real_data):
     """Areas (m², EPSG:3067) of the OSM buildings of the real Helsinki extract."""
     import pyogrio
 
-    df = pyogrio.read_dataframe(shared_data / "helsinki.osm.pbf", layer="multipolygons",
+    df = pyogrio.read_dataframe(real_data / "helsinki.osm.pbf", layer="multipolygons",
                                 on_invalid="ignore")
     buildings = df[df["building"].notna() & df.geometry.notna()].to_crs(3067)
     areas = buildings.area.to_numpy()

@@ -15,8 +15,8 @@ OSM = "© OpenStreetMap contributors, ODbL 1.0"
 
 
 @pytest.fixture(scope="module")
-def gpkg(shared_data, tmp_path_factory):
-    return make_evidence_data(shared_data, tmp_path_factory.mktemp("evidence_data"))
+def gpkg(real_data, tmp_path_factory):
+    return make_evidence_data(real_data, tmp_path_factory.mktemp("evidence_data"))
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ def _content(path):
     return out
 
 
-def test_sample_is_what_the_script_makes(tmp_path, shared_data):
+def test_sample_is_what_the_script_makes(tmp_path, real_data):
     """The committed GeoPackage holds exactly what the script makes (compared by content: QGIS
     may touch the SQLite header of a file it opens), and a second run changes nothing."""
     target = tmp_path / "sample_city.gpkg"

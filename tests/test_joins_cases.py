@@ -152,10 +152,10 @@ def test_null_and_invalid_input_geometries(run_alg, tmp_path, policy, bowtie_mat
     assert ("1 invalid geometries repaired" if policy == 0 else "1 invalid geometries skipped") in log
 
 
-def test_real_raw_osm_layer_every_feature_accounted(run_alg, shared_data, tmp_path):
+def test_real_raw_osm_layer_every_feature_accounted(run_alg, real_data, tmp_path):
     """The OSM extract as it comes: EPSG:4326, unreadable rings, invalid and null
     geometries. Every multipolygon is in the output; the log says what was repaired."""
-    pbf = str(shared_data / "helsinki.osm.pbf")
+    pbf = str(real_data / "helsinki.osm.pbf")
     import pyogrio
 
     total = len(pyogrio.read_dataframe(pbf, layer="multipolygons", read_geometry=False))

@@ -89,10 +89,10 @@ def test_read_text_table_encodings(tmp_path):
         read_text_table(str(tmp_path / "empty.csv"))
 
 
-def test_generator_is_seeded_and_realistic(shared_data):
+def test_generator_is_seeded_and_realistic(real_data):
     import gen_addresses as g
 
-    osm = shared_data / "helsinki.osm.pbf"
+    osm = real_data / "helsinki.osm.pbf"
     a = g.make_gazetteer(1, seed=3, osm_path=osm)
     b = g.make_gazetteer(1, seed=3, osm_path=osm)
     assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))

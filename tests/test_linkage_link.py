@@ -8,13 +8,13 @@ ALG = "joinedup:linkaddresses"
 
 
 @pytest.fixture(scope="module")
-def town(tmp_path_factory, shared_data):
+def town(tmp_path_factory, real_data):
     """One synthetic town (about 7,500 addresses) as a GeoPackage, and a 2,000-record council
     tax extract with recording errors, as UTF-8 CSV."""
     import gen_addresses as g
 
     folder = tmp_path_factory.mktemp("linkage")
-    gaz = g.make_gazetteer(1, seed=11, osm_path=shared_data / "helsinki.osm.pbf")
+    gaz = g.make_gazetteer(1, seed=11, osm_path=real_data / "helsinki.osm.pbf")
     gaz_path = folder / "gazetteer.gpkg"
     pyogrio.write_dataframe(gaz, gaz_path, layer="gazetteer")
     extract = g.make_agency_extract(gaz, 2000, seed=12, uprn_share=0.1)

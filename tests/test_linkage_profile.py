@@ -118,14 +118,14 @@ def test_profile_through_processing(run_alg, tmp_path):
                       "OUTPUT": str(tmp_path / "p3.gpkg"), "TARGETS": str(tmp_path / "t3.gpkg")})
 
 
-def test_default_rules_on_generated_agencies(run_alg, tmp_path, shared_data):
+def test_default_rules_on_generated_agencies(run_alg, tmp_path, real_data):
     """The algorithm's default rules run on the generator's three agency tables (linked here by
     their true UPRN), and every flagged property's evidence matches its profile."""
     import geopandas as gpd
 
     import gen_addresses as g
 
-    gaz = g.make_gazetteer(1, seed=5, osm_path=shared_data / "helsinki.osm.pbf")
+    gaz = g.make_gazetteer(1, seed=5, osm_path=real_data / "helsinki.osm.pbf")
     paths = []
     for seed, agency in enumerate(("council_tax", "electoral", "water")):
         ex = g.make_agency_extract(gaz, 1500, seed=20 + seed, agency=agency)

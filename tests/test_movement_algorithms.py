@@ -21,17 +21,17 @@ def _read(path):
 
 
 @pytest.fixture(scope="module")
-def city(shared_data, tmp_path_factory):
+def city(real_data, tmp_path_factory):
     """Helsinki lines (as stored, EPSG:4326) and generated lorry/cycle tracks (EPSG:4326)."""
     import geopandas as gpd
     import pyogrio
     from gen_tracks import drive_graph, generate_tracks
 
     folder = tmp_path_factory.mktemp("movement")
-    lines = pyogrio.read_dataframe(str(shared_data / "helsinki.osm.pbf"), layer="lines")
+    lines = pyogrio.read_dataframe(str(real_data / "helsinki.osm.pbf"), layer="lines")
     lines = lines[lines["highway"].notna()][["highway", "other_tags", "geometry"]]
     lines_path = _write(lines, folder / "lines.gpkg")
-    _, graph = drive_graph(shared_data / "helsinki.osm.pbf")
+    _, graph = drive_graph(real_data / "helsinki.osm.pbf")
     hgv, _ = generate_tracks(graph, n_tracks=6, n_points=60, sigma_m=8, interval_s=5, seed=3, mode="hgv")
     bike, _ = generate_tracks(graph, n_tracks=4, n_points=60, sigma_m=8, interval_s=5, seed=4, mode="cycle",
                               speed_ms=5.0, start_time="2024-05-04T18:00:00")

@@ -36,10 +36,10 @@ def tee():
 
 
 @pytest.fixture(scope="module")
-def helsinki(shared_data):
+def helsinki(real_data):
     from gen_tracks import drive_graph
 
-    return drive_graph(shared_data / "helsinki.osm.pbf")
+    return drive_graph(real_data / "helsinki.osm.pbf")
 
 
 # --- tracks --------------------------------------------------------------------------------

@@ -37,10 +37,10 @@ def qgis_context():
 
 
 @pytest.fixture(scope="module")
-def helsinki(shared_data, tmp_path_factory):
+def helsinki(real_data, tmp_path_factory):
     """Helsinki's lines in EPSG:3067 with OSM's oneway as a field, and seeded points."""
     folder = tmp_path_factory.mktemp("hel")
-    lines = gpd.read_file(shared_data / "helsinki.osm.pbf", layer="lines").to_crs(CRS)
+    lines = gpd.read_file(real_data / "helsinki.osm.pbf", layer="lines").to_crs(CRS)
     lines["oneway"] = osm_tag(lines["other_tags"].to_numpy(object), "oneway")
     # Every line has a speed: QGIS 3.40's speed strategy returned NULL costs for every start
     # point when the speed field held nulls (JoinedUp uses the default speed for them).
@@ -314,10 +314,10 @@ def test_closest_facility_direction_and_k(run_alg, tiny):
     assert set(frm.incident_id) == {"a", "b", "c", "far", "island"}
 
 
-def test_check_network_and_reuse_saved_network(run_alg, shared_data, tmp_path, helsinki):
+def test_check_network_and_reuse_saved_network(run_alg, real_data, tmp_path, helsinki):
     saved = tmp_path / "net.gpkg"
     res = run_alg("joinedup:checknetwork", {
-        "INPUT": str(shared_data / "helsinki.osm.pbf") + "|layername=lines", "PRESET": 1, "MODE": 3,
+        "INPUT": str(real_data / "helsinki.osm.pbf") + "|layername=lines", "PRESET": 1, "MODE": 3,
         "OUTPUT": TMP, "PROBLEMS": TMP, "ISLANDS": TMP,
         "SUMMARY": TMP, "SAVE_NETWORK": str(saved)})
     assert res["COMPONENTS"] >= 1 and res["DANGLES"] > 0
@@ -331,7 +331,7 @@ def test_check_network_and_reuse_saved_network(run_alg, shared_data, tmp_path, h
     common = {"ORIGINS": helsinki["origins"], "DESTINATIONS": helsinki["dests"], "STRATEGY": 1,
               "OUTPUT": TMP}
     rebuilt = read(run_alg("joinedup:odmatrix", {
-        "INPUT": str(shared_data / "helsinki.osm.pbf") + "|layername=lines", "PRESET": 1, "MODE": 3,
+        "INPUT": str(real_data / "helsinki.osm.pbf") + "|layername=lines", "PRESET": 1, "MODE": 3,
         **common})["OUTPUT"])
     reused = read(run_alg("joinedup:odmatrix", {"INPUT": f"{saved}|layername=edges", **common})["OUTPUT"])
     np.testing.assert_allclose(rebuilt.cost.to_numpy(), reused.cost.to_numpy(), rtol=1e-9)

@@ -6,13 +6,13 @@ from joinedup.engine import density as eng
 from joinedup.engine.errors import InputError
 
 
-def _points_layer(shared_data, crs="EPSG:3067"):
+def _points_layer(real_data, crs="EPSG:3067"):
     """The real OSM points reprojected to EPSG:3067 (a layer QGIS and JoinedUp both read)."""
     from qgis import processing
     from qgis.core import QgsProcessing
 
     return processing.run("native:reprojectlayer", {
-        "INPUT": str(shared_data / "helsinki.osm.pbf") + "|layername=points",
+        "INPUT": str(real_data / "helsinki.osm.pbf") + "|layername=points",
         "TARGET_CRS": crs, "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT})["OUTPUT"]
 
 
@@ -31,11 +31,11 @@ def _xy(layer):
 @pytest.mark.parametrize("kernel,qgis_kernel", [("quartic", 0), ("epanechnikov", 4), ("triangular", 1),
                                                 ("uniform", 2)])
 @pytest.mark.parametrize("values,qgis_values", [("raw", 0), ("qgis_scaled", 1)])
-def test_matches_qgis_heatmap_on_real_points(plugin, run_alg, shared_data, tmp_path, kernel, qgis_kernel,
+def test_matches_qgis_heatmap_on_real_points(plugin, run_alg, real_data, tmp_path, kernel, qgis_kernel,
                                              values, qgis_values):
     from qgis import processing
 
-    layer = _points_layer(shared_data)
+    layer = _points_layer(real_data)
     q = processing.run("qgis:heatmapkerneldensityestimation", {
         "INPUT": layer, "RADIUS": 75, "PIXEL_SIZE": 10, "KERNEL": qgis_kernel, "DECAY": 0,
         "OUTPUT_VALUE": qgis_values, "OUTPUT": str(tmp_path / "qgis.tif")})["OUTPUT"]
@@ -52,8 +52,8 @@ def test_matches_qgis_heatmap_on_real_points(plugin, run_alg, shared_data, tmp_p
     assert prof["compress"].lower() == "deflate"
 
 
-def test_exact_convention_equals_brute_force_and_integrates(plugin, shared_data):
-    layer = _points_layer(shared_data)
+def test_exact_convention_equals_brute_force_and_integrates(plugin, real_data):
+    layer = _points_layer(real_data)
     xy = _xy(layer)[:600]
     grid, report = eng.kernel_density(xy, cell_size=20, bandwidth=90, values="raw")
     rows, cols = grid.shape
@@ -71,8 +71,8 @@ def test_exact_convention_equals_brute_force_and_integrates(plugin, shared_data)
     assert np.allclose(km2.values * (20 * 20) / 1e6, per_cell.values)
 
 
-def test_fft_method_close_to_exact(plugin, shared_data):
-    xy = _xy(_points_layer(shared_data))
+def test_fft_method_close_to_exact(plugin, real_data):
+    xy = _xy(_points_layer(real_data))
     exact, _ = eng.kernel_density(xy, cell_size=10, bandwidth=150, values="per_km2")
     fft, _ = eng.kernel_density(xy, cell_size=10, bandwidth=150, values="per_km2", method="fft")
     assert exact.shape == fft.shape
@@ -118,11 +118,11 @@ def test_bad_input_messages():
     assert rep.dropped_like_qgis == 1 and (g.values == eng.NODATA).all()
 
 
-def test_algorithm_outputs_and_errors(plugin, run_alg, shared_data, tmp_path):
+def test_algorithm_outputs_and_errors(plugin, run_alg, real_data, tmp_path):
     from qgis.core import QgsProcessingException, QgsVectorLayer
 
     out = run_alg("joinedup:density", {
-        "INPUT": str(shared_data / "helsinki.osm.pbf") + "|layername=points",  # EPSG:4326 → UTM
+        "INPUT": str(real_data / "helsinki.osm.pbf") + "|layername=points",  # EPSG:4326 → UTM
         "RADIUS": 0, "BANDWIDTH_RULE": 1, "PIXEL_SIZE": 25, "OUTPUT": str(tmp_path / "d.tif")})
     a, t, nodata, crs, prof = _read(out["OUTPUT"])
     assert crs.is_projected and nodata == eng.NODATA and prof["compress"].lower() == "deflate"
@@ -134,12 +134,12 @@ def test_algorithm_outputs_and_errors(plugin, run_alg, shared_data, tmp_path):
         run_alg("joinedup:density", {"INPUT": empty, "RADIUS": 50, "PIXEL_SIZE": 10,
                                      "OUTPUT": str(tmp_path / "e.tif")})
     with pytest.raises(QgsProcessingException, match="bandwidth"):
-        run_alg("joinedup:density", {"INPUT": _points_layer(shared_data), "RADIUS": 0,
+        run_alg("joinedup:density", {"INPUT": _points_layer(real_data), "RADIUS": 0,
                                      "BANDWIDTH_RULE": 0, "PIXEL_SIZE": 10,
                                      "OUTPUT": str(tmp_path / "f.tif")})
 
 
-def test_output_is_styled_when_loaded(plugin, shared_data, tmp_path):
+def test_output_is_styled_when_loaded(plugin, real_data, tmp_path):
     from qgis import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
 
@@ -147,7 +147,7 @@ def test_output_is_styled_when_loaded(plugin, shared_data, tmp_path):
     project = QgsProject.instance()
     context.setProject(project)
     res = processing.runAndLoadResults("joinedup:density", {
-        "INPUT": _points_layer(shared_data), "RADIUS": 100, "PIXEL_SIZE": 20,
+        "INPUT": _points_layer(real_data), "RADIUS": 100, "PIXEL_SIZE": 20,
         "OUTPUT": str(tmp_path / "styled.tif")}, context=context, feedback=QgsProcessingFeedback())
     layers = [lyr for lyr in project.mapLayers().values() if lyr.source() == res["OUTPUT"]]
     assert layers, "the density raster was not loaded"
@@ -157,13 +157,13 @@ def test_output_is_styled_when_loaded(plugin, shared_data, tmp_path):
     project.removeMapLayers([lyr.id() for lyr in layers])
 
 
-def test_cancel_gives_a_clear_message(plugin, run_alg, shared_data, tmp_path):
+def test_cancel_gives_a_clear_message(plugin, run_alg, real_data, tmp_path):
     from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
     feedback = QgsProcessingFeedback()
     feedback.cancel()
     with pytest.raises(QgsProcessingException, match="Cancelled"):
-        run_alg("joinedup:density", {"INPUT": _points_layer(shared_data), "RADIUS": 100,
+        run_alg("joinedup:density", {"INPUT": _points_layer(real_data), "RADIUS": 100,
                                      "PIXEL_SIZE": 5, "OUTPUT": str(tmp_path / "c.tif")},
                 feedback=feedback)
     assert not (tmp_path / "c.tif").exists()

@@ -10,20 +10,20 @@ from joinedup.engine.errors import InputError
 
 
 @pytest.fixture(scope="module")
-def osm_points(shared_data):
+def osm_points(real_data):
     import geopandas as gpd
 
-    pts = gpd.read_file(shared_data / "helsinki.osm.pbf", layer="points").to_crs(3067)
+    pts = gpd.read_file(real_data / "helsinki.osm.pbf", layer="points").to_crs(3067)
     return shapely.get_coordinates(pts.geometry.values)
 
 
 @pytest.fixture(scope="module")
-def osm_polygons(shared_data):
+def osm_polygons(real_data):
     import geopandas as gpd
 
     from joinedup.engine.geometry import clean_geometries
 
-    mp = gpd.read_file(shared_data / "helsinki.osm.pbf", layer="multipolygons",
+    mp = gpd.read_file(real_data / "helsinki.osm.pbf", layer="multipolygons",
                        on_invalid="fix").to_crs(3067)
     usable, _, _ = clean_geometries(mp, "repair")
     return usable.reset_index(drop=True)
@@ -190,11 +190,11 @@ def test_algorithm_on_polygons_accounts_for_every_feature(plugin, run_alg, tmp_p
     np.testing.assert_allclose(keep["gi_z"], _esda_z(keep["v"], w, "B"), atol=1e-6)
 
 
-def test_algorithm_on_points_grid_with_suppression(plugin, run_alg, shared_data, tmp_path):
+def test_algorithm_on_points_grid_with_suppression(plugin, run_alg, real_data, tmp_path):
     import geopandas as gpd
 
     out = run_alg("joinedup:hotspots", {
-        "INPUT": str(shared_data / "helsinki.osm.pbf") + "|layername=points", "GRID_SHAPE": 1,
+        "INPUT": str(real_data / "helsinki.osm.pbf") + "|layername=points", "GRID_SHAPE": 1,
         "WEIGHTS": 0, "INFERENCE": 1, "PERMUTATIONS": 99, "FDR": True, "SUPPRESS_BELOW": 5,
         "OUTPUT": str(tmp_path / "grid.gpkg")})["OUTPUT"]
     got = gpd.read_file(out)
@@ -236,12 +236,12 @@ def test_cancel_gives_a_clear_message(plugin, run_alg, tmp_path):
 
 
 @pytest.mark.parametrize("policy", [0, 1])
-def test_algorithm_on_real_buildings_keeps_every_feature(plugin, run_alg, shared_data, tmp_path, policy):
+def test_algorithm_on_real_buildings_keeps_every_feature(plugin, run_alg, real_data, tmp_path, policy):
     import geopandas as gpd
     from qgis import processing
     from qgis.core import QgsProcessing
 
-    src = str(shared_data / "helsinki.osm.pbf") + "|layername=multipolygons"
+    src = str(real_data / "helsinki.osm.pbf") + "|layername=multipolygons"
     with_area = processing.run("native:fieldcalculator", {
         "INPUT": src, "FIELD_NAME": "area_m2", "FIELD_TYPE": 0, "FORMULA": "area(transform($geometry, "
         "'EPSG:4326', 'EPSG:3067'))", "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT})["OUTPUT"]

@@ -15,7 +15,12 @@ class CheckEnvironment(JoinedUpAlgorithm):
     HELP = (
         "Checks that the Python packages JoinedUp's analysis needs can be imported in this "
         "QGIS (geopandas >= 1.0, shapely >= 2.0, pyogrio, networkx >= 3.0, scipy, rasterio, "
-        "numpy) and lists their versions with QGIS's, GDAL's and Python's.\n\n"
+        "numpy, pyproj, matplotlib) and lists their versions with QGIS's, GDAL's and Python's. "
+        "It then proves they work, not just import, with small uses whose answers are known: "
+        "pyproj turns a British National Grid point into longitude/latitude, shapely intersects "
+        "two shapes, and pyogrio writes and reads back a GeoPackage. A package that imports but "
+        "fails these (a wrong build, or a binary wheel clashing with QGIS's own GEOS, GDAL or "
+        "PROJ) is named in the message.\n\n"
         "It has no parameters. When a package is missing it stops with the message that says "
         "what to install and how (Windows: from the OSGeo4W Shell; Linux; macOS), the same "
         "message every JoinedUp algorithm gives.\n\n"
@@ -61,6 +66,8 @@ class CheckEnvironment(JoinedUpAlgorithm):
                 version = "not installed (optional)"
             need = f" (needs >= {minimum})" if minimum else ""
             lines.append(f"{pip_name} {version}{need}, for {', '.join('joinedup:' + a for a in algorithms)}")
+        lines.append("working: pyproj (EPSG:27700 to EPSG:4326), shapely (intersection), "
+                     "pyogrio (GeoPackage written and read back)")
         for line in lines:
             feedback.pushInfo(line)
         return {"REPORT": "\n".join(lines)}
