@@ -42,8 +42,11 @@ if [ "$release" = 12 ]; then
 else
   qgis_suite=()
   qgis_packages=(qgis python3-qgis qgis-providers)
+  # proj-bin: in a venv, Debian's pyproj finds PROJ's data through the `proj` program on PATH
+  # (sys.prefix/share/proj is the venv's, not /usr's); without it every CRS fails (DataDirError).
   apt_packages=("${common_packages[@]}" python3-geopandas python3-shapely python3-pyogrio
-                python3-pyproj python3-networkx python3-scipy python3-rasterio python3-matplotlib)
+                python3-pyproj python3-networkx python3-scipy python3-rasterio python3-matplotlib
+                proj-bin)
 fi
 
 qgis_ok() {
