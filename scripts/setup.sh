@@ -32,19 +32,21 @@ case "$codename" in
      exit 1 ;;
 esac
 
-common_packages=(python3-venv xvfb xauth poppler-utils)
+# xvfb/xauth: the desktop test; poppler-utils: PDF pages to PNG; zip/unzip: the plugin zip
+# (pb_tool); postgresql + PostGIS: the tests start a throw-away server of their own.
+common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql)
 if [ "$release" = 12 ]; then
   qgis_suite=(-t bookworm-backports)
   # libwebp-dev (pulled in by libgdal-dev) must match the libwebp that QGIS's backports brought.
   qgis_packages=(qgis python3-qgis qgis-providers libwebp-dev)
-  apt_packages=("${common_packages[@]}" python3-rasterio python3-scipy python3-dev build-essential
-                libgeos-dev libgdal-dev libproj-dev proj-bin)
+  apt_packages=("${common_packages[@]}" postgresql-15-postgis-3 python3-rasterio python3-scipy
+                python3-dev build-essential libgeos-dev libgdal-dev libproj-dev proj-bin)
 else
   qgis_suite=()
   qgis_packages=(qgis python3-qgis qgis-providers)
   # proj-bin: in a venv, Debian's pyproj finds PROJ's data through the `proj` program on PATH
   # (sys.prefix/share/proj is the venv's, not /usr's); without it every CRS fails (DataDirError).
-  apt_packages=("${common_packages[@]}" python3-geopandas python3-shapely python3-pyogrio
+  apt_packages=("${common_packages[@]}" postgresql-17-postgis-3 python3-geopandas python3-shapely python3-pyogrio
                 python3-pyproj python3-networkx python3-scipy python3-rasterio python3-matplotlib
                 proj-bin)
 fi
@@ -81,7 +83,8 @@ fi
 
 venv=.venv
 stamp=$venv/.joinedup-lock
-lock_inputs=(requirements.lock build-constraints.txt build-constraints-pyproj.txt scripts/setup.sh)
+# What decides .venv's contents; when any of these changes, .venv is rebuilt from scratch.
+lock_inputs=(requirements.lock build-constraints.txt build-constraints-pyproj.txt)
 want="debian $release $(cat "${lock_inputs[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -x $venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   say "ready (.venv matches requirements.lock)"
