@@ -45,6 +45,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType
 
+from .database import is_database_destination, refuse_existing_table
+
 # File formats pyogrio reads directly; anything else is exported to GeoPackage first.
 READABLE_EXTENSIONS = ["gpkg", "shp", "geojson", "json", "fgb", "sqlite", "gml", "kml",
                        "tab", "mif", "gdb", "pbf", "osm", "geojsonl", "geojsons"]
@@ -508,6 +510,8 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
         result = f"{path}|layername={table}" if table else path
         _load_on_completion(context, definition, result, alg, name)
         return result
+    if is_database_destination(dest):
+        refuse_existing_table(dest, name)
     return _write_sink(alg, parameters, name, context, gdf)
 
 
