@@ -32,7 +32,7 @@ def metadata_name(name: str) -> str:
 
 
 def test_nothing_tracked_reads_outside_the_repository():
-    """A user's clone has no ../shared (the developers' workshop): no tracked file may name it."""
+    """A user's clone has no workshop folder beside it: no tracked file may name it."""
     outside = "shared" + "/data"
     found = subprocess.run(["git", "grep", "-n", "-F", "-e", "../" + "shared", "-e", outside], cwd=REPO,
                            capture_output=True, text=True)
