@@ -45,7 +45,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType
 
-from .database import is_database_destination, refuse_existing_table
+from .database import is_database_destination, refuse_existing_table, without_geometry_column
 
 # File formats pyogrio reads directly; anything else is exported to GeoPackage first.
 READABLE_EXTENSIONS = ["gpkg", "shp", "geojson", "json", "fgb", "sqlite", "gml", "kml",
@@ -512,6 +512,8 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
         return result
     if is_database_destination(dest):
         refuse_existing_table(dest, name)
+        if getattr(gdf, "_geometry_column_name", None) is None:
+            parameters = without_geometry_column(parameters, name, dest)
     return _write_sink(alg, parameters, name, context, gdf)
 
 

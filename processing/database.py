@@ -7,7 +7,13 @@ in through QGIS's feature sources like any other layer.
 """
 from __future__ import annotations
 
-from qgis.core import QgsDataSourceUri, QgsProcessingException, QgsProviderRegistry
+from qgis.core import (
+    QgsDataSourceUri,
+    QgsProcessingException,
+    QgsProcessingOutputLayerDefinition,
+    QgsProperty,
+    QgsProviderRegistry,
+)
 
 DATABASE_PREFIXES = ("postgres://", "postgis:", "postgres:")
 
@@ -47,3 +53,25 @@ def refuse_existing_table(dest: str, parameter: str) -> None:
             f"The table {table_label(uri)} already exists; JoinedUp never replaces a table (another "
             f"analyst's, or one of this run's inputs). Give {parameter} a new table name, or drop the "
             "old table first (DB Manager, or Browser > PostgreSQL > Delete Table).")
+
+
+def without_geometry_column(parameters: dict, name: str, dest: str) -> dict:
+    """``parameters`` with destination ``name`` naming no geometry column, for a table without
+    geometry. QGIS's "Save to PostGIS Table" names a ``geom`` column whenever an output may have
+    geometry (an OD matrix as lines or as a table), and the postgres provider then refuses a
+    table with none ("Loading of layer failed")."""
+    uri = _uri(dest)
+    if not uri.geometryColumn():
+        return parameters
+    uri.setGeometryColumn("")
+    prefix = next(p for p in DATABASE_PREFIXES if dest.startswith(p)) if dest.startswith(DATABASE_PREFIXES) else ""
+    value = prefix + uri.uri(False)
+    changed = dict(parameters)
+    original = parameters.get(name)
+    if isinstance(original, QgsProcessingOutputLayerDefinition):
+        definition = QgsProcessingOutputLayerDefinition(original)
+        definition.sink = QgsProperty.fromValue(value)
+        changed[name] = definition
+    else:
+        changed[name] = value
+    return changed

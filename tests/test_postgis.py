@@ -231,3 +231,58 @@ def test_the_recipe_model_reads_and_writes_postgis(plugin, postgis):
     destinations = [d.name().lower() for d in model.parameterDefinitions() if d.isDestination()]
     assert sorted(written) == sorted(f"recipe_{d}" for d in destinations)
     assert postgis.psql("SELECT count(*) FROM agency_data.recipe_priority_index") == "150"
+
+
+def _others(postgis, tmp_path):
+    """(algorithm, parameters, outputs written to PostGIS) for every algorithm the recipe model
+    does not run; each reads PostGIS tables and writes its vector outputs as new tables."""
+    t = postgis.uri
+    roads, clinics, schools = pg(t("roads")), pg(t("clinics")), pg(t("schools"))
+    few_incidents = pg(t("incidents", sql="incident_id <= 40"))
+    out = lambda name, geometry="geom": pg(t(f"alg_{name}", schema="agency_data", geometry=geometry))  # noqa: E731
+    return [
+        ("joinedup:checknetwork", {"INPUT": roads, "OUTPUT": out("checknetwork"), "PROBLEMS": out("problems")},
+         ["alg_checknetwork"]),
+        ("joinedup:closestfacility", {"INPUT": roads, "INCIDENTS": few_incidents, "FACILITIES": clinics,
+                                      "OUTPUT": out("closestfacility")}, ["alg_closestfacility"]),
+        ("joinedup:serviceareas", {"INPUT": roads, "FACILITIES": clinics, "BANDS": "500,1000",
+                                   "OUTPUT": out("serviceareas")}, ["alg_serviceareas"]),
+        ("joinedup:odmatrix", {"INPUT": roads, "ORIGINS": clinics, "DESTINATIONS": schools,
+                               "OUTPUT": out("odmatrix")}, ["alg_odmatrix"]),
+        ("joinedup:shortestpath", {"INPUT": roads, "ORIGINS": clinics, "DESTINATIONS": schools, "PAIRING": 1,
+                                   "OUTPUT": out("shortestpath")}, ["alg_shortestpath"]),
+        ("joinedup:joinnearest", {"INPUT": few_incidents, "INPUT_2": clinics, "OUTPUT": out("joinnearest")},
+         ["alg_joinnearest"]),
+        ("joinedup:density", {"INPUT": pg(t("incidents")), "RADIUS": 150, "PIXEL_SIZE": 25,
+                              "OUTPUT": str(tmp_path / "density.tif")}, []),
+        ("joinedup:disclosurecontrol", {"INPUT": pg(t("zones")), "FIELDS": ["population"],
+                                        "OUTPUT": out("disclosurecontrol")}, ["alg_disclosurecontrol"]),
+        ("joinedup:evidencemap", {"INPUT": pg(t("zones")), "FIELD": "population",
+                                  "OUTPUT_PDF": str(tmp_path / "map.pdf")}, []),
+        ("joinedup:linkaddresses", {"INPUT": pg(t("council_tax", geometry=None)), "ADDRESS_FIELDS": ["address"],
+                                    "POSTCODE_FIELD": "postcode", "REFERENCE": pg(t("gazetteer")),
+                                    "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"],
+                                    "REF_POSTCODE_FIELD": "postcode", "OUTPUT": out("council_tax_linked")},
+         ["alg_council_tax_linked"]),
+        ("joinedup:propertyprofile", {"SOURCES": [pg(t("alg_council_tax_linked", schema="agency_data"))],
+                                      "RULES": "empty | 1 | \"alg_council_tax_linked_occupancy\" = 'empty'",
+                                      "OUTPUT": out("profiles", None), "TARGETS": out("targets", None)},
+         ["alg_profiles", "alg_targets"]),
+    ]
+
+
+def test_every_other_algorithm_reads_and_writes_postgis(run_alg, postgis, tmp_path):
+    """With the recipe model above, every JoinedUp algorithm runs once on PostGIS input and
+    writes its layers as new PostGIS tables, each with the features the run reported."""
+    import pyogrio
+
+    council_tax = pyogrio.read_dataframe(SAMPLE / "council_tax.csv")
+    pyogrio.write_dataframe(council_tax, postgis.gdal(), driver="PostgreSQL", layer="council_tax")
+    for algorithm, parameters, tables in _others(postgis, tmp_path):
+        run_alg(algorithm, parameters)
+        for table in tables:
+            rows = int(postgis.psql(f"SELECT count(*) FROM agency_data.{table}"))
+            assert rows > 0, f"{algorithm} wrote an empty {table}"
+    linked = postgis.psql("SELECT count(*) FROM agency_data.alg_council_tax_linked")
+    assert int(linked) == len(council_tax)  # every record kept, matched or not
+    assert (tmp_path / "density.tif").stat().st_size > 0 and (tmp_path / "map.pdf").stat().st_size > 0
