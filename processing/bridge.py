@@ -45,7 +45,12 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType
 
-from .database import is_database_destination, refuse_existing_table, without_geometry_column
+from .database import (
+    bulk_readable_table,
+    is_database_destination,
+    refuse_existing_table,
+    without_geometry_column,
+)
 
 # File formats pyogrio reads directly; anything else is exported to GeoPackage first.
 READABLE_EXTENSIONS = ["gpkg", "shp", "geojson", "json", "fgb", "sqlite", "gml", "kml",
@@ -126,6 +131,14 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
         raise QgsProcessingException(alg.invalidSourceError(parameters, name))
     layer = alg.parameterAsVectorLayer(parameters, name, context)
     display = layer_display_name(layer) if layer is not None else (source.sourceName() or name)
+    table = bulk_readable_table(layer, parameters.get(name))
+    if table is not None:
+        read = _read_database_table(*table, display=display, source=source, columns=columns,
+                                    xy_points=xy_points)
+        if read is not None:
+            if read[1].repaired_unreadable or read[1].unreadable_geometries:
+                feedback.pushWarning(read[1].describe())
+            return read
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
         parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
     if feedback is not None and feedback.isCanceled():  # QGIS's export stops on cancel: no file
@@ -138,6 +151,28 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
     gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
     if report.repaired_unreadable or report.unreadable_geometries:
         feedback.pushWarning(report.describe())
+    return gdf, report
+
+
+def _read_database_table(connection, table, *, display, source, columns, xy_points):
+    """A whole PostGIS table through GDAL's PostgreSQL driver, as :func:`read_source` returns
+    it; None when GDAL cannot (the caller then takes QGIS's export). GDAL gives the primary key
+    as the feature id, where QGIS shows it as a field too: it is put back in QGIS's place."""
+    try:
+        gdf, report = read_file(connection, table, display=display, crs=crs_to_engine(source.sourceCrs()),
+                                fields=source.fields(), columns=columns, xy_points=xy_points)
+    except Exception:  # never a message here: ``connection`` may hold a password
+        return None
+    report.path = f"PostGIS table {table}"
+    gdf.attrs["source_path"] = report.path
+    wanted = [f.name() for f in source.fields() if columns is None or f.name() in columns]
+    missing = [n for n in wanted if n not in gdf.columns]
+    if len(missing) > 1 or (missing and len(report.fids) != len(gdf)):
+        return None
+    for key in missing:  # the primary key
+        gdf.insert(wanted.index(key), key, report.fids)
+    gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(source.wkbType())
+    gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
     return gdf, report
 
 

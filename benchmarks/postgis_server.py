@@ -1,6 +1,7 @@
-"""A throw-away PostgreSQL + PostGIS server for the tests: a new cluster in a temporary folder,
+"""A throw-away PostgreSQL + PostGIS server: a new cluster in a temporary folder,
 reached only through a Unix socket there (the tests run in a network namespace with no
-interfaces, and nothing listens on TCP), stopped and removed afterwards.
+interfaces, and nothing listens on TCP), stopped and removed afterwards. Shared by the tests
+(tests/test_postgis.py) and the benchmark (benchmarks/bench_postgis.py).
 
 `make setup` installs Debian's postgresql and postgresql-NN-postgis-3. PostgreSQL refuses to
 run as root, so as root the cluster belongs to Debian's `postgres` system user.
