@@ -33,8 +33,9 @@ case "$codename" in
 esac
 
 # xvfb/xauth: the desktop test; poppler-utils: PDF pages to PNG; zip/unzip: the plugin zip
-# (pb_tool); postgresql + PostGIS: the tests start a throw-away server of their own.
-common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql)
+# (pb_tool); postgresql + PostGIS: the tests start a throw-away server of their own; chromium +
+# npm: the evidence pack's HTML is checked with axe-core inside a headless browser.
+common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql chromium npm)
 if [ "$release" = 12 ]; then
   qgis_suite=(-t bookworm-backports)
   # libwebp-dev (pulled in by libgdal-dev) must match the libwebp that QGIS's backports brought.
@@ -79,6 +80,15 @@ if ! qgis_ok || [ -n "$(apt_missing)" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
       "${apt_packages[@]}" >>"$log" 2>&1 || { tail -20 "$log"; exit 1; }
   qgis_ok || { echo "setup: QGIS 3.40 did not install (see $log)" >&2; exit 1; }
+fi
+
+# axe-core for the accessibility test, at the version tests/a11y/package-lock.json pins
+# (npm ci installs exactly the lock, and only when node_modules does not match it).
+a11y=tests/a11y
+if [ -f "$a11y/package-lock.json" ] && ! cmp -s "$a11y/package-lock.json" "$a11y/node_modules/.package-lock.json.joinedup" 2>/dev/null; then
+  say "installing axe-core for the accessibility test (npm ci --prefix $a11y)"
+  npm ci --prefix "$a11y" --no-audit --no-fund --loglevel=error >/dev/null
+  cp "$a11y/package-lock.json" "$a11y/node_modules/.package-lock.json.joinedup"
 fi
 
 venv=.venv
