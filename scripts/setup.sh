@@ -38,8 +38,10 @@ esac
 common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql chromium npm)
 if [ "$release" = 12 ]; then
   qgis_suite=(-t bookworm-backports)
-  # libwebp-dev (pulled in by libgdal-dev) must match the libwebp that QGIS's backports brought.
-  qgis_packages=(qgis python3-qgis qgis-providers libwebp-dev)
+  # libwebp-dev and libheif-dev (pulled in by libgdal-dev) must match the libwebp and libheif
+  # that QGIS's backports brought: from bookworm, apt finds no solution ("held broken
+  # packages"; seen on a fresh Debian 12 made with mmdebstrap).
+  qgis_packages=(qgis python3-qgis qgis-providers libwebp-dev libheif-dev)
   apt_packages=("${common_packages[@]}" postgresql-15-postgis-3 python3-rasterio python3-scipy
                 python3-dev build-essential libgeos-dev libgdal-dev libproj-dev proj-bin)
 else
