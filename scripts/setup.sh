@@ -42,8 +42,9 @@ if [ "$release" = 12 ]; then
   # that QGIS's backports brought: from bookworm, apt finds no solution ("held broken
   # packages"; seen on a fresh Debian 12 made with mmdebstrap).
   qgis_packages=(qgis python3-qgis qgis-providers libwebp-dev libheif-dev)
+  # pkg-config: shapely's build (meson) finds GEOS only through it.
   apt_packages=("${common_packages[@]}" postgresql-15-postgis-3 python3-rasterio python3-scipy
-                python3-dev build-essential libgeos-dev libgdal-dev libproj-dev proj-bin)
+                python3-dev build-essential pkg-config libgeos-dev libgdal-dev libproj-dev proj-bin)
 else
   qgis_suite=()
   qgis_packages=(qgis python3-qgis qgis-providers)
