@@ -237,8 +237,10 @@ class Plan:
     totals: dict
 
 
-def _int_matrix(m: np.ndarray) -> np.ndarray:
-    out = np.where(np.isfinite(m), np.round(m), _NO_ROUTE)
+def _int_matrix(m: np.ndarray, *, up: bool = False) -> np.ndarray:
+    """Whole units for VROOM; ``up`` rounds times up, so the solver's schedule stays on time
+    when re-timed on the exact matrices."""
+    out = np.where(np.isfinite(m), np.ceil(m - 1e-9) if up else np.round(m), _NO_ROUTE)
     return np.minimum(out, _NO_ROUTE).astype(np.int64)
 
 
@@ -273,7 +275,7 @@ def solve(jobs: pd.DataFrame, vehicles: pd.DataFrame, time_s: np.ndarray, length
     reasons = unassigned_reasons(jobs, vehicles, time_s)
     candidates = np.flatnonzero(pd.isna(reasons))
     problem = vroom.Input()
-    problem.set_durations_matrix("car", _int_matrix(time_s))
+    problem.set_durations_matrix("car", _int_matrix(time_s, up=True))
     problem.set_distances_matrix("car", _int_matrix(length_m))
     names = sorted(set().union(*jobs["skills"], *vehicles["skills"]))
     skill_id = {name: k + 1 for k, name in enumerate(names)}
@@ -302,7 +304,7 @@ def solve(jobs: pd.DataFrame, vehicles: pd.DataFrame, time_s: np.ndarray, length
         problem.add_vehicle(vroom.Vehicle(v, **kwargs))
     for j in candidates:
         row = jobs.iloc[j]
-        kwargs = dict(location=int(row["location"]), default_service=int(round(row["service_s"])),
+        kwargs = dict(location=int(row["location"]), default_service=int(np.ceil(row["service_s"] - 1e-9)),
                       priority=int(min(100, max(0, round(row["priority"])))),
                       skills={skill_id[s] for s in row["skills"]} or None)
         if has_capacity:
