@@ -172,7 +172,7 @@ def test_depots_layer_and_vehicle_table(run_alg, grid):
     depots = gpd.GeoDataFrame({"depot": ["D1"]}, geometry=[Point(200, 0)], crs=CRS)
     depots.to_file(folder / "depots.gpkg")
     table = gpd.GeoDataFrame({"van": ["v1", "v2"], "from": ["D1", "D1"], "seats": [3, 3]},
-                             geometry=[None, None])
+                             geometry=[None, None], crs=CRS)
     table.to_file(folder / "vans.gpkg")
     res = run_alg("joinedup:routeoptimisation", params(
         grid, VEHICLES=str(folder / "vans.gpkg"), VEHICLE_ID="van", CAPACITY_FIELD="seats", SHIFT_FIELD=None,
@@ -201,17 +201,22 @@ def test_runs_inside_a_model(plugin, grid):
     sources["INPUT"] = [QgsProcessingModelChildParameterSource.fromModelParameter("streets")]
     sources["JOBS"] = [QgsProcessingModelChildParameterSource.fromModelParameter("jobs")]
     sources["VEHICLES"] = [QgsProcessingModelChildParameterSource.fromModelParameter("vehicles")]
-    child.setParameterSources(sources)
+    for key, value in sources.items():
+        child.addParameterSources(key, value)
     out = QgsProcessingModelOutput("stops", "stops")
     out.setChildOutputName("STOPS")
     child.setModelOutputs({"stops": out})
     model.addChildAlgorithm(child)
-    model.updateDestinationParameters()  # declares plan:stops as the model's own output parameter
+    model.updateDestinationParameters()  # declares 'stops' as the model's own output parameter
+    model_file = grid["folder"] / "rounds.model3"
+    assert model.toFile(str(model_file))
+    saved = QgsProcessingModelAlgorithm()  # run it as QGIS runs a .model3 from the toolbox
+    assert saved.fromFile(str(model_file))
     path = grid["folder"] / "model_stops.gpkg"
-    result = processing.run(model, {"streets": grid["streets"], "jobs": grid["jobs"], "vehicles": grid["vehicles"],
-                                    "plan:stops": str(path)}, context=QgsProcessingContext(),
+    result = processing.run(saved, {"streets": grid["streets"], "jobs": grid["jobs"], "vehicles": grid["vehicles"],
+                                    "stops": str(path)}, context=QgsProcessingContext(),
                             feedback=QgsProcessingFeedback())
-    stops = read(result["plan:stops"])
+    stops = read(result["stops"])
     assert (stops.kind == "job").sum() == 5
 
 
