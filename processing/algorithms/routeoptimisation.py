@@ -74,91 +74,80 @@ class RouteOptimisation(JoinedUpAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         add_network_parameters(self)
         add = self.add_parameter
+
+        def field(name, label, parent, help_text, *, numeric=False, multiple=False, optional=True,
+                  advanced=False):
+            kind = QgsProcessingParameterField.DataType.Numeric if numeric else \
+                QgsProcessingParameterField.DataType.Any
+            add(QgsProcessingParameterField(name, self.tr(label), None, parent, kind, allowMultiple=multiple,
+                                            optional=optional), help_text, advanced)
+
         add(QgsProcessingParameterFeatureSource("JOBS", self.tr("Jobs (points)"),
                                                 [QgsProcessing.SourceType.TypeVectorPoint]),
             "The places to visit: one point per job (a collection, a visit, an inspection).")
-        add(QgsProcessingParameterField("JOB_ID", self.tr("Job id field"), parentLayerParameterName="JOBS",
-                                        optional=True),
-            "Field identifying each job in the outputs. Empty: the feature's row number (from 0).")
-        numeric = QgsProcessingParameterField.DataType.Numeric
-        add(QgsProcessingParameterField("DEMAND_FIELD", self.tr("Demand field (capacity units)"), None, "JOBS",
-                                        numeric, optional=True),
-            "What each job takes of a vehicle's capacity (bins, seats, meals), in the vehicles' capacity "
-            "units, rounded up to whole units. Empty: 1 per job; null values count 1.")
-        add(QgsProcessingParameterField("SERVICE_FIELD", self.tr("Service time field (minutes)"), None, "JOBS",
-                                        numeric, optional=True),
-            "Minutes spent at each job. Null values use the default service time.")
+        field("JOB_ID", "Job id field", "JOBS",
+              "Field identifying each job in the outputs. Empty: the feature's row number (from 0).")
+        field("DEMAND_FIELD", "Demand field (capacity units)", "JOBS",
+              "What each job takes of a vehicle's capacity (bins, seats, meals), in the vehicles' capacity "
+              "units, rounded up to whole units. Empty: 1 per job; null values count 1.", numeric=True)
+        field("SERVICE_FIELD", "Service time field (minutes)", "JOBS",
+              "Minutes spent at each job. Null values use the default service time.", numeric=True)
         add(QgsProcessingParameterNumber("DEFAULT_SERVICE", self.tr("Default service time (minutes)"),
                                          QgsProcessingParameterNumber.Type.Double, 5.0, minValue=0.0),
             "Minutes at a job with no service time field or a null value.")
-        add(QgsProcessingParameterField("WINDOW_FIELD", self.tr("Time window field (text 09:00-12:00, or start)"),
-                                        parentLayerParameterName="JOBS", optional=True),
-            "When service may begin: text such as '09:00-12:00' (several windows separated by ';'), or, "
-            "with a window end field, the window's start time (HH:MM text or a time). Null or empty: any "
-            "time. A window that does not parse stops the run with the value's row.")
-        add(QgsProcessingParameterField("WINDOW_END_FIELD", self.tr("Time window end field"),
-                                        parentLayerParameterName="JOBS", optional=True),
-            "With this set, the time window field is the start and this the end (HH:MM text or a time).")
-        add(QgsProcessingParameterField("PRIORITY_FIELD", self.tr("Priority field (0-100)"), None, "JOBS",
-                                        numeric, optional=True),
-            "When the fleet cannot do every job, higher priorities are kept first (0 lowest, 100 highest; "
-            "values are clipped to 0-100, null is 0).")
-        add(QgsProcessingParameterField("SKILL_FIELD", self.tr("Required skills field"),
-                                        parentLayerParameterName="JOBS", optional=True),
-            "Skills a job needs, as text separated by commas (e.g. 'wheelchair, lift'), case-insensitive: "
-            "only a vehicle with all of them may do it. Null or empty: none.")
-        add(QgsProcessingParameterField("JOB_FIELDS", self.tr("Job fields to copy to the outputs"),
-                                        parentLayerParameterName="JOBS", allowMultiple=True, optional=True),
-            "Only these job fields go to the stops and unassigned outputs (besides the job id). Empty: none, "
-            "so home addresses stay out unless you choose them.")
+        field("WINDOW_FIELD", "Time window field (text 09:00-12:00, or start)", "JOBS",
+              "When service may begin: text such as '09:00-12:00' (several windows separated by ';'), or, "
+              "with a window end field, the window's start time (HH:MM text or a time). Null or empty: any "
+              "time. A window that does not parse stops the run with the value's row.")
+        field("WINDOW_END_FIELD", "Time window end field", "JOBS",
+              "With this set, the time window field is the start and this the end (HH:MM text or a time).")
+        field("PRIORITY_FIELD", "Priority field (0-100)", "JOBS",
+              "When the fleet cannot do every job, higher priorities are kept first (0 lowest, 100 highest; "
+              "values are clipped to 0-100, null is 0).", numeric=True)
+        field("SKILL_FIELD", "Required skills field", "JOBS",
+              "Skills a job needs, as text separated by commas (e.g. 'wheelchair, lift'), case-insensitive: "
+              "only a vehicle with all of them may do it. Null or empty: none.")
+        field("JOB_FIELDS", "Job fields to copy to the outputs", "JOBS",
+              "Only these job fields go to the stops and unassigned outputs (besides the job id). Empty: none, "
+              "so home addresses stay out unless you choose them.", multiple=True)
         add(QgsProcessingParameterFeatureSource("VEHICLES", self.tr("Vehicles (depot points, or a table)"),
                                                 [QgsProcessing.SourceType.TypeVector]),
             "One feature per vehicle. A point layer: each vehicle starts and ends at its point. A table (or "
             "points) with start/end depot fields: the depots are features of the depots layer.")
-        add(QgsProcessingParameterField("VEHICLE_ID", self.tr("Vehicle id field"), parentLayerParameterName="VEHICLES",
-                                        optional=True),
-            "Field naming each vehicle in the outputs, and the values today's rounds field refers to. "
-            "Empty: the row number (from 0).")
+        field("VEHICLE_ID", "Vehicle id field", "VEHICLES",
+              "Field naming each vehicle in the outputs, and the values today's rounds field refers to. "
+              "Empty: the row number (from 0).")
         add(QgsProcessingParameterFeatureSource("DEPOTS", self.tr("Depots (points)"),
                                                 [QgsProcessing.SourceType.TypeVectorPoint], optional=True),
             "Depots the vehicles' start and end depot fields refer to (by the depot id field).")
-        add(QgsProcessingParameterField("DEPOT_ID", self.tr("Depot id field"), parentLayerParameterName="DEPOTS",
-                                        optional=True),
-            "Field of the depots layer that the start and end depot fields hold. Empty: row number.")
-        add(QgsProcessingParameterField("START_DEPOT_FIELD", self.tr("Start depot field"),
-                                        parentLayerParameterName="VEHICLES", optional=True),
-            "Vehicles field naming the depot each vehicle leaves from (needs the depots layer).")
-        add(QgsProcessingParameterField("END_DEPOT_FIELD", self.tr("End depot field"),
-                                        parentLayerParameterName="VEHICLES", optional=True),
-            "Vehicles field naming the depot each vehicle returns to (needs the depots layer). Empty: back "
-            "to where it started; a null value: the round ends at its last job.")
-        add(QgsProcessingParameterField("CAPACITY_FIELD", self.tr("Capacity field (units)"), None, "VEHICLES",
-                                        numeric, optional=True),
-            "How much demand a vehicle carries in one round, in the jobs' demand units (rounded down). "
-            "Empty field or null value: no limit.")
-        add(QgsProcessingParameterField("SHIFT_FIELD", self.tr("Shift field (text 08:30-16:30, or start)"),
-                                        parentLayerParameterName="VEHICLES", optional=True),
-            "When the vehicle may leave its start depot and must be back at its end depot: text such as "
-            "'08:30-16:30', or with a shift end field the start time. Null: the default shift.")
-        add(QgsProcessingParameterField("SHIFT_END_FIELD", self.tr("Shift end field"),
-                                        parentLayerParameterName="VEHICLES", optional=True),
-            "With this set, the shift field is the start and this the end (HH:MM text or a time).")
+        field("DEPOT_ID", "Depot id field", "DEPOTS",
+              "Field of the depots layer that the start and end depot fields hold. Empty: row number.")
+        field("START_DEPOT_FIELD", "Start depot field", "VEHICLES",
+              "Vehicles field naming the depot each vehicle leaves from (needs the depots layer).")
+        field("END_DEPOT_FIELD", "End depot field", "VEHICLES",
+              "Vehicles field naming the depot each vehicle returns to (needs the depots layer). Empty: back "
+              "to where it started; a null value: the round ends at its last job.")
+        field("CAPACITY_FIELD", "Capacity field (units)", "VEHICLES",
+              "How much demand a vehicle carries in one round, in the jobs' demand units (rounded down). "
+              "Empty field or null value: no limit.", numeric=True)
+        field("SHIFT_FIELD", "Shift field (text 08:30-16:30, or start)", "VEHICLES",
+              "When the vehicle may leave its start depot and must be back at its end depot: text such as "
+              "'08:30-16:30', or with a shift end field the start time. Null: the default shift.")
+        field("SHIFT_END_FIELD", "Shift end field", "VEHICLES",
+              "With this set, the shift field is the start and this the end (HH:MM text or a time).")
         add(QgsProcessingParameterString("DEFAULT_SHIFT", self.tr("Default shift (HH:MM-HH:MM)"),
                                          defaultValue="08:00-17:00", optional=True),
             "Shift of vehicles with no shift field or a null value. Empty: the whole day (00:00-24:00).")
-        add(QgsProcessingParameterField("VEHICLE_SKILLS_FIELD", self.tr("Vehicle skills field"),
-                                        parentLayerParameterName="VEHICLES", optional=True),
-            "Skills of each vehicle and crew, as text separated by commas (e.g. 'wheelchair, lift').")
-        add(QgsProcessingParameterField("COST_KM_FIELD", self.tr("Cost per km field"), None, "VEHICLES",
-                                        numeric, optional=True),
-            "Each vehicle's running cost per kilometre (any currency). Null: the default cost per km.")
+        field("VEHICLE_SKILLS_FIELD", "Vehicle skills field", "VEHICLES",
+              "Skills of each vehicle and crew, as text separated by commas (e.g. 'wheelchair, lift').")
+        field("COST_KM_FIELD", "Cost per km field", "VEHICLES",
+              "Each vehicle's running cost per kilometre (any currency). Null: the default cost per km.", numeric=True)
         add(QgsProcessingParameterNumber("COST_PER_KM", self.tr("Default cost per km"),
                                          QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0),
             "Cost per kilometre of vehicles with no cost per km field or a null value.")
-        add(QgsProcessingParameterField("COST_HOUR_FIELD", self.tr("Cost per hour field"), None, "VEHICLES",
-                                        numeric, optional=True),
-            "Each vehicle's cost per hour (crew and vehicle), counted from leaving the depot to returning. "
-            "Null: the default cost per hour.")
+        field("COST_HOUR_FIELD", "Cost per hour field", "VEHICLES",
+              "Each vehicle's cost per hour (crew and vehicle), counted from leaving the depot to returning. "
+              "Null: the default cost per hour.", numeric=True)
         add(QgsProcessingParameterNumber("COST_PER_HOUR", self.tr("Default cost per hour"),
                                          QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0),
             "Cost per hour of vehicles with no cost per hour field or a null value.")
@@ -175,15 +164,13 @@ class RouteOptimisation(JoinedUpAlgorithm):
                                        defaultValue=1),
             "Fast: a quick good plan; Balanced; Thorough: the solver's widest search (slower, usually a few "
             "per cent shorter on large problems).")
-        add(QgsProcessingParameterField("CURRENT_VEHICLE_FIELD", self.tr("Today's rounds: vehicle field"),
-                                        parentLayerParameterName="JOBS", optional=True),
-            "Jobs field holding the vehicle id that does each job today (matching the vehicle id field). "
-            "Set it to price today's rounds on the same network beside the plan. Null or unknown "
-            "vehicles: not in today's rounds (counted).", advanced=True)
-        add(QgsProcessingParameterField("CURRENT_ORDER_FIELD", self.tr("Today's rounds: visiting order field"),
-                                        None, "JOBS", numeric, optional=True),
-            "Order of the jobs within today's round of each vehicle (ascending). Empty: the layer's order.",
-            advanced=True)
+        field("CURRENT_VEHICLE_FIELD", "Today's rounds: vehicle field", "JOBS",
+              "Jobs field holding the vehicle id that does each job today (matching the vehicle id field). "
+              "Set it to price today's rounds on the same network beside the plan. Null or unknown "
+              "vehicles: not in today's rounds (counted).", advanced=True)
+        field("CURRENT_ORDER_FIELD", "Today's rounds: visiting order field", "JOBS",
+              "Order of the jobs within today's round of each vehicle (ascending). Empty: the layer's order.",
+              numeric=True, advanced=True)
         add(QgsProcessingParameterNumber("DAYS_PER_WEEK", self.tr("Rounds per week (for weekly savings)"),
                                          QgsProcessingParameterNumber.Type.Double, 5.0, minValue=0.0),
             "How many times a week these rounds run: the log's weekly saving is the daily saving times this.",
@@ -263,8 +250,13 @@ class RouteOptimisation(JoinedUpAlgorithm):
             raise QgsProcessingException(f"{vreport.name} is empty: there is no vehicle to plan for.")
         depots_gdf, depot_ids = read_points(self, parameters, "DEPOTS", context, feedback, id_field_param="DEPOT_ID",
                                             required=False)
-        f = lambda name, gdf=jobs_gdf, layer="the jobs layer": self._field(parameters, name, context, gdf, layer)  # noqa: E731
-        g = lambda name: self._field(parameters, name, context, vehicles_gdf, vreport.name)  # noqa: E731
+
+        def f(name):  # a jobs field parameter's value, checked
+            return self._field(parameters, name, context, jobs_gdf, "the jobs layer")
+
+        def g(name):  # a vehicles field parameter's value, checked
+            return self._field(parameters, name, context, vehicles_gdf, vreport.name)
+
         vid_field = g("VEHICLE_ID")
         vehicle_ids = vehicles_gdf[vid_field].to_numpy() if vid_field else np.arange(len(vehicles_gdf))
 
@@ -342,7 +334,8 @@ class RouteOptimisation(JoinedUpAlgorithm):
             "start": starts, "end": ends, "capacity": self._numbers(vehicles_gdf, g("CAPACITY_FIELD"), None)
             if g("CAPACITY_FIELD") else np.full(len(vehicles_gdf), np.nan),
             "shift_start_s": [s[0][0] for s in shifts], "shift_end_s": [s[0][1] for s in shifts],
-            "skills": [parse_skills(v) for v in vehicles_gdf[vskills]] if vskills else [frozenset()] * len(vehicles_gdf),
+            "skills": ([parse_skills(v) for v in vehicles_gdf[vskills]] if vskills
+                       else [frozenset()] * len(vehicles_gdf)),
             "cost_per_km": self._numbers(vehicles_gdf, g("COST_KM_FIELD"),
                                          self.parameterAsDouble(parameters, "COST_PER_KM", context)),
             "cost_per_hour": self._numbers(vehicles_gdf, g("COST_HOUR_FIELD"),
