@@ -42,7 +42,7 @@ class RouteOptimisation(JoinedUpAlgorithm):
     HELP = (
         "Plans the rounds of a fleet (waste and recycling, school transport, meals on wheels, care visits, "
         "inspections) over the street network: which vehicle visits which JOB, in what order and when, "
-        "respecting capacities, time windows, shifts and skills, at least travel time, distance or cost. "
+        "respecting capacities, time windows, shifts and skills, keeping travel time, distance or cost low. "
         "Solved offline by the VROOM solver (pip package <i>pyvroom</i>) on the travel-time and distance "
         "matrix of JoinedUp's own network engine: jobs never leave this computer.\n\n"
         "<b>Jobs</b> (points): demand (units of the vehicles' capacity; no field: 1 per job, null: 1), "
