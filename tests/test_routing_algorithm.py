@@ -44,6 +44,8 @@ def grid(tmp_path_factory):
         "skill": [None, None, None, None, None, "lift", None, None, None],
         "today": ["west", "east", "west", "east", "west", None, None, None, None],
         "today_order": [3, 1, 1, 2, 2, None, None, None, None],
+        "opens": ["08:00", None, "09:00", None, None, None, None, "03:00", None],
+        "closes": ["12:00", None, "16:00", None, None, None, None, "04:00", None],
     }, geometry=[Point(150, 5), Point(350, 205), Point(5, 350), Point(250, 395), Point(105, 250),
                  Point(205, 150), Point(300, 105), Point(395, 50), Point(9000, 9000)], crs=CRS)
     jobs.to_file(folder / "jobs.gpkg")
@@ -226,3 +228,13 @@ def test_without_the_solver_only_this_algorithm_says_how_to_install():
     first, second = out.strip().splitlines()
     assert "pyvroom" in first
     assert second == "''"
+
+
+def test_windows_from_two_fields_equal_windows_as_text(run_alg, grid):
+    as_text = run_alg("joinedup:routeoptimisation", params(grid))
+    as_fields = run_alg("joinedup:routeoptimisation", params(grid, WINDOW_FIELD="opens", WINDOW_END_FIELD="closes"))
+    for key in ("JOBS_SERVED", "JOBS_UNASSIGNED", "VEHICLES_USED"):
+        assert as_text[key] == as_fields[key]
+    assert as_fields["DISTANCE_KM"] == pytest.approx(as_text["DISTANCE_KM"])
+    un = read(as_fields["UNASSIGNED"])
+    assert un.loc[un.job_id == "h", "reason"].item().startswith("outside every time window")

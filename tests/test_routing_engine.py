@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point
 
-from joinedup.engine.errors import InputError
+from joinedup.engine.errors import EngineCancelled, Feedback, InputError
 from joinedup.engine import routing
 from joinedup.engine.network import Network
 
@@ -241,3 +241,9 @@ def test_routes_follow_one_way_streets():
     step = np.diff(coords, axis=0)
     on_bottom = (np.abs(coords[:-1, 1]) < 1e-9) & (np.abs(coords[1:, 1]) < 1e-9)
     assert (step[on_bottom, 0] > 0).all()  # never westwards on the one-way bottom edge
+
+
+def test_cancel_stops_before_the_search_and_writes_nothing():
+    t = euclid([(0, 0), (100, 0)])
+    with pytest.raises(EngineCancelled):
+        routing.solve(jobs_frame([1]), vehicles_frame(1), t, t, feedback=Feedback(is_cancelled=lambda: True))
