@@ -259,7 +259,8 @@ def solve(jobs: pd.DataFrame, vehicles: pd.DataFrame, time_s: np.ndarray, length
     vehicle's cost per km and per hour; hours count driving, service and waiting).
     Demands and capacities are whole units (rounded up for demand, down for capacity).
     ``time_limit_s`` bounds the search (``None``: until the quality level's search ends).
-    VROOM cannot be interrupted: Cancel is checked before and after the search."""
+    On Linux the search runs in a child process, so Cancel stops it at once (see
+    :func:`_search`); elsewhere Cancel is checked before and after it."""
     fb = as_feedback(feedback)
     n = time_s.shape[0]
     _check_frames(jobs, vehicles, n)
@@ -316,12 +317,9 @@ def solve(jobs: pd.DataFrame, vehicles: pd.DataFrame, time_s: np.ndarray, length
     fb.log(f"Solving: {len(candidates)} jobs, {len(vehicles)} vehicles, quality {quality}, time limit "
            f"{'none' if not time_limit_s else f'{time_limit_s:g} s'}.")
     if len(candidates):
-        timeout = datetime.timedelta(seconds=float(time_limit_s)) if time_limit_s else None
-        solution = problem.solve(exploration_level=QUALITY_LEVELS[quality], nb_threads=max(1, threads),
-                                 timeout=timeout)
-        steps = solution.routes
+        steps = _search(problem, QUALITY_LEVELS[quality], max(1, threads), time_limit_s, fb.sub(0.05, 0.95))
     else:
-        steps = pd.DataFrame(columns=["vehicle_id", "type", "arrival", "waiting_time", "id"])
+        steps = pd.DataFrame(columns=_STEP_COLUMNS)
     fb.check()
     fb.set_progress(0.95)
     routes = {}
@@ -336,6 +334,72 @@ def solve(jobs: pd.DataFrame, vehicles: pd.DataFrame, time_s: np.ndarray, length
     plan = _simulate(jobs, vehicles, time_s, length_m, routes, reasons)
     fb.set_progress(1.0)
     return plan
+
+
+_STEP_COLUMNS = ["vehicle_id", "type", "arrival", "id"]
+
+
+def _search(problem, level: int, threads: int, time_limit_s, fb) -> pd.DataFrame:
+    """VROOM's routes (``vehicle_id, type, arrival, id`` per step). pyvroom holds Python's lock
+    for the whole search, which would freeze QGIS's Processing dialog and its Cancel button; on
+    Linux the search therefore runs in a forked child (it touches no Qt and leaves with
+    ``os._exit``) while this process polls Cancel and moves the progress bar with the clock.
+    Elsewhere it runs in this process and Cancel is checked when it returns."""
+    import os
+    import pickle
+    import select
+    import signal
+    import sys
+    import time
+    import warnings
+
+    timeout = datetime.timedelta(seconds=float(time_limit_s)) if time_limit_s else None
+
+    def run():
+        return problem.solve(exploration_level=level, nb_threads=threads, timeout=timeout).routes[_STEP_COLUMNS]
+
+    if not sys.platform.startswith("linux"):
+        return run()
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12+ warns about fork in a threaded process
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: search, send the steps, leave without running any clean-up
+        try:
+            os.close(read_fd)
+            try:
+                payload = pickle.dumps(("ok", run().to_dict("list")))
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent as text
+                payload = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    chunks, started = [], time.monotonic()
+    try:
+        while True:
+            ready, _, _ = select.select([read_fd], [], [], 0.2)
+            if ready:
+                chunk = os.read(read_fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                continue
+            if fb.is_cancelled is not None and fb.is_cancelled():
+                os.kill(pid, signal.SIGKILL)
+                fb.check()
+            if time_limit_s:
+                fb.set_progress((time.monotonic() - started) / float(time_limit_s))
+    finally:
+        os.close(read_fd)
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise InputError("The VROOM solver stopped without an answer (it may have run out of memory).")
+    status, value = pickle.loads(b"".join(chunks))
+    if status != "ok":
+        raise InputError(f"The VROOM solver failed: {value}")
+    return pd.DataFrame(value, columns=_STEP_COLUMNS)
 
 
 def _simulate(jobs, vehicles, time_s, length_m, routes: dict, reasons: np.ndarray) -> Plan:
