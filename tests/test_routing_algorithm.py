@@ -112,6 +112,7 @@ def test_plan_accounts_for_every_job_and_prices_today_against_qgis(run_alg, grid
     assert current.distance_km * 1000 == pytest.approx(expected, abs=0.01)
     assert res["SAVED_KM"] == pytest.approx(current.distance_km - optimised.distance_km)
     assert optimised.distance_km <= current.distance_km + 1e-9
+    assert optimised.vehicles_available == 2 and optimised.vehicles_used == res["VEHICLES_USED"]
     # privacy: no address in any output unless chosen, and no job id or address in the log
     assert "address" not in stops.columns and "address" not in un.columns
     log = feedback.textLog()

@@ -410,12 +410,13 @@ class RouteOptimisation(JoinedUpAlgorithm):
                                   geometry=[job_points.iat[j] for j in un["job_row"]], crs=net.crs)
         for c in keep_fields:
             un_out[c] = jobs_gdf[c].iloc[un["job_row"].to_numpy()].reset_index(drop=True)
-        summary = self._summary(plan, current)
+        summary = self._summary(plan, current, len(vehicles))
         results = {
             "VEHICLES_USED": plan.totals["vehicles_used"], "JOBS_SERVED": plan.totals["jobs_served"],
             "JOBS_UNASSIGNED": plan.totals["jobs_unassigned"], "DISTANCE_KM": plan.totals["length_m"] / 1000.0,
             "COST": plan.totals["cost"], "SAVED_KM": None, "SAVED_VEHICLE_HOURS": None}
-        feedback.pushInfo(f"Plan: {plan.totals['jobs_served']} jobs in {plan.totals['vehicles_used']} rounds, "
+        feedback.pushInfo(f"Plan: {plan.totals['jobs_served']} jobs in {plan.totals['vehicles_used']} rounds "
+                          f"({len(vehicles)} vehicles available), "
                           f"{plan.totals['length_m'] / 1000:.1f} km, {plan.totals['vehicle_s'] / 3600:.1f} "
                           f"vehicle-hours; {plan.totals['jobs_unassigned']} jobs not in a route"
                           + (f" ({', '.join(f'{n} {r}' for r, n in un['reason'].value_counts().items())})"
@@ -443,11 +444,12 @@ class RouteOptimisation(JoinedUpAlgorithm):
         return results
 
     @staticmethod
-    def _summary(plan, current):
+    def _summary(plan, current, n_vehicles):
         import pandas as pd
 
         def row(name, t):
-            return {"plan": name, "vehicles_used": t["vehicles_used"], "jobs_served": t["jobs_served"],
+            return {"plan": name, "vehicles_available": n_vehicles, "vehicles_used": t["vehicles_used"],
+                    "jobs_served": t["jobs_served"],
                     "jobs_unassigned": t["jobs_unassigned"], "distance_km": t["length_m"] / 1000.0,
                     "driving_h": t["driving_s"] / 3600.0, "service_h": t["service_s"] / 3600.0,
                     "waiting_h": t["waiting_s"] / 3600.0, "vehicle_hours": t["vehicle_s"] / 3600.0,
