@@ -26,6 +26,7 @@ REQUIRED = (
 # algorithms). The plugin loads without them; those algorithms fail with install steps.
 OPTIONAL = (
     ("uk_address_matcher", "uk_address_matcher", "1.5", ("linkaddresses",)),
+    ("vroom", "pyvroom", None, ("routeoptimisation",)),
 )
 
 
