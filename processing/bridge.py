@@ -487,6 +487,7 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
     dest, definition = _destination(parameters, name, context)
     if not dest:
         return None
+    gdf = in_input_crs(alg, parameters, context, gdf)
     if dest == QgsProcessing.TEMPORARY_OUTPUT:
         dest = QgsProcessingUtils.generateTempFilename(f"{name.lower()}.gpkg", context)
     table = None
@@ -509,6 +510,22 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
         _load_on_completion(context, definition, result, alg, name)
         return result
     return _write_sink(alg, parameters, name, context, gdf)
+
+
+def in_input_crs(alg, parameters, context, gdf):
+    """``gdf`` in the CRS of the algorithm's INPUT layer, as QGIS's own algorithms write their
+    outputs: the engine measures in a metric CRS (engine/crs.py) that may differ from the
+    input's (degrees, feet, Web Mercator), but the user gets the input's CRS back. Unchanged
+    where there is no INPUT layer, either side has no CRS, or they are the same."""
+    gdf_crs = getattr(gdf, "crs", None) if getattr(gdf, "_geometry_column_name", None) else None
+    definition = alg.parameterDefinition("INPUT")
+    if gdf_crs is None or definition is None or definition.type() not in ("source", "vector"):
+        return gdf
+    source = alg.parameterAsSource(parameters, "INPUT", context)
+    target = crs_to_engine(source.sourceCrs()) if source is not None else None
+    if target is None or gdf_crs.equals(target):
+        return gdf
+    return gdf.to_crs(target)
 
 
 def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
