@@ -1,0 +1,162 @@
+"""Distances are ground metres whatever the input's CRS (issue 23).
+
+Real Helsinki streets (resources/sample/helsinki.osm.pbf) in Web Mercator, WGS 84 degrees, a
+US-feet state plane, the British National Grid and a UTM zone used 10 degrees from its
+meridian (tests/crs_cases.py places the same streets at the right latitude). Every metre the
+algorithms report is checked against pyproj's Geod on the WGS 84 ellipsoid, to 0.1 %, and
+against the same data in EPSG:3067 (ETRS-TM35FIN, which measures Helsinki true to 0.03 %).
+Everything runs through QGIS's processing.run; the Web Mercator network also through
+qgis_process.
+"""
+import math
+
+import numpy as np
+import pytest
+from qgis.core import QgsProcessingFeedback
+
+from crs_cases import (CASES, HELSINKI, geodesic_distance, geodesic_lengths, helsinki_streets, place,
+                       read, street_points, write)
+
+TOL = 1e-3  # 0.1 %: the issue's bound for every metre-valued output
+IDS = [c.name for c in CASES]
+
+
+def _feedback():
+    class Logged(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):  # noqa: N802
+            self.lines.append(info)
+            super().pushInfo(info)
+
+        def pushWarning(self, warning):  # noqa: N802
+            self.lines.append(warning)
+            super().pushWarning(warning)
+
+    return Logged()
+
+
+@pytest.fixture(scope="module")
+def data(real_data, tmp_path_factory):
+    """Per case: the placed streets and points, written to one GeoPackage per case, plus the
+    EPSG:3067 reference (Helsinki as it is)."""
+    folder = tmp_path_factory.mktemp("true_distances")
+    streets = helsinki_streets(real_data / "helsinki.osm.pbf")
+    points = street_points(streets)
+    out = {}
+    for case in CASES:
+        gpkg = folder / f"{case.name}.gpkg"
+        s, p = place(streets, case), place(points, case)
+        out[case.name] = {"case": case, "streets": write(s, gpkg, "streets"), "points": write(p, gpkg, "points"),
+                          "streets_gdf": s, "points_gdf": p, "folder": folder}
+    gpkg = folder / "reference_3067.gpkg"
+    out["reference"] = {"streets": write(streets.to_crs("EPSG:3067"), gpkg, "streets"),
+                        "points": write(points.to_crs("EPSG:3067"), gpkg, "points"), "folder": folder}
+    return out
+
+
+def _rel(ours, truth):
+    ours, truth = np.asarray(ours, float), np.asarray(truth, float)
+    return np.abs(ours - truth) / truth
+
+
+# -- the rule ----------------------------------------------------------------------------------
+def test_rule_keeps_only_true_crs_and_measures_the_error_like_the_textbook(data):
+    """The scale error comes from PROJ's own factors; checked here against the textbook
+    formulas: Web Mercator's 1/cos(latitude), and UTM's k0 (1 + (dl cos phi)^2 (1 + eta^2) / 2)."""
+    from joinedup.engine.crs import SCALE_TOLERANCE, metric_crs_for, scale_error
+
+    kept = {}
+    for case in CASES:
+        crs, error, own = metric_crs_for(data[case.name]["streets_gdf"])
+        kept[case.name] = own
+        assert error < SCALE_TOLERANCE, case.name  # whatever was chosen measures true
+    assert kept == {"web_mercator": False, "wgs84": False, "ny_state_plane_feet": False,  # feet
+                    "british_grid": True, "utm_far_from_meridian": False}
+    merc = data["web_mercator"]["streets_gdf"]
+    north = merc.to_crs("EPSG:4326").total_bounds[3]
+    assert scale_error("EPSG:3857", merc.total_bounds) == pytest.approx(1 / math.cos(math.radians(north)) - 1,
+                                                                        rel=1e-4)
+    far = data["utm_far_from_meridian"]["streets_gdf"]
+    lon0, lat0, lon1, lat1 = far.to_crs("EPSG:4326").total_bounds
+    e2 = 0.00669437999014
+    ep2 = e2 / (1 - e2)
+    dl, phi = math.radians(lon1 - 27.0), math.radians(lat0)  # farthest from the meridian: east, south
+    textbook = 0.9996 * (1 + (dl * math.cos(phi)) ** 2 * (1 + ep2 * math.cos(phi) ** 2) / 2) - 1
+    # the textbook series stops at the second order: its next term is -0.5 % of the error here
+    assert scale_error("EPSG:32635", far.total_bounds) == pytest.approx(textbook, rel=1e-2)
+    assert textbook > 3 * SCALE_TOLERANCE
+
+
+# -- network --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", IDS)
+def test_network_edge_lengths_are_geodesic(run_alg, data, name):
+    d = data[name]
+    feedback = _feedback()
+    res = run_alg("joinedup:checknetwork", {"INPUT": d["streets"], "OUTPUT": str(d["folder"] / f"{name}_edges.gpkg"),
+                                            "PROBLEMS": "TEMPORARY_OUTPUT"}, feedback=feedback)
+    edges = read(res["OUTPUT"])
+    assert edges.crs.equals(d["case"].crs), "outputs stay in the input's CRS"
+    truth = geodesic_lengths(edges)
+    longer = truth > 1.0  # a millimetre's rounding is not a relative error
+    assert _rel(edges["length_m"][longer], truth[longer]).max() < TOL
+    assert abs(edges["length_m"].sum() / truth.sum() - 1) < TOL
+    if name != "british_grid":  # every reprojection for measurement is named in the log
+        assert any("distances are computed in the local projected CRS" in line and "scale error" in line
+                   for line in feedback.lines), feedback.lines
+
+
+@pytest.fixture(scope="module")
+def reference_routes(run_alg, data):
+    ref = data["reference"]
+    return _routes(run_alg, ref["streets"], ref["points"], ref["folder"] / "ref_routes.gpkg")
+
+
+def _routes(run_alg, streets, points, out):
+    res = run_alg("joinedup:shortestpath", {
+        "INPUT": streets, "ORIGINS": points, "DESTINATIONS": points, "PAIRING": 1, "OUTPUT": str(out)})
+    routes = read(res["OUTPUT"])
+    return routes.sort_values("origin_row").reset_index(drop=True) if "origin_row" in routes else routes
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_route_costs_are_geodesic(run_alg, data, reference_routes, name):
+    d = data[name]
+    routes = _routes(run_alg, d["streets"], d["points"], d["folder"] / f"{name}_routes.gpkg")
+    assert routes.crs.equals(d["case"].crs)
+    routed = routes[routes.geometry.notna() & (routes["cost"] > 10)]
+    assert len(routed) > 20
+    truth = geodesic_lengths(routed)
+    assert _rel(routed["cost"], truth).max() < TOL
+    # the same streets in EPSG:3067: the same costs
+    ref = reference_routes.set_index("origin_row")["cost"]
+    both = routed.set_index("origin_row")["cost"]
+    assert _rel(both, ref.loc[both.index]).max() < TOL
+
+
+# -- joins --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", IDS)
+def test_nearest_distances_and_max_distance_are_geodesic(run_alg, data, name):
+    d = data[name]
+    pts = d["points_gdf"]
+    res = run_alg("joinedup:joinnearest", {
+        "INPUT": d["points"], "INPUT_2": d["points"], "FIELDS_TO_COPY": ["pid"], "PREFIX": "near_",
+        "NEIGHBORS": 2, "OUTPUT": str(d["folder"] / f"{name}_near.gpkg")})
+    near = read(res["OUTPUT"])
+    assert near.crs.equals(d["case"].crs)
+    second = near[near["n"] == 2].sort_values("pid").reset_index(drop=True)
+    partner = pts.set_index("pid").geometry.loc[second["near_pid"].to_numpy()].reset_index(drop=True)
+    truth = geodesic_distance(second.geometry, partner.set_crs(pts.crs, allow_override=True))
+    assert _rel(second["distance"], truth).max() < TOL
+    # MAX_DISTANCE is ground metres: exactly the pairs the geodesic puts within it
+    limit = float(np.median(truth))
+    res = run_alg("joinedup:joinnearest", {
+        "INPUT": d["points"], "INPUT_2": d["points"], "FIELDS_TO_COPY": ["pid"], "PREFIX": "near_",
+        "NEIGHBORS": 2, "MAX_DISTANCE": limit, "OUTPUT": str(d["folder"] / f"{name}_near_max.gpkg")})
+    capped = read(res["OUTPUT"])
+    joined = set(capped.loc[capped["n"] == 2, "pid"])
+    clear = np.abs(truth / limit - 1) > TOL  # leave out pairs within 0.1 % of the limit
+    expected = set(second.loc[clear & (truth <= limit), "pid"])
+    assert expected == joined & set(second.loc[clear, "pid"])
