@@ -54,8 +54,11 @@ def metric_crs_for(gdf):
     the data's centre, or, where that zone is too distorted over the data (data spanning
     zones or far from the zone's meridian), a transverse Mercator centred on the data."""
     crs = require_crs(gdf)
+    metres = crs.is_projected and _metre_units(crs)
+    if metres and not _has_geometry(gdf):
+        return crs, 0.0, True  # nothing to measure: the empty layer keeps its CRS
     bounds = _bounds(gdf)
-    if crs.is_projected and _metre_units(crs):
+    if metres:
         own_error = scale_error(crs, bounds)
         if own_error < SCALE_TOLERANCE:
             return crs, own_error, True
@@ -164,6 +167,13 @@ def _centre_lonlat(gdf):
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InputError(f"{_name(gdf)} has coordinates outside the range of longitude/latitude.")
     return lon, lat
+
+
+def _has_geometry(gdf) -> bool:
+    import shapely
+
+    return bool(len(gdf)) and not bool((shapely.is_missing(gdf.geometry.values) |
+                                        shapely.is_empty(gdf.geometry.values)).all())
 
 
 def _bounds(gdf):
