@@ -61,13 +61,15 @@ def helsinki_streets(pbf):
 
 def street_points(streets, step: int = 25):
     """Points on the streets (the middle of every ``step``-th street): they lie on the network,
-    so routes between them have no access leg. EPSG:4326."""
+    so routes between them have no access leg. ``next_pid`` names the next point, to route
+    each point to. EPSG:4326."""
     import geopandas as gpd
     import shapely
 
     local = streets.to_crs(tm(*HELSINKI)).iloc[::step]
     mids = shapely.line_interpolate_point(local.geometry.values, 0.5, normalized=True)
-    pts = gpd.GeoDataFrame({"pid": np.arange(len(mids), dtype=np.int64)}, geometry=mids, crs=local.crs)
+    pid = np.arange(len(mids), dtype=np.int64)
+    pts = gpd.GeoDataFrame({"pid": pid, "next_pid": (pid + 1) % len(pid)}, geometry=mids, crs=local.crs)
     return pts.to_crs("EPSG:4326")
 
 

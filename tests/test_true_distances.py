@@ -115,8 +115,10 @@ def reference_routes(run_alg, data):
 
 
 def _routes(run_alg, streets, points, out):
+    """Each street point routed to the next one (by id): 'pid' to 'next_pid'."""
     res = run_alg("joinedup:shortestpath", {
-        "INPUT": streets, "ORIGINS": points, "DESTINATIONS": points, "PAIRING": 1, "OUTPUT": str(out)})
+        "INPUT": streets, "ORIGINS": points, "ORIGIN_ID": "next_pid", "DESTINATIONS": points,
+        "DESTINATION_ID": "pid", "PAIRING": 0, "OUTPUT": str(out)})
     routes = read(res["OUTPUT"])
     return routes.sort_values("origin_row").reset_index(drop=True) if "origin_row" in routes else routes
 
