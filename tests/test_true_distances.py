@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from qgis.core import QgsProcessingFeedback
 
-from crs_cases import (CASES, HELSINKI, geodesic_distance, geodesic_lengths, helsinki_streets, place,
+from crs_cases import (CASES, HELSINKI, geodesic_distance, geodesic_lengths, helsinki_streets, place, tm,
                        read, street_points, write)
 
 TOL = 1e-3  # 0.1 %: the issue's bound for every metre-valued output
@@ -162,3 +162,89 @@ def test_nearest_distances_and_max_distance_are_geodesic(run_alg, data, name):
     clear = np.abs(truth / limit - 1) > TOL  # leave out pairs within 0.1 % of the limit
     expected = set(second.loc[clear & (truth <= limit), "pid"])
     assert expected == joined & set(second.loc[clear, "pid"])
+
+
+# -- network: service areas; access: coverage thresholds ------------------------------------------
+def _reached_length(run_alg, d, out):
+    res = run_alg("joinedup:serviceareas", {
+        "INPUT": d["streets"], "FACILITIES": d["points"], "FACILITY_ID": "pid", "BANDS": "300",
+        "OUTPUT": "TEMPORARY_OUTPUT", "OUTPUT_LINES": str(out)})
+    lines = read(res["OUTPUT_LINES"])
+    return lines, geodesic_lengths(lines)
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_service_area_reach_is_ground_metres(run_alg, data, name):
+    """The streets reached within 300 m: the same ground length (Geod) as from the EPSG:3067
+    copy; a 300 'map unit' band in Web Mercator would reach half as far."""
+    d, ref = data[name], data["reference"]
+    lines, truth = _reached_length(run_alg, d, d["folder"] / f"{name}_reach.gpkg")
+    ref_lines, ref_truth = _reached_length(run_alg, ref, ref["folder"] / f"ref_reach_{name}.gpkg")
+    assert lines.crs.equals(d["case"].crs)
+    assert abs(np.nansum(truth) / np.nansum(ref_truth) - 1) < TOL
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_coverage_threshold_is_ground_metres(run_alg, data, name):
+    """Network cost from each street point to the nearest of a few 'facilities' (other street
+    points): the same metres as in EPSG:3067, and the same points beyond the 400 m threshold."""
+    d, ref = data[name], data["reference"]
+
+    def coverage(dd, tag):
+        pts = read(dd["points"])
+        fac = write(pts.iloc[::7], dd["folder"] / f"{tag}_fac.gpkg", "fac")
+        res = run_alg("joinedup:coveragegaps", {
+            "NETWORK": dd["streets"], "DEMAND": dd["points"], "FACILITIES": fac, "THRESHOLD": 400,
+            "OUTPUT": str(dd["folder"] / f"{tag}_cov.gpkg"), "UNCOVERED": "TEMPORARY_OUTPUT",
+            "SUMMARY": "TEMPORARY_OUTPUT"})
+        return read(res["OUTPUT"]).sort_values("pid").reset_index(drop=True)
+
+    got, want = coverage(d, name), coverage(ref, f"ref_cov_{name}")
+    reached = want["nearest_cost"].to_numpy() > 10
+    assert reached.sum() > 30
+    assert _rel(got["nearest_cost"][reached], want["nearest_cost"][reached]).max() < TOL
+    clear = np.abs(want["nearest_cost"].to_numpy() / 400 - 1) > TOL
+    assert (got["uncovered_demand"][clear] > 0).tolist() == (want["nearest_cost"][clear] > 400).tolist()
+
+
+# -- density ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", IDS)
+def test_density_radius_is_ground_metres(run_alg, data, name):
+    """One real point, quartic kernel of radius R: the peak density is 3 / (pi R^2) per m^2 (by
+    hand) only when R is R ground metres; 'map units' of Web Mercator would give a quarter."""
+    import rasterio
+
+    d = data[name]
+    one = write(d["points_gdf"].iloc[:1], d["folder"] / f"{name}_one.gpkg", "one")
+    radius = 80.0
+    res = run_alg("joinedup:density", {"INPUT": one, "RADIUS": radius, "PIXEL_SIZE": 0.5, "KERNEL": 0,
+                                       "OUTPUT_VALUE": 0, "OUTPUT": str(d["folder"] / f"{name}_density.tif")})
+    with rasterio.open(res["OUTPUT"]) as tif:
+        peak = float(np.nanmax(tif.read(1, masked=True).filled(np.nan)))
+    assert peak == pytest.approx(3 / (math.pi * radius ** 2) * 1e6, rel=TOL)  # per km²
+
+
+# -- hotspots ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", IDS)
+def test_hotspot_cells_and_distance_band_are_ground_metres(run_alg, data, name):
+    """Square cells of 100 m have a geodesic area of 100 m x 100 m, and the 250 m distance band
+    makes neighbours of exactly the cells whose centres are within 250 m on the ellipsoid."""
+    from pyproj import Geod
+
+    d = data[name]
+    res = run_alg("joinedup:hotspots", {"INPUT": d["points"], "GRID_SHAPE": 0, "CELL_SIZE": 100.0,
+                                        "WEIGHTS": 2, "DISTANCE": 250.0,
+                                        "OUTPUT": str(d["folder"] / f"{name}_hot.gpkg")})
+    cells = read(res["OUTPUT"])
+    assert cells.crs.equals(d["case"].crs)
+    geod = Geod(ellps="WGS84")
+    lonlat = cells.to_crs("EPSG:4326")
+    areas = np.array([abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat.geometry.values])
+    assert _rel(areas, 100.0 * 100.0).max() < 2 * TOL  # an area: twice the length tolerance
+    centres = cells.to_crs(tm(*(d["case"].place or HELSINKI))).centroid.to_crs("EPSG:4326")
+    x, y = centres.x.to_numpy(), centres.y.to_numpy()
+    n = len(x)
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    _, _, dist = geod.inv(x[i.ravel()], y[i.ravel()], x[j.ravel()], y[j.ravel()])
+    within = (dist.reshape(n, n) <= 250.0).sum(axis=1) - 1  # gi_neighbours counts the others
+    assert cells["gi_neighbours"].tolist() == within.tolist()
