@@ -248,3 +248,50 @@ def test_hotspot_cells_and_distance_band_are_ground_metres(run_alg, data, name):
     _, _, dist = geod.inv(x[i.ravel()], y[i.ravel()], x[j.ravel()], y[j.ravel()])
     within = (dist.reshape(n, n) <= 250.0).sum(axis=1) - 1  # gi_neighbours counts the others
     assert cells["gi_neighbours"].tolist() == within.tolist()
+
+
+# -- movement --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tracks(real_data):
+    """Seeded lorry tracks driven on the real Helsinki streets with 8 m GPS noise (the generator
+    the benchmarks use), EPSG:4326."""
+    from gen_tracks import drive_graph, generate_tracks
+
+    _, graph = drive_graph(real_data / "helsinki.osm.pbf")
+    pts, _ = generate_tracks(graph, n_tracks=4, n_points=60, sigma_m=8, interval_s=5, seed=7, mode="hgv")
+    return pts.to_crs("EPSG:4326")
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_map_matching_offsets_routes_and_search_radius_are_ground_metres(run_alg, data, tracks, name):
+    """offset_m is the geodesic distance from each GPS point to its matched position, route
+    length_m the geodesic length of the route, and SEARCH_RADIUS (6 m) leaves 'off network'
+    exactly the points farther than 6 ground metres from every street (measured in a TM
+    centred on the data, true to 1e-8 over 2 km)."""
+    import shapely
+
+    d = data[name]
+    gps = place(tracks, d["case"])
+    gps_uri = write(gps, d["folder"] / f"{name}_gps.gpkg", "gps")
+    radius = 6.0  # under the 8 m GPS noise, so some points are left off the network
+    res = run_alg("joinedup:mapmatch", {
+        "INPUT": gps_uri, "TRACK_FIELD": "track_id", "TIME_FIELD": "time", "NETWORK": d["streets"],
+        "GPS_SIGMA": 8, "SEARCH_RADIUS": radius,  # every street line: the radius is to any of them
+        "OUTPUT": str(d["folder"] / f"{name}_mm_routes.gpkg"), "POINTS": str(d["folder"] / f"{name}_mm_points.gpkg"),
+        "QUALITY": "TEMPORARY_OUTPUT"})
+    points, routes = read(res["POINTS"]), read(res["OUTPUT"])
+    assert len(points) == len(gps) and points.crs.equals(d["case"].crs)
+    matched = points[points["status"] == "matched"]
+    assert len(matched) > 0.3 * len(gps)
+    raw = gps.loc[matched.index] if len(points) == len(gps) else None
+    far = matched["offset_m"].to_numpy() > 1.0
+    truth = geodesic_distance(raw.geometry[far], matched.geometry[far].set_crs(gps.crs, allow_override=True))
+    assert _rel(matched["offset_m"][far], truth).max() < TOL
+    assert _rel(routes["length_m"], geodesic_lengths(routes)).max() < TOL
+    local = tm(*(d["case"].place or HELSINKI))
+    streets = shapely.union_all(d["streets_gdf"].to_crs(local).geometry.values)
+    to_street = shapely.distance(gps.to_crs(local).geometry.values, streets)
+    clear = np.abs(to_street / radius - 1) > TOL
+    off = (points["status"] == "off network").to_numpy()
+    assert off[clear].tolist() == (to_street[clear] > radius).tolist()
+    assert off.sum() > 0  # the radius did leave some points out
