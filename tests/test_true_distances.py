@@ -283,7 +283,7 @@ def test_map_matching_offsets_routes_and_search_radius_are_ground_metres(run_alg
     assert len(points) == len(gps) and points.crs.equals(d["case"].crs)
     matched = points[points["status"] == "matched"]
     assert len(matched) > 0.3 * len(gps)
-    raw = gps.loc[matched.index] if len(points) == len(gps) else None
+    raw = gps.loc[matched.index]  # POINTS keeps the input order
     far = matched["offset_m"].to_numpy() > 1.0
     truth = geodesic_distance(raw.geometry[far], matched.geometry[far].set_crs(gps.crs, allow_override=True))
     assert _rel(matched["offset_m"][far], truth).max() < TOL
@@ -295,3 +295,59 @@ def test_map_matching_offsets_routes_and_search_radius_are_ground_metres(run_alg
     off = (points["status"] == "off network").to_numpy()
     assert off[clear].tolist() == (to_street[clear] > radius).tolist()
     assert off.sum() > 0  # the radius did leave some points out
+
+
+# -- the recipe in Web Mercator ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def city_copies(real_data, tmp_path_factory):
+    """The sample city as committed (EPSG:3067) and every layer of it in Web Mercator."""
+    import pyogrio
+
+    folder = tmp_path_factory.mktemp("city_crs")
+    src = real_data / "sample_city.gpkg"
+    names = ["roads", "zones", "clinics", "incidents"]
+    for tag, crs in (("etrs", "EPSG:3067"), ("merc", "EPSG:3857")):
+        for name in names:
+            write(pyogrio.read_dataframe(str(src), layer=name).to_crs(crs), folder / f"{tag}.gpkg", name)
+    return {tag: (lambda name, tag=tag: f"{folder / tag}.gpkg|layername={name}") for tag in ("etrs", "merc")}, folder
+
+
+def _same(got, want, columns):
+    """Equal to 0.1 %, or 1 cm for values near 0 (a zone's centroid taken in Web Mercator
+    lies a few millimetres from the one taken in EPSG:3067)."""
+    for column in columns:
+        np.testing.assert_allclose(got[column].to_numpy(float), want[column].to_numpy(float),
+                                   rtol=TOL, atol=0.01, err_msg=column)
+
+
+def test_web_mercator_city_gives_the_recipes_answers(run_alg, city_copies):
+    """Walking access to clinics, clinic coverage gaps, incident hotspots and the nearest clinic
+    to each incident: the Web Mercator copy gives the EPSG:3067 answers to 0.1 %, and its
+    outputs stay in Web Mercator."""
+    layers, folder = city_copies
+    out = {}
+    for tag, layer in layers.items():
+        acc = read(run_alg("joinedup:accessibility", {
+            "NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+            "FACILITIES": layer("clinics"), "FACILITY_ID": "facility_id", "SUPPLY_FIELD": "capacity",
+            "THRESHOLDS": "500, 1000", "CATCHMENT": 1000, "OUTPUT": str(folder / f"{tag}_acc.gpkg")})["OUTPUT"])
+        cov = read(run_alg("joinedup:coveragegaps", {
+            "NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+            "FACILITIES": layer("clinics"), "THRESHOLD": 600, "OUTPUT": str(folder / f"{tag}_cov.gpkg"),
+            "UNCOVERED": "TEMPORARY_OUTPUT", "SUMMARY": "TEMPORARY_OUTPUT"})["OUTPUT"])
+        hot = read(run_alg("joinedup:hotspots", {
+            "INPUT": layer("incidents"), "GRID_SHAPE": 0, "CELL_SIZE": 250.0, "WEIGHTS": 2, "DISTANCE": 600.0,
+            "OUTPUT": str(folder / f"{tag}_hot.gpkg")})["OUTPUT"])
+        near = read(run_alg("joinedup:joinnearest", {
+            "INPUT": layer("incidents"), "INPUT_2": layer("clinics"), "FIELDS_TO_COPY": ["facility_id"],
+            "NEIGHBORS": 1, "OUTPUT": str(folder / f"{tag}_near.gpkg")})["OUTPUT"])
+        out[tag] = acc, cov, hot, near
+    (acc, cov, hot, near), (acc0, cov0, hot0, near0) = out["merc"], out["etrs"]
+    assert acc.crs.to_epsg() == cov.crs.to_epsg() == hot.crs.to_epsg() == near.crs.to_epsg() == 3857
+    metres = [c for c in acc.columns if c.endswith("_m") or "cost" in c]
+    assert metres, acc.columns
+    _same(acc, acc0, metres + [c for c in acc.columns if c.startswith(("n_within", "access", "fca"))])
+    _same(cov, cov0, ["nearest_cost", "covered_demand", "uncovered_demand"])
+    _same(hot, hot0, ["point_count", "gi_neighbours", "gi_z"])
+    _same(near, near0, ["distance"])
+    assert (near["facility_id"] == near0["facility_id"]).all()
