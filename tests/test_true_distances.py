@@ -351,3 +351,22 @@ def test_web_mercator_city_gives_the_recipes_answers(run_alg, city_copies):
     _same(hot, hot0, ["point_count", "gi_neighbours", "gi_z"])
     _same(near, near0, ["distance"])
     assert (near["facility_id"] == near0["facility_id"]).all()
+
+
+# -- headless --------------------------------------------------------------------------------------------
+def test_web_mercator_network_through_qgis_process(data):
+    """The same rule when QGIS's own qgis_process runs the algorithm: Web Mercator streets are
+    measured in ground metres, the log says where, and the edges come back in EPSG:3857."""
+    from qgis_process_helpers import qgis_process_run
+
+    d = data["web_mercator"]
+    out = d["folder"] / "qp_edges.gpkg"
+    answer = qgis_process_run("joinedup:checknetwork", {"INPUT": d["streets"], "OUTPUT": str(out),
+                                                        "PROBLEMS": "TEMPORARY_OUTPUT"})
+    assert "EPSG:32635" in answer["stdout"] and "scale error" in answer["stdout"]
+    edges = read(out)
+    assert edges.crs.to_epsg() == 3857
+    truth = geodesic_lengths(edges)
+    assert abs(edges["length_m"].sum() / truth.sum() - 1) < TOL
+    web_mercator_metres = edges.geometry.length.sum()  # what the old rule took for metres
+    assert web_mercator_metres / truth.sum() > 1.9  # 1/cos(60 N): the error this issue removes
