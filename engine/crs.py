@@ -134,22 +134,6 @@ def common_crs(frames: list, names: list | None = None):
     return out, crs, notes
 
 
-def map_units_note(gdf, what: str | None = None) -> str:
-    """For a parameter given in the layer's map units: '' where those units are ground
-    metres to within :data:`SCALE_TOLERANCE`, else a warning naming the distortion."""
-    crs = require_crs(gdf, what)
-    name = what or _name(gdf)
-    if crs.is_geographic:
-        return f"{name} is geographic: its map units are degrees, not a length on the ground."
-    error = scale_error(crs, _bounds(gdf))
-    if not _metre_units(crs):
-        return f"{name}'s map units are {_unit_name(crs)}, not metres."
-    if error >= SCALE_TOLERANCE:
-        return (f"{name}'s map units ({_label(crs)}) are distorted across the data: scale error "
-                f"{_percent(error)}, so one map unit is not one metre on the ground.")
-    return ""
-
-
 def _centred_tm(gdf):
     """A transverse Mercator (scale 1) centred on the data: conformal, and under 0.1 % scale
     error within about 300 km of its centre line."""

@@ -355,3 +355,44 @@ def test_web_mercator_network_through_qgis_process(data):
     assert abs(edges["length_m"].sum() / truth.sum() - 1) < TOL
     web_mercator_metres = edges.geometry.length.sum()  # what the old rule took for metres
     assert web_mercator_metres / truth.sum() > 1.9  # 1/cos(60 N): the error this issue removes
+
+
+# -- the rule's edges, in the engine ---------------------------------------------------------------
+def test_data_across_utm_zones_gets_a_tm_centred_on_it():
+    """A 220 km road across the 30 E zone boundary on the equator: its UTM zone (36N, meridian
+    33 E) is 0.2 % long at 29 E, so the data goes to a transverse Mercator centred on 30 E."""
+    import geopandas as gpd
+    import shapely
+    from pyproj import Geod
+
+    from joinedup.engine.crs import SCALE_TOLERANCE, ensure_projected
+
+    road = gpd.GeoDataFrame(geometry=[shapely.LineString([(29.0, 0.1), (31.0, 0.1)])], crs="EPSG:4326")
+    road.attrs["source_name"] = "road"
+    moved, crs, note = ensure_projected(road)
+    operation = crs.coordinate_operation
+    assert operation.method_name == "Transverse Mercator"
+    assert {p.name: p.value for p in operation.params}["Longitude of natural origin"] == pytest.approx(30.0)
+    assert "road is geographic (degrees)" in note and "scale error" in note
+    # segmentised so the planar length follows the geodesic; then within 0.1 % of Geod
+    planar = shapely.segmentize(moved.geometry.values, 1000.0)
+    truth = Geod(ellps="WGS84").geometry_length(shapely.segmentize(road.geometry.values[0], 0.01))
+    assert abs(shapely.length(planar)[0] / truth - 1) < SCALE_TOLERANCE
+
+
+def test_bad_crs_input_gets_one_clear_message():
+    import geopandas as gpd
+    import shapely
+
+    from joinedup.engine.crs import ensure_projected
+    from joinedup.engine.errors import InputError
+
+    no_crs = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)])
+    no_crs.attrs["source_name"] = "clinics"
+    with pytest.raises(InputError, match="clinics has no coordinate reference system"):
+        ensure_projected(no_crs)
+    empty = gpd.GeoDataFrame(geometry=[None, None], crs="EPSG:4326")
+    with pytest.raises(InputError, match="no usable geometry"):
+        ensure_projected(empty)
+    kept, crs, note = ensure_projected(gpd.GeoDataFrame(geometry=[None], crs="EPSG:3067"))
+    assert crs.to_epsg() == 3067 and note == ""  # nothing to measure: left as it is
