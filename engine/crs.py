@@ -135,13 +135,17 @@ def common_crs(frames: list, names: list | None = None):
 
 
 def _centred_tm(gdf):
-    """A transverse Mercator (scale 1) centred on the data: conformal, and under 0.1 % scale
-    error within about 300 km of its centre line."""
-    from pyproj import CRS
+    """A transverse Mercator (scale 1, WGS 84) centred on the data: conformal, and under 0.1 %
+    scale error within about 300 km of its centre line. Named after its centre for the log."""
+    from pyproj.crs import GeographicCRS, ProjectedCRS
+    from pyproj.crs.coordinate_operation import TransverseMercatorConversion
 
     lon, lat = _centre_lonlat(gdf)
-    return CRS.from_proj4(f"+proj=tmerc +lat_0={lat:.6f} +lon_0={lon:.6f} +k=1 +x_0=0 +y_0=0 "
-                          "+ellps=WGS84 +towgs84=0,0,0 +units=m +no_defs +type=crs")
+    conversion = TransverseMercatorConversion(latitude_natural_origin=round(lat, 6),
+                                              longitude_natural_origin=round(lon, 6),
+                                              scale_factor_natural_origin=1.0)
+    return ProjectedCRS(conversion, name=f"Transverse Mercator centred on {lat:.4f}, {lon:.4f} (WGS 84)",
+                        geodetic_crs=GeographicCRS())
 
 
 def _centre_lonlat(gdf):
