@@ -55,7 +55,7 @@ def metric_crs_for(gdf):
     zones or far from the zone's meridian), a transverse Mercator centred on the data."""
     crs = require_crs(gdf)
     metres = crs.is_projected and _metre_units(crs)
-    if metres and not _has_geometry(gdf):
+    if metres and _extent(gdf) is None:
         return crs, 0.0, True  # nothing to measure: the empty layer keeps its CRS
     bounds = _bounds(gdf)
     if metres:
@@ -63,11 +63,10 @@ def metric_crs_for(gdf):
         if own_error < SCALE_TOLERANCE:
             return crs, own_error, True
     local = local_projected_crs(gdf)
-    local_bounds = _bounds(gdf.to_crs(local))
-    error = scale_error(local, local_bounds)
+    error = scale_error(local, _bounds_in(gdf, local))
     if error >= SCALE_TOLERANCE:
         local = _centred_tm(gdf)
-        error = scale_error(local, _bounds(gdf.to_crs(local)))
+        error = scale_error(local, _bounds_in(gdf, local))
     return local, error, False
 
 
@@ -149,29 +148,45 @@ def _centred_tm(gdf):
 
 
 def _centre_lonlat(gdf):
-    wgs84 = gdf.to_crs("EPSG:4326") if gdf.crs is not None and not gdf.crs.equals("EPSG:4326") else gdf
-    minx, miny, maxx, maxy = _bounds(wgs84)
+    minx, miny, maxx, maxy = _bounds_in(gdf, "EPSG:4326")
     lon, lat = (minx + maxx) / 2.0, (miny + maxy) / 2.0
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InputError(f"{_name(gdf)} has coordinates outside the range of longitude/latitude.")
     return lon, lat
 
 
-def _has_geometry(gdf) -> bool:
+def _bounds_in(gdf, crs):
+    """``gdf``'s extent in ``crs``: the outline of its extent transformed (densified, so curved
+    edges are followed), not every feature: cheap for millions of features."""
+    from pyproj import Transformer
+
+    bounds = _bounds(gdf)
+    if gdf.crs is None or gdf.crs.equals(crs):
+        return bounds
+    try:
+        return Transformer.from_crs(gdf.crs, crs, always_xy=True).transform_bounds(*bounds, densify_pts=21)
+    except Exception as exc:  # pyproj's ProjError: coordinates its CRS cannot hold
+        raise InputError(f"{_name(gdf)} has coordinates its CRS cannot transform ({exc}): check the "
+                         "layer's CRS (Layer Properties > Source).") from exc
+
+
+def _extent(gdf):
+    """(minx, miny, maxx, maxy) of ``gdf``'s geometries (missing and empty ones ignored), or
+    None when there is none or the coordinates are not finite."""
+    import numpy as np
     import shapely
 
-    return bool(len(gdf)) and not bool((shapely.is_missing(gdf.geometry.values) |
-                                        shapely.is_empty(gdf.geometry.values)).all())
+    bounds = shapely.total_bounds(gdf.geometry.values) if len(gdf) else np.full(4, np.nan)
+    if not np.isfinite(bounds).all() or not (np.abs(bounds) < 1e9).all():
+        return None
+    return tuple(float(b) for b in bounds)
 
 
 def _bounds(gdf):
-    import numpy as np
-
-    geoms = gdf.geometry.dropna() if len(gdf) else None
-    bounds = geoms.total_bounds if geoms is not None and len(geoms) else None
-    if bounds is None or not np.isfinite(bounds).all() or not all(abs(b) < 1e9 for b in bounds):
+    bounds = _extent(gdf)
+    if bounds is None:
         raise InputError(f"{_name(gdf)} has no usable geometry to choose a CRS for distances from.")
-    return tuple(float(b) for b in bounds)
+    return bounds
 
 
 def _metre_units(crs) -> bool:
