@@ -109,7 +109,7 @@ def ensure_projected(gdf, *, target=None, what: str | None = None):
     if crs.is_geographic:
         why = "is geographic (degrees)"
     elif not _metre_units(crs):
-        why = f"is in {_unit_name(crs)}, not metres"
+        why = f"is in {_unit_name(crs)} units, not metres"
     else:
         why = (f"is in {_label(crs)}, whose scale error across the data is "
                f"{_percent(scale_error(crs, _bounds(gdf)))} (more than {_percent(SCALE_TOLERANCE)})")
