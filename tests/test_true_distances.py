@@ -273,6 +273,13 @@ def test_map_matching_offsets_routes_and_search_radius_are_ground_metres(run_alg
     truth = geodesic_distance(raw.geometry[far], matched.geometry[far].set_crs(gps.crs, allow_override=True))
     assert _rel(matched["offset_m"][far], truth).max() < TOL
     assert _rel(routes["length_m"], geodesic_lengths(routes)).max() < TOL
+    # the flows on the network edges keep the network's CRS and its ground lengths
+    flows = read(run_alg("joinedup:networkflows", {
+        "NETWORK": d["streets"], "ROUTES": res["OUTPUT"], "TRACK_FIELD": "track_id",
+        "OUTPUT": str(d["folder"] / f"{name}_flows.gpkg")})["OUTPUT"])
+    assert flows.crs.equals(d["case"].crs) and (flows["passages"] > 0).any()
+    longer = flows["length_m"].to_numpy() > 1.0
+    assert _rel(flows["length_m"][longer], geodesic_lengths(flows)[longer]).max() < TOL
     local = tm(*(d["case"].place or HELSINKI))
     streets = shapely.union_all(d["streets_gdf"].to_crs(local).geometry.values)
     to_street = shapely.distance(gps.to_crs(local).geometry.values, streets)
