@@ -516,7 +516,7 @@ def _destination(parameters, name, context):
 
 
 def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
-                 promote_to_multi=None, geometry_type=None, feedback=None):
+                 promote_to_multi=None, geometry_type=None, feedback=None, crs_of="INPUT"):
     """Write ``gdf`` to the sink parameter ``name``; returns the value for the results dict
     (the output path, or a layer id for a QGIS sink). ``gdf`` with no geometry column, or
     with only null geometries and ``geometry_type='None'``, is written as a table. With
@@ -524,6 +524,7 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
     dest, definition = _destination(parameters, name, context)
     if not dest:
         return None
+    gdf = in_input_crs(alg, parameters, context, gdf, crs_of)
     if dest == QgsProcessing.TEMPORARY_OUTPUT:
         dest = QgsProcessingUtils.generateTempFilename(f"{name.lower()}.gpkg", context)
     table = None
@@ -550,6 +551,23 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
         if getattr(gdf, "_geometry_column_name", None) is None:
             parameters = without_geometry_column(parameters, name, dest)
     return _write_sink(alg, parameters, name, context, gdf)
+
+
+def in_input_crs(alg, parameters, context, gdf, crs_of="INPUT"):
+    """``gdf`` in the CRS of the algorithm's main input layer (parameter ``crs_of``), as QGIS's
+    own algorithms write their outputs: the engine measures in a metric CRS (engine/crs.py)
+    that may differ from the input's (degrees, feet, Web Mercator), but the user gets the
+    input's CRS back. Unchanged where there is no such layer, either side has no CRS, or they
+    are the same."""
+    gdf_crs = getattr(gdf, "crs", None) if getattr(gdf, "_geometry_column_name", None) else None
+    definition = alg.parameterDefinition(crs_of)
+    if gdf_crs is None or definition is None or definition.type() not in ("source", "vector"):
+        return gdf
+    source = alg.parameterAsSource(parameters, crs_of, context)
+    target = crs_to_engine(source.sourceCrs()) if source is not None else None
+    if target is None or gdf_crs.equals(target):
+        return gdf
+    return gdf.to_crs(target)
 
 
 def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):

@@ -107,9 +107,9 @@ def test_geographic_input_is_measured_in_metres(run_alg, few_points, tmp_path):
 def test_ties_are_broken_by_layer_order_and_max_distance(run_alg, tmp_path):
     path = tmp_path / "ties.gpkg"
     inp = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[shapely.Point(0, 0), shapely.Point(1000, 0)],
-                           crs="EPSG:3067")
+                           crs="EPSG:3395")
     other = gpd.GeoDataFrame({"b": [5, 3, 9, 7]}, geometry=shapely.points([[1, 0], [-1, 0], [0, 1], [0, 3]]),
-                             crs="EPSG:3067")
+                             crs="EPSG:3395")
     params = {"INPUT": write_layer(path, "inp", inp), "INPUT_2": write_layer(path, "other", other),
               "NEIGHBORS": 2, "MAX_DISTANCE": 10.0}
     for run in range(2):
@@ -129,9 +129,9 @@ def test_k_nearest_engine_matches_brute_force():
     from joinedup.engine.joins import join_nearest
 
     rng = np.random.default_rng(3)
-    a = gpd.GeoDataFrame({"i": range(200)}, geometry=shapely.points(rng.uniform(0, 1000, (200, 2))), crs="EPSG:3067")
+    a = gpd.GeoDataFrame({"i": range(200)}, geometry=shapely.points(rng.uniform(0, 1000, (200, 2))), crs="EPSG:3395")
     lines = [shapely.LineString(rng.uniform(0, 1000, (3, 2))) for _ in range(150)]
-    b = gpd.GeoDataFrame({"j": range(150)}, geometry=lines, crs="EPSG:3067")
+    b = gpd.GeoDataFrame({"j": range(150)}, geometry=lines, crs="EPSG:3395")
     out = join_nearest(a, b, neighbors=5).output
     d = shapely.distance(a.geometry.to_numpy()[:, None], b.geometry.to_numpy()[None, :])
     for i in range(200):
