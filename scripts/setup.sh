@@ -35,7 +35,10 @@ esac
 # xvfb/xauth: the desktop test; poppler-utils: PDF pages to PNG; zip/unzip: the plugin zip
 # (pb_tool); postgresql + PostGIS: the tests start a throw-away server of their own; chromium +
 # npm: the evidence pack's HTML is checked with axe-core inside a headless browser.
-common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql chromium npm)
+common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql chromium)
+# A machine that has Node.js from elsewhere (NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm package) keeps its own npm.
+command -v npm >/dev/null 2>&1 || common_packages+=(npm)
 if [ "$release" = 12 ]; then
   qgis_suite=(-t bookworm-backports)
   # libwebp-dev and libheif-dev (pulled in by libgdal-dev) must match the libwebp and libheif

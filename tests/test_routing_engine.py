@@ -226,9 +226,9 @@ def test_routes_follow_one_way_streets():
     reached the long way round, and the drawn route never runs west along it."""
     lines = gpd.GeoDataFrame({"d": ["yes", None, None]}, geometry=[
         LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 100)]),
-        LineString([(0, 0), (0, 100), (100, 100)])], crs="EPSG:3067")
+        LineString([(0, 0), (0, 100), (100, 100)])], crs="EPSG:3395")
     net = Network.from_lines(lines, direction_field="d", default_speed_kmh=36.0)
-    pts = net.snap(gpd.GeoSeries([Point(90, 0), Point(10, 0)], crs="EPSG:3067"))
+    pts = net.snap(gpd.GeoSeries([Point(90, 0), Point(10, 0)], crs="EPSG:3395"))
     time_s, length_m = routing.travel_matrices(net, pts, weight="time")
     # depot (90,0) -> job (10,0): 10 + 100 + 100 + 100 + 10 = 320 m; back with the flow: 80 m
     assert length_m[0, 1] == pytest.approx(320) and length_m[1, 0] == pytest.approx(80)
