@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import (
     Qgis,
     QgsProcessing,
+    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterField,
@@ -70,6 +71,16 @@ class EvidencePack(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterString("FINDINGS", self.tr("Findings (your words)"), "", optional=True,
                                          multiLine=True),
             "Optional: your own summary of findings, printed on the cover after the automatic one.")
+        self.add_parameter(QgsProcessingParameterFile("FINDINGS_FILE", self.tr("Findings file (JSON)"),
+                                       QgsProcessingParameterFile.Behavior.File, "json", optional=True),
+            "Optional: a JoinedUp findings file (docs/evidence.md) listing findings, each a layer, "
+            "a field or measure, a kind (ranking, before_after, hotspots, network_segments, "
+            "counts_table), a plain title and an optional sentence of your own, plus a table of "
+            "human labels and units for fields. Each finding gets a map page and a page with a "
+            "paragraph of numbers computed from the data and a table. Counts are printed only "
+            "through disclosure control (threshold 10, secondary suppression). Layer paths are "
+            "relative to the file. A field with no label (in the file or as a field alias) stops "
+            "the pack: raw field names are never printed.")
         add_map_parameters(self)
         self.add_parameter(QgsProcessingParameterFile("PROVENANCE", self.tr("Provenance file (JSON)"),
                                        QgsProcessingParameterFile.Behavior.File, "json", optional=True),
@@ -86,6 +97,7 @@ class EvidencePack(JoinedUpAlgorithm):
         self.add_parameter(qgz, "Optional: a new QGIS project holding the pack's layout and styled layers.")
         self.addOutput(QgsProcessingOutputNumber("PAGES", self.tr("Pages in the PDF")))
         self.addOutput(QgsProcessingOutputNumber("STEPS", self.tr("Provenance steps printed")))
+        self.addOutput(QgsProcessingOutputNumber("FINDINGS", self.tr("Findings printed")))
 
     def execute(self, parameters, context, feedback):
         from qgis.core import QgsProject
@@ -113,6 +125,7 @@ class EvidencePack(JoinedUpAlgorithm):
         from qgis.core import QgsProcessingUtils
 
         from ...engine import evidence as ev
+        from ...engine import findings as fd
         from ...engine import provenance as pv
         from ...engine.classify import auto_decimals, format_number
         from ...engine.errors import EngineError
@@ -131,8 +144,18 @@ class EvidencePack(JoinedUpAlgorithm):
         top = ev.top_areas(values, names, n=top_n, highest=highest)
         decimals = req.decimals if req.decimals >= 0 else auto_decimals(
             list(cls.breaks) + [cls.minimum])
-        findings = ev.findings_text(summary, top, field=req.field, units=req.units, highest=highest,
-                                    decimals=decimals)
+        findings_path = self.parameterAsFile(parameters, "FINDINGS_FILE", context)
+        label_table, specs = fd.read_findings(findings_path) if findings_path else ({}, [])
+        if findings_path or req.layer.fields().field(req.field).alias():
+            req.label = fd.Labels(label_table).with_aliases(el.field_aliases(req.layer)).label(req.field)
+            req.units = req.units or fd.Labels(label_table).units(req.field)
+        if specs:
+            req.disclosure = (
+                f"Disclosure control: every count of people or events in this pack went through "
+                f"JoinedUp's disclosure control (counts below {fd.THRESHOLD} hidden, with secondary "
+                "suppression so that no hidden count can be worked out from totals or neighbours).")
+        findings = ev.findings_text(summary, top, field=el.field_label(req).lower(), units=req.units,
+                                    highest=highest, decimals=decimals)
         own_words = self.parameterAsString(parameters, "FINDINGS", context).strip()
         cover_text = findings + ("\n\n" + own_words if own_words else "")
         unit = f" {req.units}" if req.units else ""
@@ -150,7 +173,7 @@ class EvidencePack(JoinedUpAlgorithm):
         work = QgsProcessingUtils.tempFolder(context)
         data_dir = el.data_dir_for(qgz, work)
         layout = el.new_layout(project, req.title + " — evidence pack", *el.PACK_PAPER)
-        for _ in range(5):
+        for _ in range(3):  # cover, summary, map, charts; findings, method, provenance follow
             el.add_page(layout, *el.PACK_PAPER)
 
         # 1 cover, 2 summary, 3 map, 4 charts, 5 method/sources, 6+ provenance
@@ -165,23 +188,39 @@ class EvidencePack(JoinedUpAlgorithm):
         pictures, note = [], ""
         try:
             pictures.append(ev.histogram_chart(values, cls, colours, os.path.join(work, "pack_histogram.png"),
-                                               field=req.field, units=req.units, dpi=dpi))
+                                               field=el.field_label(req), units=req.units, dpi=dpi))
             pictures.append(ev.ranked_bar_chart(top, cls, colours, os.path.join(work, "pack_ranked.png"),
-                                                field=req.field, units=req.units, dpi=dpi))
+                                                field=el.field_label(req), units=req.units, dpi=dpi))
         except EngineError as exc:
             note = f"Charts could not be drawn: {exc}"
             feedback.pushWarning(note)
         el.charts_page(layout, 3, pictures, note)
+        map_pages = {2}
+        results = []
+        for number, spec in enumerate(specs, start=1):
+            if feedback.isCanceled():
+                raise QgsProcessingException("Cancelled.")
+            page = el.add_page(layout, *el.PACK_PAPER)
+            result = self._finding(project, layout, page, req, spec, label_table, context, feedback,
+                                   data_dir, work)
+            el.finding_pages(layout, number, result)
+            map_pages.add(page)
+            results.append(result)
+            feedback.setProgress(25 + 35 * number / len(specs))
+        if specs:  # the method page says what each finding hid
+            hidden = [f"{r.title}: {r.suppressed}" for r in results if r.suppressed]
+            req.disclosure += " " + (" ".join(hidden) if hidden else "Nothing needed hiding.")
+        method_page = el.add_page(layout, *el.PACK_PAPER)
         inputs_text = "Layers used: " + ", ".join(
             [f"{req.name} ({req.layer.featureCount():,} features)"]
             + [f"{el.display_name(lyr)} ({lyr.featureCount():,} features)" for lyr in req.context_layers])
-        el.method_page(layout, 4, req, el.method_text(req, cls).replace("Method: ", "", 1)
+        el.method_page(layout, method_page, req, el.method_text(req, cls).replace("Method: ", "", 1)
                        .split("\n")[0], inputs_text)
         own = make_step(self, parameters, context, started=started, outputs={"OUTPUT": pdf, "OUTPUT_PROJECT": qgz},
                         notes=cls.notes)
         own["step"] = len(steps) + 1
-        el.provenance_page(layout, 5, steps + [own])
-        el.number_pages(layout, req.footer_text(), skip_footer={2})  # page 3's map template has one
+        el.provenance_page(layout, el.add_page(layout, *el.PACK_PAPER), steps + [own])
+        el.number_pages(layout, req.footer_text(), skip_footer=map_pages)  # map templates have one
         project.layoutManager().addLayout(layout)
         feedback.setProgress(60)
 
@@ -198,7 +237,64 @@ class EvidencePack(JoinedUpAlgorithm):
             feedback.pushInfo(f"Provenance appended to {prov_path}.")
         feedback.setProgress(100)
         _ = items
-        results = {"OUTPUT": pdf, "PAGES": pages, "STEPS": len(steps) + 1}
+        self.last_findings = results  # for tests and the HTML twin
+        results = {"OUTPUT": pdf, "PAGES": pages, "STEPS": len(steps) + 1, "FINDINGS": len(specs)}
         if qgz:
             results["OUTPUT_PROJECT"] = qgz
         return results
+
+    def _finding(self, project, layout, page, req, spec, label_table, context, feedback, data_dir, work):
+        """One finding: read its layer(s), compute its paragraph and table (engine), and fill
+        its map page. Returns the engine's FindingResult."""
+        import numpy as np
+
+        from .. import evidence_layout as el
+        from ...engine import findings as fd
+        from ...engine.classify import class_breaks
+        from ...engine.hotspots import CLASS_LABELS as hotspot_classes
+
+        layer, gdf = el.open_finding_layer(spec.layer, spec.title)
+        labels = fd.Labels(label_table).with_aliases(el.field_aliases(layer))
+        map_layer, map_gdf, fixed = layer, gdf, None
+        if spec.kind == "ranking":
+            result = fd.ranking(gdf, spec, labels)
+        elif spec.kind == "before_after":
+            map_layer, map_gdf = el.open_finding_layer(spec.get("after_layer"), spec.title)
+            result = fd.before_after(gdf, map_gdf, spec, labels.with_aliases(el.field_aliases(map_layer)))
+        elif spec.kind == "hotspots":
+            result = fd.hotspots(gdf, spec, labels)
+            result.map_field = "gi_bin"
+            fixed = el.FixedClasses([(b - 0.5, b + 0.5, text) for b, text in
+                                     sorted(hotspot_classes.items())])
+        elif spec.kind == "network_segments":
+            result = fd.network_segments(gdf, spec, labels)
+        else:  # counts_table
+            areas_layer, areas = el.open_finding_layer(spec.get("areas"), spec.title)
+            labels = labels.with_aliases(el.field_aliases(areas_layer))
+            where = el.area_of_point(gdf, areas)
+            result = fd.counts_table(gdf, areas, spec, labels, area_of_point=where)
+            map_layer, map_gdf = el.published_counts_layer(areas, result, data_dir, spec.title)
+        for message in getattr(result, "log", []):
+            feedback.pushInfo(message)
+        one = el.finding_request(req, map_layer, result)
+        if fixed is None:
+            values = map_gdf[result.map_field]
+            finite = np.isfinite(np.asarray(pd_numeric(values), dtype=float))
+            n_distinct = len(np.unique(np.asarray(pd_numeric(values), dtype=float)[finite]))
+            cls = class_breaks(values, method="jenks", n_classes=max(1, min(5, n_distinct)),
+                               what=result.title)
+            class_labels = cls.labels(units=result.map_units)
+        else:
+            cls, class_labels = fixed, fixed.labels
+            one.ramp, one.invert = "YlOrRd", False
+            one.method_note = ("Getis-Ord Gi* hot-spot classes (90, 95 and 99 % confidence), from "
+                               "the published counts.")
+        el.build_map_page(project, layout, page, one, cls, class_labels, context, data_dir)
+        return result
+
+
+def pd_numeric(values):
+    import pandas as pd
+
+    return pd.to_numeric(pd.Series(list(values)), errors="coerce").to_numpy(dtype=float, na_value=float("nan"))
+
