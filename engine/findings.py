@@ -271,9 +271,9 @@ def before_after(before, after, spec: FindingSpec, labels: Labels) -> FindingRes
     unit = f" {units}" if units else ""
     change = b - a
     fmt = _fmt(np.r_[b[ok], a[ok]], 0)
-    text = (f"{label} falls from {fmt(b_sum)}{unit} ({percent(b_sum / t_sum)} of "
-            f"{fmt(t_sum)} {labels.label(t).lower()}) to {fmt(a_sum)}{unit} "
-            f"({percent(a_sum / t_sum)}): {fmt(b_sum - a_sum)} fewer.")
+    text = (f"{label}: {fmt(b_sum)}{unit} now ({percent(b_sum / t_sum)} of {fmt(t_sum)} "
+            f"{labels.label(t).lower()}), {fmt(a_sum)}{unit} after ({percent(a_sum / t_sum)}), "
+            f"{fmt(abs(b_sum - a_sum))} {'fewer' if a_sum <= b_sum else 'more'}.")
     gained = np.flatnonzero(ok & (change > 0))
     order = gained[np.argsort(-change[gained], kind="stable")][: int(spec.get("top_n", 10))]
     if order.size:

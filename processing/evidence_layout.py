@@ -690,12 +690,12 @@ def summary_page(layout, page: int, req: MapRequest, findings: str, top, labels_
               (MARGIN, 26, TEXT_WIDTH, 34), size=10)
     add_label(layout, page, stats_text, (MARGIN, 62, TEXT_WIDTH, 10), size=8, colour="#444444")
     word = "highest" if highest else "lowest"
-    add_label(layout, page, f"The {len(top)} areas with the {word} {req.field}",
+    add_label(layout, page, f"The {len(top)} areas with the {word} {field_label(req).lower()}",
               (MARGIN, 76, TEXT_WIDTH, 8), size=12, bold=True)
     unit = f" ({req.units})" if req.units else ""
     rows = [[int(r["rank"]), r["name"], labels_for["value"](r["value"]), labels_for["class"](r["value"])]
             for _, r in top.iterrows()]
-    add_table(layout, page, ["Rank", "Area", f"{req.field}{unit}", "Map class"], rows,
+    add_table(layout, page, ["Rank", "Area", f"{field_label(req)}{unit}", "Map class"], rows,
               (MARGIN, 86, TEXT_WIDTH, 195), widths=[12, 84, 34, 42], size=9, item_id="top_table")
 
 

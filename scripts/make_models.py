@@ -113,6 +113,12 @@ STEPS = (
       "PROBLEM": 0, "P": 2},
      {"SITES": "new_clinic_sites", "ALLOCATION": "clinic_allocation",
       "SUMMARY": "location_summary"}),
+    # the same 800 m coverage with the proposed sites open (the sites layer lists every open
+    # site, existing and new): the pack's before/after finding compares the two
+    ("gaps_after", "joinedup:coveragegaps", "Clinic coverage gaps with the proposed sites (800 m)",
+     {"NETWORK": "@ROADS", "DEMAND": "access_clinics.OUTPUT", "DEMAND_FIELD": "population",
+      "FACILITIES": "new_clinics.SITES", "FACILITY_ID": "site_id", "THRESHOLD": 800.0},
+     {"OUTPUT": "coverage_gaps_after"}),
     ("hotspots", "joinedup:hotspots", "Incident hotspots (Gi*)",
      {"INPUT": "@INCIDENTS", "PERMUTATIONS": 199, "SEED": 1, "FDR": True},
      {"OUTPUT": "incident_hotspots"}),

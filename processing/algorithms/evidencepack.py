@@ -149,6 +149,8 @@ class EvidencePack(JoinedUpAlgorithm):
         if findings_path or req.layer.fields().field(req.field).alias():
             req.label = fd.Labels(label_table).with_aliases(el.field_aliases(req.layer)).label(req.field)
             req.units = req.units or fd.Labels(label_table).units(req.field)
+            if not self.parameterAsString(parameters, "TITLE", context).strip():
+                req.title = f"{req.label} by {req.name}"
         if specs:
             req.disclosure = (
                 f"Disclosure control: every count of people or events in this pack went through "
