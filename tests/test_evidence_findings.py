@@ -3,6 +3,7 @@ a computation by hand or with geopandas, disclosure control of every printed cou
 pack made of findings through processing.run."""
 import json
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -209,6 +210,7 @@ def test_pack_made_of_findings(plugin, run_alg, real_data, tmp_path, city):
     assert results["FINDINGS"] == 4
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
+    text = unicodedata.normalize("NFKC", text)  # the PDF's ligatures (ﬁ) as letters
     flat = " ".join(text.split())
     for number, finding in enumerate(findings["findings"], start=1):
         assert f"Finding {number}. {finding['title']}" in flat
