@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from findings_helpers import make_findings_data
+
 from joinedup.engine import findings as fd
 from joinedup.engine.errors import InputError
 
@@ -176,32 +178,7 @@ def test_pack_made_of_findings(plugin, run_alg, real_data, tmp_path, city):
 
     zones, incidents = city
     folder = tmp_path / "data"
-    folder.mkdir()
-    rng = np.random.default_rng(4)
-    now = zones.assign(gap_now=np.round(zones["population"] * rng.uniform(0, 0.4, len(zones))))
-    after = now.assign(gap_now=np.where(np.arange(len(zones)) % 3 == 0, 0.0, now["gap_now"]))
-    now.to_file(folder / "now.gpkg", layer="now")
-    after.to_file(folder / "after.gpkg", layer="after")
-    run_alg("joinedup:hotspots", {"INPUT": str(real_data / "sample_city.gpkg") + "|layername=incidents",
-                                  "WEIGHTS": 0, "OUTPUT": str(folder / "incident_hotspots.gpkg")})
-    findings = {"format": "joinedup-findings", "version": 1,
-                "labels": {"population": {"label": "Residents", "units": "people"}, "name": "Zone",
-                           "gap_now": {"label": "Residents without a clinic nearby", "units": "people"},
-                           "type": "Incident type"},
-                "findings": [
-                    {"kind": "ranking", "title": "Where most people live", "layer": "now.gpkg",
-                     "field": "population", "name_field": "name", "top_n": 5,
-                     "note": "Zones are the city's census output areas."},
-                    {"kind": "before_after", "title": "Gaps now and after", "layer": "now.gpkg",
-                     "after_layer": "after.gpkg", "field": "gap_now", "total_field": "population",
-                     "name_field": "name"},
-                    {"kind": "hotspots", "title": "Where incidents concentrate",
-                     "layer": "incident_hotspots.gpkg", "what": "incidents"},
-                    {"kind": "counts_table", "title": "Incidents per zone",
-                     "layer": str(real_data / "sample_city.gpkg") + "|layername=incidents",
-                     "areas": "now.gpkg", "area_name_field": "name", "category_field": "type",
-                     "what": "incidents"}]}
-    (folder / "findings.json").write_text(json.dumps(findings))
+    findings, now, after = make_findings_data(real_data, folder, run_alg)
     pdf = tmp_path / "pack.pdf"
     results = run_alg("joinedup:evidencepack", {
         "INPUT": str(folder / "now.gpkg"), "FIELD": "population", "NAME_FIELD": "name", "DPI": 60,

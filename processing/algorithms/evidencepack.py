@@ -91,6 +91,14 @@ class EvidencePack(JoinedUpAlgorithm):
             "Dots per inch for charts and rasterised parts of the PDF.", True)
         self.add_parameter(QgsProcessingParameterFileDestination("OUTPUT", self.tr("Evidence pack (PDF)"), "PDF files (*.pdf)"),
             "The multi-page PDF.")
+        page = QgsProcessingParameterFileDestination("OUTPUT_HTML", self.tr("Accessible web page (HTML)"),
+                                                     "HTML files (*.html)", optional=True)
+        page.setCreateByDefault(False)
+        self.add_parameter(page,
+            "Optional: the same pack as one self-contained HTML page for screen readers and "
+            "zoom (WCAG 2.2 AA): headings in order, alt text for every map and chart, real "
+            "tables, no script and nothing fetched (pictures are inline). Default: beside the "
+            "PDF, with the same name and .html.")
         qgz = QgsProcessingParameterFileDestination("OUTPUT_PROJECT", self.tr("QGIS project with the pack's layout"),
                                                     "QGIS projects (*.qgz)", optional=True)
         qgz.setCreateByDefault(False)
@@ -100,6 +108,8 @@ class EvidencePack(JoinedUpAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("FINDINGS", self.tr("Findings printed")))
 
     def execute(self, parameters, context, feedback):
+        import os
+
         from qgis.core import QgsProject
 
         from .. import evidence_layout as el
@@ -109,17 +119,19 @@ class EvidencePack(JoinedUpAlgorithm):
         pdf = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         qgz = self.parameterAsFileOutput(parameters, "OUTPUT_PROJECT", context) \
             if parameters.get("OUTPUT_PROJECT") else ""
-        for path, what in ((pdf, "evidence pack PDF"), (qgz, "project")):
+        page = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context) \
+            if parameters.get("OUTPUT_HTML") else os.path.splitext(pdf)[0] + ".html"
+        for path, what in ((pdf, "evidence pack PDF"), (qgz, "project"), (page, "web page")):
             el.check_writable(path, what)
         req = el.MapRequest(self, parameters, context)
         project = QgsProject()
         try:
             return self._make(parameters, context, feedback, el, req, project, pdf=pdf, qgz=qgz,
-                              started=started)
+                              page=page, started=started)
         finally:
             project.clear()  # on the main thread, in QGIS's order
 
-    def _make(self, parameters, context, feedback, el, req, project, *, pdf, qgz, started):
+    def _make(self, parameters, context, feedback, el, req, project, *, pdf, qgz, page, started):
         import os
 
         from qgis.core import QgsProcessingUtils
@@ -202,22 +214,22 @@ class EvidencePack(JoinedUpAlgorithm):
         for number, spec in enumerate(specs, start=1):
             if feedback.isCanceled():
                 raise QgsProcessingException("Cancelled.")
-            page = el.add_page(layout, *el.PACK_PAPER)
-            result = self._finding(project, layout, page, req, spec, label_table, context, feedback,
-                                   data_dir, work)
+            map_page = el.add_page(layout, *el.PACK_PAPER)
+            result, class_labels = self._finding(project, layout, map_page, req, spec, label_table, context,
+                                                 feedback, data_dir, work)
             el.finding_pages(layout, number, result)
-            map_pages.add(page)
-            results.append(result)
+            map_pages.add(map_page)
+            results.append((result, map_page, class_labels))
             feedback.setProgress(25 + 35 * number / len(specs))
         if specs:  # the method page says what each finding hid
-            hidden = [f"{r.title}: {r.suppressed}" for r in results if r.suppressed]
+            hidden = [f"{r.title}: {r.suppressed}" for r, _, _ in results if r.suppressed]
             req.disclosure += " " + (" ".join(hidden) if hidden else "Nothing needed hiding.")
         method_page = el.add_page(layout, *el.PACK_PAPER)
         inputs_text = "Layers used: " + ", ".join(
             [f"{req.name} ({req.layer.featureCount():,} features)"]
             + [f"{el.display_name(lyr)} ({lyr.featureCount():,} features)" for lyr in req.context_layers])
-        el.method_page(layout, method_page, req, el.method_text(req, cls).replace("Method: ", "", 1)
-                       .split("\n")[0], inputs_text)
+        method = el.method_text(req, cls).replace("Method: ", "", 1).split("\n")[0]
+        el.method_page(layout, method_page, req, method, inputs_text)
         own = make_step(self, parameters, context, started=started, outputs={"OUTPUT": pdf, "OUTPUT_PROJECT": qgz},
                         notes=cls.notes)
         own["step"] = len(steps) + 1
@@ -239,8 +251,13 @@ class EvidencePack(JoinedUpAlgorithm):
             feedback.pushInfo(f"Provenance appended to {prov_path}.")
         feedback.setProgress(100)
         _ = items
-        self.last_findings = results  # for tests and the HTML twin
-        results = {"OUTPUT": pdf, "PAGES": pages, "STEPS": len(steps) + 1, "FINDINGS": len(specs)}
+        self._web_page(layout, page, req, work=work, dpi=min(dpi, 110), cover_text=cover_text,
+                       stats_text=stats_text, top=top, highest=highest, decimals=decimals, labels=labels,
+                       charts=pictures, findings=results, method=method, inputs_text=inputs_text,
+                       steps=steps + [own])
+        feedback.pushInfo(f"Accessible web page written: {page}.")
+        results = {"OUTPUT": pdf, "OUTPUT_HTML": page, "PAGES": pages, "STEPS": len(steps) + 1,
+                   "FINDINGS": len(specs)}
         if qgz:
             results["OUTPUT_PROJECT"] = qgz
         return results
@@ -292,7 +309,61 @@ class EvidencePack(JoinedUpAlgorithm):
             one.method_note = ("Getis-Ord Gi* hot-spot classes (90, 95 and 99 % confidence), from "
                                "the published counts.")
         el.build_map_page(project, layout, page, one, cls, class_labels, context, data_dir)
-        return result
+        return result, class_labels
+
+    @staticmethod
+    def _web_page(layout, path, req, *, work, dpi, cover_text, stats_text, top, highest, decimals, labels,
+                  charts, findings, method, inputs_text, steps):
+        """The HTML twin of the PDF: the same texts and tables, the map pages as pictures
+        with alt text (engine/pack_html.py)."""
+        import os
+
+        from .. import evidence_layout as el
+        from ...engine import pack_html as ph
+        from ...engine.classify import format_number
+
+        label = el.field_label(req)
+
+        def page_png(page):
+            return el.export_png(layout, os.path.join(work, f"pack_page_{page + 1}.png"), dpi, page)
+
+        word = "highest" if highest else "lowest"
+        unit = f" ({req.units})" if req.units else ""
+        headline = ph.Section(
+            "Summary of findings", [stats_text],
+            [ph.Picture(page_png(2), ph.map_alt_text(req.title, label, labels,
+                                                     extra=f"The {len(top)} {word} areas are listed in the table below."))],
+            [(f"The {len(top)} areas with the {word} {label.lower()}", ["Rank", "Area", label + unit],
+              [[int(r["rank"]), r["name"], format_number(r["value"], decimals)] for _, r in top.iterrows()])])
+        chart_alt = [f"Chart: how many areas have each value of {label.lower()} (a histogram), with the "
+                     "map's class breaks as dashed lines. The statistics above give its minimum, quartiles "
+                     "and maximum.",
+                     f"Chart: the {len(top)} {word} areas by {label.lower()} as bars, {word} at the top; "
+                     "the same values are in the table above."]
+        headline.pictures += [ph.Picture(p, alt) for p, alt in zip(charts, chart_alt)]
+        sections = [headline]
+        for number, (result, map_page, class_labels) in enumerate(findings, start=1):
+            paragraphs = [result.paragraph]
+            if result.note:
+                paragraphs.append("Analyst's note: " + result.note)
+            if result.suppressed:
+                paragraphs.append("Disclosure control: " + result.suppressed)
+            extra = ("Areas with a hidden count are not shaded." if result.kind == "counts_table" else
+                     "The numbers behind it are in the text and the table.")
+            sections.append(ph.Section(
+                f"Finding {number}. {result.title}", paragraphs,
+                [ph.Picture(page_png(map_page), ph.map_alt_text(result.title, result.map_label or "class",
+                                                                class_labels, extra=extra))],
+                [(result.table_title or result.title, result.headers, result.rows)]))
+        sections.append(ph.Section("Method, sources and disclosure control",
+                                   [method, req.source_text(), inputs_text, req.disclosure or "None stated."]))
+        sections.append(ph.Section("Provenance", ["Every step that produced this evidence, with its "
+                                                  "inputs, parameters and outputs."],
+                                   tables=[("Steps", ["Step", "Algorithm and time", "Inputs", "Parameters",
+                                                      "Outputs"], el.provenance_rows(steps))]))
+        ph.write(path, title=req.title, kicker="Evidence pack",
+                 byline=" · ".join(p for p in (req.subtitle, req.organisation, req.date) if p),
+                 summary=[cover_text], sections=sections, footer=req.footer_text())
 
 
 def pd_numeric(values):
