@@ -43,6 +43,7 @@ KINDS = {
     "network_segments": (("layer", "field"), ("rank_field", "top_n", "count_fields", "rate_field",
                                               "rate_count", "rate_base")),
     "counts_table": (("layer", "areas", "area_name_field"), ("category_field", "what")),
+    "options": (("layer", "sites_layer"), ("what", "cost_units", "rank_field")),
 }
 COMMON = ("kind", "title", "note", "map_field")
 
@@ -115,7 +116,7 @@ def read_findings(path: str):
         if unknown:
             raise InputError(f"{where} ({kind}) has unknown keys: {', '.join(unknown)}.")
         options = {k: v for k, v in item.items() if k not in ("kind", "title", "layer", "note")}
-        for key in ("after_layer", "areas"):
+        for key in ("after_layer", "areas", "sites_layer"):
             if key in options:
                 options[key] = _absolute(options[key], folder)
         specs.append(FindingSpec(kind=kind, title=str(item["title"]).strip(),
@@ -453,3 +454,68 @@ def counts_table(points, areas, spec: FindingSpec, labels: Labels, *, area_of_po
                          note=spec.note, table_title=f"{what.capitalize()} per area",
                          map_field="published_count", map_label=f"{what.capitalize()} per area",
                          map_values=per_area)
+
+
+def options(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
+    """Investment options from a ``joinedup:locationallocation`` OPTIONS table: demand covered
+    and travel cost per option, and what each extra site buys. Amounts of people below the
+    threshold are not printed."""
+    from .disclosure import protect_counts
+
+    import pandas as pd
+
+    needed = ["option", "kind", "new_sites", "served_demand", "covered_demand", "mean_cost", "max_cost",
+              "gain_demand"]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputError(f"{spec.title}: the layer is not a location-allocation OPTIONS table "
+                         f"(missing {', '.join(missing)}).")
+    what = spec.get("what", "people")
+    unit = spec.get("cost_units", "")
+    covered = pd.to_numeric(frame["covered_demand"], errors="coerce")
+    measure = covered if covered.notna().all() else pd.to_numeric(frame["served_demand"], errors="coerce")
+    gains = pd.to_numeric(frame["gain_demand"], errors="coerce")
+    amounts = pd.DataFrame({"covered": measure.fillna(0).round(), "gain": gains.fillna(0).clip(lower=0).round()})
+    published = protect_counts(amounts, threshold=THRESHOLD, totals=False).published.iloc[: len(frame)]
+    mean = pd.to_numeric(frame["mean_cost"], errors="coerce").to_numpy(float)
+    fmt_cost = _fmt(mean, 0)
+    rows = []
+    for k, r in frame.reset_index(drop=True).iterrows():
+        gain = "—" if pd.isna(r["gain_demand"]) else count_text(published["gain"].iloc[k])
+        pct = r.get("covered_pct")
+        rows.append([str(r["option"]), str(int(r["new_sites"])), count_text(published["covered"].iloc[k]),
+                     "—" if pct is None or pd.isna(pct) else f"{float(pct):.1f}",
+                     fmt_cost(float(r["mean_cost"])), fmt_cost(float(r["max_cost"])), gain])
+    cost_unit = f" ({unit})" if unit else ""
+    headers = ["Option", "New sites", f"{what.capitalize()} covered", "Covered (%)", f"Mean travel{cost_unit}",
+               f"Longest travel{cost_unit}", "Gain over the step before"]
+    best = frame["kind"].astype(str).to_numpy() == "best"
+    base = np.flatnonzero(frame["kind"].astype(str).to_numpy() == "existing")
+    facts = {"options": int(len(frame))}
+    text = ""
+    if base.size:
+        i = int(base[0])
+        text += (f"With the existing sites alone, {count_text(published['covered'].iloc[i])} {what} "
+                 f"({float(frame['covered_pct'].iloc[i]):.1f} %) are covered. ") if "covered_pct" in frame.columns \
+            and pd.notna(frame["covered_pct"].iloc[i]) else ""
+    if best.any():
+        steps = np.flatnonzero(best)
+        ordinals = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+        bought = [f"the {ordinals[k] if k < len(ordinals) else str(k + 1) + 'th'} "
+                  f"{count_text(published['gain'].iloc[i])}" for k, i in enumerate(steps)]
+        text += f"What each extra site buys, in {what} newly covered: " + ", ".join(bought) + "."
+        last = int(steps[-1])
+        text += (f" With {int(frame['new_sites'].iloc[last])} new sites, mean travel falls from "
+                 f"{fmt_cost(mean[int(base[0])] if base.size else mean[int(steps[0])])} to "
+                 f"{fmt_cost(mean[last])}{(' ' + unit) if unit else ''}.")
+        facts.update(gains=[float(gains.iloc[i]) for i in steps], mean_last=float(mean[last]))
+    named = frame["kind"].astype(str).to_numpy() == "named"
+    for i in np.flatnonzero(named):
+        text += (f" The option '{frame['option'].iloc[i]}' ({int(frame['new_sites'].iloc[i])} sites) covers "
+                 f"{count_text(published['covered'].iloc[i])} {what}.")
+    hidden = int(published.isna().to_numpy().sum())
+    return FindingResult(spec.title, spec.kind, text.strip(), headers, rows, map_field=spec.get("rank_field", "rank"),
+                         map_label="Sites", facts=facts, note=spec.note,
+                         suppressed=(f"{hidden} amounts of {what} below {THRESHOLD} are shown as '{HIDDEN}'."
+                                     if hidden else ""),
+                         table_title="Options compared")

@@ -29,7 +29,7 @@ layer() { printf '%s|layername=%s' "$data" "$1"; }
 
 model="$repo/resources/models/devolution_evidence.model3"
 outputs=(area_profile access_clinics access_schools coverage_gaps uncovered_demand coverage_summary
-         new_clinic_sites coverage_gaps_after clinic_allocation location_summary incident_hotspots matched_routes
+         new_clinic_sites coverage_gaps_after clinic_allocation location_summary clinic_options incident_hotspots matched_routes
          flows shared_streets priority_index)
 args=("ZONES=$(layer zones)" "INCIDENTS=$(layer incidents)" "INSPECTIONS=$(layer inspections)"
       "AMENITIES=$(layer amenities)" "ROADS=$(layer roads)" "CLINICS=$(layer clinics)"

@@ -107,12 +107,13 @@ STEPS = (
      {"NETWORK": "@ROADS", "DEMAND": "access_clinics.OUTPUT", "DEMAND_FIELD": "population",
       "FACILITIES": "@CLINICS", "FACILITY_ID": "facility_id", "THRESHOLD": 800.0},
      {"OUTPUT": "coverage_gaps", "UNCOVERED": "uncovered_demand", "SUMMARY": "coverage_summary"}),
-    ("new_clinics", "joinedup:locationallocation", "Two new clinics (p-median, existing kept)",
+    ("new_clinics", "joinedup:locationallocation",
+     "Two new clinics (p-median, existing kept), and the options of 1 to 4",
      {"NETWORK": "@ROADS", "DEMAND": "@ZONES", "DEMAND_FIELD": "population",
       "CANDIDATES": "@AMENITIES", "EXISTING": "@CLINICS", "EXISTING_ID": "facility_id",
-      "PROBLEM": 0, "P": 2},
+      "PROBLEM": 0, "P": 2, "THRESHOLD": 800.0, "P_MAX": 4},
      {"SITES": "new_clinic_sites", "ALLOCATION": "clinic_allocation",
-      "SUMMARY": "location_summary"}),
+      "SUMMARY": "location_summary", "OPTIONS": "clinic_options"}),
     # the same 800 m coverage with the proposed sites open (the sites layer lists every open
     # site, existing and new): the pack's before/after finding compares the two
     ("gaps_after", "joinedup:coveragegaps", "Clinic coverage gaps with the proposed sites (800 m)",

@@ -146,8 +146,8 @@ def test_recipe_pack_has_a_finding_for_every_step(demo_out):
     import pyogrio
 
     findings = json.loads((REPO / "resources" / "models" / "devolution_findings.json").read_text())["findings"]
-    assert [f["kind"] for f in findings] == ["ranking", "before_after", "hotspots", "network_segments",
-                                             "counts_table"]
+    assert [f["kind"] for f in findings] == ["ranking", "before_after", "options", "hotspots",
+                                             "network_segments", "counts_table"]
     text = subprocess.run(["pdftotext", "-layout", str(demo_out / "evidence_pack.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     text = unicodedata.normalize("NFKC", text)  # the PDF's ligatures (ﬁ) as letters
@@ -162,6 +162,12 @@ def test_recipe_pack_has_a_finding_for_every_step(demo_out):
     assert a < b
     assert (f"{b:,.0f} residents now ({100 * b / total:.1f} % of {total:,.0f} residents), {a:,.0f} residents "
             f"after ({100 * a / total:.1f} %), {b - a:,.0f} fewer") in flat
+    # options: the two-site option's coverage is what coveragegaps measured with the sites open
+    options = pyogrio.read_dataframe(demo_out / "clinic_options.gpkg", read_geometry=False)
+    two = options.set_index("option").loc["2 new sites"]
+    assert two["covered_demand"] == pytest.approx(total - a)
+    gains = options.loc[options["kind"] == "best", "covered_demand"].diff().dropna()
+    assert f"the second {gains.iloc[0]:,.0f}" in flat
     # where incidents concentrate: hot cells and the incidents published in them
     cells = pyogrio.read_dataframe(demo_out / "incident_hotspots.gpkg", read_geometry=False)
     hot = cells["gi_class"].str.startswith("Hot spot")
@@ -177,7 +183,7 @@ def test_recipe_pack_has_a_finding_for_every_step(demo_out):
         assert raw not in readable, raw
     assert "Disclosure control: none applied" not in flat
     # properties to visit: counts per zone only, none below 10
-    part = readable.split("Finding 5.")[1]
+    part = readable.split("Finding 6.")[1]
     assert "100090" not in part  # no UPRN, no address
     counts = [int(t.replace(",", "")) for line in part.splitlines()
               for t in re.findall(r"(?<![\w-])(\d[\d,]*)(?![\w%-])", line)

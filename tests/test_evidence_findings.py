@@ -210,3 +210,21 @@ def test_pack_made_of_findings(plugin, run_alg, real_data, tmp_path, city):
     pages = int(re.search(r"Page 1 of (\d+)", flat).group(1))
     assert results["PAGES"] == pages >= 4 + 2 * 4 + 2
     gpd.read_file(folder / "now.gpkg")  # the inputs are untouched and readable
+
+
+def test_options_say_what_each_extra_site_buys_by_hand():
+    frame = pd.DataFrame({
+        "option": ["Existing sites only", "1 new site", "2 new sites", "3 new sites", "west"],
+        "kind": ["existing", "best", "best", "best", "named"], "new_sites": [0, 1, 2, 3, 2],
+        "sites": ["", "7", "7, 9", "7, 9, 2", "1, 2"], "served_demand": [1000.0] * 5,
+        "covered_demand": [600.0, 780.0, 850.0, 856.0, 700.0], "covered_pct": [60.0, 78.0, 85.0, 85.6, 70.0],
+        "mean_cost": [900.0, 700.0, 640.0, 620.0, 800.0], "max_cost": [2000.0, 1800, 1500, 1500, 1900],
+        "gain_demand": [None, 180.0, 70.0, 6.0, 100.0]})
+    r = fd.options(frame, _spec("options", sites_layer="s.gpkg", what="residents", cost_units="m"), fd.Labels())
+    assert r.paragraph.startswith("With the existing sites alone, 600 residents (60.0 %) are covered. What each "
+                                  "extra site buys, in residents newly covered: the first 180, the second 70, "
+                                  "the third fewer than 10. With 3 new sites, mean travel falls from 900 to 620 m.")
+    assert "'west' (2 sites) covers 700 residents" in r.paragraph
+    assert r.rows[3][-1] == fd.HIDDEN and "6" not in r.rows[3][-1]
+    assert r.rows[1] == ["1 new site", "1", "780", "78.0", "700", "1,800", "180"]
+    assert r.suppressed

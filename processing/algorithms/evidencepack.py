@@ -287,6 +287,13 @@ class EvidencePack(JoinedUpAlgorithm):
                                      sorted(hotspot_classes.items())])
         elif spec.kind == "network_segments":
             result = fd.network_segments(gdf, spec, labels)
+        elif spec.kind == "options":
+            result = fd.options(gdf, spec, labels)
+            map_layer, map_gdf = el.open_finding_layer(spec.get("sites_layer"), spec.title)
+            ranks = np.nan_to_num(np.asarray(pd_numeric(map_gdf[result.map_field]), dtype=float))
+            fixed = el.FixedClasses([(-0.5, 0.5, "Existing site")] + [
+                (k - 0.5, k + 0.5, f"New site, chosen {k}{'st' if k == 1 else 'nd' if k == 2 else 'rd' if k == 3 else 'th'}")
+                for k in range(1, int(ranks.max()) + 1)])
         else:  # counts_table
             areas_layer, areas = el.open_finding_layer(spec.get("areas"), spec.title)
             labels = labels.with_aliases(el.field_aliases(areas_layer))
@@ -307,7 +314,8 @@ class EvidencePack(JoinedUpAlgorithm):
             cls, class_labels = fixed, fixed.labels
             one.ramp, one.invert = "YlOrRd", False
             one.method_note = ("Getis-Ord Gi* hot-spot classes (90, 95 and 99 % confidence), from "
-                               "the published counts.")
+                               "the published counts." if spec.kind == "hotspots" else
+                               "Existing sites and the new sites in the order a planner would add them.")
         el.build_map_page(project, layout, page, one, cls, class_labels, context, data_dir)
         return result, class_labels
 
