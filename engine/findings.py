@@ -418,7 +418,8 @@ def counts_table(points, areas, spec: FindingSpec, labels: Labels, *, area_of_po
     if cat:
         if cat not in points.columns:
             raise InputError(f"{spec.title}: the layer has no field {cat!r}.")
-        categories = points[cat].astype(str).to_numpy()
+        # data values as column headings: underscores read as spaces (and let the words wrap)
+        categories = points[cat].astype(str).str.replace("_", " ").to_numpy()
     else:
         categories = np.array([what.capitalize()] * len(points))
     inside = area_of_point >= 0

@@ -280,6 +280,9 @@ def add_picture(layout, page: int, path: str, box, item_id: str = "") -> QgsLayo
     return picture
 
 
+TABLE_CELL_MARGIN = 1.0
+
+
 def add_table(layout, page: int, headers, rows, box, *, widths=None, repeat: bool = False,
               size: float = 8, item_id: str = "") -> QgsLayoutItemManualTable:
     """A manual table (headers, rows of text) in a frame; ``repeat`` adds pages at the end of
@@ -300,7 +303,7 @@ def add_table(layout, page: int, headers, rows, box, *, widths=None, repeat: boo
     table.setContentTextFormat(text_format(size))
     table.setHeaderTextFormat(text_format(size, True))
     table.setWrapBehavior(QgsLayoutItemManualTable.WrapBehavior.WrapText)
-    table.setCellMargin(1.0)
+    table.setCellMargin(TABLE_CELL_MARGIN)
     frame = QgsLayoutFrame(layout, table)
     if item_id:
         frame.setId(item_id)
@@ -347,6 +350,7 @@ def place_map_page(layout, page: int, *, paper: str, orientation: str, layer, ma
     for key in ("title", "subtitle", "notes", "sources", "footer"):
         if isinstance(found.get(key), QgsLayoutItemLabel):
             found[key].setText(texts.get(key, ""))
+            shrink_to_fit(found[key])
     legend = found.get("legend")
     if isinstance(legend, QgsLayoutItemLegend):
         legend.setLinkedMap(map_item)
@@ -669,7 +673,8 @@ def heading(layout, page: int, text: str, y: float = 12.0, size: float = 18) -> 
 def cover_page(layout, page: int, req: MapRequest, findings: str) -> None:
     add_label(layout, page, "EVIDENCE PACK", (MARGIN, 40, TEXT_WIDTH, 8), size=10, bold=True,
               colour="#1b6f8a")
-    add_label(layout, page, req.title, (MARGIN, 52, TEXT_WIDTH, 30), size=26, bold=True, item_id="pack_title")
+    shrink_to_fit(add_label(layout, page, req.title, (MARGIN, 52, TEXT_WIDTH, 30), size=26, bold=True,
+                            item_id="pack_title"))
     if req.subtitle:
         add_label(layout, page, req.subtitle, (MARGIN, 84, TEXT_WIDTH, 14), size=14)
     who = " · ".join(p for p in (req.organisation, req.date) if p)
@@ -864,21 +869,32 @@ def finding_pages(layout, number: int, result) -> None:
               size=8, item_id=f"finding_{number}_table_{part}")
 
 
-def column_widths(headers, rows, total: float) -> list:
-    """Widths (mm) in proportion to each column's longest word run (capped), so names
-    rarely wrap and numbers take little room."""
-    def need(text):
-        return min(len(str(text)), 34)
+def column_widths(headers, rows, total: float, *, size_pt: float = 8) -> list:
+    """Widths (mm) of a table that is ``total`` wide overall (the cell margins and grid lines
+    taken off): each column at least as wide as its longest word (bold header or cell, so no
+    word is cut), the rest shared in proportion to each column's longest text (capped)."""
+    from qgis.PyQt.QtGui import QFontMetricsF
 
-    wants = [max([need(h) * 0.8] + [need(r[i]) for r in rows]) + 2 for i, h in enumerate(headers)]
-    scale = total / sum(wants)
-    return [w * scale for w in wants]
+    def word_mm(text, bold):
+        font = QFont(text_format(size_pt, bold).font())
+        font.setPixelSize(int(round(size_pt * 10)))
+        metrics = QFontMetricsF(font)
+        words = str(text).split() or [""]
+        return max(metrics.horizontalAdvance(w) for w in words) / 10 * 25.4 / 72 + 0.5
+
+    n = len(headers)
+    room = total - n * (2 * TABLE_CELL_MARGIN + 0.3) - 0.3
+    floors = [max([word_mm(h, True)] + [word_mm(r[i], False) for r in rows]) for i, h in enumerate(headers)]
+    wants = [max([min(len(str(h)), 34) * 0.8] + [min(len(str(r[i])), 34) for r in rows]) + 2
+             for i, h in enumerate(headers)]
+    spare = max(0.0, room - sum(floors))
+    return [f + spare * w / sum(wants) for f, w in zip(floors, wants)]
 
 
 def row_height(cells, widths, size_pt: float, *, bold: bool = False) -> float:
     """Height (mm) of one table row: its tallest wrapped cell plus the cell margins."""
-    return max(text_height(str(c), w - 2.0, size_pt, bold=bold, pad=0.0)
-               for c, w in zip(cells, widths)) + 2.0
+    return max(text_height(str(c), w, size_pt, bold=bold, pad=0.0)
+               for c, w in zip(cells, widths)) + 2 * TABLE_CELL_MARGIN + 0.5
 
 
 def text_height(text: str, width_mm: float, size_pt: float, *, bold: bool = False,
@@ -958,3 +974,20 @@ def published_counts_layer(areas, result, data_dir: str, what: str):
     if not layer.isValid():
         raise QgsProcessingException(f"Could not write the published counts for '{what}' to {target}.")
     return layer, frame
+
+
+def shrink_to_fit(label: QgsLayoutItemLabel, smallest: float = 0.6) -> None:
+    """Make a label's font smaller (1 pt at a time, down to ``smallest`` of its size) until its
+    wrapped text fits the label's box: a long title is set smaller rather than cut off."""
+    fmt = label.textFormat()
+    size = fmt.size()
+    floor = size * smallest
+    width = label.rect().width() - 2 * label.marginX()
+    height = label.rect().height() - 2 * label.marginY()
+    bold = fmt.font().bold()
+    text = label.currentText()
+    while size > floor and text_height(text, width, size, bold=bold, pad=0.0) > height:
+        size -= 1
+    if size != fmt.size():
+        fmt.setSize(max(size, floor))
+        label.setTextFormat(fmt)
