@@ -134,7 +134,8 @@ def test_counts_per_area_match_a_spatial_join_and_hide_small_ones(city):
     r = fd.counts_table(incidents, zones, _spec("counts_table", area_name_field="name",
                                                 category_field="type", what="incidents"),
                         labels, area_of_point=where)
-    truth = pd.crosstab(zones["name"].to_numpy()[where[where >= 0]], incidents["type"].to_numpy()[where >= 0])
+    truth = pd.crosstab(zones["name"].to_numpy()[where[where >= 0]],
+                        incidents["type"].str.replace("_", " ").to_numpy()[where >= 0])
     assert r.facts["total"] == (where >= 0).sum() and r.facts["outside"] == (where < 0).sum()
     categories = r.headers[1:-1]
     for row in r.rows[:-1]:
