@@ -44,7 +44,16 @@ class EvidencePack(JoinedUpAlgorithm):
         "Nulls: areas whose FIELD is null or not a number are left out of the ranking, the "
         "charts and the classification, and counted in the text. A layer with no features or no "
         "values stops with a message. OUTPUT_PROJECT saves the pack's layout in a new QGIS "
-        "project; the open project is never changed.")
+        "project; the open project is never changed.\n\n"
+        "FINDINGS_FILE (JSON, docs/evidence.md) adds one section per finding after the charts: a map "
+        "page and a page with a plain-language paragraph whose numbers are computed from the data, "
+        "the analyst's note and a table. Kinds: ranking (with rank ranges), before_after, options "
+        "(what each extra site buys), hotspots, network_segments, counts_table (counts per area, "
+        "never addresses). Every count of people or events is printed through disclosure control "
+        "(threshold 10, secondary suppression) and the pack says what was hidden. Fields are named "
+        "by their labels (the file's table or field aliases), never by raw names.\n"
+        "OUTPUT_HTML (default: beside the PDF, .html): the same pack as one self-contained, offline, "
+        "accessible web page (headings in order, alt text, real tables).")
 
     def flags(self):
         return super().flags() | Qgis.ProcessingAlgorithmFlag.NoThreading
