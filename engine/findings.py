@@ -160,6 +160,12 @@ class Labels:
         entry = self.table.get(name)
         return str(entry.get("units") or "") if isinstance(entry, dict) else ""
 
+    def is_count(self, name: str) -> bool:
+        """True when the labels table marks the field as a count of people or events
+        (``"count": true``): its values are then printed through disclosure control."""
+        entry = self.table.get(name)
+        return bool(entry.get("count")) if isinstance(entry, dict) else False
+
     def heading(self, name: str) -> str:
         units = self.units(name)
         return self.label(name) + (f" ({units})" if units else "")
@@ -205,6 +211,17 @@ def _fmt(values, d=None):
     return lambda v: "—" if v is None or not np.isfinite(v) else format_number(v, d)
 
 
+def _protected_formatter(values, fmt):
+    """Row index -> text for a column of counts: values between 0 and the threshold read
+    'fewer than 10' (primary suppression; the column has no published total)."""
+    values = np.asarray(values, dtype=float)
+
+    def show(i):
+        v = values[i]
+        return HIDDEN if np.isfinite(v) and 0 < round(v) < THRESHOLD else fmt(v)
+    return show
+
+
 # --- the kinds -----------------------------------------------------------------------------
 
 def ranking(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
@@ -227,8 +244,9 @@ def ranking(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
     unit = f" {units}" if units else ""
     word = "highest" if highest else "lowest"
     first = top[0]
+    shown_first = (_protected_formatter(v, fmt) if labels.is_count(f) else (lambda i: fmt(v[i])))(first)
     text = (f"{ok.size:,} areas are ranked by {label.lower()}. The {word} is {names[first]} "
-            f"({fmt(v[first])}{unit}).")
+            f"({shown_first}{unit}).")
     facts = {"ranked": int(ok.size), "top_name": names[first], "top_value": float(v[first])}
     if low is not None and high is not None:
         steady = [i for i in top if np.isfinite(high[i]) and high[i] <= len(top)]
@@ -243,7 +261,8 @@ def ranking(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
         text += f" {missing:,} areas have no value and are not ranked."
         facts["missing"] = int(missing)
     headers = ["Rank", "Area", labels.heading(f)]
-    rows = [[str(k + 1), names[i], fmt(v[i])] for k, i in enumerate(top)]
+    show = _protected_formatter(v, fmt) if labels.is_count(f) else (lambda i: fmt(v[i]))
+    rows = [[str(k + 1), names[i], show(i)] for k, i in enumerate(top)]
     if low is not None and high is not None:
         headers.append("Rank range")
         for row, i in zip(rows, top):
@@ -286,7 +305,12 @@ def before_after(before, after, spec: FindingSpec, labels: Labels) -> FindingRes
              "areas_gaining": int(gained.size)}
     headers = ["Area", f"Before ({units})" if units else "Before", f"After ({units})" if units else "After",
                "Change"]
-    rows = [[names[i], fmt(b[i]), fmt(a[i]), fmt(-change[i])] for i in order]
+    if labels.is_count(f):  # per-area counts of people: small ones (and changes that reveal them) hidden
+        b_show, a_show = _protected_formatter(b, fmt), _protected_formatter(a, fmt)
+        rows = [[names[i], b_show(i), a_show(i),
+                 fmt(-change[i]) if HIDDEN not in (b_show(i), a_show(i)) else HIDDEN] for i in order]
+    else:
+        rows = [[names[i], fmt(b[i]), fmt(a[i]), fmt(-change[i])] for i in order]
     return FindingResult(spec.title, spec.kind, text, headers, rows, map_field=f, map_label=label,
                          map_units=units, facts=facts, note=spec.note,
                          table_title=f"The areas that gain most ({label.lower()})")

@@ -229,3 +229,17 @@ def test_options_say_what_each_extra_site_buys_by_hand():
     assert r.rows[3][-1] == fd.HIDDEN and "6" not in r.rows[3][-1]
     assert r.rows[1] == ["1 new site", "1", "780", "78.0", "700", "1,800", "180"]
     assert r.suppressed
+
+
+def test_counts_of_people_in_rankings_and_before_after_hide_small_values():
+    frame = pd.DataFrame({"nm": ["A", "B", "C", "D"], "gap": [120.0, 7.0, 30.0, 0.0], "pop": [500.0] * 4})
+    after = frame.assign(gap=[100.0, 0.0, 4.0, 0.0])
+    labels = fd.Labels({"gap": {"label": "Residents beyond 800 m", "count": True}, "pop": "Residents"})
+    r = fd.before_after(frame, after, _spec("before_after", field="gap", total_field="pop", name_field="nm"),
+                        labels)
+    by_area = {row[0]: row[1:] for row in r.rows}
+    assert by_area["B"] == [fd.HIDDEN, "0", fd.HIDDEN]  # 7 -> 0: the change would give the 7 away
+    assert by_area["C"] == ["30", fd.HIDDEN, fd.HIDDEN]
+    assert by_area["A"] == ["120", "100", "-20"]
+    ranked = fd.ranking(after, _spec("ranking", field="gap", name_field="nm", top_n=3), labels)
+    assert [row[2] for row in ranked.rows] == ["100", fd.HIDDEN, "0"]
