@@ -52,6 +52,8 @@ def test_every_label_fits_and_every_table_shows_all_rows(pack_project, tmp_path)
 
     project = QgsProject()
     assert project.read(pack_project["OUTPUT_PROJECT"])
+    layers = list(project.mapLayers().values())
+    assert layers and all(layer.isValid() for layer in layers)  # the project reopens whole
     layouts = project.layoutManager().printLayouts()
     assert len(layouts) == 1
     layout = layouts[0]
