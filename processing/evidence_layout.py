@@ -280,6 +280,9 @@ def add_picture(layout, page: int, path: str, box, item_id: str = "") -> QgsLayo
     return picture
 
 
+TABLE_CELL_MARGIN = 1.0
+
+
 def add_table(layout, page: int, headers, rows, box, *, widths=None, repeat: bool = False,
               size: float = 8, item_id: str = "") -> QgsLayoutItemManualTable:
     """A manual table (headers, rows of text) in a frame; ``repeat`` adds pages at the end of
@@ -300,7 +303,7 @@ def add_table(layout, page: int, headers, rows, box, *, widths=None, repeat: boo
     table.setContentTextFormat(text_format(size))
     table.setHeaderTextFormat(text_format(size, True))
     table.setWrapBehavior(QgsLayoutItemManualTable.WrapBehavior.WrapText)
-    table.setCellMargin(1.0)
+    table.setCellMargin(TABLE_CELL_MARGIN)
     frame = QgsLayoutFrame(layout, table)
     if item_id:
         frame.setId(item_id)
@@ -347,6 +350,7 @@ def place_map_page(layout, page: int, *, paper: str, orientation: str, layer, ma
     for key in ("title", "subtitle", "notes", "sources", "footer"):
         if isinstance(found.get(key), QgsLayoutItemLabel):
             found[key].setText(texts.get(key, ""))
+            shrink_to_fit(found[key])
     legend = found.get("legend")
     if isinstance(legend, QgsLayoutItemLegend):
         legend.setLinkedMap(map_item)
@@ -606,8 +610,15 @@ def classify_request(alg, parameters, context, feedback, req: MapRequest, *, sta
     return cls, labels, gdf
 
 
+def field_label(req) -> str:
+    """The human label of the mapped field (the findings file's label table or the field's
+    alias), else its name (evidencemap, where the user chose the field)."""
+    return getattr(req, "label", "") or req.field
+
+
 def method_text(req: MapRequest, cls) -> str:
-    text = "Method: " + cls.describe(field_name=req.field, units=req.units)
+    text = "Method: " + (getattr(req, "method_note", "") or
+                         cls.describe(field_name=field_label(req).lower(), units=req.units))
     if req.notes:
         text += " " + req.notes
     if req.disclosure:
@@ -640,7 +651,7 @@ def build_map_page(project, layout, page: int, req: MapRequest, cls, labels, con
     texts = {"title": req.title, "subtitle": req.subtitle + subtitle_suffix,
              "notes": method_text(req, cls), "sources": req.source_text(),
              "footer": req.footer_text()}
-    legend_title = req.field + (f" ({req.units})" if req.units else "")
+    legend_title = field_label(req) + (f" ({req.units})" if req.units else "")
     items = place_map_page(layout, page, paper=req.paper, orientation=req.orientation, layer=main,
                            map_layers=map_layers, extent=layer_extent(main, crs, context), crs=crs,
                            texts=texts, legend_title=legend_title)
@@ -662,7 +673,8 @@ def heading(layout, page: int, text: str, y: float = 12.0, size: float = 18) -> 
 def cover_page(layout, page: int, req: MapRequest, findings: str) -> None:
     add_label(layout, page, "EVIDENCE PACK", (MARGIN, 40, TEXT_WIDTH, 8), size=10, bold=True,
               colour="#1b6f8a")
-    add_label(layout, page, req.title, (MARGIN, 52, TEXT_WIDTH, 30), size=26, bold=True, item_id="pack_title")
+    shrink_to_fit(add_label(layout, page, req.title, (MARGIN, 52, TEXT_WIDTH, 30), size=26, bold=True,
+                            item_id="pack_title"))
     if req.subtitle:
         add_label(layout, page, req.subtitle, (MARGIN, 84, TEXT_WIDTH, 14), size=14)
     who = " · ".join(p for p in (req.organisation, req.date) if p)
@@ -683,12 +695,12 @@ def summary_page(layout, page: int, req: MapRequest, findings: str, top, labels_
               (MARGIN, 26, TEXT_WIDTH, 34), size=10)
     add_label(layout, page, stats_text, (MARGIN, 62, TEXT_WIDTH, 10), size=8, colour="#444444")
     word = "highest" if highest else "lowest"
-    add_label(layout, page, f"The {len(top)} areas with the {word} {req.field}",
+    add_label(layout, page, f"The {len(top)} areas with the {word} {field_label(req).lower()}",
               (MARGIN, 76, TEXT_WIDTH, 8), size=12, bold=True)
     unit = f" ({req.units})" if req.units else ""
     rows = [[int(r["rank"]), r["name"], labels_for["value"](r["value"]), labels_for["class"](r["value"])]
             for _, r in top.iterrows()]
-    add_table(layout, page, ["Rank", "Area", f"{req.field}{unit}", "Map class"], rows,
+    add_table(layout, page, ["Rank", "Area", f"{field_label(req)}{unit}", "Map class"], rows,
               (MARGIN, 86, TEXT_WIDTH, 195), widths=[12, 84, 34, 42], size=9, item_id="top_table")
 
 
@@ -784,3 +796,198 @@ def provenance_page(layout, page: int, steps: list) -> QgsLayoutItemManualTable:
     return add_table(layout, page, ["#", "Algorithm and time", "Inputs", "Parameters", "Outputs"],
                      provenance_rows(steps), (MARGIN, 37, TEXT_WIDTH, 245),
                      widths=[5, 31, 56, 48, 28], size=7, repeat=True, item_id="provenance_table")
+
+
+# --- findings ------------------------------------------------------------------------------
+
+class FixedClasses:
+    """Classes given as (lower, upper, label) — e.g. hot-spot classes — in the shape
+    ``build_map_page`` expects of an engine Classification."""
+
+    def __init__(self, classes):
+        self.lower_bounds = [float(lo) for lo, _, _ in classes]
+        self.breaks = [float(hi) for _, hi, _ in classes]
+        self.k = len(classes)
+        self.labels = [text for _, _, text in classes]
+        self.notes = []
+
+
+def finding_request(req: MapRequest, layer: QgsVectorLayer, result, *, label_units: str = ""):
+    """The pack's map request, retargeted at one finding's layer and field."""
+    import copy
+
+    one = copy.copy(req)
+    one.layer = layer
+    one.field = result.map_field
+    one.label = result.map_label
+    one.units = result.map_units
+    one.name = display_name(layer)
+    one.title = result.title
+    one.subtitle = ""
+    one.notes = ""
+    return one
+
+
+def finding_pages(layout, number: int, result) -> None:
+    """The finding's text page(s), appended to ``layout``: title, the plain-language paragraph
+    (numbers from the data), the analyst's sentence, what disclosure control hid, then the
+    table, continued on further pages (each with its header row) when it is long."""
+    page = add_page(layout, *PACK_PAPER)
+    title = f"Finding {number}. {result.title}"
+    title_height = text_height(title, TEXT_WIDTH, 16, bold=True)
+    add_label(layout, page, title, (MARGIN, 12, TEXT_WIDTH, title_height), size=16, bold=True,
+              item_id=f"finding_{number}_title")
+    blocks = [result.paragraph]
+    if result.note:
+        blocks.append("Analyst's note: " + result.note)
+    if result.suppressed:
+        blocks.append("Disclosure control: " + result.suppressed)
+    text = "\n\n".join(blocks)
+    y = 12 + title_height + 3
+    height = text_height(text, TEXT_WIDTH, 10)
+    add_label(layout, page, text, (MARGIN, y, TEXT_WIDTH, height), size=10,
+              item_id=f"finding_{number}_text")
+    y += height + 5
+    add_label(layout, page, result.table_title, (MARGIN, y, TEXT_WIDTH, 8), size=12, bold=True)
+    y += 10
+    widths = column_widths(result.headers, result.rows, TEXT_WIDTH)
+    bottom = 297.0 - 14.0  # above the footer
+    header_h = row_height(result.headers, widths, 8, bold=True)
+    part, chunk, used = 1, [], header_h
+    for row in result.rows:
+        h = row_height(row, widths, 8)
+        if chunk and y + used + h > bottom:
+            add_table(layout, page, result.headers, chunk, (MARGIN, y, TEXT_WIDTH, used + 2),
+                      widths=widths, size=8, item_id=f"finding_{number}_table_{part}")
+            page, part, chunk, used = add_page(layout, *PACK_PAPER), part + 1, [], header_h
+            add_label(layout, page, f"{title} (continued)", (MARGIN, 12, TEXT_WIDTH, title_height),
+                      size=16, bold=True)
+            y = 12 + title_height + 4
+        chunk.append(row)
+        used += h
+    add_table(layout, page, result.headers, chunk, (MARGIN, y, TEXT_WIDTH, used + 2), widths=widths,
+              size=8, item_id=f"finding_{number}_table_{part}")
+
+
+def column_widths(headers, rows, total: float, *, size_pt: float = 8) -> list:
+    """Widths (mm) of a table that is ``total`` wide overall (the cell margins and grid lines
+    taken off): each column at least as wide as its longest word (bold header or cell, so no
+    word is cut), the rest shared in proportion to each column's longest text (capped)."""
+    from qgis.PyQt.QtGui import QFontMetricsF
+
+    def word_mm(text, bold):
+        font = QFont(text_format(size_pt, bold).font())
+        font.setPixelSize(int(round(size_pt * 10)))
+        metrics = QFontMetricsF(font)
+        words = str(text).split() or [""]
+        return max(metrics.horizontalAdvance(w) for w in words) / 10 * 25.4 / 72 + 0.5
+
+    n = len(headers)
+    room = total - n * (2 * TABLE_CELL_MARGIN + 0.3) - 0.3
+    floors = [max([word_mm(h, True)] + [word_mm(r[i], False) for r in rows]) for i, h in enumerate(headers)]
+    wants = [max([min(len(str(h)), 34) * 0.8] + [min(len(str(r[i])), 34) for r in rows]) + 2
+             for i, h in enumerate(headers)]
+    spare = max(0.0, room - sum(floors))
+    return [f + spare * w / sum(wants) for f, w in zip(floors, wants)]
+
+
+def row_height(cells, widths, size_pt: float, *, bold: bool = False) -> float:
+    """Height (mm) of one table row: its tallest wrapped cell plus the cell margins."""
+    return max(text_height(str(c), w, size_pt, bold=bold, pad=0.0)
+               for c, w in zip(cells, widths)) + 2 * TABLE_CELL_MARGIN + 0.5
+
+
+def text_height(text: str, width_mm: float, size_pt: float, *, bold: bool = False,
+                pad: float = 3.0) -> float:
+    """Height (mm) a wrapped label of ``text`` needs, measured word by word with the font the
+    label uses (so a paragraph of any length is neither cut off nor overlaps what follows).
+    The font is sized in pixels (10 per point) so the measure does not depend on a screen."""
+    from qgis.PyQt.QtGui import QFontMetricsF
+
+    scale = 10.0
+    font = QFont(text_format(size_pt, bold).font())
+    font.setPixelSize(int(round(size_pt * scale)))
+    metrics = QFontMetricsF(font)
+    room = width_mm / 25.4 * 72.0 * scale * 0.95  # the label's own margin, and some slack
+    lines = 0
+    for paragraph in text.split("\n"):
+        current, count = "", 1
+        for word in paragraph.split(" "):
+            trial = (current + " " + word).strip()
+            if current and metrics.horizontalAdvance(trial) > room:
+                count, current = count + 1, word
+            else:
+                current = trial
+        lines += count
+    return lines * metrics.lineSpacing() / scale * 25.4 / 72.0 + pad
+
+
+def field_aliases(layer: QgsVectorLayer) -> dict:
+    return {f.name(): f.alias() for f in layer.fields() if f.alias()}
+
+
+def open_finding_layer(source: str, what: str):
+    """A finding's layer as a QgsVectorLayer (for the map and its aliases) and a GeoDataFrame
+    (for the engine)."""
+    from .bridge import read_file
+
+    path, _, rest = source.partition("|")
+    layer_name = rest.split("layername=", 1)[1].split("|")[0] if "layername=" in rest else None
+    if not os.path.isfile(path):
+        raise QgsProcessingException(f"Finding '{what}': the layer file {path} does not exist.")
+    name = layer_name or os.path.splitext(os.path.basename(path))[0]
+    layer = QgsVectorLayer(source, name, "ogr")
+    if not layer.isValid():
+        raise QgsProcessingException(f"Finding '{what}': {source} could not be opened as a layer.")
+    gdf, _ = read_file(path, layer_name, display=name)
+    return layer, gdf
+
+
+def area_of_point(points, areas):
+    """Row of ``areas`` holding each point (the first, if areas overlap); -1 outside all."""
+    import numpy as np
+    import shapely
+
+    where = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0 or len(areas) == 0:
+        return where
+    pts = points.geometry.to_crs(areas.crs).values if points.crs and areas.crs else points.geometry.values
+    tree = shapely.STRtree(np.asarray(areas.geometry.values))
+    p_idx, a_idx = tree.query(np.asarray(pts), predicate="within")
+    first = np.unique(p_idx, return_index=True)
+    where[first[0]] = a_idx[first[1]]
+    return where
+
+
+def published_counts_layer(areas, result, data_dir: str, what: str):
+    """The areas with only their published counts (hidden ones null), written beside the
+    project so the map and the saved project show nothing the tables do not."""
+    import geopandas as gpd
+
+    os.makedirs(data_dir, exist_ok=True)
+    safe = "".join(c if c.isalnum() else "_" for c in what.lower()).strip("_")[:40] or "counts"
+    target = os.path.join(data_dir, f"{safe}.gpkg")
+    frame = gpd.GeoDataFrame({result.map_field: result.map_values}, geometry=areas.geometry.values,
+                             crs=areas.crs)
+    frame.to_file(target, layer=safe, driver="GPKG", engine="pyogrio")
+    layer = QgsVectorLayer(f"{target}|layername={safe}", result.map_label, "ogr")
+    if not layer.isValid():
+        raise QgsProcessingException(f"Could not write the published counts for '{what}' to {target}.")
+    return layer, frame
+
+
+def shrink_to_fit(label: QgsLayoutItemLabel, smallest: float = 0.6) -> None:
+    """Make a label's font smaller (1 pt at a time, down to ``smallest`` of its size) until its
+    wrapped text fits the label's box: a long title is set smaller rather than cut off."""
+    fmt = label.textFormat()
+    size = fmt.size()
+    floor = size * smallest
+    width = label.rect().width() - 2 * label.marginX()
+    height = label.rect().height() - 2 * label.marginY()
+    bold = fmt.font().bold()
+    text = label.currentText()
+    while size > floor and text_height(text, width, size, bold=bold, pad=0.0) > height:
+        size -= 1
+    if size != fmt.size():
+        fmt.setSize(max(size, floor))
+        label.setTextFormat(fmt)

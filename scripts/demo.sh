@@ -29,7 +29,7 @@ layer() { printf '%s|layername=%s' "$data" "$1"; }
 
 model="$repo/resources/models/devolution_evidence.model3"
 outputs=(area_profile access_clinics access_schools coverage_gaps uncovered_demand coverage_summary
-         new_clinic_sites clinic_allocation location_summary incident_hotspots matched_routes
+         new_clinic_sites coverage_gaps_after clinic_allocation location_summary clinic_options incident_hotspots matched_routes
          flows shared_streets priority_index)
 args=("ZONES=$(layer zones)" "INCIDENTS=$(layer incidents)" "INSPECTIONS=$(layer inspections)"
       "AMENITIES=$(layer amenities)" "ROADS=$(layer roads)" "CLINICS=$(layer clinics)"
@@ -106,11 +106,14 @@ empty-home discount but electors registered | 2 | \"council_tax_occupancy\" = 'e
 
 say "printing the evidence pack (joinedup:evidencepack) -> out/evidence_pack.pdf"
 rm -f "$out/evidence_pack.pdf" "$out/evidence_pack.qgz"
+# the recipe's findings (one per step) and the human labels of their fields; the layer paths
+# in it are relative to it, so it sits beside the outputs
+cp "$repo/resources/models/devolution_findings.json" "$out/findings.json"
 if ! "${qp[@]}" run joinedup:evidencepack -- \
     "INPUT=$out/priority_index.gpkg" FIELD=pi_score NAME_FIELD=name TOP_N=10 UNITS=score \
     "TITLE=Where to act first: the sample city's priority zones" "ORGANISATION=Office of Data Analytics (demo)" \
     "SOURCES=© OpenStreetMap contributors, ODbL 1.0; synthetic agency layers (incidents, inspections, population, GPS tracks, collisions)" \
-    "CONTEXT=$(layer roads)" "PROVENANCE=$provenance" \
+    "CONTEXT=$(layer roads)" "PROVENANCE=$provenance" "FINDINGS_FILE=$out/findings.json" \
     "OUTPUT=$out/evidence_pack.pdf" "OUTPUT_PROJECT=$out/evidence_pack.qgz" >"$out/evidence_pack.log" 2>&1; then
   say "FAILED: see evidence_pack.log"; tail -15 "$out/evidence_pack.log" | sed 's/^/[demo]   /'; exit 1
 fi

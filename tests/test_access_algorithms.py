@@ -352,3 +352,47 @@ def test_fastest_walk_minutes_agree_with_the_odmatrix_algorithm(run_alg, tmp_pat
     np.testing.assert_allclose(got["nearest_cost"], np.where(np.isfinite(near), near, np.nan), rtol=1e-6)
     np.testing.assert_array_equal(got["within_5min"], (np.nan_to_num(matrix, nan=np.inf) <= 5).sum(axis=1))
     np.testing.assert_array_equal(got["within_10min"], (np.nan_to_num(matrix, nan=np.inf) <= 10).sum(axis=1))
+
+
+def test_locationallocation_options_each_p_is_its_own_optimum(run_alg, tmp_path, engine_od):
+    """Options, not one answer: P = 1 … 3 new clinics (each checked against brute force on the
+    network costs) and a named candidate set, with what each extra site buys."""
+    import itertools
+
+    zones, clinics, cost = engine_od
+    pop = zones["population"].to_numpy(float)
+    clinics.iloc[:2].to_file(tmp_path / "existing.gpkg")
+    clinics.iloc[2:].to_file(tmp_path / "candidates.gpkg")
+    named = [str(i) for i in clinics["facility_id"].iloc[[3, 7]]]
+    res = run_alg("joinedup:locationallocation", {
+        "NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+        "CANDIDATES": str(tmp_path / "candidates.gpkg"), "CANDIDATE_ID": "facility_id",
+        "EXISTING": str(tmp_path / "existing.gpkg"), "EXISTING_ID": "facility_id",
+        "PROBLEM": 1, "P": 1, "THRESHOLD": 500, "P_MAX": 3, "CANDIDATE_SETS": f"north pair: {', '.join(named)}",
+        "SITES": "TEMPORARY_OUTPUT", "ALLOCATION": "TEMPORARY_OUTPUT", "SUMMARY": "TEMPORARY_OUTPUT",
+        "OPTIONS": str(tmp_path / "options.csv")})
+    options = pd.read_csv(res["OPTIONS"])
+    assert list(options["option"]) == ["Existing sites only", "1 new site", "2 new sites", "3 new sites",
+                                       "north pair"]
+
+    def covered(cols):
+        near = np.min(np.where(np.isfinite(cost[:, cols]), cost[:, cols], np.inf), axis=1)
+        return float(pop[near <= 500].sum())
+
+    best = [covered([0, 1])] + [max(covered([0, 1, *combo]) for combo in itertools.combinations(range(2, 12), p))
+                                for p in (1, 2, 3)]
+    np.testing.assert_allclose(options["covered_demand"][:4], best)
+    np.testing.assert_allclose(options["gain_demand"][1:4], np.diff(best))  # what each extra site buys
+    assert np.isnan(options["gain_demand"][0])
+    pair = [int(np.flatnonzero(clinics["facility_id"].astype(str) == i)[0]) for i in named]
+    assert options["covered_demand"][4] == pytest.approx(covered([0, 1, *pair]))
+    assert options["gain_demand"][4] == pytest.approx(covered([0, 1, *pair]) - best[0])
+    assert options["covered_pct"][1] == pytest.approx(100 * best[1] / pop.sum())
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="not candidates: nowhere"):
+        run_alg("joinedup:locationallocation", {
+            "NETWORK": layer("roads"), "DEMAND": layer("zones"), "DEMAND_FIELD": "population",
+            "CANDIDATES": str(tmp_path / "candidates.gpkg"), "CANDIDATE_ID": "facility_id",
+            "PROBLEM": 0, "P": 1, "CANDIDATE_SETS": "odd: nowhere", "SITES": "TEMPORARY_OUTPUT",
+            "ALLOCATION": "TEMPORARY_OUTPUT", "SUMMARY": "TEMPORARY_OUTPUT", "OPTIONS": "TEMPORARY_OUTPUT"})

@@ -132,3 +132,60 @@ def test_recipe_links_both_extracts_and_ranks_properties(demo_out, real_data):
     steps = json.loads((demo_out / "provenance.json").read_text())["steps"]
     assert [s["algorithm"] for s in steps][1:4] == ["joinedup:linkaddresses", "joinedup:linkaddresses",
                                                     "joinedup:propertyprofile"]
+
+
+@pytest.mark.slow
+def test_recipe_pack_has_a_finding_for_every_step(demo_out):
+    """The demo's pack: one finding per recipe step (resources/models/devolution_findings.json),
+    its numbers as computed here from the recipe's layers, no raw field name in the readable
+    pages, and no count below the disclosure threshold in the property table."""
+    import json
+    import re
+    import unicodedata
+
+    import pyogrio
+
+    findings = json.loads((REPO / "resources" / "models" / "devolution_findings.json").read_text())["findings"]
+    assert [f["kind"] for f in findings] == ["ranking", "before_after", "options", "hotspots",
+                                             "network_segments", "counts_table"]
+    text = subprocess.run(["pdftotext", "-layout", str(demo_out / "evidence_pack.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    text = unicodedata.normalize("NFKC", text)  # the PDF's ligatures (ﬁ) as letters
+    flat = " ".join(text.split())
+    for number, finding in enumerate(findings, start=1):
+        assert f"Finding {number}. {finding['title']}" in flat
+    # service gaps now and with the proposed sites, from the two coverage layers
+    now = pyogrio.read_dataframe(demo_out / "coverage_gaps.gpkg", read_geometry=False)
+    after = pyogrio.read_dataframe(demo_out / "coverage_gaps_after.gpkg", read_geometry=False)
+    total = now["demand"].sum()
+    b, a = now["uncovered_demand"].sum(), after["uncovered_demand"].sum()
+    assert a < b
+    assert (f"{b:,.0f} residents now ({100 * b / total:.1f} % of {total:,.0f} residents), {a:,.0f} residents "
+            f"after ({100 * a / total:.1f} %), {b - a:,.0f} fewer") in flat
+    # options: the two-site option's coverage is what coveragegaps measured with the sites open
+    options = pyogrio.read_dataframe(demo_out / "clinic_options.gpkg", read_geometry=False)
+    two = options.set_index("option").loc["2 new sites"]
+    assert two["covered_demand"] == pytest.approx(total - a)
+    gains = options.loc[options["kind"] == "best", "covered_demand"].diff().dropna()
+    assert f"the second {gains.iloc[0]:,.0f}" in flat
+    # where incidents concentrate: hot cells and the incidents published in them
+    cells = pyogrio.read_dataframe(demo_out / "incident_hotspots.gpkg", read_geometry=False)
+    hot = cells["gi_class"].str.startswith("Hot spot")
+    assert f"{hot.sum()} of {len(cells)} grid cells are hot spots" in flat
+    assert f"at least {cells.loc[hot, 'point_count'].sum():,.0f} incidents" in flat
+    # the priority zones: the top zone and its rank range
+    priority = pyogrio.read_dataframe(demo_out / "priority_index.gpkg", read_geometry=False)
+    first = priority.sort_values("pi_score", ascending=False, kind="stable").iloc[0]
+    assert f"The highest is {first['name']} ({first['pi_score']:.3f})" in flat
+    readable = re.split(r"\n\s*Provenance\n", text)[0]
+    for raw in ("pi_score", "pi_rank_min", "uncovered_demand", "gi_class", "point_count", "passages_hgv",
+                "collisions_per_million", "council_tax_occupancy", "electoral_present", "uprn"):
+        assert raw not in readable, raw
+    assert "Disclosure control: none applied" not in flat
+    # properties to visit: counts per zone only, none below 10
+    part = readable.split("Finding 6.")[1]
+    assert "100090" not in part  # no UPRN, no address
+    counts = [int(t.replace(",", "")) for line in part.splitlines()
+              for t in re.findall(r"(?<![\w-])(\d[\d,]*)(?![\w%-])", line)
+              if not re.search(r"Page \d+ of", line) and not t.startswith("0") or t == "0"]
+    assert counts and all(c == 0 or c >= 10 for c in counts), sorted(set(counts))[:20]

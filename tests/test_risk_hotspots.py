@@ -264,3 +264,131 @@ def test_automatic_distance_band_leaves_no_island(osm_polygons):
     assert (np.diff(W.indptr) > 0).all()
     W_smaller = eng.distance_band_weights(xy, band * 0.999)
     assert (np.diff(W_smaller.indptr) == 0).any()
+
+
+# --- publication under disclosure control: an attacker tries to undo the suppression --------
+
+def _incident_grid(points_xy):
+    """The grid and queen weights joinedup:hotspots makes for points by default (hexagons,
+    automatic cell size): a reader can rebuild both from the published cells."""
+    cell, _ = eng.auto_cell_size(points_xy)
+    grid = eng.point_grid(points_xy, shape="hexagon", cell_size=cell)
+    return grid, eng.weights_for("queen", grid=grid)
+
+
+def _solve_hidden_from_z(published, total, W, z):
+    """The attack on published Gi* z-scores: with binary weights, cell i's neighbourhood sum
+    is ``S_i = T (W_i/n + z_i c_i u)`` with ``c_i`` known from the weights and ``u = s/ybar``
+    one unknown number, so every z is one linear equation in the hidden counts and ``u``;
+    with the total, least squares solves them. Returns the hidden cells and their values."""
+    import scipy.sparse as sp
+
+    n = len(published)
+    hidden = np.flatnonzero(np.isnan(published))
+    known = np.where(np.isnan(published), 0.0, published)
+    Ws = (sp.csr_matrix(W) + sp.identity(n)).tocsr()
+    card = np.asarray(Ws.sum(1)).ravel()
+    c = np.sqrt(card * (n - card) / (n - 1)) / n
+    ok = np.isfinite(z)
+    H = Ws[:, hidden].toarray()[ok]
+    A = np.vstack([np.column_stack([H, -total * c[ok] * z[ok]]),
+                   np.r_[np.ones(len(hidden)), 0.0]])
+    b = np.r_[total * card[ok] / n - (Ws @ known)[ok], total - known.sum()]
+    solution, *_ = np.linalg.lstsq(A, b, rcond=None)
+    return hidden, solution[:-1]
+
+
+def test_z_scores_of_true_counts_give_suppressed_counts_away(real_data):
+    """Why hotspots no longer publishes Gi* of the true counts beside suppressed cells: on the
+    sample city's incidents, z-scores plus the total recover every hidden count exactly."""
+    import geopandas as gpd
+
+    from joinedup.engine.disclosure import protect_counts
+
+    xy = shapely.get_coordinates(gpd.read_file(real_data / "sample_city.gpkg", layer="incidents").geometry.values)
+    grid, W = _incident_grid(xy)
+    counts = np.bincount(grid.cell_of_point, minlength=len(grid.geometry)).astype(float)
+    published = protect_counts(counts, threshold=10).published.iloc[:, 0].to_numpy()[: len(counts)]
+    assert np.isnan(published).sum() > 20
+    z_true = eng.gi_star(counts, W).z
+    hidden, recovered = _solve_hidden_from_z(published, len(xy), W, z_true)
+    np.testing.assert_allclose(recovered, counts[hidden], atol=1e-6)  # the leak is real
+
+
+def _move_one_point_between_hidden_cells(gdf, grid, counts, hidden):
+    """A second city that differs only inside hidden cells: one incident moved from one
+    hidden cell to another (both stay between 1 and 9), total and extent unchanged."""
+    xy = shapely.get_coordinates(gdf.geometry.values)
+    edge = (xy == xy.min(0)).any(1) | (xy == xy.max(0)).any(1)
+    donors = [c for c in hidden if counts[c] >= 2]
+    takers = [c for c in hidden if counts[c] <= 8]
+    donor = donors[0]
+    taker = next(c for c in takers if c != donor)
+    moving = next(i for i in np.flatnonzero(grid.cell_of_point == donor) if not edge[i])
+    target = shapely.centroid(grid.geometry[taker])
+    twin = gdf.copy()
+    twin.loc[twin.index[moving], "geometry"] = target
+    return twin, donor, taker
+
+
+def test_published_hotspots_reveal_no_suppressed_count(plugin, run_alg, real_data, tmp_path):
+    """Everything joinedup:hotspots publishes (counts, flags, z, p, classes, the logged total)
+    is the same for two cities whose hidden counts differ: so no attacker, whatever they
+    compute from it (totals, z-scores, neighbours), can tell the hidden counts. The z-score
+    attack that recovers the true counts above gets both cities wrong the same way."""
+    import geopandas as gpd
+    from qgis.core import QgsProcessingFeedback
+
+    city = gpd.read_file(real_data / "sample_city.gpkg", layer="incidents")
+    xy = shapely.get_coordinates(city.geometry.values)
+    grid, W = _incident_grid(xy)
+    counts = np.bincount(grid.cell_of_point, minlength=len(grid.geometry)).astype(float)
+    small = np.flatnonzero((counts > 0) & (counts < 10))
+    twin, donor, taker = _move_one_point_between_hidden_cells(city, grid, counts, small)
+    twin_path = tmp_path / "twin_incidents.gpkg"
+    twin.to_file(twin_path, layer="incidents")
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):  # noqa: N802
+            self.lines.append(info)
+            super().pushInfo(info)
+
+    published, logs = [], []
+    for name, source in (("city", str(real_data / "sample_city.gpkg") + "|layername=incidents"),
+                         ("twin", str(twin_path) + "|layername=incidents")):
+        log = Log()
+        out = run_alg("joinedup:hotspots", {"INPUT": source, "WEIGHTS": 0,  # defaults: hexagons, 10
+                                            "OUTPUT": str(tmp_path / f"{name}.gpkg")}, feedback=log)["OUTPUT"]
+        published.append(gpd.read_file(out))
+        logs.append([line for line in log.lines if "points counted" in line or "hidden" in line])
+    city_out, twin_out = published
+    # the two cities really differ, in hidden cells only
+    twin_counts = counts.copy()
+    twin_counts[donor] -= 1
+    twin_counts[taker] += 1
+    assert city_out.loc[donor, "point_count_flag"] == "primary" and np.isnan(city_out.loc[donor, "point_count"])
+    assert city_out.loc[taker, "point_count_flag"] == "primary"
+    # ... and everything published is identical
+    columns = [c for c in city_out.columns if c != "geometry"]
+    assert {"gi_z", "gi_p", "gi_bin", "gi_class", "point_count", "point_count_flag"} <= set(columns)
+    for column in columns:
+        a, b = city_out[column], twin_out[column]
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=0, atol=1e-12,
+                                       equal_nan=True, err_msg=column)
+        else:
+            assert a.equals(b), column
+    assert logs[0] == logs[1] and logs[0]
+    # no count below the threshold is published
+    shown = city_out["point_count"].dropna()
+    assert ((shown == 0) | (shown >= 10)).all()
+    # the z-score attack: one answer for both cities, so wrong for at least one of them
+    z = city_out["gi_z"].to_numpy(float)
+    hidden, guess = _solve_hidden_from_z(city_out["point_count"].to_numpy(float), len(xy), W, z)
+    wrong = [not np.allclose(guess, truth[hidden], atol=0.5) for truth in (counts, twin_counts)]
+    assert any(wrong)
+    assert not np.allclose(guess, counts[hidden], atol=0.5)

@@ -49,8 +49,13 @@ class Hotspots(JoinedUpAlgorithm):
         "<b>Distances</b> are ground metres in every CRS: a layer whose CRS is not true to 0.1 % "
         "over the data (degrees, feet, Web Mercator) is measured in a local projected CRS that "
         "the log names; the output is written in the input's CRS (docs/crs.md).<br>"
-        "<b>Hide small counts below</b> (grid counts only): counts under this threshold are "
-        "hidden in the output with the shared disclosure-control rule (0 = off).<br>"
+        "<b>Hide small counts below</b> (grid counts only; default 10): counts under this "
+        "threshold are hidden with the shared disclosure-control rule (primary and secondary "
+        "suppression, the grid's total treated as published; 0 = off). Gi* is then computed on "
+        "the counts as published, each hidden cell standing in at half the threshold, and a "
+        "hidden cell's sum of the value field is hidden too: z-scores, p-values and classes of "
+        "the true counts would let a reader work hidden counts out. The log gives the published "
+        "total only.<br>"
         "Example: <code>scripts/qgis_process.sh run joinedup:hotspots -- INPUT=incidents.gpkg "
         "GRID_SHAPE=1 WEIGHTS=0 OUTPUT=hotspots.gpkg</code>")
 
@@ -103,9 +108,11 @@ class Hotspots(JoinedUpAlgorithm):
                                        ["Repair", "Skip"], False, 0),
             "Repair invalid polygons (GEOS make_valid) or skip them (written without geometry).")
         add(QgsProcessingParameterNumber("SUPPRESS_BELOW", self.tr("Hide small counts below (0 = off)"),
-                                         QgsProcessingParameterNumber.Type.Integer, 0, False, 0),
-            "Grid counts below this are hidden in the output (disclosure control). Gi* itself "
-            "uses the true counts.")
+                                         QgsProcessingParameterNumber.Type.Integer, 10, False, 0),
+            "Grid counts below this (points per cell) are hidden in the output (disclosure "
+            "control, primary and secondary). Gi* is then computed on the published counts, "
+            "hidden cells standing in at half the threshold, so nothing published reveals a "
+            "hidden count. 0 = off (the true counts are published and analysed).")
         p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Hot spots"))
         p.setHelp(self.tr("Areas or grid cells with the Gi* results."))
         self.addParameter(p)
@@ -118,7 +125,6 @@ class Hotspots(JoinedUpAlgorithm):
 
         from ...engine import hotspots as eng
         from ...engine.crs import ensure_projected
-        from ...engine.disclosure import apply_to_columns
         from ...engine.errors import InputError
         from ...engine.geometry import clean_geometries
         from .. import bridge
@@ -168,20 +174,35 @@ class Hotspots(JoinedUpAlgorithm):
                 y = counts.astype(float)
             W = eng.weights_for(kind, xy=shapely.get_coordinates(shapely.centroid(grid.geometry)),
                                 distance=distance, k=k, grid=grid, feedback=fb)
+            threshold = self.parameterAsInt(parameters, "SUPPRESS_BELOW", context)
+            counted = len(usable)
+            if threshold > 0:
+                # Gi* on the published counts only, so z, p and classes cannot undo suppression
+                protected = eng.protect_grid(counts, y if field else None, threshold=threshold,
+                                             feedback=fb)
+                feedback.pushInfo(protected.disclosure.describe())
+                feedback.pushInfo(f"Gi* is computed on the counts as published: each of the "
+                                  f"{int(protected.hidden.sum())} hidden cells counts as "
+                                  f"{protected.stand_in:g}, so no published number reveals a hidden count.")
+                y = protected.values
+                counted = protected.total
             res = eng.gi_star(y, W, feedback=fb, **options)
             out = pd.DataFrame({"cell_id": np.arange(ncell), "point_count": counts})
             if field:
                 out[f"sum_{field}"[:60]] = y
-            out = self._results(out, res, eng)
-            threshold = self.parameterAsInt(parameters, "SUPPRESS_BELOW", context)
             if threshold > 0:
-                out, dres = apply_to_columns(out, ["point_count"], threshold=threshold)
-                feedback.pushInfo(dres.describe())
+                out["point_count"] = pd.array(protected.counts, dtype="Float64")
+                out["point_count_flag"] = protected.status
+                if field:  # a hidden cell's sum would describe the few points in it
+                    out[f"sum_{field}"[:60]] = pd.array(np.where(protected.hidden, np.nan, y),
+                                                        dtype="Float64")
+            out = self._results(out, res, eng)
             result = gpd.GeoDataFrame(out, geometry=grid.geometry, crs=crs)
             skipped = geo_report.skipped
             if skipped:
                 feedback.pushWarning(f"{skipped} points without a usable geometry were not counted.")
-            feedback.pushInfo(f"{len(usable)} points counted into {ncell} {shape} cells of {cell:g} m.")
+            total_text = "a hidden number of" if not np.isfinite(counted) else f"{counted:,.0f}"
+            feedback.pushInfo(f"{total_text} points counted into {ncell} {shape} cells of {cell:g} m.")
         else:
             if not field:
                 raise InputError("Choose the value field to analyse for a polygon layer.")

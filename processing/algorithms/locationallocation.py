@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
 )
 
 from ..access_params import NETWORK, _advanced, add_demand_parameters, add_facility_parameters
@@ -101,6 +102,28 @@ class LocationAllocation(JoinedUpAlgorithm):
                                                    QgsProcessingParameterNumber.Type.Double, 60.0, minValue=1.0))
         p.setHelp(tr("The MILP stops here and the best answer found is kept, with its gap."))
         self.addParameter(p)
+        p = QgsProcessingParameterNumber("P_MAX", tr("Compare options up to this many new sites (0 = no)"),
+                                         QgsProcessingParameterNumber.Type.Integer, 0, minValue=0)
+        p.setHelp(tr("Options, not one answer: also solve for P = 1, 2 … this many new sites (each its own "
+                     "optimum) and write one OPTIONS row per P with demand served and covered within "
+                     "THRESHOLD, mean and maximum cost, and the marginal gain of each added site (what "
+                     "each extra site buys). p-median and MCLP only. 0 = no comparison."))
+        self.addParameter(p)
+        p = QgsProcessingParameterString("CANDIDATE_SETS", tr("Alternative candidate sets to compare"),
+                                         "", multiLine=True, optional=True)
+        p.setHelp(tr("Optional: your own options, one per line as 'name: id, id, …' (candidate ids from "
+                     "CANDIDATE_ID), each opened as given beside the existing facilities and written as an "
+                     "OPTIONS row with its gain over the existing facilities alone. An unknown id stops "
+                     "the run with its name."))
+        self.addParameter(p)
+        p = QgsProcessingParameterFeatureSink("OPTIONS", tr("Options compared"), QgsProcessing.SourceType.TypeVector,
+                                              optional=True, createByDefault=False)
+        p.setHelp(tr("One row per option (existing only, best P = 1 … P_MAX, each named set): option, kind, "
+                     "new_sites, sites (ids), served_demand, covered_demand and covered_pct (within THRESHOLD; "
+                     "null without one), mean_cost and max_cost (metres or minutes), gain_demand (covered, "
+                     "or served without a threshold, over the previous P; named sets: over existing only) "
+                     "and gain_mean_cost."))
+        self.addParameter(p)
         self.addParameter(QgsProcessingParameterFeatureSink("SITES", tr("Sites"),
                                                             QgsProcessing.SourceType.TypeVectorPoint))
         self.addParameter(QgsProcessingParameterFeatureSink("ALLOCATION", tr("Allocation"),
@@ -181,6 +204,8 @@ class LocationAllocation(JoinedUpAlgorithm):
             f"{after.mean_cost:,.1f} {unit}; max {result.before.max_cost:,.1f} → {after.max_cost:,.1f} {unit}"
             + (f"; covered {100 * (result.before.covered_share or 0):.1f} % → {100 * after.covered_share:.1f} %"
                if after.covered_share is not None else "") + ".")
+        options_dest = self._options(parameters, context, feedback, problem, cost, units, ex_cost, cand_ids,
+                                     threshold)
         out = {
             "SITES": bridge.write_output(self, parameters, "SITES", context, sites_gdf, geometry_type="Point"),
             "ALLOCATION": bridge.write_output(self, parameters, "ALLOCATION", context, lines_gdf,
@@ -188,5 +213,35 @@ class LocationAllocation(JoinedUpAlgorithm):
             "SUMMARY": bridge.write_output(self, parameters, "SUMMARY", context, pd.DataFrame(summary)),
             "OBJECTIVE": float(result.objective), "GAP_PCT": float(100 * result.gap), "METHOD": result.method,
         }
+        if options_dest:
+            out["OPTIONS"] = options_dest
         feedback.setProgress(100)
         return out
+
+    def _options(self, parameters, context, feedback, problem, cost, units, ex_cost, cand_ids, threshold):
+        """The OPTIONS table (engine.location.compare_options), when asked for."""
+        import pandas as pd
+
+        from ...engine.location import compare_options, parse_candidate_sets
+        from .. import bridge
+        from ..base import engine_feedback
+
+        p_max = self.parameterAsInt(parameters, "P_MAX", context)
+        sets_text = self.parameterAsString(parameters, "CANDIDATE_SETS", context)
+        if not parameters.get("OPTIONS") or (p_max <= 0 and not sets_text.strip()):
+            return None
+        if problem not in ("pmedian", "mclp"):
+            raise QgsProcessingException("Options compare p-median or MCLP answers; choose one of those.")
+        rows = compare_options(problem, cost, demand=units.point_demand, p_max=max(1, p_max),
+                               threshold=threshold if threshold > 0 else None, existing_cost=ex_cost,
+                               candidate_sets=parse_candidate_sets(sets_text, cand_ids),
+                               candidate_ids=[str(i) for i in cand_ids],
+                               exact=SOLVER_KEYS[self.parameterAsEnum(parameters, "SOLVER", context)],
+                               time_limit_s=self.parameterAsDouble(parameters, "TIME_LIMIT", context),
+                               feedback=engine_feedback(feedback, 0.95, 0.99))
+        for r in rows:
+            gain = "" if r["gain_demand"] is None else f"; gain {r['gain_demand']:,.0f}"
+            feedback.pushInfo(f"Option '{r['option']}': {r['sites'] or 'no new site'}; covered "
+                              f"{r['covered_demand'] if r['covered_demand'] is not None else '—'}; mean cost "
+                              f"{r['mean_cost']:,.1f}{gain}.")
+        return bridge.write_output(self, parameters, "OPTIONS", context, pd.DataFrame(rows))
