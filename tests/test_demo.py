@@ -13,8 +13,8 @@ from conftest import REPO
 def fresh_clone(folder):
     """A `git clone` of this checkout into ``folder``, with the working tree's uncommitted
     changes and new files laid over it (so a developer tests what they are about to commit;
-    in CI the two are the same). The clone shares this checkout's .venv: the cold set-up of a
-    .venv is what CI's own run proves (.ci/run, pip's cache off)."""
+    in CI the two are the same). The clone shares this checkout's .venv and axe-core: the cold
+    set-up of both is what CI's own run proves (.ci/run, pip's cache off)."""
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(folder)], check=True)
     diff = subprocess.run(["git", "diff", "--binary", "HEAD"], cwd=REPO, capture_output=True, check=True).stdout
     if diff:
@@ -25,6 +25,9 @@ def fresh_clone(folder):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, folder / name)
     (folder / ".venv").symlink_to(REPO / ".venv", target_is_directory=True)
+    modules = REPO / "tests" / "a11y" / "node_modules"  # axe-core, installed by the set-up
+    if modules.is_dir():
+        (folder / "tests" / "a11y" / "node_modules").symlink_to(modules, target_is_directory=True)
     return folder
 
 
