@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError, as_feedback
+from .values import parse_numbers
 
 
 @dataclass
@@ -38,16 +39,9 @@ class DemandUnits:
 
 
 def _numeric(gdf, field_name, what):
-    import pandas as pd
-
     if field_name not in gdf.columns:
         raise InputError(f"Field {field_name!r} is not in {what}; choose one of its numeric fields.")
-    values = pd.to_numeric(gdf[field_name], errors="coerce").to_numpy(dtype=float)
-    text = gdf[field_name].notna().to_numpy() & np.isnan(values)
-    if text.any():
-        raise InputError(f"{what}: {int(text.sum())} values of {field_name!r} are not numbers "
-                         f"(e.g. {gdf[field_name][text].iloc[0]!r}); use a numeric field.")
-    return values
+    return parse_numbers(gdf[field_name], field=field_name, layer=what)
 
 
 def demand_units(demand, *, demand_field=None, points=None, point_weight_field=None,

@@ -45,6 +45,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType
 
+from ..engine.geometry import drop_degenerate_rings
+
 # File formats pyogrio reads directly; anything else is exported to GeoPackage first.
 READABLE_EXTENSIONS = ["gpkg", "shp", "geojson", "json", "fgb", "sqlite", "gml", "kml",
                        "tab", "mif", "gdb", "pbf", "osm", "geojsonl", "geojsons"]
@@ -65,6 +67,9 @@ class ReadReport:
     null_geometries: int = 0
     repaired_unreadable: int = 0
     unreadable_geometries: int = 0
+    curves_segmentized: int = 0
+    degenerate_rings_dropped: int = 0  # features that lost a ring of < 4 points, kept their area
+    degenerate_polygons: int = 0  # features whose every ring had < 4 points: read as null
     path: str = ""
     notes: list = field(default_factory=list)
     fids: object = None  # numpy int64 array of QGIS feature ids, in row order
@@ -78,7 +83,22 @@ class ReadReport:
         if self.unreadable_geometries:
             parts.append(f"{self.unreadable_geometries} unreadable geometries (e.g. rings with too "
                          "few points) read as null")
+        if self.curves_segmentized:
+            parts.append(f"{self.curves_segmentized} curved geometries segmentized (at most "
+                         f"{CURVE_STEP_DEGREES:g}° of arc per straight segment)")
+        if self.degenerate_rings_dropped:
+            parts.append(f"{self.degenerate_rings_dropped} polygons had rings of fewer than 4 points "
+                         "(no area) removed")
+        if self.degenerate_polygons:
+            parts.append(f"{self.degenerate_polygons} polygons made only of rings of fewer than 4 "
+                         "points read as null")
         return ", ".join(parts)
+
+    @property
+    def changed(self) -> bool:
+        """True when reading changed or nulled some geometry (then the log says so)."""
+        return bool(self.repaired_unreadable or self.unreadable_geometries or self.curves_segmentized
+                    or self.degenerate_rings_dropped or self.degenerate_polygons)
 
 
 def crs_to_engine(crs: QgsCoordinateReferenceSystem):
@@ -134,7 +154,7 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
                             columns=columns, xy_points=xy_points)
     gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(source.wkbType())
     gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
-    if report.repaired_unreadable or report.unreadable_geometries:
+    if report.changed:
         feedback.pushWarning(report.describe())
     return gdf, report
 
@@ -148,7 +168,7 @@ def read_layer(layer, context, feedback, *, selected_only=False):
                             crs=crs_to_engine(layer.crs()), fields=layer.fields())
     gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(layer.wkbType())
     gdf.attrs["geometry_kind"] = _geometry_kind(layer.wkbType())
-    if feedback is not None and (report.repaired_unreadable or report.unreadable_geometries):
+    if feedback is not None and report.changed:
         feedback.pushWarning(report.describe())
     return gdf, report
 
@@ -306,19 +326,25 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
         wkb = np.asarray(wkb, dtype=object)
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         bad = np.flatnonzero(shapely.is_missing(geoms) & pd.notna(wkb))
-        if bad.size:
+        if bad.size:  # curves (GEOS has none), then what GEOS can repair
+            linear = _segmentize_curves(wkb[bad])
+            curved = np.not_equal(linear, None).astype(bool)
+            report.curves_segmentized = int(curved.sum())
+            wkb[bad[curved]] = linear[curved]
             fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
             geoms[bad] = fixed
-            report.repaired_unreadable = int((~shapely.is_missing(fixed)).sum())
+            report.repaired_unreadable = int((~shapely.is_missing(fixed) & ~curved).sum())
             report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
         # QGIS exports a feature with no geometry as an empty one (POINT EMPTY): both are null here.
         geoms[shapely.is_empty(geoms)] = None
+        report.degenerate_rings_dropped, report.degenerate_polygons = drop_degenerate_rings(geoms)
         _drop_m(geoms)
     else:
         geoms = np.full(n, None, dtype=object)
     report.features = n
     if xy is None:
-        report.null_geometries = int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
+        report.null_geometries = (int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
+                                  - report.degenerate_polygons)
     report.fids = np.asarray(fids if fids is not None else np.arange(n), dtype=np.int64)
     if crs is None and meta.get("crs"):
         crs = meta["crs"]
@@ -331,6 +357,34 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     if xy is not None:
         gdf.attrs["xy"] = xy
     return gdf, report
+
+
+# Curves become straight segments of at most this much arc: QGIS's own default
+# (QgsAbstractGeometry.segmentize), so lengths and areas match QGIS's for the same layer.
+CURVE_STEP_DEGREES = 1.0
+
+
+def _segmentize_curves(wkb):
+    """Linear WKB for each curved geometry in ``wkb`` (CircularString, CompoundCurve,
+    CurvePolygon, MultiCurve, MultiSurface), None for anything else. GEOS has no curves, so
+    QGIS segmentizes them, as it does when it draws or measures them."""
+    import math
+
+    import numpy as np
+    from qgis.core import QgsAbstractGeometry
+
+    out = np.full(len(wkb), None, dtype=object)
+    for i, item in enumerate(wkb):
+        if item is None:
+            continue
+        geometry = QgsGeometry()
+        geometry.fromWkb(bytes(item))
+        if geometry.isNull() or not QgsWkbTypes.isCurvedType(geometry.wkbType()):
+            continue
+        linear = geometry.constGet().segmentize(math.radians(CURVE_STEP_DEGREES),
+                                                QgsAbstractGeometry.SegmentationToleranceType.MaximumAngle)
+        out[i] = bytes(QgsGeometry(linear).asWkb())
+    return out
 
 
 def _point_xy(wkb):
@@ -399,10 +453,10 @@ def _kind_of_name(geometry_type) -> str:
     text = (geometry_type or "").lower()
     if "point" in text:
         return "point"
-    if "line" in text:
-        return "line"
     if "polygon" in text or "surface" in text:
         return "polygon"
+    if "line" in text or "curve" in text:  # CompoundCurve, CircularString, MultiCurve
+        return "line"
     return "none"
 
 

@@ -146,6 +146,7 @@ class Density(JoinedUpAlgorithm):
         from ...engine import density as eng
         from ...engine.crs import ensure_projected
         from ...engine.errors import InputError
+        from ...engine.values import parse_numbers
         from .. import bridge
 
         gdf, read = bridge.read_source(self, parameters, "INPUT", context, feedback)
@@ -160,7 +161,7 @@ class Density(JoinedUpAlgorithm):
         if weight_field:
             if weight_field not in gdf.columns:
                 raise InputError(f"{read.name} has no field {weight_field!r}.")
-            weights = gdf[weight_field].astype(float).to_numpy()
+            weights = parse_numbers(gdf[weight_field], field=weight_field, layer=read.name)
         xy, owner = eng.points_xy(gdf)
         w = None if weights is None else weights[owner]
         radius = self.parameterAsDouble(parameters, "RADIUS", context)

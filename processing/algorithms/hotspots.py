@@ -118,6 +118,7 @@ class Hotspots(JoinedUpAlgorithm):
         from ...engine.disclosure import apply_to_columns
         from ...engine.errors import InputError
         from ...engine.geometry import clean_geometries
+        from ...engine.values import numeric_columns
         from .. import bridge
 
         gdf, read = bridge.read_source(self, parameters, "INPUT", context, feedback)
@@ -127,6 +128,8 @@ class Hotspots(JoinedUpAlgorithm):
         field = self.parameterAsString(parameters, "FIELD", context)
         if field and field not in gdf.columns:
             raise InputError(f"{read.name} has no field {field!r}.")
+        if field:  # a numeric field stored as text: read the same way in every algorithm
+            gdf = numeric_columns(gdf, [field], layer=read.name)
         kind = WEIGHT_KEYS[self.parameterAsEnum(parameters, "WEIGHTS", context)]
         distance = self.parameterAsDouble(parameters, "DISTANCE", context)
         k = self.parameterAsInt(parameters, "NEIGHBOURS", context)
