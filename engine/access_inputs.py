@@ -63,6 +63,11 @@ def demand_units(demand, *, demand_field=None, points=None, point_weight_field=N
     n = len(demand)
     if n == 0:
         raise InputError(f"{name} is empty: there is no demand to analyse.")
+    for layer, what in ((demand, name), (points, points is not None and points.attrs.get("source_name"))):
+        if layer is not None and layer.crs is None:
+            raise InputError(f"{what} has no coordinate reference system, and the network distances "
+                             "from its features need map units. Set the layer's CRS (Layer Properties "
+                             "> Source), then run again.")
     notes = []
     status = np.full(n, "ok", dtype=object)
     if demand_field:

@@ -107,6 +107,15 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
 
+def crs_required(layer_name: str, needed_by: str):
+    """The error for a layer without a CRS where units matter: names the layer and the
+    parameter that needs them (``needed_by``, e.g. 'the distance band (DISTANCE, metres)')."""
+    from ..engine.errors import InputError
+
+    return InputError(f"{layer_name} has no coordinate reference system, and {needed_by} needs map "
+                      "units. Set the layer's CRS (Layer Properties > Source), then run again.")
+
+
 def engine_feedback(feedback, start: float = 0.0, end: float = 1.0):
     """An engine ``Feedback`` that reports to a ``QgsProcessingFeedback`` between start and end
     (fractions of the whole run), honours its Cancel button and logs to it."""

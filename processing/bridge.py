@@ -101,9 +101,21 @@ class ReadReport:
                     or self.degenerate_rings_dropped or self.degenerate_polygons)
 
 
+# What GDAL calls a GeoPackage layer's CRS when it has none (srs_id -1 and 0; geopandas and
+# QGIS write these for a layer without CRS). QGIS shows it as a valid CRS, pyproj reads the
+# first as geographic: both would turn metres into "degrees". It is no CRS.
+_UNDEFINED_CRS_NAMES = ("Undefined geographic SRS", "Undefined Cartesian SRS", "Undefined SRS")
+
+
+def _is_undefined(crs) -> bool:
+    text = crs if isinstance(crs, str) else getattr(crs, "name", "") or ""
+    return any(name in text for name in _UNDEFINED_CRS_NAMES)
+
+
 def crs_to_engine(crs: QgsCoordinateReferenceSystem):
-    """A QGIS CRS as something geopandas/pyproj accepts (EPSG code when there is one)."""
-    if crs is None or not crs.isValid():
+    """A QGIS CRS as something geopandas/pyproj accepts (EPSG code when there is one); None
+    for no CRS, including a GeoPackage's 'Undefined geographic/Cartesian SRS'."""
+    if crs is None or not crs.isValid() or _is_undefined(crs.description()):
         return None
     authid = crs.authid()
     if authid.upper().startswith("EPSG:"):
@@ -346,7 +358,7 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
         report.null_geometries = (int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
                                   - report.degenerate_polygons)
     report.fids = np.asarray(fids if fids is not None else np.arange(n), dtype=np.int64)
-    if crs is None and meta.get("crs"):
+    if crs is None and meta.get("crs") and not _is_undefined(meta["crs"]):
         crs = meta["crs"]
     if fields is not None:
         frame = _drop_fid(frame, fields)
