@@ -92,6 +92,9 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(problem)
         from ..engine.errors import EngineCancelled, EngineError
 
+        from .bridge import check_destinations
+
+        check_destinations(self, parameters, context)  # before any work: outputs never replace inputs
         try:
             return self.execute(parameters, context, feedback)
         except EngineCancelled:

@@ -486,16 +486,74 @@ def _geometry_kind(wkb_type) -> str:
             Qgis.GeometryType.Polygon: "polygon"}.get(geometry_type, "none")
 
 
+# Formats stored as several files beside each other: writing one replaces them all.
+_FAMILIES = (
+    (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qpj", ".shp.xml"),
+    (".tab", ".dat", ".map", ".id", ".ind"),
+    (".mif", ".mid"),
+    (".csv", ".csvt"),
+)
+
+
+def file_family(path: str) -> set:
+    """Real paths of every file a dataset at ``path`` is stored in (a shapefile's sidecars,
+    a MapInfo table's .dat/.map/.id, a CSV's .csvt), whether or not they exist yet."""
+    real = os.path.realpath(path)
+    base, ext = os.path.splitext(real)
+    ext = ext.lower()
+    for family in _FAMILIES:
+        if ext in family:
+            return {base + side for side in family} | {real}
+    return {real}
+
+
 def _overwrites_input(path, table, inputs) -> bool:
     """True when writing ``path`` (a whole file, or layer ``table`` in it) would replace an input.
-    ``inputs`` holds (real path, layer name or '') pairs from :func:`input_paths`."""
-    real = os.path.realpath(path)
+    ``inputs`` holds (real path, layer name or '') pairs from :func:`input_paths`; a file of
+    the output's family (e.g. the .dbf of a .shp output) counts as the output."""
+    written = file_family(path)
     for input_path, input_layer in inputs:
-        if input_path != real:
+        if input_path not in written:
             continue
         if table is None or not input_layer or input_layer.lower() == table.lower():
             return True
     return False
+
+
+def layer_files(layer, depth: int = 0) -> set:
+    """(real path, layer name or '') of every file behind ``layer``, for any provider QGIS
+    can describe: OGR (``path|layername=``), delimited text (``file:///…?type=csv``),
+    SpatiaLite (``dbname='…' table=…``), GDAL rasters, and the layers a virtual layer
+    embeds. Memory and database layers have none."""
+    from qgis.core import QgsProviderRegistry, QgsVirtualLayerDefinition
+    from qgis.PyQt.QtCore import QUrl
+
+    source, provider = layer.source(), layer.providerType()
+    if provider == "virtual" and depth < 3:
+        files = set()
+        definition = QgsVirtualLayerDefinition.fromUrl(QUrl.fromEncoded(source.encode()))
+        for embedded in definition.sourceLayers():
+            if embedded.isReferenced():
+                continue  # a project layer: it is an input of its own if the run uses it
+            files |= _files_of(embedded.provider(), embedded.source())
+        return files
+    return _files_of(provider, source)
+
+
+def _files_of(provider: str, source: str) -> set:
+    from qgis.core import QgsProviderRegistry
+
+    parts = QgsProviderRegistry.instance().decodeUri(provider, source) if provider else {}
+    path = parts.get("path") or ""
+    if not path:
+        if provider in ("memory", "virtual", "postgres", "oracle", "mssql", "hana", "wfs", "arcgisfeatureserver"):
+            return set()
+        path = _layer_path(source)  # an unknown provider: the source up to '|' is the best guess
+        if not os.path.exists(path):
+            return set()
+    name = parts.get("layerName") or ""
+    name = name if isinstance(name, str) else ""
+    return {(member, name) for member in file_family(path)}
 
 
 def layer_display_name(layer) -> str:
@@ -531,8 +589,43 @@ def input_paths(alg, parameters, context) -> set:
                 except Exception:
                     layer = None
             if layer is not None and layer.source():
-                paths.add((os.path.realpath(_layer_path(layer.source())), _layer_name_of(layer.source())))
+                paths |= layer_files(layer)
     return paths
+
+
+def check_destinations(alg, parameters, context) -> None:
+    """Before any work: refuse every file destination of this run (sinks, rasters, files such
+    as checknetwork's SAVE_NETWORK) that is, or shares a file with, one of its inputs."""
+    inputs = None
+    for definition in alg.destinationParameterDefinitions():
+        dest, _ = _destination(parameters, definition.name(), context)
+        if not dest or dest == QgsProcessing.TEMPORARY_OUTPUT:
+            continue
+        match = _OGR_URI.match(dest)
+        path, table = (match.group("path").replace("''", "'"), match.group("table").replace('""', '"')) \
+            if match else (dest, None)
+        if not _is_file_destination(path):
+            continue
+        inputs = input_paths(alg, parameters, context) if inputs is None else inputs
+        if _overwrites_input(path, table, inputs):
+            raise QgsProcessingException(_overwrite_message(path, table))
+
+
+def _is_file_destination(path: str) -> bool:
+    """A path with an extension, not a provider URI such as ``memory:`` or ``postgres:``."""
+    return bool(os.path.splitext(path)[1]) and not re.match(r"^[a-z]+:(?![\\/])", path)
+
+
+def _overwrite_message(path, table) -> str:
+    return (f"The output {path}{f' (layer {table})' if table else ''} is one of this run's "
+            "inputs; JoinedUp never overwrites an input. Choose another file name.")
+
+
+def check_not_input(alg, parameters, context, path, table=None) -> None:
+    """Refuse to write ``path`` (or layer ``table`` in it) when it is one of this run's inputs:
+    for destinations written outside :func:`write_output` (a raster, a saved network)."""
+    if _overwrites_input(path, table, input_paths(alg, parameters, context)):
+        raise QgsProcessingException(_overwrite_message(path, table))
 
 
 def _destination(parameters, name, context):
@@ -562,15 +655,16 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
     else:
         path = dest
     ext = os.path.splitext(path)[1].lower()
-    if ext in WRITE_DRIVERS and not path.startswith(("memory:", "postgres:", "postgis:")):
-        if _overwrites_input(path, table, input_paths(alg, parameters, context)):
-            raise QgsProcessingException(
-                f"The output {path}{f' (layer {table})' if table else ''} is one of this run's "
-                "inputs; JoinedUp never overwrites an input. Choose another file name.")
+    is_file = _is_file_destination(path)
+    if is_file:  # every file format, also those QGIS's sink writes (.mif, .dxf, .gpx ...)
+        check_not_input(alg, parameters, context, path, table)
+    if ext in WRITE_DRIVERS and is_file:
         notes = _write_file(gdf, path, WRITE_DRIVERS[ext], table, promote_to_multi, geometry_type)
         if feedback is not None:
             for note in notes:
                 feedback.pushWarning(f"{os.path.basename(path)}: {note}")
+        if table is None and ext == ".shp" and not os.path.exists(path):
+            path = os.path.splitext(path)[0] + ".dbf"  # a table: GDAL writes only the .dbf
         result = f"{path}|layername={table}" if table else path
         _load_on_completion(context, definition, result, alg, name)
         return result
@@ -578,22 +672,15 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
 
 
 def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
+    """Write ``gdf`` with pyogrio. A whole file is written atomically: to a temporary name
+    beside the target, then moved over it (with every sidecar of its format), so a failed or
+    cancelled write leaves the old file as it was, never nothing or half a file. A layer
+    added to an existing GeoPackage is written inside that file (GDAL's transaction)."""
     import pyogrio
 
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise QgsProcessingException(f"Cannot write {path}: the folder does not exist or is not writable.")
-    if table is None and os.path.exists(path):
-        try:
-            if driver == "ESRI Shapefile":
-                base = os.path.splitext(path)[0]
-                for side in (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix"):
-                    if os.path.exists(base + side):
-                        os.remove(base + side)
-            else:
-                os.remove(path)
-        except OSError as exc:
-            raise QgsProcessingException(f"Cannot replace {path}: {exc}")
     frame = _writable(gdf, driver)
     kwargs = {}
     if driver == "GPKG":
@@ -609,17 +696,55 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
         kwargs["promote_to_multi"] = promote_to_multi
     if driver == "CSV" and getattr(frame, "geometry", None) is not None and hasattr(frame, "crs"):
         kwargs["layer_options"] = {"GEOMETRY": "AS_WKT"}
+    in_place = table is not None and os.path.exists(path)
+    if not in_place and "layer" not in kwargs and driver not in ("CSV",):
+        # the layer is named after the target, not the temporary file
+        kwargs["layer"] = os.path.splitext(os.path.basename(path))[0]
+    target = path if in_place else _temporary_beside(path)
     import warnings
 
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pyogrio.write_dataframe(frame, path, driver=driver, **kwargs)
+            pyogrio.write_dataframe(frame, target, driver=driver, **kwargs)
+        if not in_place:
+            _move_family(target, path)
     except Exception as exc:
+        if not in_place:
+            _remove_family(target)
         raise QgsProcessingException(f"Could not write {path}: {exc}")
     return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
 
 
+def _temporary_beside(path: str) -> str:
+    """A new file name in ``path``'s folder (same file system, so the final move is atomic)
+    with ``path``'s extension; nothing exists under it or its sidecars."""
+    import uuid
+
+    folder = os.path.dirname(os.path.abspath(path))
+    stem, ext = os.path.splitext(os.path.basename(path))
+    return os.path.join(folder, f".{stem}.joinedup-{uuid.uuid4().hex[:8]}{ext}")
+
+
+def _move_family(written: str, path: str) -> None:
+    """Move the files of ``written`` over those of ``path`` (each move atomic); files of the
+    old ``path`` that the new write has not (a stale .prj or .qix) are removed."""
+    real = os.path.realpath(path)
+    base_new, base_old = os.path.splitext(written)[0], os.path.splitext(real)[0]
+    # the main file last: until then a reader still sees the old dataset
+    members = sorted(file_family(path), key=lambda member: member == real)
+    for member in members:
+        suffix = member[len(base_old):]
+        if os.path.exists(base_new + suffix):
+            os.replace(base_new + suffix, member)
+        elif os.path.exists(member):
+            os.remove(member)
+
+
+def _remove_family(written: str) -> None:
+    for member in file_family(written):
+        if os.path.exists(member):
+            os.remove(member)
 
 
 def _writable(gdf, driver=None):
