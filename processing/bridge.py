@@ -188,6 +188,8 @@ def read_layer(layer, context, feedback, *, selected_only=False):
 # Formats read through GDAL's own columnar (Arrow) interface straight into numpy: about
 # 6-10x faster than pyogrio's row-by-row read for 1M features, and no pyarrow needed.
 COLUMNAR_EXTENSIONS = (".gpkg", ".fgb")
+# Features per batch of that read (GDAL's default is 65,536).
+TEXT_BATCH_ROWS = 2048
 
 
 def _read_columnar(file_path, layer_name, columns):
@@ -230,10 +232,19 @@ def _read_columnar(file_path, layer_name, columns):
     has_geometry = defn.GetGeomFieldCount() > 0
     layer.ResetReading()
     parts = {n: [] for n in names + [fid_name, geom_name]}
-    stream = layer.GetArrowStreamAsNumPy(options=["GEOMETRY_ENCODING=WKB"])
+    text_fields = {nm for nm, k in zip(names, kinds) if k == ogr.OFTString}
+    # GDAL hands text as fixed-width bytes padded to the batch's longest value: small batches,
+    # each decoded to Python strings at once, keep one long free-text note from costing
+    # (rows x its length) bytes.
+    stream = layer.GetArrowStreamAsNumPy(options=["GEOMETRY_ENCODING=WKB",
+                                                  f"MAX_FEATURES_IN_BATCH={TEXT_BATCH_ROWS}"])
     for batch in stream:
         for key, values in batch.items():
-            if key in parts:
+            if key in text_fields:
+                decoded = _decode_utf8(np.ma.getdata(values))
+                parts[key].append(np.ma.array(decoded, mask=np.ma.getmaskarray(values))
+                                  if np.ma.isMaskedArray(values) else decoded)
+            elif key in parts:
                 # copies: the batch's memory belongs to the stream, released below
                 parts[key].append(values.copy())
     del stream  # release GDAL's objects now, not at interpreter exit
@@ -254,7 +265,7 @@ def _read_columnar(file_path, layer_name, columns):
         mask = np.ma.getmaskarray(values) if np.ma.isMaskedArray(values) else np.zeros(n, bool)
         data = np.ma.getdata(values)
         if kind == ogr.OFTString:
-            text = np.char.decode(data.astype("S"), "utf-8").astype(object) if n else data.astype(object)
+            text = np.asarray(data, dtype=object).copy()  # decoded batch by batch above
             text[mask] = None
             out_columns.append(text)
             dtypes.append("object")
@@ -292,6 +303,16 @@ def _read_columnar(file_path, layer_name, columns):
     del layer, srs
     ds = None  # noqa: F841  (closes the file)
     return meta, fids, wkb, out_columns
+
+
+def _decode_utf8(data):
+    """GDAL's UTF-8 byte strings as Python strings, one by one. (``astype("S")`` would first
+    copy every value padded to the longest: one 50 kB note in 1M rows asks for 50 GB.)"""
+    import numpy as np
+
+    out = np.empty(len(data), dtype=object)
+    out[:] = [value.decode("utf-8", "replace") if isinstance(value, bytes) else value for value in data]
+    return out
 
 
 def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None, columns=None,

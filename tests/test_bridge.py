@@ -459,3 +459,31 @@ def test_unwritable_folder_is_a_clear_error(copy_alg, typed_memory_layer):
     with pytest.raises(QgsProcessingException) as err:
         copy_alg(typed_memory_layer.id(), "/no/such/folder/out.gpkg")
     assert "does not exist" in str(err.value) or "Could not" in str(err.value)
+
+
+def test_one_long_text_value_does_not_pad_the_column(plugin, tmp_path):
+    """Issue #17: text read as fixed-width bytes padded every value to the longest; one 50 kB
+    note in 20,000 rows asked for 1 GB. Read now in well under a tenth of that, same values
+    as pyogrio's own reader."""
+    import tracemalloc
+
+    import geopandas as gpd
+    import numpy as np
+    import pyogrio
+
+    from joinedup.processing.bridge import read_file
+
+    n = 20000
+    notes = ["ok"] * (n - 1) + ["é" * 25000]  # 50 kB of UTF-8
+    frame = gpd.GeoDataFrame({"note": notes, "n": np.arange(n)},
+                             geometry=gpd.points_from_xy(np.arange(n), np.arange(n)), crs=3067)
+    path = tmp_path / "notes.gpkg"
+    frame.to_file(path)
+    tracemalloc.start()
+    try:
+        gdf, _ = read_file(str(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100e6, f"{peak / 1e6:.0f} MB"
+    assert gdf["note"].tolist() == pyogrio.read_dataframe(path)["note"].tolist()
