@@ -784,10 +784,36 @@ def _writable(gdf, driver=None):
             frame[column] = text.astype(object).where(series.notna(), None)
             continue
         if series.dtype == object:
+            typed = _typed_objects(series)
+            if typed is not None:
+                frame[column] = typed
+                continue
             sample = series.dropna()
             if len(sample) and not all(isinstance(v, str) for v in sample.iloc[:1000]):
                 frame[column] = series.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
     return frame
+
+
+def _typed_objects(series):
+    """An object column whose values are all of one kind (ids carried through an engine as
+    Python objects) as that kind: whole numbers as nullable integers, floats, booleans,
+    date-times; None for text or mixed content. So an integer ``track_id`` stays an
+    integer in the output, not text."""
+    import pandas as pd
+
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    try:
+        if kind == "integer":
+            return series.astype("Int64")
+        if kind in ("floating", "mixed-integer-float", "decimal"):
+            return pd.to_numeric(series).astype(float)
+        if kind == "boolean":
+            return series.astype("boolean")
+        if kind in ("datetime64", "datetime"):
+            return pd.to_datetime(series).astype("datetime64[ms]")
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None
 
 
 def _load_on_completion(context, definition, result, alg, name):
@@ -858,6 +884,7 @@ def _python_value(value):
 def _write_sink(alg, parameters, name, context, gdf):
     import shapely
 
+    gdf = _writable(gdf)  # ids carried as objects get their own type back
     fields = qgis_fields(gdf)
     geometry_column = getattr(gdf, "_geometry_column_name", None)
     if geometry_column is not None and len(gdf):
