@@ -81,3 +81,20 @@ def test_hotspots_distance_band_without_crs_names_the_parameter(run_alg, tmp_pat
         run_alg("joinedup:hotspots", {"INPUT": zones, "FIELD": "population", "WEIGHTS": 2,
                                       "DISTANCE": 500, "OUTPUT": str(tmp_path / "hs.gpkg")})
     assert "zones_nocrs" in str(caught.value) and "DISTANCE" in str(caught.value)
+
+
+@pytest.mark.parametrize("algorithm,layer,params,parameter", [
+    ("joinedup:density", "incidents", {"RADIUS": 200, "PIXEL_SIZE": 50}, "RADIUS"),
+    ("joinedup:mapmatch", "gps_points", {"TRACK_FIELD": "track_id", "TIME_FIELD": "time",
+                                         "NETWORK": None}, "SEARCH_RADIUS"),
+])
+def test_units_that_need_a_crs_are_named(run_alg, tmp_path, algorithm, layer, params, parameter):
+    from qgis.core import QgsProcessingException
+
+    source, _ = _without_crs(tmp_path, layer, rows=range(50))
+    params = {k: (city("roads") if v is None else v) for k, v in params.items()}
+    out = tmp_path / ("d.tif" if algorithm.endswith("density") else "m.gpkg")
+    with pytest.raises(QgsProcessingException) as caught:
+        run_alg(algorithm, {"INPUT": source, **params, "OUTPUT": str(out)})
+    assert f"{layer}_nocrs has no coordinate reference system" in str(caught.value)
+    assert parameter in str(caught.value) and not out.exists()

@@ -16,7 +16,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..base import JoinedUpAlgorithm, engine_feedback
+from ..base import JoinedUpAlgorithm, crs_required, engine_feedback
 
 STYLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
                      "resources", "styles", "density.qml")
@@ -153,6 +153,8 @@ class Density(JoinedUpAlgorithm):
         feedback.pushInfo(read.describe())
         if len(gdf) == 0:
             raise QgsProcessingException(f"{read.name} has no features: there is nothing to map.")
+        if gdf.crs is None:
+            raise crs_required(read.name, "the bandwidth and pixel size (RADIUS, PIXEL_SIZE, metres)")
         gdf, crs, note = ensure_projected(gdf, what=read.name)
         if note:
             feedback.pushInfo(note)
