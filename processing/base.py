@@ -30,6 +30,17 @@ GROUPS = {
 }
 
 
+# What every algorithm does with awkward input (one reading path for all; docs/inputs.md).
+INPUT_HELP = (
+    "<b>Awkward input</b> (the same in every JoinedUp algorithm): curved geometries are made "
+    "straight as QGIS does (at most 1° of arc per segment); polygon rings of fewer than 4 points "
+    "are removed (a polygon made only of them counts as no geometry); features with no geometry "
+    "are counted in the log and kept in per-feature outputs; numbers stored as text are read "
+    "where unambiguous (' 7 ', '1e3', '−5') and refused with a count where not ('1,5', 'n/a'); "
+    "a layer without a CRS is refused only where a parameter needs map units. Outputs never "
+    "replace an input and are written atomically.")
+
+
 def icon(name: str) -> QIcon:
     """The icon ``resources/icons/<name>.svg``, or the plugin icon when there is none."""
     path = os.path.join(ICON_DIR, f"{name}.svg")
@@ -70,7 +81,7 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
         return [t.strip() for t in self.tr(self.TAGS).split(",") if t.strip()]
 
     def shortHelpString(self):  # noqa: N802
-        return self.tr(self.HELP)
+        return self.tr(self.HELP) + "\n\n" + self.tr(INPUT_HELP)
 
     def icon(self):
         return icon(self.ICON or self.ALG_ID)
