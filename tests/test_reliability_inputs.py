@@ -191,3 +191,50 @@ def test_broken_rings_in_demand_are_removed_and_counted(run_alg, tmp_path):
     assert "5 polygons had rings of fewer than 4 points" in text
     assert "1 polygons made only of rings of fewer than 4 points" in text
     assert "1 unreadable geometries" in text
+
+
+def test_real_osm_multipolygons_as_demand_through_qgis_process(plugin, tmp_path):
+    """The reported case: OpenStreetMap multipolygons (with rings of 2-3 points) as the
+    DEMAND of accessibility, headless. Every polygon is in the output; the ones with no area
+    left are 'no geometry', as many as the log reports."""
+    from qgis_process_helpers import qgis_process_run
+
+    shutil.copyfile(SAMPLE / "helsinki.osm.pbf", tmp_path / "helsinki.osm.pbf")
+    osm = tmp_path / "helsinki.osm.pbf"
+    answer = qgis_process_run("joinedup:accessibility", {
+        "NETWORK": f"{osm}|layername=lines", "LINE_FILTER": '"highway" IS NOT NULL',
+        "DEMAND": f"{osm}|layername=multipolygons", "FACILITIES": city("clinics"),
+        "THRESHOLDS": "1000", "OUTPUT": str(tmp_path / "acc.gpkg")})
+    got = gpd.read_file(tmp_path / "acc.gpkg")
+    from qgis.core import QgsVectorLayer
+
+    osm_layer = QgsVectorLayer(f"{osm}|layername=multipolygons", "m", "ogr")
+    assert len(got) == sum(1 for _ in osm_layer.getFeatures()) == 1095  # QGIS's own count
+    log = answer["stdout"] + answer["stderr"]
+    assert "Traceback" not in log and "GEOSException" not in log
+    nulled = int((got["status"] == "no geometry").sum())
+    assert nulled > 0 and f"{nulled - 11} polygons made only of rings of fewer than 4 points" in log
+    assert (got.loc[got["status"] == "ok", "nearest_cost"] > 0).all()
+
+
+def test_csv_opened_as_a_plain_table_with_decimal_commas(run_alg, tmp_path):
+    """A council's CSV (no geometry) with a decimal comma: one clear message; the same CSV
+    with unambiguous text numbers ranks exactly like the numbers themselves."""
+    from qgis.core import QgsProcessingException, QgsVectorLayer
+
+    bad = tmp_path / "deprivation.csv"
+    bad.write_text("area;score;income\nA;1,5;20\nB;2,5;30\nC;3;25\n", encoding="utf-8")
+    layer = QgsVectorLayer(f"file://{bad}?type=csv&delimiter=;&detectTypes=yes&geomType=none", "deprivation",
+                           "delimitedtext")
+    assert layer.isValid() and layer.fields().field("score").typeName().lower() == "text"
+    with pytest.raises(QgsProcessingException) as caught:
+        run_alg("joinedup:priorityindex", {"INPUT": layer, "FIELDS": ["score", "income"], "RUNS": 0,
+                                           "OUTPUT": str(tmp_path / "pi.csv")})
+    assert "deprivation" in str(caught.value) and "'score'" in str(caught.value) and "2 with a comma" in str(caught.value)
+    good = tmp_path / "ok.csv"
+    good.write_text("area;score;income\nA; 1.5 ;20\nB;2.5e0;30\nC;\u22123;25\n", encoding="utf-8")
+    layer = QgsVectorLayer(f"file://{good}?type=csv&delimiter=;&detectTypes=no&geomType=none", "ok", "delimitedtext")
+    got = pd.read_csv(run_alg("joinedup:priorityindex", {"INPUT": layer, "FIELDS": ["score", "income"], "RUNS": 0,
+                                                         "OUTPUT": str(tmp_path / "ok_pi.csv")})["OUTPUT"])
+    s, i = np.array([1.5, 2.5, -3]), np.array([20, 30, 25.0])
+    np.testing.assert_allclose(got["pi_score"], ((s - s.min()) / np.ptp(s) + (i - i.min()) / np.ptp(i)) / 2)
