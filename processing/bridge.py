@@ -689,7 +689,43 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
         result = f"{path}|layername={table}" if table else path
         _load_on_completion(context, definition, result, alg, name)
         return result
+    if is_file and table is None:  # a format QGIS's own writer handles (.mif, .dxf, .gpx ...)
+        return _write_sink_atomically(alg, parameters, name, context, gdf, path)
     return _write_sink(alg, parameters, name, context, gdf)
+
+
+def _write_sink_atomically(alg, parameters, name, context, gdf, path):
+    """QGIS's feature sink into a temporary file beside ``path``, moved over it once QGIS has
+    closed the file: as :func:`_write_file`, a failed write leaves the old file as it was."""
+    import gc
+
+    from qgis.core import QgsProperty
+
+    temporary = _temporary_beside(path)
+    value = parameters.get(name)
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        redirected = QgsProcessingOutputLayerDefinition(value)
+        redirected.sink = QgsProperty.fromValue(temporary)
+    else:
+        redirected = temporary
+    written = temporary
+    try:
+        dest_id = _write_sink(alg, {**parameters, name: redirected}, name, context, gdf)
+        gc.collect()  # QGIS's writer closes the file when its sink object goes
+        # QGIS may add its format's own extension (a MapInfo table 'x.mif' becomes 'x.mif.tab')
+        written = _layer_path(dest_id) if _layer_path(dest_id).startswith(temporary) else temporary
+        final = path + written[len(temporary):]
+        _move_family(written, final)
+    except BaseException:
+        _remove_family(written)
+        _remove_family(temporary)
+        raise
+    if context.willLoadLayerOnCompletion(dest_id):  # load the real file, not the temporary one
+        layers = context.layersToLoadOnCompletion()
+        details = layers.pop(dest_id)
+        layers[final] = details
+        context.setLayersToLoadOnCompletion(layers)
+    return final
 
 
 def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
@@ -744,7 +780,9 @@ def _temporary_beside(path: str) -> str:
 
     folder = os.path.dirname(os.path.abspath(path))
     stem, ext = os.path.splitext(os.path.basename(path))
-    return os.path.join(folder, f".{stem}.joinedup-{uuid.uuid4().hex[:8]}{ext}")
+    # no dot but the extension's: QGIS's writer takes everything after the first dot as the
+    # extension and would pick another format
+    return os.path.join(folder, f"{stem}_joinedup_partial_{uuid.uuid4().hex[:8]}{ext}")
 
 
 def _move_family(written: str, path: str) -> None:

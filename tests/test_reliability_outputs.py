@@ -2,6 +2,7 @@
 for every format and every sidecar, and a file output is replaced atomically (a failed write
 leaves the old file as it was). Each input file's SHA-256 is the same before and after."""
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -137,5 +138,27 @@ def test_a_table_written_to_a_shp_path_reports_the_dbf(run_alg, tmp_path):
     clinics = gpd.read_file(city, layer="clinics")
     schools = gpd.read_file(city, layer="schools")
     assert layer.isValid() and layer.featureCount() == len(clinics) * len(schools)
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+    assert not [p for p in tmp_path.iterdir() if "_joinedup_partial_" in p.name]  # no temporary file left
     assert sha(city) == sha(SAMPLE / "sample_city.gpkg")
+
+
+def test_formats_written_by_qgis_are_replaced_atomically(run_alg, tmp_path):
+    """A MapInfo output (QGIS's own writer: 'x.mif' is written as the table 'x.mif.tab') written
+    twice: the second run replaces the first as a whole, leaves no temporary file, and
+    reports the file QGIS wrote."""
+    from qgis.core import QgsVectorLayer
+
+    city = tmp_path / "city.gpkg"
+    shutil.copyfile(SAMPLE / "sample_city.gpkg", city)
+    out = tmp_path / "ranked.mif"
+    for fields in (["population"], ["zone_id"]):
+        res = run_alg("joinedup:priorityindex", {"INPUT": f"{city}|layername=zones", "FIELDS": fields,
+                                                 "RUNS": 0, "OUTPUT": str(out)})
+        assert res["OUTPUT"].startswith(str(out)) and os.path.exists(res["OUTPUT"])
+        layer = QgsVectorLayer(res["OUTPUT"], "ranked", "ogr")
+        assert layer.isValid() and layer.featureCount() == 150
+    zones = gpd.read_file(city, layer="zones")
+    best = zones["zone_id"].idxmax()  # the second run ranked by zone_id: the largest is first
+    got = {f["zone_id"]: f["pi_rank"] for f in layer.getFeatures()}
+    assert got[zones["zone_id"][best]] == 1
+    assert not [p for p in tmp_path.iterdir() if "_joinedup_partial_" in p.name]
