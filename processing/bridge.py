@@ -773,6 +773,21 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
     return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
 
 
+def write_atomically(path: str, write) -> None:
+    """``write(temporary_path)`` (any writer: a raster, a saved network), then the result moved
+    over ``path`` as :func:`_write_file` does: a failed write leaves the old file as it was."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise QgsProcessingException(f"Cannot write {path}: the folder does not exist or is not writable.")
+    temporary = _temporary_beside(path)
+    try:
+        write(temporary)
+        _move_family(temporary, path)
+    except BaseException:
+        _remove_family(temporary)
+        raise
+
+
 def _temporary_beside(path: str) -> str:
     """A new file name in ``path``'s folder (same file system, so the final move is atomic)
     with ``path``'s extension; nothing exists under it or its sidecars."""

@@ -162,3 +162,26 @@ def test_formats_written_by_qgis_are_replaced_atomically(run_alg, tmp_path):
     got = {f["zone_id"]: f["pi_rank"] for f in layer.getFeatures()}
     assert got[zones["zone_id"][best]] == 1
     assert not [p for p in tmp_path.iterdir() if "_joinedup_partial_" in p.name]
+
+
+def test_saved_network_and_density_raster_replace_old_files_whole(run_alg, tmp_path):
+    """SAVE_NETWORK and density's GeoTIFF go through the same atomic move: a second run over
+    an existing file leaves exactly the new one, readable, and no temporary file."""
+    import pyogrio
+    import rasterio
+
+    city = tmp_path / "city.gpkg"
+    shutil.copyfile(SAMPLE / "sample_city.gpkg", city)
+    saved = tmp_path / "network.gpkg"
+    saved.write_bytes(b"not a GeoPackage: an old file in the way")
+    res = run_alg("joinedup:checknetwork", {"INPUT": f"{city}|layername=roads", "OUTPUT": "TEMPORARY_OUTPUT",
+                                            "PROBLEMS": "TEMPORARY_OUTPUT", "SAVE_NETWORK": str(saved)})
+    layers = {name for name, _ in pyogrio.list_layers(res["SAVE_NETWORK"])}
+    assert layers == {"edges", "nodes"}
+    raster = tmp_path / "density.tif"
+    for radius in (200, 400):
+        run_alg("joinedup:density", {"INPUT": f"{city}|layername=incidents", "RADIUS": radius, "PIXEL_SIZE": 50,
+                                     "OUTPUT": str(raster)})
+        with rasterio.open(raster) as ds:
+            assert ds.count == 1 and ds.crs is not None
+    assert not [p for p in tmp_path.iterdir() if "_joinedup_partial_" in p.name]

@@ -193,8 +193,9 @@ class Density(JoinedUpAlgorithm):
         report.null_geometry = skipped_features
         feedback.pushInfo(report.describe())
         out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        eng.write_geotiff(grid, out, crs=_rasterio_crs(crs),
-                          description=VALUE_NAMES[self.parameterAsEnum(parameters, "OUTPUT_VALUE", context)])
+        description = VALUE_NAMES[self.parameterAsEnum(parameters, "OUTPUT_VALUE", context)]
+        bridge.write_atomically(out, lambda path: eng.write_geotiff(grid, path, crs=_rasterio_crs(crs),
+                                                                     description=description))
         if context.willLoadLayerOnCompletion(out):
             context.layerToLoadOnCompletionDetails(out).setPostProcessor(DensityStyler.create())
         return {"OUTPUT": out, "POINTS_USED": report.points_used, "BANDWIDTH": report.bandwidth}
