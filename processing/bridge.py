@@ -735,9 +735,7 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
     added to an existing GeoPackage is written inside that file (GDAL's transaction)."""
     import pyogrio
 
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise QgsProcessingException(f"Cannot write {path}: the folder does not exist or is not writable.")
+    _check_folder(path)
     frame = _writable(gdf, driver)
     kwargs = {}
     if driver == "GPKG":
@@ -757,28 +755,30 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
     if not in_place and "layer" not in kwargs and driver not in ("CSV",):
         # the layer is named after the target, not the temporary file
         kwargs["layer"] = os.path.splitext(os.path.basename(path))[0]
-    target = path if in_place else _temporary_beside(path)
     import warnings
+
+    def write(target):
+        pyogrio.write_dataframe(frame, target, driver=driver, **kwargs)
 
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pyogrio.write_dataframe(frame, target, driver=driver, **kwargs)
-        if not in_place:
-            _move_family(target, path)
+            write(path) if in_place else write_atomically(path, write)
     except Exception as exc:
-        if not in_place:
-            _remove_family(target)
         raise QgsProcessingException(f"Could not write {path}: {exc}")
     return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
 
 
-def write_atomically(path: str, write) -> None:
-    """``write(temporary_path)`` (any writer: a raster, a saved network), then the result moved
-    over ``path`` as :func:`_write_file` does: a failed write leaves the old file as it was."""
+def _check_folder(path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise QgsProcessingException(f"Cannot write {path}: the folder does not exist or is not writable.")
+
+
+def write_atomically(path: str, write) -> None:
+    """``write(temporary_path)`` (any writer: a layer, a raster, a saved network), then the
+    result moved over ``path`` with every sidecar: a failed write leaves the old file as it was."""
+    _check_folder(path)
     temporary = _temporary_beside(path)
     try:
         write(temporary)
