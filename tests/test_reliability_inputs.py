@@ -238,3 +238,29 @@ def test_csv_opened_as_a_plain_table_with_decimal_commas(run_alg, tmp_path):
                                                          "OUTPUT": str(tmp_path / "ok_pi.csv")})["OUTPUT"])
     s, i = np.array([1.5, 2.5, -3]), np.array([20, 30, 25.0])
     np.testing.assert_allclose(got["pi_score"], ((s - s.min()) / np.ptp(s) + (i - i.min()) / np.ptp(i)) / 2)
+
+
+def test_areaprofile_population_as_text_is_read_not_dropped(run_alg, tmp_path):
+    """A population stored as text: unambiguous values give the same rates as numbers (by
+    hand: count x 1000 / population); a decimal comma stops with the field named instead of
+    silently giving no rate."""
+    from qgis.core import QgsProcessingException
+
+    zones = gpd.read_file(CITY, layer="zones").iloc[:12]
+    incidents = gpd.read_file(CITY, layer="incidents")
+    text = zones.copy()
+    text["population"] = [f" {v} " if k % 2 else f"{v}e0".replace("e0", "") for k, v in enumerate(zones["population"])]
+    text.loc[text.index[0], "population"] = f"{zones['population'].iloc[0] / 1000:g}e3"
+    text.to_file(tmp_path / "text.gpkg")
+    got = gpd.read_file(run_alg("joinedup:areaprofile", {
+        "AREAS": str(tmp_path / "text.gpkg"), "LAYERS": [city("incidents")], "POPULATION_FIELD": "population",
+        "OUTPUT": str(tmp_path / "p.gpkg")})["OUTPUT"])
+    counts = gpd.sjoin(incidents, zones[["zone_id", "geometry"]], predicate="intersects").groupby("zone_id").size()
+    count = zones["zone_id"].map(counts).fillna(0).to_numpy()
+    rate = [c for c in got.columns if c.endswith("_per_1000")][0]
+    np.testing.assert_allclose(got[rate], count * 1000 / zones["population"].to_numpy())
+    text.loc[text.index[3], "population"] = "1,5"
+    text.to_file(tmp_path / "comma.gpkg")
+    with pytest.raises(QgsProcessingException, match="'population'.*1 with a comma"):
+        run_alg("joinedup:areaprofile", {"AREAS": str(tmp_path / "comma.gpkg"), "LAYERS": [city("incidents")],
+                                         "POPULATION_FIELD": "population", "OUTPUT": str(tmp_path / "q.gpkg")})
