@@ -57,6 +57,7 @@ ALGORITHMS = [
     ("shortestpath", {"INPUT": NET, "ORIGINS": "@", "DESTINATIONS": "schools", "PAIRING": 1}, "clinics", None, None),
     ("closestfacility", {"INPUT": NET, "INCIDENTS": "@", "FACILITIES": "clinics"}, "schools", None, None),
     ("serviceareas", {"INPUT": NET, "FACILITIES": "@", "BANDS": "500"}, "clinics", None, None),
+    ("evidencemap", {"INPUT": "@", "FIELD": "population", "DPI": 50}, "zones", "population", None),
     ("mapmatch", {"INPUT": "@", "TRACK_FIELD": "track_id", "TIME_FIELD": "time", "NETWORK": NET,
                   "POINTS": "TMP"}, "gps_points", None, "POINTS"),
 ]
@@ -205,6 +206,8 @@ def _parameters(alg, spec, inputs, target_source, out_folder, readonly, variant)
             params[definition.name()] = str(folder / f"{definition.name().lower()}.tif")
         elif isinstance(definition, QgsProcessingParameterFeatureSink):
             params[definition.name()] = str(folder / f"{definition.name().lower()}.gpkg")
+        elif definition.name() == "OUTPUT_PDF":  # the one required file output of the evidence map
+            params[definition.name()] = str(folder / "map.pdf")
     return params
 
 
