@@ -24,6 +24,7 @@ A shapefile has no date-time or boolean type: date-times are written as ISO text
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -332,7 +333,11 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     display = display or os.path.basename(file_path)
     report = ReadReport(name=display, path=file_path)
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        curved_layer = _declares_curves(file_path, layer_name)
+        # GDAL makes curves straight itself when pyogrio has switched its curve support off
+        # (process-wide, once pyogrio has read): then with QGIS's step too
+        with warnings.catch_warnings(record=True) as caught, \
+                _gdal_option("OGR_ARC_STEPSIZE", f"{CURVE_STEP_DEGREES:g}"):
             warnings.simplefilter("always")
             try:
                 fast = _read_columnar(file_path, layer_name, columns)
@@ -375,6 +380,8 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     else:
         geoms = np.full(n, None, dtype=object)
     report.features = n
+    if curved_layer and wkb is not None:  # a curved layer type: every feature was a curve
+        report.curves_segmentized = int((~shapely.is_missing(geoms)).sum())
     if xy is None:
         report.null_geometries = (int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
                                   - report.degenerate_polygons)
@@ -395,6 +402,38 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
 # Curves become straight segments of at most this much arc: QGIS's own default
 # (QgsAbstractGeometry.segmentize), so lengths and areas match QGIS's for the same layer.
 CURVE_STEP_DEGREES = 1.0
+
+
+def _declares_curves(file_path, layer_name) -> bool:
+    """True when the layer's declared geometry type is curved (CompoundCurve, CurvePolygon,
+    MultiSurface ...): GDAL's row reader has made its features straight."""
+    try:
+        from osgeo import ogr
+    except ImportError:
+        return False
+    enabled = ogr.GetNonLinearGeometriesEnabledFlag()
+    ogr.SetNonLinearGeometriesEnabledFlag(True)  # else GDAL reports the straightened type
+    try:
+        ds = ogr.Open(file_path)
+        layer = ds.GetLayerByName(layer_name) if layer_name else ds.GetLayer(0)
+        return bool(ogr.GT_IsNonLinear(layer.GetGeomType()))
+    except Exception:  # any surprise: nothing to report
+        return False
+    finally:
+        ogr.SetNonLinearGeometriesEnabledFlag(enabled)
+
+
+@contextlib.contextmanager
+def _gdal_option(key: str, value: str):
+    """A GDAL configuration option for one read, then as it was (other plugins share GDAL)."""
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option(key)
+    pyogrio.set_gdal_config_options({key: value})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({key: before})
 
 
 def _segmentize_curves(wkb):

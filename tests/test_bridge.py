@@ -487,3 +487,33 @@ def test_one_long_text_value_does_not_pad_the_column(plugin, tmp_path):
         tracemalloc.stop()
     assert peak < 100e6, f"{peak / 1e6:.0f} MB"
     assert gdf["note"].tolist() == pyogrio.read_dataframe(path)["note"].tolist()
+
+
+def test_curves_keep_z_and_drop_m(plugin, tmp_path):
+    """Curved geometries are segmentized with their Z (as documented: Z kept, M dropped);
+    every vertex of the arc lies on the circle (radius 5 around (5, 0), by hand)."""
+    import numpy as np
+    import shapely
+    from osgeo import ogr, osr
+
+    from joinedup.processing.bridge import read_file
+
+    ogr.UseExceptions()
+    path = tmp_path / "arcs.gpkg"
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(3067)
+    layer = ds.CreateLayer("arcs", srs, ogr.wkbCompoundCurveZM)
+    for wkt in ("COMPOUNDCURVE ZM (CIRCULARSTRING ZM (0 0 7 1, 5 5 7 2, 10 0 7 3))",
+                "CIRCULARSTRING ZM (0 0 2 1, 5 -5 2 2, 10 0 2 3)"):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+        layer.CreateFeature(feature)
+    ds = None
+    gdf, report = read_file(str(path))
+    assert report.curves_segmentized == 2 and report.unreadable_geometries == 0
+    coords = shapely.get_coordinates(gdf.geometry.values, include_z=True)
+    if shapely.geos_version >= (3, 12, 0):  # older GEOS never holds M
+        assert not shapely.has_m(gdf.geometry.values).any()
+    np.testing.assert_allclose(np.hypot(coords[:, 0] - 5, coords[:, 1]), 5, atol=1e-9)
+    assert set(coords[:, 2]) == {7.0, 2.0}
