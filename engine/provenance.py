@@ -29,6 +29,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import tempfile
 
 from .errors import InputError
@@ -174,9 +175,26 @@ def append_step(path: str, step: dict) -> dict:
     return stored
 
 
+# A password typed into a connection string: libpq's key/value form (password=secret,
+# password='a b'), a URL's user:secret@host, and GDAL's PG:… strings, which use the same keys.
+_PASSWORD = re.compile(r"""(?i)\b(password|pwd)\s*=\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)""")
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]+):([^@\s]+)@")
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` with every password in a connection string replaced by ``***``: provenance and
+    the evidence pack record the connection and table a layer came from, never its password
+    (QGIS keeps those in its authentication database, named by an ``authcfg`` id)."""
+    text = _PASSWORD.sub(lambda m: f"{m.group(1)}=***", text)
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
 def json_safe(value):
-    """Parameters and values as JSON: numbers, text, lists and dicts; anything else as text."""
-    if value is None or isinstance(value, (bool, int, str)):
+    """Parameters and values as JSON: numbers, text (passwords redacted), lists and dicts;
+    anything else as text."""
+    if isinstance(value, str):
+        return redact_credentials(value)
+    if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         return value if value == value and abs(value) != float("inf") else str(value)
@@ -186,7 +204,7 @@ def json_safe(value):
         return [json_safe(v) for v in value]
     if hasattr(value, "item"):
         return json_safe(value.item())
-    return str(value)
+    return redact_credentials(str(value))
 
 
 def step_from_qgis_process(result: dict, *, started: str | None = None, exclude=()) -> dict:

@@ -26,6 +26,7 @@ REQUIRED = (
 # algorithms). The plugin loads without them; those algorithms fail with install steps.
 OPTIONAL = (
     ("uk_address_matcher", "uk_address_matcher", "1.5", ("linkaddresses",)),
+    ("vroom", "pyvroom", None, ("routeoptimisation",)),
 )
 
 
@@ -58,7 +59,7 @@ def missing_packages() -> tuple:
 # so both are set. Debian's Python is "externally managed" (PEP 668): a --user install needs
 # --break-system-packages; it writes only under ~/.local. README.md prints the same steps.
 DEBIAN12_APT = ("sudo apt install python3-pip python3-scipy python3-rasterio python3-matplotlib "
-                "build-essential python3-dev libgeos-dev libgdal-dev libproj-dev proj-bin")
+                "build-essential pkg-config python3-dev libgeos-dev libgdal-dev libproj-dev proj-bin")
 DEBIAN12_PIP = (
     "pip install --user --break-system-packages --no-binary shapely,pyogrio "
     "\"shapely>=2\" pyogrio \"geopandas>=1\" \"networkx>=3\" \"numpy<2\"\n"

@@ -47,6 +47,12 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QMetaType
 
 from ..engine.geometry import drop_degenerate_rings
+from .database import (
+    bulk_readable_table,
+    is_database_destination,
+    refuse_existing_table,
+    without_geometry_column,
+)
 
 # File formats pyogrio reads directly; anything else is exported to GeoPackage first.
 READABLE_EXTENSIONS = ["gpkg", "shp", "geojson", "json", "fgb", "sqlite", "gml", "kml",
@@ -157,6 +163,14 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
         raise QgsProcessingException(alg.invalidSourceError(parameters, name))
     layer = alg.parameterAsVectorLayer(parameters, name, context)
     display = layer_display_name(layer) if layer is not None else (source.sourceName() or name)
+    table = bulk_readable_table(layer, parameters.get(name))
+    if table is not None:
+        read = _read_database_table(*table, display=display, source=source, columns=columns,
+                                    xy_points=xy_points)
+        if read is not None:
+            if read[1].repaired_unreadable or read[1].unreadable_geometries:
+                feedback.pushWarning(read[1].describe())
+            return read
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
         parameters, name, context, READABLE_EXTENSIONS, "gpkg", feedback)
     if feedback is not None and feedback.isCanceled():  # QGIS's export stops on cancel: no file
@@ -169,6 +183,28 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
     gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
     if report.changed:
         feedback.pushWarning(report.describe())
+    return gdf, report
+
+
+def _read_database_table(connection, table, *, display, source, columns, xy_points):
+    """A whole PostGIS table through GDAL's PostgreSQL driver, as :func:`read_source` returns
+    it; None when GDAL cannot (the caller then takes QGIS's export). GDAL gives the primary key
+    as the feature id, where QGIS shows it as a field too: it is put back in QGIS's place."""
+    try:
+        gdf, report = read_file(connection, table, display=display, crs=crs_to_engine(source.sourceCrs()),
+                                fields=source.fields(), columns=columns, xy_points=xy_points)
+    except Exception:  # never a message here: ``connection`` may hold a password
+        return None
+    report.path = f"PostGIS table {table}"
+    gdf.attrs["source_path"] = report.path
+    wanted = [f.name() for f in source.fields() if columns is None or f.name() in columns]
+    missing = [n for n in wanted if n not in gdf.columns]
+    if len(missing) > 1 or (missing and len(report.fids) != len(gdf)):
+        return None
+    for key in missing:  # the primary key
+        gdf.insert(wanted.index(key), key, report.fids)
+    gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(source.wkbType())
+    gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
     return gdf, report
 
 
@@ -673,7 +709,8 @@ def check_destinations(alg, parameters, context) -> None:
 
 def _is_file_destination(path: str) -> bool:
     """A path with an extension, not a provider URI such as ``memory:`` or ``postgres:``."""
-    return bool(os.path.splitext(path)[1]) and not re.match(r"^[a-z]+:(?![\\/])", path)
+    return bool(os.path.splitext(path)[1]) and not re.match(r"^[a-z]+:(?![\\/])", path) \
+        and not is_database_destination(path)
 
 
 def _overwrite_message(path, table) -> str:
@@ -698,7 +735,7 @@ def _destination(parameters, name, context):
 
 
 def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
-                 promote_to_multi=None, geometry_type=None, feedback=None):
+                 promote_to_multi=None, geometry_type=None, feedback=None, crs_of="INPUT"):
     """Write ``gdf`` to the sink parameter ``name``; returns the value for the results dict
     (the output path, or a layer id for a QGIS sink). ``gdf`` with no geometry column, or
     with only null geometries and ``geometry_type='None'``, is written as a table. With
@@ -706,6 +743,7 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
     dest, definition = _destination(parameters, name, context)
     if not dest:
         return None
+    gdf = in_input_crs(alg, parameters, context, gdf, crs_of)
     if dest == QgsProcessing.TEMPORARY_OUTPUT:
         dest = QgsProcessingUtils.generateTempFilename(f"{name.lower()}.gpkg", context)
     table = None
@@ -728,7 +766,11 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
         result = f"{path}|layername={table}" if table else path
         _load_on_completion(context, definition, result, alg, name)
         return result
-    if is_file and table is None:  # a format QGIS's own writer handles (.mif, .dxf, .gpx ...)
+    if is_database_destination(dest):
+        refuse_existing_table(dest, name)
+        if getattr(gdf, "_geometry_column_name", None) is None:
+            parameters = without_geometry_column(parameters, name, dest)
+    elif is_file and table is None:  # a format QGIS's own writer handles (.mif, .dxf, .gpx ...)
         return _write_sink_atomically(alg, parameters, name, context, gdf, path)
     return _write_sink(alg, parameters, name, context, gdf)
 
@@ -765,6 +807,23 @@ def _write_sink_atomically(alg, parameters, name, context, gdf, path):
         layers[final] = details
         context.setLayersToLoadOnCompletion(layers)
     return final
+
+
+def in_input_crs(alg, parameters, context, gdf, crs_of="INPUT"):
+    """``gdf`` in the CRS of the algorithm's main input layer (parameter ``crs_of``), as QGIS's
+    own algorithms write their outputs: the engine measures in a metric CRS (engine/crs.py)
+    that may differ from the input's (degrees, feet, Web Mercator), but the user gets the
+    input's CRS back. Unchanged where there is no such layer, either side has no CRS, or they
+    are the same."""
+    gdf_crs = getattr(gdf, "crs", None) if getattr(gdf, "_geometry_column_name", None) else None
+    definition = alg.parameterDefinition(crs_of)
+    if gdf_crs is None or definition is None or definition.type() not in ("source", "vector"):
+        return gdf
+    source = alg.parameterAsSource(parameters, crs_of, context)
+    target = crs_to_engine(source.sourceCrs()) if source is not None else None
+    if target is None or gdf_crs.equals(target):
+        return gdf
+    return gdf.to_crs(target)
 
 
 def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):

@@ -60,7 +60,9 @@ def add_network_parameters(alg, *, input_name: str = "INPUT", strategy: bool = T
                  "where they share a vertex (within the topology tolerance), as in QGIS's own "
                  "network analysis: a bridge drawn across a road without a shared vertex does not "
                  "connect. A network saved by 'Check network' (its edges layer) is reused as it is, "
-                 "without rebuilding. Geographic layers are measured in their local UTM zone."))
+                 "without rebuilding. Lengths are ground metres in every CRS: a layer whose CRS is not "
+                 "true to 0.1 % over the data (degrees, feet, Web Mercator) is measured in a local "
+                 "projected CRS that the log names; outputs keep the input's CRS (docs/crs.md)."))
     alg.addParameter(p)
     if strategy:
         p = QgsProcessingParameterEnum("STRATEGY", tr("Path type to calculate"), STRATEGIES, defaultValue=0)

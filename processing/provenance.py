@@ -31,6 +31,12 @@ def layer_record(layer, parameter: str | None = None) -> dict:
                              features=features, crs=crs or None)
     record = {"parameter": parameter, "name": display_name(layer), "provider": layer.providerType(),
               "features": features, "crs": crs or None}
+    if layer.providerType() == "postgres":  # the database and table, never the credentials
+        from qgis.core import QgsDataSourceUri
+
+        from .database import table_label
+
+        record["table"] = table_label(QgsDataSourceUri(layer.source()))
     return {k: v for k, v in record.items() if v is not None}
 
 

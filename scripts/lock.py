@@ -55,7 +55,11 @@ def main() -> int:
     python_tag = "{}.{}".format(*sys.version_info[:2])
     marker = f'; python_version == "{python_tag}"'
     kept = [line for line in LOCK.read_text(encoding="utf-8").splitlines() if not line.endswith(marker)]
-    LOCK.write_text("\n".join(kept + freeze(python_tag)) + "\n", encoding="utf-8")
+    header = [line for line in kept if "; python_version" not in line]
+    pinned = [line for line in kept if "; python_version" in line] + freeze(python_tag)
+    # one order whoever refreshes which release: by release, then by name
+    pinned.sort(key=lambda line: (line.rsplit('"', 2)[-2], line.lower()))
+    LOCK.write_text("\n".join(header + pinned) + "\n", encoding="utf-8")
     print(f"requirements.lock: the Python {python_tag} lines refreshed; review with git diff")
     return 0
 

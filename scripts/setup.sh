@@ -32,18 +32,27 @@ case "$codename" in
      exit 1 ;;
 esac
 
-common_packages=(python3-venv xvfb xauth poppler-utils)
+# xvfb/xauth: the desktop test; poppler-utils: PDF pages to PNG; zip/unzip: the plugin zip
+# (pb_tool); postgresql + PostGIS: the tests start a throw-away server of their own; chromium +
+# npm: the evidence pack's HTML is checked with axe-core inside a headless browser.
+common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql chromium npm)
 if [ "$release" = 12 ]; then
   qgis_suite=(-t bookworm-backports)
-  # libwebp-dev (pulled in by libgdal-dev) must match the libwebp that QGIS's backports brought.
-  qgis_packages=(qgis python3-qgis qgis-providers libwebp-dev)
-  apt_packages=("${common_packages[@]}" python3-rasterio python3-scipy python3-dev build-essential
-                libgeos-dev libgdal-dev libproj-dev proj-bin)
+  # libwebp-dev and libheif-dev (pulled in by libgdal-dev) must match the libwebp and libheif
+  # that QGIS's backports brought: from bookworm, apt finds no solution ("held broken
+  # packages"; seen on a fresh Debian 12 made with mmdebstrap).
+  qgis_packages=(qgis python3-qgis qgis-providers libwebp-dev libheif-dev)
+  # pkg-config: shapely's build (meson) finds GEOS only through it.
+  apt_packages=("${common_packages[@]}" postgresql-15-postgis-3 python3-rasterio python3-scipy
+                python3-dev build-essential pkg-config libgeos-dev libgdal-dev libproj-dev proj-bin)
 else
   qgis_suite=()
   qgis_packages=(qgis python3-qgis qgis-providers)
-  apt_packages=("${common_packages[@]}" python3-geopandas python3-shapely python3-pyogrio
-                python3-pyproj python3-networkx python3-scipy python3-rasterio python3-matplotlib)
+  # proj-bin: in a venv, Debian's pyproj finds PROJ's data through the `proj` program on PATH
+  # (sys.prefix/share/proj is the venv's, not /usr's); without it every CRS fails (DataDirError).
+  apt_packages=("${common_packages[@]}" postgresql-17-postgis-3 python3-geopandas python3-shapely python3-pyogrio
+                python3-pyproj python3-networkx python3-scipy python3-rasterio python3-matplotlib
+                proj-bin)
 fi
 
 qgis_ok() {
@@ -76,9 +85,19 @@ if ! qgis_ok || [ -n "$(apt_missing)" ]; then
   qgis_ok || { echo "setup: QGIS 3.40 did not install (see $log)" >&2; exit 1; }
 fi
 
+# axe-core for the accessibility test, at the version tests/a11y/package-lock.json pins
+# (npm ci installs exactly the lock, and only when node_modules does not match it).
+a11y=tests/a11y
+if [ -f "$a11y/package-lock.json" ] && ! cmp -s "$a11y/package-lock.json" "$a11y/node_modules/.package-lock.json.joinedup" 2>/dev/null; then
+  say "installing axe-core for the accessibility test (npm ci --prefix $a11y)"
+  npm ci --prefix "$a11y" --no-audit --no-fund --loglevel=error >/dev/null
+  cp "$a11y/package-lock.json" "$a11y/node_modules/.package-lock.json.joinedup"
+fi
+
 venv=.venv
 stamp=$venv/.joinedup-lock
-lock_inputs=(requirements.lock build-constraints.txt build-constraints-pyproj.txt scripts/setup.sh)
+# What decides .venv's contents; when any of these changes, .venv is rebuilt from scratch.
+lock_inputs=(requirements.lock build-constraints.txt build-constraints-pyproj.txt)
 want="debian $release $(cat "${lock_inputs[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -x $venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   say "ready (.venv matches requirements.lock)"

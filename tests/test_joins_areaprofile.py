@@ -19,20 +19,25 @@ def _layer(uri, name):
     return layer
 
 
+# Hand-made shapes around (0, 0): in World Mercator the equator at 0 E, where map units are
+# ground metres to 1e-8 (in EPSG:3067 that point is 500 km off the meridian, 0.27 % long).
+TINY_CRS = "EPSG:3395"
+
+
 @pytest.fixture
 def tiny(tmp_path):
     path = tmp_path / "tiny.gpkg"
     areas = gpd.GeoDataFrame({"zone": ["A", "B"], "population": [2000, 0]},
                              geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)],
-                             crs="EPSG:3067")
+                             crs=TINY_CRS)
     points = gpd.GeoDataFrame({"cost": [10.0, 20.0, None, 5.0]},
                               geometry=shapely.points([[10, 10], [20, 20], [30, 30], [150, 50]]),
-                              crs="EPSG:3067")
+                              crs=TINY_CRS)
     lines = gpd.GeoDataFrame({"k": [1]}, geometry=[shapely.LineString([(50, 50), (150, 50)])],
-                             crs="EPSG:3067")
+                             crs=TINY_CRS)
     # two overlapping polygons inside A: 50x100 and 50x100 overlapping by 25x100 -> 75 % of A
     polys = gpd.GeoDataFrame({"k": [1, 2]}, geometry=[shapely.box(0, 0, 50, 100), shapely.box(25, 0, 75, 100)],
-                             crs="EPSG:3067")
+                             crs=TINY_CRS)
     return (write_layer(path, "areas", areas), write_layer(path, "points", points),
             write_layer(path, "lines", lines), write_layer(path, "polys", polys))
 

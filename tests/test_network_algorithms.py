@@ -17,6 +17,10 @@ from shapely import LineString, Point
 from joinedup.engine.network import osm_tag
 
 CRS = "EPSG:3067"
+# The tiny hand-made networks sit around (0, 0): in World Mercator that is the equator at 0 E,
+# where map units are ground metres to 1e-8 (in EPSG:3067 it is 500 km off the meridian, 0.27 %
+# long, and JoinedUp would rightly measure in another CRS: engine/crs.py).
+TINY_CRS = "EPSG:3395"
 TMP = QgsProcessing.TEMPORARY_OUTPUT
 
 
@@ -160,11 +164,11 @@ def tiny(tmp_path):
     lines = gpd.GeoDataFrame({"dir": ["yes", None, None, None], "kmh": [36.0, 72.0, 18.0, None]},
                              geometry=[LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 100)]),
                                        LineString([(0, 0), (0, 100), (100, 100)]),
-                                       LineString([(1000, 0), (1100, 0)])], crs=CRS)
+                                       LineString([(1000, 0), (1100, 0)])], crs=TINY_CRS)
     lines.to_file(tmp_path / "tiny.gpkg", layer="roads")
     pts = gpd.GeoDataFrame({"name": ["a", "b", "c", "far", "island"]},
                            geometry=[Point(10, 5), Point(90, -5), Point(105, 50), Point(50, -900),
-                                     Point(1050, 3)], crs=CRS)
+                                     Point(1050, 3)], crs=TINY_CRS)
     pts.to_file(tmp_path / "pts.gpkg")
     empty = pts.iloc[:0]
     empty.to_file(tmp_path / "empty.gpkg")
@@ -236,7 +240,7 @@ def test_fastest_with_null_speeds_uses_default(run_alg, tiny):
 
 
 def test_shortest_path_nearest_pairing_and_access_walk(run_alg, tiny, tmp_path):
-    gpd.GeoDataFrame({"id": [1]}, geometry=[Point(100, 120)], crs=CRS).to_file(tmp_path / "d.gpkg")
+    gpd.GeoDataFrame({"id": [1]}, geometry=[Point(100, 120)], crs=TINY_CRS).to_file(tmp_path / "d.gpkg")
     res = run_alg("joinedup:shortestpath", {
         "INPUT": tiny["lines"], "DIRECTION_FIELD": "dir", "ORIGINS": tiny["pts"], "DESTINATIONS": str(tmp_path / "d.gpkg"),
         "PAIRING": 1, "ACCESS_SPEED": 5, "OUTPUT": TMP})
@@ -253,7 +257,7 @@ def test_shortest_path_nearest_pairing_and_access_walk(run_alg, tiny, tmp_path):
 
 
 def test_service_areas_bands_cut_partial_edges(run_alg, tiny):
-    gpd.GeoDataFrame({"fid_": [7], "limit": [150.0]}, geometry=[Point(0, 0)], crs=CRS).to_file(
+    gpd.GeoDataFrame({"fid_": [7], "limit": [150.0]}, geometry=[Point(0, 0)], crs=TINY_CRS).to_file(
         tiny["folder"] / "f.gpkg")
     res = run_alg("joinedup:serviceareas", {
         "INPUT": tiny["lines"], "FACILITIES": str(tiny["folder"] / "f.gpkg"), "FACILITY_ID": "fid_",
@@ -278,7 +282,7 @@ def test_service_areas_bands_cut_partial_edges(run_alg, tiny):
 
 
 def test_service_areas_non_overlapping_and_dissolve(run_alg, tiny):
-    gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(0, 0), Point(100, 100)], crs=CRS).to_file(
+    gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(0, 0), Point(100, 100)], crs=TINY_CRS).to_file(
         tiny["folder"] / "f2.gpkg")
     res = run_alg("joinedup:serviceareas", {
         "INPUT": tiny["lines"], "FACILITIES": str(tiny["folder"] / "f2.gpkg"), "BANDS": "500",
@@ -296,7 +300,7 @@ def test_service_areas_non_overlapping_and_dissolve(run_alg, tiny):
 
 
 def test_closest_facility_direction_and_k(run_alg, tiny):
-    gpd.GeoDataFrame({"st": ["west", "east"]}, geometry=[Point(0, 0), Point(100, 0)], crs=CRS).to_file(
+    gpd.GeoDataFrame({"st": ["west", "east"]}, geometry=[Point(0, 0), Point(100, 0)], crs=TINY_CRS).to_file(
         tiny["folder"] / "fac.gpkg")
     common = {"INPUT": tiny["lines"], "DIRECTION_FIELD": "dir", "INCIDENTS": tiny["pts"], "INCIDENT_ID": "name",
               "FACILITIES": str(tiny["folder"] / "fac.gpkg"), "FACILITY_ID": "st", "MAX_SNAP": 100,
@@ -326,7 +330,7 @@ def test_check_network_and_reuse_saved_network(run_alg, real_data, tmp_path, hel
     problems = read(res["PROBLEMS"])
     assert {"dangle", "one-way dead end"} <= set(problems.problem)
     edges = read(res["OUTPUT"])
-    assert edges.crs.to_epsg() == 32635  # geographic input measured in its UTM zone
+    assert edges.crs.to_epsg() == 4326  # measured in its UTM zone, written back in the input's CRS
     # The saved network gives the same OD costs as rebuilding from the lines.
     common = {"ORIGINS": helsinki["origins"], "DESTINATIONS": helsinki["dests"], "STRATEGY": 1,
               "OUTPUT": TMP}
@@ -387,7 +391,7 @@ def test_reached_streets_cover_the_same_lines_as_qgis_service_area(run_alg, hels
 
 
 def test_duplicate_ids_and_points_without_geometry_are_kept(run_alg, tiny, tmp_path):
-    pts = gpd.GeoDataFrame({"code": [1, 1, 2]}, geometry=[Point(10, 0), Point(90, 0), None], crs=CRS)
+    pts = gpd.GeoDataFrame({"code": [1, 1, 2]}, geometry=[Point(10, 0), Point(90, 0), None], crs=TINY_CRS)
     pts.to_file(tmp_path / "dup.gpkg")
     from qgis.core import QgsProcessingFeedback
 

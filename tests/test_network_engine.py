@@ -8,7 +8,10 @@ from shapely import LineString, MultiLineString, Point
 from joinedup.engine.errors import EngineCancelled, Feedback, InputError
 from joinedup.engine.network import Network, osm_tag, parse_maxspeed
 
-CRS = "EPSG:3067"
+# The hand-made networks sit around (0, 0). In World Mercator that is the equator at 0 E, where
+# map units are ground metres to 1e-8; in EPSG:3067 it would be 500 km off the meridian, 0.27 %
+# long, and JoinedUp would (rightly) measure elsewhere (engine/crs.py).
+CRS = "EPSG:3395"
 
 
 def lines(geoms, crs=CRS, **fields):
@@ -104,11 +107,11 @@ def test_tolerance_joins_nearby_vertices():
 
 def test_geographic_input_is_projected_with_a_note():
     x0, y0 = 385000, 6671000  # central Helsinki in EPSG:3067
-    g = square().translate(x0, y0).to_crs("EPSG:4326")
+    g = square().set_crs("EPSG:3067", allow_override=True).translate(x0, y0).to_crs("EPSG:4326")
     net = Network.from_lines(g)
     assert net.crs.is_projected and net.crs.to_epsg() == 32635
     assert any("geographic" in n for n in net.notes)
-    s = net.snap(pts((x0 + 10, y0), (x0 + 90, y0)).to_crs("EPSG:4326"))
+    s = net.snap(pts((x0 + 10, y0), (x0 + 90, y0), crs="EPSG:3067").to_crs("EPSG:4326"))
     assert net.cost_matrix(s, s)[0, 1] == pytest.approx(80, rel=2e-3)
 
 

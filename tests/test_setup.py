@@ -32,7 +32,7 @@ def metadata_name(name: str) -> str:
 
 
 def test_nothing_tracked_reads_outside_the_repository():
-    """A user's clone has no ../shared (the developers' workshop): no tracked file may name it."""
+    """A user's clone has no workshop folder beside it: no tracked file may name it."""
     outside = "shared" + "/data"
     found = subprocess.run(["git", "grep", "-n", "-F", "-e", "../" + "shared", "-e", outside], cwd=REPO,
                            capture_output=True, text=True)
@@ -107,7 +107,8 @@ def test_printed_install_steps_use_build_constraints():
     """The steps README, metadata.txt and the plugin's message print give pyproj's Cython pin
     through PIP_BUILD_CONSTRAINT (pip >= 26.2) and PIP_CONSTRAINT (older pips), and pass
     --break-system-packages, without which Debian's pip refuses a --user install (PEP 668)."""
-    from joinedup.plugin.dependencies import DEBIAN12_PIP, install_instructions, mismatch_instructions
+    from joinedup.plugin.dependencies import (DEBIAN12_APT, DEBIAN12_PIP, DEBIAN13_APT, install_instructions,
+                                              mismatch_instructions)
 
     for text in (install_instructions(["shapely>=2.0"]), mismatch_instructions(["pyproj uses PROJ 9.4"])):
         assert "PIP_BUILD_CONSTRAINT=" in text and "PIP_CONSTRAINT=" in text
@@ -115,6 +116,7 @@ def test_printed_install_steps_use_build_constraints():
         assert "Debian 13" in text
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "PIP_BUILD_CONSTRAINT=" in readme
+    assert DEBIAN12_APT in readme and DEBIAN13_APT in readme
     for command in DEBIAN12_PIP.split("\n"):
         assert command.strip() in readme, f"README does not print the plugin's step: {command.strip()}"
     assert "PIP_CONSTRAINT=/tmp/c.txt PROJ_DIR" not in readme

@@ -41,8 +41,9 @@ class AreaProfile(JoinedUpAlgorithm):
         "10 characters (a 7-character stem and _n count, _m length, _sh share, _pk per 1,000, "
         "_su sum, _mn mean) so a shapefile keeps them apart. The log lists every column and "
         "what it holds.\n"
-        "Lengths and areas are in metres and square metres: layers in degrees are measured in "
-        "the local UTM zone; other layers are reprojected to AREAS' CRS (the log says so).\n"
+        "Lengths and areas are in ground metres and square metres in every CRS: AREAS in a CRS "
+        "not true to 0.1 % over the data (degrees, feet, Web Mercator) are measured in a local "
+        "projected CRS (docs/crs.md); other layers are reprojected to AREAS' CRS (the log says so).\n"
         "<b>Invalid geometries</b>: repair (default) or skip, counted in the log. An area with "
         "no geometry is kept, with counts and lengths 0 and an empty share.")
 

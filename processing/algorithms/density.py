@@ -69,14 +69,16 @@ class Density(JoinedUpAlgorithm):
     HELP = (
         "Makes a kernel density surface (heatmap) from points, as a compressed GeoTIFF with "
         "its CRS and a nodata value, loaded with a colour ramp.<br><br>"
-        "<b>Points</b>: point or multipoint layer (every part counts). Geographic layers are "
-        "moved to their local UTM zone so distances are metres. Features with no geometry, "
+        "<b>Points</b>: point or multipoint layer (every part counts). Distances are ground "
+        "metres in every CRS: a layer whose CRS is not true to 0.1 % over the points (degrees, "
+        "feet, Web Mercator) is measured in a local projected CRS that the log names, and the "
+        "raster is written in that CRS (docs/crs.md). Features with no geometry, "
         "or with a null weight, are skipped and counted in the log.<br>"
         "<b>Kernel</b>: quartic (as QGIS's heatmap), Epanechnikov, triangular, uniform or "
         "Gaussian (bandwidth = standard deviation, evaluated to 4 standard deviations).<br>"
-        "<b>Bandwidth</b>: the kernel radius in map units; or 0 with a <b>bandwidth rule</b>: "
+        "<b>Bandwidth</b>: the kernel radius in metres; or 0 with a <b>bandwidth rule</b>: "
         "Silverman (robust, as ArcGIS Pro) or Scott, computed from the points' spread.<br>"
-        "<b>Cell size</b>: in map units.<br>"
+        "<b>Cell size</b>: in metres.<br>"
         "<b>Weight field</b>: optional numeric field; negative weights are refused.<br>"
         "<b>Output values</b>: density per km² (the surface integrates to the number of points "
         "or total weight), expected count per cell, or QGIS heatmap's 'Raw' / 'Scaled' values.<br>"
@@ -96,10 +98,10 @@ class Density(JoinedUpAlgorithm):
                                                 [QgsProcessing.SourceType.TypeVectorPoint])
         p.setHelp(self.tr("Point layer whose density is mapped."))
         self.addParameter(p)
-        p = QgsProcessingParameterNumber("RADIUS", self.tr("Bandwidth (map units; 0 = use the rule)"),
+        p = QgsProcessingParameterNumber("RADIUS", self.tr("Bandwidth (metres; 0 = use the rule)"),
                                          QgsProcessingParameterNumber.Type.Double, 100.0, False, 0.0)
-        p.setHelp(self.tr("Kernel radius in map units (metres for geographic input, which is moved "
-                          "to local UTM). The standard deviation for the Gaussian kernel. 0 = use "
+        p.setHelp(self.tr("Kernel radius in ground metres, whatever the layer's CRS (see the "
+                          "log for the CRS it is measured in). The standard deviation for the Gaussian kernel. 0 = use "
                           "the bandwidth rule."))
         self.addParameter(p)
         p = QgsProcessingParameterEnum("BANDWIDTH_RULE", self.tr("Bandwidth rule (when bandwidth is 0)"),
@@ -107,9 +109,9 @@ class Density(JoinedUpAlgorithm):
         p.setHelp(self.tr("Rule of thumb used when the bandwidth is 0: Silverman (0.9 min(SD, "
                           "1.2 Dm) n^-0.2, as ArcGIS Pro) or Scott (SD n^-1/6)."))
         self.addParameter(p)
-        p = QgsProcessingParameterNumber("PIXEL_SIZE", self.tr("Cell size (map units)"),
+        p = QgsProcessingParameterNumber("PIXEL_SIZE", self.tr("Cell size (metres)"),
                                          QgsProcessingParameterNumber.Type.Double, 10.0, False, 1e-9)
-        p.setHelp(self.tr("Side of the output cells in map units."))
+        p.setHelp(self.tr("Side of the output cells in ground metres."))
         self.addParameter(p)
         p = QgsProcessingParameterField("WEIGHT_FIELD", self.tr("Weight field"), None, "INPUT",
                                         QgsProcessingParameterField.DataType.Numeric, optional=True)

@@ -34,11 +34,11 @@ class Hotspots(JoinedUpAlgorithm):
         "value field summed) into a square or hexagonal grid covering their extent, empty cells "
         "included.<br><b>Value field</b>: numeric; required for polygons. Areas with a null "
         "value are left out of the analysis and written with class 'No value'.<br>"
-        "<b>Grid cell size</b>: map units; 0 = automatic (a cell area of about 5 points per "
+        "<b>Grid cell size</b>: metres; 0 = automatic (a cell area of about 5 points per "
         "cell over the extent, rounded to 1, 2, 2.5 or 5 x 10^k, between 100 and 200,000 "
         "cells). Hexagons have the same area as squares of this side.<br>"
         "<b>Spatial weights</b>: queen contiguity (sharing any point), rook (sharing an edge), "
-        "fixed distance band between centroids (map units; 0 = the largest nearest-neighbour "
+        "fixed distance band between centroids (metres; 0 = the largest nearest-neighbour "
         "distance, so no unit is an island) or k nearest centroids. Each unit "
         "is part of its own neighbourhood (Gi*).<br><b>Weights transform</b>: binary (classic "
         "Gi*, as ArcGIS) or row-standardised (esda's default).<br>"
@@ -50,6 +50,9 @@ class Hotspots(JoinedUpAlgorithm):
         "class 'No neighbours'. Features with invalid geometry are repaired or skipped "
         "(written with no geometry and class 'Invalid geometry'); every input feature is in "
         "the output.<br>"
+        "<b>Distances</b> are ground metres in every CRS: a layer whose CRS is not true to 0.1 % "
+        "over the data (degrees, feet, Web Mercator) is measured in a local projected CRS that "
+        "the log names; the output is written in the input's CRS (docs/crs.md).<br>"
         "<b>Hide small counts below</b> (grid counts only): counts under this threshold are "
         "hidden in the output with the shared disclosure-control rule (0 = off).<br>"
         "Example: <code>scripts/qgis_process.sh run joinedup:hotspots -- INPUT=incidents.gpkg "
@@ -73,12 +76,12 @@ class Hotspots(JoinedUpAlgorithm):
             "Shape of the grid cells points are counted into.")
         add(QgsProcessingParameterNumber("CELL_SIZE", self.tr("Grid cell size (points; 0 = automatic)"),
                                          QgsProcessingParameterNumber.Type.Double, 0.0, False, 0.0),
-            "Side of the square cells (or of the square of equal area for hexagons), map units.")
+            "Side of the square cells (or of the square of equal area for hexagons), in ground metres.")
         add(QgsProcessingParameterEnum("WEIGHTS", self.tr("Spatial weights"),
                                        ["Queen contiguity", "Rook contiguity", "Fixed distance band",
                                         "K nearest neighbours"], False, 0),
             "Which units are neighbours.")
-        add(QgsProcessingParameterNumber("DISTANCE", self.tr("Distance band (map units; 0 = automatic)"),
+        add(QgsProcessingParameterNumber("DISTANCE", self.tr("Distance band (metres; 0 = automatic)"),
                                          QgsProcessingParameterNumber.Type.Double, 0.0, False, 0.0),
             "For the fixed distance band: centroids up to this far apart are neighbours. 0 = the "
             "largest nearest-neighbour distance, so that no unit is left without a neighbour.")
@@ -191,7 +194,7 @@ class Hotspots(JoinedUpAlgorithm):
             skipped = geo_report.skipped
             if skipped:
                 feedback.pushWarning(f"{skipped} points without a usable geometry were not counted.")
-            feedback.pushInfo(f"{len(usable)} points counted into {ncell} {shape} cells of {cell:g} map units.")
+            feedback.pushInfo(f"{len(usable)} points counted into {ncell} {shape} cells of {cell:g} m.")
         else:
             if not field:
                 raise InputError("Choose the value field to analyse for a polygon layer.")

@@ -60,8 +60,9 @@ class JoinByLocation(JoinedUpAlgorithm):
         "<b>Predicate</b>: where the INPUT feature intersects / contains / equals / touches / "
         "overlaps / is within / crosses the JOIN feature, or lies within DISTANCE metres of it. "
         "With several predicates a pair matches when any of them holds.\n"
-        "<b>Distance</b> (metres): used by 'are within DISTANCE of'. Geographic layers "
-        "(degrees) are measured in the local UTM zone, never in degrees.\n"
+        "<b>Distance</b> (metres): used by 'are within DISTANCE of'. Ground metres in every "
+        "CRS: a layer whose CRS is not true to 0.1 % over the data (degrees, feet, Web "
+        "Mercator) is measured in a local projected CRS that the log names (docs/crs.md).\n"
         "<b>Join type</b>: one row per matching pair; the first match only (the matching JOIN "
         "feature that comes first in the JOIN layer); the largest overlap only (area for "
         "polygons, length for lines, first match for points); or a summary: one row per "
@@ -104,7 +105,8 @@ class JoinByLocation(JoinedUpAlgorithm):
         p = QgsProcessingParameterDistance(
             "DISTANCE", self.tr("Distance (metres, for 'are within DISTANCE of')"), 0.0, "INPUT",
             optional=True, minValue=0.0)
-        p.setHelp(self.tr("Metres, always, also for a layer in degrees (measured in the local UTM zone)."))
+        p.setHelp(self.tr("Ground metres, always, whatever the layers' CRS (degrees, feet or Web Mercator "
+                          "are measured in a local projected CRS)."))
         self.addParameter(p)
         p = QgsProcessingParameterEnum(
             "METHOD", self.tr("Join type"), options=[self.tr(t) for t in METHOD_LABELS], defaultValue=0)

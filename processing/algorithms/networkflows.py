@@ -145,6 +145,6 @@ class NetworkFlows(JoinedUpAlgorithm):
             feedback.pushInfo("OD rows: " + ", ".join(f"{c} {v}" for v, c in zip(values, counts)))
         out = edges.drop(columns="geometry").merge(table, on="edge_id", how="left")
         out = gpd.GeoDataFrame(out, geometry=edges.geometry.values, crs=net.crs)
-        result = {"OUTPUT": write_output(self, parameters, "OUTPUT", context, out)}
+        result = {"OUTPUT": write_output(self, parameters, "OUTPUT", context, out, crs_of="NETWORK")}
         feedback.setProgress(100)
         return result
