@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError, as_feedback
+from .values import parse_numbers
 
 
 @dataclass
@@ -38,16 +39,9 @@ class DemandUnits:
 
 
 def _numeric(gdf, field_name, what):
-    import pandas as pd
-
     if field_name not in gdf.columns:
         raise InputError(f"Field {field_name!r} is not in {what}; choose one of its numeric fields.")
-    values = pd.to_numeric(gdf[field_name], errors="coerce").to_numpy(dtype=float)
-    text = gdf[field_name].notna().to_numpy() & np.isnan(values)
-    if text.any():
-        raise InputError(f"{what}: {int(text.sum())} values of {field_name!r} are not numbers "
-                         f"(e.g. {gdf[field_name][text].iloc[0]!r}); use a numeric field.")
-    return values
+    return parse_numbers(gdf[field_name], field=field_name, layer=what)
 
 
 def demand_units(demand, *, demand_field=None, points=None, point_weight_field=None,
@@ -69,6 +63,11 @@ def demand_units(demand, *, demand_field=None, points=None, point_weight_field=N
     n = len(demand)
     if n == 0:
         raise InputError(f"{name} is empty: there is no demand to analyse.")
+    for layer, what in ((demand, name), (points, points is not None and points.attrs.get("source_name"))):
+        if layer is not None and layer.crs is None:
+            raise InputError(f"{what} has no coordinate reference system, and the network distances "
+                             "from its features need map units. Set the layer's CRS (Layer Properties "
+                             "> Source), then run again.")
     notes = []
     status = np.full(n, "ok", dtype=object)
     if demand_field:

@@ -90,3 +90,44 @@ def _make_valid_same_dimension(geoms):
         parts = [p for p in shapely.get_parts(g) if shapely.get_dimensions(p) == d]
         out[i] = shapely.union_all(parts) if parts else None
     return out
+
+
+def drop_degenerate_rings(geoms):
+    """Polygons with rings of fewer than 4 points (OpenStreetMap multipolygons whose member
+    ways were cut at the extract's edge) lose those rings: such a ring encloses no area, and
+    GEOS refuses most work on it ("Ring has fewer than 4 points"). A polygon whose outer ring
+    is degenerate is dropped with its holes; a feature left with no polygon becomes null.
+
+    ``geoms``: object array of shapely geometries (None allowed), changed in place. Returns
+    ``(repaired, emptied)``: features that lost a ring but kept area, features made null.
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    types = shapely.get_type_id(geoms)
+    polygonal = np.flatnonzero((types == 3) | (types == 6))
+    if not polygonal.size:
+        return 0, 0
+    parts, part_owner = shapely.get_parts(geoms[polygonal], return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    short = shapely.get_num_coordinates(rings) < 4
+    if not short.any():
+        return 0, 0
+    repaired = emptied = 0
+    for feature in np.unique(part_owner[ring_part[short]]):
+        row = polygonal[feature]
+        polygons = []
+        for part in shapely.get_parts(geoms[row]):
+            shell = shapely.get_exterior_ring(part)
+            if shapely.get_num_coordinates(shell) < 4:
+                continue
+            holes = [h for h in shapely.get_interior_ring(part, range(shapely.get_num_interior_rings(part)))
+                     if shapely.get_num_coordinates(h) >= 4]
+            polygons.append(shapely.Polygon(shell, holes))
+        if not polygons:
+            geoms[row] = None
+            emptied += 1
+        else:
+            geoms[row] = polygons[0] if types[row] == 3 else shapely.MultiPolygon(polygons)
+            repaired += 1
+    return repaired, emptied

@@ -124,19 +124,34 @@ def read(path: str) -> dict:
 
 @contextlib.contextmanager
 def _locked(path: str):
+    """An exclusive lock on ``path + '.lock'``, removed again when released.
+
+    Removing a lock file races with a writer that opened it before the removal and locks
+    the removed file while a third writer creates and locks a new one: two writers at once.
+    So the file is removed while still locked, and a writer that got the lock checks that its
+    file is still the one at ``lock_path`` and tries again when it is not."""
     lock_path = path + ".lock"
-    handle = open(lock_path, "a+")
     try:
+        import fcntl
+    except ImportError:  # Windows: no fcntl; QGIS runs steps one at a time anyway
+        fcntl = None
+    while True:
+        handle = open(lock_path, "a+")
+        if fcntl is None:
+            break
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
-            import fcntl
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        except ImportError:  # Windows: no fcntl; QGIS runs steps one at a time anyway
+            if os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break  # locked, and it is the lock file others will open
+        except FileNotFoundError:
             pass
+        handle.close()  # the file was removed by the writer before us: lock the new one
+    try:
         yield
     finally:
-        handle.close()
         with contextlib.suppress(OSError):
-            os.remove(lock_path)
+            os.remove(lock_path)  # still locked: a waiter on this file will see it is gone
+        handle.close()
 
 
 def append_step(path: str, step: dict) -> dict:

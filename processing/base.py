@@ -30,6 +30,17 @@ GROUPS = {
 }
 
 
+# What every algorithm does with awkward input (one reading path for all; docs/inputs.md).
+INPUT_HELP = (
+    "<b>Awkward input</b> (the same in every JoinedUp algorithm): curved geometries are made "
+    "straight as QGIS does (at most 1° of arc per segment); polygon rings of fewer than 4 points "
+    "are removed (a polygon made only of them counts as no geometry); features with no geometry "
+    "are counted in the log and kept in per-feature outputs; numbers stored as text are read "
+    "where unambiguous (' 7 ', '1e3', '−5') and refused with a count where not ('1,5', 'n/a'); "
+    "a layer without a CRS is refused only where a parameter needs map units. Outputs never "
+    "replace an input and are written atomically.")
+
+
 def icon(name: str) -> QIcon:
     """The icon ``resources/icons/<name>.svg``, or the plugin icon when there is none."""
     path = os.path.join(ICON_DIR, f"{name}.svg")
@@ -70,7 +81,7 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
         return [t.strip() for t in self.tr(self.TAGS).split(",") if t.strip()]
 
     def shortHelpString(self):  # noqa: N802
-        return self.tr(self.HELP)
+        return self.tr(self.HELP) + "\n\n" + self.tr(INPUT_HELP)
 
     def icon(self):
         return icon(self.ICON or self.ALG_ID)
@@ -92,6 +103,9 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(problem)
         from ..engine.errors import EngineCancelled, EngineError
 
+        from .bridge import check_destinations
+
+        check_destinations(self, parameters, context)  # before any work: outputs never replace inputs
         try:
             return self.execute(parameters, context, feedback)
         except EngineCancelled:
@@ -105,6 +119,15 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
 
     def execute(self, parameters, context, feedback):
         raise NotImplementedError
+
+
+def crs_required(layer_name: str, needed_by: str):
+    """The error for a layer without a CRS where units matter: names the layer and the
+    parameter that needs them (``needed_by``, e.g. 'the distance band (DISTANCE, metres)')."""
+    from ..engine.errors import InputError
+
+    return InputError(f"{layer_name} has no coordinate reference system, and {needed_by} needs map "
+                      "units. Set the layer's CRS (Layer Properties > Source), then run again.")
 
 
 def engine_feedback(feedback, start: float = 0.0, end: float = 1.0):

@@ -24,6 +24,7 @@ A shapefile has no date-time or boolean type: date-times are written as ISO text
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType
 
+from ..engine.geometry import drop_degenerate_rings
 from .database import (
     bulk_readable_table,
     is_database_destination,
@@ -72,6 +74,9 @@ class ReadReport:
     null_geometries: int = 0
     repaired_unreadable: int = 0
     unreadable_geometries: int = 0
+    curves_segmentized: int = 0
+    degenerate_rings_dropped: int = 0  # features that lost a ring of < 4 points, kept their area
+    degenerate_polygons: int = 0  # features whose every ring had < 4 points: read as null
     path: str = ""
     notes: list = field(default_factory=list)
     fids: object = None  # numpy int64 array of QGIS feature ids, in row order
@@ -85,12 +90,39 @@ class ReadReport:
         if self.unreadable_geometries:
             parts.append(f"{self.unreadable_geometries} unreadable geometries (e.g. rings with too "
                          "few points) read as null")
+        if self.curves_segmentized:
+            parts.append(f"{self.curves_segmentized} curved geometries segmentized (at most "
+                         f"{CURVE_STEP_DEGREES:g}° of arc per straight segment)")
+        if self.degenerate_rings_dropped:
+            parts.append(f"{self.degenerate_rings_dropped} polygons had rings of fewer than 4 points "
+                         "(no area) removed")
+        if self.degenerate_polygons:
+            parts.append(f"{self.degenerate_polygons} polygons made only of rings of fewer than 4 "
+                         "points read as null")
         return ", ".join(parts)
+
+    @property
+    def changed(self) -> bool:
+        """True when reading changed or nulled some geometry (then the log says so)."""
+        return bool(self.repaired_unreadable or self.unreadable_geometries or self.curves_segmentized
+                    or self.degenerate_rings_dropped or self.degenerate_polygons)
+
+
+# What GDAL calls a GeoPackage layer's CRS when it has none (srs_id -1 and 0; geopandas and
+# QGIS write these for a layer without CRS). QGIS shows it as a valid CRS, pyproj reads the
+# first as geographic: both would turn metres into "degrees". It is no CRS.
+_UNDEFINED_CRS_NAMES = ("Undefined geographic SRS", "Undefined Cartesian SRS", "Undefined SRS")
+
+
+def _is_undefined(crs) -> bool:
+    text = crs if isinstance(crs, str) else getattr(crs, "name", "") or ""
+    return any(name in text for name in _UNDEFINED_CRS_NAMES)
 
 
 def crs_to_engine(crs: QgsCoordinateReferenceSystem):
-    """A QGIS CRS as something geopandas/pyproj accepts (EPSG code when there is one)."""
-    if crs is None or not crs.isValid():
+    """A QGIS CRS as something geopandas/pyproj accepts (EPSG code when there is one); None
+    for no CRS, including a GeoPackage's 'Undefined geographic/Cartesian SRS'."""
+    if crs is None or not crs.isValid() or _is_undefined(crs.description()):
         return None
     authid = crs.authid()
     if authid.upper().startswith("EPSG:"):
@@ -149,7 +181,7 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
                             columns=columns, xy_points=xy_points)
     gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(source.wkbType())
     gdf.attrs["geometry_kind"] = _geometry_kind(source.wkbType())
-    if report.repaired_unreadable or report.unreadable_geometries:
+    if report.changed:
         feedback.pushWarning(report.describe())
     return gdf, report
 
@@ -185,7 +217,7 @@ def read_layer(layer, context, feedback, *, selected_only=False):
                             crs=crs_to_engine(layer.crs()), fields=layer.fields())
     gdf.attrs["geometry_type"] = QgsWkbTypes.displayString(layer.wkbType())
     gdf.attrs["geometry_kind"] = _geometry_kind(layer.wkbType())
-    if feedback is not None and (report.repaired_unreadable or report.unreadable_geometries):
+    if feedback is not None and report.changed:
         feedback.pushWarning(report.describe())
     return gdf, report
 
@@ -193,6 +225,8 @@ def read_layer(layer, context, feedback, *, selected_only=False):
 # Formats read through GDAL's own columnar (Arrow) interface straight into numpy: about
 # 6-10x faster than pyogrio's row-by-row read for 1M features, and no pyarrow needed.
 COLUMNAR_EXTENSIONS = (".gpkg", ".fgb")
+# Features per batch of that read (GDAL's default is 65,536).
+TEXT_BATCH_ROWS = 2048
 
 
 def _read_columnar(file_path, layer_name, columns):
@@ -235,10 +269,19 @@ def _read_columnar(file_path, layer_name, columns):
     has_geometry = defn.GetGeomFieldCount() > 0
     layer.ResetReading()
     parts = {n: [] for n in names + [fid_name, geom_name]}
-    stream = layer.GetArrowStreamAsNumPy(options=["GEOMETRY_ENCODING=WKB"])
+    text_fields = {nm for nm, k in zip(names, kinds) if k == ogr.OFTString}
+    # GDAL hands text as fixed-width bytes padded to the batch's longest value: small batches,
+    # each decoded to Python strings at once, keep one long free-text note from costing
+    # (rows x its length) bytes.
+    stream = layer.GetArrowStreamAsNumPy(options=["GEOMETRY_ENCODING=WKB",
+                                                  f"MAX_FEATURES_IN_BATCH={TEXT_BATCH_ROWS}"])
     for batch in stream:
         for key, values in batch.items():
-            if key in parts:
+            if key in text_fields:
+                decoded = _decode_utf8(np.ma.getdata(values))
+                parts[key].append(np.ma.array(decoded, mask=np.ma.getmaskarray(values))
+                                  if np.ma.isMaskedArray(values) else decoded)
+            elif key in parts:
                 # copies: the batch's memory belongs to the stream, released below
                 parts[key].append(values.copy())
     del stream  # release GDAL's objects now, not at interpreter exit
@@ -259,7 +302,7 @@ def _read_columnar(file_path, layer_name, columns):
         mask = np.ma.getmaskarray(values) if np.ma.isMaskedArray(values) else np.zeros(n, bool)
         data = np.ma.getdata(values)
         if kind == ogr.OFTString:
-            text = np.char.decode(data.astype("S"), "utf-8").astype(object) if n else data.astype(object)
+            text = np.asarray(data, dtype=object).copy()  # decoded batch by batch above
             text[mask] = None
             out_columns.append(text)
             dtypes.append("object")
@@ -299,6 +342,16 @@ def _read_columnar(file_path, layer_name, columns):
     return meta, fids, wkb, out_columns
 
 
+def _decode_utf8(data):
+    """GDAL's UTF-8 byte strings as Python strings, one by one. (``astype("S")`` would first
+    copy every value padded to the longest: one 50 kB note in 1M rows asks for 50 GB.)"""
+    import numpy as np
+
+    out = np.empty(len(data), dtype=object)
+    out[:] = [value.decode("utf-8", "replace") if isinstance(value, bytes) else value for value in data]
+    return out
+
+
 def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None, columns=None,
               xy_points=False):
     """Bulk read of one OGR layer into a GeoDataFrame (pyogrio; no pyarrow needed, no Python
@@ -316,7 +369,11 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     display = display or os.path.basename(file_path)
     report = ReadReport(name=display, path=file_path)
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        curved_layer = _declares_curves(file_path, layer_name)
+        # GDAL makes curves straight itself when pyogrio has switched its curve support off
+        # (process-wide, once pyogrio has read): then with QGIS's step too
+        with warnings.catch_warnings(record=True) as caught, \
+                _gdal_option("OGR_ARC_STEPSIZE", f"{CURVE_STEP_DEGREES:g}"):
             warnings.simplefilter("always")
             try:
                 fast = _read_columnar(file_path, layer_name, columns)
@@ -343,21 +400,29 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
         wkb = np.asarray(wkb, dtype=object)
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         bad = np.flatnonzero(shapely.is_missing(geoms) & pd.notna(wkb))
-        if bad.size:
+        if bad.size:  # curves (GEOS has none), then what GEOS can repair
+            linear = _segmentize_curves(wkb[bad])
+            curved = np.not_equal(linear, None).astype(bool)
+            report.curves_segmentized = int(curved.sum())
+            wkb[bad[curved]] = linear[curved]
             fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
             geoms[bad] = fixed
-            report.repaired_unreadable = int((~shapely.is_missing(fixed)).sum())
+            report.repaired_unreadable = int((~shapely.is_missing(fixed) & ~curved).sum())
             report.unreadable_geometries = int(shapely.is_missing(fixed).sum())
         # QGIS exports a feature with no geometry as an empty one (POINT EMPTY): both are null here.
         geoms[shapely.is_empty(geoms)] = None
+        report.degenerate_rings_dropped, report.degenerate_polygons = drop_degenerate_rings(geoms)
         _drop_m(geoms)
     else:
         geoms = np.full(n, None, dtype=object)
     report.features = n
+    if curved_layer and wkb is not None:  # a curved layer type: every feature was a curve
+        report.curves_segmentized = int((~shapely.is_missing(geoms)).sum())
     if xy is None:
-        report.null_geometries = int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
+        report.null_geometries = (int(shapely.is_missing(geoms).sum()) - report.unreadable_geometries
+                                  - report.degenerate_polygons)
     report.fids = np.asarray(fids if fids is not None else np.arange(n), dtype=np.int64)
-    if crs is None and meta.get("crs"):
+    if crs is None and meta.get("crs") and not _is_undefined(meta["crs"]):
         crs = meta["crs"]
     if fields is not None:
         frame = _drop_fid(frame, fields)
@@ -368,6 +433,66 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     if xy is not None:
         gdf.attrs["xy"] = xy
     return gdf, report
+
+
+# Curves become straight segments of at most this much arc: QGIS's own default
+# (QgsAbstractGeometry.segmentize), so lengths and areas match QGIS's for the same layer.
+CURVE_STEP_DEGREES = 1.0
+
+
+def _declares_curves(file_path, layer_name) -> bool:
+    """True when the layer's declared geometry type is curved (CompoundCurve, CurvePolygon,
+    MultiSurface ...): GDAL's row reader has made its features straight."""
+    try:
+        from osgeo import ogr
+    except ImportError:
+        return False
+    enabled = ogr.GetNonLinearGeometriesEnabledFlag()
+    ogr.SetNonLinearGeometriesEnabledFlag(True)  # else GDAL reports the straightened type
+    try:
+        ds = ogr.Open(file_path)
+        layer = ds.GetLayerByName(layer_name) if layer_name else ds.GetLayer(0)
+        return bool(ogr.GT_IsNonLinear(layer.GetGeomType()))
+    except Exception:  # any surprise: nothing to report
+        return False
+    finally:
+        ogr.SetNonLinearGeometriesEnabledFlag(enabled)
+
+
+@contextlib.contextmanager
+def _gdal_option(key: str, value: str):
+    """A GDAL configuration option for one read, then as it was (other plugins share GDAL)."""
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option(key)
+    pyogrio.set_gdal_config_options({key: value})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({key: before})
+
+
+def _segmentize_curves(wkb):
+    """Linear WKB for each curved geometry in ``wkb`` (CircularString, CompoundCurve,
+    CurvePolygon, MultiCurve, MultiSurface), None for anything else. GEOS has no curves, so
+    QGIS segmentizes them, as it does when it draws or measures them."""
+    import math
+
+    import numpy as np
+    from qgis.core import QgsAbstractGeometry
+
+    out = np.full(len(wkb), None, dtype=object)
+    for i, item in enumerate(wkb):
+        if item is None:
+            continue
+        geometry = QgsGeometry()
+        geometry.fromWkb(bytes(item))
+        if geometry.isNull() or not QgsWkbTypes.isCurvedType(geometry.wkbType()):
+            continue
+        linear = geometry.constGet().segmentize(math.radians(CURVE_STEP_DEGREES),
+                                                QgsAbstractGeometry.SegmentationToleranceType.MaximumAngle)
+        out[i] = bytes(QgsGeometry(linear).asWkb())
+    return out
 
 
 def _point_xy(wkb):
@@ -436,10 +561,10 @@ def _kind_of_name(geometry_type) -> str:
     text = (geometry_type or "").lower()
     if "point" in text:
         return "point"
-    if "line" in text:
-        return "line"
     if "polygon" in text or "surface" in text:
         return "polygon"
+    if "line" in text or "curve" in text:  # CompoundCurve, CircularString, MultiCurve
+        return "line"
     return "none"
 
 
@@ -457,16 +582,74 @@ def _geometry_kind(wkb_type) -> str:
             Qgis.GeometryType.Polygon: "polygon"}.get(geometry_type, "none")
 
 
+# Formats stored as several files beside each other: writing one replaces them all.
+_FAMILIES = (
+    (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qpj", ".shp.xml"),
+    (".tab", ".dat", ".map", ".id", ".ind"),
+    (".mif", ".mid"),
+    (".csv", ".csvt"),
+)
+
+
+def file_family(path: str) -> set:
+    """Real paths of every file a dataset at ``path`` is stored in (a shapefile's sidecars,
+    a MapInfo table's .dat/.map/.id, a CSV's .csvt), whether or not they exist yet."""
+    real = os.path.realpath(path)
+    base, ext = os.path.splitext(real)
+    ext = ext.lower()
+    for family in _FAMILIES:
+        if ext in family:
+            return {base + side for side in family} | {real}
+    return {real}
+
+
 def _overwrites_input(path, table, inputs) -> bool:
     """True when writing ``path`` (a whole file, or layer ``table`` in it) would replace an input.
-    ``inputs`` holds (real path, layer name or '') pairs from :func:`input_paths`."""
-    real = os.path.realpath(path)
+    ``inputs`` holds (real path, layer name or '') pairs from :func:`input_paths`; a file of
+    the output's family (e.g. the .dbf of a .shp output) counts as the output."""
+    written = file_family(path)
     for input_path, input_layer in inputs:
-        if input_path != real:
+        if input_path not in written:
             continue
         if table is None or not input_layer or input_layer.lower() == table.lower():
             return True
     return False
+
+
+def layer_files(layer, depth: int = 0) -> set:
+    """(real path, layer name or '') of every file behind ``layer``, for any provider QGIS
+    can describe: OGR (``path|layername=``), delimited text (``file:///…?type=csv``),
+    SpatiaLite (``dbname='…' table=…``), GDAL rasters, and the layers a virtual layer
+    embeds. Memory and database layers have none."""
+    from qgis.core import QgsProviderRegistry, QgsVirtualLayerDefinition
+    from qgis.PyQt.QtCore import QUrl
+
+    source, provider = layer.source(), layer.providerType()
+    if provider == "virtual" and depth < 3:
+        files = set()
+        definition = QgsVirtualLayerDefinition.fromUrl(QUrl.fromEncoded(source.encode()))
+        for embedded in definition.sourceLayers():
+            if embedded.isReferenced():
+                continue  # a project layer: it is an input of its own if the run uses it
+            files |= _files_of(embedded.provider(), embedded.source())
+        return files
+    return _files_of(provider, source)
+
+
+def _files_of(provider: str, source: str) -> set:
+    from qgis.core import QgsProviderRegistry
+
+    parts = QgsProviderRegistry.instance().decodeUri(provider, source) if provider else {}
+    path = parts.get("path") or ""
+    if not path:
+        if provider in ("memory", "virtual", "postgres", "oracle", "mssql", "hana", "wfs", "arcgisfeatureserver"):
+            return set()
+        path = _layer_path(source)  # an unknown provider: the source up to '|' is the best guess
+        if not os.path.exists(path):
+            return set()
+    name = parts.get("layerName") or ""
+    name = name if isinstance(name, str) else ""
+    return {(member, name) for member in file_family(path)}
 
 
 def layer_display_name(layer) -> str:
@@ -502,8 +685,44 @@ def input_paths(alg, parameters, context) -> set:
                 except Exception:
                     layer = None
             if layer is not None and layer.source():
-                paths.add((os.path.realpath(_layer_path(layer.source())), _layer_name_of(layer.source())))
+                paths |= layer_files(layer)
     return paths
+
+
+def check_destinations(alg, parameters, context) -> None:
+    """Before any work: refuse every file destination of this run (sinks, rasters, files such
+    as checknetwork's SAVE_NETWORK) that is, or shares a file with, one of its inputs."""
+    inputs = None
+    for definition in alg.destinationParameterDefinitions():
+        dest, _ = _destination(parameters, definition.name(), context)
+        if not dest or dest == QgsProcessing.TEMPORARY_OUTPUT:
+            continue
+        match = _OGR_URI.match(dest)
+        path, table = (match.group("path").replace("''", "'"), match.group("table").replace('""', '"')) \
+            if match else (dest, None)
+        if not _is_file_destination(path):
+            continue
+        inputs = input_paths(alg, parameters, context) if inputs is None else inputs
+        if _overwrites_input(path, table, inputs):
+            raise QgsProcessingException(_overwrite_message(path, table))
+
+
+def _is_file_destination(path: str) -> bool:
+    """A path with an extension, not a provider URI such as ``memory:`` or ``postgres:``."""
+    return bool(os.path.splitext(path)[1]) and not re.match(r"^[a-z]+:(?![\\/])", path) \
+        and not is_database_destination(path)
+
+
+def _overwrite_message(path, table) -> str:
+    return (f"The output {path}{f' (layer {table})' if table else ''} is one of this run's "
+            "inputs; JoinedUp never overwrites an input. Choose another file name.")
+
+
+def check_not_input(alg, parameters, context, path, table=None) -> None:
+    """Refuse to write ``path`` (or layer ``table`` in it) when it is one of this run's inputs:
+    for destinations written outside :func:`write_output` (a raster, a saved network)."""
+    if _overwrites_input(path, table, input_paths(alg, parameters, context)):
+        raise QgsProcessingException(_overwrite_message(path, table))
 
 
 def _destination(parameters, name, context):
@@ -534,15 +753,16 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
     else:
         path = dest
     ext = os.path.splitext(path)[1].lower()
-    if ext in WRITE_DRIVERS and not path.startswith(("memory:", "postgres:", "postgis:")):
-        if _overwrites_input(path, table, input_paths(alg, parameters, context)):
-            raise QgsProcessingException(
-                f"The output {path}{f' (layer {table})' if table else ''} is one of this run's "
-                "inputs; JoinedUp never overwrites an input. Choose another file name.")
+    is_file = _is_file_destination(path)
+    if is_file:  # every file format, also those QGIS's sink writes (.mif, .dxf, .gpx ...)
+        check_not_input(alg, parameters, context, path, table)
+    if ext in WRITE_DRIVERS and is_file:
         notes = _write_file(gdf, path, WRITE_DRIVERS[ext], table, promote_to_multi, geometry_type)
         if feedback is not None:
             for note in notes:
                 feedback.pushWarning(f"{os.path.basename(path)}: {note}")
+        if table is None and ext == ".shp" and not os.path.exists(path):
+            path = os.path.splitext(path)[0] + ".dbf"  # a table: GDAL writes only the .dbf
         result = f"{path}|layername={table}" if table else path
         _load_on_completion(context, definition, result, alg, name)
         return result
@@ -550,7 +770,43 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
         refuse_existing_table(dest, name)
         if getattr(gdf, "_geometry_column_name", None) is None:
             parameters = without_geometry_column(parameters, name, dest)
+    elif is_file and table is None:  # a format QGIS's own writer handles (.mif, .dxf, .gpx ...)
+        return _write_sink_atomically(alg, parameters, name, context, gdf, path)
     return _write_sink(alg, parameters, name, context, gdf)
+
+
+def _write_sink_atomically(alg, parameters, name, context, gdf, path):
+    """QGIS's feature sink into a temporary file beside ``path``, moved over it once QGIS has
+    closed the file: as :func:`_write_file`, a failed write leaves the old file as it was."""
+    import gc
+
+    from qgis.core import QgsProperty
+
+    temporary = _temporary_beside(path)
+    value = parameters.get(name)
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        redirected = QgsProcessingOutputLayerDefinition(value)
+        redirected.sink = QgsProperty.fromValue(temporary)
+    else:
+        redirected = temporary
+    written = temporary
+    try:
+        dest_id = _write_sink(alg, {**parameters, name: redirected}, name, context, gdf)
+        gc.collect()  # QGIS's writer closes the file when its sink object goes
+        # QGIS may add its format's own extension (a MapInfo table 'x.mif' becomes 'x.mif.tab')
+        written = _layer_path(dest_id) if _layer_path(dest_id).startswith(temporary) else temporary
+        final = path + written[len(temporary):]
+        _move_family(written, final)
+    except BaseException:
+        _remove_family(written)
+        _remove_family(temporary)
+        raise
+    if context.willLoadLayerOnCompletion(dest_id):  # load the real file, not the temporary one
+        layers = context.layersToLoadOnCompletion()
+        details = layers.pop(dest_id)
+        layers[final] = details
+        context.setLayersToLoadOnCompletion(layers)
+    return final
 
 
 def in_input_crs(alg, parameters, context, gdf, crs_of="INPUT"):
@@ -571,22 +827,13 @@ def in_input_crs(alg, parameters, context, gdf, crs_of="INPUT"):
 
 
 def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
+    """Write ``gdf`` with pyogrio. A whole file is written atomically: to a temporary name
+    beside the target, then moved over it (with every sidecar of its format), so a failed or
+    cancelled write leaves the old file as it was, never nothing or half a file. A layer
+    added to an existing GeoPackage is written inside that file (GDAL's transaction)."""
     import pyogrio
 
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise QgsProcessingException(f"Cannot write {path}: the folder does not exist or is not writable.")
-    if table is None and os.path.exists(path):
-        try:
-            if driver == "ESRI Shapefile":
-                base = os.path.splitext(path)[0]
-                for side in (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix"):
-                    if os.path.exists(base + side):
-                        os.remove(base + side)
-            else:
-                os.remove(path)
-        except OSError as exc:
-            raise QgsProcessingException(f"Cannot replace {path}: {exc}")
+    _check_folder(path)
     frame = _writable(gdf, driver)
     kwargs = {}
     if driver == "GPKG":
@@ -602,17 +849,74 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
         kwargs["promote_to_multi"] = promote_to_multi
     if driver == "CSV" and getattr(frame, "geometry", None) is not None and hasattr(frame, "crs"):
         kwargs["layer_options"] = {"GEOMETRY": "AS_WKT"}
+    in_place = table is not None and os.path.exists(path)
+    if not in_place and "layer" not in kwargs and driver not in ("CSV",):
+        # the layer is named after the target, not the temporary file
+        kwargs["layer"] = os.path.splitext(os.path.basename(path))[0]
     import warnings
+
+    def write(target):
+        pyogrio.write_dataframe(frame, target, driver=driver, **kwargs)
 
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pyogrio.write_dataframe(frame, path, driver=driver, **kwargs)
+            write(path) if in_place else write_atomically(path, write)
     except Exception as exc:
         raise QgsProcessingException(f"Could not write {path}: {exc}")
     return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
 
 
+def _check_folder(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise QgsProcessingException(f"Cannot write {path}: the folder does not exist or is not writable.")
+
+
+def write_atomically(path: str, write) -> None:
+    """``write(temporary_path)`` (any writer: a layer, a raster, a saved network), then the
+    result moved over ``path`` with every sidecar: a failed write leaves the old file as it was."""
+    _check_folder(path)
+    temporary = _temporary_beside(path)
+    try:
+        write(temporary)
+        _move_family(temporary, path)
+    except BaseException:
+        _remove_family(temporary)
+        raise
+
+
+def _temporary_beside(path: str) -> str:
+    """A new file name in ``path``'s folder (same file system, so the final move is atomic)
+    with ``path``'s extension; nothing exists under it or its sidecars."""
+    import uuid
+
+    folder = os.path.dirname(os.path.abspath(path))
+    stem, ext = os.path.splitext(os.path.basename(path))
+    # no dot but the extension's: QGIS's writer takes everything after the first dot as the
+    # extension and would pick another format
+    return os.path.join(folder, f"{stem}_joinedup_partial_{uuid.uuid4().hex[:8]}{ext}")
+
+
+def _move_family(written: str, path: str) -> None:
+    """Move the files of ``written`` over those of ``path`` (each move atomic); files of the
+    old ``path`` that the new write has not (a stale .prj or .qix) are removed."""
+    real = os.path.realpath(path)
+    base_new, base_old = os.path.splitext(written)[0], os.path.splitext(real)[0]
+    # the main file last: until then a reader still sees the old dataset
+    members = sorted(file_family(path), key=lambda member: member == real)
+    for member in members:
+        suffix = member[len(base_old):]
+        if os.path.exists(base_new + suffix):
+            os.replace(base_new + suffix, member)
+        elif os.path.exists(member):
+            os.remove(member)
+
+
+def _remove_family(written: str) -> None:
+    for member in file_family(written):
+        if os.path.exists(member):
+            os.remove(member)
 
 
 def _writable(gdf, driver=None):
@@ -631,10 +935,36 @@ def _writable(gdf, driver=None):
             frame[column] = text.astype(object).where(series.notna(), None)
             continue
         if series.dtype == object:
+            typed = _typed_objects(series)
+            if typed is not None:
+                frame[column] = typed
+                continue
             sample = series.dropna()
             if len(sample) and not all(isinstance(v, str) for v in sample.iloc[:1000]):
                 frame[column] = series.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
     return frame
+
+
+def _typed_objects(series):
+    """An object column whose values are all of one kind (ids carried through an engine as
+    Python objects) as that kind: whole numbers as nullable integers, floats, booleans,
+    date-times; None for text or mixed content. So an integer ``track_id`` stays an
+    integer in the output, not text."""
+    import pandas as pd
+
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    try:
+        if kind == "integer":
+            return series.astype("Int64")
+        if kind in ("floating", "mixed-integer-float", "decimal"):
+            return pd.to_numeric(series).astype(float)
+        if kind == "boolean":
+            return series.astype("boolean")
+        if kind in ("datetime64", "datetime"):
+            return pd.to_datetime(series).astype("datetime64[ms]")
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None
 
 
 def _load_on_completion(context, definition, result, alg, name):
@@ -705,6 +1035,7 @@ def _python_value(value):
 def _write_sink(alg, parameters, name, context, gdf):
     import shapely
 
+    gdf = _writable(gdf)  # ids carried as objects get their own type back
     fields = qgis_fields(gdf)
     geometry_column = getattr(gdf, "_geometry_column_name", None)
     if geometry_column is not None and len(gdf):

@@ -78,6 +78,7 @@ class AreaProfile(JoinedUpAlgorithm):
     def execute(self, parameters, context, feedback):
         from .. import bridge
         from ...engine.joins import ProfileLayer, area_profile, parse_value_fields
+        from ...engine.values import numeric_columns
 
         areas, report = bridge.read_source(self, parameters, "AREAS", context, feedback)
         feedback.pushInfo(report.describe())
@@ -98,6 +99,10 @@ class AreaProfile(JoinedUpAlgorithm):
         value_fields = parse_value_fields(
             self.parameterAsString(parameters, "VALUE_FIELDS", context), names, fields)
         population = self.parameterAsStrings(parameters, "POPULATION_FIELD", context)
+        # numbers stored as text: read as every algorithm reads them, never silently null
+        frames = [numeric_columns(g, [v], layer=n) if v else g for g, v, n in zip(frames, value_fields, names)]
+        if population:
+            areas = numeric_columns(areas, population[:1], layer=report.name)
         out, columns = area_profile(
             areas, [ProfileLayer(n, g, v) for n, g, v in zip(names, frames, value_fields)],
             population_field=population[0] if population else None,

@@ -95,7 +95,7 @@ class CheckNetwork(JoinedUpAlgorithm):
             results["SUMMARY"] = out
         path = self.parameterAsFileOutput(parameters, "SAVE_NETWORK", context)
         if path:
-            net.save(path)
+            bridge.write_atomically(path, net.save)
             feedback.pushInfo(f"Network saved to {path} (layers edges and nodes).")
             results["SAVE_NETWORK"] = path
         feedback.setProgress(100)

@@ -16,7 +16,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..base import JoinedUpAlgorithm, engine_feedback
+from ..base import JoinedUpAlgorithm, crs_required, engine_feedback
 
 STYLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
                      "resources", "styles", "density.qml")
@@ -148,12 +148,15 @@ class Density(JoinedUpAlgorithm):
         from ...engine import density as eng
         from ...engine.crs import ensure_projected
         from ...engine.errors import InputError
+        from ...engine.values import parse_numbers
         from .. import bridge
 
         gdf, read = bridge.read_source(self, parameters, "INPUT", context, feedback)
         feedback.pushInfo(read.describe())
         if len(gdf) == 0:
             raise QgsProcessingException(f"{read.name} has no features: there is nothing to map.")
+        if gdf.crs is None:
+            raise crs_required(read.name, "the bandwidth and pixel size (RADIUS, PIXEL_SIZE, metres)")
         gdf, crs, note = ensure_projected(gdf, what=read.name)
         if note:
             feedback.pushInfo(note)
@@ -162,7 +165,7 @@ class Density(JoinedUpAlgorithm):
         if weight_field:
             if weight_field not in gdf.columns:
                 raise InputError(f"{read.name} has no field {weight_field!r}.")
-            weights = gdf[weight_field].astype(float).to_numpy()
+            weights = parse_numbers(gdf[weight_field], field=weight_field, layer=read.name)
         xy, owner = eng.points_xy(gdf)
         w = None if weights is None else weights[owner]
         radius = self.parameterAsDouble(parameters, "RADIUS", context)
@@ -192,8 +195,9 @@ class Density(JoinedUpAlgorithm):
         report.null_geometry = skipped_features
         feedback.pushInfo(report.describe())
         out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        eng.write_geotiff(grid, out, crs=_rasterio_crs(crs),
-                          description=VALUE_NAMES[self.parameterAsEnum(parameters, "OUTPUT_VALUE", context)])
+        description = VALUE_NAMES[self.parameterAsEnum(parameters, "OUTPUT_VALUE", context)]
+        bridge.write_atomically(out, lambda path: eng.write_geotiff(grid, path, crs=_rasterio_crs(crs),
+                                                                     description=description))
         if context.willLoadLayerOnCompletion(out):
             context.layerToLoadOnCompletionDetails(out).setPostProcessor(DensityStyler.create())
         return {"OUTPUT": out, "POINTS_USED": report.points_used, "BANDWIDTH": report.bandwidth}

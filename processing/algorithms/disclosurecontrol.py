@@ -80,6 +80,7 @@ class DisclosureControl(JoinedUpAlgorithm):
 
         from ...engine.disclosure import TOTAL_ROW, apply_to_columns
         from ...engine.errors import InputError
+        from ...engine.values import numeric_columns
         from .. import bridge
 
         gdf, read = bridge.read_source(self, parameters, "INPUT", context, feedback)
@@ -92,6 +93,7 @@ class DisclosureControl(JoinedUpAlgorithm):
         missing = [f for f in fields if f not in gdf.columns]
         if missing:
             raise InputError(f"{read.name} has no field(s) {', '.join(missing)}.")
+        gdf = numeric_columns(gdf, fields, layer=read.name)  # counts stored as text
         nulls = gdf[fields].isna().sum()
         if nulls.any():
             raise InputError("Null counts in " + ", ".join(f"{k} ({v})" for k, v in nulls.items() if v)

@@ -12,9 +12,13 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..base import JoinedUpAlgorithm, engine_feedback
+from ..base import JoinedUpAlgorithm, crs_required, engine_feedback
 
 WEIGHT_KEYS = ["queen", "rook", "distance", "knn"]
+# What needs map units when the layer has no CRS (queen/rook contiguity of polygons needs none).
+_UNITS_PARAMETER = {"distance": "the distance band (DISTANCE, metres)",
+                    "knn": "the nearest neighbours (NEIGHBOURS, found by distance)",
+                    "grid": "the grid of a point layer (CELL_SIZE, metres)"}
 
 
 class Hotspots(JoinedUpAlgorithm):
@@ -127,6 +131,7 @@ class Hotspots(JoinedUpAlgorithm):
         from ...engine.crs import ensure_projected
         from ...engine.errors import InputError
         from ...engine.geometry import clean_geometries
+        from ...engine.values import numeric_columns
         from .. import bridge
 
         gdf, read = bridge.read_source(self, parameters, "INPUT", context, feedback)
@@ -136,6 +141,8 @@ class Hotspots(JoinedUpAlgorithm):
         field = self.parameterAsString(parameters, "FIELD", context)
         if field and field not in gdf.columns:
             raise InputError(f"{read.name} has no field {field!r}.")
+        if field:  # a numeric field stored as text: read the same way in every algorithm
+            gdf = numeric_columns(gdf, [field], layer=read.name)
         kind = WEIGHT_KEYS[self.parameterAsEnum(parameters, "WEIGHTS", context)]
         distance = self.parameterAsDouble(parameters, "DISTANCE", context)
         k = self.parameterAsInt(parameters, "NEIGHBOURS", context)
@@ -146,7 +153,13 @@ class Hotspots(JoinedUpAlgorithm):
             seed=self.parameterAsInt(parameters, "SEED", context),
             fdr=self.parameterAsBool(parameters, "FDR", context))
         fb = engine_feedback(feedback, 0.1, 0.95)
-        gdf_m, crs, note = ensure_projected(gdf, what=read.name)
+        if gdf.crs is None and kind in ("queen", "rook") and gdf.attrs.get("geometry_kind") == "polygon":
+            gdf_m, crs, note = gdf, None, ""  # contiguity of polygons has no units: no CRS needed
+        else:
+            if gdf.crs is None:
+                point = gdf.attrs.get("geometry_kind") == "point"
+                raise crs_required(read.name, _UNITS_PARAMETER.get("grid" if point else kind, "the weights (WEIGHTS)"))
+            gdf_m, crs, note = ensure_projected(gdf, what=read.name)
         if note:
             feedback.pushInfo(note)
         policy = ["repair", "skip"][self.parameterAsEnum(parameters, "INVALID_GEOMETRIES", context)]

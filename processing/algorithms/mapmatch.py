@@ -9,7 +9,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..base import JoinedUpAlgorithm, engine_feedback
+from ..base import JoinedUpAlgorithm, crs_required, engine_feedback
 from ..network_params import add_network_parameters, network_from_parameters
 
 
@@ -103,6 +103,8 @@ class MapMatch(JoinedUpAlgorithm):
         feedback.pushInfo(report.describe())
         if len(points) == 0:
             raise InputError(f"{points.attrs.get('source_name', 'The GPS layer')} is empty: no points to match.")
+        if points.crs is None:
+            raise crs_required(report.name, "the GPS accuracy and search radius (GPS_SIGMA, SEARCH_RADIUS, metres)")
         track = self.parameterAsStrings(parameters, "TRACK_FIELD", context)[0]
         time_field = self.parameterAsStrings(parameters, "TIME_FIELD", context)[0]
         mode = (self.parameterAsStrings(parameters, "MODE_FIELD", context) or [None])[0]

@@ -83,6 +83,7 @@ class PriorityIndex(JoinedUpAlgorithm):
 
         from ...engine import priority as eng
         from ...engine.errors import InputError
+        from ...engine.values import numeric_columns
         from .. import bridge
 
         gdf, read = bridge.read_source(self, parameters, "INPUT", context, feedback)
@@ -105,7 +106,7 @@ class PriorityIndex(JoinedUpAlgorithm):
         else:
             weights = [1.0] * len(fields)
         res = eng.priority_index(
-            gdf[fields].astype(float).to_numpy(), weights=weights,
+            numeric_columns(gdf, fields, layer=read.name)[fields].to_numpy(dtype=float), weights=weights,
             directions=[-1 if f in inverted else 1 for f in fields],
             normalisation=eng.NORMALISATIONS[self.parameterAsEnum(parameters, "NORMALISATION", context)],
             missing=eng.MISSING[self.parameterAsEnum(parameters, "MISSING", context)],
