@@ -37,7 +37,7 @@ DEFAULT_AMBIGUITY_MARGIN = 5.0
 BACKEND_PACKAGE = "uk_address_matcher"
 BACKEND_PIP = "uk_address_matcher"
 
-OUTPUT_FIELDS = ["SOURCE_ROW", "matched_uprn", "match_status", "match_method", "match_weight",
+OUTPUT_FIELDS = ["SOURCE_ROW", "matched_uprn", "match_status", "match_method", "match_level", "match_weight",
                  "match_probability", "weight_gap", "ambiguous", "candidate_uprn",
                  "matched_address", "unmatched_reason", "note"]
 
@@ -75,6 +75,8 @@ class LinkReport:
     uprns_not_in_reference: int = 0
     reference_not_points: int = 0
     threshold: float = DEFAULT_THRESHOLD
+    by_level: dict = field(default_factory=dict)
+    reference_not_addresses: int = 0
 
     def describe(self) -> list:
         lines = [f"{self.records} records: {self.matched} matched "
@@ -82,6 +84,12 @@ class LinkReport:
                  + f"; {self.records - self.matched} unmatched"]
         for reason, count in self.unmatched_by_reason.items():
             lines.append(f"  unmatched, {reason}: {count}")
+        if self.by_level.get("parent"):
+            lines.append(f"  of which {self.by_level['parent']} linked to the building (match_level "
+                         "parent): the record names no flat, or the gazetteer lists the building only")
+        if self.reference_not_addresses:
+            lines.append(f"Reference: {self.reference_not_addresses} rows are street records or objects "
+                         "without a postal address (by class code) and are never an answer")
         if self.ambiguous:
             lines.append(f"{self.ambiguous} records flagged ambiguous (best and second-best "
                          "candidates close; see weight_gap)")
@@ -142,6 +150,7 @@ def _uprn_key(series: pd.Series) -> pd.Series:
 def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fields,
                    ref_uprn_field: str, ref_address_fields, postcode_field: str | None = None,
                    uprn_field: str | None = None, ref_postcode_field: str | None = None,
+                   ref_parent_field: str | None = None, ref_class_field: str | None = None,
                    threshold: float = DEFAULT_THRESHOLD,
                    ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
                    records_name: str = "records", reference_name: str = "reference",
@@ -153,6 +162,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         reference: the gazetteer; its geometry becomes the output geometry.
         address_fields: record fields that together hold the address, in reading order.
         ref_uprn_field, ref_address_fields, ref_postcode_field: the same in the reference.
+        ref_parent_field: the gazetteer's parent UPRN (a flat's building), optional: a record
+            without its flat then links to the building (``match_level`` 'parent'), never to a
+            sibling flat.
+        ref_class_field: the gazetteer's classification code (AddressBase / LLPG), optional:
+            street records (PS) and objects without a postal address are never an answer, and a
+            property shell (PP) is only a building-level answer.
         postcode_field: record field with the postcode (optional; a postcode inside the
             address text is also found).
         uprn_field: record field with a UPRN already known (optional); used when it is in the
@@ -187,7 +202,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     _require_fields(records, address_fields + [f for f in (postcode_field, uprn_field) if f],
                     "address, postcode or UPRN field", records_name)
     _require_fields(reference, [ref_uprn_field] + ref_address_fields
-                    + ([ref_postcode_field] if ref_postcode_field else []),
+                    + [f for f in (ref_postcode_field, ref_parent_field, ref_class_field) if f],
                     "UPRN, address or postcode field", reference_name)
     report = LinkReport(records=len(records), threshold=float(threshold))
     n = len(records)
@@ -203,8 +218,13 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref["postcode"] = ref_pc
     ref["raw"] = ref_text_raw
     usable = ref["key"].notna() & ad.has_letters(ref["text"]).to_numpy()
+    ref_class = (reference[ref_class_field].astype("string").str.strip().str.upper().fillna("")
+                 if ref_class_field else pd.Series("", index=reference.index, dtype="string"))
+    not_an_answer = _not_an_answer(ref_class).to_numpy()
+    report.reference_not_addresses = int((usable.to_numpy() & not_an_answer).sum())
     report.reference_rows = len(ref)
     report.reference_unusable = int((~usable).sum())
+    usable = usable & ~not_an_answer
     dup = ref.loc[usable, "key"]
     counts = dup.value_counts()
     many = counts[counts > 1]
@@ -285,6 +305,23 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             cand_row[todo[hit]] = rows
             method[todo[hit]] = "exact"
             todo = todo[~hit]
+            # other readings of the sub-unit ('12/3' as flat 3 of 12; '3 Umbria Court, 50 X Road'
+            # as flat 3 of the block at 50), tried only where the first reading found nothing
+            alt = ad.other_subunit_readings(raw_text.to_numpy()[todo], text.to_numpy()[todo])
+            has_alt = np.flatnonzero(alt != "")
+            if has_alt.size:
+                det = _deterministic(alt[has_alt], pc.to_numpy()[todo[has_alt]],
+                                     ref["text"].to_numpy()[ref_positions],
+                                     ref["postcode"].to_numpy()[ref_positions],
+                                     ref["key"].to_numpy()[ref_positions])
+                hit = det >= 0
+                rows = ref_positions[det[hit]]
+                hit_rows = todo[has_alt[hit]]
+                ref_row[hit_rows] = rows
+                cand_row[hit_rows] = rows
+                method[hit_rows] = "exact"
+                text.iloc[hit_rows] = alt[has_alt[hit]]  # the reading that matched, for the checks below
+                todo = np.setdiff1d(todo, hit_rows)
             fb.log(f"Normalised exact keys matched {int(hit.sum())} records; {todo.size} go to the "
                    f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
         fb.set_progress(0.2)
@@ -324,9 +361,31 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     below = probabilistic & ~(weight >= threshold)
     has_cand = cand_row >= 0
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
+    rec_flat, _ = ad.number_parts(pd.Series(text.to_numpy()))
+    rec_has_flat = (rec_flat.map(len) > 0).to_numpy()
+    # the building of each reference row: its parent where it has one, else itself
+    parent_row = _parent_rows(reference, ref, ref_parent_field, first_row)
+    # a record without a flat whose candidate is a flat: the building, never a sibling flat
+    cand_is_sub_unit = has_cand & (parent_row[np.maximum(cand_row, 0)] != np.maximum(cand_row, 0))
+    to_building = has_cand & ~rec_has_flat & cand_is_sub_unit & (method != "uprn")
+    cand_row[to_building] = parent_row[cand_row[to_building]]
+    ref_row[to_building & (ref_row >= 0)] = cand_row[to_building & (ref_row >= 0)]
+    cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
     why = ad.number_conflicts(pd.Series(text.to_numpy()), cand_text).to_numpy()
     reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact", "trigram"])
-    reason[reject_conflict] = [f"{w} not in the best candidate's address" for w in why[reject_conflict]]
+    # 'LAND ADJACENT TO 38 X ROAD', 'GARAGE 3 REAR OF 9 X ROAD': not the address they name
+    other_thing = ad.describes_something_else(pd.Series(text.to_numpy()), cand_text).to_numpy() \
+        & (method != "uprn") & ~reject_conflict
+    reason[other_thing] = REASON_NOT_THE_ADDRESS
+    house_conflict = np.array([w.startswith("house number") for w in why], dtype=bool) & reject_conflict
+    flat_conflict = reject_conflict & ~house_conflict
+    reason[house_conflict] = [f"number not in street: {w} not in the best candidate's address"
+                              for w in why[house_conflict]]
+    # the record's flat is not in the building: the building (not a flat of it) is the candidate
+    cand_row[flat_conflict] = parent_row[cand_row[flat_conflict]]
+    reason[flat_conflict] = [f"flat not in building: {w} not in the gazetteer at this address "
+                             "(candidate_uprn is the building)" for w in why[flat_conflict]]
+    reject_conflict = reject_conflict | other_thing
     tie = (method == "probabilistic") & (gap < 0.01) & ~reject_conflict
     reason[tie] = "tie: two or more gazetteer addresses fit equally well (see candidate_uprn)"
     reject_conflict = reject_conflict | tie
@@ -337,6 +396,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_row[accepted & (ref_row < 0)] = cand_row[accepted & (ref_row < 0)]
     method[~accepted] = ""
     ambiguous = (accepted | tie) & (gap < ambiguity_margin)
+    is_building = accepted & ~rec_has_flat & _is_building(ref_row, parent_row, ref_class.to_numpy())
 
     # --- the output ---------------------------------------------------------------------
     ref_uprn = reference[ref_uprn_field].reset_index(drop=True)
@@ -353,6 +413,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     out["matched_uprn"] = matched_uprn.array
     out["match_status"] = np.where(accepted, "matched", "unmatched")
     out["match_method"] = method
+    out["match_level"] = np.where(accepted, np.where(is_building, "parent", "uprn"), "none")
     out["match_weight"] = np.where(accepted | has_cand, weight, np.nan)
     with np.errstate(over="ignore"):
         prob = 1.0 / (1.0 + np.power(2.0, -weight))
@@ -373,12 +434,52 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 
     report.matched = int(accepted.sum())
     report.by_method = {m: int((method == m).sum()) for m in ("uprn", "exact", "trigram", "probabilistic")}
+    report.by_level = {lv: int((out["match_level"] == lv).sum()) for lv in ("uprn", "parent")}
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
+    reasons = reasons.str.replace(r"^(number not in street|flat not in building):.*", r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())
     fb.set_progress(1.0)
     return result, report
+
+
+# Unmatched because the record describes something beside an address (land, a garage, a plot).
+REASON_NOT_THE_ADDRESS = ("land, garage or plot described by a nearby address, not the address "
+                          "itself (not in the gazetteer)")
+# Classification codes that are never a record's answer: street records (PS) and objects
+# without a postal address (AddressBase: Z* objects of interest, CU utility, CZ information,
+# L* land, U* unclassified); a property shell (PP) is a building-level answer only.
+NOT_AN_ANSWER_CLASSES = ("PS", "Z", "CU", "CZ", "L", "U")
+
+
+def _not_an_answer(ref_class: pd.Series) -> pd.Series:
+    """True for gazetteer rows whose class code is never a record's answer."""
+    return ref_class.str.startswith(NOT_AN_ANSWER_CLASSES).fillna(False).astype(bool)
+
+
+def _parent_rows(reference: pd.DataFrame, ref: pd.DataFrame, ref_parent_field, first_row) -> np.ndarray:
+    """Per reference row, the row of its building: the first row of its parent UPRN when the
+    gazetteer has a parent field and the parent is in it, else the row itself."""
+    own = np.arange(len(ref), dtype=np.int64)
+    if not ref_parent_field:
+        return own
+    parent_key = _uprn_key(reference[ref_parent_field]).reset_index(drop=True)
+    rows = first_row.reindex(parent_key.to_numpy()).to_numpy()
+    known = ~pd.isna(rows)
+    out = own.copy()
+    out[known] = rows[known].astype(np.int64)
+    return out
+
+
+def _is_building(ref_row, parent_row, ref_class) -> np.ndarray:
+    """True where the accepted row is a building with sub-units (some row's parent) or a
+    property shell (class PP)."""
+    row = np.maximum(ref_row, 0)
+    parents = np.zeros(len(parent_row), dtype=bool)
+    parents[parent_row[parent_row != np.arange(len(parent_row))]] = True
+    shell = np.char.startswith(np.asarray(ref_class, dtype=str), "PP") if len(ref_class) else np.zeros(0, bool)
+    return parents[row] | (shell[row] if len(shell) else False)
 
 
 def _as_points(geometry: np.ndarray):
