@@ -244,15 +244,15 @@ def number_tokens(series: pd.Series) -> pd.Series:
     return found.map(lambda items: frozenset(items) if isinstance(items, list) else frozenset())
 
 
-_FLAT_KEY = r"\bFLAT (\d+[A-Z]?|[A-Z]F?)\b"
+FLAT_KEY = r"\bFLAT (\d+[A-Z]?|[A-Z]F?)\b"
 
 
 def number_parts(series: pd.Series):
     """(flat numbers, house numbers) of normalised address text, each a Series of frozensets:
     the token after FLAT is a flat number, every other number token a house number."""
     text = series.astype("string").fillna("")
-    flats = text.str.findall(_FLAT_KEY)
-    rest = text.str.replace(_FLAT_KEY, " ", regex=True).str.findall(r"\b\d+[A-Z]?\b")
+    flats = text.str.findall(FLAT_KEY)
+    rest = text.str.replace(FLAT_KEY, " ", regex=True).str.findall(r"\b\d+[A-Z]?\b")
     as_set = lambda items: frozenset(items) if isinstance(items, list) else frozenset()  # noqa: E731
     return flats.map(as_set), rest.map(as_set)
 

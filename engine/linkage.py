@@ -375,8 +375,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact", "trigram"])
     # 'LAND ADJACENT TO 38 X ROAD', 'GARAGE 3 REAR OF 9 X ROAD': not the address they name
     other_thing = ad.describes_something_else(pd.Series(text.to_numpy()), cand_text).to_numpy() \
-        & (method != "uprn") & ~reject_conflict
+        & (method != "uprn") & ~empty
     reason[other_thing] = REASON_NOT_THE_ADDRESS
+    reject_conflict = reject_conflict & ~other_thing
     house_conflict = np.array([w.startswith("house number") for w in why], dtype=bool) & reject_conflict
     flat_conflict = reject_conflict & ~house_conflict
     reason[house_conflict] = [f"number not in street: {w} not in the best candidate's address"
@@ -397,6 +398,21 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     method[~accepted] = ""
     ambiguous = (accepted | tie) & (gap < ambiguity_margin)
     is_building = accepted & ~rec_has_flat & _is_building(ref_row, parent_row, ref_class.to_numpy())
+    # a record naming a flat the gazetteer lacks, whose building it does list ('FLAT 1, 31 X
+    # ROAD' where 31 is one dwelling): say so, with the building as the candidate
+    look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict)
+    if look.size:
+        building_text = pd.Series(text.to_numpy()[look]).str.replace(ad.FLAT_KEY, " ", regex=True)
+        det = _deterministic(building_text.str.strip().to_numpy(), pc.to_numpy()[look],
+                             ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
+                             ref["key"].to_numpy()[ref_positions])
+        hit = det >= 0
+        found = look[hit]
+        cand_row[found] = parent_row[ref_positions[det[hit]]]
+        reason[found] = [f"flat not in building: flat {', '.join(sorted(f))} not in the gazetteer at this "
+                         "address (candidate_uprn is the building)" for f in rec_flat.to_numpy()[found]]
+        weight[found] = np.nan
+        has_cand = cand_row >= 0
 
     # --- the output ---------------------------------------------------------------------
     ref_uprn = reference[ref_uprn_field].reset_index(drop=True)

@@ -115,12 +115,16 @@ class LinkAddresses(JoinedUpAlgorithm):
         "number of the record is missing from the candidate's address, nor when two gazetteer "
         "addresses fit it equally well (a tie).\n\n"
         "Output: every input record, in input order (SOURCE_ROW), with its fields and "
-        "matched_uprn, match_status, match_method, match_weight (log2 Bayes factor), "
+        "matched_uprn, match_status, match_method, match_level ('uprn': the addressed unit; "
+        "'parent': the building, for a record naming no flat; 'none'), match_weight (log2 Bayes "
+        "factor), "
         "match_probability, weight_gap (best minus second-best candidate), ambiguous (gap below "
         "AMBIGUITY_MARGIN), candidate_uprn (the best candidate, also when not accepted), "
         "matched_address, unmatched_reason and note. The geometry is the gazetteer point of the "
         "matched UPRN; unmatched records have no geometry and say why (empty address, no "
-        "candidate, below threshold, number conflict, tie). Duplicate UPRNs in the gazetteer are "
+        "candidate, below threshold, 'number not in street' (e.g. infill 31A where only 31 is "
+        "listed), 'flat not in building', land or garage beside an address, tie): these are "
+        "addresses the gazetteer lacks, kept unmatched rather than linked to a neighbour. Duplicate UPRNs in the gazetteer are "
         "reported in the log; records linked to them get the point of the first.\n\n"
         "CSV files: give the file (or a layer added from it) and choose ENCODING; Windows-1252 "
         "files from Excel are read correctly. A delimited-text layer uses the encoding set in "
@@ -175,6 +179,21 @@ class LinkAddresses(JoinedUpAlgorithm):
         p = QgsProcessingParameterField("REF_POSTCODE_FIELD", self.tr("Gazetteer postcode field"),
                                         parentLayerParameterName="REFERENCE", optional=True)
         p.setHelp(self.tr("Optional; a postcode inside the gazetteer's address text is also found."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField("REF_PARENT_FIELD", self.tr("Gazetteer parent UPRN field"),
+                                        parentLayerParameterName="REFERENCE", optional=True)
+        p.setHelp(self.tr("Optional (AddressBase / LLPG PARENT_UPRN): the building a flat belongs to. "
+                          "A record that names no flat then links to the building (match_level "
+                          "'parent'), never to one of its flats; a record whose flat is not in the "
+                          "building stays unmatched ('flat not in building') with the building in "
+                          "candidate_uprn."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField("REF_CLASS_FIELD", self.tr("Gazetteer classification code field"),
+                                        parentLayerParameterName="REFERENCE", optional=True)
+        p.setHelp(self.tr("Optional (AddressBase / LLPG CLASS, e.g. RD06 flat, PP property shell): "
+                          "street records (PS) and objects without a postal address (Z*, CU*, CZ*, "
+                          "L*, U*) are never an answer; a property shell is an answer only for a "
+                          "record that names no flat (match_level 'parent')."))
         self.addParameter(p)
         p = QgsProcessingParameterNumber(
             "THRESHOLD", self.tr("Match weight threshold"), QgsProcessingParameterNumber.Type.Double,
@@ -248,6 +267,8 @@ class LinkAddresses(JoinedUpAlgorithm):
             ref_uprn_field=self.parameterAsStrings(parameters, "REF_UPRN_FIELD", context)[0],
             ref_address_fields=self.parameterAsStrings(parameters, "REF_ADDRESS_FIELDS", context),
             ref_postcode_field=(self.parameterAsStrings(parameters, "REF_POSTCODE_FIELD", context) or [None])[0],
+            ref_parent_field=(self.parameterAsStrings(parameters, "REF_PARENT_FIELD", context) or [None])[0],
+            ref_class_field=(self.parameterAsStrings(parameters, "REF_CLASS_FIELD", context) or [None])[0],
             threshold=self.parameterAsDouble(parameters, "THRESHOLD", context),
             ambiguity_margin=self.parameterAsDouble(parameters, "AMBIGUITY_MARGIN", context),
             records_name=records.attrs.get("source_name", "records"),
