@@ -75,7 +75,8 @@ AGENCIES = ["council_tax", "electoral", "housing_benefit", "environmental_health
 AGENCY_SHARE = [0.32, 0.3, 0.16, 0.1, 0.12]
 UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
-# Share of records per fault class (a record has one). Sub-unit faults are frequent because
+# Share of records per fault class (a record has one, and 15 % a second one on top, see
+# SECOND_FAULT_SHARE). Sub-unit faults are frequent because
 # half the dwellings of a city are flats and every agency writes them differently.
 ERROR_MIX = {
     "clean": 0.25,
@@ -89,9 +90,14 @@ ERROR_MIX = {
     "postcode_missing": 0.07,
     "postcode_in_text": 0.04,
     "postcode_wrong": 0.04,       # wrong sector or district (a digit off)
+    "order_changed": 0.03,        # the flat after the street (a web form's second line)
+    "town_changed": 0.03,         # town left out, or a county added
+    "house_number_wrong": 0.015,  # digits swapped or the next-door number: no text can recover it
+    "subunit_wrong": 0.015,       # another flat number: no text can recover it
     "business_name_first": 0.00,  # set by agency style, counted as its own class
     "not_in_gazetteer": 0.11,
 }
+SECOND_FAULT_SHARE = 0.15
 NOT_IN_GAZETTEER_KINDS = ["infill", "flat_in_house", "flat_past_last", "new_street", "land",
                           "garage"]
 
@@ -244,8 +250,8 @@ def _subunit_format(rng, saon, number):
 
 def make_records(gaz: pd.DataFrame, n: int, seed: int = 2, mix: dict | None = None) -> pd.DataFrame:
     """``n`` agency records written from ``gaz`` with faults; columns ``record_id, agency,
-    address, postcode, true_uprn, true_level, error_class`` (``true_*`` and ``error_class`` are
-    the truth, to be dropped before linking)."""
+    address, postcode, true_uprn, true_level, error_class, second_fault`` (``true_*``,
+    ``error_class`` and ``second_fault`` are the truth, to be dropped before linking)."""
     rng = np.random.default_rng(seed)
     mix = dict(mix or ERROR_MIX)
     classes = [k for k, v in mix.items() if v > 0]
@@ -254,6 +260,7 @@ def make_records(gaz: pd.DataFrame, n: int, seed: int = 2, mix: dict | None = No
     dwellings = gaz[gaz["class_code"].isin(["RD02", "RD03", "RD04", "RD06", "CR"])].reset_index(drop=True)
     flats = dwellings[dwellings["saon"] != ""].reset_index(drop=True)
     houses = gaz[gaz["class_code"].isin(["RD02", "RD03", "RD04"])].reset_index(drop=True)
+    numbered_flats = flats[flats["saon"].str.startswith("FLAT ")].reset_index(drop=True)
     shops = gaz[gaz["class_code"] == "CR"].reset_index(drop=True)
     by_street = gaz.groupby("street")["paon"].apply(set).to_dict()
     flats_per_parent = gaz[gaz["parent_uprn"].notna()].groupby("parent_uprn")["saon"].apply(set).to_dict()
@@ -265,6 +272,10 @@ def make_records(gaz: pd.DataFrame, n: int, seed: int = 2, mix: dict | None = No
             row = shops.iloc[int(rng.integers(len(shops)))]
         elif cls in ("subunit_format", "subunit_missing"):
             row = flats.iloc[int(rng.integers(len(flats)))]
+        elif cls == "subunit_wrong":
+            row = numbered_flats.iloc[int(rng.integers(len(numbered_flats)))]
+        elif cls == "house_number_wrong":
+            row = houses.iloc[int(rng.integers(len(houses)))]
         else:
             row = dwellings.iloc[int(rng.integers(len(dwellings)))]
         true_uprn, level = int(row["uprn"]), "uprn"
@@ -283,8 +294,9 @@ def make_records(gaz: pd.DataFrame, n: int, seed: int = 2, mix: dict | None = No
                 h = houses.iloc[int(rng.integers(len(houses)))]
                 street, town, pc = h["street"], h["town"], h["postcode"]
                 taken = by_street[street]
-                letter = next(ch for ch in "ABCDE" if f"{h['paon']}{ch}" not in taken)
-                saon, number = "", f"{h['paon']}{letter}"
+                base = "".join(ch for ch in h["paon"] if ch.isdigit())
+                letter = next(ch for ch in "ABCDE" if f"{base}{ch}" not in taken)
+                saon, number = "", f"{base}{letter}"
             elif kind == "flat_in_house":
                 h = houses.iloc[int(rng.integers(len(houses)))]
                 street, town, pc = h["street"], h["town"], h["postcode"]
@@ -359,6 +371,30 @@ def make_records(gaz: pd.DataFrame, n: int, seed: int = 2, mix: dict | None = No
         elif cls == "abbreviation":
             last = street.split()[-1]
             text = text.replace(last, SHORT.get(last, last)).replace(last.upper(), SHORT.get(last, last).upper())
+        elif cls == "order_changed" and saon:
+            for form in (saon, saon.title()):
+                if text.startswith(form + ", "):
+                    rest = text[len(form) + 2:]
+                    head, _, tail = rest.rpartition(", ")
+                    text = f"{head}, {form}, {tail}" if head else f"{rest}, {form}"
+                    break
+        elif cls == "town_changed":
+            for form in (town, town.upper()):
+                if form in text:
+                    text = text.replace(f", {form}", "", 1).replace(f" {form}", "", 1) if rng.random() < 0.5 \
+                        else text.replace(form, f"{form}, {'Northshire' if form == town else 'NORTHSHIRE'}", 1)
+                    break
+        elif cls == "house_number_wrong" and number.isdigit():
+            num = int(number)
+            wrong = str(num + 2) if num < 10 or rng.random() < 0.5 else number[::-1]
+            if wrong == number:
+                wrong = str(num + 2)
+            text = text.replace(f"{number} ", f"{wrong} ", 1) if not saon.startswith("FLAT") \
+                else text.replace(f", {number} ", f", {wrong} ", 1)
+        elif cls == "subunit_wrong" and saon.startswith("FLAT "):
+            flat = int(saon.split()[1])
+            other = flat + 1 if flat < 3 else flat - 1
+            text = text.replace(saon, f"FLAT {other}", 1).replace(saon.title(), f"Flat {other}", 1)
         if cls == "postcode_missing" or (agency == "housing_benefit" and rng.random() < 0.15):
             postcode = None
         elif cls == "postcode_in_text" or (agency == "environmental_health" and rng.random() < 0.3):
@@ -366,11 +402,24 @@ def make_records(gaz: pd.DataFrame, n: int, seed: int = 2, mix: dict | None = No
             postcode = None
         elif cls == "postcode_wrong":
             postcode = _wrong_postcode(rng, postcode)
+        second = ""
+        if cls != "not_in_gazetteer" and rng.random() < SECOND_FAULT_SHARE:
+            second = str(rng.choice(["typo", "postcode_missing", "abbreviation"]))
+            if second == "typo":
+                words = [w for w in text.replace(",", " ").split() if len(w) >= 5 and w.isalpha()]
+                if words:
+                    target = words[int(rng.integers(len(words)))]
+                    text = text.replace(target, _typo(rng, target), 1)
+            elif second == "postcode_missing":
+                postcode = None
+            else:
+                for full, short in SHORT.items():
+                    text = text.replace(f" {full},", f" {short},").replace(f" {full.upper()},", f" {short.upper()},")
         if cls == "not_in_gazetteer":
             cls = f"not_in_gazetteer_{kind}"
         out.append({"record_id": f"{agency[:2].upper()}{i:06d}", "agency": agency, "address": text,
                      "postcode": postcode, "true_uprn": true_uprn, "true_level": level,
-                     "error_class": cls})
+                     "error_class": cls, "second_fault": second})
     frame = pd.DataFrame(out)
     frame["true_uprn"] = frame["true_uprn"].astype("Int64")
     return frame

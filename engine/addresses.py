@@ -59,10 +59,41 @@ NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "SIXTEEN SEVENTEEN EIGHTEEN NINETEEN TWENTY".split(), start=1)}
 
 
+def _within_one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one letter dropped, added, replaced, or two
+    neighbours swapped (the typing slips of issue 15's bench)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+_FLOOR_NAMES = ("GROUND", "FIRST", "SECOND", "THIRD", "BASEMENT", "1ST", "2ND", "3RD")
+# a word, then a word of four to six letters starting with F (FLOOR, FLOR, FOOR, FLOAR ...)
+_FLOOR_TYPO_RE = re.compile(r"\b([A-Z0-9]{3,9})\s+(F[A-Z]{2,5})\b" + _FLAT_AFTER)
+
+
+def _floor_typo(m) -> str:
+    floor, word = m.group(1), m.group(2)
+    if _within_one_edit(word, "FLOOR") or word == "FLR":
+        for name in _FLOOR_NAMES:
+            if _within_one_edit(floor, name):
+                return f" FLAT {FLOOR_CODES[name]} "
+    return m.group(0)
+
+
 def _floor_flats(text: pd.Series) -> pd.Series:
-    """Floor sub-units written any way as ``FLAT <floor code>`` (upper-case text)."""
+    """Floor sub-units written any way as ``FLAT <floor code>`` (upper-case text), with a slip
+    of one letter in the floor's words allowed (``FIRST FLOR FLAT``, ``GORUND FLOOR``)."""
     code = lambda m: f" FLAT {FLOOR_CODES[m.group(1)]} "  # noqa: E731
     text = text.str.replace(_FLOOR_WORDS_RE, code, regex=True)
+    text = text.str.replace(_FLOOR_TYPO_RE, _floor_typo, regex=True)
     text = text.str.replace(_FLOOR_SLASH_RE, code, regex=True)
     return text.str.replace(_FLOOR_SHORT_RE, code, regex=True)
 
@@ -137,6 +168,11 @@ _NUMBER = re.compile(r"\d+[A-Z]?")
 _STREET_TYPES = set(ABBREVIATIONS.values()) | set(ABBREVIATIONS)
 
 
+_NUMBER_THEN_WORD = re.compile(r"(\d+)([A-Z]{2,})")
+_WORD_THEN_TYPE = re.compile(r"([A-Z]{4,})(ROAD|STREET|AVENUE|LANE|CLOSE|CRESCENT|GROVE|TERRACE|GARDENS|"
+                             r"DRIVE|PLACE|COURT|SQUARE)")
+
+
 def _token_map(token: str) -> str:
     """One token's normal form, without context (applied to each distinct token once)."""
     if token in _FLAT_TOKENS:
@@ -149,6 +185,12 @@ def _token_map(token: str) -> str:
     m = re.fullmatch(r"(\d+[A-Z]?)/(\d+[A-Z]?)", token)
     if m:
         return f"FLAT {m.group(1)} {m.group(2)}"
+    m = _NUMBER_THEN_WORD.fullmatch(token)  # '2YARROW' -> '2 YARROW' (not 1ST, 2ND, 3RD, 4TH)
+    if m and m.group(2) not in ("ST", "ND", "RD", "TH"):
+        return f"{m.group(1)} {_token_map(m.group(2))}"
+    m = _WORD_THEN_TYPE.fullmatch(token)  # 'ASHDOWNROAD' -> 'ASHDOWN ROAD'
+    if m:
+        return f"{m.group(1)} {m.group(2)}"
     if "/" in token or "-" in token:
         if re.fullmatch(r"\d+[A-Z]?-\d+[A-Z]?", token):
             return token
@@ -220,7 +262,7 @@ def _normalise(series: pd.Series):
         first = ~same_prev
         after_num = np.r_[False, is_num[:-1]] & same_prev
         next_word = np.r_[is_word[1:], False] & same_next
-        next2_type = np.r_[is_type[2:], False, False] & np.r_[same_next[1:], False] & same_next
+        next2_type = np.r_[is_type[2:], np.zeros(min(2, n), bool)] & np.r_[same_next[1:], False] & same_next
         saint = (raw == "ST") & (first | after_num) & next_word & next2_type
         out[saint] = "SAINT"
         keep = ~drop

@@ -239,6 +239,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_positions = np.flatnonzero(usable.to_numpy() & ~repeat)
     # first reference row per UPRN: where a matched UPRN's point and address come from
     first_row = pd.Series(np.arange(len(ref)), index=ref["key"]).groupby(level=0).first()
+    # the building of each reference row (its parent, else itself), and which rows have units
+    parent_row = _parent_rows(reference, ref, ref_parent_field, first_row)
+    has_units = np.zeros(len(ref), dtype=bool)
+    has_units[parent_row[parent_row != np.arange(len(ref))]] = True
     fb.set_progress(0.05)
     fb.check()
 
@@ -305,24 +309,31 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             cand_row[todo[hit]] = rows
             method[todo[hit]] = "exact"
             todo = todo[~hit]
+            exact_hits = int(hit.sum())
             # other readings of the sub-unit ('12/3' as flat 3 of 12; '3 Umbria Court, 50 X Road'
             # as flat 3 of the block at 50), tried only where the first reading found nothing
-            alt = ad.other_subunit_readings(raw_text.to_numpy()[todo], text.to_numpy()[todo])
+            # ('17 Cavendish House, 17 Cavendish Street' first found the block: flat 17 is likelier)
+            to_building_with_units = np.flatnonzero((method == "exact") & (ref_row >= 0)
+                                                    & has_units[np.maximum(ref_row, 0)])
+            retry = np.union1d(todo, to_building_with_units)
+            alt = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
             has_alt = np.flatnonzero(alt != "")
             if has_alt.size:
-                det = _deterministic(alt[has_alt], pc.to_numpy()[todo[has_alt]],
+                det = _deterministic(alt[has_alt], pc.to_numpy()[retry[has_alt]],
                                      ref["text"].to_numpy()[ref_positions],
                                      ref["postcode"].to_numpy()[ref_positions],
                                      ref["key"].to_numpy()[ref_positions])
                 hit = det >= 0
                 rows = ref_positions[det[hit]]
-                hit_rows = todo[has_alt[hit]]
+                hit_rows = retry[has_alt[hit]]
                 ref_row[hit_rows] = rows
                 cand_row[hit_rows] = rows
                 method[hit_rows] = "exact"
                 text.iloc[hit_rows] = alt[has_alt[hit]]  # the reading that matched, for the checks below
                 todo = np.setdiff1d(todo, hit_rows)
-            fb.log(f"Normalised exact keys matched {int(hit.sum())} records; {todo.size} go to the "
+                exact_hits += int(np.isin(hit_rows, todo, invert=True).sum()) - int(
+                    np.isin(hit_rows, to_building_with_units).sum())
+            fb.log(f"Normalised exact keys matched {exact_hits} records; {todo.size} go to the "
                    f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
         fb.set_progress(0.2)
         fb.check()
@@ -363,8 +374,6 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
     rec_flat, _ = ad.number_parts(pd.Series(text.to_numpy()))
     rec_has_flat = (rec_flat.map(len) > 0).to_numpy()
-    # the building of each reference row: its parent where it has one, else itself
-    parent_row = _parent_rows(reference, ref, ref_parent_field, first_row)
     # a record without a flat whose candidate is a flat: the building, never a sibling flat
     cand_is_sub_unit = has_cand & (parent_row[np.maximum(cand_row, 0)] != np.maximum(cand_row, 0))
     to_building = has_cand & ~rec_has_flat & cand_is_sub_unit & (method != "uprn")
@@ -389,7 +398,19 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reject_conflict = reject_conflict | other_thing
     tie = (method == "probabilistic") & (gap < 0.01) & ~reject_conflict
     reason[tie] = "tie: two or more gazetteer addresses fit equally well (see candidate_uprn)"
-    reject_conflict = reject_conflict | tie
+    # the record's postcode is a real one of this gazetteer, in the candidate's sector, but not the
+    # candidate's: a neighbour's number or a mistyped one (12 -> 21) is likelier than a wrong
+    # postcode, so no link (a wrong postcode is rarely another real one in the same sector)
+    rec_pc = pc.to_numpy().astype(object)
+    cand_pc = ref["postcode"].to_numpy()[np.maximum(cand_row, 0)]
+    known_pc = pd.Series(rec_pc).isin(set(ref["postcode"].dropna())).to_numpy()
+    same_sector = np.array([isinstance(a, str) and isinstance(b, str) and a != b and a[:-2] == b[:-2]
+                            for a, b in zip(rec_pc, cand_pc)], dtype=bool)
+    pc_disagrees = has_cand & known_pc & same_sector & ~reject_conflict & ~tie & (method != "uprn")
+    reason[pc_disagrees] = [f"postcode disagrees: the record's postcode {a} is in the gazetteer, the best "
+                            f"candidate's is {b} (a wrong house number or postcode; check by hand)"
+                            for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees])]
+    reject_conflict = reject_conflict | tie | pc_disagrees
     reject_below = below & ~reject_conflict
     reason[reject_below] = [f"best candidate's match weight {w:.1f} is below the threshold {threshold:g}"
                             for w in weight[reject_below]]
@@ -453,7 +474,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     report.by_level = {lv: int((out["match_level"] == lv).sum()) for lv in ("uprn", "parent")}
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
-    reasons = reasons.str.replace(r"^(number not in street|flat not in building):.*", r"\1", regex=True)
+    reasons = reasons.str.replace(r"^(number not in street|flat not in building|postcode disagrees):.*", r"\1",
+                                  regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())
     fb.set_progress(1.0)
@@ -496,6 +518,7 @@ def _is_building(ref_row, parent_row, ref_class) -> np.ndarray:
     parents[parent_row[parent_row != np.arange(len(parent_row))]] = True
     shell = np.char.startswith(np.asarray(ref_class, dtype=str), "PP") if len(ref_class) else np.zeros(0, bool)
     return parents[row] | (shell[row] if len(shell) else False)
+
 
 
 def _as_points(geometry: np.ndarray):
