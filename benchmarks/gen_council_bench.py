@@ -98,6 +98,8 @@ ERROR_MIX = {
     "not_in_gazetteer": 0.11,
 }
 SECOND_FAULT_SHARE = 0.15
+# Fault classes no matcher can undo from the text: the address written is another real one.
+UNRECOVERABLE = ("house_number_wrong", "subunit_wrong")
 NOT_IN_GAZETTEER_KINDS = ["infill", "flat_in_house", "flat_past_last", "new_street", "land",
                           "garage"]
 
