@@ -294,15 +294,16 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0)
         reason[empty] = "empty address (no street or building name)"
         todo = np.flatnonzero((ref_row < 0) & ~empty)
+        ref_keys = None
         fb.set_progress(0.1)
         fb.check()
 
         # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
         # numbers and a rare word) pointing at exactly one address that holds all the record's words
         if todo.size:
-            det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo],
-                                 ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
-                                 ref["key"].to_numpy()[ref_positions])
+            ref_keys = _ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+                                      ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
+            det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo], ref_keys)
             hit = det >= 0
             rows = ref_positions[det[hit]]
             ref_row[todo[hit]] = rows
@@ -319,10 +320,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             alt = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
             has_alt = np.flatnonzero(alt != "")
             if has_alt.size:
-                det = _deterministic(alt[has_alt], pc.to_numpy()[retry[has_alt]],
-                                     ref["text"].to_numpy()[ref_positions],
-                                     ref["postcode"].to_numpy()[ref_positions],
-                                     ref["key"].to_numpy()[ref_positions])
+                det = _deterministic(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys)
                 hit = det >= 0
                 rows = ref_positions[det[hit]]
                 hit_rows = retry[has_alt[hit]]
@@ -424,9 +422,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict)
     if look.size:
         building_text = pd.Series(text.to_numpy()[look]).str.replace(ad.FLAT_KEY, " ", regex=True)
-        det = _deterministic(building_text.str.strip().to_numpy(), pc.to_numpy()[look],
-                             ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
-                             ref["key"].to_numpy()[ref_positions])
+        if ref_keys is None:
+            ref_keys = _ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+                                      ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
+        det = _deterministic(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
         hit = det >= 0
         found = look[hit]
         cand_row[found] = parent_row[ref_positions[det[hit]]]
@@ -564,29 +563,47 @@ def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd
     return unique.reindex(rec.index).fillna(-1).astype(np.int64)
 
 
-def _deterministic(rec_text, rec_pc, ref_text, ref_pc, ref_key=None) -> np.ndarray:
+class _ReferenceKeys:
+    """The gazetteer's normalised keys for the deterministic step, computed once per run and
+    used by every pass (first reading, other sub-unit readings, the building of a flat)."""
+
+    def __init__(self, ref_text, ref_pc, ref_key=None):
+        self.parts = _parts(ref_text)
+        self.parts["key"] = np.arange(len(self.parts)) if ref_key is None else ref_key
+        self.parts["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
+        self.with_pc = self.parts[self.parts["pc"] != ""]
+        self._by_word = None
+        self._freq = None
+
+    def by_word(self):
+        """(word frequencies, one row per numbered address and word), built on first use."""
+        if self._by_word is None:
+            ref = self.parts
+            self._freq = ref["words"].explode().value_counts().to_dict()
+            exploded = ref[ref["house"] != ""].explode("words")
+            exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
+            exploded["words"] = ref.loc[exploded.index, "words"]
+            self._by_word = exploded
+        return self._freq, self._by_word
+
+
+def _deterministic(rec_text, rec_pc, ref: _ReferenceKeys) -> np.ndarray:
     """Reference position for each record matched by a normalised key, else -1 (see step 2).
-    Candidates are counted per UPRN (``ref_key``): two rows of one UPRN are one candidate."""
+    Candidates are counted per UPRN (the reference's key): two rows of one UPRN are one candidate."""
     rec = _parts(rec_text)
-    ref = _parts(ref_text)
-    ref["key"] = np.arange(len(ref)) if ref_key is None else ref_key
     rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
-    ref["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
     out = np.full(len(rec), -1, dtype=np.int64)
     usable = rec["words"].map(len).to_numpy() > 0
     with_pc = usable & (rec["pc"].to_numpy() != "")
     if with_pc.any():
-        found = _unique_subset_match(rec[with_pc], ref[ref["pc"] != ""], ["pc", "flat", "house"])
+        found = _unique_subset_match(rec[with_pc], ref.with_pc, ["pc", "flat", "house"])
         out[np.flatnonzero(with_pc)] = found.to_numpy()
     rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
     if rest.any():
         # block on the numbers and the record's rarest word
-        freq = ref["words"].explode().value_counts().to_dict()
+        freq, exploded = ref.by_word()
         sub = rec[rest].copy()
         sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
-        exploded = ref[ref["house"] != ""].explode("words")
-        exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
-        exploded["words"] = ref.loc[exploded.index, "words"]
         found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
         out[np.flatnonzero(rest)] = found.to_numpy()
     return out
