@@ -360,3 +360,11 @@ def other_subunit_readings(raw_text, normalised_text) -> np.ndarray:
         if "FLAT " not in norm and _LEADING_NUMBER_BEFORE_NAME.match(norm):
             out[i] = "FLAT " + norm
     return out
+
+
+def street_keys(series: pd.Series) -> pd.Series:
+    """The words after an address's last house number in normalised text (its street and
+    town: 'FLAT 3 KESTREL COURT 12 HIGH STREET LINDWORTH' -> 'HIGH STREET LINDWORTH'); the
+    whole text when it has no number."""
+    text = series.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True)
+    return text.str.split(r"\b\d+[A-Z]?\b", regex=True).str[-1].str.strip().astype(object)

@@ -396,17 +396,19 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reject_conflict = reject_conflict | other_thing
     tie = (method == "probabilistic") & (gap < 0.01) & ~reject_conflict
     reason[tie] = "tie: two or more gazetteer addresses fit equally well (see candidate_uprn)"
-    # the record's postcode is a real one of this gazetteer, in the candidate's sector, but not the
-    # candidate's: a neighbour's number or a mistyped one (12 -> 21) is likelier than a wrong
-    # postcode, so no link (a wrong postcode is rarely another real one in the same sector)
+    # the record's postcode is not the candidate's but another of the same sector with addresses
+    # on the candidate's street: the number was typed wrong (12 -> 21) or is a neighbour's as
+    # likely as the postcode is, and no text can tell which, so no link: the review decides
     rec_pc = pc.to_numpy().astype(object)
     cand_pc = ref["postcode"].to_numpy()[np.maximum(cand_row, 0)]
-    known_pc = pd.Series(rec_pc).isin(set(ref["postcode"].dropna())).to_numpy()
     same_sector = np.array([isinstance(a, str) and isinstance(b, str) and a != b and a[:-2] == b[:-2]
                             for a, b in zip(rec_pc, cand_pc)], dtype=bool)
-    pc_disagrees = has_cand & known_pc & same_sector & ~reject_conflict & ~tie & (method != "uprn")
-    reason[pc_disagrees] = [f"postcode disagrees: the record's postcode {a} is in the gazetteer, the best "
-                            f"candidate's is {b} (a wrong house number or postcode; check by hand)"
+    streets_by_postcode = set(zip(ref["postcode"], ad.street_keys(ref["text"])))
+    cand_street = ad.street_keys(cand_text).to_numpy()
+    pc_on_street = np.array([(a, b) in streets_by_postcode for a, b in zip(rec_pc, cand_street)], dtype=bool)
+    pc_disagrees = has_cand & same_sector & pc_on_street & ~reject_conflict & ~tie & (method != "uprn")
+    reason[pc_disagrees] = [f"postcode disagrees: the best candidate's postcode is {b}; {a} is another "
+                            "postcode of the same street (house number or postcode wrong; check by hand)"
                             for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees])]
     reject_conflict = reject_conflict | tie | pc_disagrees
     reject_below = below & ~reject_conflict
@@ -419,7 +421,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     is_building = accepted & ~rec_has_flat & _is_building(ref_row, parent_row, ref_class.to_numpy())
     # a record naming a flat the gazetteer lacks, whose building it does list ('FLAT 1, 31 X
     # ROAD' where 31 is one dwelling): say so, with the building as the candidate
-    look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict)
+    look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict & ~pc_disagrees)
     if look.size:
         building_text = pd.Series(text.to_numpy()[look]).str.replace(ad.FLAT_KEY, " ", regex=True)
         if ref_keys is None:
@@ -427,6 +429,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                                       ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
         det = _deterministic(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
         hit = det >= 0
+        # ... and only when no address of that building (same numbers and street) has the flat
+        ref_flat, ref_house = ad.number_parts(ref["text"])
+        ref_street = ad.street_keys(ref["text"]).to_numpy()
+        flats_at = {(h, st, f) for fs, h, st in zip(ref_flat, ref_house, ref_street) for f in fs}
+        building = ref_positions[det[hit]]
+        flat_there = np.array([any((ref_house.iloc[b], ref_street[b], f) in flats_at for f in fs)
+                               for b, fs in zip(building, rec_flat.to_numpy()[look[hit]])], dtype=bool)
+        hit[np.flatnonzero(hit)[flat_there]] = False
         found = look[hit]
         cand_row[found] = parent_row[ref_positions[det[hit]]]
         reason[found] = [f"flat not in building: flat {', '.join(sorted(f))} not in the gazetteer at this "
