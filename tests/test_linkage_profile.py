@@ -106,8 +106,13 @@ def test_profile_through_processing(run_alg, tmp_path):
     assert "council_tax_account_name" not in targets.columns  # only what the rules used
     profile = pyogrio.read_dataframe(result["OUTPUT"])
     assert len(profile) == 4
-    names = profile["council_tax_account_name"].dropna().tolist()
-    assert names and not set(names) & {"Ann", "Ann B", "Bo", "Cy"}  # hashed by default
+    assert "council_tax_account_name" not in profile.columns  # named in FIELDS, dropped by default
+    hashed = pyogrio.read_dataframe(run_alg(ALG, {
+        "SOURCES": paths, "REFERENCE": str(gaz_path), "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"],
+        "FIELDS": "occupancy,m3_last_quarter,account_name", "IDENTIFIER_ACTION": 0, "OUTPUT": str(tmp_path / "hashed.gpkg"),
+        "TARGETS": str(tmp_path / "hashed_targets.gpkg")})["OUTPUT"])
+    names = hashed["council_tax_account_name"].dropna().tolist()
+    assert names and not set(names) & {"Ann", "Ann B", "Bo", "Cy"}  # hashed when asked
     assert profile["rule_empty_home"].tolist() == [True, False, False, False]
 
     with pytest.raises(QgsProcessingException, match="does not have"):

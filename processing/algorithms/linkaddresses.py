@@ -129,8 +129,11 @@ class LinkAddresses(JoinedUpAlgorithm):
         "CSV files: give the file (or a layer added from it) and choose ENCODING; Windows-1252 "
         "files from Excel are read correctly. A delimited-text layer uses the encoding set in "
         "its own properties.\n\n"
-        "Privacy: fields that hold a person's name (or IDENTIFIER_FIELDS) are hashed by default; "
-        "nothing leaves this computer.\n\n"
+        "Privacy: fields named like a person's name, date of birth, e-mail, phone or liable party "
+        "(any case and spacing: 'Elector Name', 'Date of Birth', 'Forename(s)'), or chosen in "
+        "IDENTIFIER_FIELDS, are dropped by default (or hashed with a salt set outside the "
+        "algorithm's parameters, see IDENTIFIER_ACTION); the log names them. Nothing leaves this "
+        "computer.\n\n"
         "Speed: the gazetteer is prepared for the matcher once and kept (CACHE_FOLDER, by default "
         "in the QGIS profile), so later runs against the same gazetteer start sooner.\n\n"
         "Needs the Python package uk_address_matcher (pip install uk_address_matcher)."
@@ -282,10 +285,12 @@ class LinkAddresses(JoinedUpAlgorithm):
                                   if isinstance(records, gpd.GeoDataFrame) else records)
         ids = self.parameterAsStrings(parameters, "IDENTIFIER_FIELDS", context) or \
             guess_identifier_fields(attributes.columns)
-        action, salt = identifier_choice(self, parameters, context)
+        action, salt, salt_note = identifier_choice(self, parameters, context)
+        if salt_note:
+            feedback.pushInfo(salt_note)
         attributes, id_note = protect_identifiers(attributes, ids, action=action, salt=salt)
-        if id_note:
-            feedback.pushInfo(id_note)
+        feedback.pushInfo(id_note or "No field is named like a direct identifier (name, date of birth, "
+                          "e-mail, phone, liable party ...); choose IDENTIFIER_FIELDS if one holds them")
         clash = {c: f"{c}_input" for c in attributes.columns if c in OUTPUT_FIELDS or c == "geometry"}
         attributes = attributes.rename(columns=clash).reset_index(drop=True)
         linked = result.drop(columns=["geometry"]).reset_index(drop=True)

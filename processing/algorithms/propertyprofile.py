@@ -182,7 +182,9 @@ class PropertyProfile(JoinedUpAlgorithm):
         fields = split(self.parameterAsString(parameters, "FIELDS", context))
         date_fields = split(self.parameterAsString(parameters, "DATE_FIELDS", context))
         rules = parse_rules(self.parameterAsString(parameters, "RULES", context))
-        action, salt = identifier_choice(self, parameters, context)
+        action, salt, salt_note = identifier_choice(self, parameters, context)
+        if salt_note:
+            feedback.pushInfo(salt_note)
         sources, excluded = {}, set()
         for layer in layers:
             gdf, report = bridge.read_layer(layer, context, feedback)
