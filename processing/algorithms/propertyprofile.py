@@ -237,8 +237,16 @@ class PropertyProfile(JoinedUpAlgorithm):
         profile_out = gpd.GeoDataFrame(profile, geometry=geometry if geometry is not None
                                        else gpd.GeoSeries([None] * len(profile)), crs=crs)
         for rule in rules:
-            # a plain field name ('rule_possible_empty_home'): usable in expressions unquoted
-            profile_out[f"rule_{source_key(rule.name)}"[:60]] = flags[rule.name]
+            # a plain field name ('rule_possible_empty_home'): usable in expressions unquoted;
+            # two rules whose names read alike (or alike in their first 60 letters) get _2, _3
+            base = f"rule_{source_key(rule.name)}"[:56]
+            name, n = base, 1
+            while name in profile_out.columns:
+                n += 1
+                name = f"{base}_{n}"
+            if name != base:
+                feedback.pushInfo(f"Rule '{rule.name}' is written to the field {name} ({base} was taken)")
+            profile_out[name] = flags[rule.name]
         if geometry is not None:
             order = pd.Series(range(len(profile)), index=profile["uprn"])
             tgeom = geometry.iloc[order.reindex(targets["uprn"]).to_numpy()].reset_index(drop=True)
