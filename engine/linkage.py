@@ -733,16 +733,23 @@ class _GazetteerPreparation:
         _quiet_matcher()
         try:
             self.con.register("joinedup_canonical", self.canonical)
-            building = os.path.join(self.tmp, "building")
+            # built beside its final place, so the last step is a rename within one folder (one
+            # drive): a move from the temporary folder to a cache on another drive fails
+            building = (os.path.join(self.cache_dir, f".building_{os.getpid()}_{id(self)}_"
+                                     + os.path.basename(self.folder))
+                        if self.cache_dir else os.path.join(self.tmp, "building"))
+            self.building = building
             prepare_canonical_folder(self.con.table("joinedup_canonical"), building, con=self.con,
                                      overwrite=True, show_progress="off")
-            if self.cache_dir:
-                try:
-                    os.replace(building, self.folder)
-                except OSError:  # another run cached the same gazetteer first
-                    pass
-            else:
+            try:
                 os.replace(building, self.folder)
+            except OSError:
+                if not (self.cache_dir and os.path.isfile(os.path.join(self.folder, "ukam_manifest.json"))):
+                    raise
+                # another run cached the same gazetteer first: use it, remove ours
+                import shutil
+
+                shutil.rmtree(building, ignore_errors=True)
         except BaseException as exc:  # reported by wait(), in the caller's thread
             self.error = exc
 
@@ -771,6 +778,9 @@ class _GazetteerPreparation:
         if self.con is not None:
             self.con.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        building = getattr(self, "building", None)
+        if building and os.path.isdir(building):  # cancelled or failed half-way in the cache folder
+            shutil.rmtree(building, ignore_errors=True)
 
 
 def _match_ukam(messy: pd.DataFrame, prepared_folder: str, feedback=None) -> pd.DataFrame:

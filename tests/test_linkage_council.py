@@ -140,3 +140,24 @@ def test_council_bench_quality(run_alg, bench, record_property):
     missing = (records["error_class"] == "subunit_missing").to_numpy()
     linked = out["matched_uprn"].notna().to_numpy()
     assert (out.loc[missing & linked, "match_level"] == "parent").all()
+
+
+def test_cache_on_another_drive(run_alg, tiny, monkeypatch, tmp_path):
+    """The prepared gazetteer is built inside the cache folder, so a cache on another drive than
+    the temporary folder works (a move between drives fails); nothing half-built is left."""
+    import os
+    import tempfile
+
+    shm = "/dev/shm"
+    if not os.path.isdir(shm) or os.stat(shm).st_dev == os.stat(str(tmp_path)).st_dev:
+        pytest.skip("no second filesystem here")
+    folder, gaz_path = tiny
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.mkdtemp(dir=shm))  # temp files on tmpfs
+    cache = tmp_path / "cache"  # the cache on the disk
+    records = pd.DataFrame({"address": ["Flat 2, Kestrel Court, 12 High St", "33 Hihg Street"],
+                            "postcode": [None, None]})
+    out = _run(run_alg, folder, records, gaz_path, "drives", CACHE_FOLDER=str(cache))
+    assert out["matched_uprn"].iloc[0] == 1202
+    assert out["match_method"].iloc[1] != "exact" or pd.isna(out["matched_uprn"].iloc[1])  # went to the matcher
+    kept = os.listdir(cache)
+    assert len(kept) == 1 and kept[0].startswith("prepared_gazetteer_"), kept
