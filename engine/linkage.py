@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import addresses as ad
+from . import linkage_review as rv
 from .errors import EngineCancelled, EngineError, InputError, as_feedback
 
 # Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
@@ -76,6 +77,10 @@ class LinkReport:
     reference_not_points: int = 0
     threshold: float = DEFAULT_THRESHOLD
     by_level: dict = field(default_factory=dict)
+    decisions: dict = field(default_factory=dict)
+    review: pd.DataFrame | None = None
+    review_geometry: object = None
+    gazetteer_version: str = ""
     reference_not_addresses: int = 0
 
     def describe(self) -> list:
@@ -84,6 +89,14 @@ class LinkReport:
                  + f"; {self.records - self.matched} unmatched"]
         for reason, count in self.unmatched_by_reason.items():
             lines.append(f"  unmatched, {reason}: {count}")
+        if self.decisions.get("applied") or self.decisions.get("other_version") or self.decisions.get("unknown_uprn"):
+            d = self.decisions
+            lines.append(f"Review decisions: {d['applied']} applied first; {d['other_version']} taken against "
+                         f"another gazetteer version (not applied); {d['unknown_uprn']} name a UPRN not in "
+                         f"this gazetteer (not applied); {d['undecided']} rows left undecided")
+        if self.review is not None:
+            lines.append(f"Review band: {len(self.review)} records for a person to check (uncertain matches "
+                         f"and near misses), gazetteer version {self.gazetteer_version}")
         if self.by_level.get("parent"):
             lines.append(f"  of which {self.by_level['parent']} linked to the building (match_level "
                          "parent): the record names no flat, or the gazetteer lists the building only")
@@ -154,7 +167,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                    threshold: float = DEFAULT_THRESHOLD,
                    ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
                    records_name: str = "records", reference_name: str = "reference",
-                   cache_dir: str | None = None, feedback=None):
+                   cache_dir: str | None = None, decisions: pd.DataFrame | None = None, feedback=None):
     """Link ``records`` to ``reference`` (a GeoDataFrame of address points with UPRNs).
 
     Args:
@@ -177,10 +190,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             ambiguous (it is still accepted when above the threshold).
         cache_dir: a folder where the matcher's prepared gazetteer is kept for later runs
             (None: prepared afresh each run).
+        decisions: the review table of an earlier run with its ``decision`` column filled in
+            (see :mod:`engine.linkage_review`); applied before any matching, for the same
+            gazetteer version only.
 
     Returns:
         ``(GeoDataFrame, LinkReport)``: every record, in input order, with the fields listed in
-        the module docstring.
+        the module docstring; ``report.review`` is the review table (records in the uncertain
+        band, with their candidate and what agreed or differed).
 
     Raises:
         InputError: a named field is missing, or the reference has no usable address.
@@ -278,10 +295,27 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         gap = np.full(n, np.nan)
         note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
 
+        # 0. the reviewer's decisions of an earlier run, for this gazetteer version
+        record_key = rv.record_keys(text.to_numpy(), pc.to_numpy())
+        version = rv.gazetteer_version(ref["key"].to_numpy()[ref_positions], ref["text"].to_numpy()[ref_positions],
+                                       ref["postcode"].to_numpy()[ref_positions])
+
+        def row_of_uprn(uprn):
+            key_text = _uprn_key(pd.Series([uprn], dtype=object)).iloc[0]
+            row = first_row.get(key_text, -1) if isinstance(key_text, str) else -1
+            return int(row) if row is not None and row >= 0 and usable.iloc[int(row)] else -1
+
+        decided_row, rejected_in_review, report.decisions = rv.apply_decisions(
+            decisions, record_key, version, row_of_uprn)
+        decided = decided_row >= 0
+        ref_row[decided] = cand_row[decided] = decided_row[decided]
+        method[decided] = "review"
+        reason[rejected_in_review] = "rejected in review: not any candidate the reviewer saw"
+
         # 1. exact UPRN
         if uprn_field:
             key = _uprn_key(records[uprn_field])
-            known = key.isin(first_row.index).to_numpy()
+            known = key.isin(first_row.index).to_numpy() & ~decided & ~rejected_in_review
             has_key = key.notna().to_numpy()
             rows = first_row.reindex(key[known]).to_numpy()
             ref_row[known] = rows
@@ -291,9 +325,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             report.uprns_not_in_reference = int(stray.sum())
             note[stray] = np.where(note[stray] == "", "UPRN not in the reference; matched on the address",
                                    note[stray] + "; UPRN not in the reference")
-        empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0)
+        empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0) & ~rejected_in_review
         reason[empty] = "empty address (no street or building name)"
-        todo = np.flatnonzero((ref_row < 0) & ~empty)
+        todo = np.flatnonzero((ref_row < 0) & ~empty & ~rejected_in_review)
         ref_keys = None
         fb.set_progress(0.1)
         fb.check()
@@ -374,7 +408,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     rec_has_flat = (rec_flat.map(len) > 0).to_numpy()
     # a record without a flat whose candidate is a flat: the building, never a sibling flat
     cand_is_sub_unit = has_cand & (parent_row[np.maximum(cand_row, 0)] != np.maximum(cand_row, 0))
-    to_building = has_cand & ~rec_has_flat & cand_is_sub_unit & (method != "uprn")
+    by_person = np.isin(method, ["uprn", "review"])  # a UPRN given, or a reviewer's decision
+    to_building = has_cand & ~rec_has_flat & cand_is_sub_unit & ~by_person
     cand_row[to_building] = parent_row[cand_row[to_building]]
     ref_row[to_building & (ref_row >= 0)] = cand_row[to_building & (ref_row >= 0)]
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
@@ -382,7 +417,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact", "trigram"])
     # 'LAND ADJACENT TO 38 X ROAD', 'GARAGE 3 REAR OF 9 X ROAD': not the address they name
     other_thing = ad.describes_something_else(pd.Series(text.to_numpy()), cand_text).to_numpy() \
-        & (method != "uprn") & ~empty
+        & ~by_person & ~empty
     reason[other_thing] = REASON_NOT_THE_ADDRESS
     reject_conflict = reject_conflict & ~other_thing
     house_conflict = np.array([w.startswith("house number") for w in why], dtype=bool) & reject_conflict
@@ -406,7 +441,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     streets_by_postcode = set(zip(ref["postcode"], ad.street_keys(ref["text"])))
     cand_street = ad.street_keys(cand_text).to_numpy()
     pc_on_street = np.array([(a, b) in streets_by_postcode for a, b in zip(rec_pc, cand_street)], dtype=bool)
-    pc_disagrees = has_cand & same_sector & pc_on_street & ~reject_conflict & ~tie & (method != "uprn")
+    pc_disagrees = has_cand & same_sector & pc_on_street & ~reject_conflict & ~tie & ~by_person
     reason[pc_disagrees] = [f"postcode disagrees: the best candidate's postcode is {b}; {a} is another "
                             "postcode of the same street (house number or postcode wrong; check by hand)"
                             for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees])]
@@ -421,7 +456,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     is_building = accepted & ~rec_has_flat & _is_building(ref_row, parent_row, ref_class.to_numpy())
     # a record naming a flat the gazetteer lacks, whose building it does list ('FLAT 1, 31 X
     # ROAD' where 31 is one dwelling): say so, with the building as the candidate
-    look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict & ~pc_disagrees)
+    look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict & ~pc_disagrees
+                          & ~rejected_in_review)
     if look.size:
         building_text = pd.Series(text.to_numpy()[look]).str.replace(ad.FLAT_KEY, " ", regex=True)
         if ref_keys is None:
@@ -463,7 +499,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     out["match_weight"] = np.where(accepted | has_cand, weight, np.nan)
     with np.errstate(over="ignore"):
         prob = 1.0 / (1.0 + np.power(2.0, -weight))
-    prob = np.where(np.isin(method, ["uprn", "exact", "trigram"]), 1.0, prob)
+    prob = np.where(np.isin(method, ["review", "uprn", "exact", "trigram"]), 1.0, prob)
     out["match_probability"] = np.round(prob, 6)
     out["weight_gap"] = gap
     out["ambiguous"] = ambiguous
@@ -479,7 +515,25 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry, index=out.index, crs=crs), crs=crs)
 
     report.matched = int(accepted.sum())
-    report.by_method = {m: int((method == m).sum()) for m in ("uprn", "exact", "trigram", "probabilistic")}
+    report.by_method = {m: int((method == m).sum())
+                        for m in ("review", "uprn", "exact", "trigram", "probabilistic")}
+    # the review band: open questions a person can settle
+    uncertain = (~accepted & has_cand & pd.Series(reason).str.startswith(rv.UNCERTAIN_REASONS).to_numpy()) \
+        | (accepted & ambiguous & (method == "probabilistic"))
+    band = np.flatnonzero(uncertain)
+    cand_pc_band = ref["postcode"].to_numpy()[cand_row[band]]
+    agrees, differs = rv.comparison(text.to_numpy()[band], pc.to_numpy()[band],
+                                    ref["text"].to_numpy()[cand_row[band]], cand_pc_band)
+    report.review = pd.DataFrame({
+        "record_key": record_key[band], "gazetteer_version": version, "SOURCE_ROW": band.astype(np.int64),
+        "address": raw_text.to_numpy()[band], "postcode": pc.to_numpy()[band],
+        "status": np.where(accepted[band], "matched", "unmatched"), "reason": reason[band],
+        "candidate_uprn": cand_uprn.to_numpy()[band], "candidate_address": ref_text_raw.to_numpy()[cand_row[band]],
+        "match_weight": weight[band], "weight_gap": gap[band], "agrees": agrees, "differs": differs,
+        "decision": "", "decision_uprn": pd.array([None] * len(band), dtype="Int64")})
+    report.review_geometry = _as_points(reference.geometry.to_numpy()[cand_row[band]])[0] \
+        if hasattr(reference, "geometry") else np.full(len(band), None, dtype=object)
+    report.gazetteer_version = version
     report.by_level = {lv: int((out["match_level"] == lv).sum()) for lv in ("uprn", "parent")}
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)

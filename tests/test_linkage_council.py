@@ -161,3 +161,56 @@ def test_cache_on_another_drive(run_alg, tiny, monkeypatch, tmp_path):
     assert out["match_method"].iloc[1] != "exact" or pd.isna(out["matched_uprn"].iloc[1])  # went to the matcher
     kept = os.listdir(cache)
     assert len(kept) == 1 and kept[0].startswith("prepared_gazetteer_"), kept
+
+
+def test_review_round_trip(run_alg, bench, tmp_path):
+    """Run 1 writes the review band; a reviewer decides in the table; run 2 applies the
+    decisions first (same gazetteer version), and a changed gazetteer does not take them."""
+    import geopandas as gpd
+
+    folder, gaz_path, records = bench
+    recs = records[["record_id", "agency", "address", "postcode"]]
+    first = _run(run_alg, folder, recs, gaz_path, "review1", REVIEW=str(tmp_path / "review.gpkg"))
+    review = pyogrio.read_dataframe(tmp_path / "review.gpkg")
+    assert len(review) > 5
+    assert set(review["SOURCE_ROW"]) <= set(range(len(records)))
+    for field in ("record_key", "gazetteer_version", "candidate_uprn", "candidate_address", "agrees",
+                  "differs", "decision", "decision_uprn"):
+        assert field in review.columns, field
+    assert review.geometry.notna().all()  # at the candidate's point, for the map
+    # the reviewer, who knows the truth: accept right candidates, reject the rest, and write one
+    # right UPRN as 'other'
+    truth = records["true_uprn"].to_numpy()
+    rows = review["SOURCE_ROW"].to_numpy()
+    right = review["candidate_uprn"].to_numpy() == truth[rows]
+    review["decision"] = ["accept" if r else "reject" for r in right]
+    wrong_with_truth = [i for i in range(len(review)) if not right[i] and not pd.isna(truth[rows[i]])]
+    if wrong_with_truth:
+        review.loc[wrong_with_truth[0], "decision"] = "other"
+        review.loc[wrong_with_truth[0], "decision_uprn"] = int(truth[rows[wrong_with_truth[0]]])
+    decided_path = tmp_path / "decisions.gpkg"
+    pyogrio.write_dataframe(review, decided_path)
+    second = _run(run_alg, folder, recs, gaz_path, "review2", DECISIONS=str(decided_path))
+    got = second["matched_uprn"].to_numpy()[rows]
+    decision = review["decision"].to_numpy()
+    assert (second["match_method"].to_numpy()[rows][decision != "reject"] == "review").all()
+    assert pd.isna(got[decision == "reject"]).all()
+    expect = truth[rows][decision != "reject"]
+    assert (got[decision != "reject"].astype("int64") == expect.astype("int64")).all()
+    untouched = ~second["SOURCE_ROW"].isin(rows)
+    assert second.loc[untouched, "matched_uprn"].fillna(-1).tolist() == \
+        first.loc[untouched, "matched_uprn"].fillna(-1).tolist()
+    # another gazetteer version (one address added): decisions counted, not applied
+    gaz = pyogrio.read_dataframe(gaz_path)
+    extra = gpd.GeoDataFrame({"uprn": [99], "parent_uprn": [None], "class_code": ["RD04"],
+                              "address": ["99 NEW ROAD, LINDWORTH"], "postcode": ["LW1 9ZZ"], "usrn": [1]},
+                             geometry=gaz.geometry.iloc[:1].to_numpy(), crs=gaz.crs)
+    newer = tmp_path / "gazetteer_v2.gpkg"
+    pyogrio.write_dataframe(pd.concat([gaz, extra], ignore_index=True), newer)
+    results = run_alg(ALG, {"INPUT": str(folder / "review2.csv"), "ADDRESS_FIELDS": ["address"],
+                            "POSTCODE_FIELD": "postcode", "REFERENCE": str(newer), "REF_UPRN_FIELD": "uprn",
+                            "REF_ADDRESS_FIELDS": ["address"], "REF_POSTCODE_FIELD": "postcode",
+                            "REF_PARENT_FIELD": "parent_uprn", "REF_CLASS_FIELD": "class_code",
+                            "DECISIONS": str(decided_path), "OUTPUT": str(tmp_path / "v2.gpkg")})
+    assert results["DECISIONS_APPLIED"] == 0
+    assert "review" not in set(pyogrio.read_dataframe(results["OUTPUT"])["match_method"])

@@ -228,13 +228,34 @@ class LinkAddresses(JoinedUpAlgorithm):
                           "QGIS profile. Holds gazetteer addresses only, never agency records."))
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
+        p = QgsProcessingParameterFeatureSource(
+            "DECISIONS", self.tr("Review decisions of an earlier run"), [QgsProcessing.SourceType.TypeVector],
+            optional=True)
+        p.setHelp(self.tr("Optional: the REVIEW layer of an earlier run, with its 'decision' field filled "
+                          "in QGIS's attribute table: accept (link the candidate), reject (no link) or "
+                          "other (link the UPRN written in decision_uprn); empty rows are ignored. "
+                          "Decisions are applied before any matching, for records with the same address "
+                          "and postcode (record_key) and only against the same gazetteer version "
+                          "(gazetteer_version); others are counted in the log and not applied."))
+        self.addParameter(p)
         p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Linked records"),
                                               QgsProcessing.SourceType.TypeVectorPoint)
         p.setHelp(self.tr("Every input record with its UPRN, match details and gazetteer point."))
         self.addParameter(p)
+        p = QgsProcessingParameterFeatureSink("REVIEW", self.tr("Records to review"),
+                                              QgsProcessing.SourceType.TypeVectorPoint, optional=True,
+                                              createByDefault=False)
+        p.setHelp(self.tr("Optional: the uncertain band for a person to check (matches flagged ambiguous, "
+                          "candidates below THRESHOLD, ties, postcodes that disagree), one row per record "
+                          "with its address, the best candidate (UPRN, address, weight, at its point), "
+                          "the fields that agreed and differed, and empty 'decision' and "
+                          "'decision_uprn' fields to fill in, then give it as DECISIONS next time."))
+        self.addParameter(p)
         for name, text in (("MATCHED", "Records matched"), ("UNMATCHED", "Records not matched"),
                            ("AMBIGUOUS", "Matches flagged ambiguous"),
-                           ("DUPLICATE_UPRNS", "UPRNs repeated in the gazetteer")):
+                           ("DUPLICATE_UPRNS", "UPRNs repeated in the gazetteer"),
+                           ("REVIEW_BAND", "Records in the review band"),
+                           ("DECISIONS_APPLIED", "Review decisions applied")):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(text)))
 
     def execute(self, parameters, context, feedback):
@@ -264,6 +285,7 @@ class LinkAddresses(JoinedUpAlgorithm):
         address_fields = self.parameterAsStrings(parameters, "ADDRESS_FIELDS", context)
         postcode = (self.parameterAsStrings(parameters, "POSTCODE_FIELD", context) or [None])[0]
         uprn = (self.parameterAsStrings(parameters, "UPRN_FIELD", context) or [None])[0]
+        decisions, _ = bridge.read_source(self, parameters, "DECISIONS", context, feedback, required=False)
         result, report = link_addresses(
             records, reference,
             address_fields=address_fields, postcode_field=postcode, uprn_field=uprn,
@@ -277,6 +299,9 @@ class LinkAddresses(JoinedUpAlgorithm):
             records_name=records.attrs.get("source_name", "records"),
             reference_name=reference.attrs.get("source_name", "gazetteer"),
             cache_dir=self.parameterAsFile(parameters, "CACHE_FOLDER", context) or default_cache_folder(),
+            decisions=None if decisions is None else pd.DataFrame(decisions.drop(columns=[decisions.geometry.name])
+                                                                   if isinstance(decisions, gpd.GeoDataFrame)
+                                                                   else decisions),
             feedback=engine_feedback(feedback, 0.05, 0.9))
         for line in report.describe():
             feedback.pushInfo(line)
@@ -297,6 +322,11 @@ class LinkAddresses(JoinedUpAlgorithm):
         out = gpd.GeoDataFrame(pd.concat([attributes, linked], axis=1),
                                geometry=result.geometry.reset_index(drop=True), crs=result.crs)
         value = bridge.write_output(self, parameters, "OUTPUT", context, out, geometry_type="Point")
+        results = {"OUTPUT": value, "MATCHED": report.matched, "UNMATCHED": report.records - report.matched,
+                   "AMBIGUOUS": report.ambiguous, "DUPLICATE_UPRNS": report.duplicate_uprns,
+                   "REVIEW_BAND": len(report.review), "DECISIONS_APPLIED": report.decisions.get("applied", 0)}
+        review = gpd.GeoDataFrame(report.review, geometry=gpd.GeoSeries(
+            report.review_geometry, crs=result.crs), crs=result.crs)
+        results["REVIEW"] = bridge.write_output(self, parameters, "REVIEW", context, review, geometry_type="Point")
         feedback.setProgress(100)
-        return {"OUTPUT": value, "MATCHED": report.matched, "UNMATCHED": report.records - report.matched,
-                "AMBIGUOUS": report.ambiguous, "DUPLICATE_UPRNS": report.duplicate_uprns}
+        return results
