@@ -194,6 +194,7 @@ def test_cancel_stops_the_matcher_threads(town, tmp_path, cancel_after):
     assert not [t for t in threading.enumerate() if t.name.startswith("joinedup-") and t.is_alive()]
     after = set(p.name for p in Path(tempfile.gettempdir()).glob("joinedup_*"))
     assert after <= before  # temporary folders removed
+    assert not list((tmp_path / "cache").glob(".building_*"))  # nothing half-built left in the cache
 
 
 def test_polygon_gazetteer_gives_points_and_unwritable_cache_is_skipped(town, tmp_path):
