@@ -29,7 +29,7 @@ GAZETTEER_FIELDS = ["uprn", "parent_uprn", "kind", "address", "postcode", "town"
 
 
 # Share of the homes council tax bills as occupied that have no elector: England's long-term
-# empty homes are about 1 % of dwellings (MHCLG live table 615: 261,000 of 25.4 million in 2023).
+# empty homes are about 1 % of dwellings (MHCLG live tables on dwelling stock, table 615).
 NO_ELECTOR_SHARE = 0.01
 
 
