@@ -109,7 +109,7 @@ class PropertyProfile(JoinedUpAlgorithm):
         "'evidence' (per rule, the values it used) and only the fields the rules used: nothing "
         "else about the household.\n\n"
         "Privacy: fields named like a person's name, date of birth, e-mail or phone are not "
-        "carried unless named in FIELDS, and then hashed by default."
+        "carried unless named in FIELDS, and then dropped by default (IDENTIFIER_ACTION)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
