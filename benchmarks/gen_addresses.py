@@ -258,7 +258,7 @@ def _postcode_typo(pc: str, rng) -> str:
 
 
 def make_agency_extract(gazetteer, n: int, *, seed: int = 0, error_mix=None, agency="council_tax",
-                        uprn_share: float = 0.0, flat_share: float | None = None):
+                        uprn_share: float = 0.0, flat_share: float | None = None, uprns=None):
     """``n`` agency records of gazetteer addresses with recording errors (a DataFrame).
 
     Columns: ``record_id``, ``address`` (one line as the agency typed it), ``postcode``,
@@ -266,6 +266,9 @@ def make_agency_extract(gazetteer, n: int, *, seed: int = 0, error_mix=None, age
     it), agency fields, and the truth: ``true_uprn`` (nullable) and ``error_type``.
     Agencies: 'council_tax' (account_name, occupancy, band, last_updated), 'electoral'
     (elector_name, registered_on), 'water' (m3_last_quarter, reading_date).
+
+    ``uprns``: write records of these addresses only (a building's own UPRN allowed), each at
+    least once when ``n`` allows, so that a second agency covers the same homes as a first.
     """
     import pandas as pd
 
@@ -274,8 +277,13 @@ def make_agency_extract(gazetteer, n: int, *, seed: int = 0, error_mix=None, age
     kinds = list(mix)
     p = np.array([mix[k] for k in kinds], float)
     p /= p.sum()
-    addressable = gazetteer[gazetteer["kind"] != "parent"].reset_index(drop=True)
-    pick = rng.integers(0, len(addressable), n)
+    if uprns is None:
+        addressable = gazetteer[gazetteer["kind"] != "parent"].reset_index(drop=True)
+        pick = rng.integers(0, len(addressable), n)
+    else:
+        addressable = gazetteer[gazetteer["uprn"].isin(set(uprns))].reset_index(drop=True)
+        m = len(addressable)
+        pick = np.r_[rng.permutation(m), rng.integers(0, m, max(0, n - m))][:n]
     errors = rng.choice(kinds, size=n, p=p)
     postcodes_by_town = {t: sorted(set(g)) for t, g in gazetteer.groupby("town")["postcode"]}
     max_number = {}

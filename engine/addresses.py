@@ -40,6 +40,64 @@ _FLAT_WORD_RE = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in F
                            + r")\b\.?\s*(?:NO\b\.?)?\s*", re.IGNORECASE)
 _F_NUMBER_RE = re.compile(r"\bF(\d+[A-Z]?)\b")           # F3 -> FLAT 3
 _SLASH_RE = re.compile(r"\b(\d+[A-Z]?)\s*/\s*(\d+[A-Z]?)\b")  # 3/12 -> FLAT 3 12
+# Floors written as a sub-unit ('GROUND FLOOR FLAT', 'GFF', 'G/F', '1st Flr Flat', 'GROUNDFLOOR')
+# become one flat key, ``FLAT GF`` / ``FLAT 1F`` ..., on both sides, so the way a floor flat is
+# written does not matter and a floor flat is a sub-unit like ``FLAT 3`` (BS 7666 SAON).
+FLOOR_CODES = {"GROUND": "GF", "GRD": "GF", "GND": "GF", "G": "GF", "BASEMENT": "BF", "BSMT": "BF",
+               "B": "BF", "LOWER GROUND": "BF", "FIRST": "1F", "1ST": "1F", "1": "1F", "F": "1F",
+               "SECOND": "2F", "2ND": "2F", "2": "2F", "S": "2F", "THIRD": "3F", "3RD": "3F",
+               "3": "3F", "T": "3F", "FOURTH": "4F", "4TH": "4F", "4": "4F", "TOP": "TF"}
+_FLAT_AFTER = r"(?:\s*(?:FLAT|FLT)\b)?"
+_FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRST|1ST|SECOND|2ND|THIRD|3RD|"
+                             r"FOURTH|4TH|TOP)\s*(?:FLOOR|FLR)\b" + _FLAT_AFTER)
+_FLOOR_SLASH_RE = re.compile(r"\b([GB1-4])\s*/\s*F\b" + _FLAT_AFTER)
+_FLOOR_SHORT_RE = re.compile(r"(?<!FLAT )\b(GFF|FFF|SFF|TFF|BFF|GF)\b" + _FLAT_AFTER)
+FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3F", "BFF": "BF"})
+# Numbers written as words ('Seven Cavendish Street'), read as digits before a name.
+NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN "
+    "SIXTEEN SEVENTEEN EIGHTEEN NINETEEN TWENTY".split(), start=1)}
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one letter dropped, added, replaced, or two
+    neighbours swapped (the typing slips of issue 15's bench)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+_FLOOR_NAMES = ("GROUND", "FIRST", "SECOND", "THIRD", "BASEMENT", "1ST", "2ND", "3RD")
+# a word, then a word of four to six letters starting with F (FLOOR, FLOR, FOOR, FLOAR ...)
+_FLOOR_TYPO_RE = re.compile(r"\b([A-Z0-9]{3,9})\s+(F[A-Z]{2,5})\b" + _FLAT_AFTER)
+
+
+def _floor_typo(m) -> str:
+    floor, word = m.group(1), m.group(2)
+    if _within_one_edit(word, "FLOOR") or word == "FLR":
+        for name in _FLOOR_NAMES:
+            if _within_one_edit(floor, name):
+                return f" FLAT {FLOOR_CODES[name]} "
+    return m.group(0)
+
+
+def _floor_flats(text: pd.Series) -> pd.Series:
+    """Floor sub-units written any way as ``FLAT <floor code>`` (upper-case text), with a slip
+    of one letter in the floor's words allowed (``FIRST FLOR FLAT``, ``GORUND FLOOR``)."""
+    code = lambda m: f" FLAT {FLOOR_CODES[m.group(1)]} "  # noqa: E731
+    text = text.str.replace(_FLOOR_WORDS_RE, code, regex=True)
+    text = text.str.replace(_FLOOR_TYPO_RE, _floor_typo, regex=True)
+    text = text.str.replace(_FLOOR_SLASH_RE, code, regex=True)
+    return text.str.replace(_FLOOR_SHORT_RE, code, regex=True)
+
+
 _NUMBER_TOKEN = re.compile(r"\b(\d+)\s?([A-Z])?\b")
 _NON_ALNUM = re.compile(r"[^A-Z0-9 ]+")
 _SPACES = re.compile(r"\s+")
@@ -110,18 +168,29 @@ _NUMBER = re.compile(r"\d+[A-Z]?")
 _STREET_TYPES = set(ABBREVIATIONS.values()) | set(ABBREVIATIONS)
 
 
+_NUMBER_THEN_WORD = re.compile(r"(\d+)([A-Z]{2,})")
+_WORD_THEN_TYPE = re.compile(r"([A-Z]{4,})(ROAD|STREET|AVENUE|LANE|CLOSE|CRESCENT|GROVE|TERRACE|GARDENS|"
+                             r"DRIVE|PLACE|COURT|SQUARE)")
+
+
 def _token_map(token: str) -> str:
     """One token's normal form, without context (applied to each distinct token once)."""
     if token in _FLAT_TOKENS:
         return "FLAT"
     if token in ABBREVIATIONS:
         return ABBREVIATIONS[token]
-    m = re.fullmatch(r"F(\d+[A-Z]?)", token)
+    m = re.fullmatch(r"(?:F|FLAT|FLT|APT|UNIT)(\d+[A-Z]?)", token)  # F3, FLAT3 (words run together)
     if m:
         return "FLAT " + m.group(1)
     m = re.fullmatch(r"(\d+[A-Z]?)/(\d+[A-Z]?)", token)
     if m:
         return f"FLAT {m.group(1)} {m.group(2)}"
+    m = _NUMBER_THEN_WORD.fullmatch(token)  # '2YARROW' -> '2 YARROW' (not 1ST, 2ND, 3RD, 4TH)
+    if m and m.group(2) not in ("ST", "ND", "RD", "TH"):
+        return f"{m.group(1)} {_token_map(m.group(2))}"
+    m = _WORD_THEN_TYPE.fullmatch(token)  # 'ASHDOWNROAD' -> 'ASHDOWN ROAD'
+    if m:
+        return f"{m.group(1)} {m.group(2)}"
     if "/" in token or "-" in token:
         if re.fullmatch(r"\d+[A-Z]?-\d+[A-Z]?", token):
             return token
@@ -134,7 +203,7 @@ def _normalise(series: pd.Series):
     split once and each distinct token is rewritten once, so the cost grows with the
     vocabulary, not with the number of addresses."""
     index = series.index
-    text = _ascii_upper(pd.Series(series.to_numpy(), dtype=object)).str.translate(_TRANSLATE)
+    text = _floor_flats(_ascii_upper(pd.Series(series.to_numpy(), dtype=object))).str.translate(_TRANSLATE)
     tokens = text.str.split().explode()
     tokens = tokens[tokens.notna() & (tokens != "")]
     rows = tokens.index.to_numpy()
@@ -171,6 +240,17 @@ def _normalise(series: pd.Series):
         # 'FLAT NO 4' / 'FLAT NUMBER 4': drop NO/NUMBER after a flat word
         prev_flat = np.r_[False, out[:-1] == "FLAT"] & same_prev
         drop |= prev_flat & np.isin(raw, ["NO", "NUMBER", "NR"])
+        # 'No. 14 Rosebery Way': NO before a house number
+        drop |= np.isin(raw, ["NO", "NR"]) & np.r_[is_num[1:], False] & same_next
+        # 'Seven Cavendish Street': a number word first in the address, or after a flat key,
+        # and before a name (not after a number: '5 ONE TREE HILL' keeps its name)
+        is_numword = np.array([u in NUMBER_WORDS for u in uniq])[inverse]
+        prev_num = np.r_[False, is_num[:-1]] & same_prev
+        prev_flat_number = np.r_[False, prev_flat[:-1]] & same_prev
+        as_digit = is_numword & (~prev_num | prev_flat_number) & np.r_[is_word[1:], False] & same_next
+        out = out.copy()
+        out[as_digit] = [NUMBER_WORDS[t] for t in raw[as_digit]]
+        is_num = is_num | as_digit
         # '12 A' -> '12A' (a lone letter after a number)
         join_letter = is_letter & np.r_[False, is_num[:-1]] & same_prev & ~drop
         join_letter &= ~np.isin(raw, ["FLAT"])
@@ -182,7 +262,7 @@ def _normalise(series: pd.Series):
         first = ~same_prev
         after_num = np.r_[False, is_num[:-1]] & same_prev
         next_word = np.r_[is_word[1:], False] & same_next
-        next2_type = np.r_[is_type[2:], False, False] & np.r_[same_next[1:], False] & same_next
+        next2_type = np.r_[is_type[2:], np.zeros(min(2, n), bool)] & np.r_[same_next[1:], False] & same_next
         saint = (raw == "ST") & (first | after_num) & next_word & next2_type
         out[saint] = "SAINT"
         keep = ~drop
@@ -206,12 +286,15 @@ def number_tokens(series: pd.Series) -> pd.Series:
     return found.map(lambda items: frozenset(items) if isinstance(items, list) else frozenset())
 
 
+FLAT_KEY = r"\bFLAT (\d+[A-Z]?|[A-Z]F?)\b"
+
+
 def number_parts(series: pd.Series):
     """(flat numbers, house numbers) of normalised address text, each a Series of frozensets:
     the token after FLAT is a flat number, every other number token a house number."""
     text = series.astype("string").fillna("")
-    flats = text.str.findall(r"\bFLAT (\d+[A-Z]?|[A-Z])\b")
-    rest = text.str.replace(r"\bFLAT (\d+[A-Z]?|[A-Z])\b", " ", regex=True).str.findall(r"\b\d+[A-Z]?\b")
+    flats = text.str.findall(FLAT_KEY)
+    rest = text.str.replace(FLAT_KEY, " ", regex=True).str.findall(r"\b\d+[A-Z]?\b")
     as_set = lambda items: frozenset(items) if isinstance(items, list) else frozenset()  # noqa: E731
     return flats.map(as_set), rest.map(as_set)
 
@@ -236,3 +319,52 @@ def number_conflicts(record_text: pd.Series, candidate_text: pd.Series) -> pd.Se
 def has_letters(series: pd.Series) -> pd.Series:
     """True where the text holds at least two letters in a row (a name, not only numbers)."""
     return series.astype("string").fillna("").str.contains(r"[A-Za-z]{2,}", regex=True)
+
+
+# Words that make a record describe land or an outbuilding beside an address, not the address.
+_SOMETHING_ELSE = frozenset({"LAND", "PLOT", "SITE", "GARAGE", "GARAGES", "ADJACENT", "ADJ", "REAR",
+                             "OPPOSITE", "PARKING", "YARD", "STORE", "WORKSHOP", "ALLOTMENT"})
+
+
+def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) -> pd.Series:
+    """True where the record holds a word naming land or an outbuilding (``LAND ADJACENT TO``,
+    ``GARAGE 3 REAR OF``) that its candidate's address lacks: the record is about something
+    beside that address, which the gazetteer does not list."""
+    def words(series):
+        return series.astype("string").fillna("").str.findall(r"[A-Z]+").map(
+            lambda ws: frozenset(ws) & _SOMETHING_ELSE if isinstance(ws, list) else frozenset())
+    return pd.Series([bool(r - c) for r, c in zip(words(record_text), words(candidate_text))],
+                     index=record_text.index, dtype=bool)
+
+
+_SLASH_IN_RAW = re.compile(r"(?<![0-9A-Z/])(\d+[A-Z]?)\s*/\s*(\d+[A-Z]?)(?![0-9A-Z/])", re.IGNORECASE)
+_LEADING_NUMBER_BEFORE_NAME = re.compile(r"^(\d+[A-Z]?) (?=[A-Z]{2,}.*\b\d+[A-Z]?\b)")
+
+
+def other_subunit_readings(raw_text, normalised_text) -> np.ndarray:
+    """Another reading of each address's sub-unit, in normal form ('' when there is none):
+    ``12/3`` read as flat 3 of number 12 (``3/12`` is read first as flat 3 of 12, the English
+    habit; Scottish and some council systems write the building first), and ``3 Umbria Court,
+    50 X Road`` read as flat 3 of the block at 50."""
+    out = np.full(len(normalised_text), "", dtype=object)
+    for i, (raw, norm) in enumerate(zip(raw_text, normalised_text)):
+        if not norm:
+            continue
+        m = _SLASH_IN_RAW.search(str(raw).upper())
+        if m:
+            first, second = m.group(1), m.group(2)
+            swapped = norm.replace(f"FLAT {first} {second}", f"FLAT {second} {first}", 1)
+            if swapped != norm:
+                out[i] = swapped
+            continue
+        if "FLAT " not in norm and _LEADING_NUMBER_BEFORE_NAME.match(norm):
+            out[i] = "FLAT " + norm
+    return out
+
+
+def street_keys(series: pd.Series) -> pd.Series:
+    """The words after an address's last house number in normalised text (its street and
+    town: 'FLAT 3 KESTREL COURT 12 HIGH STREET LINDWORTH' -> 'HIGH STREET LINDWORTH'); the
+    whole text when it has no number."""
+    text = series.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True)
+    return text.str.split(r"\b\d+[A-Z]?\b", regex=True).str[-1].str.strip().astype(object)

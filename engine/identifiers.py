@@ -13,14 +13,16 @@ import pandas as pd
 
 from .errors import InputError
 
-# Field names that hold a person's identity. Address words (street name, house name ...)
-# are not identifiers.
+# Field names that hold a person's identity, matched on the header written snake_case
+# ('Elector Name', 'Forename(s)', 'Date of Birth' -> 'elector_name', 'forename_s',
+# 'date_of_birth'). Address words (street name, house name ...) are not identifiers.
 _IDENTIFIER_NAME = re.compile(
-    r"(^|_)(name|names|forename|forenames|surname|first_?name|last_?name|full_?name|"
-    r"given_?name|family_?name|dob|date_?of_?birth|birth_?date|email|e_?mail|phone|telephone|"
-    r"mobile|nino|ni_?number|national_?insurance|passport)($|_)|"
-    r"(account|elector|tenant|owner|occupier|resident|claimant|contact|person|applicant)_?name",
-    re.IGNORECASE)
+    r"(^|_)(name|names|forename|forenames|surname|first_?name|last_?name|full_?name|middle_?names?|"
+    r"given_?name|family_?name|maiden_?name|dob|date_?of_?birth|birth_?date|email|e_?mail|phone|"
+    r"telephone|tel|mobile|nino|ni_?number|ni_?no|national_?insurance|passport|liable_?party|"
+    r"liable_?person|taxpayer|ratepayer|account_?holder|bill_?payer)($|_)|"
+    r"(account|elector|tenant|owner|occupier|resident|claimant|contact|person|applicant)_?name")
+_HEADER_SEPARATORS = re.compile(r"[^a-z0-9]+")
 _NOT_PERSON = re.compile(r"street|road|house|building|town|place|locality|file|layer|source|"
                          r"business|company|premises|site|estate", re.IGNORECASE)
 
@@ -28,18 +30,22 @@ ACTIONS = ("hash", "drop", "keep")
 
 
 def guess_identifier_fields(columns) -> list:
-    """Fields whose names say they hold a person's identity ('account_name', 'surname',
-    'email', 'dob' ...), not address parts ('street_name', 'house_name')."""
-    return [c for c in columns if isinstance(c, str) and _IDENTIFIER_NAME.search(c)
+    """Fields whose names say they hold a person's identity ('account_name', 'Surname',
+    'Elector Name', 'Date of Birth', 'Forename(s)', 'Liable Party' ...), whatever their case,
+    spaces and punctuation; not address parts ('street_name', 'House Name')."""
+    def snake(name: str) -> str:
+        return _HEADER_SEPARATORS.sub("_", name.lower()).strip("_")
+    return [c for c in columns if isinstance(c, str) and _IDENTIFIER_NAME.search(snake(c))
             and not _NOT_PERSON.search(c)]
 
 
-def protect_identifiers(frame: pd.DataFrame, fields, *, action: str = "hash", salt: str | None = None):
+def protect_identifiers(frame: pd.DataFrame, fields, *, action: str = "drop", salt: str | None = None):
     """``frame`` with ``fields`` hashed (salted SHA-256, first 16 hex digits; nulls stay null),
     dropped, or kept. Returns ``(frame, note)``; the note says what was done, for the log.
 
-    An empty ``salt`` uses a random one: the hashes then still group equal values within this
-    output but cannot be linked to another run's. Give the same salt to link runs."""
+    Dropping is the default. An empty ``salt`` uses a random one: the hashes then still group
+    equal values within this output but cannot be linked to another run's. Give the same salt to
+    link runs. The note never contains the salt."""
     fields = [f for f in fields if f in frame.columns]
     if action not in ACTIONS:
         raise InputError(f"Unknown identifier action {action!r}; use one of {', '.join(ACTIONS)}.")

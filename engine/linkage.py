@@ -8,8 +8,9 @@ dependency: :func:`linkage_backend_missing` tells what to install; nothing here 
 module level.
 
 Every record comes back, in input order, with ``SOURCE_ROW``, ``matched_uprn`` (null when
-unmatched), ``match_status`` ('matched' / 'unmatched'), ``match_method`` ('uprn', 'exact',
-'trigram', 'probabilistic', or '' when unmatched), ``match_weight`` (Splink's log2 Bayes factor;
+unmatched), ``match_status`` ('matched' / 'unmatched'), ``match_method`` ('review', 'uprn',
+'exact', 'trigram', 'probabilistic', or '' when unmatched), ``match_level`` ('uprn': the
+addressed unit; 'parent': its building, for a record naming no flat; 'none'), ``match_weight`` (Splink's log2 Bayes factor;
 null for 'uprn', 'exact' and 'trigram'), ``match_probability``, ``weight_gap`` (best minus second-best candidate;
 null when there was only one candidate), ``ambiguous``, ``candidate_uprn`` (the best candidate
 even when it was not accepted), ``matched_address``, ``unmatched_reason`` and ``note``; the
@@ -17,15 +18,15 @@ geometry is the matched reference point.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import addresses as ad
-from .errors import EngineCancelled, EngineError, InputError, as_feedback
+from . import linkage_review as rv
+from .linkage_matcher import CACHE_KEEP, CACHE_PREFIX, GazetteerPreparation, match_ukam  # noqa: F401
+from .errors import EngineError, InputError, as_feedback
 
 # Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
 # 5 means the evidence favours "same address" 32:1 (probability 0.97). Chosen on the
@@ -37,7 +38,7 @@ DEFAULT_AMBIGUITY_MARGIN = 5.0
 BACKEND_PACKAGE = "uk_address_matcher"
 BACKEND_PIP = "uk_address_matcher"
 
-OUTPUT_FIELDS = ["SOURCE_ROW", "matched_uprn", "match_status", "match_method", "match_weight",
+OUTPUT_FIELDS = ["SOURCE_ROW", "matched_uprn", "match_status", "match_method", "match_level", "match_weight",
                  "match_probability", "weight_gap", "ambiguous", "candidate_uprn",
                  "matched_address", "unmatched_reason", "note"]
 
@@ -75,6 +76,12 @@ class LinkReport:
     uprns_not_in_reference: int = 0
     reference_not_points: int = 0
     threshold: float = DEFAULT_THRESHOLD
+    by_level: dict = field(default_factory=dict)
+    decisions: dict = field(default_factory=dict)
+    review: pd.DataFrame | None = None
+    review_geometry: object = None
+    gazetteer_version: str = ""
+    reference_not_addresses: int = 0
 
     def describe(self) -> list:
         lines = [f"{self.records} records: {self.matched} matched "
@@ -82,6 +89,20 @@ class LinkReport:
                  + f"; {self.records - self.matched} unmatched"]
         for reason, count in self.unmatched_by_reason.items():
             lines.append(f"  unmatched, {reason}: {count}")
+        if self.decisions.get("applied") or self.decisions.get("other_version") or self.decisions.get("unknown_uprn"):
+            d = self.decisions
+            lines.append(f"Review decisions: {d['applied']} applied first; {d['other_version']} taken against "
+                         f"another gazetteer version (not applied); {d['unknown_uprn']} name a UPRN not in "
+                         f"this gazetteer (not applied); {d['undecided']} rows left undecided")
+        if self.review is not None:
+            lines.append(f"Review band: {len(self.review)} records for a person to check (uncertain matches "
+                         f"and near misses), gazetteer version {self.gazetteer_version}")
+        if self.by_level.get("parent"):
+            lines.append(f"  of which {self.by_level['parent']} linked to the building (match_level "
+                         "parent): the record names no flat, or the gazetteer lists the building only")
+        if self.reference_not_addresses:
+            lines.append(f"Reference: {self.reference_not_addresses} rows are street records or objects "
+                         "without a postal address (by class code) and are never an answer")
         if self.ambiguous:
             lines.append(f"{self.ambiguous} records flagged ambiguous (best and second-best "
                          "candidates close; see weight_gap)")
@@ -142,10 +163,11 @@ def _uprn_key(series: pd.Series) -> pd.Series:
 def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fields,
                    ref_uprn_field: str, ref_address_fields, postcode_field: str | None = None,
                    uprn_field: str | None = None, ref_postcode_field: str | None = None,
+                   ref_parent_field: str | None = None, ref_class_field: str | None = None,
                    threshold: float = DEFAULT_THRESHOLD,
                    ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
                    records_name: str = "records", reference_name: str = "reference",
-                   cache_dir: str | None = None, feedback=None):
+                   cache_dir: str | None = None, decisions: pd.DataFrame | None = None, feedback=None):
     """Link ``records`` to ``reference`` (a GeoDataFrame of address points with UPRNs).
 
     Args:
@@ -153,6 +175,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         reference: the gazetteer; its geometry becomes the output geometry.
         address_fields: record fields that together hold the address, in reading order.
         ref_uprn_field, ref_address_fields, ref_postcode_field: the same in the reference.
+        ref_parent_field: the gazetteer's parent UPRN (a flat's building), optional: a record
+            without its flat then links to the building (``match_level`` 'parent'), never to a
+            sibling flat.
+        ref_class_field: the gazetteer's classification code (AddressBase / LLPG), optional:
+            street records (PS) and objects without a postal address are never an answer, and a
+            property shell (PP) is only a building-level answer.
         postcode_field: record field with the postcode (optional; a postcode inside the
             address text is also found).
         uprn_field: record field with a UPRN already known (optional); used when it is in the
@@ -162,10 +190,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             ambiguous (it is still accepted when above the threshold).
         cache_dir: a folder where the matcher's prepared gazetteer is kept for later runs
             (None: prepared afresh each run).
+        decisions: the review table of an earlier run with its ``decision`` column filled in
+            (see :mod:`engine.linkage_review`); applied before any matching, for the same
+            gazetteer version only.
 
     Returns:
         ``(GeoDataFrame, LinkReport)``: every record, in input order, with the fields listed in
-        the module docstring.
+        the module docstring; ``report.review`` is the review table (records in the uncertain
+        band, with their candidate and what agreed or differed).
 
     Raises:
         InputError: a named field is missing, or the reference has no usable address.
@@ -187,7 +219,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     _require_fields(records, address_fields + [f for f in (postcode_field, uprn_field) if f],
                     "address, postcode or UPRN field", records_name)
     _require_fields(reference, [ref_uprn_field] + ref_address_fields
-                    + ([ref_postcode_field] if ref_postcode_field else []),
+                    + [f for f in (ref_postcode_field, ref_parent_field, ref_class_field) if f],
                     "UPRN, address or postcode field", reference_name)
     report = LinkReport(records=len(records), threshold=float(threshold))
     n = len(records)
@@ -203,8 +235,13 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref["postcode"] = ref_pc
     ref["raw"] = ref_text_raw
     usable = ref["key"].notna() & ad.has_letters(ref["text"]).to_numpy()
+    ref_class = (reference[ref_class_field].astype("string").str.strip().str.upper().fillna("")
+                 if ref_class_field else pd.Series("", index=reference.index, dtype="string"))
+    not_an_answer = _not_an_answer(ref_class).to_numpy()
+    report.reference_not_addresses = int((usable.to_numpy() & not_an_answer).sum())
     report.reference_rows = len(ref)
     report.reference_unusable = int((~usable).sum())
+    usable = usable & ~not_an_answer
     dup = ref.loc[usable, "key"]
     counts = dup.value_counts()
     many = counts[counts > 1]
@@ -219,6 +256,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_positions = np.flatnonzero(usable.to_numpy() & ~repeat)
     # first reference row per UPRN: where a matched UPRN's point and address come from
     first_row = pd.Series(np.arange(len(ref)), index=ref["key"]).groupby(level=0).first()
+    # the building of each reference row (its parent, else itself), and which rows have units
+    parent_row = _parent_rows(reference, ref, ref_parent_field, first_row)
+    has_units = np.zeros(len(ref), dtype=bool)
+    has_units[parent_row[parent_row != np.arange(len(ref))]] = True
     fb.set_progress(0.05)
     fb.check()
 
@@ -227,7 +268,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     backend_problem = linkage_backend_missing()
     preparation = None
     if not backend_problem:
-        preparation = _GazetteerPreparation(
+        preparation = GazetteerPreparation(
             pd.DataFrame({"unique_id": ref_positions.astype(str),
                           "address_concat": ref["text"].to_numpy()[ref_positions],
                           "postcode": ref["postcode"].to_numpy()[ref_positions]}),
@@ -254,10 +295,27 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         gap = np.full(n, np.nan)
         note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
 
+        # 0. the reviewer's decisions of an earlier run, for this gazetteer version
+        record_key = rv.record_keys(text.to_numpy(), pc.to_numpy())
+        version = rv.gazetteer_version(ref["key"].to_numpy()[ref_positions], ref["text"].to_numpy()[ref_positions],
+                                       ref["postcode"].to_numpy()[ref_positions])
+
+        def row_of_uprn(uprn):
+            key_text = _uprn_key(pd.Series([uprn], dtype=object)).iloc[0]
+            row = first_row.get(key_text, -1) if isinstance(key_text, str) else -1
+            return int(row) if row is not None and row >= 0 and usable.iloc[int(row)] else -1
+
+        decided_row, rejected_in_review, report.decisions = rv.apply_decisions(
+            decisions, record_key, version, row_of_uprn)
+        decided = decided_row >= 0
+        ref_row[decided] = cand_row[decided] = decided_row[decided]
+        method[decided] = "review"
+        reason[rejected_in_review] = "rejected in review: not any candidate the reviewer saw"
+
         # 1. exact UPRN
         if uprn_field:
             key = _uprn_key(records[uprn_field])
-            known = key.isin(first_row.index).to_numpy()
+            known = key.isin(first_row.index).to_numpy() & ~decided & ~rejected_in_review
             has_key = key.notna().to_numpy()
             rows = first_row.reindex(key[known]).to_numpy()
             ref_row[known] = rows
@@ -267,25 +325,47 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             report.uprns_not_in_reference = int(stray.sum())
             note[stray] = np.where(note[stray] == "", "UPRN not in the reference; matched on the address",
                                    note[stray] + "; UPRN not in the reference")
-        empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0)
+        empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0) & ~rejected_in_review
         reason[empty] = "empty address (no street or building name)"
-        todo = np.flatnonzero((ref_row < 0) & ~empty)
+        todo = np.flatnonzero((ref_row < 0) & ~empty & ~rejected_in_review)
+        ref_keys = None
         fb.set_progress(0.1)
         fb.check()
 
         # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
         # numbers and a rare word) pointing at exactly one address that holds all the record's words
         if todo.size:
-            det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo],
-                                 ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
-                                 ref["key"].to_numpy()[ref_positions])
+            ref_keys = _ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+                                      ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
+            det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo], ref_keys)
             hit = det >= 0
             rows = ref_positions[det[hit]]
             ref_row[todo[hit]] = rows
             cand_row[todo[hit]] = rows
             method[todo[hit]] = "exact"
             todo = todo[~hit]
-            fb.log(f"Normalised exact keys matched {int(hit.sum())} records; {todo.size} go to the "
+            exact_hits = int(hit.sum())
+            # other readings of the sub-unit ('12/3' as flat 3 of 12; '3 Umbria Court, 50 X Road'
+            # as flat 3 of the block at 50), tried only where the first reading found nothing
+            # ('17 Cavendish House, 17 Cavendish Street' first found the block: flat 17 is likelier)
+            to_building_with_units = np.flatnonzero((method == "exact") & (ref_row >= 0)
+                                                    & has_units[np.maximum(ref_row, 0)])
+            retry = np.union1d(todo, to_building_with_units)
+            alt = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
+            has_alt = np.flatnonzero(alt != "")
+            if has_alt.size:
+                det = _deterministic(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys)
+                hit = det >= 0
+                rows = ref_positions[det[hit]]
+                hit_rows = retry[has_alt[hit]]
+                ref_row[hit_rows] = rows
+                cand_row[hit_rows] = rows
+                method[hit_rows] = "exact"
+                text.iloc[hit_rows] = alt[has_alt[hit]]  # the reading that matched, for the checks below
+                todo = np.setdiff1d(todo, hit_rows)
+                exact_hits += int(np.isin(hit_rows, todo, invert=True).sum()) - int(
+                    np.isin(hit_rows, to_building_with_units).sum())
+            fb.log(f"Normalised exact keys matched {exact_hits} records; {todo.size} go to the "
                    f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
         fb.set_progress(0.2)
         fb.check()
@@ -295,7 +375,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             if preparation is None:
                 raise EngineError(backend_problem)
             folder = preparation.wait(fb)
-            res = _match_ukam(pd.DataFrame({"unique_id": todo.astype(str),
+            res = match_ukam(pd.DataFrame({"unique_id": todo.astype(str),
                                             "address_concat": text.to_numpy()[todo],
                                             "postcode": pc.to_numpy()[todo]}),
                               folder, feedback=fb)
@@ -324,12 +404,48 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     below = probabilistic & ~(weight >= threshold)
     has_cand = cand_row >= 0
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
+    rec_flat, _ = ad.number_parts(pd.Series(text.to_numpy()))
+    rec_has_flat = (rec_flat.map(len) > 0).to_numpy()
+    # a record without a flat whose candidate is a flat: the building, never a sibling flat
+    cand_is_sub_unit = has_cand & (parent_row[np.maximum(cand_row, 0)] != np.maximum(cand_row, 0))
+    by_person = np.isin(method, ["uprn", "review"])  # a UPRN given, or a reviewer's decision
+    to_building = has_cand & ~rec_has_flat & cand_is_sub_unit & ~by_person
+    cand_row[to_building] = parent_row[cand_row[to_building]]
+    ref_row[to_building & (ref_row >= 0)] = cand_row[to_building & (ref_row >= 0)]
+    cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
     why = ad.number_conflicts(pd.Series(text.to_numpy()), cand_text).to_numpy()
     reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact", "trigram"])
-    reason[reject_conflict] = [f"{w} not in the best candidate's address" for w in why[reject_conflict]]
+    # 'LAND ADJACENT TO 38 X ROAD', 'GARAGE 3 REAR OF 9 X ROAD': not the address they name
+    other_thing = ad.describes_something_else(pd.Series(text.to_numpy()), cand_text).to_numpy() \
+        & ~by_person & ~empty
+    reason[other_thing] = REASON_NOT_THE_ADDRESS
+    reject_conflict = reject_conflict & ~other_thing
+    house_conflict = np.array([w.startswith("house number") for w in why], dtype=bool) & reject_conflict
+    flat_conflict = reject_conflict & ~house_conflict
+    reason[house_conflict] = [f"number not in street: {w} not in the best candidate's address"
+                              for w in why[house_conflict]]
+    # the record's flat is not in the building: the building (not a flat of it) is the candidate
+    cand_row[flat_conflict] = parent_row[cand_row[flat_conflict]]
+    reason[flat_conflict] = [f"flat not in building: {w} not in the gazetteer at this address "
+                             "(candidate_uprn is the building)" for w in why[flat_conflict]]
+    reject_conflict = reject_conflict | other_thing
     tie = (method == "probabilistic") & (gap < 0.01) & ~reject_conflict
     reason[tie] = "tie: two or more gazetteer addresses fit equally well (see candidate_uprn)"
-    reject_conflict = reject_conflict | tie
+    # the record's postcode is not the candidate's but another of the same sector with addresses
+    # on the candidate's street: the number was typed wrong (12 -> 21) or is a neighbour's as
+    # likely as the postcode is, and no text can tell which, so no link: the review decides
+    rec_pc = pc.to_numpy().astype(object)
+    cand_pc = ref["postcode"].to_numpy()[np.maximum(cand_row, 0)]
+    same_sector = np.array([isinstance(a, str) and isinstance(b, str) and a != b and a[:-2] == b[:-2]
+                            for a, b in zip(rec_pc, cand_pc)], dtype=bool)
+    streets_by_postcode = set(zip(ref["postcode"], ad.street_keys(ref["text"])))
+    cand_street = ad.street_keys(cand_text).to_numpy()
+    pc_on_street = np.array([(a, b) in streets_by_postcode for a, b in zip(rec_pc, cand_street)], dtype=bool)
+    pc_disagrees = has_cand & same_sector & pc_on_street & ~reject_conflict & ~tie & ~by_person
+    reason[pc_disagrees] = [f"postcode disagrees: the best candidate's postcode is {b}; {a} is another "
+                            "postcode of the same street (house number or postcode wrong; check by hand)"
+                            for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees])]
+    reject_conflict = reject_conflict | tie | pc_disagrees
     reject_below = below & ~reject_conflict
     reason[reject_below] = [f"best candidate's match weight {w:.1f} is below the threshold {threshold:g}"
                             for w in weight[reject_below]]
@@ -337,6 +453,32 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_row[accepted & (ref_row < 0)] = cand_row[accepted & (ref_row < 0)]
     method[~accepted] = ""
     ambiguous = (accepted | tie) & (gap < ambiguity_margin)
+    is_building = accepted & ~rec_has_flat & _is_building(ref_row, parent_row, ref_class.to_numpy())
+    # a record naming a flat the gazetteer lacks, whose building it does list ('FLAT 1, 31 X
+    # ROAD' where 31 is one dwelling): say so, with the building as the candidate
+    look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict & ~pc_disagrees
+                          & ~rejected_in_review)
+    if look.size:
+        building_text = pd.Series(text.to_numpy()[look]).str.replace(ad.FLAT_KEY, " ", regex=True)
+        if ref_keys is None:
+            ref_keys = _ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+                                      ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
+        det = _deterministic(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
+        hit = det >= 0
+        # ... and only when no address of that building (same numbers and street) has the flat
+        ref_flat, ref_house = ad.number_parts(ref["text"])
+        ref_street = ad.street_keys(ref["text"]).to_numpy()
+        flats_at = {(h, st, f) for fs, h, st in zip(ref_flat, ref_house, ref_street) for f in fs}
+        building = ref_positions[det[hit]]
+        flat_there = np.array([any((ref_house.iloc[b], ref_street[b], f) in flats_at for f in fs)
+                               for b, fs in zip(building, rec_flat.to_numpy()[look[hit]])], dtype=bool)
+        hit[np.flatnonzero(hit)[flat_there]] = False
+        found = look[hit]
+        cand_row[found] = parent_row[ref_positions[det[hit]]]
+        reason[found] = [f"flat not in building: flat {', '.join(sorted(f))} not in the gazetteer at this "
+                         "address (candidate_uprn is the building)" for f in rec_flat.to_numpy()[found]]
+        weight[found] = np.nan
+        has_cand = cand_row >= 0
 
     # --- the output ---------------------------------------------------------------------
     ref_uprn = reference[ref_uprn_field].reset_index(drop=True)
@@ -353,10 +495,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     out["matched_uprn"] = matched_uprn.array
     out["match_status"] = np.where(accepted, "matched", "unmatched")
     out["match_method"] = method
+    out["match_level"] = np.where(accepted, np.where(is_building, "parent", "uprn"), "none")
     out["match_weight"] = np.where(accepted | has_cand, weight, np.nan)
     with np.errstate(over="ignore"):
         prob = 1.0 / (1.0 + np.power(2.0, -weight))
-    prob = np.where(np.isin(method, ["uprn", "exact", "trigram"]), 1.0, prob)
+    prob = np.where(np.isin(method, ["review", "uprn", "exact", "trigram"]), 1.0, prob)
     out["match_probability"] = np.round(prob, 6)
     out["weight_gap"] = gap
     out["ambiguous"] = ambiguous
@@ -372,13 +515,73 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry, index=out.index, crs=crs), crs=crs)
 
     report.matched = int(accepted.sum())
-    report.by_method = {m: int((method == m).sum()) for m in ("uprn", "exact", "trigram", "probabilistic")}
+    report.by_method = {m: int((method == m).sum())
+                        for m in ("review", "uprn", "exact", "trigram", "probabilistic")}
+    # the review band: open questions a person can settle
+    uncertain = (~accepted & has_cand & pd.Series(reason).str.startswith(rv.UNCERTAIN_REASONS).to_numpy()) \
+        | (accepted & ambiguous & (method == "probabilistic"))
+    band = np.flatnonzero(uncertain)
+    cand_pc_band = ref["postcode"].to_numpy()[cand_row[band]]
+    agrees, differs = rv.comparison(text.to_numpy()[band], pc.to_numpy()[band],
+                                    ref["text"].to_numpy()[cand_row[band]], cand_pc_band)
+    report.review = pd.DataFrame({
+        "record_key": record_key[band], "gazetteer_version": version, "SOURCE_ROW": band.astype(np.int64),
+        "address": raw_text.to_numpy()[band], "postcode": pc.to_numpy()[band],
+        "status": np.where(accepted[band], "matched", "unmatched"), "reason": reason[band],
+        "candidate_uprn": cand_uprn.to_numpy()[band], "candidate_address": ref_text_raw.to_numpy()[cand_row[band]],
+        "match_weight": weight[band], "weight_gap": gap[band], "agrees": agrees, "differs": differs,
+        "decision": "", "decision_uprn": pd.array([None] * len(band), dtype="Int64")})
+    report.review_geometry = _as_points(reference.geometry.to_numpy()[cand_row[band]])[0] \
+        if hasattr(reference, "geometry") else np.full(len(band), None, dtype=object)
+    report.gazetteer_version = version
+    report.by_level = {lv: int((out["match_level"] == lv).sum()) for lv in ("uprn", "parent")}
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
+    reasons = reasons.str.replace(r"^(number not in street|flat not in building|postcode disagrees):.*", r"\1",
+                                  regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())
     fb.set_progress(1.0)
     return result, report
+
+
+# Unmatched because the record describes something beside an address (land, a garage, a plot).
+REASON_NOT_THE_ADDRESS = ("land, garage or plot described by a nearby address, not the address "
+                          "itself (not in the gazetteer)")
+# Classification codes that are never a record's answer: street records (PS) and objects
+# without a postal address (AddressBase: Z* objects of interest, CU utility, CZ information,
+# L* land, U* unclassified); a property shell (PP) is a building-level answer only.
+NOT_AN_ANSWER_CLASSES = ("PS", "Z", "CU", "CZ", "L", "U")
+
+
+def _not_an_answer(ref_class: pd.Series) -> pd.Series:
+    """True for gazetteer rows whose class code is never a record's answer."""
+    return ref_class.str.startswith(NOT_AN_ANSWER_CLASSES).fillna(False).astype(bool)
+
+
+def _parent_rows(reference: pd.DataFrame, ref: pd.DataFrame, ref_parent_field, first_row) -> np.ndarray:
+    """Per reference row, the row of its building: the first row of its parent UPRN when the
+    gazetteer has a parent field and the parent is in it, else the row itself."""
+    own = np.arange(len(ref), dtype=np.int64)
+    if not ref_parent_field:
+        return own
+    parent_key = _uprn_key(reference[ref_parent_field]).reset_index(drop=True)
+    rows = first_row.reindex(parent_key.to_numpy()).to_numpy()
+    known = ~pd.isna(rows)
+    out = own.copy()
+    out[known] = rows[known].astype(np.int64)
+    return out
+
+
+def _is_building(ref_row, parent_row, ref_class) -> np.ndarray:
+    """True where the accepted row is a building with sub-units (some row's parent) or a
+    property shell (class PP)."""
+    row = np.maximum(ref_row, 0)
+    parents = np.zeros(len(parent_row), dtype=bool)
+    parents[parent_row[parent_row != np.arange(len(parent_row))]] = True
+    shell = np.char.startswith(np.asarray(ref_class, dtype=str), "PP") if len(ref_class) else np.zeros(0, bool)
+    return parents[row] | (shell[row] if len(shell) else False)
+
 
 
 def _as_points(geometry: np.ndarray):
@@ -424,228 +627,47 @@ def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd
     return unique.reindex(rec.index).fillna(-1).astype(np.int64)
 
 
-def _deterministic(rec_text, rec_pc, ref_text, ref_pc, ref_key=None) -> np.ndarray:
+class _ReferenceKeys:
+    """The gazetteer's normalised keys for the deterministic step, computed once per run and
+    used by every pass (first reading, other sub-unit readings, the building of a flat)."""
+
+    def __init__(self, ref_text, ref_pc, ref_key=None):
+        self.parts = _parts(ref_text)
+        self.parts["key"] = np.arange(len(self.parts)) if ref_key is None else ref_key
+        self.parts["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
+        self.with_pc = self.parts[self.parts["pc"] != ""]
+        self._by_word = None
+        self._freq = None
+
+    def by_word(self):
+        """(word frequencies, one row per numbered address and word), built on first use."""
+        if self._by_word is None:
+            ref = self.parts
+            self._freq = ref["words"].explode().value_counts().to_dict()
+            exploded = ref[ref["house"] != ""].explode("words")
+            exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
+            exploded["words"] = ref.loc[exploded.index, "words"]
+            self._by_word = exploded
+        return self._freq, self._by_word
+
+
+def _deterministic(rec_text, rec_pc, ref: _ReferenceKeys) -> np.ndarray:
     """Reference position for each record matched by a normalised key, else -1 (see step 2).
-    Candidates are counted per UPRN (``ref_key``): two rows of one UPRN are one candidate."""
+    Candidates are counted per UPRN (the reference's key): two rows of one UPRN are one candidate."""
     rec = _parts(rec_text)
-    ref = _parts(ref_text)
-    ref["key"] = np.arange(len(ref)) if ref_key is None else ref_key
     rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
-    ref["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
     out = np.full(len(rec), -1, dtype=np.int64)
     usable = rec["words"].map(len).to_numpy() > 0
     with_pc = usable & (rec["pc"].to_numpy() != "")
     if with_pc.any():
-        found = _unique_subset_match(rec[with_pc], ref[ref["pc"] != ""], ["pc", "flat", "house"])
+        found = _unique_subset_match(rec[with_pc], ref.with_pc, ["pc", "flat", "house"])
         out[np.flatnonzero(with_pc)] = found.to_numpy()
     rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
     if rest.any():
         # block on the numbers and the record's rarest word
-        freq = ref["words"].explode().value_counts().to_dict()
+        freq, exploded = ref.by_word()
         sub = rec[rest].copy()
         sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
-        exploded = ref[ref["house"] != ""].explode("words")
-        exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
-        exploded["words"] = ref.loc[exploded.index, "words"]
         found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
         out[np.flatnonzero(rest)] = found.to_numpy()
     return out
-
-
-def _canonical_digest(canonical: pd.DataFrame) -> str:
-    """A fingerprint of the prepared gazetteer input and the matcher's version."""
-    import hashlib
-
-    import uk_address_matcher
-
-    hashed = pd.util.hash_pandas_object(canonical.astype(str), index=False).to_numpy().tobytes()
-    return hashlib.sha256(hashed + uk_address_matcher.__version__.encode()).hexdigest()[:24]
-
-
-# Prepared gazetteers kept in a cache folder: the most recently used are kept, older ones are
-# removed (each is a few MB; a council has one gazetteer, and a new version every few weeks).
-CACHE_KEEP = 4
-CACHE_PREFIX = "prepared_gazetteer_"
-
-
-def _duckdb_connection(spill_dir: str):
-    """An in-memory DuckDB that never installs extensions and spills to a private folder."""
-    import duckdb
-
-    con = duckdb.connect(config={"autoinstall_known_extensions": False,
-                                 "autoload_known_extensions": False,
-                                 "temp_directory": os.path.join(spill_dir, "spill")})
-    con.execute("SET enable_progress_bar = false")  # it would print into qgis_process's output
-    return con
-
-
-def _quiet_matcher() -> None:
-    """The matcher's logging to warnings only, and without its DeprecationWarning about
-    pkg_resources, printed once per SQL file into QGIS's log and qgis_process's output."""
-    import logging
-    import warnings
-
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"uk_address_matcher(\.|$)")
-    for name in ("uk_address_matcher", "splink"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def _wait_interruptible(thread, con, fb) -> None:
-    """Wait for ``thread`` (working on ``con``), checking Cancel; on Cancel interrupt DuckDB
-    (it stops the running query at once) until the thread ends, then raise EngineCancelled."""
-    while thread.is_alive():
-        thread.join(0.2)
-        if fb.is_cancelled is not None and fb.is_cancelled():
-            _interrupt(thread, con)
-            raise EngineCancelled("Cancelled by the user.")
-
-
-def _interrupt(thread, con) -> None:
-    """Stop DuckDB's work on ``con`` and wait for ``thread`` to end (the matcher runs many
-    queries in turn, so interrupt until none is left)."""
-    while thread.is_alive():
-        con.interrupt()
-        thread.join(0.1)
-
-
-def _prune_cache(cache_dir: str, keep: int = CACHE_KEEP) -> None:
-    """Remove all but the ``keep`` most recently used prepared gazetteers (only folders this
-    module made: named ``prepared_gazetteer_*`` and holding the matcher's manifest)."""
-    import shutil
-
-    ours = []
-    for name in os.listdir(cache_dir):
-        path = os.path.join(cache_dir, name)
-        if name.startswith(CACHE_PREFIX) and os.path.isfile(os.path.join(path, "ukam_manifest.json")):
-            ours.append((os.path.getmtime(path), path))
-    for _, path in sorted(ours, reverse=True)[keep:]:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-class _GazetteerPreparation:
-    """The matcher's prepared gazetteer (cleaned addresses, word frequencies, inverted index):
-    found in ``cache_dir`` when this gazetteer was prepared before, else built by a background
-    thread in DuckDB, which works outside Python's lock, so the caller goes on meanwhile.
-    :meth:`wait` gives the folder; :meth:`close` stops the work and removes temporary files."""
-
-    def __init__(self, canonical: pd.DataFrame, *, cache_dir: str | None, feedback=None):
-        import threading
-
-        self.fb = as_feedback(feedback)
-        self.error = None
-        self.thread = None
-        self.con = None
-        self.tmp = tempfile.mkdtemp(prefix="joinedup_gazetteer_")
-        self.cache_dir = cache_dir
-        if cache_dir:
-            try:
-                os.makedirs(cache_dir, exist_ok=True)
-                writable = os.access(cache_dir, os.W_OK)
-            except OSError:
-                writable = False
-            if not writable:
-                self.fb.log(f"Cannot write to the cache folder {cache_dir}: the gazetteer is prepared "
-                            "for this run only")
-                cache_dir = self.cache_dir = None
-        if cache_dir:
-            self.folder = os.path.join(cache_dir, CACHE_PREFIX + _canonical_digest(canonical))
-            if os.path.isfile(os.path.join(self.folder, "ukam_manifest.json")):
-                os.utime(self.folder)  # most recently used
-                self.fb.log(f"Using the prepared gazetteer cached in {self.folder}")
-                return
-        else:
-            self.folder = os.path.join(self.tmp, "prepared")
-        self.canonical = canonical.astype(object).where(canonical.notna(), None)
-        self.con = _duckdb_connection(self.tmp)
-        self.thread = threading.Thread(target=self._prepare, name="joinedup-gazetteer", daemon=True)
-        self.thread.start()
-
-    def _prepare(self) -> None:
-        from uk_address_matcher import prepare_canonical_folder
-
-        _quiet_matcher()
-        try:
-            self.con.register("joinedup_canonical", self.canonical)
-            building = os.path.join(self.tmp, "building")
-            prepare_canonical_folder(self.con.table("joinedup_canonical"), building, con=self.con,
-                                     overwrite=True, show_progress="off")
-            if self.cache_dir:
-                try:
-                    os.replace(building, self.folder)
-                except OSError:  # another run cached the same gazetteer first
-                    pass
-            else:
-                os.replace(building, self.folder)
-        except BaseException as exc:  # reported by wait(), in the caller's thread
-            self.error = exc
-
-    def wait(self, feedback=None) -> str:
-        """The prepared folder, once ready (Cancel is checked while waiting)."""
-        fb = as_feedback(feedback)
-        if self.thread is not None:
-            if self.thread.is_alive():
-                fb.log("Waiting for the gazetteer preparation to finish")
-            _wait_interruptible(self.thread, self.con, fb)
-            self.thread = None
-            if self.error is not None:
-                raise EngineError(f"The address matcher could not prepare the gazetteer: "
-                                  f"{self.error.__class__.__name__}: {self.error}")
-            if self.cache_dir:
-                self.fb.log(f"Prepared gazetteer cached in {self.folder} (reused by later runs "
-                            "against the same gazetteer)")
-                _prune_cache(self.cache_dir)
-        return self.folder
-
-    def close(self) -> None:
-        import shutil
-
-        if self.thread is not None:
-            _interrupt(self.thread, self.con)
-        if self.con is not None:
-            self.con.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _match_ukam(messy: pd.DataFrame, prepared_folder: str, feedback=None) -> pd.DataFrame:
-    """Run uk_address_matcher on a prepared gazetteer folder, in a background thread so that
-    Cancel interrupts it: its exact stage, its deterministic trigram stage, then its pretrained
-    Splink model on the rest."""
-    import shutil
-    import threading
-
-    from uk_address_matcher import AddressMatcher, ExactMatchStage, SplinkStage, UniqueTrigramStage
-
-    fb = as_feedback(feedback)
-    _quiet_matcher()
-    tmp = tempfile.mkdtemp(prefix="joinedup_linkage_")
-    con = _duckdb_connection(tmp)
-    outcome = {}
-
-    def match():
-        try:
-            con.register("joinedup_messy", messy.astype(object).where(messy.notna(), None))
-            # the library's own deterministic trigram stage resolves the clear-cut fuzzy cases
-            # (a street word mistyped, numbers and postcode right) before its Splink model
-            # scores the rest: the same precision and recall here in a third of the time
-            # (docs/linkage.md)
-            matcher = AddressMatcher(canonical_addresses=prepared_folder,
-                                     addresses_to_match=con.table("joinedup_messy"), con=con,
-                                     show_progress="off",
-                                     stages=[ExactMatchStage(), UniqueTrigramStage(), SplinkStage()])
-            outcome["frame"] = matcher.match().matches().df()
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    try:
-        thread = threading.Thread(target=match, name="joinedup-matcher", daemon=True)
-        thread.start()
-        _wait_interruptible(thread, con, fb)
-    finally:
-        con.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    if "error" in outcome:
-        exc = outcome["error"]
-        raise EngineError(f"The address matcher failed: {exc.__class__.__name__}: {exc}") from exc
-    # columns a stage did not produce (e.g. no record reached the Splink stage) are null
-    return outcome["frame"].reindex(columns=["unique_id", "resolved_canonical_id", "match_reason",
-                                             "match_weight", "distinguishability"])

@@ -21,7 +21,12 @@ DATE_NAME = re.compile(r"date|updated|_on$|seen|registered|modified|reading", re
 # Fields that linkage adds, or that hold an address: not carried into a profile by default.
 LINKAGE_FIELDS = {"SOURCE_ROW", "matched_uprn", "match_status", "match_method", "match_weight",
                   "match_probability", "weight_gap", "ambiguous", "candidate_uprn",
-                  "matched_address", "unmatched_reason", "note", "geometry", "fid"}
+                  "matched_address", "unmatched_reason", "note", "geometry", "fid", "match_level"}
+# How each source's latest record was linked: always carried when the source has it, so rules
+# can require a link at the addressed unit ("council_tax_match_level" = 'uprn').
+LINK_QUALITY_FIELDS = ("match_level", "match_method", "match_weight")
+# Fields the profile makes per source; a carried field of the same name is renamed.
+MADE_PER_SOURCE = ("present", "records", "last_seen", "dates_unparsed")
 ADDRESS_NAME = re.compile(r"address|postcode|street|line_?\d|town|uprn|record_id|^id$",
                           re.IGNORECASE)
 
@@ -35,7 +40,8 @@ def source_key(name: str) -> str:
 
 @dataclass
 class ProfileReport:
-    sources: dict = field(default_factory=dict)    # key -> {records, linked, properties, date_field, fields}
+    sources: dict = field(default_factory=dict)    # key -> {records, linked, properties, date_field, fields,
+    #                                                 dates_unparsed, renamed}
     properties: int = 0
 
     def describe(self) -> list:
@@ -45,6 +51,13 @@ class ProfileReport:
                          f"({s['records'] - s['linked']} without one left out), {s['properties']} properties"
                          + (f", dated by {s['date_field']}" if s['date_field'] else ", no date field")
                          + (f", fields {', '.join(s['fields'])}" if s['fields'] else ""))
+            if s.get("dates_unparsed"):
+                lines.append(f"  {key}: {s['dates_unparsed']} values of {s['date_field']} are not dates "
+                             "(read day first, as UK agencies write them, unless YYYY-MM-DD); those "
+                             "records count as undated")
+            for old, new in s.get("renamed", {}).items():
+                lines.append(f"  {key}: field '{old}' carried as {key}_{new} (its own name is one the "
+                             "profile makes)")
         return lines
 
 
@@ -53,8 +66,22 @@ def _uprn_key(series: pd.Series) -> pd.Series:
     return text.where(text.str.len() > 0)
 
 
-def _dates(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series.astype("string"), errors="coerce", format="mixed", dayfirst=False)
+_ISO_DATE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T].*)?$")
+
+
+def parse_dates(series: pd.Series):
+    """Dates as UK agencies write them: day first ('03/04/2025' is 3 April), unless ISO
+    ('2025-04-03'). Returns ``(datetimes, how many non-empty values did not parse)``."""
+    text = series.astype("string").str.strip()
+    present = text.notna() & (text.str.len() > 0)
+    iso = text.str.match(_ISO_DATE).fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    if iso.any():
+        out[iso] = pd.to_datetime(text[iso].str[:10], errors="coerce", format="%Y-%m-%d")
+    rest = present & ~iso
+    if rest.any():
+        out[rest] = pd.to_datetime(text[rest], errors="coerce", format="mixed", dayfirst=True)
+    return out, int((present & out.isna()).sum())
 
 
 def build_profile(sources: dict, *, uprn_field: str = "matched_uprn", date_fields=None,
@@ -101,9 +128,15 @@ def build_profile(sources: dict, *, uprn_field: str = "matched_uprn", date_field
             carry = [c for c in frame.columns if isinstance(c, str) and c not in LINKAGE_FIELDS
                      and c != ufield and c != dfield and c not in exclude and not ADDRESS_NAME.search(c)]
         carry = [c for c in carry if c not in exclude or fields]
+        carry += [c for c in LINK_QUALITY_FIELDS if c in frame.columns and c not in carry]
         part = pd.DataFrame({"uprn": uprn[linked].to_numpy()})
         part["_order"] = np.arange(int(linked.sum()))
-        part["_date"] = _dates(frame.loc[linked, dfield]).to_numpy() if dfield else pd.NaT
+        unparsed = 0
+        if dfield:
+            dates, unparsed = parse_dates(frame.loc[linked, dfield])
+            part["_date"] = dates.to_numpy()
+        else:
+            part["_date"] = pd.NaT
         for c in carry:
             part[c] = frame.loc[linked, c].to_numpy()
         part = part.sort_values(["uprn", "_date", "_order"], na_position="first", kind="stable")
@@ -113,13 +146,25 @@ def build_profile(sources: dict, *, uprn_field: str = "matched_uprn", date_field
             last = grouped["_date"].max()
             prof[f"{key}_last_seen"] = last.dt.strftime("%Y-%m-%d").where(last.notna(), None)
         latest = grouped.tail(1).set_index("uprn")
+        renamed = {}
         for c in carry:
-            prof[f"{key}_{c}"] = latest[c].reindex(prof.index)
+            name = str(c)
+            while f"{key}_{name}" in prof.columns or name in MADE_PER_SOURCE:
+                name += "_field"
+            if name != c:
+                renamed[c] = name
+            prof[f"{key}_{name}"] = latest[c].reindex(prof.index)
         pieces.append(prof)
         report.sources[key] = {"records": len(frame), "linked": int(linked.sum()), "properties": len(prof),
-                               "date_field": dfield, "fields": carry}
+                               "date_field": dfield, "fields": carry, "dates_unparsed": unparsed,
+                               "renamed": renamed}
         fb.set_progress((i + 1) / len(sources))
     profile = pd.concat(pieces, axis=1, join="outer", sort=True)
+    clash = sorted(set(profile.columns[profile.columns.duplicated()]))
+    if clash:
+        raise InputError(f"Two sources make the same profile field ({', '.join(clash)}): a source's "
+                         "name followed by a field of it reads like another source's name and field. "
+                         "Rename one of the layers.")
     if profile.empty:
         raise InputError("No record in any source has a UPRN: nothing to profile.")
     for key in sources:

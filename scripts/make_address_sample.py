@@ -28,14 +28,36 @@ COUNCIL_TAX_RECORDS, ELECTORAL_RECORDS = 2000, 2500
 GAZETTEER_FIELDS = ["uprn", "parent_uprn", "kind", "address", "postcode", "town"]
 
 
+# Share of the homes council tax bills as occupied that have no elector: England's long-term
+# empty homes are about 1 % of dwellings (MHCLG live tables on dwelling stock, table 615).
+NO_ELECTOR_SHARE = 0.01
+
+
 def extracts(osm_path=None):
-    """``(gazetteer, council_tax, electoral)`` as the generator makes them, truth included."""
+    """``(gazetteer, council_tax, electoral)`` as the generator makes them, truth included.
+
+    Both extracts cover the same homes: the electoral register holds electors at the homes
+    the council-tax extract bills as occupied (latest record), except a random 1 % of them
+    (``NO_ELECTOR_SHARE``), so the demo's 'possible empty home' list is short, as in a real
+    area; an extract that covered only part of the other's area flagged a third of the homes."""
+    import numpy as np
+
     import gen_addresses as g
 
     gazetteer = g.make_gazetteer(1, seed=GAZETTEER_SEED, osm_path=osm_path)
     council_tax = g.make_agency_extract(gazetteer, COUNCIL_TAX_RECORDS, seed=COUNCIL_TAX_SEED,
                                         agency="council_tax", uprn_share=0.05)
-    electoral = g.make_agency_extract(gazetteer, ELECTORAL_RECORDS, seed=ELECTORAL_SEED, agency="electoral")
+    billed = council_tax.dropna(subset=["true_uprn"]).sort_values("last_updated", kind="stable")
+    latest = billed.groupby("true_uprn").tail(1)
+    occupied = np.sort(latest.loc[latest["occupancy"] == "occupied", "true_uprn"].astype("int64").to_numpy())
+    rng = np.random.default_rng(ELECTORAL_SEED)
+    no_elector = rng.choice(occupied, size=round(NO_ELECTOR_SHARE * len(occupied)), replace=False)
+    homes = np.setdiff1d(occupied, no_elector)
+    # electoral registration officers address electors from the council's own gazetteer, so the
+    # register has few addresses the gazetteer lacks or flats without their number
+    mix = dict(g.DEFAULT_ERROR_MIX, not_in_gazetteer=0.01, missing_flat=0.01)
+    electoral = g.make_agency_extract(gazetteer, ELECTORAL_RECORDS, seed=ELECTORAL_SEED, agency="electoral",
+                                      uprns=homes, error_mix=mix)
     return gazetteer, council_tax, electoral
 
 

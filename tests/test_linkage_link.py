@@ -56,8 +56,16 @@ def test_quality_by_error_type(run_alg, town, record_property):
     assert overall["precision"] >= 0.99
     assert overall["recall"] >= 0.95
     per_type = table.set_index("error_type").drop(index=["all", "not_in_gazetteer"])
-    assert (per_type["recall"] >= 0.9).all(), per_type
     assert (per_type["precision"] >= 0.99).all(), per_type
+    # this generator's wrong postcode is another postcode of the same street: the same record as a
+    # house number typed wrong under the right postcode, so many are left to the review, whose
+    # candidate is then the right address
+    assert (per_type.drop(index="wrong_postcode")["recall"] >= 0.9).all(), per_type
+    assert per_type.loc["wrong_postcode", "recall"] >= 0.4, per_type
+    left = (truth["error_type"].eq("wrong_postcode") & out["matched_uprn"].isna()).to_numpy()
+    assert out.loc[left, "unmatched_reason"].str.startswith("postcode disagrees").mean() >= 0.9
+    assert (out.loc[left, "candidate_uprn"].astype("Int64").to_numpy()
+            == truth.loc[left, "true_uprn"].astype("Int64").to_numpy()).mean() >= 0.95
     # records not in the gazetteer stay unmatched, with a reason
     absent = out[truth["error_type"].eq("not_in_gazetteer").to_numpy()]
     assert (absent["match_status"] == "unmatched").mean() >= 0.98
@@ -73,8 +81,8 @@ def test_quality_by_error_type(run_alg, town, record_property):
     expected = points.reindex(out.loc[matched, "matched_uprn"].astype("int64")).to_numpy()
     assert (out.geometry[matched].distance(pd.Series(expected, index=out.index[matched]).pipe(
         lambda s: __import__("geopandas").GeoSeries(s, crs=out.crs))) < 0.01).all()
-    # names are hashed by default
-    assert not out["account_name"].isin(truth["account_name"]).any()
+    # names are dropped by default
+    assert "account_name" not in out.columns
     assert out["match_probability"].dropna().between(0, 1).all()
     assert set(out["match_method"]) <= {"uprn", "exact", "trigram", "probabilistic", ""}
     # mistyped street words reach the matcher's trigram and Splink stages (and are right, above)
@@ -186,6 +194,7 @@ def test_cancel_stops_the_matcher_threads(town, tmp_path, cancel_after):
     assert not [t for t in threading.enumerate() if t.name.startswith("joinedup-") and t.is_alive()]
     after = set(p.name for p in Path(tempfile.gettempdir()).glob("joinedup_*"))
     assert after <= before  # temporary folders removed
+    assert not list((tmp_path / "cache").glob(".building_*"))  # nothing half-built left in the cache
 
 
 def test_polygon_gazetteer_gives_points_and_unwritable_cache_is_skipped(town, tmp_path):

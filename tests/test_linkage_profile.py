@@ -106,8 +106,13 @@ def test_profile_through_processing(run_alg, tmp_path):
     assert "council_tax_account_name" not in targets.columns  # only what the rules used
     profile = pyogrio.read_dataframe(result["OUTPUT"])
     assert len(profile) == 4
-    names = profile["council_tax_account_name"].dropna().tolist()
-    assert names and not set(names) & {"Ann", "Ann B", "Bo", "Cy"}  # hashed by default
+    assert "council_tax_account_name" not in profile.columns  # named in FIELDS, dropped by default
+    hashed = pyogrio.read_dataframe(run_alg(ALG, {
+        "SOURCES": paths, "REFERENCE": str(gaz_path), "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"],
+        "FIELDS": "occupancy,m3_last_quarter,account_name", "IDENTIFIER_ACTION": 0, "OUTPUT": str(tmp_path / "hashed.gpkg"),
+        "TARGETS": str(tmp_path / "hashed_targets.gpkg")})["OUTPUT"])
+    names = hashed["council_tax_account_name"].dropna().tolist()
+    assert names and not set(names) & {"Ann", "Ann B", "Bo", "Cy"}  # hashed when asked
     assert profile["rule_empty_home"].tolist() == [True, False, False, False]
 
     with pytest.raises(QgsProcessingException, match="does not have"):
@@ -151,3 +156,32 @@ def test_default_rules_on_generated_agencies(run_alg, tmp_path, real_data):
     assert flagged == set(p.index[empty.fillna(False)])
     assert not any(c.endswith("account_name") or c.endswith("elector_name") for c in targets.columns)
     assert targets["address"].notna().all() and targets.geometry.notna().all()
+
+
+def test_uk_dates_day_first_unless_iso():
+    from joinedup.engine.property_profile import parse_dates
+
+    dates, unparsed = parse_dates(pd.Series(["03/04/2025", "2025-04-03", "31/12/2024", "3 April 2025",
+                                             "13/1/2025", "not a date", "", None]))
+    assert [d.strftime("%Y-%m-%d") if pd.notna(d) else None for d in dates] == [
+        "2025-04-03", "2025-04-03", "2024-12-31", "2025-04-03", "2025-01-13", None, None, None]
+    assert unparsed == 1  # empty and missing values are not counted
+
+
+def test_latest_record_link_quality_and_no_silent_collision():
+    """UK dates pick the right latest record (month-first would pick the other); link quality is
+    carried; a field named like one the profile makes is renamed and reported."""
+    council = pd.DataFrame({"matched_uprn": [7, 7], "last_updated": ["03/04/2025", "01/05/2025"],
+                            "occupancy": ["empty", "occupied"], "records": [1, 2],
+                            "match_level": ["parent", "uprn"], "match_method": ["trigram", "exact"],
+                            "match_weight": [None, None]})
+    profile, report = build_profile({"council_tax": council})
+    row = profile.set_index("uprn").loc["7"]
+    assert row["council_tax_last_seen"] == "2025-05-01"
+    assert row["council_tax_occupancy"] == "occupied"  # 1 May is later than 3 April
+    assert row["council_tax_match_level"] == "uprn" and row["council_tax_match_method"] == "exact"
+    assert row["council_tax_records"] == 2 and row["council_tax_records_field"] == 2
+    assert any("records_field" in line for line in report.describe())
+    with pytest.raises(InputError, match="same profile field"):
+        build_profile({"council": pd.DataFrame({"matched_uprn": [1], "tax_present": [5]}),
+                       "council_tax": pd.DataFrame({"matched_uprn": [1]})}, fields=["tax_present"])

@@ -115,18 +115,25 @@ class LinkAddresses(JoinedUpAlgorithm):
         "number of the record is missing from the candidate's address, nor when two gazetteer "
         "addresses fit it equally well (a tie).\n\n"
         "Output: every input record, in input order (SOURCE_ROW), with its fields and "
-        "matched_uprn, match_status, match_method, match_weight (log2 Bayes factor), "
+        "matched_uprn, match_status, match_method, match_level ('uprn': the addressed unit; "
+        "'parent': the building, for a record naming no flat; 'none'), match_weight (log2 Bayes "
+        "factor), "
         "match_probability, weight_gap (best minus second-best candidate), ambiguous (gap below "
         "AMBIGUITY_MARGIN), candidate_uprn (the best candidate, also when not accepted), "
         "matched_address, unmatched_reason and note. The geometry is the gazetteer point of the "
         "matched UPRN; unmatched records have no geometry and say why (empty address, no "
-        "candidate, below threshold, number conflict, tie). Duplicate UPRNs in the gazetteer are "
+        "candidate, below threshold, 'number not in street' (e.g. infill 31A where only 31 is "
+        "listed), 'flat not in building', land or garage beside an address, tie): these are "
+        "addresses the gazetteer lacks, kept unmatched rather than linked to a neighbour. Duplicate UPRNs in the gazetteer are "
         "reported in the log; records linked to them get the point of the first.\n\n"
         "CSV files: give the file (or a layer added from it) and choose ENCODING; Windows-1252 "
         "files from Excel are read correctly. A delimited-text layer uses the encoding set in "
         "its own properties.\n\n"
-        "Privacy: fields that hold a person's name (or IDENTIFIER_FIELDS) are hashed by default; "
-        "nothing leaves this computer.\n\n"
+        "Privacy: fields named like a person's name, date of birth, e-mail, phone or liable party "
+        "(any case and spacing: 'Elector Name', 'Date of Birth', 'Forename(s)'), or chosen in "
+        "IDENTIFIER_FIELDS, are dropped by default (or hashed with a salt set outside the "
+        "algorithm's parameters, see IDENTIFIER_ACTION); the log names them. Nothing leaves this "
+        "computer.\n\n"
         "Speed: the gazetteer is prepared for the matcher once and kept (CACHE_FOLDER, by default "
         "in the QGIS profile), so later runs against the same gazetteer start sooner.\n\n"
         "Needs the Python package uk_address_matcher (pip install uk_address_matcher)."
@@ -176,6 +183,21 @@ class LinkAddresses(JoinedUpAlgorithm):
                                         parentLayerParameterName="REFERENCE", optional=True)
         p.setHelp(self.tr("Optional; a postcode inside the gazetteer's address text is also found."))
         self.addParameter(p)
+        p = QgsProcessingParameterField("REF_PARENT_FIELD", self.tr("Gazetteer parent UPRN field"),
+                                        parentLayerParameterName="REFERENCE", optional=True)
+        p.setHelp(self.tr("Optional (AddressBase / LLPG PARENT_UPRN): the building a flat belongs to. "
+                          "A record that names no flat then links to the building (match_level "
+                          "'parent'), never to one of its flats; a record whose flat is not in the "
+                          "building stays unmatched ('flat not in building') with the building in "
+                          "candidate_uprn."))
+        self.addParameter(p)
+        p = QgsProcessingParameterField("REF_CLASS_FIELD", self.tr("Gazetteer classification code field"),
+                                        parentLayerParameterName="REFERENCE", optional=True)
+        p.setHelp(self.tr("Optional (AddressBase / LLPG CLASS, e.g. RD06 flat, PP property shell): "
+                          "street records (PS) and objects without a postal address (Z*, CU*, CZ*, "
+                          "L*, U*) are never an answer; a property shell is an answer only for a "
+                          "record that names no flat (match_level 'parent')."))
+        self.addParameter(p)
         p = QgsProcessingParameterNumber(
             "THRESHOLD", self.tr("Match weight threshold"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=5.0, minValue=-30.0, maxValue=100.0)
@@ -206,13 +228,34 @@ class LinkAddresses(JoinedUpAlgorithm):
                           "QGIS profile. Holds gazetteer addresses only, never agency records."))
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
+        p = QgsProcessingParameterFeatureSource(
+            "DECISIONS", self.tr("Review decisions of an earlier run"), [QgsProcessing.SourceType.TypeVector],
+            optional=True)
+        p.setHelp(self.tr("Optional: the REVIEW layer of an earlier run, with its 'decision' field filled "
+                          "in QGIS's attribute table: accept (link the candidate), reject (no link) or "
+                          "other (link the UPRN written in decision_uprn); empty rows are ignored. "
+                          "Decisions are applied before any matching, for records with the same address "
+                          "and postcode (record_key) and only against the same gazetteer version "
+                          "(gazetteer_version); others are counted in the log and not applied."))
+        self.addParameter(p)
         p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Linked records"),
                                               QgsProcessing.SourceType.TypeVectorPoint)
         p.setHelp(self.tr("Every input record with its UPRN, match details and gazetteer point."))
         self.addParameter(p)
+        p = QgsProcessingParameterFeatureSink("REVIEW", self.tr("Records to review"),
+                                              QgsProcessing.SourceType.TypeVectorPoint, optional=True,
+                                              createByDefault=False)
+        p.setHelp(self.tr("Optional: the uncertain band for a person to check (matches flagged ambiguous, "
+                          "candidates below THRESHOLD, ties, postcodes that disagree), one row per record "
+                          "with its address, the best candidate (UPRN, address, weight, at its point), "
+                          "the fields that agreed and differed, and empty 'decision' and "
+                          "'decision_uprn' fields to fill in, then give it as DECISIONS next time."))
+        self.addParameter(p)
         for name, text in (("MATCHED", "Records matched"), ("UNMATCHED", "Records not matched"),
                            ("AMBIGUOUS", "Matches flagged ambiguous"),
-                           ("DUPLICATE_UPRNS", "UPRNs repeated in the gazetteer")):
+                           ("DUPLICATE_UPRNS", "UPRNs repeated in the gazetteer"),
+                           ("REVIEW_BAND", "Records in the review band"),
+                           ("DECISIONS_APPLIED", "Review decisions applied")):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(text)))
 
     def execute(self, parameters, context, feedback):
@@ -242,17 +285,23 @@ class LinkAddresses(JoinedUpAlgorithm):
         address_fields = self.parameterAsStrings(parameters, "ADDRESS_FIELDS", context)
         postcode = (self.parameterAsStrings(parameters, "POSTCODE_FIELD", context) or [None])[0]
         uprn = (self.parameterAsStrings(parameters, "UPRN_FIELD", context) or [None])[0]
+        decisions, _ = bridge.read_source(self, parameters, "DECISIONS", context, feedback, required=False)
         result, report = link_addresses(
             records, reference,
             address_fields=address_fields, postcode_field=postcode, uprn_field=uprn,
             ref_uprn_field=self.parameterAsStrings(parameters, "REF_UPRN_FIELD", context)[0],
             ref_address_fields=self.parameterAsStrings(parameters, "REF_ADDRESS_FIELDS", context),
             ref_postcode_field=(self.parameterAsStrings(parameters, "REF_POSTCODE_FIELD", context) or [None])[0],
+            ref_parent_field=(self.parameterAsStrings(parameters, "REF_PARENT_FIELD", context) or [None])[0],
+            ref_class_field=(self.parameterAsStrings(parameters, "REF_CLASS_FIELD", context) or [None])[0],
             threshold=self.parameterAsDouble(parameters, "THRESHOLD", context),
             ambiguity_margin=self.parameterAsDouble(parameters, "AMBIGUITY_MARGIN", context),
             records_name=records.attrs.get("source_name", "records"),
             reference_name=reference.attrs.get("source_name", "gazetteer"),
             cache_dir=self.parameterAsFile(parameters, "CACHE_FOLDER", context) or default_cache_folder(),
+            decisions=None if decisions is None else pd.DataFrame(decisions.drop(columns=[decisions.geometry.name])
+                                                                   if isinstance(decisions, gpd.GeoDataFrame)
+                                                                   else decisions),
             feedback=engine_feedback(feedback, 0.05, 0.9))
         for line in report.describe():
             feedback.pushInfo(line)
@@ -261,16 +310,23 @@ class LinkAddresses(JoinedUpAlgorithm):
                                   if isinstance(records, gpd.GeoDataFrame) else records)
         ids = self.parameterAsStrings(parameters, "IDENTIFIER_FIELDS", context) or \
             guess_identifier_fields(attributes.columns)
-        action, salt = identifier_choice(self, parameters, context)
+        action, salt, salt_note = identifier_choice(self, parameters, context)
+        if salt_note:
+            feedback.pushInfo(salt_note)
         attributes, id_note = protect_identifiers(attributes, ids, action=action, salt=salt)
-        if id_note:
-            feedback.pushInfo(id_note)
+        feedback.pushInfo(id_note or "No field is named like a direct identifier (name, date of birth, "
+                          "e-mail, phone, liable party ...); choose IDENTIFIER_FIELDS if one holds them")
         clash = {c: f"{c}_input" for c in attributes.columns if c in OUTPUT_FIELDS or c == "geometry"}
         attributes = attributes.rename(columns=clash).reset_index(drop=True)
         linked = result.drop(columns=["geometry"]).reset_index(drop=True)
         out = gpd.GeoDataFrame(pd.concat([attributes, linked], axis=1),
                                geometry=result.geometry.reset_index(drop=True), crs=result.crs)
         value = bridge.write_output(self, parameters, "OUTPUT", context, out, geometry_type="Point")
+        results = {"OUTPUT": value, "MATCHED": report.matched, "UNMATCHED": report.records - report.matched,
+                   "AMBIGUOUS": report.ambiguous, "DUPLICATE_UPRNS": report.duplicate_uprns,
+                   "REVIEW_BAND": len(report.review), "DECISIONS_APPLIED": report.decisions.get("applied", 0)}
+        review = gpd.GeoDataFrame(report.review, geometry=gpd.GeoSeries(
+            report.review_geometry, crs=result.crs), crs=result.crs)
+        results["REVIEW"] = bridge.write_output(self, parameters, "REVIEW", context, review, geometry_type="Point")
         feedback.setProgress(100)
-        return {"OUTPUT": value, "MATCHED": report.matched, "UNMATCHED": report.records - report.matched,
-                "AMBIGUOUS": report.ambiguous, "DUPLICATE_UPRNS": report.duplicate_uprns}
+        return results

@@ -109,7 +109,7 @@ class PropertyProfile(JoinedUpAlgorithm):
         "'evidence' (per rule, the values it used) and only the fields the rules used: nothing "
         "else about the household.\n\n"
         "Privacy: fields named like a person's name, date of birth, e-mail or phone are not "
-        "carried unless named in FIELDS, and then hashed by default."
+        "carried unless named in FIELDS, and then dropped by default (IDENTIFIER_ACTION)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -182,7 +182,9 @@ class PropertyProfile(JoinedUpAlgorithm):
         fields = split(self.parameterAsString(parameters, "FIELDS", context))
         date_fields = split(self.parameterAsString(parameters, "DATE_FIELDS", context))
         rules = parse_rules(self.parameterAsString(parameters, "RULES", context))
-        action, salt = identifier_choice(self, parameters, context)
+        action, salt, salt_note = identifier_choice(self, parameters, context)
+        if salt_note:
+            feedback.pushInfo(salt_note)
         sources, excluded = {}, set()
         for layer in layers:
             gdf, report = bridge.read_layer(layer, context, feedback)
@@ -235,8 +237,16 @@ class PropertyProfile(JoinedUpAlgorithm):
         profile_out = gpd.GeoDataFrame(profile, geometry=geometry if geometry is not None
                                        else gpd.GeoSeries([None] * len(profile)), crs=crs)
         for rule in rules:
-            # a plain field name ('rule_possible_empty_home'): usable in expressions unquoted
-            profile_out[f"rule_{source_key(rule.name)}"[:60]] = flags[rule.name]
+            # a plain field name ('rule_possible_empty_home'): usable in expressions unquoted;
+            # two rules whose names read alike (or alike in their first 60 letters) get _2, _3
+            base = f"rule_{source_key(rule.name)}"[:56]
+            name, n = base, 1
+            while name in profile_out.columns:
+                n += 1
+                name = f"{base}_{n}"
+            if name != base:
+                feedback.pushInfo(f"Rule '{rule.name}' is written to the field {name} ({base} was taken)")
+            profile_out[name] = flags[rule.name]
         if geometry is not None:
             order = pd.Series(range(len(profile)), index=profile["uprn"])
             tgeom = geometry.iloc[order.reindex(targets["uprn"]).to_numpy()].reset_index(drop=True)

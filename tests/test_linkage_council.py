@@ -1,0 +1,216 @@
+"""joinedup:linkaddresses on council-style data through processing.run: the gazetteer's
+hierarchy (parent UPRN, class code), sub-unit formats, and addresses the gazetteer lacks.
+
+Two kinds of check: a tiny gazetteer whose right answers were worked out by hand, and the
+independent bench (benchmarks/gen_council_bench.py) at small size, against its kept truth."""
+import pandas as pd
+import pyogrio
+import pytest
+
+ALG = "joinedup:linkaddresses"
+
+
+def _run(run_alg, folder, records: pd.DataFrame, gaz_path, name, **extra):
+    csv = folder / f"{name}.csv"
+    records.to_csv(csv, index=False, encoding="utf-8")
+    params = {"INPUT": str(csv), "ADDRESS_FIELDS": ["address"], "POSTCODE_FIELD": "postcode",
+              "REFERENCE": str(gaz_path), "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"],
+              "REF_POSTCODE_FIELD": "postcode", "REF_PARENT_FIELD": "parent_uprn",
+              "REF_CLASS_FIELD": "class_code", "OUTPUT": str(folder / f"{name}_linked.gpkg")}
+    params.update(extra)
+    result = run_alg(ALG, params)
+    return pyogrio.read_dataframe(result["OUTPUT"])
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A street of a council gazetteer, by hand: a block (shell, PP) at 12 with flats 1-3, a
+    converted house at 14 (shell) with ground and first floor flats, houses 31 and 33, the
+    street record (PS) and a sub-station (CU11) beside 31."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    folder = tmp_path_factory.mktemp("council_tiny")
+    pc = "LW1 2AB"
+    rows = [(900, None, "PS", "HIGH STREET, LINDWORTH"),
+            (1200, None, "PP", "KESTREL COURT, 12 HIGH STREET, LINDWORTH"),
+            (1201, 1200, "RD06", "FLAT 1, KESTREL COURT, 12 HIGH STREET, LINDWORTH"),
+            (1202, 1200, "RD06", "FLAT 2, KESTREL COURT, 12 HIGH STREET, LINDWORTH"),
+            (1203, 1200, "RD06", "FLAT 3, KESTREL COURT, 12 HIGH STREET, LINDWORTH"),
+            (1400, None, "PP", "14 HIGH STREET, LINDWORTH"),
+            (1401, 1400, "RD06", "GROUND FLOOR FLAT, 14 HIGH STREET, LINDWORTH"),
+            (1402, 1400, "RD06", "FIRST FLOOR FLAT, 14 HIGH STREET, LINDWORTH"),
+            (3100, None, "RD04", "31 HIGH STREET, LINDWORTH"),
+            (3300, None, "RD04", "33 HIGH STREET, LINDWORTH"),
+            (9100, None, "CU11", "ELECTRICITY SUB STATION ADJACENT TO 31 HIGH STREET, LINDWORTH")]
+    gaz = gpd.GeoDataFrame(
+        {"uprn": [r[0] for r in rows], "parent_uprn": pd.array([r[1] for r in rows], dtype="Int64"),
+         "class_code": [r[2] for r in rows], "address": [r[3] for r in rows], "postcode": pc},
+        geometry=[Point(400000 + i * 10, 300000) for i in range(len(rows))], crs="EPSG:27700")
+    path = folder / "gazetteer.gpkg"
+    pyogrio.write_dataframe(gaz, path, layer="gazetteer")
+    return folder, path
+
+
+# record text -> (matched UPRN or None, match_level, start of unmatched_reason, candidate UPRN)
+HAND_CASES = {
+    "Flat 2, Kestrel Court, 12 High St": (1202, "uprn", "", None),
+    "2/12 High Street": (1202, "uprn", "", None),         # flat 2 of number 12
+    "12/2 High Street": (1202, "uprn", "", None),         # written building first
+    "FLAT2 KESTREL COURT 12 HIGH STREET": (1202, "uprn", "", None),
+    "3 Kestrel Court, 12 High Street": (1203, "uprn", "", None),  # flat number before the block name
+    "GFF 14 High St": (1401, "uprn", "", None),
+    "1st Floor Flat, 14 High Street": (1402, "uprn", "", None),
+    "Fourteen High Street": (1400, "parent", "", None),   # no flat named: the building
+    "Kestrel Court, 12 High Street": (1200, "parent", "", None),
+    "Flat 7, Kestrel Court, 12 High Street": (None, "none", "flat not in building", 1200),
+    "Flat 1, 31 High Street": (None, "none", "flat not in building", 3100),  # house listed as one dwelling
+    "31A High Street": (None, "none", "number not in street", None),        # infill
+    "Land adjacent to 31 High Street": (None, "none", "land, garage or plot", None),
+    "Garage 3 rear of 33 High Street": (None, "none", "land, garage or plot", None),
+}
+
+
+def test_hand_worked_council_cases(run_alg, tiny):
+    folder, gaz_path = tiny
+    records = pd.DataFrame({"address": list(HAND_CASES) + ["31 High Street"],
+                            "postcode": ["LW1 2AB"] * (len(HAND_CASES) + 1)})
+    out = _run(run_alg, folder, records, gaz_path, "hand")
+    assert len(out) == len(records)
+    for i, (text, (uprn, level, reason, candidate)) in enumerate(HAND_CASES.items()):
+        row = out.iloc[i]
+        got = None if pd.isna(row["matched_uprn"]) else int(row["matched_uprn"])
+        assert got == uprn, (text, got, row["unmatched_reason"])
+        assert row["match_level"] == level, (text, row["match_level"])
+        assert str(row["unmatched_reason"] or "").startswith(reason), (text, row["unmatched_reason"])
+        if candidate is not None:
+            assert int(row["candidate_uprn"]) == candidate, (text, row["candidate_uprn"])
+    # the street record and the sub-station are never an answer, even for their own words
+    assert int(out.iloc[-1]["matched_uprn"]) == 3100
+    assert not out["matched_uprn"].isin([900, 9100]).any()
+
+
+def test_without_hierarchy_fields_no_sibling_flat(run_alg, tiny):
+    """Without the parent and class fields, a record naming no flat still never gets a flat."""
+    folder, gaz_path = tiny
+    records = pd.DataFrame({"address": ["14 High Street", "Flat 9, 14 High Street"],
+                            "postcode": ["LW1 2AB", "LW1 2AB"]})
+    out = _run(run_alg, folder, records, gaz_path, "nohier", REF_PARENT_FIELD=None, REF_CLASS_FIELD=None)
+    assert out["matched_uprn"].iloc[0] == 1400
+    assert pd.isna(out["matched_uprn"].iloc[1])
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    import gen_council_bench as g
+
+    folder = tmp_path_factory.mktemp("council_bench")
+    gaz = g.make_gazetteer(60, seed=5)
+    path = folder / "gazetteer.gpkg"
+    pyogrio.write_dataframe(g.gazetteer_layer(gaz), path, layer="gazetteer")
+    records = g.make_records(gaz, 1500, seed=6)
+    return folder, path, records
+
+
+def test_council_bench_quality(run_alg, bench, record_property):
+    import gen_council_bench as g
+
+    folder, gaz_path, records = bench
+    out = _run(run_alg, folder, records[["record_id", "agency", "address", "postcode"]], gaz_path, "bench")
+    assert out["record_id"].tolist() == records["record_id"].tolist()  # every record, in order
+    by_class = g.quality(out["matched_uprn"], records).set_index("error_class")
+    by_agency = g.quality(out["matched_uprn"], records, by="agency").set_index("agency")
+    print("\n" + by_class.to_string() + "\n" + by_agency.to_string())
+    record_property("by_class", by_class.reset_index().to_dict("records"))
+    overall = by_class.loc["all"]
+    assert overall["precision"] >= 0.97 and overall["recall"] >= 0.95, overall
+    # records whose number or flat was written as another real one: no text can tell them from
+    # that address; everything else meets the issue's aim
+    recoverable = ~records["error_class"].isin(g.UNRECOVERABLE).to_numpy()
+    rest = g.quality(out["matched_uprn"][recoverable], records[recoverable]).set_index("error_class").loc["all"]
+    assert rest["precision"] >= 0.99 and rest["recall"] >= 0.95, rest
+    for cls in ("subunit_format", "subunit_missing", "house_number_format"):
+        assert by_class.loc[cls, "recall"] >= 0.85, by_class.loc[cls]
+        assert by_class.loc[cls, "precision"] >= 0.99, by_class.loc[cls]
+    absent = records["true_uprn"].isna()
+    false_links = int(out.loc[absent.to_numpy(), "matched_uprn"].notna().sum())
+    assert false_links < 0.02 * absent.sum(), false_links
+    assert (by_agency.drop(index="all")["recall"] >= 0.9).all()
+    # a record whose flat is missing is linked to its building, as a building
+    missing = (records["error_class"] == "subunit_missing").to_numpy()
+    linked = out["matched_uprn"].notna().to_numpy()
+    assert (out.loc[missing & linked, "match_level"] == "parent").all()
+
+
+def test_cache_on_another_drive(run_alg, tiny, monkeypatch, tmp_path):
+    """The prepared gazetteer is built inside the cache folder, so a cache on another drive than
+    the temporary folder works (a move between drives fails); nothing half-built is left."""
+    import os
+    import tempfile
+
+    shm = "/dev/shm"
+    if not os.path.isdir(shm) or os.stat(shm).st_dev == os.stat(str(tmp_path)).st_dev:
+        pytest.skip("no second filesystem here")
+    folder, gaz_path = tiny
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.mkdtemp(dir=shm))  # temp files on tmpfs
+    cache = tmp_path / "cache"  # the cache on the disk
+    records = pd.DataFrame({"address": ["Flat 2, Kestrel Court, 12 High St", "33 Hihg Street"],
+                            "postcode": [None, None]})
+    out = _run(run_alg, folder, records, gaz_path, "drives", CACHE_FOLDER=str(cache))
+    assert out["matched_uprn"].iloc[0] == 1202
+    assert out["match_method"].iloc[1] != "exact" or pd.isna(out["matched_uprn"].iloc[1])  # went to the matcher
+    kept = os.listdir(cache)
+    assert len(kept) == 1 and kept[0].startswith("prepared_gazetteer_"), kept
+
+
+def test_review_round_trip(run_alg, bench, tmp_path):
+    """Run 1 writes the review band; a reviewer decides in the table; run 2 applies the
+    decisions first (same gazetteer version), and a changed gazetteer does not take them."""
+    import geopandas as gpd
+
+    folder, gaz_path, records = bench
+    recs = records[["record_id", "agency", "address", "postcode"]]
+    first = _run(run_alg, folder, recs, gaz_path, "review1", REVIEW=str(tmp_path / "review.gpkg"))
+    review = pyogrio.read_dataframe(tmp_path / "review.gpkg")
+    assert len(review) > 5
+    assert set(review["SOURCE_ROW"]) <= set(range(len(records)))
+    for field in ("record_key", "gazetteer_version", "candidate_uprn", "candidate_address", "agrees",
+                  "differs", "decision", "decision_uprn"):
+        assert field in review.columns, field
+    assert review.geometry.notna().all()  # at the candidate's point, for the map
+    # the reviewer, who knows the truth: accept right candidates, reject the rest, and write one
+    # right UPRN as 'other'
+    truth = records["true_uprn"].to_numpy()
+    rows = review["SOURCE_ROW"].to_numpy()
+    right = review["candidate_uprn"].to_numpy() == truth[rows]
+    review["decision"] = ["accept" if r else "reject" for r in right]
+    wrong_with_truth = [i for i in range(len(review)) if not right[i] and not pd.isna(truth[rows[i]])]
+    if wrong_with_truth:
+        review.loc[wrong_with_truth[0], "decision"] = "other"
+        review.loc[wrong_with_truth[0], "decision_uprn"] = int(truth[rows[wrong_with_truth[0]]])
+    decided_path = tmp_path / "decisions.gpkg"
+    pyogrio.write_dataframe(review, decided_path)
+    second = _run(run_alg, folder, recs, gaz_path, "review2", DECISIONS=str(decided_path))
+    got = second["matched_uprn"].to_numpy()[rows]
+    decision = review["decision"].to_numpy()
+    assert (second["match_method"].to_numpy()[rows][decision != "reject"] == "review").all()
+    assert pd.isna(got[decision == "reject"]).all()
+    expect = truth[rows][decision != "reject"]
+    assert (got[decision != "reject"].astype("int64") == expect.astype("int64")).all()
+    untouched = ~second["SOURCE_ROW"].isin(rows)
+    assert second.loc[untouched, "matched_uprn"].fillna(-1).tolist() == \
+        first.loc[untouched, "matched_uprn"].fillna(-1).tolist()
+    # another gazetteer version (one address added): decisions counted, not applied
+    gaz = pyogrio.read_dataframe(gaz_path)
+    extra = gpd.GeoDataFrame({"uprn": [99], "parent_uprn": [None], "class_code": ["RD04"],
+                              "address": ["99 NEW ROAD, LINDWORTH"], "postcode": ["LW1 9ZZ"], "usrn": [1]},
+                             geometry=gaz.geometry.iloc[:1].to_numpy(), crs=gaz.crs)
+    newer = tmp_path / "gazetteer_v2.gpkg"
+    pyogrio.write_dataframe(pd.concat([gaz, extra], ignore_index=True), newer)
+    results = run_alg(ALG, {"INPUT": str(folder / "review2.csv"), "ADDRESS_FIELDS": ["address"],
+                            "POSTCODE_FIELD": "postcode", "REFERENCE": str(newer), "REF_UPRN_FIELD": "uprn",
+                            "REF_ADDRESS_FIELDS": ["address"], "REF_POSTCODE_FIELD": "postcode",
+                            "REF_PARENT_FIELD": "parent_uprn", "REF_CLASS_FIELD": "class_code",
+                            "DECISIONS": str(decided_path), "OUTPUT": str(tmp_path / "v2.gpkg")})
+    assert results["DECISIONS_APPLIED"] == 0
+    assert "review" not in set(pyogrio.read_dataframe(results["OUTPUT"])["match_method"])
