@@ -429,7 +429,7 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
     fb.set_progress(0.6)
     fb.check()
 
-    placed = (status == PLACED).to_numpy()
+    placed = (status == PLACED).to_numpy().copy()
     inside = np.ones(n, dtype=bool)
     if area is not None:
         from shapely import contains_xy, prepare
