@@ -8,6 +8,7 @@ they are written year-first (ISO). No QGIS here: files are read with pandas and 
 """
 from __future__ import annotations
 
+import csv
 import os
 import re
 from dataclasses import dataclass, field
@@ -146,19 +147,23 @@ CODEPOINT_HEADERS = {"postcode": ("postcode", "pc"), "easting": ("eastings", "ea
                      "northing": ("northings", "no"), "quality": ("positional_quality_indicator", "pq")}
 
 
-def read_postcode_directory(path: str) -> tuple:
-    """A postcode directory as ``(DataFrame, note)``: one row per postcode with ``postcode``
-    (formatted, 'SW1A 2AA'), ``easting_m``, ``northing_m`` (British National Grid, NaN when the
+def read_postcode_directory(path: str, *, feedback=None) -> tuple:
+    """A postcode directory as ``(DataFrame, note)``, indexed by ``postcode`` (formatted,
+    'SW1A 2AA'), with ``easting_m``, ``northing_m`` (British National Grid, NaN when the
     directory gives none) and ``terminated`` (bool).
 
     Layouts: the ONS Postcode Directory (ONSPD/NSPL CSV: pcds or pcd, oseast1m, osnrth1m, doterm,
     osgrdind; any letter case) or OS Code-Point Open (CSV without a header: postcode, quality,
     eastings, northings, ...; or with its documented header). ``path`` may be a folder: every
-    CSV in it is read (Code-Point Open ships one per postcode area).
+    CSV in it is read (Code-Point Open ships one per postcode area). Only the columns needed are
+    read, in chunks, so the whole ONSPD (2.7 million rows, over 1 GB) fits in memory; progress
+    and cancel are checked per chunk.
 
     Raises:
         InputError: missing file, no CSV in the folder, or a layout that is neither.
+        EngineCancelled: the user cancelled.
     """
+    fb = as_feedback(feedback)
     if os.path.isdir(path):
         files = sorted(os.path.join(path, f) for f in os.listdir(path) if f.lower().endswith(".csv"))
         if not files:
@@ -167,11 +172,15 @@ def read_postcode_directory(path: str) -> tuple:
         files = [path]
     else:
         raise InputError(f"The postcode directory {path!r} does not exist.")
+    total = sum(os.path.getsize(f) for f in files) or 1
+    done = 0
     parts, layouts = [], set()
     for file in files:
-        part, layout = _read_directory_file(file)
-        parts.append(part)
-        layouts.add(layout)
+        for part, layout, read_bytes in _read_directory_file(file, fb):
+            parts.append(part)
+            layouts.add(layout)
+            fb.set_progress((done + read_bytes) / total)
+        done += os.path.getsize(file)
     table = pd.concat(parts, ignore_index=True)
     table["postcode"] = format_postcodes(table["postcode"])
     table = table[table["postcode"].notna()]
@@ -183,47 +192,60 @@ def read_postcode_directory(path: str) -> tuple:
     return table.set_index("postcode"), note
 
 
-def _read_directory_file(file: str):
-    frame, _ = read_text_table(file)
-    lower = {c.lower(): c for c in frame.columns}
+DIRECTORY_CHUNK_ROWS = 250_000
+
+
+def _directory_layout(file: str):
+    """(layout name, {role: column position}, header row present, 'no grid reference' quality code)."""
+    with open(file, "r", encoding="latin-1", newline="") as handle:  # ASCII in practice
+        first = handle.readline()
+    cells = next(csv.reader([first]), []) if first.strip() else []
+    lower = {c.strip().lower(): i for i, c in enumerate(cells)}
 
     def pick(names):
         return next((lower[n] for n in names if n in lower), None)
 
-    if pick(ONSPD_COLUMNS["postcode"]) and pick(ONSPD_COLUMNS["easting"]) and pick(ONSPD_COLUMNS["northing"]):
-        layout, cols = "ONS Postcode Directory", {r: pick(n) for r, n in ONSPD_COLUMNS.items()}
-        # ONSPD marks 'no grid reference' with osgrdind 9 (and empty or 0 coordinates).
-        no_reference_quality = "9"
-    elif pick(CODEPOINT_HEADERS["postcode"]) and pick(CODEPOINT_HEADERS["easting"]):
-        layout, cols = "Code-Point Open", {r: pick(n) for r, n in CODEPOINT_HEADERS.items()}
-        cols["terminated"] = None
-        no_reference_quality = "90"  # Code-Point Open: quality 90 = no coordinates
-    elif len(frame.columns) >= 4 and format_postcodes(pd.Series([frame.columns[0]])).notna().all():
-        # Code-Point Open as shipped: no header row, so the first postcode was read as one.
-        header = pd.DataFrame([list(frame.columns)], columns=frame.columns)
-        frame = pd.concat([header, frame], ignore_index=True)
-        names = list(frame.columns)
-        layout = "Code-Point Open"
-        cols = {"postcode": names[0], "quality": names[1], "easting": names[2], "northing": names[3],
-                "terminated": None}
-        no_reference_quality = "90"
-    else:
-        raise InputError(
-            f"{os.path.basename(file)} is not a postcode directory this reads: it needs the ONS Postcode "
-            "Directory's columns (pcds or pcd, oseast1m, osnrth1m, doterm) or Code-Point Open's "
-            "(postcode, quality, eastings, northings).")
-    easting = pd.to_numeric(frame[cols["easting"]].str.strip(), errors="coerce")
-    northing = pd.to_numeric(frame[cols["northing"]].str.strip(), errors="coerce")
-    no_reference = (easting.isna() | northing.isna() | ((easting == 0) & (northing == 0)))
-    if cols.get("quality"):
-        no_reference |= frame[cols["quality"]].str.strip() == no_reference_quality
-    terminated = (frame[cols["terminated"]].str.strip() != "") if cols.get("terminated") else \
-        pd.Series(False, index=frame.index)
-    out = pd.DataFrame({"postcode": frame[cols["postcode"]],
-                        "easting_m": easting.where(~no_reference),
-                        "northing_m": northing.where(~no_reference),
-                        "terminated": terminated.astype(bool)})
-    return out, layout
+    onspd = {role: pick(names) for role, names in ONSPD_COLUMNS.items()}
+    if onspd["postcode"] is not None and onspd["easting"] is not None and onspd["northing"] is not None:
+        return "ONS Postcode Directory", onspd, True, "9"  # ONSPD: osgrdind 9 = no grid reference
+    codepoint = {role: pick(names) for role, names in CODEPOINT_HEADERS.items()}
+    if codepoint["postcode"] is not None and codepoint["easting"] is not None:
+        return "Code-Point Open", {**codepoint, "terminated": None}, True, "90"  # quality 90 = none
+    if len(cells) >= 4 and format_postcodes(pd.Series([cells[0]])).notna().all():
+        # Code-Point Open as shipped: no header row.
+        return ("Code-Point Open", {"postcode": 0, "quality": 1, "easting": 2, "northing": 3,
+                                    "terminated": None}, False, "90")
+    raise InputError(
+        f"{os.path.basename(file)} is not a postcode directory this reads: it needs the ONS Postcode "
+        "Directory's columns (pcds or pcd, oseast1m, osnrth1m, doterm) or Code-Point Open's "
+        "(postcode, quality, eastings, northings).")
+
+
+def _read_directory_file(file: str, fb):
+    """Yields ``(part, layout, bytes read so far)`` per chunk of one directory CSV."""
+    layout, cols, header, no_reference_quality = _directory_layout(file)
+    roles = {role: i for role, i in cols.items() if i is not None}
+    positions = sorted(set(roles.values()))
+    with open(file, "rb") as handle:
+        reader = pd.read_csv(handle, encoding="latin-1", header=0 if header else None, usecols=positions,
+                             dtype=str,
+                             keep_default_na=False, na_filter=False, chunksize=DIRECTORY_CHUNK_ROWS)
+        for chunk in reader:
+            fb.check()
+            chunk.columns = range(len(chunk.columns))
+            by_role = {role: chunk[positions.index(i)].str.strip() for role, i in roles.items()}
+            easting = pd.to_numeric(by_role["easting"], errors="coerce")
+            northing = pd.to_numeric(by_role["northing"], errors="coerce")
+            no_reference = easting.isna() | northing.isna() | ((easting == 0) & (northing == 0))
+            if "quality" in by_role:
+                no_reference |= by_role["quality"] == no_reference_quality
+            terminated = by_role["terminated"] != "" if "terminated" in by_role else \
+                pd.Series(False, index=chunk.index)
+            yield (pd.DataFrame({"postcode": by_role["postcode"],
+                                 "easting_m": easting.where(~no_reference),
+                                 "northing_m": northing.where(~no_reference),
+                                 "terminated": terminated.astype(bool)}),
+                   layout, handle.tell())
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -309,7 +331,7 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
         guess: find fields not named by their usual names (:func:`guess_fields`).
 
     Output: one row per non-blank input row, in input order, with its fields as text (date
-    fields as dates), ``source_row`` (1 = the first row after the header), ``place_status``,
+    fields as date-times), ``source_row`` (1 = the first row after the header), ``place_status``,
     ``place_method`` ('grid reference', 'latitude/longitude', 'postcode' or empty) and
     ``date_problem`` (the unreadable date values, 'field: text'; empty when none).
 
@@ -455,7 +477,7 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
     problem = pd.Series("", index=data.index, dtype=object)
     for name in dates:
         values, unreadable = parse_dates(data[name])
-        out[name] = values.dt.date.where(values.notna(), None)
+        out[name] = values  # date-times (midnight when only a date is given), not text
         if unreadable.any():
             report.bad_dates[name] = int(unreadable.sum())
             text = name + ": " + data[name].str.strip()

@@ -250,3 +250,31 @@ def test_through_qgis_process(tmp_path):
             answer["results"]["BLANK_ROWS"]) == (3, 5, 1)
     placed = read(answer["results"]["OUTPUT"])
     assert xy(placed, 2) == (428500, 431800)
+
+
+def test_cancel_writes_nothing(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    out = tmp_path / "never.gpkg"
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)),
+                      "POSTCODE_DIRECTORY": str(write_onspd(tmp_path)), "OUTPUT": str(out)},
+                feedback=feedback)
+    assert not out.exists()
+
+
+def test_directory_folder_of_code_point_files(tmp_path):
+    """Code-Point Open ships one CSV per postcode area: a folder of them reads as one directory."""
+    from joinedup.engine.records import read_postcode_directory
+
+    folder = tmp_path / "CSV"
+    folder.mkdir()
+    (folder / "ls.csv").write_text('"LS1 4AP",10,429900,433700,"E92000001"\n')
+    (folder / "bd.csv").write_text('"BD1 1AA",10,416300,433000,"E92000001"\n"BD1 1AB",90,0,0,"E92000001"\n')
+    table, note = read_postcode_directory(str(folder))
+    assert sorted(table.index) == ["BD1 1AA", "BD1 1AB", "LS1 4AP"]
+    assert (table.loc["BD1 1AA", "easting_m"], table.loc["BD1 1AA", "northing_m"]) == (416300, 433000)
+    assert pd.isna(table.loc["BD1 1AB", "easting_m"])
+    assert "3 postcodes, 0 terminated, 1 without a grid reference" in note

@@ -61,7 +61,7 @@ class ImportRecords(JoinedUpAlgorithm):
         "the header), never values. place_method says what placed the row.\n\n"
         "Dates (DATE_FIELDS, or fields named like dates) are read day-first: 03/04/2025 is 3 April "
         "2025; year-first dates (2025-04-03, 2025/04/03) are read year-month-day. They are written "
-        "as dates.\n\n"
+        "as date-times (midnight when only a date is given).\n\n"
         "Output CRS: EPSG:27700 when any row is placed from a grid reference; otherwise OUTPUT_CRS "
         "(EPSG:27700 by default).\n\n"
         "Privacy: fields named like a person's name, date of birth, e-mail or phone are hashed by "
@@ -136,7 +136,8 @@ class ImportRecords(JoinedUpAlgorithm):
         directory = None
         if directory_path:
             feedback.setProgressText(self.tr("Reading the postcode directory"))
-            directory, directory_note = read_postcode_directory(directory_path)
+            directory, directory_note = read_postcode_directory(
+                directory_path, feedback=engine_feedback(feedback, 0.05, 0.6))
             feedback.pushInfo(directory_note)
         if feedback.isCanceled():
             raise QgsProcessingException(self.tr("Cancelled: no output was written."))
@@ -156,7 +157,7 @@ class ImportRecords(JoinedUpAlgorithm):
             date_fields=[d.strip() for d in dates.split(",") if d.strip()] if dates.strip() else None,
             area=area, area_crs=area_crs,
             output_crs=bridge.crs_to_engine(crs) if crs.isValid() else None,
-            feedback=engine_feedback(feedback, 0.1, 0.9))
+            feedback=engine_feedback(feedback, 0.6, 0.95))
         for line in report.describe():
             feedback.pushInfo(line)
         action, salt = identifier_choice(self, parameters, context)
