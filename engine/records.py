@@ -311,6 +311,7 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
                   latitude_field: str | None = None, longitude_field: str | None = None,
                   postcode_field: str | None = None, directory: pd.DataFrame | None = None,
                   date_fields=None, area=None, area_crs=None, output_crs=None, guess: bool = True,
+                  identifier_fields=(),
                   feedback=None):
     """Place every row of an extract; returns ``(GeoDataFrame, ImportReport)``.
 
@@ -321,7 +322,8 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
         postcode_field: UK postcodes in any case and spacing ('sw1a2aa', ' SW1A  2AA ').
         directory: from :func:`read_postcode_directory`; needed to place by postcode.
         date_fields: columns to read as dates (day-first unless year-first); None guesses
-            them from the names (:func:`guess_date_fields`).
+            them from the names (:func:`guess_date_fields`) and keeps as text a guessed one
+            whose values are mostly not dates.
         area: an optional shapely (multi)polygon; placed points outside it are reported as
             'outside the area' and get no point. Without it, grid references outside the
             British National Grid's extent are.
@@ -329,6 +331,8 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
         output_crs: the output CRS when no grid reference places a row (default
             EPSG:27700). Any row placed from eastings/northings makes the output EPSG:27700.
         guess: find fields not named by their usual names (:func:`guess_fields`).
+        identifier_fields: fields holding a person's identity that the caller hashes or drops:
+            their unreadable dates are noted in ``date_problem`` without the value.
 
     Output: one row per non-blank input row, in input order, with its fields as text (date
     fields as date-times), ``source_row`` (1 = the first row after the header), ``place_status``,
@@ -470,17 +474,26 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
     placed &= ~outside
 
     out = data.copy()
-    dates = guess_date_fields(columns) if date_fields is None else list(date_fields)
+    guessed_dates = date_fields is None
+    dates = guess_date_fields(columns) if guessed_dates else list(date_fields)
     missing_dates = [d for d in dates if d not in columns]
     if missing_dates:
         raise InputError(f"The extract has no date field {', '.join(map(repr, missing_dates))}.")
+    private = set(identifier_fields)
     problem = pd.Series("", index=data.index, dtype=object)
     for name in dates:
         values, unreadable = parse_dates(data[name])
+        given = int((data[name].str.strip() != "").sum())
+        if guessed_dates and given and unreadable.sum() * 2 > given:
+            # Named like a date ('reported_by') but mostly not dates: text, not n problems.
+            report.notes.append(f"{name!r} is named like a date but most of its values are not dates: "
+                                "kept as text (name it in DATE_FIELDS to read it as dates).")
+            continue
         out[name] = values  # date-times (midnight when only a date is given), not text
         if unreadable.any():
             report.bad_dates[name] = int(unreadable.sum())
-            text = name + ": " + data[name].str.strip()
+            # A person's date of birth is not copied out of its (hashed or dropped) field.
+            text = (name + ": not a date") if name in private else (name + ": " + data[name].str.strip())
             problem = problem.where(~unreadable, problem.where(problem == "", problem + "; ") + text)
     bad_date = (problem != "").to_numpy()
     status[placed & bad_date] = BAD_DATE

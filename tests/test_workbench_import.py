@@ -278,3 +278,19 @@ def test_directory_folder_of_code_point_files(tmp_path):
     assert (table.loc["BD1 1AA", "easting_m"], table.loc["BD1 1AA", "northing_m"]) == (416300, 433000)
     assert pd.isna(table.loc["BD1 1AB", "easting_m"])
     assert "3 postcodes, 0 terminated, 1 without a grid reference" in note
+
+
+def test_personal_dates_and_date_like_names(run_alg, tmp_path):
+    """A date of birth that cannot be read is reported without its value when the field is
+    hashed; a field named like a date whose values are names ('reported_by') stays text."""
+    extract = tmp_path / "asb_reports.csv"
+    extract.write_text("ref,dob,reported_by,easting,northing\n"
+                       "R1,29/02/1990,Pat Jones,430000,433000\n"      # 1990 was not a leap year
+                       "R2,01/03/1990,Sam Hill,430100,433100\n")
+    result = run_alg(ALG, {"INPUT": str(extract), "OUTPUT": str(tmp_path / "asb.gpkg")})
+    out = read(result["OUTPUT"])
+    assert list(out["place_status"]) == ["unparseable date", "placed"]
+    assert list(out["date_problem"].fillna("")) == ["dob: not a date", ""]
+    assert list(out["reported_by"]) == ["Pat Jones", "Sam Hill"]
+    assert "29/02/1990" not in out.to_string()
+    assert out["dob"].str.fullmatch(r"[0-9a-f]{16}").iloc[1]  # the readable one, hashed

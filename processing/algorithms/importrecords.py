@@ -150,6 +150,8 @@ class ImportRecords(JoinedUpAlgorithm):
         crs = self.parameterAsCrs(parameters, "OUTPUT_CRS", context)
         fields = {role: self.parameterAsString(parameters, name, context).strip() or None
                   for name, _, role in FIELD_PARAMETERS}
+        action, salt = identifier_choice(self, parameters, context)
+        identifiers = guess_identifier_fields(frame.columns)
         placed, report = place_records(
             frame, easting_field=fields["easting"], northing_field=fields["northing"],
             latitude_field=fields["latitude"], longitude_field=fields["longitude"],
@@ -157,12 +159,11 @@ class ImportRecords(JoinedUpAlgorithm):
             date_fields=[d.strip() for d in dates.split(",") if d.strip()] if dates.strip() else None,
             area=area, area_crs=area_crs,
             output_crs=bridge.crs_to_engine(crs) if crs.isValid() else None,
+            identifier_fields=identifiers if action != "keep" else (),
             feedback=engine_feedback(feedback, 0.6, 0.95))
         for line in report.describe():
             feedback.pushInfo(line)
-        action, salt = identifier_choice(self, parameters, context)
-        placed, id_note = protect_identifiers(placed, guess_identifier_fields(frame.columns), action=action,
-                                              salt=salt)
+        placed, id_note = protect_identifiers(placed, identifiers, action=action, salt=salt)
         if id_note:
             feedback.pushInfo(id_note)
         value = bridge.write_output(self, parameters, "OUTPUT", context, placed, geometry_type="Point",
