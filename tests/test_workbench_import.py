@@ -294,3 +294,43 @@ def test_personal_dates_and_date_like_names(run_alg, tmp_path):
     assert list(out["reported_by"]) == ["Pat Jones", "Sam Hill"]
     assert "29/02/1990" not in out.to_string()
     assert out["dob"].str.fullmatch(r"[0-9a-f]{16}").iloc[1]  # the readable one, hashed
+
+
+def test_runs_in_a_model(plugin, tmp_path):
+    """As a step of a model: the extract and directory are model inputs, and the placed layer
+    feeds QGIS's own native:buffer (only placed rows have a point to buffer)."""
+    from qgis import processing
+    from shapely import Point
+    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProcessingModelAlgorithm,
+                           QgsProcessingModelChildAlgorithm, QgsProcessingModelChildParameterSource,
+                           QgsProcessingModelOutput, QgsProcessingModelParameter,
+                           QgsProcessingParameterFile, QgsProject)
+
+    model = QgsProcessingModelAlgorithm("import and buffer", "tests")
+    for name in ("extract", "directory"):
+        model.addModelParameter(QgsProcessingParameterFile(name, name), QgsProcessingModelParameter(name))
+    step = QgsProcessingModelChildAlgorithm(ALG)
+    step.setChildId("import")
+    step.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("extract")])
+    step.addParameterSources("POSTCODE_DIRECTORY",
+                             [QgsProcessingModelChildParameterSource.fromModelParameter("directory")])
+    model.addChildAlgorithm(step)
+    buffer = QgsProcessingModelChildAlgorithm("native:buffer")
+    buffer.setChildId("buffer")
+    buffer.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput("import", "OUTPUT")])
+    buffer.addParameterSources("DISTANCE", [QgsProcessingModelChildParameterSource.fromStaticValue(100)])
+    out = QgsProcessingModelOutput("buffered")
+    out.setChildOutputName("OUTPUT")
+    buffer.setModelOutputs({"buffered": out})
+    model.addChildAlgorithm(buffer)
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    result = processing.run(model, {"extract": str(write_council_tax(tmp_path)),
+                                    "directory": str(write_onspd(tmp_path)),
+                                    "buffer:buffered": str(tmp_path / "buffered.gpkg")},
+                            context=context, feedback=QgsProcessingFeedback())
+    buffered = read(result["buffer:buffered"])
+    polygons = buffered[[g is not None and not g.is_empty for g in buffered.geometry]]
+    assert sorted(polygons["source_row"]) == [1, 2, 8]
+    assert polygons.loc[polygons["source_row"] == 1].geometry.iloc[0].centroid.distance(
+        Point(429900, 433700)) < 0.5
