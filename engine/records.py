@@ -361,12 +361,17 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
     for a, b in (("easting", "northing"), ("latitude", "longitude")):
         if not (fields[a] and fields[b]):
             fields[a] = fields[b] = None
+    unused_postcode = None
     if fields["postcode"] and directory is None:
         if postcode_field:
             raise InputError("Give a postcode directory (ONS Postcode Directory or Code-Point Open CSV) "
                              "to place rows by postcode.")
-        fields["postcode"] = None
+        unused_postcode, fields["postcode"] = fields["postcode"], None
     if not any(fields.values()):
+        if unused_postcode:
+            raise InputError(f"The extract's only location is its postcode field {unused_postcode!r}: give a "
+                             "postcode directory (ONS Postcode Directory or Code-Point Open CSV) to place "
+                             "its rows.")
         raise InputError("Nothing to place the rows with: name the easting and northing fields, the "
                          "latitude and longitude fields, or a postcode field (with a postcode directory). "
                          f"The extract's fields are {', '.join(columns)}.")

@@ -214,6 +214,12 @@ def test_bad_input_gives_one_clear_message(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="postcode directory"):
         run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)), "POSTCODE_FIELD": "postcode",
                       "OUTPUT": str(tmp_path / "x.gpkg")})
+    with pytest.raises(QgsProcessingException, match="only location is its postcode field 'postcode'"):
+        run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)), "OUTPUT": str(tmp_path / "x.gpkg")})
+    with pytest.raises(QgsProcessingException, match="no sheet 'Sheet9'; its sheets are repairs"):
+        sheet = tmp_path / "one_sheet.ods"
+        pyogrio.write_dataframe(pd.DataFrame({"a": ["1"]}), sheet, driver="ODS", layer="repairs")
+        run_alg(ALG, {"INPUT": str(sheet), "SHEET": "Sheet9", "OUTPUT": str(tmp_path / "x.gpkg")})
     not_a_directory = tmp_path / "not_a_directory.csv"
     not_a_directory.write_text("a,b\n1,2\n")
     with pytest.raises(QgsProcessingException, match="not a postcode directory"):
