@@ -340,3 +340,37 @@ def test_runs_in_a_model(plugin, tmp_path):
     assert sorted(polygons["source_row"]) == [1, 2, 8]
     assert polygons.loc[polygons["source_row"] == 1].geometry.iloc[0].centroid.distance(
         Point(429900, 433700)) < 0.5
+
+
+def test_postcode_directory_indexed_once(run_alg, tmp_path):
+    """The second run reads the directory from its index, with the same answer; a changed
+    directory file is indexed again."""
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):  # noqa: N802
+            self.lines.append(info)
+
+    cache = tmp_path / "cache"
+    onspd = write_onspd(tmp_path)
+    runs = []
+    for attempt in range(3):
+        if attempt == 2:  # a new release of the directory: LS99 9QQ now exists
+            with open(onspd, "a") as handle:
+                handle.write("LS999QQ,LS99 9QQ,LS99 9QQ,202601,,E99999999,E08000035,,0,431000,435000,1,0,0\n")
+        log = Log()
+        result = run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)), "POSTCODE_DIRECTORY": str(onspd),
+                               "CACHE_FOLDER": str(cache), "OUTPUT": str(tmp_path / f"run{attempt}.gpkg")},
+                         feedback=log)
+        runs.append((result["PLACED"], any("from its index" in line for line in log.lines)))
+        out = read(result["OUTPUT"])
+        if attempt < 2:
+            assert xy(out, 1) == (429900, 433700) and xy(out, 9) is None
+            assert dict(zip(out["source_row"], out["place_status"]))[4] == "terminated postcode"
+    assert runs == [(3, False), (3, True), (4, False)]
+    assert xy(out, 5) == (431000, 435000)
+    assert len(list(cache.glob("postcode_directory_*.gpkg"))) == 2

@@ -30,6 +30,13 @@ FIELD_PARAMETERS = (
 )
 
 
+def default_cache_folder() -> str:
+    """Where indexed postcode directories are kept when CACHE_FOLDER is empty: the QGIS profile."""
+    from qgis.core import QgsApplication
+
+    return os.path.join(QgsApplication.qgisSettingsDirPath(), "joinedup", "postcode_cache")
+
+
 class ImportRecords(JoinedUpAlgorithm):
     ALG_ID = "importrecords"
     DISPLAY_NAME = "Import agency records as points"
@@ -109,6 +116,14 @@ class ImportRecords(JoinedUpAlgorithm):
                                       defaultValue="EPSG:27700", optional=True),
             "CRS of the points when rows are placed from latitude/longitude or postcodes only. Rows "
             "placed from British National Grid references always give EPSG:27700.")
+        self.add_parameter(
+            QgsProcessingParameterFile("CACHE_FOLDER", self.tr("Folder to keep the indexed postcode directory in"),
+                                       behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True),
+            "The postcode directory is indexed once (only postcode, easting, northing and whether "
+            "terminated, as a GeoPackage) and read from the index while the directory file is "
+            "unchanged: about 4 times faster than parsing the CSV. The three most recently used "
+            "indexes are kept. Empty: the folder 'joinedup/postcode_cache' in the QGIS profile. "
+            "Holds no agency records.", advanced=True)
         add_identifier_parameters(self, "Direct identifiers in the output")
         self.add_parameter(
             QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Placed records"),
@@ -124,7 +139,7 @@ class ImportRecords(JoinedUpAlgorithm):
 
         from .. import bridge
         from ...engine.identifiers import guess_identifier_fields, protect_identifiers
-        from ...engine.records import place_records, read_extract, read_postcode_directory
+        from ...engine.records import load_postcode_directory, place_records, read_extract
 
         path = self.parameterAsFile(parameters, "INPUT", context)
         directory_path = self.parameterAsFile(parameters, "POSTCODE_DIRECTORY", context)
@@ -136,8 +151,9 @@ class ImportRecords(JoinedUpAlgorithm):
         directory = None
         if directory_path:
             feedback.setProgressText(self.tr("Reading the postcode directory"))
-            directory, directory_note = read_postcode_directory(
-                directory_path, feedback=engine_feedback(feedback, 0.05, 0.6))
+            directory, directory_note = load_postcode_directory(
+                directory_path, cache_dir=self.parameterAsFile(parameters, "CACHE_FOLDER", context)
+                or default_cache_folder(), feedback=engine_feedback(feedback, 0.05, 0.6))
             feedback.pushInfo(directory_note)
         if feedback.isCanceled():
             raise QgsProcessingException(self.tr("Cancelled: no output was written."))
