@@ -66,13 +66,7 @@ def xy(frame, row):
 def test_council_tax_extract_by_postcode(run_alg, tmp_path):
     from qgis.core import QgsProcessingFeedback
 
-    class Log(QgsProcessingFeedback):
-        lines: list = []
-
-        def pushInfo(self, info):  # noqa: N802
-            self.lines.append(info)
-
-    log = Log()
+    log = QgsProcessingFeedback()  # keeps its own text log (textLog)
     result = run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)),
                            "POSTCODE_DIRECTORY": str(write_onspd(tmp_path)),
                            "IDENTIFIER_ACTION": 2,  # keep, to check the é survives
@@ -105,7 +99,7 @@ def test_council_tax_extract_by_postcode(run_alg, tmp_path):
     assert problems[4] == "received_date: 31/02/2025" and problems[8] == "received_date: 15/13/2025"
     assert problems[1] == ""
     # the log counts every reason with row numbers and never prints a value
-    text = "\n".join(log.lines)
+    text = log.textLog()
     assert "8 rows: 3 placed, 5 not placed; 1 blank rows skipped" in text
     assert "terminated postcode: 1 (rows 4)" in text and "unknown postcode: 1 (rows 5)" in text
     assert "José" not in text and "ls14ap" not in text.lower().replace("ls1 4ap", "")
@@ -347,14 +341,6 @@ def test_postcode_directory_indexed_once(run_alg, tmp_path):
     directory file is indexed again."""
     from qgis.core import QgsProcessingFeedback
 
-    class Log(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.lines = []
-
-        def pushInfo(self, info):  # noqa: N802
-            self.lines.append(info)
-
     cache = tmp_path / "cache"
     onspd = write_onspd(tmp_path)
     runs = []
@@ -362,11 +348,11 @@ def test_postcode_directory_indexed_once(run_alg, tmp_path):
         if attempt == 2:  # a new release of the directory: LS99 9QQ now exists
             with open(onspd, "a") as handle:
                 handle.write("LS999QQ,LS99 9QQ,LS99 9QQ,202601,,E99999999,E08000035,,0,431000,435000,1,0,0\n")
-        log = Log()
+        log = QgsProcessingFeedback()
         result = run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)), "POSTCODE_DIRECTORY": str(onspd),
                                "CACHE_FOLDER": str(cache), "OUTPUT": str(tmp_path / f"run{attempt}.gpkg")},
                          feedback=log)
-        runs.append((result["PLACED"], any("from its index" in line for line in log.lines)))
+        runs.append((result["PLACED"], "from its index" in log.textLog()))
         out = read(result["OUTPUT"])
         if attempt < 2:
             assert xy(out, 1) == (429900, 433700) and xy(out, 9) is None
