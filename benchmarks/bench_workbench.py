@@ -31,7 +31,8 @@ def write_extract(folder: Path, n: int, seed: int = 20) -> Path:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("incident_ref,date_of_call,easting,northing,postcode\n")
         for i in range(n):
-            handle.write(f"F{i:07d},{days[i]:02d}/04/2025,{east[i]},{north[i]},{postcode(i).lower().replace(' ', '')}\n")
+            typed = postcode(i).lower().replace(" ", "")  # as typed at a counter
+            handle.write(f"F{i:07d},{days[i]:02d}/04/2025,{east[i]},{north[i]},{typed}\n")
     return path
 
 

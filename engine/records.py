@@ -204,7 +204,8 @@ DIRECTORY_INDEXES_KEPT = 3
 def load_postcode_directory(path: str, *, cache_dir: str | None = None, feedback=None) -> tuple:
     """:func:`read_postcode_directory`, indexed once: the table is kept as a GeoPackage in
     ``cache_dir``, keyed by the directory files' paths, sizes and modification times, and read
-    from there while they are unchanged (about 4 times faster than parsing the CSV). The most recent few indexes are kept, older ones removed. No ``cache_dir``: read
+    from there while they are unchanged (about 4 times faster than parsing the CSV). The most
+    recent few indexes are kept, older ones removed. No ``cache_dir``: read
     the CSV every time. Returns ``(table, note)``."""
     import hashlib
     import json
@@ -466,10 +467,10 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
     if grid_used and output_crs and CRS.from_user_input(output_crs) != target:
         report.notes.append("Rows are placed from British National Grid references, so the output is "
                             "EPSG:27700 (the chosen output CRS was not used).")
+    # Only postcode grid references can need this: any row placed from the extract's own grid
+    # reference made the output EPSG:27700.
     grid_to_target = None if target == CRS.from_user_input(BNG) else \
         Transformer.from_crs(BNG, target, always_xy=True)
-    if grid_to_target is not None and method.eq("grid reference").any():
-        x, y = np.array(grid_to_target.transform(x, y))
 
     if fields["latitude"]:
         todo = (status != PLACED).to_numpy()

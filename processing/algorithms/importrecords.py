@@ -95,7 +95,8 @@ class ImportRecords(JoinedUpAlgorithm):
                 f"The column holding the {role}, as named in the extract's header. Empty: a column "
                 f"with a usual name for it, if there is one.")
         self.add_parameter(
-            QgsProcessingParameterFile("POSTCODE_DIRECTORY", self.tr("Postcode directory (ONSPD or Code-Point Open CSV)"),
+            QgsProcessingParameterFile("POSTCODE_DIRECTORY",
+                                       self.tr("Postcode directory (ONSPD or Code-Point Open CSV)"),
                                        behavior=QgsProcessingParameterFile.Behavior.File, optional=True,
                                        fileFilter="CSV (*.csv)"),
             "Needed to place rows by postcode: the ONS Postcode Directory (columns pcds or pcd, "
