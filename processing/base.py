@@ -26,6 +26,7 @@ GROUPS = {
     "risk": "Where risk concentrates",
     "linkage": "Addresses and properties",
     "evidence": "Evidence for the mayor",
+    "workbench": "Bring in and publish data",
     "setup": "Set-up and checks",
 }
 
