@@ -168,7 +168,7 @@ def read_source(alg, parameters, name, context, feedback, *, required=True, colu
         read = _read_database_table(*table, display=display, source=source, columns=columns,
                                     xy_points=xy_points)
         if read is not None:
-            if read[1].repaired_unreadable or read[1].unreadable_geometries:
+            if read[1].changed:
                 feedback.pushWarning(read[1].describe())
             return read
     path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
@@ -743,6 +743,7 @@ def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
     dest, definition = _destination(parameters, name, context)
     if not dest:
         return None
+    gdf.attrs["date_fields"] = _input_date_fields(alg, parameters, context)
     gdf = in_input_crs(alg, parameters, context, gdf, crs_of)
     if dest == QgsProcessing.TEMPORARY_OUTPUT:
         dest = QgsProcessingUtils.generateTempFilename(f"{name.lower()}.gpkg", context)
@@ -995,11 +996,38 @@ def qgis_fields(gdf) -> QgsFields:
         elif pd.api.types.is_float_dtype(dtype):
             kind = QMetaType.Type.Double
         elif pd.api.types.is_datetime64_any_dtype(dtype):
-            kind = QMetaType.Type.QDateTime
+            kind = QMetaType.Type.QDate if _is_date_column(gdf, column) else QMetaType.Type.QDateTime
         else:
             kind = QMetaType.Type.QString
         fields.append(QgsField(str(column), kind))
     return fields
+
+
+def _input_date_fields(alg, parameters, context) -> set:
+    """Names of the date (not date-time) fields of this run's vector inputs."""
+    names = set()
+    for definition in alg.parameterDefinitions():
+        if definition.isDestination() or definition.type() not in ("source", "vector"):
+            continue
+        if parameters.get(definition.name()) in (None, ""):
+            continue
+        try:
+            source = alg.parameterAsSource(parameters, definition.name(), context)
+        except Exception:
+            continue
+        if source is not None:
+            names.update(f.name() for f in source.fields() if f.type() == QMetaType.Type.QDate)
+    return names
+
+
+def _is_date_column(gdf, column) -> bool:
+    """A date-time column named as a date field of an input (``attrs['date_fields']``, set by
+    :func:`write_output`) that still holds dates only: written back as a date, not a
+    date-time (the engine holds dates and date-times alike)."""
+    if column not in gdf.attrs.get("date_fields", ()):
+        return False
+    values = gdf[column].dropna()
+    return bool((values == values.dt.normalize()).all())
 
 
 def _python_value(value):

@@ -94,7 +94,7 @@ def test_types_nulls_schema_and_crs_round_trip(run_alg, postgis):
     run_alg("joinedup:joinbylocation", {"INPUT": pg(source), "JOIN": pg(districts), "METHOD": 1,
                                         "OUTPUT": pg(target)})
     assert postgis.psql("""SELECT Find_SRID('Agency Data', 'Fire Visits joined', 'geom')""") == "27700"
-    fields = ("premises, crew, hours, cost, money::float8, notes, category, visited::date, logged, urgent, "
+    fields = ("premises, crew, hours, cost, money::float8, notes, category, visited, logged, urgent, "
               "ST_AsText(geom)")
     before = postgis.psql(f'SELECT {fields} FROM "Agency Data"."Fire Visits 2025" ORDER BY visit_id')
     after = postgis.psql(f'SELECT {fields} FROM "Agency Data"."Fire Visits joined" ORDER BY visit_id')
@@ -103,7 +103,7 @@ def test_types_nulls_schema_and_crs_round_trip(run_alg, postgis):
                         "AND notes IS NULL AND visited IS NULL AND urgent IS NULL") == "1"
     types = columns(postgis, "Agency Data", "Fire Visits joined")
     assert types["premises"] == "bigint" and types["urgent"] == "boolean"
-    assert types["logged"].startswith("timestamp")
+    assert types["visited"] == "date" and types["logged"].startswith("timestamp")
     assert types["hours"] in ("real", "double precision") and types["notes"] in ("text", "character varying")
     assert postgis.psql('SELECT string_agg(name, \',\') FROM "Agency Data"."Fire Visits joined"') == "Central,Central,Central"
 
