@@ -291,12 +291,9 @@ class MatchOptions:
     beta_m: float = 5.0
     max_detour_m: float = 500.0
     min_step_m: float | None = None  # default 2 sigma
-    jitter_m: float | None = None  # move back along a one-way taken as GPS noise; default 2 sigma
     chunk_points: int = 5000  # points per batch: bounds memory (~150 MB), progress and cancel
 
     def check(self):
-        if self.jitter_m is not None and (not np.isfinite(self.jitter_m) or self.jitter_m < 0):
-            raise InputError(f"jitter_m must be zero or a positive number of metres, not {self.jitter_m}.")
         for name in ("sigma_m", "radius_m", "beta_m", "max_detour_m"):
             value = getattr(self, name)
             if not np.isfinite(value) or value <= 0:
@@ -515,36 +512,13 @@ def _match_chunk(graph, xy, piece, opt):
 
 def _route_distances(graph, e1, f1, e2, f2, straight, opt):
     """Route length (m) from each candidate of a to each of b: arrays (P, K, K) of the route
-    length and of the combination used (0..3 = exit via v/u × enter via u/v, 4 = same edge,
-    5 = GPS jitter back along a one-way street, taken as standing still).
-
-    Dense tracks (1 fix a second) often place b a few metres *behind* a along the street.
-    On a two-way street that is a short move back; on a one-way street the only forward
-    route is round the block, and the matcher would rather leave the street. A move back of
-    at most ``opt.jitter_m`` (default 2 sigma) along the network is therefore taken as
-    standing still (route 0 m, so it costs the straight-line distance like any stop), across
-    edge ends too."""
-    best, combo = _route_core(graph, e1, f1, e2, f2, straight + opt.max_detour_m, opt.sigma_m)
-    jitter = opt.jitter_m if opt.jitter_m is not None else 2.0 * opt.sigma_m
-    if jitter > 0:
-        # network distance from each candidate of b back to each of a, searched only that far
-        back, _ = _route_core(graph, e2, f2, e1, f1, np.full(len(straight), jitter), 0.0)
-        back = back.transpose(0, 2, 1)
-        s = straight[:, None, None]
-        use = np.isfinite(back) & (np.abs(best - s) > s)  # only where standing still fits better
-        best[use], combo[use] = 0.0, 5
-    return best, combo
-
-
-def _route_core(graph, e1, f1, e2, f2, limit_m, same_edge_back_m):
-    """Shortest route (m) from each candidate of a to each of b within ``limit_m`` (P,) and
-    the combination used (see :func:`_route_distances`; 0..4). Per-candidate quantities are
-    computed on (P, K) and only combined on (P, K, K)."""
+    length and of the combination used (0..3 = exit via v/u × enter via u/v, 4 = same edge).
+    Per-candidate quantities are computed on (P, K) and only combined on (P, K, K)."""
     P, K = e1.shape
     va, vb = e1 >= 0, e2 >= 0
     ae, be = np.maximum(e1, 0), np.maximum(e2, 0)
     La, Lb = graph.length_m[ae], graph.length_m[be]
-    limit = np.asarray(limit_m, float)[:, None, None]
+    limit = (straight + opt.max_detour_m)[:, None, None]
     valid = va[:, :, None] & vb[:, None, :]
     # same edge, moving along an allowed direction; on a one-way edge a move back of up to
     # sigma is taken as GPS noise (standing still), not as a trip round the block
@@ -554,7 +528,7 @@ def _route_core(graph, e1, f1, e2, f2, limit_m, same_edge_back_m):
     best = np.full((P, K, K), np.inf)
     best = np.where(same & fwd_a & (delta >= 0), delta, best)
     best = np.where(same & bwd_a & (delta <= 0), np.minimum(best, -delta), best)
-    best = np.where(same & ~bwd_a & (delta < 0) & (delta >= -same_edge_back_m), 0.0, best)
+    best = np.where(same & ~bwd_a & (delta < 0) & (delta >= -opt.sigma_m), 0.0, best)
     combo = np.where(np.isfinite(best), 4, -1).astype(np.int8)
     exits = [(graph.forward[ae] & va, (1 - f1) * La, graph.edge_v[ae]),
              (graph.backward[ae] & va, f1 * La, graph.edge_u[ae])]
@@ -603,9 +577,8 @@ def _traversals(graph, e1, f1, e2, f2, combo, limit):
     single = ~routed
     r = np.flatnonzero(routed)
     parts = [
-        # same edge (or no route): one piece; jitter back (5): none, a stays where it is
-        (steps[single], np.zeros(single.sum(), np.int64), e1[single], f1[single],
-         np.where(combo[single] == 5, f1[single], f2[single])),
+        # same edge (or no route): one piece
+        (steps[single], np.zeros(single.sum(), np.int64), e1[single], f1[single], f2[single]),
         # leave the first edge by the exit node
         (r, np.zeros(len(r), np.int64), e1[r], f1[r], np.where(xi[r] == 0, 1.0, 0.0)),
         # the whole edges between
