@@ -556,8 +556,10 @@ class _StreetDistances:
             near &= (row >= 0) & (row < self.h) & (col >= 0) & (col < self.w)
             parts.append((ee[near], row[near] * self.w + col[near], t[near], perp[near]))
         edge = np.concatenate([p[0] for p in parts])
-        self.sample = np.concatenate([p[1] for p in parts])  # already grouped by edge
-        self.t = np.concatenate([p[2] for p in parts])
+        # compact: a sample id fits 32 bits on any city grid, positions need no more than float32
+        self.sample = np.concatenate([p[1] for p in parts]).astype(
+            np.int32 if self.w * self.h < 2 ** 31 else np.int64)  # already grouped by edge
+        self.t = np.concatenate([p[2] for p in parts]).astype(np.float32)
         self.perp = np.concatenate([p[3] for p in parts]).astype(np.float32)
         self.edge_length = length
         self.indptr = np.zeros(len(u) + 1, np.int64)
@@ -630,26 +632,23 @@ def _contour_below(field, level, origin, cell):
         y = origin[1] - (r + 0.5 + t * (r2 - r)) * cell
         return np.column_stack([x, y])
 
-    rr, cc = np.mgrid[0:h - 1, 0:w - 1]
-    tl, tr = inside[:-1, :-1], inside[:-1, 1:]
-    bl, br = inside[1:, :-1], inside[1:, 1:]
+    # only the squares the outline crosses (memory follows the outline, not the window)
+    crossed = ((inside[1:, :-1] != inside[1:, 1:]) | (inside[1:, 1:] != inside[:-1, 1:]) |
+               (inside[:-1, 1:] != inside[:-1, :-1]) | (inside[:-1, :-1] != inside[1:, :-1]))
+    rr, cc = np.divmod(np.flatnonzero(crossed), w - 1)
+    tl, tr = inside[rr, cc], inside[rr, cc + 1]
+    bl, br = inside[rr + 1, cc], inside[rr + 1, cc + 1]
     # the square's sides counter-clockwise on the map (y up): bottom, right, top, left, as
     # (start corner, end corner, crossing point id)
     sides = [(bl, br, (rr + 1) * (w - 1) + cc),
              (br, tr, n_hor + rr * w + cc + 1),
              (tr, tl, rr * (w - 1) + cc),
              (tl, bl, n_hor + rr * w + cc)]
-    exit_ = np.stack([s0 & ~s1 for s0, s1, _ in sides])    # (4, h-1, w-1)
-    entry = np.stack([~s0 & s1 for s0, s1, _ in sides])
-    ids = np.stack([sid for _, _, sid in sides])
-    n_cross = (exit_ | entry).sum(axis=0)
-    busy = np.flatnonzero(n_cross.ravel() > 0)
-    ex = exit_.reshape(4, -1)[:, busy]
-    en = entry.reshape(4, -1)[:, busy]
-    pid = ids.reshape(4, -1)[:, busy]
-    saddle = n_cross.ravel()[busy] == 4
-    sq = np.c_[field[:-1, :-1].ravel(), field[:-1, 1:].ravel(), field[1:, :-1].ravel(), field[1:, 1:].ravel()]
-    centre_in = sq[busy].mean(axis=1) <= level
+    ex = np.stack([s0 & ~s1 for s0, s1, _ in sides])    # (4, squares)
+    en = np.stack([~s0 & s1 for s0, s1, _ in sides])
+    pid = np.stack([sid for _, _, sid in sides])
+    saddle = (ex | en).sum(axis=0) == 4
+    centre_in = (field[rr, cc].astype(float) + field[rr, cc + 1] + field[rr + 1, cc] + field[rr + 1, cc + 1]) / 4 <= level
     only_entry = np.argmax(en, axis=0)
     src, dst = [], []
     for p in range(4):
