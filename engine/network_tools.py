@@ -528,9 +528,6 @@ class _StreetDistances:
         self.x0, self.y1 = lo[0] - pad, hi[1] + pad
         self.w = int(np.ceil((hi[0] - lo[0] + 2 * pad) / c))
         self.h = int(np.ceil((hi[1] - lo[1] + 2 * pad) / c))
-        if self.w * self.h > 2_000_000_000:
-            raise InputError(f"The polygon buffer {buffer_m:g} m is too fine for a network this large "
-                             f"({self.w} × {self.h} cells): use a larger polygon buffer.")
         d = v - u
         length = np.hypot(d[:, 0], d[:, 1])
         # candidate samples of each edge: the cells of its bounding box grown by ``reach``
@@ -540,6 +537,10 @@ class _StreetDistances:
         r1 = np.floor((self.y1 - np.minimum(u[:, 1], v[:, 1]) + reach) / c).astype(np.int64)
         nx, ny = c1 - c0 + 1, r1 - r0 + 1
         counts = nx * ny
+        if counts.sum() > 100_000_000:  # about 1.6 GB of sample pairs at most
+            raise InputError(f"The polygon buffer {buffer_m:g} m is too fine for a network this large "
+                             f"({int(counts.sum()):,} sample points near its streets): use a larger "
+                             "polygon buffer.")
         # float32 offsets from each edge's start (metres: exact enough, half the memory traffic)
         ox = (self.x0 + 0.5 * c - u[:, 0]).astype(np.float32)
         oy = (self.y1 - 0.5 * c - u[:, 1]).astype(np.float32)
@@ -567,7 +568,7 @@ class _StreetDistances:
             near = perp * perp + off * off <= reach2  # the padding keeps every candidate on the grid
             parts.append((ee[near], row[near].astype(np.int64) * self.w + col[near], t[near], perp[near]))
         edge = np.concatenate([p[0] for p in parts])
-        # compact: a sample id fits 32 bits on any city grid, positions need no more than float32
+        # compact: sample ids in 32 bits where the grid allows, positions need no more than float32
         self.sample = np.concatenate([p[1] for p in parts]).astype(
             np.int32 if self.w * self.h < 2 ** 31 else np.int64)  # already grouped by edge
         self.t = np.concatenate([p[2] for p in parts]).astype(np.float32)
@@ -588,7 +589,9 @@ class _StreetDistances:
         t = self.t[pos]
         along = (t - np.clip(t, np.repeat(t0, counts), np.repeat(t1, counts))) * np.repeat(
             self.edge_length[edges], counts)
-        return self.sample[pos], np.hypot(self.perp[pos], along).astype(np.float32)
+        dist = np.hypot(self.perp[pos], along).astype(np.float32)
+        near = dist <= self.reach  # samples along the unreached rest of a partly reached edge are far
+        return self.sample[pos][near], dist[near]
 
     def polygons(self, levels: list) -> list:
         """One (multi)polygon per level: ``levels`` are ``(sample, distance)`` pairs of the

@@ -80,3 +80,14 @@ def test_polygons_match_shapely_buffer_union_of_the_reached_pieces(helsinki_net)
     union = shapely.union_all(polys[polys.band == 300.0].geometry.values)
     assert len(dissolved) == 1
     assert dissolved.geometry.iloc[0].area == pytest.approx(union.area, rel=0.01)
+
+
+def test_a_buffer_too_fine_for_the_network_is_refused_with_a_message():
+    from joinedup.engine.errors import InputError
+
+    net = _net([(0, 0), (400_000, 0)], [(0, 0), (0, 400_000)])  # 800 km of street
+    snap = net.snap(gpd.GeoSeries([Point(0, 0)], crs=CRS))
+    with pytest.raises(InputError, match="too fine.*larger polygon buffer"):
+        service_areas(net, snap, bands=[100.0], polygon_buffer_m=0.1)
+    lines, polys = service_areas(net, snap, bands=[100.0], polygon_buffer_m=0.1, polygons=False)
+    assert lines.length_m.sum() == pytest.approx(200) and polys is None
