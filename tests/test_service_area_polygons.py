@@ -19,7 +19,7 @@ def _net(*coords):
 
 
 def _areas(net, xy, bands, **kw):
-    snap = net.snap(gpd.GeoSeries([Point(*p) for p in xy], crs=CRS))
+    snap = net.snap(gpd.GeoSeries([Point(*p) for p in xy], crs=net.crs))  # the network's own CRS
     return service_areas(net, snap, bands=bands, polygon_buffer_m=BUFFER, **kw)
 
 
