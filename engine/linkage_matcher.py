@@ -36,12 +36,29 @@ DUCKDB_MEMORY_SHARE = 0.25
 DUCKDB_MEMORY_FLOOR_MB = 512  # below this the matcher's joins spill all the time
 
 
+# A container's memory cap (cgroup v2, then v1): qgis_process in a batch container may see the
+# host's memory but be killed at the cap. "max" or a huge number means no cap.
+CGROUP_MEMORY_FILES = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
 def _physical_memory_mb() -> int | None:
-    """The machine's physical memory in MB, or None where the platform does not say."""
+    """The memory this process may use in MB: the machine's physical memory, or its container's
+    cap where lower; None where the platform does not say."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # Windows has no sysconf
-        pass
+        total = None
+    if total is not None:
+        for path in CGROUP_MEMORY_FILES:
+            try:
+                with open(path) as cap_file:
+                    cap = cap_file.read().strip()
+            except OSError:
+                continue
+            if cap.isdigit():
+                total = min(total, int(cap))
+            break
+        return total // 2**20
     try:
         import ctypes
 

@@ -37,7 +37,7 @@ def _gib(text: str) -> float:
 def test_limits_applied_on_the_engine_connections(small_town):
     """Both of the engine's DuckDB connections (gazetteer preparation and matching) report,
     through DuckDB's own current_setting(), a quarter of the machine's physical memory (as the
-    kernel's /proc/meminfo gives it) and all usable cores but one, not DuckDB's defaults."""
+    kernel's /proc/meminfo gives it, or the container's cap) and all usable cores but one, not DuckDB's defaults."""
     from joinedup.engine.errors import Feedback
     from joinedup.engine.linkage import link_addresses
 
@@ -51,8 +51,13 @@ def test_limits_applied_on_the_engine_connections(small_town):
     lines = [m for m in fb.messages if m.startswith("DuckDB for ")]
     assert {m.split(":")[0] for m in lines} == {"DuckDB for preparing the gazetteer", "DuckDB for matching"}
     with open("/proc/meminfo") as meminfo:
-        total_kib = int(re.search(r"MemTotal:\s+(\d+) kB", meminfo.read()).group(1))
-    expected_gib = max(512 / 1024, total_kib / 4 / 2**20)
+        total_gib = int(re.search(r"MemTotal:\s+(\d+) kB", meminfo.read()).group(1)) / 2**20
+    for cap in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        if os.path.exists(cap):  # a container's cap, where lower ("max" or a huge number: none)
+            text = open(cap).read().strip()
+            total_gib = min(total_gib, int(text) / 2**30) if text.isdigit() else total_gib
+            break
+    expected_gib = max(512 / 1024, total_gib / 4)
     expected_threads = max(1, len(os.sched_getaffinity(0)) - 1)
     for line in lines:
         memory, threads = re.search(r"memory limit (.+?) \(.*\), (\d+) threads?$", line).groups()
