@@ -448,8 +448,43 @@ SPECIAL_KNOWN = {
     for a in SPECIAL_ALGORITHMS for v in SPECIAL_VARIANTS])
 def test_sweep_special(plugin, workshop, special, alg_id, spec, bad, null_target, numeric, per_feature, variant):
     from qgis import processing
-    from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingException,
-                           QgsProcessingFeedback, QgsProject, QgsVectorLayer)
+    from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback, QgsProject
+
+    def run(algorithm, params):
+        context = QgsProcessingContext()
+        context.setProject(QgsProject.instance())
+        feedback = QgsProcessingFeedback()
+        try:
+            return processing.run(algorithm, params, context=context, feedback=feedback), None, feedback.textLog()
+        except QgsProcessingException as exc:
+            return None, str(exc), feedback.textLog()
+
+    _check_special_cell(alg_id, spec, bad, null_target, numeric, per_feature, variant, workshop, special, run)
+
+
+SPECIAL_QGIS_PROCESS_CELLS = [("linkaddresses", "nonascii"), ("sharedroutes", "null"), ("networkflows", "textnum")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alg_id,variant", SPECIAL_QGIS_PROCESS_CELLS,
+                         ids=[f"{a}-{v}" for a, v in SPECIAL_QGIS_PROCESS_CELLS])
+def test_sweep_special_through_qgis_process(plugin, workshop, special, alg_id, variant):
+    from qgis_process_helpers import qgis_process_run
+
+    def run(algorithm, params):
+        answer = qgis_process_run(algorithm, params, check=False)
+        if answer["returncode"] != 0:
+            return None, answer.get("stderr", "") + answer.get("stdout", ""), ""
+        log = "\n".join(line for lines in answer.get("log", {}).values() for line in lines)
+        return answer["results"], None, log + "\n" + answer["stderr"]
+
+    spec = next(a for a in SPECIAL_ALGORITHMS if a[0] == alg_id)
+    _check_special_cell(*spec, variant, workshop, special, run)
+
+
+def _check_special_cell(alg_id, spec, bad, null_target, numeric, per_feature, variant, workshop, special, runner):
+    """One cell: ``runner(algorithm, parameters)`` gives (results or None, message or None, log)."""
+    from qgis.core import QgsApplication, QgsVectorLayer
 
     root, inputs, readonly = workshop
     folder = inputs / "special"
@@ -463,14 +498,7 @@ def test_sweep_special(plugin, workshop, special, alg_id, spec, bad, null_target
     alg = QgsApplication.processingRegistry().algorithmById(f"joinedup:{alg_id}")
     params = _special_parameters(alg, spec, special, target, bad_frame, folder, out_folder, readonly, variant)
     before = _hashes(inputs)
-    context = QgsProcessingContext()
-    context.setProject(QgsProject.instance())
-    feedback = QgsProcessingFeedback()
-    try:
-        results, error = processing.run(f"joinedup:{alg_id}", params, context=context, feedback=feedback), None
-    except QgsProcessingException as exc:
-        results, error = None, str(exc)
-    log = feedback.textLog()
+    results, error, log = runner(f"joinedup:{alg_id}", params)
     assert _hashes(inputs) == before, "an input file changed"
     assert not PYTHON_ERROR.search(log), f"traceback-like log: {log[-800:]}"
     if error is not None:
