@@ -166,7 +166,10 @@ class LinkAddresses(JoinedUpAlgorithm):
         "algorithm's parameters, see IDENTIFIER_ACTION); the log names them. Nothing leaves this "
         "computer.\n\n"
         "Speed: the gazetteer is prepared for the matcher once and kept (CACHE_FOLDER, by default "
-        "in the QGIS profile), so later runs against the same gazetteer start sooner.\n\n"
+        "in the QGIS profile), so later runs against the same gazetteer start sooner. The matcher's "
+        "database (DuckDB) uses at most a quarter of this computer's memory (spilling the rest to "
+        "a temporary folder) and all processor cores but one, so QGIS stays responsive; the log "
+        "gives both.\n\n"
         "Needs the Python package uk_address_matcher (pip install uk_address_matcher)."
     )
 
