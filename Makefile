@@ -27,8 +27,10 @@ test: setup qt6-check
 qt6-check: setup
 	$(PY) -P -m flake8 --select=QGS1,QGS4 --extend-ignore=QGS105 --exclude=.venv,.build,zip_build .
 
+# DB="dbname=... host=... user=...": the recipe reads and writes PostGIS (docs/postgis.md); the
+# network namespace is then left out, as the database may be on the office's network.
 demo: setup
-	$(OFFLINE) bash scripts/demo.sh
+	$(if $(DB),JOINEDUP_DB="$(DB)",$(OFFLINE)) bash scripts/demo.sh
 
 sample: setup
 	$(PY) scripts/make_sample.py

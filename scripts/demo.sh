@@ -28,15 +28,26 @@ cp "$sample" "$data"
 layer() { printf '%s|layername=%s' "$data" "$1"; }
 
 model="$repo/resources/models/devolution_evidence.model3"
+inputs=(zones incidents inspections amenities roads clinics schools gps_points collisions)
 outputs=(area_profile access_clinics access_schools coverage_gaps uncovered_demand coverage_summary
          new_clinic_sites coverage_gaps_after clinic_allocation location_summary clinic_options incident_hotspots matched_routes
          flows shared_streets priority_index)
-args=("ZONES=$(layer zones)" "INCIDENTS=$(layer incidents)" "INSPECTIONS=$(layer inspections)"
-      "AMENITIES=$(layer amenities)" "ROADS=$(layer roads)" "CLINICS=$(layer clinics)"
-      "SCHOOLS=$(layer schools)" "GPS_POINTS=$(layer gps_points)" "COLLISIONS=$(layer collisions)")
+# JOINEDUP_DB (make demo DB="dbname=... host=... user=..."): the recipe reads the sample city from
+# PostGIS tables in JOINEDUP_DB_SCHEMA and writes its layers back there as new tables; the later
+# steps read copies of them in out/. Keep the password in ~/.pgpass or a service file.
+db="${JOINEDUP_DB:-}"
+schema="${JOINEDUP_DB_SCHEMA:-joinedup_demo}"
+if [ -n "$db" ]; then
+  say "loading the sample city into PostGIS (schema $schema)"
+  .venv/bin/python scripts/demo_db.py load "$db" "$schema" "$sample" "${inputs[@]}" --outputs "${outputs[@]}" |
+    sed 's/^/[demo]   /'
+  layer() { printf 'postgres://%s table="%s"."%s" (geom)' "$db" "$schema" "$1"; }
+fi
+args=()
+for name in "${inputs[@]}"; do args+=("${name^^}=$(layer "$name")"); done
 for name in "${outputs[@]}"; do
   rm -f "$out/$name.gpkg"
-  args+=("$name=$out/$name.gpkg")
+  if [ -n "$db" ]; then args+=("$name=$(layer "$name")"); else args+=("$name=$out/$name.gpkg"); fi
 done
 
 say "running the devolution evidence recipe (${model#$repo/}) through qgis_process"
@@ -44,12 +55,18 @@ log="$out/recipe.log"
 # qgis_process streams each step's log (what was read, skipped, chosen) and its progress dots;
 # the parameter echo (NAME:<tab>path) is left to the log file.
 set +e
-"${qp[@]}" run "$model" -- "${args[@]}" 2>&1 | tee "$log" |
+# (a password typed into JOINEDUP_DB is never written to the log)
+"${qp[@]}" run "$model" -- "${args[@]}" 2>&1 | sed -E "s/(password=)('[^']*'|[^ '\"]+)/\1***/g" | tee "$log" |
   grep --line-buffered -vE '^[A-Za-z_]+:'$'\t''|^-+$|^(Inputs|Results)$|^\s*$' | sed 's/^/[demo]   /'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
   say "FAILED: see ${log#$repo/}"; tail -15 "$log" | sed 's/^/[demo]   /'; exit 1
+fi
+if [ -n "$db" ]; then
+  say "recipe done: ${#outputs[@]} new tables in PostGIS schema $schema; copies in ${out#$repo/}/ for the next steps"
+  .venv/bin/python scripts/demo_db.py export "$db" "$schema" "$out" "${outputs[@]}"
+  layer() { printf '%s|layername=%s' "$data" "$1"; }  # provenance names the copy the tables came from
 fi
 for name in "${outputs[@]}"; do
   [ -s "$out/$name.gpkg" ] || { say "FAILED: the recipe wrote no $name (see ${log#$repo/})"; exit 1; }
@@ -65,7 +82,7 @@ rm -f "$provenance"
 record=(.venv/bin/python scripts/provenance.py record "$provenance"
         --algorithm "devolution_evidence (resources/models/devolution_evidence.model3)"
         --param "MODEL_SHA256=$(sha256sum "$model" | cut -c1-16)")
-for name in zones incidents inspections amenities roads clinics schools gps_points collisions; do
+for name in "${inputs[@]}"; do
   record+=(--input "$(layer "$name")")
 done
 for name in "${outputs[@]}"; do record+=(--output "$out/$name.gpkg"); done

@@ -286,3 +286,25 @@ def test_every_other_algorithm_reads_and_writes_postgis(run_alg, postgis, tmp_pa
     linked = postgis.psql("SELECT count(*) FROM agency_data.alg_council_tax_linked")
     assert int(linked) == len(council_tax)  # every record kept, matched or not
     assert (tmp_path / "density.tif").stat().st_size > 0 and (tmp_path / "map.pdf").stat().st_size > 0
+
+
+def test_make_demo_reads_and_writes_postgis(postgis, tmp_path):
+    """`make demo DB=...`: the recipe reads the sample city from PostGIS and writes its layers
+    back as new tables in the demo's schema; the pack is printed; a second run replaces only
+    the demo's own tables; a schema holding someone else's table is refused."""
+    import os
+
+    env = dict(os.environ, JOINEDUP_DB=postgis.dsn(), JOINEDUP_DB_SCHEMA="demo_run", JOINEDUP_OUT=str(tmp_path / "out"))
+    for attempt in (1, 2):
+        done = subprocess.run(["bash", str(REPO / "scripts" / "demo.sh")], capture_output=True, text=True, env=env,
+                              timeout=900)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert (tmp_path / "out" / "evidence_pack.pdf").stat().st_size > 0
+    tables = set(postgis.psql("SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'demo_run'").split(","))
+    assert {"zones", "roads", "priority_index", "coverage_summary", "flows"} <= tables
+    assert postgis.psql("SELECT count(*) FROM demo_run.priority_index") == "150"
+    postgis.psql("CREATE TABLE demo_run.someone_elses (x int)")
+    refused = subprocess.run(["bash", str(REPO / "scripts" / "demo.sh")], capture_output=True, text=True, env=env,
+                             timeout=900)
+    assert refused.returncode != 0 and "not the demo's" in refused.stdout + refused.stderr
+    assert postgis.psql("SELECT count(*) FROM demo_run.someone_elses") == "0"
