@@ -319,15 +319,7 @@ class EvidencePack(JoinedUpAlgorithm):
         if fixed is None:
             values = map_gdf[result.map_field]
             finite = np.isfinite(np.asarray(pd_numeric(values), dtype=float))
-            distinct = np.unique(np.asarray(pd_numeric(values), dtype=float)[finite])
-            n_distinct = len(distinct)
-        if fixed is None and n_distinct < 2:
-            # one value (or none) left to map, e.g. every area's count hidden by disclosure control:
-            # one class, since class breaks need two values
-            v = float(distinct[0]) if n_distinct else 0.0
-            unit = f" {result.map_units}" if result.map_units else ""
-            fixed = el.FixedClasses([(v - 0.5, v + 0.5, f"{v:g}{unit}" if n_distinct else "No value")])
-        if fixed is None:
+            n_distinct = len(np.unique(np.asarray(pd_numeric(values), dtype=float)[finite]))
             cls = class_breaks(values, method="jenks", n_classes=max(1, min(5, n_distinct)),
                                what=result.title)
             class_labels = cls.labels(units=result.map_units)
@@ -336,8 +328,7 @@ class EvidencePack(JoinedUpAlgorithm):
             one.ramp, one.invert = "YlOrRd", False
             one.method_note = ("Getis-Ord Gi* hot-spot classes (90, 95 and 99 % confidence), from "
                                "the published counts." if spec.kind == "hotspots" else
-                               "Existing sites and the new sites in the order a planner would add them."
-                               if spec.kind == "options" else "One class: the map has a single value.")
+                               "Existing sites and the new sites in the order a planner would add them.")
         el.build_map_page(project, layout, page, one, cls, class_labels, context, data_dir)
         return result, class_labels
 
