@@ -28,14 +28,87 @@ CACHE_KEEP = 4
 CACHE_PREFIX = "prepared_gazetteer_"
 
 
-def _duckdb_connection(spill_dir: str):
-    """An in-memory DuckDB that never installs extensions and spills to a private folder."""
+# DuckDB left to itself takes 80 % of the machine's memory and every core. Inside QGIS it shares
+# the process with the project's layers, the canvas and the user's other programs, so it gets a
+# quarter of the physical memory (it spills the rest to its private temporary folder, which is
+# slower but never fails for want of memory) and all cores but one, so QGIS stays responsive.
+DUCKDB_MEMORY_SHARE = 0.25
+DUCKDB_MEMORY_FLOOR_MB = 512  # below this the matcher's joins spill all the time
+
+
+# A container's memory cap (cgroup v2, then v1): qgis_process in a batch container may see the
+# host's memory but be killed at the cap. "max" or a huge number means no cap.
+CGROUP_MEMORY_FILES = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
+def _physical_memory_mb() -> int | None:
+    """The memory this process may use in MB: the machine's physical memory, or its container's
+    cap where lower; None where the platform does not say."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # Windows has no sysconf
+        total = None
+    if total is not None:
+        for path in CGROUP_MEMORY_FILES:
+            try:
+                with open(path) as cap_file:
+                    cap = cap_file.read().strip()
+            except OSError:
+                continue
+            if cap.isdigit():
+                total = min(total, int(cap))
+            break
+        return total // 2**20
+    try:
+        import ctypes
+
+        class MemoryStatus(ctypes.Structure):
+            _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong),
+                        ("ullTotalPhys", ctypes.c_ulonglong), ("ullAvailPhys", ctypes.c_ulonglong),
+                        ("ullTotalPageFile", ctypes.c_ulonglong), ("ullAvailPageFile", ctypes.c_ulonglong),
+                        ("ullTotalVirtual", ctypes.c_ulonglong), ("ullAvailVirtual", ctypes.c_ulonglong),
+                        ("ullAvailExtendedVirtual", ctypes.c_ulonglong)]
+
+        status = MemoryStatus(dwLength=ctypes.sizeof(MemoryStatus))
+        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+            return status.ullTotalPhys // 2**20
+    except (AttributeError, OSError):
+        pass
+    return None
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity where the platform says, e.g. in a container)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def duckdb_limits() -> dict:
+    """DuckDB's ``memory_limit`` and ``threads`` for this machine (see DUCKDB_MEMORY_SHARE)."""
+    settings = {"threads": max(1, _usable_cores() - 1)}
+    total_mb = _physical_memory_mb()
+    memory_mb = DUCKDB_MEMORY_FLOOR_MB if total_mb is None else max(
+        DUCKDB_MEMORY_FLOOR_MB, int(total_mb * DUCKDB_MEMORY_SHARE))
+    settings["memory_limit"] = f"{memory_mb}MiB"
+    return settings
+
+
+def _duckdb_connection(spill_dir: str, fb, purpose: str):
+    """An in-memory DuckDB that never installs extensions, stays within :func:`duckdb_limits`
+    and spills to a private folder. The limits logged are read back from the connection."""
     import duckdb
 
     con = duckdb.connect(config={"autoinstall_known_extensions": False,
                                  "autoload_known_extensions": False,
-                                 "temp_directory": os.path.join(spill_dir, "spill")})
+                                 "temp_directory": os.path.join(spill_dir, "spill"),
+                                 **duckdb_limits()})
     con.execute("SET enable_progress_bar = false")  # it would print into qgis_process's output
+    memory, threads = con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+    fb.log(f"DuckDB for {purpose}: memory limit {memory} (spilling beyond it to a temporary "
+           f"folder), {threads} thread{'s' if threads != 1 else ''}")
     return con
 
 
@@ -116,7 +189,7 @@ class GazetteerPreparation:
         else:
             self.folder = os.path.join(self.tmp, "prepared")
         self.canonical = canonical.astype(object).where(canonical.notna(), None)
-        self.con = _duckdb_connection(self.tmp)
+        self.con = _duckdb_connection(self.tmp, self.fb, "preparing the gazetteer")
         self.thread = threading.Thread(target=self._prepare, name="joinedup-gazetteer", daemon=True)
         self.thread.start()
 
@@ -188,7 +261,7 @@ def match_ukam(messy: pd.DataFrame, prepared_folder: str, feedback=None) -> pd.D
     fb = as_feedback(feedback)
     _quiet_matcher()
     tmp = tempfile.mkdtemp(prefix="joinedup_linkage_")
-    con = _duckdb_connection(tmp)
+    con = _duckdb_connection(tmp, fb, "matching")
     outcome = {}
 
     def match():

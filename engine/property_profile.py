@@ -62,7 +62,14 @@ class ProfileReport:
 
 
 def _uprn_key(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip().str.replace(r"\.0+$", "", regex=True)
+    """UPRNs as text keys, one spelling per property: a whole number written as ' 123 ',
+    '123.0' or '1.23e2' (as spreadsheets and CSV exports write them) is '123'; other text
+    is kept, trimmed; empty is null."""
+    text = series.astype("string").str.strip()
+    number = pd.to_numeric(text, errors="coerce")
+    whole = number.notna() & (number % 1 == 0) & (number.abs() < 2 ** 53)
+    if whole.any():
+        text = text.mask(whole, number[whole].astype("int64").astype("string"))
     return text.where(text.str.len() > 0)
 
 

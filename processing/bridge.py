@@ -398,12 +398,20 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
         report.null_geometries = int(np.isnan(xy[0]).sum())
     elif wkb is not None:
         wkb = np.asarray(wkb, dtype=object)
-        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        try:
+            geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        except NotImplementedError:
+            # shapely 2.1 on GEOS 3.13 (Debian 13) refuses a curve outright, where older ones read
+            # it as null: segmentize the curves first, found by their WKB type
+            rows = np.flatnonzero([_is_curved_wkb(item) for item in wkb])
+            wkb[rows] = _segmentize_curves(wkb[rows])
+            report.curves_segmentized = len(rows)
+            geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         bad = np.flatnonzero(shapely.is_missing(geoms) & pd.notna(wkb))
         if bad.size:  # curves (GEOS has none), then what GEOS can repair
             linear = _segmentize_curves(wkb[bad])
             curved = np.not_equal(linear, None).astype(bool)
-            report.curves_segmentized = int(curved.sum())
+            report.curves_segmentized += int(curved.sum())
             wkb[bad[curved]] = linear[curved]
             fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
             geoms[bad] = fixed
@@ -470,6 +478,15 @@ def _gdal_option(key: str, value: str):
         yield
     finally:
         pyogrio.set_gdal_config_options({key: before})
+
+
+def _is_curved_wkb(item) -> bool:
+    """Whether one WKB (ISO or extended) is a CircularString, CompoundCurve, CurvePolygon,
+    MultiCurve or MultiSurface, from its header alone."""
+    if item is None or len(item) < 5:
+        return False
+    code = int.from_bytes(bytes(item[1:5]), "little" if item[0] == 1 else "big")
+    return (code & 0x0FFFFFFF) % 1000 in (8, 9, 10, 11, 12)
 
 
 def _segmentize_curves(wkb):

@@ -105,13 +105,17 @@ def test_council_tax_extract_by_postcode(run_alg, tmp_path):
     assert "José" not in text and "ls14ap" not in text.lower().replace("ls1 4ap", "")
 
 
-def test_names_are_hashed_by_default(run_alg, tmp_path):
-    result = run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)),
-                           "POSTCODE_DIRECTORY": str(write_onspd(tmp_path)),
-                           "OUTPUT": str(tmp_path / "hashed.gpkg")})
-    out = read(result["OUTPUT"])
-    assert "José Pérez" not in set(out["tenant_name"])
-    assert out["tenant_name"].str.fullmatch(r"[0-9a-f]{16}").all()
+def test_names_are_dropped_by_default_and_hashed_on_request(run_alg, tmp_path):
+    """Direct identifiers are dropped unless the user asks for salted hashes (IDENTIFIER_ACTION
+    0 = hash), the same default as the linkage."""
+    out = read(run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)), "POSTCODE_DIRECTORY": str(write_onspd(tmp_path)),
+                             "OUTPUT": str(tmp_path / "dropped.gpkg")})["OUTPUT"])
+    assert "tenant_name" not in out.columns
+    hashed = read(run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)), "IDENTIFIER_ACTION": 0,
+                                "POSTCODE_DIRECTORY": str(write_onspd(tmp_path)),
+                                "OUTPUT": str(tmp_path / "hashed.gpkg")})["OUTPUT"])
+    assert "José Pérez" not in set(hashed["tenant_name"])
+    assert hashed["tenant_name"].str.fullmatch(r"[0-9a-f]{16}").all()
 
 
 def test_fire_incidents_by_grid_reference_with_bom_and_area(run_alg, tmp_path):
@@ -287,7 +291,7 @@ def test_personal_dates_and_date_like_names(run_alg, tmp_path):
     extract.write_text("ref,dob,reported_by,easting,northing\n"
                        "R1,29/02/1990,Pat Jones,430000,433000\n"      # 1990 was not a leap year
                        "R2,01/03/1990,Sam Hill,430100,433100\n")
-    result = run_alg(ALG, {"INPUT": str(extract), "OUTPUT": str(tmp_path / "asb.gpkg")})
+    result = run_alg(ALG, {"INPUT": str(extract), "IDENTIFIER_ACTION": 0, "OUTPUT": str(tmp_path / "asb.gpkg")})
     out = read(result["OUTPUT"])
     assert list(out["place_status"]) == ["unparseable date", "placed"]
     assert list(out["date_problem"].fillna("")) == ["dob: not a date", ""]

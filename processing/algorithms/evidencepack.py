@@ -319,10 +319,20 @@ class EvidencePack(JoinedUpAlgorithm):
         if fixed is None:
             values = map_gdf[result.map_field]
             finite = np.isfinite(np.asarray(pd_numeric(values), dtype=float))
-            n_distinct = len(np.unique(np.asarray(pd_numeric(values), dtype=float)[finite]))
-            cls = class_breaks(values, method="jenks", n_classes=max(1, min(5, n_distinct)),
-                               what=result.title)
-            class_labels = cls.labels(units=result.map_units)
+            distinct = np.unique(np.asarray(pd_numeric(values), dtype=float)[finite])
+            if len(distinct) >= 2:
+                cls = class_breaks(values, method="jenks", n_classes=min(5, len(distinct)), what=result.title)
+                class_labels = cls.labels(units=result.map_units)
+            else:  # one value everywhere, or none published (all hidden): one class, said plainly
+                from ...engine.classify import format_number
+
+                only = float(distinct[0]) if len(distinct) else 0.0
+                text = (f"{format_number(only, 0 if only.is_integer() else 2)} {result.map_units}".strip() if len(distinct)
+                        else "No value published")
+                cls = el.FixedClasses([(only - 0.5, only + 0.5, text)])
+                class_labels = cls.labels
+                one.method_note = ("One class: every area has the same published value." if len(distinct)
+                                   else "One class: no area has a published value (all are hidden or empty).")
         else:
             cls, class_labels = fixed, fixed.labels
             one.ramp, one.invert = "YlOrRd", False

@@ -167,7 +167,9 @@ class ImportRecords(JoinedUpAlgorithm):
         crs = self.parameterAsCrs(parameters, "OUTPUT_CRS", context)
         fields = {role: self.parameterAsString(parameters, name, context).strip() or None
                   for name, _, role in FIELD_PARAMETERS}
-        action, salt = identifier_choice(self, parameters, context)
+        action, salt, salt_note = identifier_choice(self, parameters, context)
+        if salt_note:
+            feedback.pushInfo(salt_note)
         identifiers = guess_identifier_fields(frame.columns)
         placed, report = place_records(
             frame, easting_field=fields["easting"], northing_field=fields["northing"],

@@ -59,7 +59,13 @@ def read_records(alg, parameters, name, context, feedback, encoding_key):
     return gdf, note
 
 
-def release_duckdb_default_connection() -> None:
+# The DuckDB release whose ``_clean_default_connection`` capsule was read and tested (the exact
+# pin in requirements.lock; tests/test_linkage_duckdb.py checks the two agree). The capsule is
+# private: in another release it may hold something else, and calling it could crash QGIS.
+DUCKDB_EXIT_WORKAROUND_VERSION = "1.5.6"
+
+
+def release_duckdb_default_connection(warn=None) -> str:
     """Run DuckDB's own clean-up of its module-level default connection, if DuckDB was imported.
 
     DuckDB's Python module keeps that connection in a C++ static. QGIS's programs (qgis_process,
@@ -67,24 +73,49 @@ def release_duckdb_default_connection() -> None:
     the GIL and the process aborts after its work is done, losing qgis_process's printed results
     (duckdb-python issue 531; merely importing duckdb is enough). The module's clean-up hook
     (``_clean_default_connection``: a capsule holding the function, or a function in newer
-    releases) empties the static; a later use makes a new one, so this runs after each run."""
+    releases) empties the static; a later use makes a new one, so this runs after each run.
+
+    The capsule is called only in DUCKDB_EXIT_WORKAROUND_VERSION; in another release nothing is
+    called and ``warn`` (a callable taking a message) says so. Returns what was done:
+    "not imported", "no hook", "function", "capsule" or "skipped"."""
     import ctypes
     import sys
 
     duckdb = sys.modules.get("duckdb")
+    if duckdb is None:
+        return "not imported"
     hook = getattr(duckdb, "_clean_default_connection", None)
     if hook is None:
-        return
-    if callable(hook):
-        hook()
-        return
+        return "no hook"
+    if callable(hook):  # a plain function: calling it cannot corrupt memory
+        try:
+            hook()
+        except Exception as exc:  # a private hook may change: a failed clean-up must not fail the run
+            _warn(warn, f"DuckDB's exit clean-up failed ({exc.__class__.__name__}); "
+                             "qgis_process may abort at exit after writing its results.")
+            return "skipped"
+        return "function"
+    version = getattr(duckdb, "__version__", "unknown")
+    if version != DUCKDB_EXIT_WORKAROUND_VERSION or type(hook).__name__ != "PyCapsule":
+        _warn(warn, f"DuckDB {version} is installed; JoinedUp's exit clean-up for DuckDB was "
+                         f"written for DuckDB {DUCKDB_EXIT_WORKAROUND_VERSION} and is skipped, so "
+                         "qgis_process may abort at exit (after writing its results). Install "
+                         f"duckdb=={DUCKDB_EXIT_WORKAROUND_VERSION} to avoid it.")
+        return "skipped"
     get_name = ctypes.pythonapi.PyCapsule_GetName
     get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
     get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
     get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
     address = get_pointer(hook, get_name(hook))  # pybind11 keeps the void() function here
-    if address:  # called holding the GIL (PYFUNCTYPE): the clean-up releases it itself
-        ctypes.PYFUNCTYPE(None)(address)()
+    if not address:
+        return "skipped"
+    ctypes.PYFUNCTYPE(None)(address)()  # called holding the GIL: the clean-up releases it itself
+    return "capsule"
+
+
+def _warn(warn, message: str) -> None:
+    if warn is not None:
+        warn(message)
 
 
 def default_cache_folder() -> str:
@@ -135,7 +166,10 @@ class LinkAddresses(JoinedUpAlgorithm):
         "algorithm's parameters, see IDENTIFIER_ACTION); the log names them. Nothing leaves this "
         "computer.\n\n"
         "Speed: the gazetteer is prepared for the matcher once and kept (CACHE_FOLDER, by default "
-        "in the QGIS profile), so later runs against the same gazetteer start sooner.\n\n"
+        "in the QGIS profile), so later runs against the same gazetteer start sooner. The matcher's "
+        "database (DuckDB) uses at most a quarter of this computer's memory (spilling the rest to "
+        "a temporary folder) and all processor cores but one, so QGIS stays responsive; the log "
+        "gives both.\n\n"
         "Needs the Python package uk_address_matcher (pip install uk_address_matcher)."
     )
 
@@ -262,7 +296,7 @@ class LinkAddresses(JoinedUpAlgorithm):
         try:
             return self._link(parameters, context, feedback)
         finally:
-            release_duckdb_default_connection()
+            release_duckdb_default_connection(feedback.pushWarning)
 
     def _link(self, parameters, context, feedback):
         import geopandas as gpd

@@ -208,8 +208,10 @@ class PropertyProfile(JoinedUpAlgorithm):
 
         geometry = None
         crs = None
-        reference, _ = bridge.read_source(self, parameters, "REFERENCE", context, feedback, required=False)
+        reference, read = bridge.read_source(self, parameters, "REFERENCE", context, feedback, required=False)
         if reference is not None:
+            if read.null_geometries and not read.changed:  # (a changed read has said so already)
+                feedback.pushInfo(read.describe())
             ref_uprn = (self.parameterAsStrings(parameters, "REF_UPRN_FIELD", context) or [None])[0]
             if not ref_uprn:
                 raise QgsProcessingException(self.tr("Choose the gazetteer's UPRN field."))
@@ -230,6 +232,10 @@ class PropertyProfile(JoinedUpAlgorithm):
             missing = int((~have).sum())
             if missing:
                 feedback.pushWarning(f"{missing} profiled UPRNs are not in the gazetteer: no address or point.")
+            pointless = int((have & geometry.isna().to_numpy()).sum())
+            if pointless:
+                feedback.pushWarning(f"{pointless} profiled UPRNs are in the gazetteer without a point "
+                                     "(no geometry there): they are in the profile with no point.")
         flags = evaluate_rules(profile, rules, context, feedback)
         feedback.setProgress(80)
         targets = rank_targets(profile, rules, flags, keep_fields=("uprn", "address"),
