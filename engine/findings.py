@@ -44,6 +44,7 @@ KINDS = {
                                               "rate_count", "rate_base")),
     "counts_table": (("layer", "areas", "area_name_field"), ("category_field", "what")),
     "options": (("layer", "sites_layer"), ("what", "cost_units", "rank_field")),
+    "rounds": (("layer", "summary_layer"), ("what", "who", "current_name")),
 }
 COMMON = ("kind", "title", "note", "map_field")
 
@@ -116,7 +117,7 @@ def read_findings(path: str):
         if unknown:
             raise InputError(f"{where} ({kind}) has unknown keys: {', '.join(unknown)}.")
         options = {k: v for k, v in item.items() if k not in ("kind", "title", "layer", "note")}
-        for key in ("after_layer", "areas", "sites_layer"):
+        for key in ("after_layer", "areas", "sites_layer", "summary_layer"):
             if key in options:
                 options[key] = _absolute(options[key], folder)
         specs.append(FindingSpec(kind=kind, title=str(item["title"]).strip(),
@@ -544,3 +545,62 @@ def options(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
                          suppressed=(f"{hidden} amounts of {what} below {THRESHOLD} are shown as '{HIDDEN}'."
                                      if hidden else ""),
                          table_title="Options compared")
+
+
+def rounds(routes, summary, spec: FindingSpec) -> FindingResult:
+    """Vehicle rounds from ``joinedup:routeoptimisation``: visits a day, distance and
+    vehicle-hours of the optimised plan beside today's rounds (the summary's ``current`` row,
+    when it has one) and what the plan saves. ``routes`` is the ROUTES layer (mapped by each
+    round's distance), ``summary`` the SUMMARY table. Counts and distances only: no stop and no
+    address is printed."""
+    import pandas as pd
+
+    needed = ["plan", "vehicles_available", "vehicles_used", "jobs_served", "jobs_unassigned", "distance_km",
+              "vehicle_hours"]
+    missing = [c for c in needed if c not in summary.columns]
+    if missing or "distance_km" not in routes.columns:
+        raise InputError(f"{spec.title}: the layers are not route optimisation ROUTES and SUMMARY outputs "
+                         f"(missing {', '.join(missing or ['distance_km in the routes'])}).")
+    plans = {str(r["plan"]): r for _, r in summary.iterrows()}
+    if "optimised" not in plans:
+        raise InputError(f"{spec.title}: the summary has no 'optimised' row.")
+    what, who = spec.get("what", "visits"), spec.get("who", "vehicles")
+    current_name = spec.get("current_name", "today's rounds")
+    plan = plans["optimised"]
+    km = hours = _fmt([0.0], 1)
+
+    def n(r, key):
+        return int(round(float(r[key])))
+
+    text = (f"The optimised rounds make {n(plan, 'jobs_served'):,} {what} in a day with {n(plan, 'vehicles_used')} "
+            f"of {n(plan, 'vehicles_available')} {who}, over {km(float(plan['distance_km']))} km and "
+            f"{hours(float(plan['vehicle_hours']))} {who.rstrip('s')}-hours.")
+    facts = {"visits_per_day": n(plan, "jobs_served"), "distance_km": float(plan["distance_km"]),
+             "vehicle_hours": float(plan["vehicle_hours"]), "not_in_a_route": n(plan, "jobs_unassigned")}
+    headers = ["Rounds", what.capitalize(), "Not visited", "Distance (km)", f"{who.rstrip('s').capitalize()}-hours"]
+    rows = [["Optimised", f"{n(plan, 'jobs_served'):,}", f"{n(plan, 'jobs_unassigned'):,}",
+             km(float(plan["distance_km"])), hours(float(plan["vehicle_hours"]))]]
+    current = plans.get("current")
+    if current is not None:
+        saved_km = float(current["distance_km"]) - float(plan["distance_km"])
+        saved_h = float(current["vehicle_hours"]) - float(plan["vehicle_hours"])
+        text += (f" Visiting in {current_name} makes {n(current, 'jobs_served'):,} {what} over "
+                 f"{km(float(current['distance_km']))} km and {hours(float(current['vehicle_hours']))} "
+                 f"{who.rstrip('s')}-hours: the optimised rounds save {km(saved_km)} km and {hours(saved_h)} "
+                 f"{who.rstrip('s')}-hours a day.")
+        if n(current, "jobs_served") != n(plan, "jobs_served"):
+            text += " The two do not make the same visits, so the saving compares unequal days."
+        facts.update(current_visits=n(current, "jobs_served"), current_distance_km=float(current["distance_km"]),
+                     saved_km=saved_km, saved_vehicle_hours=saved_h)
+        rows.append([current_name.capitalize(), f"{n(current, 'jobs_served'):,}",
+                     f"{n(current, 'jobs_unassigned'):,}", km(float(current["distance_km"])),
+                     hours(float(current["vehicle_hours"]))])
+        rows.append(["Saved a day", "", "", km(saved_km), hours(saved_h)])
+    if facts["not_in_a_route"]:
+        text += (f" {facts['not_in_a_route']:,} {what} are not in an optimised round; the unassigned output "
+                 "gives each one's reason.")
+    if pd.to_numeric(routes["distance_km"], errors="coerce").isna().all():
+        raise InputError(f"{spec.title}: the routes have no distances to map.")
+    return FindingResult(spec.title, spec.kind, text, headers, rows, map_field="distance_km",
+                         map_label="Round distance", map_units="km", facts=facts, note=spec.note,
+                         table_title="The rounds compared")

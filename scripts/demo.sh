@@ -5,7 +5,8 @@
 #   area profile of agency layers -> accessibility to clinics and schools -> clinic coverage
 #   gaps -> location-allocation of new clinics -> incident hotspots -> streets shared by
 #   lorries and cyclists -> priority index; then council tax and electoral register extracts
-#   linked to the gazetteer's UPRNs -> property profiles and a targeting list; then the
+#   linked to the gazetteer's UPRNs -> property profiles and a targeting list -> the visits
+#   routed for two inspectors (against visiting in list order); then the
 #   evidence pack (out/evidence_pack.pdf) with the provenance of every step.
 # Offline; prints progress; idempotent (each run replaces the previous outputs in out/).
 set -euo pipefail
@@ -120,6 +121,23 @@ run_step property_profile joinedup:propertyprofile "SOURCES=$out/council_tax.gpk
 empty-home discount but electors registered | 2 | \"council_tax_occupancy\" = 'empty' AND \"electoral_present\" = 1" \
   "REFERENCE=$gazetteer" REF_UPRN_FIELD=uprn REF_ADDRESS_FIELDS=address \
   "OUTPUT=$out/property_profiles.gpkg" "TARGETS=$out/property_targets.gpkg"
+
+say "routing the targeted visits for two inspectors, 08:30-16:30 (joinedup:routeoptimisation)"
+# today's rounds for the comparison: the list as it stands, its first half (by rank) to the first
+# inspector and the rest to the second, each visited in rank order
+rm -f "$out/property_visits.gpkg" "$out/visit_routes.gpkg" "$out/visit_stops.gpkg" \
+  "$out/visits_unassigned.gpkg" "$out/visit_summary.gpkg"
+run_step visits_list_order native:fieldcalculator "INPUT=$out/property_targets.gpkg" FIELD_NAME=list_inspector \
+  FIELD_TYPE=2 FIELD_LENGTH=20 \
+  "FORMULA=if(\"rank\" * 2 <= maximum(\"rank\"), 'inspector A', 'inspector B')" \
+  "OUTPUT=$out/property_visits.gpkg"
+run_step visit_rounds joinedup:routeoptimisation "INPUT=$(layer roads)" PRESET=1 MODE=3 \
+  "JOBS=$out/property_visits.gpkg" JOB_ID=rank DEFAULT_SERVICE=15 \
+  "VEHICLES=$repo/resources/sample/inspectors.gpkg|layername=inspectors" VEHICLE_ID=inspector \
+  SHIFT_FIELD=shift OBJECTIVE=0 TIME_LIMIT=5 QUALITY=1 \
+  CURRENT_VEHICLE_FIELD=list_inspector CURRENT_ORDER_FIELD=rank \
+  "ROUTES=$out/visit_routes.gpkg" "STOPS=$out/visit_stops.gpkg" \
+  "UNASSIGNED=$out/visits_unassigned.gpkg" "SUMMARY=$out/visit_summary.gpkg"
 
 say "printing the evidence pack (joinedup:evidencepack) -> out/evidence_pack.pdf"
 rm -f "$out/evidence_pack.pdf" "$out/evidence_pack.qgz"

@@ -150,7 +150,7 @@ def test_recipe_pack_has_a_finding_for_every_step(demo_out):
 
     findings = json.loads((REPO / "resources" / "models" / "devolution_findings.json").read_text())["findings"]
     assert [f["kind"] for f in findings] == ["ranking", "before_after", "options", "hotspots",
-                                             "network_segments", "counts_table"]
+                                             "network_segments", "counts_table", "rounds"]
     text = subprocess.run(["pdftotext", "-layout", str(demo_out / "evidence_pack.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     text = unicodedata.normalize("NFKC", text)  # the PDF's ligatures (ﬁ) as letters
@@ -186,9 +186,93 @@ def test_recipe_pack_has_a_finding_for_every_step(demo_out):
         assert raw not in readable, raw
     assert "Disclosure control: none applied" not in flat
     # properties to visit: counts per zone only, none below 10
-    part = readable.split("Finding 6.")[1]
+    part = readable.split("Finding 6.")[1].split("Finding 7.")[0]
     assert "100090" not in part  # no UPRN, no address
     counts = [int(t.replace(",", "")) for line in part.splitlines()
               for t in re.findall(r"(?<![\w-])(\d[\d,]*)(?![\w%-])", line)
               if not re.search(r"Page \d+ of", line) and not t.startswith("0") or t == "0"]
     assert counts and all(c == 0 or c >= 10 for c in counts), sorted(set(counts))[:20]
+
+
+@pytest.mark.slow
+def test_recipe_routes_every_targeted_visit_and_prints_the_saving(demo_out):
+    """The demo's inspectors' rounds: every targeted property is a stop of a round or unassigned
+    with a reason; the pack's finding (visits a day, km saved against the list order) is what the
+    output layers give when summed here, with the list order priced independently (network
+    shortest paths with networkx over the same street network, leg by leg); no address printed."""
+    import json
+    import re
+    import unicodedata
+
+    import networkx as nx
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    targets = pyogrio.read_dataframe(demo_out / "property_targets.gpkg")
+    stops = pyogrio.read_dataframe(demo_out / "visit_stops.gpkg")
+    unassigned = pyogrio.read_dataframe(demo_out / "visits_unassigned.gpkg")
+    routes = pyogrio.read_dataframe(demo_out / "visit_routes.gpkg")
+    summary = pyogrio.read_dataframe(demo_out / "visit_summary.gpkg", read_geometry=False).set_index("plan")
+    visited = stops.loc[stops["kind"] == "job", "job_id"].astype(int)
+    assert visited.is_unique
+    assert sorted(visited.tolist() + unassigned["job_id"].astype(int).tolist()) == sorted(targets["rank"])
+    assert unassigned["reason"].str.len().gt(0).all()
+    # two inspectors within their shift
+    assert len(routes) == 2 and (routes["start"] >= "08:30").all() and (routes["end"] <= "16:30").all()
+    # the summary's plan is the sum of its rounds and of its stops' legs
+    optimised, current = summary.loc["optimised"], summary.loc["current"]
+    assert optimised["jobs_served"] == len(visited) == routes["stops"].sum()
+    assert optimised["distance_km"] == pytest.approx(routes["distance_km"].sum(), rel=1e-6)
+    assert optimised["distance_km"] == pytest.approx(stops["leg_km"].sum(), rel=1e-6)
+    # the route lines along the streets are as long as the rounds' network distances
+    assert routes.geometry.length.sum() / 1000 == pytest.approx(routes["distance_km"].sum(), rel=0.02)
+    # the list order, priced here: first half of the list (by rank) to inspector A, the rest to B,
+    # each from the office through its reachable properties in rank order and back, on a graph of
+    # the drivable streets' segments (one-way streets honoured), points snapped to the nearest vertex
+    roads = pyogrio.read_dataframe(demo_out / "sample_city.gpkg", layer="roads")
+    drivable = ~roads["highway"].isin(["footway", "path", "pedestrian", "steps", "cycleway", "bridleway",
+                                       "corridor", "platform", "elevator", "track", "proposed", "construction"])
+    graph = nx.DiGraph()
+    for line, oneway in zip(roads.geometry[drivable], roads["oneway"][drivable]):
+        xy = [tuple(np.round(c, 3)) for c in shapely.get_coordinates(line)]
+        for a, b in zip(xy[:-1], xy[1:]):
+            d = float(np.hypot(a[0] - b[0], a[1] - b[1]))
+            if oneway in ("yes", "true", "1"):
+                graph.add_edge(a, b, length=d)
+            elif oneway == "-1":
+                graph.add_edge(b, a, length=d)
+            else:
+                graph.add_edge(a, b, length=d)
+                graph.add_edge(b, a, length=d)
+    nodes = np.array(list(graph.nodes))
+    tree = shapely.STRtree(shapely.points(nodes))
+
+    def node(point):
+        return tuple(nodes[tree.nearest(point)])
+
+    office = node(pyogrio.read_dataframe(REPO / "resources" / "sample" / "inspectors.gpkg").geometry.iloc[0])
+    reachable = targets[~targets["rank"].isin(unassigned["job_id"].astype(int))].sort_values("rank")
+    half = targets["rank"] * 2 <= targets["rank"].max()
+    list_km = 0.0
+    for mine in (half, ~half):
+        legs = [office] + [node(p) for p in reachable.geometry[mine.reindex(reachable.index)]] + [office]
+        list_km += sum(nx.shortest_path_length(graph, a, b, weight="length") for a, b in zip(legs[:-1], legs[1:]))
+    list_km /= 1000
+    assert current["distance_km"] == pytest.approx(list_km, rel=0.05)
+    assert current["jobs_served"] == optimised["jobs_served"]  # the same visits: a like-for-like saving
+    saved = current["distance_km"] - optimised["distance_km"]
+    assert saved > 0
+    # the pack prints these numbers, and counts and distances only
+    text = subprocess.run(["pdftotext", "-layout", str(demo_out / "evidence_pack.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    flat = " ".join(unicodedata.normalize("NFKC", text).split())
+    assert (f"The optimised rounds make {int(optimised['jobs_served'])} visits in a day with 2 of 2 inspectors, "
+            f"over {optimised['distance_km']:.1f} km") in flat
+    assert (f"Visiting in list order makes {int(current['jobs_served'])} visits over "
+            f"{current['distance_km']:.1f} km") in flat
+    assert f"save {saved:.1f} km" in flat
+    part = re.split(r"\n\s*Provenance\n", text)[0].split("Finding 7.")[1]
+    assert "100090" not in part and not any(a in part for a in targets["address"])
+    steps = json.loads((demo_out / "provenance.json").read_text())["steps"]
+    assert "joinedup:routeoptimisation" in [s["algorithm"] for s in steps]

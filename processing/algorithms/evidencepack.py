@@ -48,7 +48,8 @@ class EvidencePack(JoinedUpAlgorithm):
         "FINDINGS_FILE (JSON, docs/evidence.md) adds one section per finding after the charts: a map "
         "page and a page with a plain-language paragraph whose numbers are computed from the data, "
         "the analyst's note and a table. Kinds: ranking (with rank ranges), before_after, options "
-        "(what each extra site buys), hotspots, network_segments, counts_table (counts per area, "
+        "(what each extra site buys), hotspots, network_segments, rounds (vehicle rounds against today's: "
+        "visits a day, km and hours saved), counts_table (counts per area, "
         "never addresses). Every count of people or events is printed through disclosure control "
         "(threshold 10, secondary suppression) and the pack says what was hidden. Fields are named "
         "by their labels (the file's table or field aliases), never by raw names.\n"
@@ -83,7 +84,7 @@ class EvidencePack(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterFile("FINDINGS_FILE", self.tr("Findings file (JSON)"),
                                        QgsProcessingParameterFile.Behavior.File, "json", optional=True),
             "Optional: a JoinedUp findings file (docs/evidence.md) listing findings, each a layer, "
-            "a field or measure, a kind (ranking, before_after, hotspots, network_segments, "
+            "a field or measure, a kind (ranking, before_after, hotspots, network_segments, rounds, "
             "counts_table), a plain title and an optional sentence of your own, plus a table of "
             "human labels and units for fields. Each finding gets a map page and a page with a "
             "paragraph of numbers computed from the data and a table. Counts are printed only "
@@ -303,6 +304,9 @@ class EvidencePack(JoinedUpAlgorithm):
             fixed = el.FixedClasses([(-0.5, 0.5, "Existing site")] + [
                 (k - 0.5, k + 0.5, f"New site, chosen {k}{'st' if k == 1 else 'nd' if k == 2 else 'rd' if k == 3 else 'th'}")
                 for k in range(1, int(ranks.max()) + 1)])
+        elif spec.kind == "rounds":
+            _, summary = el.open_finding_layer(spec.get("summary_layer"), spec.title)
+            result = fd.rounds(gdf, summary, spec)
         else:  # counts_table
             areas_layer, areas = el.open_finding_layer(spec.get("areas"), spec.title)
             labels = labels.with_aliases(el.field_aliases(areas_layer))
