@@ -141,3 +141,13 @@ def engine_feedback(feedback, start: float = 0.0, end: float = 1.0):
         is_cancelled=feedback.isCanceled,
         info=feedback.pushInfo,
     )
+
+
+def profile_cache_folder(kind: str) -> str:
+    """Where a cache of ``kind`` (prepared gazetteers, indexed postcode directories) is kept when
+    the user names no CACHE_FOLDER: ``joinedup/<kind>`` inside the QGIS profile."""
+    import os
+
+    from qgis.core import QgsApplication
+
+    return os.path.join(QgsApplication.qgisSettingsDirPath(), "joinedup", kind)

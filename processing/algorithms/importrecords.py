@@ -16,7 +16,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..base import JoinedUpAlgorithm, engine_feedback
+from ..base import JoinedUpAlgorithm, engine_feedback, profile_cache_folder
 from ._identifiers import add_identifier_parameters, identifier_choice
 
 ENCODING_OPTIONS = ["Sniff (UTF-8, UTF-8 with BOM, else Windows-1252)", "UTF-8", "Windows-1252", "ISO-8859-1"]
@@ -32,9 +32,7 @@ FIELD_PARAMETERS = (
 
 def default_cache_folder() -> str:
     """Where indexed postcode directories are kept when CACHE_FOLDER is empty: the QGIS profile."""
-    from qgis.core import QgsApplication
-
-    return os.path.join(QgsApplication.qgisSettingsDirPath(), "joinedup", "postcode_cache")
+    return profile_cache_folder("postcode_cache")
 
 
 class ImportRecords(JoinedUpAlgorithm):

@@ -17,7 +17,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..base import JoinedUpAlgorithm, engine_feedback
+from ..base import JoinedUpAlgorithm, engine_feedback, profile_cache_folder
 from ._identifiers import add_identifier_parameters, identifier_choice
 
 ENCODING_OPTIONS = ["Auto (UTF-8, else Windows-1252)", "UTF-8", "Windows-1252", "ISO-8859-1"]
@@ -120,9 +120,7 @@ def _warn(warn, message: str) -> None:
 
 def default_cache_folder() -> str:
     """Where prepared gazetteers are kept when CACHE_FOLDER is empty: inside the QGIS profile."""
-    from qgis.core import QgsApplication
-
-    return os.path.join(QgsApplication.qgisSettingsDirPath(), "joinedup", "gazetteer_cache")
+    return profile_cache_folder("gazetteer_cache")
 
 
 class LinkAddresses(JoinedUpAlgorithm):
