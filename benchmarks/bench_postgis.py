@@ -30,8 +30,9 @@ def load(server: PostgisServer, n_points: int) -> None:
 
     polys, points = make_data(n_points)
     for path, table in ((polys, "grid"), (points, f"points_{n_points}")):
+        # the benchmark's own throw-away server: the grid of the previous size is replaced
         pyogrio.write_dataframe(pyogrio.read_dataframe(path), server.gdal(), driver="PostgreSQL", layer=table,
-                                layer_options={"GEOMETRY_NAME": "geom", "FID": "fid"})
+                                layer_options={"GEOMETRY_NAME": "geom", "FID": "fid", "OVERWRITE": "YES"})
     server.psql("ANALYZE")
 
 
