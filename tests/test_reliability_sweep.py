@@ -60,6 +60,9 @@ ALGORITHMS = [
     ("evidencemap", {"INPUT": "@", "FIELD": "population", "DPI": 50}, "zones", "population", None),
     ("mapmatch", {"INPUT": "@", "TRACK_FIELD": "track_id", "TIME_FIELD": "time", "NETWORK": NET,
                   "POINTS": "TMP"}, "gps_points", None, "POINTS"),
+    ("routeoptimisation", {"INPUT": NET, "JOBS": "@", "JOB_ID": "facility_id", "DEMAND_FIELD": "capacity",
+                           "VEHICLES": "schools", "VEHICLE_ID": "facility_id", "TIME_LIMIT": 2, "QUALITY": 0,
+                           "STOPS": "TMP", "UNASSIGNED": "TMP", "SUMMARY": "TMP"}, "clinics", "capacity", None),
 ]
 VARIANTS = ["clean", "null", "empty", "curved", "invalid", "nocrs", "geographic", "textnum", "nonascii",
             "unwritable"]
@@ -200,7 +203,7 @@ def _parameters(alg, spec, inputs, target_source, out_folder, readonly, variant)
                 and key not in ("FIELDS",):
             params[key] = [_source(inputs, v) for v in value]
         elif isinstance(value, str) and key in ("NETWORK", "FACILITIES", "JOIN", "INPUT_2", "DESTINATIONS",
-                                                "CANDIDATES", "INPUT") :
+                                                "CANDIDATES", "INPUT", "VEHICLES"):
             params[key] = _source(inputs, value)
         else:
             params[key] = value
