@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import REPO, median_time, peak_rss_mb, qgis_session, report  # noqa: E402
+from common import REPO, median_time, peak_rss_mb, qgis_session, report, run_worker  # noqa: E402
 
 DATA = REPO / ".build" / "bench_joins"
 GRID = 100  # 100 x 100 = 10,000 polygons of 100 m over 10 km x 10 km
@@ -67,12 +66,7 @@ def worker(variant: str, n_points: int, repeat: int) -> None:
 
 
 def run_variant(variant, n, repeat):
-    done = subprocess.run([sys.executable, __file__, "--worker", variant, str(n), str(repeat)],
-                          capture_output=True, text=True, cwd=REPO)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"{variant} {n} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return json.loads(lines[-1])
+    return run_worker(__file__, variant, n, repeat)
 
 
 def main():

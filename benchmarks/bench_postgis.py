@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import REPO, median_time, peak_rss_mb, qgis_session, report  # noqa: E402
+from common import median_time, peak_rss_mb, qgis_session, report, run_worker  # noqa: E402
 from postgis_server import PostgisServer, start  # noqa: E402
 
 
@@ -57,12 +56,7 @@ def worker(variant: str, n_points: int, repeat: int, socket_dir: str, port: int)
 
 
 def run_variant(variant, n, repeat, server):
-    done = subprocess.run([sys.executable, __file__, "--worker", variant, str(n), str(repeat), server.socket_dir,
-                           str(server.port)], capture_output=True, text=True, cwd=REPO)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"{variant} {n} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return json.loads(lines[-1])
+    return run_worker(__file__, variant, n, repeat, server.socket_dir, server.port)
 
 
 def main():

@@ -99,3 +99,16 @@ def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
     return str(value)
+
+
+def run_worker(script: str, *args) -> dict:
+    """Run ``script --worker ARGS`` in its own process (so its peak memory is its own) and
+    return the JSON line it prints last; stop with its output when it fails."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, script, "--worker", *map(str, args)], capture_output=True, text=True,
+                          cwd=REPO)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"{' '.join(map(str, args))} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return json.loads(lines[-1])

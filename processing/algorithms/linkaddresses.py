@@ -18,10 +18,9 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback, profile_cache_folder
+from ..text_params import ENCODING_KEYS, ENCODING_OPTIONS
 from ._identifiers import add_identifier_parameters, identifier_choice
 
-ENCODING_OPTIONS = ["Auto (UTF-8, else Windows-1252)", "UTF-8", "Windows-1252", "ISO-8859-1"]
-ENCODING_KEYS = ["auto", "utf-8", "windows-1252", "iso-8859-1"]
 TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".tab")
 
 
