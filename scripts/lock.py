@@ -12,7 +12,11 @@ bindings, scipy and rasterio on Debian 12, the whole geo stack on Debian 13) are
 lock: run this on a machine set up by ``scripts/setup.sh`` and nothing else, so that the Debian
 packages seen here are the ones a user's machine gets. The other release's lines are kept.
 
-Usage: ``/usr/bin/python3 scripts/lock.py`` (then commit requirements.lock).
+Packages already pinned for this release keep their versions (they are given to pip as
+constraints), so adding one package to ``requirements.in`` does not move every other one on the
+day it is locked; ``--refresh`` resolves everything afresh (then run the whole suite).
+
+Usage: ``/usr/bin/python3 scripts/lock.py [--refresh]`` (then commit requirements.lock).
 """
 from __future__ import annotations
 
@@ -34,13 +38,16 @@ def pinned_pip() -> str:
     return match.group(1)
 
 
-def freeze(python_tag: str) -> list[str]:
+def freeze(python_tag: str, keep: list[str]) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
+        constraints = Path(tmp) / "constraints.txt"
+        constraints.write_text("".join(line.split(";")[0] + "\n" for line in keep), encoding="utf-8")
         venv = Path(tmp) / "venv"
         subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
         subprocess.run(pip + ["install", "-q", f"pip=={pinned_pip()}"], check=True)
-        subprocess.run(pip + ["install", "-q", "-r", str(REPO / "requirements.in")], check=True)
+        subprocess.run(pip + ["install", "-q", "-c", str(constraints),
+                             "-r", str(REPO / "requirements.in")], check=True)
         out = subprocess.run(pip + ["freeze", "--local", "--exclude", "pip"], check=True,
                              capture_output=True, text=True).stdout
     lines = []
@@ -54,9 +61,11 @@ def freeze(python_tag: str) -> list[str]:
 def main() -> int:
     python_tag = "{}.{}".format(*sys.version_info[:2])
     marker = f'; python_version == "{python_tag}"'
-    kept = [line for line in LOCK.read_text(encoding="utf-8").splitlines() if not line.endswith(marker)]
+    current = LOCK.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in current if not line.endswith(marker)]
+    keep = [] if "--refresh" in sys.argv[1:] else [line for line in current if line.endswith(marker)]
     header = [line for line in kept if "; python_version" not in line]
-    pinned = [line for line in kept if "; python_version" in line] + freeze(python_tag)
+    pinned = [line for line in kept if "; python_version" in line] + freeze(python_tag, keep)
     # one order whoever refreshes which release: by release, then by name
     pinned.sort(key=lambda line: (line.rsplit('"', 2)[-2], line.lower()))
     LOCK.write_text("\n".join(header + pinned) + "\n", encoding="utf-8")
