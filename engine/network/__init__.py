@@ -24,29 +24,43 @@ One concern per module, in dependency order:
 - ``model``: the :class:`Network` record, whose methods come from the modules above.
 - ``tables``: OD tables, route tables, closest facilities, access legs, unreachable reasons.
 - ``service_areas`` and ``area_polygons``: reached street pieces, and polygons around them.
+- ``outputs``: the whole tables the algorithms write (every input point once, straight
+  lines, paired routes, closest-facility rows, service-area limits).
 - ``check``: network diagnostics.
 
 Import from ``engine.network`` (this package re-exports every public name); the old
 ``engine.network_tools`` module still re-exports the analyses.
 """
 from .build import DIRECTIONS, BuildOptions, merge_vertices
-from .check import check_network
+from .check import check_network, island_lines, summary_table
 from .model import Network
 from .osm import (
-                  DEFAULT_BACKWARD,
-                  DEFAULT_BOTH,
-                  DEFAULT_FORWARD,
-                  MAXSPEED_WORDS,
-                  MODE_CLASSES,
-                  MODE_SPEEDS_KMH,
-                  MODES,
-                  MPH_KMH,
-                  OSM_BACKWARD,
-                  OSM_BOTH,
-                  OSM_DRIVE_SPEEDS_KMH,
-                  OSM_FORWARD,
-                  osm_tag,
-                  parse_maxspeed,
+                      DEFAULT_BACKWARD,
+                      DEFAULT_BOTH,
+                      DEFAULT_FORWARD,
+                      MAXSPEED_WORDS,
+                      MODE_CLASSES,
+                      MODE_SPEEDS_KMH,
+                      MODES,
+                      MPH_KMH,
+                      OSM_BACKWARD,
+                      OSM_BOTH,
+                      OSM_DRIVE_SPEEDS_KMH,
+                      OSM_FORWARD,
+                      osm_tag,
+                      parse_maxspeed,
+)
+from .outputs import (
+                      FACILITY_DIRECTIONS,
+                      PAIRINGS,
+                      closest_facility_table,
+                      facility_limits,
+                      no_polygons,
+                      od_lines,
+                      paired_routes,
+                      parse_bands,
+                      point_xy,
+                      straight_lines,
 )
 from .search import WEIGHTS, Route
 from .service_areas import service_areas
@@ -58,5 +72,7 @@ __all__ = [
     "MODE_SPEEDS_KMH", "MPH_KMH", "OSM_BACKWARD", "OSM_BOTH", "OSM_DRIVE_SPEEDS_KMH", "OSM_FORWARD", "WEIGHTS",
     "BuildOptions", "Network", "Route", "Snap", "access_cost", "check_network", "closest_facilities", "empty_snap",
     "k_nearest", "merge_vertices", "od_table", "osm_tag", "parse_maxspeed", "route_table", "service_areas",
-    "unreachable_reasons",
+    "unreachable_reasons", "island_lines", "summary_table", "FACILITY_DIRECTIONS", "PAIRINGS",
+    "closest_facility_table", "facility_limits", "od_lines", "paired_routes", "parse_bands", "point_xy",
+    "straight_lines", "no_polygons",
 ]

@@ -72,3 +72,20 @@ def check_network(net: Network, *, small_component_nodes: int = 50):
     }
     return summary, problems, e
 
+
+
+def island_lines(edges):
+    """The island edges of :func:`check_network`'s edges, one line per island (``component``,
+    ``component_nodes``, summed ``length_m``)."""
+    islands = edges[edges["island"]]
+    if len(islands):
+        return islands.dissolve(by="component", aggfunc={"component_nodes": "first", "length_m": "sum"},
+                                as_index=False)
+    return islands[["component", "component_nodes", "length_m", "geometry"]]
+
+
+def summary_table(summary: dict):
+    """:func:`check_network`'s summary as a two-column table (``metric``, ``value``)."""
+    import pandas as pd
+
+    return pd.DataFrame({"metric": list(summary), "value": [float(v) for v in summary.values()]})
