@@ -14,9 +14,9 @@ from ..network_params import (
     FACILITY_DIRECTION_KEYS,
     FACILITY_DIRECTIONS,
     add_network_parameters,
-    add_point_source,
     network_from_parameters,
 )
+from ..point_params import add_point_source
 
 
 class ClosestFacility(JoinedUpAlgorithm):
@@ -74,7 +74,7 @@ class ClosestFacility(JoinedUpAlgorithm):
     def execute(self, parameters, context, feedback):
         from ...engine.network import closest_facility_table, point_xy
         from .. import bridge
-        from ..network_params import describe_unsnapped, read_points, user_table
+        from ..point_params import describe_unsnapped, read_points, user_table
 
         net, st = network_from_parameters(self, parameters, context, feedback, input_name=self.INPUT,
                                           progress=(0.0, 0.15))

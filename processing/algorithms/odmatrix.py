@@ -10,7 +10,8 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from ..network_params import add_network_parameters, add_point_source, network_from_parameters
+from ..network_params import add_network_parameters, network_from_parameters
+from ..point_params import add_point_source
 
 OUTPUT_TYPES = ["Table (no geometry)", "Straight lines from origin to destination"]
 
@@ -76,7 +77,7 @@ class OdMatrix(JoinedUpAlgorithm):
     def execute(self, parameters, context, feedback):
         from ...engine.network import od_lines, od_table, point_xy
         from .. import bridge
-        from ..network_params import describe_unsnapped, read_points, user_table
+        from ..point_params import describe_unsnapped, read_points, user_table
 
         net, st = network_from_parameters(self, parameters, context, feedback, input_name=self.INPUT,
                                           progress=(0.0, 0.15))

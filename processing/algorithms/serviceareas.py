@@ -11,7 +11,8 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from ..network_params import add_network_parameters, add_point_source, network_from_parameters
+from ..network_params import add_network_parameters, network_from_parameters
+from ..point_params import add_point_source
 
 
 class ServiceAreas(JoinedUpAlgorithm):
@@ -84,7 +85,7 @@ class ServiceAreas(JoinedUpAlgorithm):
     def execute(self, parameters, context, feedback):
         from ...engine.network import facility_limits, no_polygons, parse_bands, service_areas
         from .. import bridge
-        from ..network_params import describe_unsnapped, read_points, take_ids
+        from ..point_params import describe_unsnapped, read_points, take_ids
 
         net, st = network_from_parameters(self, parameters, context, feedback, input_name=self.INPUT,
                                           progress=(0.0, 0.15))

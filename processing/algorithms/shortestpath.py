@@ -9,7 +9,8 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from ..network_params import PAIRING_KEYS, PAIRINGS, add_network_parameters, add_point_source, network_from_parameters
+from ..network_params import PAIRING_KEYS, PAIRINGS, add_network_parameters, network_from_parameters
+from ..point_params import add_point_source
 
 
 class ShortestPath(JoinedUpAlgorithm):
@@ -63,7 +64,7 @@ class ShortestPath(JoinedUpAlgorithm):
     def execute(self, parameters, context, feedback):
         from ...engine.network import paired_routes, point_xy
         from .. import bridge
-        from ..network_params import describe_unsnapped, read_points, user_table
+        from ..point_params import describe_unsnapped, read_points, user_table
 
         net, st = network_from_parameters(self, parameters, context, feedback, input_name=self.INPUT)
         origins, o_ids = read_points(self, parameters, self.ORIGINS, context, feedback,
