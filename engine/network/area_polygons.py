@@ -281,7 +281,8 @@ def _contour_below(field, level, origin, cell):
     en = np.stack([~s0 & s1 for s0, s1, _ in sides])
     pid = np.stack([sid for _, _, sid in sides])
     saddle = (ex | en).sum(axis=0) == 4
-    centre_in = (field[rr, cc].astype(float) + field[rr, cc + 1] + field[rr + 1, cc] + field[rr + 1, cc + 1]) / 4 <= level
+    corners = field[rr, cc].astype(float) + field[rr, cc + 1] + field[rr + 1, cc] + field[rr + 1, cc + 1]
+    centre_in = corners / 4 <= level
     only_entry = np.argmax(en, axis=0)
     src, dst = [], []
     for p in range(4):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -11,12 +12,11 @@ from ..errors import InputError, as_feedback
 from .build import BuildOptions, build_edges
 from .csr import csr_min
 from .search import SearchMixin
-from .snapping import SnappingMixin
-from .storage import StorageMixin
+from .storage import EDGE_FIELDS, is_saved_network, read_saved, save_network, saved_edges
 
 
 @dataclass
-class Network(StorageMixin, SnappingMixin, SearchMixin):
+class Network(SearchMixin):
     """A routable network. Build with :meth:`from_lines` (or :meth:`load` a saved one).
 
     Attributes: ``crs`` (projected, metres), ``node_xy`` (n, 2), ``edges`` (GeoDataFrame, one
@@ -28,7 +28,7 @@ class Network(StorageMixin, SnappingMixin, SearchMixin):
 
     crs: object
     node_xy: np.ndarray
-    edges: object
+    edges: Any  # GeoDataFrame
     component: np.ndarray
     notes: list = field(default_factory=list)
     report: dict = field(default_factory=dict)
@@ -51,11 +51,15 @@ class Network(StorageMixin, SnappingMixin, SearchMixin):
         except TypeError as exc:
             raise InputError(f"Unknown network option: {exc}") from exc
         fb = as_feedback(feedback)
-        built = build_edges(lines_gdf, options, fb)
+        net = cls._from_built(build_edges(lines_gdf, options, fb))
+        fb.set_progress(1.0)
+        return net
+
+    @classmethod
+    def _from_built(cls, built) -> Network:
         net = cls(crs=built.crs, node_xy=built.node_xy, edges=built.edges,
                   component=np.zeros(len(built.node_xy), np.int64), notes=built.notes, report=built.report)
         net._finish()
-        fb.set_progress(1.0)
         return net
 
     def _finish(self) -> None:
@@ -126,3 +130,26 @@ class Network(StorageMixin, SnappingMixin, SearchMixin):
         return gpd.GeoDataFrame({"node_id": np.arange(self.n_nodes, dtype=np.int64),
                                  "component": self.component},
                                 geometry=shapely.points(self.node_xy), crs=self.crs)
+
+    # -- save / load --------------------------------------------------------------------------
+    EDGE_FIELDS = EDGE_FIELDS
+
+    def save(self, path: str) -> None:
+        """Write the network as a GeoPackage with layers ``edges`` and ``nodes`` (ids, costs,
+        directions, component) so it can be reused with :meth:`load` or :meth:`from_edges`."""
+        save_network(self.edges, self.nodes_gdf(), path)
+
+    @classmethod
+    def load(cls, path: str) -> Network:
+        edges, nodes = read_saved(path)
+        return cls.from_edges(edges, nodes=nodes)
+
+    @staticmethod
+    def is_saved_network(gdf) -> bool:
+        return is_saved_network(gdf)
+
+    @classmethod
+    def from_edges(cls, edges, *, nodes=None) -> Network:
+        """Rebuild a network from its saved ``edges`` layer (fields ``edge_id, u, v, length_m,
+        time_s, forward, backward``); node positions come from ``nodes`` or the edge ends."""
+        return cls._from_built(saved_edges(edges, nodes))

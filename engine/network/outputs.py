@@ -86,7 +86,7 @@ def paired_routes(net: Network, o: Snap, d: Snap, origin_xy, destination_xy, *, 
     if pairing == "by_id":
         if origin_ids is None or destination_ids is None:
             raise InputError("Match by id needs both the origin and the destination id field.")
-        first = {}
+        first: dict = {}
         for j, v in enumerate(destination_ids):  # one dict entry per destination
             first.setdefault(_text_key(v), j)
         dj = np.array([first.get(_text_key(v), -1) for v in origin_ids], dtype=np.int64)

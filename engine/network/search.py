@@ -5,12 +5,13 @@ per chunk of sources, with a cancel check between chunks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..errors import EngineError, InputError, as_feedback
 from .csr import arc_edges, csr_min, csr_stack, pairs_on_same_edge, tree_sums
-from .snapping import Snap, as_points, empty_snap
+from .snapping import Snap, SnappingMixin, as_points, empty_snap
 
 WEIGHTS = ("length", "time")
 
@@ -25,9 +26,12 @@ class Route:
 
 
 
-class SearchMixin:
-    """Search methods of :class:`~.model.Network` (needs ``graphs``, ``_arc_edge``, ``edges``,
-    ``node_xy`` and ``snap``)."""
+class SearchMixin(SnappingMixin):
+    """Search methods of :class:`~.model.Network` (which holds the attributes declared here)."""
+
+    graphs: dict
+    _arc_edge: dict
+    node_xy: np.ndarray
 
     def _weight(self, weight: str):
         if weight not in WEIGHTS:
@@ -44,7 +48,7 @@ class SearchMixin:
         """The graph with origins as source nodes (ids N..N+no-1) and destinations as sink nodes
         (N+no..N+no+nd-1). Only snapped points get arcs."""
         graph, _ = self._weight(weight)
-        n = self.n_nodes
+        n = len(self.node_xy)
         no, nd = len(origins), len(destinations)
         cost = self.edge_cost(weight)
         u = self.edges["u"].to_numpy(np.int64)
@@ -57,17 +61,29 @@ class SearchMixin:
         e, f = origins.edge[oi], origins.fraction[oi]
         c = cost[e]
         m = fw[e]
-        rows.append(n + oi[m]); cols.append(v[e[m]]); data.append((1 - f[m]) * c[m]); eids.append(e[m])
+        rows.append(n + oi[m])
+        cols.append(v[e[m]])
+        data.append((1 - f[m]) * c[m])
+        eids.append(e[m])
         m = bw[e]
-        rows.append(n + oi[m]); cols.append(u[e[m]]); data.append(f[m] * c[m]); eids.append(e[m])
+        rows.append(n + oi[m])
+        cols.append(u[e[m]])
+        data.append(f[m] * c[m])
+        eids.append(e[m])
         di = np.flatnonzero(destinations.edge >= 0)
         di = di[np.isfinite(cost[destinations.edge[di]])]
         e, g = destinations.edge[di], destinations.fraction[di]
         c = cost[e]
         m = fw[e]
-        rows.append(u[e[m]]); cols.append(n + no + di[m]); data.append(g[m] * c[m]); eids.append(e[m])
+        rows.append(u[e[m]])
+        cols.append(n + no + di[m])
+        data.append(g[m] * c[m])
+        eids.append(e[m])
         m = bw[e]
-        rows.append(v[e[m]]); cols.append(n + no + di[m]); data.append((1 - g[m]) * c[m]); eids.append(e[m])
+        rows.append(v[e[m]])
+        cols.append(n + no + di[m])
+        data.append((1 - g[m]) * c[m])
+        eids.append(e[m])
         if same_edge and len(oi) and len(di):
             # Origin and destination on the same edge: the direct way along it.
             po, pd_ = pairs_on_same_edge(origins.edge[oi], destinations.edge[di])
@@ -77,9 +93,15 @@ class SearchMixin:
                 fo, gd = origins.fraction[o], destinations.fraction[d]
                 c = cost[e]
                 m = fw[e] & (gd >= fo)
-                rows.append(n + o[m]); cols.append(n + no + d[m]); data.append((gd[m] - fo[m]) * c[m]); eids.append(e[m])
+                rows.append(n + o[m])
+                cols.append(n + no + d[m])
+                data.append((gd[m] - fo[m]) * c[m])
+                eids.append(e[m])
                 m = bw[e] & (gd <= fo)
-                rows.append(n + o[m]); cols.append(n + no + d[m]); data.append((fo[m] - gd[m]) * c[m]); eids.append(e[m])
+                rows.append(n + o[m])
+                cols.append(n + no + d[m])
+                data.append((fo[m] - gd[m]) * c[m])
+                eids.append(e[m])
         r = np.concatenate(rows).astype(np.int64)
         cc = np.concatenate(cols).astype(np.int64)
         dd = np.maximum(np.concatenate(data), 0.0)
@@ -107,7 +129,7 @@ class SearchMixin:
         fb = as_feedback(feedback)
         no, nd = len(origins), len(destinations)
         out = np.full((no, nd), np.inf)
-        out2 = np.full((no, nd), np.nan) if secondary else None
+        out2: Any = np.full((no, nd), np.nan) if secondary else None
         result = (out, out2) if secondary else out
         if no == 0 or nd == 0:
             return result
@@ -120,7 +142,7 @@ class SearchMixin:
             ratio = np.where(w1 > 0, w2 / np.where(w1 > 0, w1, 1.0), 0.0)
             sec = graph.copy()
             sec.data = graph.data * ratio[arc_edge]
-        n = self.n_nodes
+        n = len(self.node_xy)
         reverse = len(di) < len(oi)
         if reverse:
             graph = graph.T.tocsr()
@@ -180,13 +202,13 @@ class SearchMixin:
 
         fb = as_feedback(feedback)
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        result = [None] * len(pairs)
+        result: list = [None] * len(pairs)
         if not len(pairs):
             return result
         graph, oi, di, _ = self._augmented(origins, destinations, weight)
         _, arc_edge = self._weight(weight)
         base = self.graphs[weight]
-        n, no = self.n_nodes, len(origins)
+        n, no = len(self.node_xy), len(origins)
         length = self.edges["length_m"].to_numpy(float)
         time_s = self.edges["time_s"].to_numpy(float)
         pace = np.where(length > 0, time_s / np.where(length > 0, length, 1.0), 0.0)
@@ -223,9 +245,9 @@ class SearchMixin:
                     edge_list = [eo] + [int(x) for x in mid] + [ed]
                     pts = [(origins.x[o], origins.y[o])] + [tuple(p) for p in self.node_xy[inner]] + \
                           [(destinations.x[d], destinations.y[d])]
-                pts = np.asarray(pts, dtype=float)
-                seg = np.hypot(*(pts[1:] - pts[:-1]).T)
-                geom = shapely.linestrings(pts)
+                xy = np.asarray(pts, dtype=float)
+                seg = np.hypot(*(xy[1:] - xy[:-1]).T)
+                geom = shapely.linestrings(xy)
                 result[r] = Route(float(dist[target]), float(seg.sum()),
                                   float((seg * pace[np.asarray(edge_list)]).sum()),
                                   edge_list, geom)
@@ -250,7 +272,7 @@ class SearchMixin:
         from scipy.sparse.csgraph import dijkstra
 
         graph, si, _, _ = self._augmented(sources, empty_snap(), weight, same_edge=False)
-        n = self.n_nodes
+        n = len(self.node_xy)
         if reverse:
             graph = graph.T.tocsr()
         limit = np.inf if max_cost is None else float(max_cost)

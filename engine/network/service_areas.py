@@ -72,15 +72,26 @@ def _pieces_for(net: Network, dist: np.ndarray, limits: np.ndarray, fac_index: n
     rows, edges, t0, t1, c0, c1 = [], [], [], [], [], []
     full = ((a >= 0) & (b >= 0) & (a + b >= 1.0)) | (a >= 1.0) | (b >= 1.0)
     m = full
-    rows.append(pr[m]); edges.append(pe[m]); t0.append(np.zeros(m.sum())); t1.append(np.ones(m.sum()))
+    rows.append(pr[m])
+    edges.append(pe[m])
+    t0.append(np.zeros(m.sum()))
+    t1.append(np.ones(m.sum()))
     c0.append(np.minimum(np.where(fw[m], du[m], np.inf), np.where(bw[m], dv[m] + c[m], np.inf)))
     c1.append(np.minimum(np.where(bw[m], dv[m], np.inf), np.where(fw[m], du[m] + c[m], np.inf)))
     m = (a > 0) & ~full
-    rows.append(pr[m]); edges.append(pe[m]); t0.append(np.zeros(m.sum())); t1.append(a[m])
-    c0.append(du[m]); c1.append(du[m] + a[m] * c[m])
+    rows.append(pr[m])
+    edges.append(pe[m])
+    t0.append(np.zeros(m.sum()))
+    t1.append(a[m])
+    c0.append(du[m])
+    c1.append(du[m] + a[m] * c[m])
     m = (b > 0) & ~full
-    rows.append(pr[m]); edges.append(pe[m]); t0.append(1.0 - b[m]); t1.append(np.ones(m.sum()))
-    c0.append(dv[m] + b[m] * c[m]); c1.append(dv[m])
+    rows.append(pr[m])
+    edges.append(pe[m])
+    t0.append(1.0 - b[m])
+    t1.append(np.ones(m.sum()))
+    c0.append(dv[m] + b[m] * c[m])
+    c1.append(dv[m])
     # The facility's own edge, reached directly from the snapped point.
     fe = facilities.edge[fac_index]
     ff = facilities.fraction[fac_index]
@@ -91,11 +102,19 @@ def _pieces_for(net: Network, dist: np.ndarray, limits: np.ndarray, fac_index: n
     lk = limits[k]
     reach = np.where(ce > 0, np.clip(lk / np.where(ce > 0, ce, 1.0), 0.0, 1.0), 1.0)
     m = fw_all[fe]
-    rows.append(k[m]); edges.append(fe[m]); t0.append(ff[m]); t1.append(np.minimum(1.0, ff[m] + reach[m]))
-    c0.append(np.zeros(m.sum())); c1.append((t1[-1] - ff[m]) * ce[m])
+    rows.append(k[m])
+    edges.append(fe[m])
+    t0.append(ff[m])
+    t1.append(np.minimum(1.0, ff[m] + reach[m]))
+    c0.append(np.zeros(m.sum()))
+    c1.append((t1[-1] - ff[m]) * ce[m])
     m = bw_all[fe]
-    rows.append(k[m]); edges.append(fe[m]); t0.append(np.maximum(0.0, ff[m] - reach[m])); t1.append(ff[m])
-    c0.append((ff[m] - t0[-1]) * ce[m]); c1.append(np.zeros(m.sum()))
+    rows.append(k[m])
+    edges.append(fe[m])
+    t0.append(np.maximum(0.0, ff[m] - reach[m]))
+    t1.append(ff[m])
+    c0.append((ff[m] - t0[-1]) * ce[m])
+    c1.append(np.zeros(m.sum()))
     out = [np.concatenate(x) for x in (rows, edges, t0, t1, c0, c1)]
     keep = out[3] - out[2] > 1e-12
     return [x[keep] for x in out]
@@ -144,7 +163,8 @@ def service_areas(net: Network, facilities: Snap, *, bands=None, limits=None, we
         band_values = np.unique(np.asarray(bands, float))
         if band_values.size == 0 or not (band_values > 0).all() or not np.isfinite(band_values).all():
             raise InputError(f"Cost bands must be positive numbers, got {list(bands or [])}.")
-    valid = np.flatnonzero((facilities.edge >= 0) & (np.isfinite(limits) & (limits > 0) if limits is not None else True))
+    with_limit = (np.isfinite(limits) & (limits > 0)) if limits is not None else True
+    valid = np.flatnonzero((facilities.edge >= 0) & with_limit)
     pieces = []  # (facility, band, edge, t0, t1, c0, c1)
     if len(valid):
         max_limit = float(np.nanmax(limits[valid])) if limits is not None else float(band_values.max())
@@ -248,7 +268,10 @@ def _catchment_pieces(net, dist, nearest, valid, facilities, cost, limits, band_
                 ("u", fu, np.zeros(len(u)), np.where(same, 1.0, a), du, du + np.where(same, 1.0, a) * cost, a > 0),
                 ("v", fv, 1 - b, np.ones(len(u)), dv + b * cost, dv, (b > 0) & ~same)):
             idx = np.flatnonzero(m)
-            bnd = lim_u[idx] if (band is None and side == "u") else (lim_v[idx] if band is None else np.full(len(idx), band))
+            if band is not None:
+                bnd = np.full(len(idx), band)
+            else:
+                bnd = lim_u[idx] if side == "u" else lim_v[idx]
             out.append((f[idx], bnd, idx, lo[idx], hi[idx], c_lo[idx], c_hi[idx]))
         # facility's own edge, from the facility point
         fe = facilities.edge[valid]

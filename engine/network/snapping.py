@@ -3,6 +3,7 @@ the nearest edge (``Network.snap``, ``Network.candidates`` for map matching)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,8 +53,13 @@ def as_points(value):
 
 
 class SnappingMixin:
-    """Snapping methods of :class:`~.model.Network` (needs ``edges`` and ``crs``; caches the
-    edges' spatial index in ``_tree``)."""
+    """Snapping methods of :class:`~.model.Network` (which holds the attributes declared here;
+    the edges' spatial index is cached in ``_tree``)."""
+
+    crs: Any
+    edges: Any  # GeoDataFrame
+    _tree: Any
+
 
     def _strtree(self):
         import shapely
