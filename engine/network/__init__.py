@@ -19,9 +19,11 @@ One concern per module, in dependency order:
 - ``csr``: sparse-graph helpers for the searches (cheapest parallel arc, stacking virtual
   nodes, sums along shortest-path trees).
 - ``snapping``: :class:`Snap` and snapping points to edges.
-- ``search``: shortest-path searches (cost matrices, routes, costs to every node).
-- ``storage``: saving a network to a GeoPackage and rebuilding it.
-- ``model``: the :class:`Network` record, whose methods come from the modules above.
+- ``search``: shortest-path searches (cost matrices, routes, costs to every node), as a
+  base class of ``Network`` that builds on snapping.
+- ``storage``: saving a network to a GeoPackage and reading its edges back.
+- ``model``: the :class:`Network` record: built from lines (``build``) or saved edges
+  (``storage``), with the graphs per weight, components, and the search methods.
 - ``tables``: OD tables, route tables, closest facilities, access legs, unreachable reasons.
 - ``service_areas`` and ``area_polygons``: reached street pieces, and polygons around them.
 - ``outputs``: the whole tables the algorithms write (every input point once, straight
@@ -35,32 +37,32 @@ from .build import DIRECTIONS, BuildOptions, merge_vertices
 from .check import check_network, island_lines, summary_table
 from .model import Network
 from .osm import (
-                      DEFAULT_BACKWARD,
-                      DEFAULT_BOTH,
-                      DEFAULT_FORWARD,
-                      MAXSPEED_WORDS,
-                      MODE_CLASSES,
-                      MODE_SPEEDS_KMH,
-                      MODES,
-                      MPH_KMH,
-                      OSM_BACKWARD,
-                      OSM_BOTH,
-                      OSM_DRIVE_SPEEDS_KMH,
-                      OSM_FORWARD,
-                      osm_tag,
-                      parse_maxspeed,
+    DEFAULT_BACKWARD,
+    DEFAULT_BOTH,
+    DEFAULT_FORWARD,
+    MAXSPEED_WORDS,
+    MODE_CLASSES,
+    MODE_SPEEDS_KMH,
+    MODES,
+    MPH_KMH,
+    OSM_BACKWARD,
+    OSM_BOTH,
+    OSM_DRIVE_SPEEDS_KMH,
+    OSM_FORWARD,
+    osm_tag,
+    parse_maxspeed,
 )
 from .outputs import (
-                      FACILITY_DIRECTIONS,
-                      PAIRINGS,
-                      closest_facility_table,
-                      facility_limits,
-                      no_polygons,
-                      od_lines,
-                      paired_routes,
-                      parse_bands,
-                      point_xy,
-                      straight_lines,
+    FACILITY_DIRECTIONS,
+    PAIRINGS,
+    closest_facility_table,
+    facility_limits,
+    no_polygons,
+    od_lines,
+    paired_routes,
+    parse_bands,
+    point_xy,
+    straight_lines,
 )
 from .search import WEIGHTS, Route
 from .service_areas import service_areas
@@ -68,11 +70,12 @@ from .snapping import Snap, empty_snap
 from .tables import access_cost, closest_facilities, k_nearest, od_table, route_table, unreachable_reasons
 
 __all__ = [
-    "DEFAULT_BACKWARD", "DEFAULT_BOTH", "DEFAULT_FORWARD", "DIRECTIONS", "MAXSPEED_WORDS", "MODES", "MODE_CLASSES",
-    "MODE_SPEEDS_KMH", "MPH_KMH", "OSM_BACKWARD", "OSM_BOTH", "OSM_DRIVE_SPEEDS_KMH", "OSM_FORWARD", "WEIGHTS",
-    "BuildOptions", "Network", "Route", "Snap", "access_cost", "check_network", "closest_facilities", "empty_snap",
-    "k_nearest", "merge_vertices", "od_table", "osm_tag", "parse_maxspeed", "route_table", "service_areas",
-    "unreachable_reasons", "island_lines", "summary_table", "FACILITY_DIRECTIONS", "PAIRINGS",
-    "closest_facility_table", "facility_limits", "od_lines", "paired_routes", "parse_bands", "point_xy",
-    "straight_lines", "no_polygons",
+    "DEFAULT_BACKWARD", "DEFAULT_BOTH", "DEFAULT_FORWARD", "DIRECTIONS", "FACILITY_DIRECTIONS", "MAXSPEED_WORDS",
+    "MODES", "MODE_CLASSES", "MODE_SPEEDS_KMH", "MPH_KMH", "OSM_BACKWARD", "OSM_BOTH", "OSM_DRIVE_SPEEDS_KMH",
+    "OSM_FORWARD", "PAIRINGS", "WEIGHTS",
+    "BuildOptions", "Network", "Route", "Snap",
+    "access_cost", "check_network", "closest_facilities", "closest_facility_table", "empty_snap", "facility_limits",
+    "island_lines", "k_nearest", "merge_vertices", "no_polygons", "od_lines", "od_table", "osm_tag", "paired_routes",
+    "parse_bands", "parse_maxspeed", "point_xy", "route_table", "service_areas", "straight_lines", "summary_table",
+    "unreachable_reasons",
 ]
