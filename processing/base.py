@@ -13,7 +13,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from ..plugin.dependencies import missing_message
+from ..dependencies import missing_message
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons")
 

@@ -221,7 +221,7 @@ def test_without_the_solver_only_this_algorithm_says_how_to_install():
     code = (
         "import sys; sys.modules['vroom'] = None\n"
         f"sys.path.insert(0, {str(plugins)!r})\n"
-        "from joinedup.plugin.dependencies import optional_missing_message, missing_message\n"
+        "from joinedup.dependencies import optional_missing_message, missing_message\n"
         "import joinedup.engine.routing\n"
         "print(repr(optional_missing_message('routeoptimisation')))\n"
         "print(repr(optional_missing_message('odmatrix')))\n")

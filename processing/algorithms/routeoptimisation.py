@@ -234,7 +234,7 @@ class RouteOptimisation(JoinedUpAlgorithm):
 
         from ...engine.errors import InputError
         from ...engine.routing import parse_skills, parse_windows, route_lines, travel_matrices
-        from ...plugin.dependencies import optional_missing_message
+        from ...dependencies import optional_missing_message
         from .. import bridge
         from ..network_params import read_points
 
