@@ -374,7 +374,9 @@ class RouteOptimisation(JoinedUpAlgorithm):
             current = routing.evaluate_rounds(jobs, vehicles, time_s, length_m, cur, order)
         feedback.setProgress(85)
         if feedback.isCanceled():
-            raise QgsProcessingException("Cancelled: no output was written.")
+            from ...engine.errors import EngineCancelled
+
+            raise EngineCancelled("Cancelled by the user.")
 
         # outputs
         geoms = route_lines(net, snap, plan.stops, weight=st.weight, feedback=engine_feedback(feedback, 0.85, 0.95))
