@@ -309,16 +309,9 @@ def protect_table(table, fields, *, name: str = "the table", row_labels=None, **
     name the rows in it (default: their positions)."""
     import pandas as pd
 
-    from .values import numeric_columns
+    from .values import numeric_fields_of
 
-    if len(table) == 0:
-        raise InputError(f"{name} has no features: there is nothing to protect.")
-    if not fields:
-        raise InputError("Choose at least one count field.")
-    missing = [f for f in fields if f not in table.columns]
-    if missing:
-        raise InputError(f"{name} has no field(s) {', '.join(missing)}.")
-    table = numeric_columns(table, fields, layer=name)  # counts stored as text
+    table = numeric_fields_of(table, fields, layer=name, field_kind="count", nothing_to="protect")
     nulls = table[fields].isna().sum()
     if nulls.any():
         raise InputError("Null counts in " + ", ".join(f"{k} ({v})" for k, v in nulls.items() if v)

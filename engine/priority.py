@@ -223,17 +223,11 @@ def priority_of_areas(areas, *, fields, name: str = "the areas", inverted=(), we
     normalisation, missing, runs, spread, seed, feedback. Returns ``(frame, result)``."""
     import pandas as pd
 
-    from .values import numeric_columns
+    from .values import numeric_fields_of
 
-    if len(areas) == 0:
-        raise InputError(f"{name} has no features: there is nothing to rank.")
-    if not fields:
-        raise InputError("Choose at least one indicator field.")
-    missing = [f for f in fields if f not in areas.columns]
-    if missing:
-        raise InputError(f"{name} has no field(s) {', '.join(missing)}.")
     inverted = set(inverted)
-    res = priority_index(numeric_columns(areas, fields, layer=name)[fields].to_numpy(dtype=float),
+    table = numeric_fields_of(areas, fields, layer=name, field_kind="indicator", nothing_to="rank")
+    res = priority_index(table[fields].to_numpy(dtype=float),
                          weights=[1.0] * len(fields) if weights is None else weights,
                          directions=[-1 if f in inverted else 1 for f in fields], **options)
     out = areas.copy()
