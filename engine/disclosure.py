@@ -293,7 +293,8 @@ def apply_to_columns(frame, columns, *, threshold: int = 10, round_base: int | N
     body = res.published.iloc[: len(frame)]
     flags = res.status.iloc[: len(frame)]
     for col in columns:
-        out[col] = pd.array(body[col].to_numpy(), dtype="Int64" if pd.api.types.is_integer_dtype(frame[col].dtype) else "Float64")
+        integer = pd.api.types.is_integer_dtype(frame[col].dtype)
+        out[col] = pd.array(body[col].to_numpy(), dtype="Int64" if integer else "Float64")
         out[f"{col}_flag"] = flags[col].to_numpy()
     if len(columns) > 1:
         out["row_total"] = pd.array(body[TOTAL_ROW].to_numpy(), dtype="Float64")

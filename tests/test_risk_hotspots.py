@@ -4,7 +4,6 @@ import warnings
 import numpy as np
 import pytest
 import shapely
-
 from joinedup.engine import hotspots as eng
 from joinedup.engine.errors import InputError
 
@@ -20,7 +19,6 @@ def osm_points(real_data):
 @pytest.fixture(scope="module")
 def osm_polygons(real_data):
     import geopandas as gpd
-
     from joinedup.engine.geometry import clean_geometries
 
     mp = gpd.read_file(real_data / "helsinki.osm.pbf", layer="multipolygons",
@@ -73,7 +71,8 @@ def test_knn_on_real_buildings_equals_esda(osm_polygons, transform):
 
 @pytest.mark.parametrize("transform", ["B", "R"])
 def test_distance_band_on_real_buildings_equals_esda(osm_polygons, transform):
-    from libpysal.weights import DistanceBand, W as PysalW
+    from libpysal.weights import DistanceBand
+    from libpysal.weights import W as PysalW
 
     xy = shapely.get_coordinates(shapely.centroid(osm_polygons.geometry.values))
     y = shapely.area(osm_polygons.geometry.values)
@@ -302,7 +301,6 @@ def test_z_scores_of_true_counts_give_suppressed_counts_away(real_data):
     """Why hotspots no longer publishes Gi* of the true counts beside suppressed cells: on the
     sample city's incidents, z-scores plus the total recover every hidden count exactly."""
     import geopandas as gpd
-
     from joinedup.engine.disclosure import protect_counts
 
     xy = shapely.get_coordinates(gpd.read_file(real_data / "sample_city.gpkg", layer="incidents").geometry.values)

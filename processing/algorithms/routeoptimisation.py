@@ -215,7 +215,7 @@ class RouteOptimisation(JoinedUpAlgorithm):
                 else:
                     out.append(list(default))
             except InputError as exc:
-                raise QgsProcessingException(f"{what}, row {row + 1}: {exc}")
+                raise QgsProcessingException(f"{what}, row {row + 1}: {exc}") from exc
         return out
 
     def _numbers(self, gdf, field, default):
@@ -232,9 +232,9 @@ class RouteOptimisation(JoinedUpAlgorithm):
         import numpy as np
         import pandas as pd
 
+        from ...dependencies import optional_missing_message
         from ...engine.errors import InputError
         from ...engine.routing import parse_skills, parse_windows, route_lines, travel_matrices
-        from ...dependencies import optional_missing_message
         from .. import bridge
         from ..network_params import read_points
 
@@ -324,7 +324,7 @@ class RouteOptimisation(JoinedUpAlgorithm):
             default_shift = parse_windows(self.parameterAsString(parameters, "DEFAULT_SHIFT", context)) or \
                 [(0.0, 24 * 3600.0)]
         except InputError as exc:
-            raise QgsProcessingException(f"Default shift: {exc}")
+            raise QgsProcessingException(f"Default shift: {exc}") from exc
         if len(default_shift) != 1:
             raise QgsProcessingException("Default shift: give one shift, e.g. 08:30-16:30.")
         shifts = self._windows(vehicles_gdf, g("SHIFT_FIELD"), g("SHIFT_END_FIELD"), default_shift, "Shift")
