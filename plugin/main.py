@@ -7,7 +7,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QAction, QMenu
 
 from ..processing.base import GROUPS, icon
-from .dependencies import missing_message
+from ..dependencies import missing_message
 
 MENU_TITLE = "&JoinedUp"
 TOOLBAR_NAME = "JoinedUpToolbar"

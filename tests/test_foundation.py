@@ -58,7 +58,7 @@ def test_gis_bindings_use_qgis_own_libraries(plugin):
     from qgis.core import Qgis
 
     import shapely
-    from joinedup.plugin.dependencies import missing_message, native_library_mismatches
+    from joinedup.dependencies import missing_message, native_library_mismatches
 
     assert ".".join(map(str, shapely.geos_version)) == \
         f"{Qgis.geosVersionMajor()}.{Qgis.geosVersionMinor()}.{Qgis.geosVersionPatch()}"
