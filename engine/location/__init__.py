@@ -26,7 +26,8 @@ What lives where:
 
 - :mod:`.solve`: :func:`solve`, the one entry point on a cost matrix (and :func:`brute_force`,
   the tests' exhaustive check);
-- :mod:`.frames`: the same from GeoDataFrames, in the shape of spopt's ``from_geodataframe``;
+- :mod:`.frames`: :func:`solve_geodataframes`, the same from GeoDataFrames (straight-line metres),
+  in the shape of spopt's ``PMedian.from_geodataframe``;
 - :mod:`.pmedian` (p-median and MCLP), :mod:`.coverage` (LSCP and the covering MILP),
   :mod:`.capacitated` (capacitated p-median): one module per problem;
 - :mod:`.heuristics`: greedy, vertex substitution, Lagrangian bound, the order of gains;
@@ -34,6 +35,7 @@ What lives where:
 - :mod:`.options`: options compared (best P = 1 … P_max, and the user's candidate sets).
 """
 from .capacitated import capacitated_bound, transport
+from .frames import Allocation, distance_matrix, solve_geodataframes
 from .heuristics import greedy, lagrangian_bound, order_by_gain, vertex_substitution
 from .matrix import MILP_MAX_VARIABLES, NO_SITE, objective
 from .options import compare_options, parse_candidate_sets
@@ -41,7 +43,8 @@ from .results import LocationResult, Summary, summarise
 from .solve import PROBLEMS, brute_force, solve
 
 __all__ = [
-    "MILP_MAX_VARIABLES", "NO_SITE", "PROBLEMS", "LocationResult", "Summary", "brute_force", "capacitated_bound",
-    "compare_options", "greedy", "lagrangian_bound", "objective", "order_by_gain", "parse_candidate_sets",
-    "solve", "summarise", "transport", "vertex_substitution",
+    "MILP_MAX_VARIABLES", "NO_SITE", "PROBLEMS", "Allocation", "LocationResult", "Summary", "brute_force",
+    "capacitated_bound", "compare_options", "distance_matrix", "greedy", "lagrangian_bound", "objective",
+    "order_by_gain", "parse_candidate_sets", "solve", "solve_geodataframes", "summarise", "transport",
+    "vertex_substitution",
 ]
