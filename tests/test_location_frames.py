@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from joinedup.engine import location as L
+from joinedup.engine import location
 from joinedup.engine.errors import InputError
 
 
@@ -52,7 +52,7 @@ def test_pmedian_from_geodataframes_equals_spopt():
     from spopt.locate import PMedian
 
     demand, sites = _layers(3)
-    ours = L.solve_geodataframes("pmedian", demand, sites, weights_col="people", facility_col="site_id", p=3)
+    ours = location.solve_geodataframes("pmedian", demand, sites, weights_col="people", facility_col="site_id", p=3)
     theirs = _spopt(PMedian, demand, sites, weights_cols="people", p_facilities=3)
     assert ours.result.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-9)
     opened = {sites["site_id"].iloc[j] for j, clients in enumerate(theirs.fac2cli) if clients}
@@ -73,11 +73,11 @@ def test_mclp_and_lscp_from_geodataframes_equal_spopt():
     from spopt.locate import LSCP, MCLP
 
     demand, sites = _layers(5)
-    ours = L.solve_geodataframes("mclp", demand, sites, weights_col="people", facility_col="site_id", p=2,
+    ours = location.solve_geodataframes("mclp", demand, sites, weights_col="people", facility_col="site_id", p=2,
                                  service_radius_m=1200)
     theirs = _spopt(MCLP, demand, sites, weights_cols="people", service_radius=1200, p_facilities=2)
     assert ours.result.objective == pytest.approx(theirs.problem.objective.value())
-    ours = L.solve_geodataframes("lscp", demand, sites, facility_col="site_id", service_radius_m=2500)
+    ours = location.solve_geodataframes("lscp", demand, sites, facility_col="site_id", service_radius_m=2500)
     theirs = _spopt(LSCP, demand, sites, service_radius=2500)
     assert ours.result.objective == pytest.approx(theirs.problem.objective.value()) and ours.result.optimal
     assert (ours.demand["cost"] <= 2500).all()
@@ -91,7 +91,7 @@ def test_existing_sites_stay_open_as_spopt_predefined_facilities():
     kept = sites["site_id"].isin(["S01", "S07"])
     theirs = _spopt(PMedian, demand, sites.assign(pre=kept.astype(int)), weights_cols="people", p_facilities=4,
                     predefined_facility_col="pre")
-    ours = L.solve_geodataframes("pmedian", demand, sites[~kept], weights_col="people", facility_col="site_id",
+    ours = location.solve_geodataframes("pmedian", demand, sites[~kept], weights_col="people", facility_col="site_id",
                                  p=2, existing=sites[kept])
     assert ours.result.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-9)
     assert list(ours.sites["kind"][:2]) == ["existing", "existing"] and ours.sites["open"][:2].all()
@@ -102,7 +102,7 @@ def test_capacitated_from_geodataframes_equals_spopt_single_source():
 
     demand, sites = _layers(11, n_demand=30, n_sites=8)
     theirs = _spopt(PMedian, demand, sites, weights_cols="people", p_facilities=3, facility_capacity_col="capacity")
-    ours = L.solve_geodataframes("cpmedian", demand, sites, weights_col="people", facility_col="site_id", p=3,
+    ours = location.solve_geodataframes("cpmedian", demand, sites, weights_col="people", facility_col="site_id", p=3,
                                  capacity_col="capacity", single_source=True)
     assert ours.result.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-9)
     open_sites = ours.sites[ours.sites["open"]]
@@ -113,7 +113,7 @@ def test_distances_are_ground_metres_on_a_geographic_layer():
     from pyproj import Geod
 
     demand, sites = _layers(2, n_demand=6, n_sites=3)
-    d = L.distance_matrix(demand.to_crs(4326), sites.to_crs(4326))
+    d = location.distance_matrix(demand.to_crs(4326), sites.to_crs(4326))
     lon_d, lat_d = demand.to_crs(4326).geometry.x.to_numpy(), demand.to_crs(4326).geometry.y.to_numpy()
     lon_s, lat_s = sites.to_crs(4326).geometry.x.to_numpy(), sites.to_crs(4326).geometry.y.to_numpy()
     geod = Geod(ellps="WGS84")
@@ -125,8 +125,8 @@ def test_distances_are_ground_metres_on_a_geographic_layer():
 def test_bad_input_is_one_clear_error():
     demand, sites = _layers(1, n_demand=5, n_sites=3)
     with pytest.raises(InputError, match="has no field named 'pop'"):
-        L.solve_geodataframes("pmedian", demand, sites, weights_col="pop", p=1)
+        location.solve_geodataframes("pmedian", demand, sites, weights_col="pop", p=1)
     with pytest.raises(InputError, match="no coordinate reference system"):
-        L.solve_geodataframes("pmedian", demand.set_crs(None, allow_override=True), sites, p=1)
+        location.solve_geodataframes("pmedian", demand.set_crs(None, allow_override=True), sites, p=1)
     with pytest.raises(InputError, match="only 3 candidate sites"):
-        L.solve_geodataframes("pmedian", demand, sites, p=4)
+        location.solve_geodataframes("pmedian", demand, sites, p=4)
