@@ -187,11 +187,7 @@ def parse_numbers(text, what) -> list:
 
 def id_values(values, ids):
     """Facility ids (object array with None for 'none') typed like the id field: nullable
-    integers stay integers in the output, anything else is text."""
-    import numpy as np
-    import pandas as pd
+    integers stay integers in the output, anything else is text (one rule: the engine's)."""
+    from ..engine.location.plan import typed_ids
 
-    ids = np.asarray(ids)
-    if ids.dtype.kind in "iu" or (ids.dtype == object and all(isinstance(v, (int, np.integer)) for v in ids)):
-        return pd.array([None if v is None else int(v) for v in values], dtype="Int64")
-    return pd.array([None if v is None else str(v) for v in values], dtype=object)
+    return typed_ids(values, ids)

@@ -32,19 +32,22 @@ What lives where:
   :mod:`.capacitated` (capacitated p-median): one module per problem;
 - :mod:`.heuristics`: greedy, vertex substitution, Lagrangian bound, the order of gains;
 - :mod:`.matrix` and :mod:`.results`: the shared cost-matrix helpers and the result types;
-- :mod:`.options`: options compared (best P = 1 … P_max, and the user's candidate sets).
+- :mod:`.options`: options compared (best P = 1 … P_max, and the user's candidate sets);
+- :mod:`.plan`: :func:`plan_services`, the locationallocation algorithm's run on routed demand and its
+  output tables.
 """
 from .capacitated import capacitated_bound, transport
 from .frames import Allocation, distance_matrix, solve_geodataframes
 from .heuristics import greedy, lagrangian_bound, order_by_gain, vertex_substitution
 from .matrix import MILP_MAX_VARIABLES, NO_SITE, objective
 from .options import compare_options, parse_candidate_sets
+from .plan import ServicePlan, plan_services
 from .results import LocationResult, Summary, summarise
 from .solve import PROBLEMS, brute_force, solve
 
 __all__ = [
-    "MILP_MAX_VARIABLES", "NO_SITE", "PROBLEMS", "Allocation", "LocationResult", "Summary", "brute_force",
-    "capacitated_bound", "compare_options", "distance_matrix", "greedy", "lagrangian_bound", "objective",
-    "order_by_gain", "parse_candidate_sets", "solve", "solve_geodataframes", "summarise", "transport",
-    "vertex_substitution",
+    "MILP_MAX_VARIABLES", "NO_SITE", "PROBLEMS", "Allocation", "LocationResult", "ServicePlan", "Summary",
+    "brute_force", "capacitated_bound", "compare_options", "distance_matrix", "greedy", "lagrangian_bound",
+    "objective", "order_by_gain", "parse_candidate_sets", "plan_services", "solve", "solve_geodataframes",
+    "summarise", "transport", "vertex_substitution",
 ]

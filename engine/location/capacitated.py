@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import EngineError, InputError, as_feedback
 from .heuristics import greedy, lagrangian_bound, order_by_gain, vertex_substitution
-from .matrix import MILP_MAX_VARIABLES, NO_SITE, _penalised, _rel_gap, _site_codes, objective
+from .matrix import MILP_MAX_VARIABLES, NO_SITE, _penalised, _rel_gap, _site_codes, objective, split_sites
 from .results import _finish
 
 
@@ -94,10 +94,7 @@ def capacitated_bound(D, reach, big, w, cap, forced, p, ub, *, max_iter: int = 2
     towards ``ub``."""
     fb = as_feedback(feedback)
     n, k = D.shape
-    forced = np.asarray(forced, dtype=np.int64)
-    free_mask = np.ones(k, dtype=bool)
-    free_mask[forced] = False
-    free = np.flatnonzero(free_mask)
+    forced, free = split_sites(k, forced)
     pos = w > 0
     Dp, wp, rp = D[pos], w[pos], reach[pos]
     if not len(wp):

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..errors import as_feedback
-from .matrix import _rel_gap, objective
+from .matrix import _rel_gap, objective, split_sites
 
 
 def greedy(D, w, forced, p):
@@ -109,10 +109,7 @@ def lagrangian_bound(D, w, forced, p, ub, *, max_iter: int = 3000, stall_limit: 
     (``best_open`` is None when none beat the ``ub`` given)."""
     fb = as_feedback(feedback)
     n, k = D.shape
-    forced = np.asarray(forced, dtype=np.int64)
-    free_mask = np.ones(k, dtype=bool)
-    free_mask[forced] = False
-    free = np.flatnonzero(free_mask)
+    forced, free = split_sites(k, forced)
     wD = w[:, None] * D
     # start: each demand's second-smallest weighted cost (a common, good first guess)
     lam = np.partition(wD, 1, axis=1)[:, 1] if k > 1 else wD[:, 0].copy()

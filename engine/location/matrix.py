@@ -37,3 +37,12 @@ def objective(D, w, open_) -> float:
 def _site_codes(cols, e):
     cols = np.asarray(cols, dtype=np.int64)
     return np.where(cols < e, -(cols + 1), cols - e)
+
+
+def split_sites(k: int, forced):
+    """``(forced, free)``: the columns of ``k`` sites that are kept open (existing), and the rest,
+    as int64 arrays."""
+    forced = np.asarray(forced, dtype=np.int64)
+    free_mask = np.ones(k, dtype=bool)
+    free_mask[forced] = False
+    return forced, np.flatnonzero(free_mask)
