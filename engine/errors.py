@@ -24,7 +24,7 @@ class DependencyError(EngineError, ImportError):
     """A Python package an analysis needs is missing or broken; the message says how to install it."""
 
 
-class EngineCancelled(EngineError):  # noqa: N818 (the name every caller knows; a cancel is no error)
+class EngineCancelled(EngineError):
     """The user pressed Cancel; raised from a ``Feedback.check()``."""
 
 

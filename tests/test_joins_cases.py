@@ -6,7 +6,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
 from joins_data import *  # noqa: F401,F403  (fixtures)
 from joins_data import layer_uri, read_layer, write_layer
 
@@ -48,7 +47,8 @@ def test_point_on_edge_overlap_and_multipart(run_alg, edge_layers, tmp_path, pre
     params = {"INPUT": polys, "JOIN": points, "PREDICATE": [predicate], "JOIN_FIELDS": ["jid"],
               "METHOD": 0}
     ours = read_layer(run_alg("joinedup:joinbylocation", {**params, "OUTPUT": str(tmp_path / "o.gpkg")})["OUTPUT"])
-    qgis = read_layer(run_alg("native:joinattributesbylocation", {**params, "OUTPUT": str(tmp_path / "q.gpkg")})["OUTPUT"])
+    qgis = read_layer(run_alg("native:joinattributesbylocation",
+                              {**params, "OUTPUT": str(tmp_path / "q.gpkg")})["OUTPUT"])
     assert _pairs(ours, "pid", "jid") == expected == _pairs(qgis, "pid", "jid")
 
 
@@ -181,7 +181,8 @@ def test_non_ascii_and_clashing_field_names_like_qgis(run_alg, tmp_path):
     params = {"INPUT": write_layer(path, "polys", polys), "JOIN": write_layer(path, "points", points),
               "METHOD": 0}
     ours = read_layer(run_alg("joinedup:joinbylocation", {**params, "OUTPUT": str(tmp_path / "o.gpkg")})["OUTPUT"])
-    qgis = read_layer(run_alg("native:joinattributesbylocation", {**params, "OUTPUT": str(tmp_path / "q.gpkg")})["OUTPUT"])
+    qgis = read_layer(run_alg("native:joinattributesbylocation",
+                              {**params, "OUTPUT": str(tmp_path / "q.gpkg")})["OUTPUT"])
     # QGIS also copies the JOIN GeoPackage's fid (as fid_2); JoinedUp leaves row ids out
     assert list(ours.columns) == [c for c in qgis.columns if c != "fid_2"] \
         == ["pid", "Nimi", "PID_2", "nimi_2", "pää", "geometry"]
@@ -192,10 +193,9 @@ def test_non_ascii_and_clashing_field_names_like_qgis(run_alg, tmp_path):
 
 
 def test_missing_field_is_a_clear_error(run_alg, edge_layers, tmp_path):
-    from qgis.core import QgsProcessingException
-
     from joinedup.engine.errors import InputError
     from joinedup.engine.joins import join_by_location
+    from qgis.core import QgsProcessingException
 
     polys, points = edge_layers
     with pytest.raises(QgsProcessingException):

@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
-
 from joins_data import *  # noqa: F401,F403  (fixtures)
 from joins_data import layer_uri, read_layer, write_layer
 

@@ -8,7 +8,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
 from joinedup.engine import location
 from joinedup.engine.errors import InputError
 
