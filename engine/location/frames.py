@@ -124,7 +124,9 @@ def solve_geodataframes(problem: str, demand, candidates, *, weights_col: str | 
     served = result.site != NO_SITE
     column = _site_rows(result.site, n_existing)
     out_demand = demand.copy()
-    out_demand["site"] = np.where(served, ids[np.where(served, column, 0)], None)
+    site = np.full(len(demand), None, dtype=object)
+    site[served] = ids[column[served]]
+    out_demand["site"] = site
     out_demand["cost"] = np.where(served, result.site_cost, np.nan)
     out_sites = all_sites.copy()
     out_sites["kind"] = kinds

@@ -76,6 +76,7 @@ def solve(problem: str, cost, *, demand=None, p: int | None = None, threshold: f
         fb.log(f"{zero} demand units have zero demand: they are allocated but do not weigh.")
 
     if problem == "lscp":
+        assert threshold is not None  # checked above
         result = _solve_lscp(full, w, e, rows, float(threshold), exact, time_limit_s, fb)
     elif problem == "cpmedian":
         cap = as_weights(capacity, m, what="Candidate capacity")
