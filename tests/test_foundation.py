@@ -30,8 +30,9 @@ def test_engine_imports_without_qgis():
         sys.path.insert(0, {str(plugin_parent())!r})
         import joinedup.engine
         import pkgutil, importlib
-        for info in pkgutil.iter_modules(joinedup.engine.__path__):
-            importlib.import_module('joinedup.engine.' + info.name)
+        # every module, sub-packages' included (engine/joins/, engine/network/ ...)
+        for info in pkgutil.walk_packages(joinedup.engine.__path__, 'joinedup.engine.'):
+            importlib.import_module(info.name)
         bad = sorted(m for m in sys.modules if m.split('.')[0] in ('qgis', 'PyQt5', 'PyQt6'))
         print(bad)
         assert not bad, bad

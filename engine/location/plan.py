@@ -28,17 +28,6 @@ class ServicePlan:
     warnings: list = field(default_factory=list)
 
 
-def typed_ids(values, ids):
-    """Facility ids (None for 'none') typed like the id field: integers stay integers (nullable),
-    anything else is text."""
-    import pandas as pd
-
-    ids = np.asarray(ids)
-    if ids.dtype.kind in "iu" or (ids.dtype == object and all(isinstance(v, (int, np.integer)) for v in ids)):
-        return pd.array([None if v is None else int(v) for v in values], dtype="Int64")
-    return pd.array([None if v is None else str(v) for v in values], dtype=object)
-
-
 def _in_crs(frame, crs):
     if frame is None or frame.crs is None or crs is None or frame.crs.equals(crs):
         return frame
@@ -48,6 +37,8 @@ def _in_crs(frame, crs):
 def _frame(columns, ids, crs):
     import geopandas as gpd
     import pandas as pd
+
+    from ..access_tables import typed_ids
 
     columns = dict(columns)
     geometry = columns.pop("geometry")
@@ -92,7 +83,7 @@ def plan_services(problem: str, units, cost, *, candidates, candidate_ids, p: in
                   candidate_sets: str = "", feedback=None) -> ServicePlan:
     """Solve ``problem`` (:func:`~.solve.solve`) for the routed demand ``units``
     (``engine.access_inputs.DemandUnits``) and ``cost`` (demand points × candidates, in ``unit``:
-    'm' or 'min'), and build its outputs (``engine.access_inputs.allocation_tables``).
+    'm' or 'min'), and build its outputs (``engine.access_tables.allocation_tables``).
 
     ``candidates``/``existing``: the facility GeoDataFrames (reprojected to the demand's CRS for
     the output lines); ``capacity``/``existing_capacity`` are used by 'cpmedian' only. With
@@ -105,7 +96,7 @@ def plan_services(problem: str, units, cost, *, candidates, candidate_ids, p: in
     """
     import pandas as pd
 
-    from ..access_inputs import allocation_tables
+    from ..access_tables import allocation_tables
 
     fb = as_feedback(feedback)
     capacitated = problem == "cpmedian"
