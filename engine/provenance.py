@@ -115,7 +115,7 @@ def read(path: str) -> dict:
         with open(path, encoding="utf-8") as handle:
             doc = json.load(handle)
     except (OSError, ValueError) as exc:
-        raise InputError(f"The provenance file {path} could not be read as JSON: {exc}")
+        raise InputError(f"The provenance file {path} could not be read as JSON: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("steps"), list):
         raise InputError(f"{path} is not a JoinedUp provenance file (expected "
                          f"'\"format\": \"{FORMAT}\"' and a list of steps).")

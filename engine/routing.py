@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, as_feedback
+from .errors import DependencyError, InputError, as_feedback
 
 # Exploration levels of VROOM for the quality setting (1 = quick construction, 5 = thorough).
 QUALITY_LEVELS = {"fast": 1, "balanced": 3, "thorough": 5}
@@ -270,7 +270,7 @@ def solve(jobs: pd.DataFrame, vehicles: pd.DataFrame, time_s: np.ndarray, length
     try:
         import vroom
     except ImportError as exc:
-        raise InputError("Route optimisation needs the VROOM solver: pip install pyvroom") from exc
+        raise DependencyError("Route optimisation needs the VROOM solver: pip install pyvroom") from exc
     fb.check()
     reasons = unassigned_reasons(jobs, vehicles, time_s)
     candidates = np.flatnonzero(pd.isna(reasons))
