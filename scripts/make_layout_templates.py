@@ -17,6 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")
 
 from qgis.core import (  # noqa: E402
+    Qgis,
     QgsApplication,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
@@ -31,7 +32,6 @@ from qgis.core import (  # noqa: E402
     QgsProject,
     QgsReadWriteContext,
     QgsTextFormat,
-    Qgis,
 )
 from qgis.PyQt.QtCore import Qt  # noqa: E402
 from qgis.PyQt.QtGui import QColor, QFont  # noqa: E402

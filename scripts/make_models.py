@@ -16,7 +16,6 @@ fails the tests.)
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -29,12 +28,14 @@ def build_area_profile_with_buffer():
         QgsProcessing,
         QgsProcessingModelAlgorithm,
         QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource as Source,
         QgsProcessingModelOutput,
         QgsProcessingModelParameter,
         QgsProcessingParameterFeatureSource,
         QgsProcessingParameterMultipleLayers,
         QgsProcessingParameterNumber,
+    )
+    from qgis.core import (
+        QgsProcessingModelChildParameterSource as Source,
     )
 
     model = QgsProcessingModelAlgorithm("Area profile of buffered centres", "JoinedUp",

@@ -77,7 +77,8 @@ def main() -> int:
                         f"{run.returncode}: {(run.stderr or run.stdout).strip()[-600:]}")
         json.loads(run.stdout[run.stdout.index("{"):])  # a whole JSON answer, not a crash
         joined = gpd.read_file(output)
-        counts = dict(zip(joined["zone"], joined["n_count"] if "n_count" in joined else joined.filter(like="count").iloc[:, 0]))
+        count_column = joined["n_count"] if "n_count" in joined else joined.filter(like="count").iloc[:, 0]
+        counts = dict(zip(joined["zone"], count_column))
         if counts != {"a": 2, "b": 1}:
             return fail(f"joinedup:joinbylocation counted {counts} points per zone, not a: 2, b: 1")
     print("smoke test: joinedup:checkenvironment and joinedup:joinbylocation ran through qgis_process")

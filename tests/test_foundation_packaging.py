@@ -10,7 +10,6 @@ import textwrap
 import zipfile
 
 import pytest
-
 from conftest import REPO
 
 KEYS = ["name", "qgisMinimumVersion", "qgisMaximumVersion", "description", "about", "version",
