@@ -231,14 +231,18 @@ class EvidencePack(JoinedUpAlgorithm):
             map_pages.add(map_page)
             results.append((result, map_page, class_labels))
             feedback.setProgress(25 + 35 * number / len(specs))
+        atlas, atlas_pages = self._atlas(project, layout, req, findings_path, label_table, context, data_dir,
+                                         feedback)
         if specs:  # the method page says what each finding hid
             hidden = [f"{r.title}: {r.suppressed}" for r, _, _ in results if r.suppressed]
+            hidden += [f"{atlas.title}: {atlas.suppressed}"] if atlas and atlas.suppressed else []
             req.disclosure += " " + (" ".join(hidden) if hidden else "Nothing needed hiding.")
         method_page = el.add_page(layout, *el.PACK_PAPER)
         inputs_text = "Layers used: " + ", ".join(
             [f"{req.name} ({req.layer.featureCount():,} features)"]
             + [f"{el.display_name(lyr)} ({lyr.featureCount():,} features)" for lyr in req.context_layers])
         method = el.method_text(req, cls).replace("Method: ", "", 1).split("\n")[0]
+        method += (" " + atlas.method) if atlas else ""
         el.method_page(layout, method_page, req, method, inputs_text)
         own = make_step(self, parameters, context, started=started, outputs={"OUTPUT": pdf, "OUTPUT_PROJECT": qgz},
                         notes=cls.notes)
@@ -264,7 +268,7 @@ class EvidencePack(JoinedUpAlgorithm):
         self._web_page(layout, page, req, work=work, dpi=min(dpi, 110), cover_text=cover_text,
                        stats_text=stats_text, top=top, highest=highest, decimals=decimals, labels=labels,
                        charts=pictures, findings=results, method=method, inputs_text=inputs_text,
-                       steps=steps + [own])
+                       steps=steps + [own], atlas=atlas, atlas_pages=atlas_pages)
         feedback.pushInfo(f"Accessible web page written: {page}.")
         results = {"OUTPUT": pdf, "OUTPUT_HTML": page, "PAGES": pages, "STEPS": len(steps) + 1,
                    "FINDINGS": len(specs)}
@@ -343,8 +347,27 @@ class EvidencePack(JoinedUpAlgorithm):
         return result, class_labels
 
     @staticmethod
+    def _atlas(project, layout, req, findings_path, label_table, context, data_dir, feedback):
+        """The atlas section (the findings file's ``atlas``): one page per area. Returns the
+        engine's Atlas and ``[(page, map item)]``, or ``(None, [])`` without one."""
+        from .. import evidence_atlas as ea
+        from .. import evidence_layout as el
+        from ...engine import atlas as at
+        from ...engine import findings as fd
+        from ..base import engine_feedback
+
+        spec = at.read_atlas(findings_path) if findings_path else None
+        if spec is None:
+            return None, []
+        layer, gdf = el.open_finding_layer(spec.layer, spec.title)
+        atlas = at.profiles(gdf, spec, fd.Labels(label_table).with_aliases(el.field_aliases(layer)))
+        feedback.pushInfo(f"{spec.title}: {len(atlas.areas):,} area pages.")
+        return atlas, ea.atlas_pages(project, layout, req, atlas, layer, context, data_dir,
+                                     engine_feedback(feedback, 0.45, 0.55))
+
+    @staticmethod
     def _web_page(layout, path, req, *, work, dpi, cover_text, stats_text, top, highest, decimals, labels,
-                  charts, findings, method, inputs_text, steps):
+                  charts, findings, method, inputs_text, steps, atlas=None, atlas_pages=()):
         """The HTML twin of the PDF: the same texts and tables, the map pages as pictures
         with alt text (engine/pack_html.py)."""
         import os
@@ -386,6 +409,16 @@ class EvidencePack(JoinedUpAlgorithm):
                 [ph.Picture(page_png(map_page), ph.map_alt_text(result.title, result.map_label or "class",
                                                                 class_labels, extra=extra))],
                 [(result.table_title or result.title, result.headers, result.rows)]))
+        if atlas:
+            from .. import evidence_atlas as ea
+
+            for area, (_, map_item) in zip(atlas.areas, atlas_pages):
+                picture = ea.map_picture(layout, map_item, os.path.join(work, f"atlas_{area.row + 1}.png"),
+                                         min(dpi, 60))
+                sections.append(ph.Section(
+                    f"Area profile: {area.name}", [area.sentence],
+                    [ph.Picture(picture, ea.alt_text(area, len(atlas.areas) - 1))],
+                    [(f"{area.name} against the city", atlas.headers, area.rows)]))
         sections.append(ph.Section("Method, sources and disclosure control",
                                    [method, req.source_text(), inputs_text, req.disclosure or "None stated."]))
         sections.append(ph.Section("Provenance", ["Every step that produced this evidence, with its "
