@@ -65,3 +65,118 @@ def test_profiles_by_hand_with_rank_ranges_and_hidden_counts():
     assert east.rows[2][1] == fd.HIDDEN and north.rows[2][1] == "12"
     assert "2 indicator values" in atlas.suppressed
     assert north.facts["s"]["average"] == pytest.approx(np.mean([0.5, 0.9, 0.5]))
+
+
+# --- the pack's atlas section, through processing.run --------------------------------------
+
+@pytest.fixture(scope="module")
+def atlas_pack(plugin, real_data, tmp_path_factory):
+    """A pack made of findings with an atlas of four districts; the pack, its project and the
+    layers it draws are all in one folder (as ``make demo``'s out/)."""
+    import shutil
+
+    from qgis import processing
+
+    from findings_helpers import make_findings_data
+
+    folder = tmp_path_factory.mktemp("atlas") / "out"
+    make_findings_data(real_data, folder, lambda alg, params, **kw: processing.run(alg, params, **kw))
+    shutil.copy(real_data / "sample_city.gpkg", folder / "city.gpkg")
+    results = processing.run("joinedup:evidencepack", {
+        "INPUT": str(folder / "now.gpkg"), "FIELD": "population", "NAME_FIELD": "name", "DPI": 60,
+        "TITLE": "Where people live", "ORGANISATION": "City data office",
+        "CONTEXT": [str(folder / "city.gpkg") + "|layername=roads"],
+        "FINDINGS_FILE": str(folder / "findings.json"), "OUTPUT": str(folder / "pack.pdf"),
+        "OUTPUT_PROJECT": str(folder / "pack.qgz")})
+    return folder, results
+
+
+def _expected_profiles(folder):
+    """Each district's line per indicator, computed here with pandas from the layer: the mean of
+    the districts, rank 1 = highest with ties sharing the best rank, and the span of a tie."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(folder / "districts.gpkg")
+    expected = {}
+    for column in ("residents", "incidents", "incident_rate"):
+        values = frame[column].astype(float)
+        best = values.rank(method="min", ascending=False)
+        worst = values.rank(method="max", ascending=False)
+        for name, v, b, w in zip(frame["district"], values, best, worst):
+            expected.setdefault(name, {})[column] = (v, values.mean(), int(b), int(w))
+    return expected
+
+
+def test_atlas_pages_print_each_district_against_the_city(atlas_pack):
+    from evidence_helpers import pdf_text
+
+    folder, results = atlas_pack
+    text = " ".join(pdf_text(folder / "pack.pdf").split())
+    expected = _expected_profiles(folder)
+    assert len(expected) == 4
+    for name, lines in expected.items():
+        page = text.split(f"Area profile: {name}")[1].split("Area profile:")[0]
+        residents, mean, best, worst = lines["residents"]
+        difference = abs(residents - mean) / mean * 100
+        word = "above" if residents > mean else "below"
+        assert (f"Residents (people) {residents:,.0f} {mean:,.0f} {difference:,.0f} % {word} "
+                f"{best} of 4 {best if best == worst else f'{best}–{worst}'}") in page, page[:600]
+        incidents, mean, best, worst = lines["incidents"]
+        assert f"Incidents {incidents:,.0f} {mean:,.0f}" in page  # whole counts, all above 10 here
+        rate, mean, best, _ = lines["incident_rate"]
+        assert f"Incidents per 1,000 residents {rate:,.1f} {mean:,.1f}" in page and f"{best} of 4" in page
+        assert "incident_rate" not in page  # labels, never raw field names
+
+
+def test_atlas_reopens_elsewhere_with_every_layer_page_and_style(atlas_pack, tmp_path):
+    """The pack's folder moved to another place (the original gone, as on another machine):
+    the project reopens with every layer valid, every page and item there, and the styles."""
+    import shutil
+
+    from qgis.core import (
+        QgsGraduatedSymbolRenderer,
+        QgsLayoutItemLabel,
+        QgsLayoutItemMap,
+        QgsLayoutItemScaleBar,
+        QgsProject,
+        QgsRuleBasedRenderer,
+    )
+
+    folder, results = atlas_pack
+    moved = tmp_path / "elsewhere" / "pack"
+    shutil.copytree(folder, moved)
+    hidden = folder.with_name("out-away")
+    folder.rename(hidden)  # nothing may be read from the old place
+    try:
+        project = QgsProject()
+        assert project.read(str(moved / "pack.qgz"))
+        layers = list(project.mapLayers().values())
+        assert layers and [lyr.name() for lyr in layers if not lyr.isValid()] == []
+        assert all(str(moved) in lyr.source() for lyr in layers), [lyr.source() for lyr in layers]
+        layout = project.layoutManager().printLayouts()[0]
+        assert layout.pageCollection().pageCount() == results["PAGES"]
+        maps = [i for i in layout.items() if isinstance(i, QgsLayoutItemMap)]
+        atlas_maps = [m for m in maps if m.id().startswith("atlas_map_")]
+        assert len(atlas_maps) == 4
+        for map_item in maps:  # every map keeps its layers, each valid
+            assert map_item.layers() and all(lyr.isValid() for lyr in map_item.layers()), map_item.id()
+        assert sum(isinstance(i, QgsLayoutItemScaleBar) for i in layout.items()) >= len(maps)
+        titles = {i.currentText() for i in layout.items() if isinstance(i, QgsLayoutItemLabel)}
+        assert {f"Area profile: {name}" for name in _expected_profiles(moved)} <= titles
+        renderers = {type(lyr.renderer()) for lyr in layers}
+        assert QgsGraduatedSymbolRenderer in renderers and QgsRuleBasedRenderer in renderers
+        project.clear()
+    finally:
+        hidden.rename(folder)
+
+
+def test_atlas_in_the_web_page_one_section_per_district(atlas_pack):
+    import re
+
+    folder, _ = atlas_pack
+    page = (folder / "pack.html").read_text(encoding="utf-8")
+    for name in _expected_profiles(folder):
+        section = page.split(f"Area profile: {name}</h2>")[1].split("</section>")[0]
+        assert re.search(r'<img src="data:image/png;base64,[^"]+" alt="Map of ' + re.escape(name), section)
+        assert f"<caption>{name} against the city</caption>" in section
+        assert '<th scope="row">Residents (people)</th>' in section
