@@ -171,6 +171,11 @@ def test_recipe_pack_has_a_finding_for_every_step(demo_out):
     assert two["covered_demand"] == pytest.approx(total - a)
     gains = options.loc[options["kind"] == "best", "covered_demand"].diff().dropna()
     assert f"the second {gains.iloc[0]:,.0f}" in flat
+    # the first site's share of what the two proposed clinics buy: its option over the existing sites'
+    one = options.set_index("option").loc["1 new site"]
+    base = options.set_index("option").loc["Existing sites only", "covered_demand"]
+    assert one["sites"] in two["sites"].split(", ")
+    assert f"The first site accounts for {100 * (one['covered_demand'] - base) / (b - a):.0f} % of that gain." in flat
     # where incidents concentrate: hot cells and the incidents published in them
     cells = pyogrio.read_dataframe(demo_out / "incident_hotspots.gpkg", read_geometry=False)
     hot = cells["gi_class"].str.startswith("Hot spot")

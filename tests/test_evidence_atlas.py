@@ -75,9 +75,8 @@ def atlas_pack(plugin, real_data, tmp_path_factory):
     layers it draws are all in one folder (as ``make demo``'s out/)."""
     import shutil
 
-    from qgis import processing
-
     from findings_helpers import make_findings_data
+    from qgis import processing
 
     folder = tmp_path_factory.mktemp("atlas") / "out"
     make_findings_data(real_data, folder, lambda alg, params, **kw: processing.run(alg, params, **kw))
@@ -102,7 +101,7 @@ def _expected_profiles(folder):
         values = frame[column].astype(float)
         best = values.rank(method="min", ascending=False)
         worst = values.rank(method="max", ascending=False)
-        for name, v, b, w in zip(frame["district"], values, best, worst):
+        for name, v, b, w in zip(frame["district"], values, best, worst, strict=True):
             expected.setdefault(name, {})[column] = (v, values.mean(), int(b), int(w))
     return expected
 

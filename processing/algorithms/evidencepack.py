@@ -122,8 +122,8 @@ class EvidencePack(JoinedUpAlgorithm):
 
         from qgis.core import QgsProject
 
-        from .. import evidence_layout as el
         from ...engine.provenance import now_utc
+        from .. import evidence_layout as el
 
         started = now_utc()
         pdf = self.parameterAsFileOutput(parameters, "OUTPUT", context)
@@ -281,10 +281,10 @@ class EvidencePack(JoinedUpAlgorithm):
         its map page. Returns the engine's FindingResult."""
         import numpy as np
 
-        from .. import evidence_layout as el
         from ...engine import findings as fd
         from ...engine.classify import class_breaks
         from ...engine.hotspots import CLASS_LABELS as hotspot_classes
+        from .. import evidence_layout as el
 
         layer, gdf = el.open_finding_layer(spec.layer, spec.title)
         labels = fd.Labels(label_table).with_aliases(el.field_aliases(layer))
@@ -293,7 +293,10 @@ class EvidencePack(JoinedUpAlgorithm):
             result = fd.ranking(gdf, spec, labels)
         elif spec.kind == "before_after":
             map_layer, map_gdf = el.open_finding_layer(spec.get("after_layer"), spec.title)
-            result = fd.before_after(gdf, map_gdf, spec, labels.with_aliases(el.field_aliases(map_layer)))
+            options = (el.open_finding_layer(spec.get("options_layer"), spec.title)[1]
+                       if spec.get("options_layer") else None)
+            result = fd.before_after(gdf, map_gdf, spec, labels.with_aliases(el.field_aliases(map_layer)),
+                                     options=options)
         elif spec.kind == "hotspots":
             result = fd.hotspots(gdf, spec, labels)
             result.map_field = "gi_bin"
@@ -350,10 +353,10 @@ class EvidencePack(JoinedUpAlgorithm):
     def _atlas(project, layout, req, findings_path, label_table, context, data_dir, feedback):
         """The atlas section (the findings file's ``atlas``): one page per area. Returns the
         engine's Atlas and ``[(page, map item)]``, or ``(None, [])`` without one."""
-        from .. import evidence_atlas as ea
-        from .. import evidence_layout as el
         from ...engine import atlas as at
         from ...engine import findings as fd
+        from .. import evidence_atlas as ea
+        from .. import evidence_layout as el
         from ..base import engine_feedback
 
         spec = at.read_atlas(findings_path) if findings_path else None
@@ -372,9 +375,9 @@ class EvidencePack(JoinedUpAlgorithm):
         with alt text (engine/pack_html.py)."""
         import os
 
-        from .. import evidence_layout as el
         from ...engine import pack_html as ph
         from ...engine.classify import format_number
+        from .. import evidence_layout as el
 
         label = el.field_label(req)
 
