@@ -159,7 +159,7 @@ def test_counts_per_area_match_a_spatial_join_and_hide_small_ones(city):
     assert r.facts["total"] == (where >= 0).sum() and r.facts["outside"] == (where < 0).sum()
     categories = r.headers[1:-1]
     for row in r.rows[:-1]:
-        for category, cell in zip(categories, row[1:], strict=True):
+        for category, cell in zip(categories, row[1:-1], strict=True):
             true = truth.loc[row[0], category] if row[0] in truth.index else 0
             if cell == fd.HIDDEN:
                 continue
