@@ -35,17 +35,6 @@ def area_style(layer) -> None:
     layer.setRenderer(QgsRuleBasedRenderer(root))
 
 
-def scale_segment(width_m: float, map_width_mm: float, bar_mm: float = 40.0) -> float:
-    """Ground length of one scale-bar segment: a round number (1, 2 or 5 × 10^n m) so that
-    two segments fill about ``bar_mm`` of a map ``map_width_mm`` wide showing ``width_m``;
-    the labels then stand about 20 mm apart and never run together."""
-    import math
-
-    target = width_m * (bar_mm / 2) / map_width_mm
-    power = 10 ** math.floor(math.log10(target))
-    return min((m * power for m in (1, 2, 5, 10)), key=lambda s: abs(s - target))
-
-
 def atlas_pages(project, layout, req, atlas, layer, context, data_dir, feedback) -> list:
     """One page per area of ``atlas`` (an engine Atlas over ``layer``, in its feature order)
     appended to ``layout``. ``feedback``: an engine Feedback (progress, Cancel). Returns
@@ -88,19 +77,12 @@ def atlas_pages(project, layout, req, atlas, layer, context, data_dir, feedback)
         bar = QgsLayoutItemScaleBar(layout)
         bar.setStyle("Single Box")
         bar.setLinkedMap(map_item)
-        bar.setUnits(Qgis.DistanceUnit.Meters)
-        bar.setUnitLabel("m")
-        bar.setSegmentSizeMode(Qgis.ScaleBarSegmentSizeMode.Fixed)
-        bar.setUnitsPerSegment(scale_segment(el._map_width_m(map_item), MAP_BOX[2]))
-        bar.setNumberOfSegments(2)
-        bar.setNumberOfSegmentsLeft(0)
         bar.setTextFormat(el.text_format(7))
+        el.fit_scale_bar(bar, map_item)
         layout.addLayoutItem(bar)
         bar.setId(f"atlas_{area.row + 1}_scalebar")
         bar.attemptMove(el.QgsLayoutPoint(MAP_BOX[0] + 3, MAP_BOX[1] + MAP_BOX[3] - 12, Qgis.LayoutUnit.Millimeters),
                         True, False, page)
-        bar.resizeToMinimumWidth()
-        bar.update()
         el.add_picture(layout, page, el.north_arrow_path(),
                        (MAP_BOX[0] + MAP_BOX[2] - 13, MAP_BOX[1] + 3, 10, 12),
                        item_id=f"atlas_{area.row + 1}_north_arrow").setLinkedMap(map_item)

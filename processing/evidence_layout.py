@@ -365,15 +365,39 @@ def place_map_page(layout, page: int, *, paper: str, orientation: str, layer, ma
     scalebar = found.get("scalebar")
     if isinstance(scalebar, QgsLayoutItemScaleBar):
         scalebar.setLinkedMap(map_item)
-        scalebar.applyDefaultSize(Qgis.DistanceUnit.Meters if _map_width_m(map_item) < 5000
-                                  else Qgis.DistanceUnit.Kilometers)
-        scalebar.setNumberOfSegmentsLeft(0)
-        scalebar.update()
+        fit_scale_bar(scalebar, map_item)
     arrow = found.get("north_arrow")
     if isinstance(arrow, QgsLayoutItemPicture):
         arrow.setPicturePath(north_arrow_path(), Qgis.PictureFormat.SVG)
         arrow.setLinkedMap(map_item)
     return found
+
+
+def scale_segment(width_m: float, map_width_mm: float, bar_mm: float = 40.0) -> float:
+    """Ground length (m) of one scale-bar segment: a round number (1, 2 or 5 × 10^n m) so
+    that two segments fill about ``bar_mm`` of a map ``map_width_mm`` wide showing
+    ``width_m``; the labels then stand 13 to 27 mm apart and never run together."""
+    import math
+
+    target = width_m * (bar_mm / 2) / map_width_mm
+    power = 10 ** math.floor(math.log10(target))
+    return min((m * power for m in (1, 2, 5, 10)), key=lambda s: abs(math.log(s / target)))
+
+
+def fit_scale_bar(bar, map_item) -> None:
+    """Two segments of a round length sized from the map's extent and width (metres, or km
+    from 1 km a segment), so the labels stand well apart at any scale."""
+    segment_m = scale_segment(_map_width_m(map_item), map_item.rect().width())
+    in_km = segment_m >= 1000
+    bar.setUnits(Qgis.DistanceUnit.Kilometers if in_km else Qgis.DistanceUnit.Meters)
+    bar.setUnitLabel("km" if in_km else "m")
+    bar.setMapUnitsPerScaleBarUnit(1.0)  # labels count whole bar units (a template may have set another)
+    bar.setSegmentSizeMode(Qgis.ScaleBarSegmentSizeMode.Fixed)
+    bar.setUnitsPerSegment(segment_m / 1000 if in_km else segment_m)
+    bar.setNumberOfSegments(2)
+    bar.setNumberOfSegmentsLeft(0)
+    bar.resizeToMinimumWidth()
+    bar.update()
 
 
 def _map_width_m(map_item) -> float:
