@@ -360,7 +360,11 @@ def place_map_page(layout, page: int, *, paper: str, orientation: str, layer, ma
         node = root.addLayer(layer)
         if node is not None:  # the legend title names the field; the layer name is noise
             QgsLegendRenderer.setNodeLegendStyle(node, QgsLegendStyle.Style.Hidden)
-        legend.setTitle(legend_title)
+        title_style = legend.style(QgsLegendStyle.Style.Title)  # kept: its text format is a reference
+        title_format = QgsTextFormat(title_style.textFormat())
+        # the template's legend box is fixed (the notes sit beside it): a long title wraps
+        legend.setTitle(wrap_to_width(legend_title, legend.rect().width() - 2 * legend.boxSpace() - 1,
+                                      title_format.size(), bold=title_format.font().bold()))
         legend.updateLegend()
     scalebar = found.get("scalebar")
     if isinstance(scalebar, QgsLayoutItemScaleBar):
@@ -919,6 +923,26 @@ def row_height(cells, widths, size_pt: float, *, bold: bool = False) -> float:
     """Height (mm) of one table row: its tallest wrapped cell plus the cell margins."""
     return max(text_height(str(c), w, size_pt, bold=bold, pad=0.0)
                for c, w in zip(cells, widths)) + 2 * TABLE_CELL_MARGIN + 0.5
+
+
+def wrap_to_width(text: str, width_mm: float, size_pt: float, *, bold: bool = False) -> str:
+    """``text`` with line breaks where Qt's metrics of the label font say a line would pass
+    ``width_mm`` (for items that do not wrap by themselves, such as a legend's title)."""
+    from qgis.PyQt.QtGui import QFontMetricsF
+
+    font = QFont(text_format(size_pt, bold).font())
+    font.setPixelSize(int(round(size_pt * 10)))
+    metrics = QFontMetricsF(font)
+    room = width_mm / 25.4 * 72.0 * 10
+    lines, current = [], ""
+    for word in text.split():
+        trial = (current + " " + word).strip()
+        if current and metrics.horizontalAdvance(trial) > room:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    return "\n".join(lines + [current])
 
 
 def text_height(text: str, width_mm: float, size_pt: float, *, bold: bool = False,

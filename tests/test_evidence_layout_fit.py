@@ -18,6 +18,7 @@ def pack_project(plugin, real_data, tmp_path_factory):
     results = processing.run("joinedup:evidencepack", {
         "INPUT": str(folder / "data" / "now.gpkg"), "FIELD": "population", "NAME_FIELD": "name", "DPI": 60,
         "TITLE": "Where people live, and where incidents concentrate in the sample city's central zones",
+        "UNITS": "residents per zone",  # a long legend title: "Residents (residents per zone)"
         "ORGANISATION": "City data office", "FINDINGS_FILE": str(folder / "data" / "findings.json"),
         "OUTPUT": str(folder / "pack.pdf"), "OUTPUT_PROJECT": str(folder / "pack.qgz")})
     return results
@@ -82,6 +83,7 @@ def test_every_label_fits_and_every_table_shows_all_rows(pack_project, tmp_path)
                 widest = max((_word_width_mm(word, fmt) for word in str(text).split()), default=0)
                 assert widest <= room + 0.3, (table.frames()[0].id(), text, widest, room)
     _scale_bar_labels_stand_apart(layout)
+    _legends_fit_their_boxes(layout)
     # the pages, rendered for a person to look at
     from qgis.core import QgsLayoutExporter
 
@@ -110,3 +112,18 @@ def _scale_bar_labels_stand_apart(layout):
         widths = [_word_width_mm(t, bar.textFormat()) for t in ticks]
         closest = min(segment_mm - (a + b) / 2 for a, b in zip(widths, widths[1:], strict=False))
         assert closest >= 1.0, (bar.id(), ticks, round(segment_mm, 1), [round(w, 1) for w in widths])
+
+
+def _legends_fit_their_boxes(layout):
+    """Every line of every legend title is narrower than the legend's box (the template's box is
+    fixed: the notes sit beside it)."""
+    from qgis.core import QgsLayoutItemLegend, QgsLegendStyle, QgsTextFormat
+
+    legends = [i for i in layout.items() if isinstance(i, QgsLayoutItemLegend)]
+    assert legends
+    for legend in legends:
+        style = legend.style(QgsLegendStyle.Style.Title)  # kept: its text format is a reference
+        fmt = QgsTextFormat(style.textFormat())
+        room = legend.rect().width() - 2 * legend.boxSpace()
+        for line in legend.title().split("\n"):
+            assert _word_width_mm(line, fmt) <= room + 0.3, (legend.title(), round(room, 1))
