@@ -360,12 +360,7 @@ def place_map_page(layout, page: int, *, paper: str, orientation: str, layer, ma
         node = root.addLayer(layer)
         if node is not None:  # the legend title names the field; the layer name is noise
             QgsLegendRenderer.setNodeLegendStyle(node, QgsLegendStyle.Style.Hidden)
-        title_style = legend.style(QgsLegendStyle.Style.Title)  # kept: its text format is a reference
-        title_format = QgsTextFormat(title_style.textFormat())
-        # the template's legend box is fixed (the notes sit beside it): a long title wraps
-        legend.setTitle(wrap_to_width(legend_title, legend.rect().width() - 2 * legend.boxSpace() - 1,
-                                      title_format.size(), bold=title_format.font().bold()))
-        legend.updateLegend()
+        fit_legend(layout, legend, legend_title)
     scalebar = found.get("scalebar")
     if isinstance(scalebar, QgsLayoutItemScaleBar):
         scalebar.setLinkedMap(map_item)
@@ -402,6 +397,36 @@ def fit_scale_bar(bar, map_item) -> None:
     bar.setNumberOfSegmentsLeft(0)
     bar.resizeToMinimumWidth()
     bar.update()
+
+
+def fit_legend(layout, legend, title: str, smallest: float = 0.6) -> None:
+    """The template's legend box is fixed (the notes sit beside it): the title wraps to its
+    width, and title and class labels are set smaller (half a point at a time, to 60 %) until
+    QGIS's own legend renderer says the whole legend fits the box."""
+    from qgis.core import QgsLayoutUtils
+
+    styles = (QgsLegendStyle.Style.Title, QgsLegendStyle.Style.SymbolLabel)
+    originals = {s: legend.style(s) for s in styles}  # kept alive: textFormat() is a reference into them
+    sizes = {s: QgsTextFormat(style.textFormat()).size() for s, style in originals.items()}
+    bold = QgsTextFormat(originals[QgsLegendStyle.Style.Title].textFormat()).font().bold()
+    scale = 1.0
+    while True:
+        for kind in styles:
+            style = legend.style(kind)  # a copy: changed, then set back
+            fmt = QgsTextFormat(style.textFormat())
+            fmt.setSize(sizes[kind] * scale)
+            style.setTextFormat(fmt)
+            legend.setStyle(kind, style)
+        title_size = sizes[QgsLegendStyle.Style.Title] * scale
+        legend.setTitle(wrap_to_width(title, legend.rect().width() - 2 * legend.boxSpace() - 1, title_size,
+                                      bold=bold))
+        legend.updateLegend()
+        context = QgsLayoutUtils.createRenderContextForLayout(layout, None)
+        need = QgsLegendRenderer(legend.model(), legend.legendSettings()).minimumSize(context)
+        if (need.height() <= legend.rect().height() and need.width() <= legend.rect().width()) \
+                or scale <= smallest:
+            return
+        scale -= 0.5 / sizes[QgsLegendStyle.Style.Title]
 
 
 def _map_width_m(map_item) -> float:

@@ -115,13 +115,23 @@ def _scale_bar_labels_stand_apart(layout):
 
 
 def _legends_fit_their_boxes(layout):
-    """Every line of every legend title is narrower than the legend's box (the template's box is
-    fixed: the notes sit beside it)."""
-    from qgis.core import QgsLayoutItemLegend, QgsLegendStyle, QgsTextFormat
+    """Every legend fits its box (the template's box is fixed: the notes sit beside it): QGIS's
+    own legend renderer's minimum size, and every title line measured by Qt."""
+    from qgis.core import (
+        QgsLayoutItemLegend,
+        QgsLayoutUtils,
+        QgsLegendRenderer,
+        QgsLegendStyle,
+        QgsTextFormat,
+    )
 
     legends = [i for i in layout.items() if isinstance(i, QgsLayoutItemLegend)]
     assert legends
     for legend in legends:
+        context = QgsLayoutUtils.createRenderContextForLayout(layout, None)
+        need = QgsLegendRenderer(legend.model(), legend.legendSettings()).minimumSize(context)
+        assert need.height() <= legend.rect().height() + 0.3, (legend.title(), need.height())
+        assert need.width() <= legend.rect().width() + 0.3, (legend.title(), need.width())
         style = legend.style(QgsLegendStyle.Style.Title)  # kept: its text format is a reference
         fmt = QgsTextFormat(style.textFormat())
         room = legend.rect().width() - 2 * legend.boxSpace()
