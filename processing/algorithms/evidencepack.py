@@ -355,7 +355,7 @@ class EvidencePack(JoinedUpAlgorithm):
         engine's Atlas and ``[(page, map item)]``, or ``(None, [])`` without one."""
         from ...engine import atlas as at
         from ...engine import findings as fd
-        from .. import evidence_atlas as ea
+        from ..evidence import atlas as ea
         from .. import evidence_layout as el
         from ..base import engine_feedback
 
@@ -413,7 +413,7 @@ class EvidencePack(JoinedUpAlgorithm):
                                                                 class_labels, extra=extra))],
                 [(result.table_title or result.title, result.headers, result.rows)]))
         if atlas:
-            from .. import evidence_atlas as ea
+            from ..evidence import atlas as ea
 
             for area, (_, map_item) in zip(atlas.areas, atlas_pages):
                 picture = ea.map_picture(layout, map_item, os.path.join(work, f"atlas_{area.row + 1}.png"),

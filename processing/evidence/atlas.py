@@ -12,15 +12,32 @@ from qgis.core import (
     QgsFillSymbol,
     QgsLayoutItemMap,
     QgsLayoutItemScaleBar,
+    QgsLayoutPoint,
+    QgsProcessingException,
     QgsRectangle,
     QgsRuleBasedRenderer,
 )
 
-from . import evidence_layout as el
+from .items import (
+    _place,
+    add_label,
+    add_page,
+    add_picture,
+    add_table,
+    column_widths,
+    north_arrow_path,
+    row_height,
+    text_format,
+    text_height,
+)
+from .layers import display_name, project_layer
+from .map_page import fit_scale_bar
+from .pages import MARGIN, PACK_PAPER, TEXT_WIDTH
+from .style import context_style
 
 MAP_ID_PREFIX = "atlas_map_"
 HIGHLIGHT = "#b2182b"  # a dark red outline: contrast 7:1 on white, seen with common colour-vision deficiencies
-MAP_BOX = (el.MARGIN, 38.0, el.TEXT_WIDTH, 118.0)
+MAP_BOX = (MARGIN, 38.0, TEXT_WIDTH, 118.0)
 
 
 def area_style(layer) -> None:
@@ -41,12 +58,12 @@ def atlas_pages(project, layout, req, atlas, layer, context, data_dir, feedback)
     ``[(page, map item)]`` in area order."""
     from qgis.core import Qgis
 
-    areas = el.project_layer(project, layer, atlas.title, data_dir, context)
+    areas = project_layer(project, layer, atlas.title, data_dir, context)
     area_style(areas)
     context_layers = []
     for other in req.context_layers:
-        copy = el.project_layer(project, other, el.display_name(other), data_dir, context)
-        el.context_style(copy)
+        copy = project_layer(project, other, display_name(other), data_dir, context)
+        context_style(copy)
         context_layers.append(copy)
     features = {f.id(): f for f in areas.getFeatures()}
     ids = list(features)
@@ -55,17 +72,17 @@ def atlas_pages(project, layout, req, atlas, layer, context, data_dir, feedback)
     for number, area in enumerate(atlas.areas):
         feedback.check()
         feedback.set_progress(number / len(atlas.areas))
-        page = el.add_page(layout, *el.PACK_PAPER)
+        page = add_page(layout, *PACK_PAPER)
         title = f"Area profile: {area.name}"
-        el.add_label(layout, page, title, (el.MARGIN, 12, el.TEXT_WIDTH, 10), size=16, bold=True,
+        add_label(layout, page, title, (MARGIN, 12, TEXT_WIDTH, 10), size=16, bold=True,
                      item_id=f"atlas_{area.row + 1}_title")
-        el.add_label(layout, page, area.sentence + f" The map outlines {area.name} in dark red.",
-                     (el.MARGIN, 24, el.TEXT_WIDTH, el.text_height(area.sentence, el.TEXT_WIDTH, 10) + 5), size=10)
+        add_label(layout, page, area.sentence + f" The map outlines {area.name} in dark red.",
+                     (MARGIN, 24, TEXT_WIDTH, text_height(area.sentence, TEXT_WIDTH, 10) + 5), size=10)
         fid = ids[area.row]
         map_item = QgsLayoutItemMap(layout)
         map_item.setId(f"{MAP_ID_PREFIX}{fid}")
         layout.addLayoutItem(map_item)
-        el._place(map_item, page, *MAP_BOX)
+        _place(map_item, page, *MAP_BOX)
         map_item.setCrs(crs)
         map_item.setLayers(context_layers + [areas])  # the outline above the streets
         map_item.setKeepLayerSet(True)
@@ -77,22 +94,22 @@ def atlas_pages(project, layout, req, atlas, layer, context, data_dir, feedback)
         bar = QgsLayoutItemScaleBar(layout)
         bar.setStyle("Single Box")
         bar.setLinkedMap(map_item)
-        bar.setTextFormat(el.text_format(7))
-        el.fit_scale_bar(bar, map_item)
+        bar.setTextFormat(text_format(7))
+        fit_scale_bar(bar, map_item)
         layout.addLayoutItem(bar)
         bar.setId(f"atlas_{area.row + 1}_scalebar")
-        bar.attemptMove(el.QgsLayoutPoint(MAP_BOX[0] + 3, MAP_BOX[1] + MAP_BOX[3] - 12, Qgis.LayoutUnit.Millimeters),
+        bar.attemptMove(QgsLayoutPoint(MAP_BOX[0] + 3, MAP_BOX[1] + MAP_BOX[3] - 12, Qgis.LayoutUnit.Millimeters),
                         True, False, page)
-        el.add_picture(layout, page, el.north_arrow_path(),
+        add_picture(layout, page, north_arrow_path(),
                        (MAP_BOX[0] + MAP_BOX[2] - 13, MAP_BOX[1] + 3, 10, 12),
                        item_id=f"atlas_{area.row + 1}_north_arrow").setLinkedMap(map_item)
         y = MAP_BOX[1] + MAP_BOX[3] + 6
-        el.add_label(layout, page, f"{area.name} against the city", (el.MARGIN, y, el.TEXT_WIDTH, 8),
+        add_label(layout, page, f"{area.name} against the city", (MARGIN, y, TEXT_WIDTH, 8),
                      size=12, bold=True)
-        widths = el.column_widths(atlas.headers, area.rows, el.TEXT_WIDTH)
-        height = el.row_height(atlas.headers, widths, 8, bold=True) + sum(el.row_height(r, widths, 8)
+        widths = column_widths(atlas.headers, area.rows, TEXT_WIDTH)
+        height = row_height(atlas.headers, widths, 8, bold=True) + sum(row_height(r, widths, 8)
                                                                             for r in area.rows)
-        el.add_table(layout, page, atlas.headers, area.rows, (el.MARGIN, y + 10, el.TEXT_WIDTH, height + 2),
+        add_table(layout, page, atlas.headers, area.rows, (MARGIN, y + 10, TEXT_WIDTH, height + 2),
                      widths=widths, size=8, item_id=f"atlas_{area.row + 1}_table")
         pages.append((page, map_item))
     return pages
@@ -109,7 +126,7 @@ def map_picture(layout, map_item, path: str, dpi: float) -> str:
     # areas stay a page a browser opens quickly
     image = image.convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.AvoidDither)
     if image.isNull() or not image.save(path, "PNG"):
-        raise el.QgsProcessingException(f"Could not render the map of {map_item.id()} to {path}.")
+        raise QgsProcessingException(f"Could not render the map of {map_item.id()} to {path}.")
     return path
 
 
