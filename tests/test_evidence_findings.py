@@ -284,3 +284,19 @@ def test_counts_of_people_in_rankings_and_before_after_hide_small_values():
     assert by_area["A"] == ["120", "100", "-20"]
     ranked = fd.ranking(after, _spec("ranking", field="gap", name_field="nm", top_n=3), labels)
     assert [row[2] for row in ranked.rows] == ["100", fd.HIDDEN, "0"]
+
+
+def test_pack_map_classes_and_site_order_by_hand():
+    from joinedup.engine import pack as pk
+
+    assert [pk.ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+    assert pk.site_classes([0, 0, 1, 2, None])[1:] == [(0.5, 1.5, "New site, chosen 1st"),
+                                                       (1.5, 2.5, "New site, chosen 2nd")]
+    # one published value: one class named by it; none: one class saying so; else natural breaks
+    classes, labels, note = pk.finding_classes([0, 0, None], "Counts", "properties")
+    assert labels == ["0 properties"] and note.startswith("One class: every area")
+    classes, labels, note = pk.finding_classes([None, float("nan")], "Counts")
+    assert labels == ["No value published"] and "all are hidden" in note
+    cls, labels, note = pk.finding_classes([1, 2, 3, 10, 11, 12, 100], "Counts")
+    assert note == "" and cls.k == 5 and len(labels) == 5  # min(5, distinct values) classes
