@@ -111,6 +111,7 @@ class EvidenceMap(JoinedUpAlgorithm):
         from ...engine.errors import EngineCancelled
         from ...engine.provenance import now_utc
         from .. import evidence_layout as el
+        from ..evidence.evidence_map import make_map
 
         started = now_utc()
         pdf = self.parameterAsFileOutput(parameters, self.OUTPUT_PDF, context)
@@ -132,75 +133,9 @@ class EvidenceMap(JoinedUpAlgorithm):
 
         project = QgsProject()
         try:
-            return self._make(parameters, context, feedback, el, req, cls, labels, project,
-                              pdf=pdf, png=png, qgz=qgz, prov=prov, dpi=dpi, started=started)
+            return make_map(self, parameters, context, feedback, req, cls, labels, project,
+                            pdf=pdf, png=png, qgz=qgz, prov=prov, dpi=dpi, started=started)
         finally:
             # Free the run's project (layers, layout) here, on the main thread, in QGIS's
             # own order, not whenever Python's garbage collector gets to it.
             project.clear()
-
-    def _make(self, parameters, context, feedback, el, req, cls, labels, project, *, pdf, png,
-              qgz, prov, dpi, started):
-        import json
-
-        from qgis.core import QgsLayoutItemMap, QgsProcessingUtils
-
-        from ..provenance import record_run
-
-        project.setTitle(req.title)
-        if req.layer.crs().isValid():
-            project.setCrs(req.layer.crs())
-        data_dir = el.data_dir_for(qgz, QgsProcessingUtils.tempFolder(context))
-        layout = el.new_layout(project, req.title, req.paper, req.orientation)
-        coverage_layer = self.parameterAsVectorLayer(parameters, self.COVERAGE, context)
-        coverage = None
-        suffix = ""
-        if coverage_layer is not None:
-            coverage = el.project_layer(project, coverage_layer, el.display_name(coverage_layer), data_dir, context)
-            el.context_style(coverage)
-            if coverage.featureCount() == 0:
-                from qgis.core import QgsProcessingException
-                raise QgsProcessingException(f"The atlas coverage layer {coverage_layer.name()} has no "
-                                             "features: there would be no pages.")
-            suffix = " — [% @atlas_pagename %]"
-        items = el.build_map_page(project, layout, 0, req, cls, labels, context, data_dir,
-                                  coverage=coverage, subtitle_suffix=suffix)
-        if coverage is not None:
-            atlas = layout.atlas()
-            atlas.setCoverageLayer(coverage)
-            name_field = self.parameterAsString(parameters, self.COVERAGE_NAME_FIELD, context)
-            if name_field:
-                atlas.setPageNameExpression(f'"{name_field}"')
-            atlas.setEnabled(True)
-            map_item = items["map"]
-            map_item.setAtlasDriven(True)
-            map_item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
-            map_item.setAtlasMargin(0.10)
-        project.layoutManager().addLayout(layout)
-        feedback.setProgress(50)
-
-        results = {self.CLASSES_MADE: cls.k, self.BREAKS: json.dumps([float(b) for b in cls.breaks])}
-        if coverage is not None:
-            pages = el.export_atlas_pdf(layout, pdf, dpi)
-        else:
-            el.export_pdf(layout, pdf, dpi)
-            pages = layout.pageCollection().pageCount()
-        results[self.OUTPUT_PDF] = pdf
-        results[self.PAGES] = pages
-        feedback.pushInfo(f"PDF written: {pdf} ({pages} page{'s' if pages != 1 else ''}).")
-        feedback.setProgress(75)
-        if png:
-            el.export_png(layout, png, dpi)
-            results[self.OUTPUT_PNG] = png
-            feedback.pushInfo(f"PNG written: {png} at {dpi} dpi.")
-        if qgz:
-            el.save_project(project, qgz)
-            results[self.OUTPUT_PROJECT] = qgz
-            feedback.pushInfo(f"Project with the layout saved: {qgz}.")
-        if prov:
-            record_run(prov, self, parameters, context, started=started,
-                       outputs={k: results.get(k) for k in (self.OUTPUT_PDF, self.OUTPUT_PNG, self.OUTPUT_PROJECT)},
-                       notes=cls.notes)
-            feedback.pushInfo(f"Provenance appended to {prov}.")
-        feedback.setProgress(100)
-        return results
