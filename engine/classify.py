@@ -86,12 +86,16 @@ class Classification:
         return out
 
     def labels(self, *, units: str = "", decimals: int | None = None) -> list:
-        """'lower – upper units' per class, with thousands separators."""
+        """'lower – upper units' per class, with thousands separators; a class of one value
+        (its bounds print the same) reads as that value alone, never '6.9 – 6.9 km'."""
         if decimals is None or decimals < 0:
             decimals = auto_decimals(np.concatenate([[self.minimum], self.breaks]))
         unit = f" {units.strip()}" if units and units.strip() else ""
-        return [f"{format_number(lo, decimals)} – {format_number(hi, decimals)}{unit}"
-                for lo, hi in zip(self.lower_bounds, self.breaks)]
+        labels = []
+        for lo, hi in zip(self.lower_bounds, self.breaks, strict=True):
+            low, high = format_number(lo, decimals), format_number(hi, decimals)
+            labels.append(f"{low}{unit}" if low == high else f"{low} – {high}{unit}")
+        return labels
 
     def describe(self, *, field_name: str = "", units: str = "") -> str:
         """One sentence on the method for a map's notes and the log."""

@@ -38,7 +38,7 @@ HIDDEN = f"fewer than {THRESHOLD}"
 # kind -> (required keys, optional keys)
 KINDS = {
     "ranking": (("layer", "field"), ("name_field", "rank_low", "rank_high", "top_n", "lowest_first")),
-    "before_after": (("layer", "after_layer", "field", "total_field"), ("name_field", "top_n")),
+    "before_after": (("layer", "after_layer", "field", "total_field"), ("name_field", "top_n", "options_layer")),
     "hotspots": (("layer",), ("count_field", "class_field", "what")),
     "network_segments": (("layer", "field"), ("rank_field", "top_n", "count_fields", "rate_field",
                                               "rate_count", "rate_base")),
@@ -94,7 +94,7 @@ def read_findings(path: str):
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError) as exc:
-        raise InputError(f"The findings file {path} could not be read as JSON ({exc}).")
+        raise InputError(f"The findings file {path} could not be read as JSON ({exc}).") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(f"{path} is not a JoinedUp findings file (it needs \"format\": \"{FORMAT}\").")
     folder = os.path.dirname(os.path.abspath(path))
@@ -117,7 +117,7 @@ def read_findings(path: str):
         if unknown:
             raise InputError(f"{where} ({kind}) has unknown keys: {', '.join(unknown)}.")
         options = {k: v for k, v in item.items() if k not in ("kind", "title", "layer", "note")}
-        for key in ("after_layer", "areas", "sites_layer", "summary_layer"):
+        for key in ("after_layer", "areas", "sites_layer", "summary_layer", "options_layer"):
             if key in options:
                 options[key] = _absolute(options[key], folder)
         specs.append(FindingSpec(kind=kind, title=str(item["title"]).strip(),
@@ -142,7 +142,7 @@ class Labels:
         self.table = table or {}
         self.aliases = aliases or {}
 
-    def with_aliases(self, aliases: dict) -> "Labels":
+    def with_aliases(self, aliases: dict) -> Labels:
         return Labels(self.table, {**self.aliases, **{k: v for k, v in aliases.items() if v}})
 
     def label(self, name: str) -> str:
@@ -266,16 +266,18 @@ def ranking(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
     rows = [[str(k + 1), names[i], show(i)] for k, i in enumerate(top)]
     if low is not None and high is not None:
         headers.append("Rank range")
-        for row, i in zip(rows, top):
+        for row, i in zip(rows, top, strict=True):
             row.append(f"{int(low[i])}–{int(high[i])}" if np.isfinite(low[i]) and np.isfinite(high[i]) else "—")
     return FindingResult(spec.title, spec.kind, text, headers, rows, map_field=f, map_label=label,
                          map_units=units, facts=facts, note=spec.note,
                          table_title=f"The {len(top)} areas with the {word} {label.lower()}")
 
 
-def before_after(before, after, spec: FindingSpec, labels: Labels) -> FindingResult:
+def before_after(before, after, spec: FindingSpec, labels: Labels, options=None) -> FindingResult:
     """One quantity per area before and after a change (e.g. residents beyond 800 m of a
-    clinic now and with the proposed sites), as totals and shares of ``total_field``."""
+    clinic now and with the proposed sites), as totals and shares of ``total_field``.
+    ``options``: the location-allocation OPTIONS table behind the change (``options_layer``),
+    for the first new site's share of the gain (:func:`first_site_share`)."""
     what = spec.title
     f, t = spec.get("field"), spec.get("total_field")
     if len(before) != len(after):
@@ -304,6 +306,10 @@ def before_after(before, after, spec: FindingSpec, labels: Labels) -> FindingRes
     facts = {"before": float(b_sum), "after": float(a_sum), "total": float(t_sum),
              "before_share": float(b_sum / t_sum), "after_share": float(a_sum / t_sum),
              "areas_gaining": int(gained.size)}
+    first = first_site_share(options, b_sum - a_sum) if options is not None else None
+    if first is not None:
+        facts["first_site_share"] = first
+        text += f" The first site accounts for {100 * first:.0f} % of that gain."
     headers = ["Area", f"Before ({units})" if units else "Before", f"After ({units})" if units else "After",
                "Change"]
     if labels.is_count(f):  # per-area counts of people: small ones (and changes that reveal them) hidden
@@ -315,6 +321,38 @@ def before_after(before, after, spec: FindingSpec, labels: Labels) -> FindingRes
     return FindingResult(spec.title, spec.kind, text, headers, rows, map_field=f, map_label=label,
                          map_units=units, facts=facts, note=spec.note,
                          table_title=f"The areas that gain most ({label.lower()})")
+
+
+def first_site_share(options, gain: float):
+    """The first new site's share of ``gain`` (the demand a change newly covers), from a
+    location-allocation OPTIONS table: the best option whose covered demand over the existing
+    sites' is ``gain`` (so the table describes this very change), against the best 1-site
+    option, when that site is one of the option's (the sites are added in order). None when
+    the table does not describe the change, the sites are not nested, or either part of the
+    gain is a count between 1 and 9 (the share would give it away)."""
+    import pandas as pd
+
+    if not gain > 0 or not {"kind", "new_sites", "sites", "covered_demand"} <= set(options.columns):
+        return None
+    kind = options["kind"].astype(str)
+    covered = pd.to_numeric(options["covered_demand"], errors="coerce")
+    base = covered[kind == "existing"]
+    if base.empty:
+        return None
+    best = options[(kind == "best") & (covered - float(base.iloc[0]) - gain).abs().lt(0.5)]
+    one = options[(kind == "best") & (pd.to_numeric(options["new_sites"], errors="coerce") == 1)]
+    if best.empty or one.empty:
+        return None
+
+    def sites(text):
+        return [s.strip() for s in str(text).split(",") if s.strip()]
+    if not set(sites(one["sites"].iloc[0])) <= set(sites(best["sites"].iloc[0])):
+        return None
+    first = float(covered[one.index[0]]) - float(base.iloc[0])
+    rest = gain - first
+    if any(0 < round(part) < THRESHOLD for part in (first, rest)):
+        return None
+    return first / gain
 
 
 def hotspots(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
@@ -367,9 +405,9 @@ def network_segments(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
     """The top street segments by a measure (e.g. lorry × cycle exposure), their counts under
     disclosure control, and one rate over the whole group (a rate per segment from a count
     below the threshold would give the count away)."""
-    from .disclosure import protect_counts
-
     import pandas as pd
+
+    from .disclosure import protect_counts
 
     what = spec.title
     f = spec.get("field")
@@ -432,9 +470,9 @@ def counts_table(points, areas, spec: FindingSpec, labels: Labels, *, area_of_po
     """Points (e.g. properties to visit) as counts per area and category under disclosure
     control: never a point's own attributes. ``area_of_point``: the row of ``areas`` each
     point falls in (-1 outside every area), computed by the caller's spatial join."""
-    from .disclosure import protect_counts
-
     import pandas as pd
+
+    from .disclosure import protect_counts
 
     what = spec.get("what", "features")
     names = _names(areas, spec.get("area_name_field"), spec.title)
@@ -468,7 +506,8 @@ def counts_table(points, areas, spec: FindingSpec, labels: Labels, *, area_of_po
     text = (f"{count_text(grand)} {what} in {areas_with:,} of {len(areas):,} areas. The table "
             f"gives counts per area only, never addresses.")
     if outside:
-        text += f" {count_text(protect_counts(pd.Series([outside]), threshold=THRESHOLD).published.iloc[0, 0])} lie outside every area."
+        published_outside = protect_counts(pd.Series([outside]), threshold=THRESHOLD).published.iloc[0, 0]
+        text += f" {count_text(published_outside)} lie outside every area."
     n_hidden = len(protected.report)
     suppressed = (f"{protected.suppressed_primary} counts below {THRESHOLD} are hidden and "
                   f"{protected.suppressed_secondary} more so that they cannot be worked out from the "
@@ -486,9 +525,9 @@ def options(frame, spec: FindingSpec, labels: Labels) -> FindingResult:
     """Investment options from a ``joinedup:locationallocation`` OPTIONS table: demand covered
     and travel cost per option, and what each extra site buys. Amounts of people below the
     threshold are not printed."""
-    from .disclosure import protect_counts
-
     import pandas as pd
+
+    from .disclosure import protect_counts
 
     needed = ["option", "kind", "new_sites", "served_demand", "covered_demand", "mean_cost", "max_cost",
               "gain_demand"]

@@ -171,6 +171,11 @@ def test_recipe_pack_has_a_finding_for_every_step(demo_out):
     assert two["covered_demand"] == pytest.approx(total - a)
     gains = options.loc[options["kind"] == "best", "covered_demand"].diff().dropna()
     assert f"the second {gains.iloc[0]:,.0f}" in flat
+    # the first site's share of what the two proposed clinics buy: its option over the existing sites'
+    one = options.set_index("option").loc["1 new site"]
+    base = options.set_index("option").loc["Existing sites only", "covered_demand"]
+    assert one["sites"] in two["sites"].split(", ")
+    assert f"The first site accounts for {100 * (one['covered_demand'] - base) / (b - a):.0f} % of that gain." in flat
     # where incidents concentrate: hot cells and the incidents published in them
     cells = pyogrio.read_dataframe(demo_out / "incident_hotspots.gpkg", read_geometry=False)
     hot = cells["gi_class"].str.startswith("Hot spot")
@@ -192,6 +197,56 @@ def test_recipe_pack_has_a_finding_for_every_step(demo_out):
               for t in re.findall(r"(?<![\w-])(\d[\d,]*)(?![\w%-])", line)
               if not re.search(r"Page \d+ of", line) and not t.startswith("0") or t == "0"]
     assert counts and all(c == 0 or c >= 10 for c in counts), sorted(set(counts))[:20]
+
+
+@pytest.mark.slow
+def test_recipe_pack_has_a_page_per_zone_and_reopens_elsewhere(demo_out, tmp_path):
+    """The pack's atlas section: one profile page per zone, the priority line of the top zone as
+    computed here with pandas (mean of the zones, rank among them, the sensitivity runs' range);
+    then the whole out/ folder moved (the original out of reach), its .qgz reopened: every layer
+    valid, every page, every map with its layers, every style."""
+    import shutil
+    import unicodedata
+
+    import pyogrio
+    from qgis.core import QgsLayoutItemMap, QgsProject
+
+    priority = pyogrio.read_dataframe(demo_out / "priority_index.gpkg", read_geometry=False)
+    text = subprocess.run(["pdftotext", "-layout", str(demo_out / "evidence_pack.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    flat = " ".join(unicodedata.normalize("NFKC", text).split())
+    assert flat.count("Area profile: ") == len(priority)
+    scores = priority["pi_score"].dropna()
+    top = priority.loc[scores.idxmax()]
+    mean = scores.mean()
+    rank_range = (f"{int(top['pi_rank_min'])}" if top["pi_rank_min"] == top["pi_rank_max"]
+                  else f"{int(top['pi_rank_min'])}–{int(top['pi_rank_max'])}")
+    page = flat.split(f"Area profile: {top['name']}")[1].split("Area profile:")[0]
+    assert (f"Priority score (0 to 1) {top['pi_score']:.3f} {mean:.3f} "
+            f"{100 * (top['pi_score'] - mean) / mean:,.0f} % above 1 of {len(scores)} {rank_range}") in page
+    moved = tmp_path / "another_machine" / "out"
+    shutil.copytree(demo_out, moved)
+    away = demo_out.with_name("out-away")
+    demo_out.rename(away)
+    try:
+        project = QgsProject()
+        assert project.read(str(moved / "evidence_pack.qgz"))
+        layers = list(project.mapLayers().values())
+        assert [lyr.name() for lyr in layers if not lyr.isValid()] == []
+        assert all(str(moved) in lyr.source() for lyr in layers)
+        layout = project.layoutManager().printLayouts()[0]
+        pages = int(next(line.split()[-1] for line in subprocess.run(
+            ["pdfinfo", str(moved / "evidence_pack.pdf")], capture_output=True, text=True,
+            check=True).stdout.splitlines() if line.startswith("Pages:")))
+        assert layout.pageCollection().pageCount() == pages
+        maps = [i for i in layout.items() if isinstance(i, QgsLayoutItemMap)]
+        assert sum(m.id().startswith("atlas_map_") for m in maps) == len(priority)
+        assert all(m.layers() and all(lyr.isValid() for lyr in m.layers()) for m in maps)
+        assert {type(lyr.renderer()).__name__ for lyr in layers} >= {"QgsGraduatedSymbolRenderer",
+                                                                        "QgsRuleBasedRenderer"}
+        project.clear()
+    finally:
+        away.rename(demo_out)
 
 
 @pytest.mark.slow

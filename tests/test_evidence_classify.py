@@ -94,6 +94,14 @@ def test_small_case_by_hand():
     assert cls.labels(units="people") == ["1 – 3 people", "3 – 12 people", "12 – 100 people"]
 
 
+def test_a_class_of_one_value_is_labelled_with_that_value_alone():
+    """Two rounds of 6.94 and 10.12 km in two classes (the demo's rounds): the first class
+    holds one value; by hand its label is '6.9 km', not '6.9 – 6.9 km'."""
+    cls = class_breaks([6.94, 10.12], method="jenks", n_classes=2)
+    assert cls.labels(units="km") == ["6.9 km", "6.9 – 10.1 km"]
+    assert len(set(cls.labels())) == cls.k  # every label distinct
+
+
 def test_labels_decimals_and_thousands():
     cls = class_breaks([0.25, 1250.5, 2500.75, 4000.0], method="manual", manual_breaks="1000.5, 2000")
     assert cls.labels(units="m²", decimals=1) == ["0.2 – 1,000.5 m²", "1,000.5 – 2,000.0 m²",

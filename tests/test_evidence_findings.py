@@ -8,9 +8,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 import pytest
-
 from findings_helpers import make_findings_data
-
 from joinedup.engine import findings as fd
 from joinedup.engine.errors import InputError
 
@@ -98,6 +96,28 @@ def test_before_after_by_hand():
         fd.before_after(before, after.iloc[:2], _spec("before_after", field="gap", total_field="pop"), labels)
 
 
+def test_first_site_share_of_the_gain_by_hand():
+    """The first new site's share of what the proposed sites buy, from the options table:
+    existing 850 covered, 1 site 906 (+56), 2 sites 930 (+24 more): 56 / 80 = 70 %."""
+    before = pd.DataFrame({"nm": ["A", "B", "C"], "gap": [100.0, 50.0, 0.0], "pop": [400.0, 500.0, 100.0]})
+    after = before.assign(gap=[20.0, 50.0, 0.0])
+    labels = fd.Labels({"gap": {"label": "Residents beyond 800 m", "units": "residents"}, "pop": "Residents"})
+    options = pd.DataFrame({"option": ["Existing", "1 new site", "2 new sites", "3 new sites"],
+                            "kind": ["existing", "best", "best", "best"], "new_sites": [0, 1, 2, 3],
+                            "sites": ["", "7", "7, 9", "7, 9, 4"], "covered_demand": [850.0, 906.0, 930.0, 990.0]})
+    spec = _spec("before_after", field="gap", total_field="pop", name_field="nm")
+    r = fd.before_after(before, after, spec, labels, options=options)
+    assert r.facts["first_site_share"] == pytest.approx(56 / 80)
+    assert r.paragraph.endswith("The first site accounts for 70 % of that gain.")
+    # not nested (the best single site is not one of the pair), no option with this gain, or a
+    # part below 10 (the share would give it away): no sentence
+    for changed in (options.assign(sites=["", "5", "7, 9", "7, 9, 4"]),
+                    options.assign(covered_demand=[850.0, 906.0, 931.0, 990.0]),
+                    options.assign(covered_demand=[850.0, 924.0, 930.0, 990.0])):
+        r = fd.before_after(before, after, spec, labels, options=changed)
+        assert "first_site_share" not in r.facts and "first site" not in r.paragraph
+
+
 def test_network_segments_publish_no_small_count_and_no_rate_from_one():
     frame = pd.DataFrame({"exp": [90.0, 80.0, 70.0, 5.0], "hgv": [30, 4, 25, 1], "cyc": [3, 20, 28, 1],
                           "col": [0, 1, 2, 0], "all": [400, 300, 500, 10], "length_m": [10.0, 20, 30, 40]})
@@ -139,7 +159,7 @@ def test_counts_per_area_match_a_spatial_join_and_hide_small_ones(city):
     assert r.facts["total"] == (where >= 0).sum() and r.facts["outside"] == (where < 0).sum()
     categories = r.headers[1:-1]
     for row in r.rows[:-1]:
-        for category, cell in zip(categories, row[1:]):
+        for category, cell in zip(categories, row[1:-1], strict=True):
             true = truth.loc[row[0], category] if row[0] in truth.index else 0
             if cell == fd.HIDDEN:
                 continue
@@ -264,3 +284,19 @@ def test_counts_of_people_in_rankings_and_before_after_hide_small_values():
     assert by_area["A"] == ["120", "100", "-20"]
     ranked = fd.ranking(after, _spec("ranking", field="gap", name_field="nm", top_n=3), labels)
     assert [row[2] for row in ranked.rows] == ["100", fd.HIDDEN, "0"]
+
+
+def test_pack_map_classes_and_site_order_by_hand():
+    from joinedup.engine import pack as pk
+
+    assert [pk.ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+    assert pk.site_classes([0, 0, 1, 2, None])[1:] == [(0.5, 1.5, "New site, chosen 1st"),
+                                                       (1.5, 2.5, "New site, chosen 2nd")]
+    # one published value: one class named by it; none: one class saying so; else natural breaks
+    classes, labels, note = pk.finding_classes([0, 0, None], "Counts", "properties")
+    assert labels == ["0 properties"] and note.startswith("One class: every area")
+    classes, labels, note = pk.finding_classes([None, float("nan")], "Counts")
+    assert labels == ["No value published"] and "all are hidden" in note
+    cls, labels, note = pk.finding_classes([1, 2, 3, 10, 11, 12, 100], "Counts")
+    assert note == "" and cls.k == 5 and len(labels) == 5  # min(5, distinct values) classes

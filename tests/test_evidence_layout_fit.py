@@ -18,6 +18,7 @@ def pack_project(plugin, real_data, tmp_path_factory):
     results = processing.run("joinedup:evidencepack", {
         "INPUT": str(folder / "data" / "now.gpkg"), "FIELD": "population", "NAME_FIELD": "name", "DPI": 60,
         "TITLE": "Where people live, and where incidents concentrate in the sample city's central zones",
+        "UNITS": "residents per zone",  # a long legend title: "Residents (residents per zone)"
         "ORGANISATION": "City data office", "FINDINGS_FILE": str(folder / "data" / "findings.json"),
         "OUTPUT": str(folder / "pack.pdf"), "OUTPUT_PROJECT": str(folder / "pack.qgz")})
     return results
@@ -81,6 +82,8 @@ def test_every_label_fits_and_every_table_shows_all_rows(pack_project, tmp_path)
             for text, fmt in [(column.heading(), header_font)] + [(row[i], cell_font) for row in rows]:
                 widest = max((_word_width_mm(word, fmt) for word in str(text).split()), default=0)
                 assert widest <= room + 0.3, (table.frames()[0].id(), text, widest, room)
+    _scale_bar_labels_stand_apart(layout)
+    _legends_fit_their_boxes(layout)
     # the pages, rendered for a person to look at
     from qgis.core import QgsLayoutExporter
 
@@ -91,3 +94,46 @@ def test_every_label_fits_and_every_table_shows_all_rows(pack_project, tmp_path)
     assert QgsLayoutExporter(layout).exportToImage(str(out / "page.png"), settings) == \
         QgsLayoutExporter.ExportResult.Success
     project.clear()
+
+
+def _scale_bar_labels_stand_apart(layout):
+    """Every scale bar's labels (centred on the ticks, as QGIS draws them) are narrower than
+    the space between ticks: the segment's length on paper from the linked map's own scale,
+    the labels' widths from Qt in the bar's font."""
+    from qgis.core import Qgis, QgsLayoutItemScaleBar, QgsUnitTypes
+
+    bars = [i for i in layout.items() if isinstance(i, QgsLayoutItemScaleBar)]
+    assert bars
+    for bar in bars:
+        metres = bar.unitsPerSegment() * QgsUnitTypes.fromUnitToUnitFactor(bar.units(), Qgis.DistanceUnit.Meters)
+        segment_mm = metres * 1000.0 / bar.linkedMap().scale()
+        ticks = [f"{k * bar.unitsPerSegment():,g}" for k in range(bar.numberOfSegments() + 1)]
+        ticks[-1] += " " + bar.unitLabel()
+        widths = [_word_width_mm(t, bar.textFormat()) for t in ticks]
+        closest = min(segment_mm - (a + b) / 2 for a, b in zip(widths, widths[1:], strict=False))
+        assert closest >= 1.0, (bar.id(), ticks, round(segment_mm, 1), [round(w, 1) for w in widths])
+
+
+def _legends_fit_their_boxes(layout):
+    """Every legend fits its box (the template's box is fixed: the notes sit beside it): QGIS's
+    own legend renderer's minimum size, and every title line measured by Qt."""
+    from qgis.core import (
+        QgsLayoutItemLegend,
+        QgsLayoutUtils,
+        QgsLegendRenderer,
+        QgsLegendStyle,
+        QgsTextFormat,
+    )
+
+    legends = [i for i in layout.items() if isinstance(i, QgsLayoutItemLegend)]
+    assert legends
+    for legend in legends:
+        context = QgsLayoutUtils.createRenderContextForLayout(layout, None)
+        need = QgsLegendRenderer(legend.model(), legend.legendSettings()).minimumSize(context)
+        assert need.height() <= legend.rect().height() + 0.3, (legend.title(), need.height())
+        assert need.width() <= legend.rect().width() + 0.3, (legend.title(), need.width())
+        style = legend.style(QgsLegendStyle.Style.Title)  # kept: its text format is a reference
+        fmt = QgsTextFormat(style.textFormat())
+        room = legend.rect().width() - 2 * legend.boxSpace()
+        for line in legend.title().split("\n"):
+            assert _word_width_mm(line, fmt) <= room + 0.3, (legend.title(), round(room, 1))

@@ -17,6 +17,20 @@ from ..base import JoinedUpAlgorithm
 
 
 class EvidenceMap(JoinedUpAlgorithm):
+    BREAKS = "BREAKS"
+    CLASSES_MADE = "CLASSES_MADE"
+    COVERAGE = "COVERAGE"
+    COVERAGE_NAME_FIELD = "COVERAGE_NAME_FIELD"
+    DPI = "DPI"
+    FIELD = "FIELD"
+    INPUT = "INPUT"
+    OUTPUT_PDF = "OUTPUT_PDF"
+    OUTPUT_PNG = "OUTPUT_PNG"
+    OUTPUT_PROJECT = "OUTPUT_PROJECT"
+    PAGES = "PAGES"
+    PAPER = "PAPER"
+    PROVENANCE = "PROVENANCE"
+
     ALG_ID = "evidencemap"
     DISPLAY_NAME = "Evidence map (print layout, PDF, PNG, project)"
     GROUP = "evidence"
@@ -49,63 +63,69 @@ class EvidenceMap(JoinedUpAlgorithm):
         from ..evidence_layout import PAPER_LABELS, add_map_parameters
 
 
-        self.add_parameter(QgsProcessingParameterVectorLayer("INPUT", self.tr("Layer to map"),
+        self.add_parameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Layer to map"),
                                               [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
             "The layer whose FIELD is mapped (areas, points or lines).")
-        self.add_parameter(QgsProcessingParameterField("FIELD", self.tr("Field to map"), parentLayerParameterName="INPUT",
+        self.add_parameter(QgsProcessingParameterField(self.FIELD, self.tr("Field to map"),
+                    parentLayerParameterName=self.INPUT,
                                         type=QgsProcessingParameterField.DataType.Numeric),
             "A numeric field of INPUT: the value each feature is coloured by.")
         add_map_parameters(self)
-        self.add_parameter(QgsProcessingParameterEnum("PAPER", self.tr("Paper"), PAPER_LABELS, defaultValue=0),
+        self.add_parameter(QgsProcessingParameterEnum(self.PAPER, self.tr("Paper"), PAPER_LABELS, defaultValue=0),
             "Paper size and orientation of the layout (templates in resources/layouts/).")
-        self.add_parameter(QgsProcessingParameterNumber("DPI", self.tr("Resolution (DPI)"),
+        self.add_parameter(QgsProcessingParameterNumber(self.DPI, self.tr("Resolution (DPI)"),
                                          QgsProcessingParameterNumber.Type.Integer, 200, False, 50, 1200),
             "Dots per inch for the PNG and for rasterised parts of the PDF.")
-        self.add_parameter(QgsProcessingParameterVectorLayer("COVERAGE", self.tr("Atlas coverage layer (one page each)"),
+        self.add_parameter(QgsProcessingParameterVectorLayer(self.COVERAGE,
+                    self.tr("Atlas coverage layer (one page each)"),
                                               [QgsProcessing.SourceType.TypeVectorPolygon], optional=True),
             "Optional: one PDF page per feature of this layer (e.g. districts), the map zoomed to "
             "each. Its outlines are drawn on the map.")
-        self.add_parameter(QgsProcessingParameterField("COVERAGE_NAME_FIELD", self.tr("Atlas page name field"),
-                                        parentLayerParameterName="COVERAGE", optional=True),
+        self.add_parameter(QgsProcessingParameterField(self.COVERAGE_NAME_FIELD, self.tr("Atlas page name field"),
+                                        parentLayerParameterName=self.COVERAGE, optional=True),
             "Optional: field of COVERAGE naming each page (printed after the subtitle).")
-        self.add_parameter(QgsProcessingParameterFileDestination("OUTPUT_PDF", self.tr("Map PDF"), "PDF files (*.pdf)"),
+        self.add_parameter(QgsProcessingParameterFileDestination(self.OUTPUT_PDF, self.tr("Map PDF"),
+                    "PDF files (*.pdf)"),
             "The map (or the atlas, one page per coverage feature) as PDF.")
-        png = QgsProcessingParameterFileDestination("OUTPUT_PNG", self.tr("Map image (PNG)"),
+        png = QgsProcessingParameterFileDestination(self.OUTPUT_PNG, self.tr("Map image (PNG)"),
                                                     "PNG files (*.png)", optional=True)
         png.setCreateByDefault(False)
         self.add_parameter(png, "Optional: the map page as a PNG image at DPI.")
-        qgz = QgsProcessingParameterFileDestination("OUTPUT_PROJECT", self.tr("QGIS project with the layout"),
+        qgz = QgsProcessingParameterFileDestination(self.OUTPUT_PROJECT, self.tr("QGIS project with the layout"),
                                                     "QGIS projects (*.qgz)", optional=True)
         qgz.setCreateByDefault(False)
         self.add_parameter(qgz, "Optional: a new QGIS project (.qgz) with the styled layers and the layout, to "
                  "open and edit in QGIS.")
-        prov = QgsProcessingParameterFileDestination("PROVENANCE", self.tr("Append provenance to"),
+        prov = QgsProcessingParameterFileDestination(self.PROVENANCE, self.tr("Append provenance to"),
                                                      "JSON files (*.json)", optional=True)
         prov.setCreateByDefault(False)
         self.add_parameter(prov, "Optional: a provenance JSON file (created if missing) to which this run's "
                   "record is APPENDED (never overwritten); joinedup:evidencepack prints it.")
-        self.addOutput(QgsProcessingOutputNumber("CLASSES_MADE", self.tr("Number of classes made")))
-        self.addOutput(QgsProcessingOutputString("BREAKS", self.tr("Class upper bounds (JSON)")))
-        self.addOutput(QgsProcessingOutputNumber("PAGES", self.tr("Pages in the PDF")))
+        self.addOutput(QgsProcessingOutputNumber(self.CLASSES_MADE, self.tr("Number of classes made")))
+        self.addOutput(QgsProcessingOutputString(self.BREAKS, self.tr("Class upper bounds (JSON)")))
+        self.addOutput(QgsProcessingOutputNumber(self.PAGES, self.tr("Pages in the PDF")))
 
     def execute(self, parameters, context, feedback):
         from qgis.core import QgsProject
 
-        from .. import evidence_layout as el
         from ...engine.errors import EngineCancelled
         from ...engine.provenance import now_utc
+        from .. import evidence_layout as el
+        from ..evidence.evidence_map import make_map
 
         started = now_utc()
-        pdf = self.parameterAsFileOutput(parameters, "OUTPUT_PDF", context)
-        png = self.parameterAsFileOutput(parameters, "OUTPUT_PNG", context) if parameters.get("OUTPUT_PNG") else ""
-        qgz = self.parameterAsFileOutput(parameters, "OUTPUT_PROJECT", context) \
-            if parameters.get("OUTPUT_PROJECT") else ""
-        prov = self.parameterAsFileOutput(parameters, "PROVENANCE", context) if parameters.get("PROVENANCE") else ""
+        pdf = self.parameterAsFileOutput(parameters, self.OUTPUT_PDF, context)
+        png = self.parameterAsFileOutput(parameters, self.OUTPUT_PNG,
+                    context) if parameters.get(self.OUTPUT_PNG) else ""
+        qgz = self.parameterAsFileOutput(parameters, self.OUTPUT_PROJECT, context) \
+            if parameters.get(self.OUTPUT_PROJECT) else ""
+        prov = self.parameterAsFileOutput(parameters, self.PROVENANCE,
+                    context) if parameters.get(self.PROVENANCE) else ""
         for path, what in ((pdf, "PDF"), (png, "PNG"), (qgz, "project"), (prov, "provenance file")):
             el.check_writable(path, what)
         req = el.MapRequest(self, parameters, context)
-        req.paper, req.orientation = el.PAPERS[self.parameterAsEnum(parameters, "PAPER", context)]
-        dpi = self.parameterAsInt(parameters, "DPI", context)
+        req.paper, req.orientation = el.PAPERS[self.parameterAsEnum(parameters, self.PAPER, context)]
+        dpi = self.parameterAsInt(parameters, self.DPI, context)
         cls, labels, _ = el.classify_request(self, parameters, context, feedback, req, start=0.0, end=0.3)
         feedback.pushInfo(cls.describe(field_name=req.field, units=req.units))
         if feedback.isCanceled():
@@ -113,75 +133,9 @@ class EvidenceMap(JoinedUpAlgorithm):
 
         project = QgsProject()
         try:
-            return self._make(parameters, context, feedback, el, req, cls, labels, project,
-                              pdf=pdf, png=png, qgz=qgz, prov=prov, dpi=dpi, started=started)
+            return make_map(self, parameters, context, feedback, req, cls, labels, project,
+                            pdf=pdf, png=png, qgz=qgz, prov=prov, dpi=dpi, started=started)
         finally:
             # Free the run's project (layers, layout) here, on the main thread, in QGIS's
             # own order, not whenever Python's garbage collector gets to it.
             project.clear()
-
-    def _make(self, parameters, context, feedback, el, req, cls, labels, project, *, pdf, png,
-              qgz, prov, dpi, started):
-        import json
-
-        from qgis.core import QgsLayoutItemMap, QgsProcessingUtils
-
-        from ..provenance import record_run
-
-        project.setTitle(req.title)
-        if req.layer.crs().isValid():
-            project.setCrs(req.layer.crs())
-        data_dir = el.data_dir_for(qgz, QgsProcessingUtils.tempFolder(context))
-        layout = el.new_layout(project, req.title, req.paper, req.orientation)
-        coverage_layer = self.parameterAsVectorLayer(parameters, "COVERAGE", context)
-        coverage = None
-        suffix = ""
-        if coverage_layer is not None:
-            coverage = el.project_layer(project, coverage_layer, el.display_name(coverage_layer), data_dir, context)
-            el.context_style(coverage)
-            if coverage.featureCount() == 0:
-                from qgis.core import QgsProcessingException
-                raise QgsProcessingException(f"The atlas coverage layer {coverage_layer.name()} has no "
-                                             "features: there would be no pages.")
-            suffix = " — [% @atlas_pagename %]"
-        items = el.build_map_page(project, layout, 0, req, cls, labels, context, data_dir,
-                                  coverage=coverage, subtitle_suffix=suffix)
-        if coverage is not None:
-            atlas = layout.atlas()
-            atlas.setCoverageLayer(coverage)
-            name_field = self.parameterAsString(parameters, "COVERAGE_NAME_FIELD", context)
-            if name_field:
-                atlas.setPageNameExpression(f'"{name_field}"')
-            atlas.setEnabled(True)
-            map_item = items["map"]
-            map_item.setAtlasDriven(True)
-            map_item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
-            map_item.setAtlasMargin(0.10)
-        project.layoutManager().addLayout(layout)
-        feedback.setProgress(50)
-
-        results = {"CLASSES_MADE": cls.k, "BREAKS": json.dumps([float(b) for b in cls.breaks])}
-        if coverage is not None:
-            pages = el.export_atlas_pdf(layout, pdf, dpi)
-        else:
-            el.export_pdf(layout, pdf, dpi)
-            pages = layout.pageCollection().pageCount()
-        results["OUTPUT_PDF"] = pdf
-        results["PAGES"] = pages
-        feedback.pushInfo(f"PDF written: {pdf} ({pages} page{'s' if pages != 1 else ''}).")
-        feedback.setProgress(75)
-        if png:
-            el.export_png(layout, png, dpi)
-            results["OUTPUT_PNG"] = png
-            feedback.pushInfo(f"PNG written: {png} at {dpi} dpi.")
-        if qgz:
-            el.save_project(project, qgz)
-            results["OUTPUT_PROJECT"] = qgz
-            feedback.pushInfo(f"Project with the layout saved: {qgz}.")
-        if prov:
-            record_run(prov, self, parameters, context, started=started,
-                       outputs={k: results.get(k) for k in ("OUTPUT_PDF", "OUTPUT_PNG", "OUTPUT_PROJECT")},
-                       notes=cls.notes)
-            feedback.pushInfo(f"Provenance appended to {prov}.")
-        feedback.setProgress(100)
-        return results
