@@ -11,6 +11,7 @@ from qgis.core import (
 
 from ..base import JoinedUpAlgorithm, crs_required, engine_feedback
 from ..network_params import add_network_parameters, network_from_parameters
+from ..scale_params import add_execution_parameter, execution_from_parameters
 
 
 class MapMatch(JoinedUpAlgorithm):
@@ -86,6 +87,7 @@ class MapMatch(JoinedUpAlgorithm):
                                          QgsProcessingParameterNumber.Type.Double, 5.0, minValue=0.1),
             "Scale of the exponential transition probability on |network distance - straight "
             "distance| (Newson & Krumm's beta).", advanced=True)
+        add_execution_parameter(self)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Matched routes"), QgsProcessing.SourceType.TypeVectorLine))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -99,6 +101,7 @@ class MapMatch(JoinedUpAlgorithm):
         from ..bridge import read_source, write_output
 
         fb = engine_feedback(feedback, 0.0, 1.0)
+        execution = execution_from_parameters(self, parameters, context, feedback)
         points, report = read_source(self, parameters, "INPUT", context, feedback)
         feedback.pushInfo(report.describe())
         if len(points) == 0:
@@ -120,7 +123,8 @@ class MapMatch(JoinedUpAlgorithm):
         graph = MatchGraph.from_network(net)
         routes, matched, quality, notes = match_layer(
             points, graph, track_field=track, time_field=time_field, mode_field=mode,
-            max_gap_s=gap if gap > 0 else None, options=options, feedback=fb.sub(0.1, 0.95))
+            max_gap_s=gap if gap > 0 else None, options=options, execution=execution,
+            feedback=fb.sub(0.1, 0.95))
         for note in notes:
             feedback.pushInfo(note)
         results = {"OUTPUT": write_output(self, parameters, "OUTPUT", context, routes)}

@@ -12,6 +12,7 @@ from qgis.core import (
 
 from ..base import JoinedUpAlgorithm, engine_feedback
 from ..network_params import add_network_parameters, network_from_parameters
+from ..scale_params import add_execution_parameter, execution_from_parameters
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -76,6 +77,7 @@ class NetworkFlows(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterField("OD_CATEGORY_FIELD", self.tr("OD category field"),
                                         parentLayerParameterName="OD", optional=True),
             "Volumes are also given per value of this field.")
+        add_execution_parameter(self)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Edge flows"), QgsProcessing.SourceType.TypeVectorLine))
 
@@ -90,6 +92,7 @@ class NetworkFlows(JoinedUpAlgorithm):
         from ..bridge import read_source, write_output
 
         fb = engine_feedback(feedback, 0.0, 1.0)
+        execution = execution_from_parameters(self, parameters, context, feedback)
         routes, _ = read_source(self, parameters, "ROUTES", context, feedback, required=False)
         od, _ = read_source(self, parameters, "OD", context, feedback, required=False)
         if (routes is None) == (od is None):
@@ -118,7 +121,8 @@ class NetworkFlows(JoinedUpAlgorithm):
             check_routes_on_network(routes, net)
             table, cats, report = flows_from_routes(
                 routes, net.edges["edge_id"].to_numpy(), track_field=track, category_field=cat,
-                time_field=tfield if (hours or days) else None, hours=hours, weekdays=days)
+                time_field=tfield if (hours or days) else None, hours=hours, weekdays=days,
+                execution=execution, feedback=fb.sub(0.2, 0.95))
             feedback.pushInfo(report.describe(routes.attrs.get("source_name", "routes")))
         else:
             vfield = (self.parameterAsStrings(parameters, "VOLUME_FIELD", context) or [None])[0]
@@ -138,7 +142,7 @@ class NetworkFlows(JoinedUpAlgorithm):
             table, cats, status = assign_od(
                 net, origins, dests, od[vfield].to_numpy(),
                 categories=od[cfield].to_numpy(dtype=object) if cfield else None,
-                weight=settings.weight, max_snap_m=settings.max_snap_m,
+                weight=settings.weight, max_snap_m=settings.max_snap_m, execution=execution,
                 feedback=fb.sub(0.2, 0.95))
             status[missing] = "no geometry"
             values, counts = np.unique(status, return_counts=True)
