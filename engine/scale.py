@@ -98,22 +98,25 @@ def require_distributed():
 
 
 def _python_executable() -> str:
-    """The Python interpreter worker processes are started with. Inside the QGIS desktop or
-    qgis_process ``sys.executable`` is QGIS itself, which cannot run a worker."""
+    """The Python interpreter worker processes are started with: the one of this process's own
+    installation (``sys.exec_prefix``). Inside the QGIS desktop or qgis_process
+    ``sys.executable`` is QGIS itself, or whatever ``python3`` comes first on PATH, which may be
+    another Python than the one QGIS embeds."""
     import os
     import sys
 
-    exe = sys.executable or ""
-    if os.path.basename(exe).lower().startswith("python"):
-        return exe
-    for candidate in (os.path.join(sys.exec_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}"),
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for candidate in (os.path.join(sys.exec_prefix, "bin", f"python{version}"),
                       os.path.join(sys.exec_prefix, "bin", "python3"),
                       os.path.join(sys.exec_prefix, "python.exe"),
                       os.path.join(sys.exec_prefix, "python3.exe")):
         if os.path.exists(candidate):
             return candidate
-    raise EngineError(f"No Python interpreter found next to {exe!r} to start worker processes; run with "
-                      "execution 'local', or start a scheduler and workers yourself (docs/scale.md) and "
+    exe = sys.executable or ""
+    if os.path.basename(exe).lower().startswith("python"):
+        return exe
+    raise EngineError(f"No Python interpreter found in {sys.exec_prefix!r} to start worker processes; run "
+                      "with execution 'local', or start a scheduler and workers yourself (docs/scale.md) and "
                       "use execution 'cluster'.")
 
 
