@@ -16,6 +16,7 @@ fields, and within floating-point rounding (the order of addition differs) other
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 
@@ -132,7 +133,6 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
         InputError: no polygons, an unknown value field, a CRS on one side only.
     """
     import pandas as pd
-    import shapely
 
     from .scale import run_tasks
 
@@ -141,17 +141,7 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
         raise InputError("The polygon layer is empty: nothing to summarise the points in.")
     n_points, point_crs = point_source_info(points_path, layer=layer)
     value_fields = list(value_fields)
-    geoms = np.asarray(polygons.geometry.values, dtype=object)
-    if (polygons.crs is None) != (point_crs is None):
-        raise InputError("Only one of the polygon and point layers has a coordinate reference system: set both.")
-    if polygons.crs is not None and not polygons.crs.equals(point_crs):
-        geoms = np.asarray(polygons.to_crs(point_crs).geometry.values, dtype=object)
-        fb.log(f"The polygons were reprojected to the points' CRS ({point_crs.to_string()}) for the match.")
-    invalid = ~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)
-    geoms = geoms.copy()
-    geoms[invalid] = shapely.make_valid(geoms[invalid])
-    if invalid.any():
-        fb.log(f"{int(invalid.sum())} invalid polygons were repaired (make_valid) before matching.")
+    geoms = _polygons_for(polygons, point_crs, fb)
     chunk_rows = max(1, int(chunk_rows))
     tasks = [(str(points_path), layer, start, min(chunk_rows, n_points - start), value_fields)
              for start in range(0, n_points, chunk_rows)]
@@ -168,25 +158,140 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
     return out
 
 
+def _polygons_for(polygons, point_crs, fb):
+    """The polygons' geometries in the points' CRS, invalid ones repaired (make_valid)."""
+    import shapely
+
+    if len(polygons) == 0:
+        raise InputError("The polygon layer is empty: nothing to summarise the points in.")
+    geoms = np.asarray(polygons.geometry.values, dtype=object)
+    if (polygons.crs is None) != (point_crs is None):
+        raise InputError("Only one of the polygon and point layers has a coordinate reference system: set both.")
+    if polygons.crs is not None and not polygons.crs.equals(point_crs):
+        geoms = np.asarray(polygons.to_crs(point_crs).geometry.values, dtype=object)
+        fb.log(f"The polygons were reprojected to the points' CRS ({point_crs.to_string()}) for the match.")
+    invalid = ~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)
+    geoms = geoms.copy()
+    geoms[invalid] = shapely.make_valid(geoms[invalid])
+    if invalid.any():
+        fb.log(f"{int(invalid.sum())} invalid polygons were repaired (make_valid) before matching.")
+    return geoms
+
+
 def _summarise_chunk(geoms, path, layer, start, count, value_fields):
     """Per-polygon count and sums of one chunk of points, and its points with no geometry."""
-    from .joins import match_pairs_xy
-
     try:
         x, y, values = read_point_chunk(path, start, count, layer=layer, columns=value_fields)
     except KeyError as exc:
         raise InputError(f"The point layer has no field {exc}.") from exc
+    return _summarise_xy(geoms, x, y, values, value_fields)
+
+
+def _summarise_xy(geoms, x, y, values, value_fields):
+    """``(counts, sums (fields × polygons), points with no geometry)`` of points at x, y."""
+    import pandas as pd
+
+    from .joins import match_pairs_xy
+
     i, j = match_pairs_xy(geoms, x, y, (0,), order_within=False)
     n = len(geoms)
     counts = np.bincount(i, minlength=n).astype(np.int64)
     sums = np.zeros((len(value_fields), n))
     for k, name in enumerate(value_fields):
-        import pandas as pd
-
         v = pd.to_numeric(values[name], errors="coerce").to_numpy(float)[j]
         ok = ~np.isnan(v)
         sums[k] = np.bincount(i[ok], weights=v[ok], minlength=n)
     return counts, sums, int(np.isnan(x).sum())
+
+
+def summarise_point_layer(polygons, points, *, value_fields=(), execution=None, npartitions: int | None = None,
+                          feedback=None):
+    """:func:`summarise_points_in_polygons` for a point GeoDataFrame already in memory (the
+    points of a Processing layer). In this process: one pass. On a cluster (``execution``):
+    dask-geopandas partitions in Hilbert order (each one a compact patch of the map), the
+    polygons sent to each worker once (one delayed task), per-partition counts and sums summed
+    per polygon in dask's tree reduction. Counts equal the in-process ones exactly; sums too for
+    integer-valued fields, else within rounding.
+
+    Raises:
+        InputError: no polygons, an unknown value field, a CRS on one side only.
+        EngineError: a cluster asked for without dask-geopandas installed.
+    """
+    import pandas as pd
+
+    fb = as_feedback(feedback)
+    value_fields = list(value_fields)
+    missing = [f for f in value_fields if f not in points.columns]
+    if missing:
+        raise InputError(f"The point layer has no field '{missing[0]}'. Fields: {', '.join(map(str, points.columns))}.")
+    geoms = _polygons_for(polygons, points.crs, fb)
+    if execution is None or execution.is_local:
+        x, y = _point_xy(np.asarray(points.geometry.values, dtype=object))
+        counts, sums, unplaced = _summarise_xy(geoms, x, y, points, value_fields)
+    else:
+        counts, sums, unplaced = _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb)
+    if unplaced:
+        fb.log(f"{unplaced} points had no usable geometry and were counted nowhere.")
+    out = pd.DataFrame({"count": counts}, index=polygons.index)
+    for k, name in enumerate(value_fields):
+        out[f"{name}_sum"] = sums[k]
+    return out
+
+
+def _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb):
+    import pandas as pd
+
+    from .errors import EngineCancelled, EngineError
+    from .scale import INSTALL_HINT, POLL_S, dask_client
+
+    try:
+        import dask
+        import dask_geopandas
+    except ImportError as exc:
+        raise EngineError("Joining a point layer on a Dask cluster needs dask-geopandas: pip install "
+                          "dask-geopandas. " + INSTALL_HINT) from exc
+    present = ~np.asarray(points.geometry.isna() | points.geometry.is_empty)
+    frame = points.loc[present, [*value_fields, points.geometry.name]]
+    npartitions = npartitions or max(1, min(256, len(frame) // 500_000 + 1))
+    ddf = dask_geopandas.from_geopandas(frame, npartitions=npartitions)
+    ddf = ddf.spatial_shuffle(by="hilbert", npartitions=npartitions)
+    shared = dask.delayed(geoms, pure=True)
+    columns = ["count", *[f"sum_{k}" for k in range(len(value_fields))]]
+    meta = pd.DataFrame({"polygon": pd.Series(dtype="int64"),
+                         **{c: pd.Series(dtype="float64") for c in columns}})
+    partials = ddf.map_partitions(_partition_partials, shared, value_fields, meta=meta)
+    total = partials.groupby("polygon").sum(split_every=8)  # dask's tree reduction
+    with dask_client(execution, fb) as client:
+        future = client.compute(total)
+        try:
+            while not future.done():
+                fb.check()
+                time.sleep(POLL_S)
+        except EngineCancelled:
+            future.cancel()
+            raise
+        result = future.result()
+    n = len(geoms)
+    counts = np.zeros(n, np.int64)
+    sums = np.zeros((len(value_fields), n))
+    idx = result.index.to_numpy(np.int64)
+    counts[idx] = result["count"].to_numpy().round().astype(np.int64)
+    for k in range(len(value_fields)):
+        sums[k, idx] = result[f"sum_{k}"].to_numpy(float)
+    return counts, sums, int((~present).sum())
+
+
+def _partition_partials(part, geoms, value_fields):
+    """One partition's per-polygon count and sums, only for the polygons it touches."""
+    import pandas as pd
+
+    x, y = _point_xy(np.asarray(part.geometry.values, dtype=object))
+    counts, sums, _ = _summarise_xy(geoms, x, y, part, value_fields)
+    hit = np.flatnonzero(counts)
+    out = pd.DataFrame({"polygon": hit.astype(np.int64), "count": counts[hit].astype(float)})
+    for k in range(len(value_fields)):
+        out[f"sum_{k}"] = sums[k, hit]
+    return out
 
 
 def _add_partials(a, b):

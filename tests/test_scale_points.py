@@ -107,3 +107,18 @@ def test_unknown_field_and_empty_polygons_are_one_message(layers):
         summarise_points_in_polygons(polygons, parquet, value_fields=["speed"])
     with pytest.raises(InputError, match="empty"):
         summarise_points_in_polygons(polygons.iloc[:0], gpkg)
+
+
+def test_point_layer_on_hilbert_partitions_equals_in_process(layers):
+    """dask-geopandas partitions in Hilbert order on a LocalCluster of 2 worker processes: the
+    in-process pass's counts and (integer-valued) sums, and the in-memory join's."""
+    pytest.importorskip("dask_geopandas")
+    from joinedup.engine.scale_points import summarise_point_layer
+
+    polygons, points, _, _ = layers
+    here = summarise_point_layer(polygons, points, value_fields=["weight"])
+    there = summarise_point_layer(polygons, points, value_fields=["weight"], execution=_two_workers(), npartitions=6)
+    pd.testing.assert_frame_equal(here, there, check_exact=True)
+    count, weight_sum = _in_memory(polygons, points)
+    np.testing.assert_array_equal(here["count"].to_numpy(), count)
+    np.testing.assert_array_equal(here["weight_sum"].to_numpy(), weight_sum)
