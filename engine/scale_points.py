@@ -132,7 +132,6 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
     Raises:
         InputError: no polygons, an unknown value field, a CRS on one side only.
     """
-    import pandas as pd
 
     from .scale import run_tasks
 
@@ -149,13 +148,7 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
     summed = run_tasks(_summarise_chunk, geoms, tasks, execution=execution, combine=_add_partials, feedback=fb)
     if summed is None:
         summed = (np.zeros(len(geoms), np.int64), np.zeros((len(value_fields), len(geoms))), 0)
-    counts, sums, unplaced = summed
-    if unplaced:
-        fb.log(f"{unplaced} points had no usable geometry and were counted nowhere.")
-    out = pd.DataFrame({"count": counts}, index=polygons.index)
-    for k, name in enumerate(value_fields):
-        out[f"{name}_sum"] = sums[k]
-    return out
+    return _summary_table(polygons, value_fields, *summed, fb)
 
 
 def _polygons_for(polygons, point_crs, fb):
@@ -217,7 +210,6 @@ def summarise_point_layer(polygons, points, *, value_fields=(), execution=None, 
         InputError: no polygons, an unknown value field, a CRS on one side only.
         EngineError: a cluster asked for without dask-geopandas installed.
     """
-    import pandas as pd
 
     fb = as_feedback(feedback)
     value_fields = list(value_fields)
@@ -230,6 +222,14 @@ def summarise_point_layer(polygons, points, *, value_fields=(), execution=None, 
         counts, sums, unplaced = _summarise_xy(geoms, x, y, points, value_fields)
     else:
         counts, sums, unplaced = _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb)
+    return _summary_table(polygons, value_fields, counts, sums, unplaced, fb)
+
+
+def _summary_table(polygons, value_fields, counts, sums, unplaced, fb):
+    """One row per polygon (its index kept): ``count`` and ``<field>_sum``; the points with no
+    geometry are logged."""
+    import pandas as pd
+
     if unplaced:
         fb.log(f"{unplaced} points had no usable geometry and were counted nowhere.")
     out = pd.DataFrame({"count": counts}, index=polygons.index)
