@@ -153,6 +153,9 @@ def _flows_by_track_partition(routes, edge_ids, options, execution, feedback):
     from .scale import run_tasks
 
     track_code = pd.factorize(routes[options["track_field"]])[0]
+    # workers see a number per track, never the track id (a vehicle or a person's device)
+    routes[options["track_field"]] = pd.array(np.where(track_code >= 0, track_code, 0), dtype="Int64")
+    routes.loc[track_code < 0, options["track_field"]] = pd.NA
     n_parts = max(1, -(-len(routes) // ROUTES_PER_TASK))
     part = np.maximum(track_code, 0) % n_parts  # routes with no track id go with track 0
     tasks = [(routes[part == p].reset_index(drop=True), options) for p in range(n_parts) if (part == p).any()]
