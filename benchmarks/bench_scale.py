@@ -40,6 +40,16 @@ def load() -> str:
     return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
 
 
+def cpu_seconds(execution) -> float:
+    """CPU seconds used so far by this process (in-process runs) or by its finished child
+    processes (a LocalCluster's workers, counted once the cluster has closed)."""
+    import resource
+
+    who = resource.RUSAGE_SELF if execution.is_local else resource.RUSAGE_CHILDREN
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def bench_mapmatch(quick: bool):
     from gen_tracks import drive_graph, generate_tracks
     from joinedup.engine.mapmatch import match_tracks
@@ -60,9 +70,10 @@ def bench_mapmatch(quick: bool):
             t0 = time.perf_counter()
             run_tasks(lambda shared, x: x, None, [(1,)], execution=execution)
             startup = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds(execution)
         result = match_tracks(graph, table, execution=execution)
         total = time.perf_counter() - t0
+        cpu = cpu_seconds(execution) - cpu0
         same = ""
         if reference is None:
             reference = result
@@ -71,10 +82,13 @@ def bench_mapmatch(quick: bool):
         rows.append({"run": label, "points": n, "seconds": round(total, 1), "startup_s": round(startup, 1),
                      "points_per_s": round(n / total), "points_per_s_after_startup": round(n / max(total - startup,
                                                                                                     1e-9)),
+                     "cpu_s": round(cpu, 1), "cores_obtained": round(cpu / total, 2),
                      "same_as_in_process": same})
         print(rows[-1], f"({load()})", flush=True)
     one, two = rows[1]["points_per_s"], rows[2]["points_per_s"]
-    note = (f"1 -> 2 workers: {two / one:.2f}x (scaling efficiency {two / one / 2:.0%}); 2 workers / in-process: "
+    note = (f"1 -> 2 workers: {two / one:.2f}x (scaling efficiency {two / one / 2:.0%}); cores obtained "
+            f"{rows[1]['cores_obtained']} -> {rows[2]['cores_obtained']}; points per worker CPU second "
+            f"{n / max(rows[1]['cpu_s'], 1e-9):.0f} -> {n / max(rows[2]['cpu_s'], 1e-9):.0f}; 2 workers / in-process: "
             f"{two / rows[0]['points_per_s']:.2f}x. After the run: {load()}. Tasks: chunks of 5,000 points of whole "
             "track pieces; the network (0.7 MB pickled) is broadcast to each worker once.")
     report("scale_mapmatch", rows, note)

@@ -9,7 +9,8 @@ only the polygons go to each worker, once, and per-polygon partial sums come bac
 
 The summary is the engine's point-in-polygon join (``engine.joins.match_pairs_xy``, QGIS's
 *intersects*: a point on a shared boundary counts for both polygons): per polygon the number of
-points and, per value field, the sum of its non-null values. Counts are exactly those of
+points and, per value field, the number and the sum of its non-null values (QGIS's ``<field>_count``
+and ``<field>_sum``). Counts are exactly those of
 ``engine.joins.join_by_location`` on the whole layer (method 3); sums are too for integer-valued
 fields, and within floating-point rounding (the order of addition differs) otherwise.
 """
@@ -125,7 +126,7 @@ def _point_xy(geoms):
 def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | None = None, value_fields=(),
                                  chunk_rows: int = 1_000_000, execution=None, feedback=None):
     """Per polygon of ``polygons`` (a GeoDataFrame, its row order kept): ``count`` of the points
-    of ``points_path`` that intersect it and ``<field>_sum`` per value field, read
+    of ``points_path`` that intersect it, ``<field>_count`` and ``<field>_sum`` per value field, read
     ``chunk_rows`` at a time. ``execution`` (:class:`engine.scale.Execution`): where the chunks
     are read and matched (default this process). Returns a DataFrame, one row per polygon.
 
@@ -147,7 +148,7 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
     fb.log(f"{n_points} points in {len(tasks)} chunks of up to {chunk_rows}.")
     summed = run_tasks(_summarise_chunk, geoms, tasks, execution=execution, combine=_add_partials, feedback=fb)
     if summed is None:
-        summed = (np.zeros(len(geoms), np.int64), np.zeros((len(value_fields), len(geoms))), 0)
+        summed = (np.zeros(len(geoms), np.int64), np.zeros((2 * len(value_fields), len(geoms))), 0)
     return _summary_table(polygons, value_fields, *summed, fb)
 
 
@@ -181,7 +182,8 @@ def _summarise_chunk(geoms, path, layer, start, count, value_fields):
 
 
 def _summarise_xy(geoms, x, y, values, value_fields):
-    """``(counts, sums (fields × polygons), points with no geometry)`` of points at x, y."""
+    """``(counts, per field its sums then its non-null counts (2 × fields rows × polygons),
+    points with no geometry)`` of points at x, y."""
     import pandas as pd
 
     from .joins import match_pairs_xy
@@ -189,11 +191,12 @@ def _summarise_xy(geoms, x, y, values, value_fields):
     i, j = match_pairs_xy(geoms, x, y, (0,), order_within=False)
     n = len(geoms)
     counts = np.bincount(i, minlength=n).astype(np.int64)
-    sums = np.zeros((len(value_fields), n))
+    sums = np.zeros((2 * len(value_fields), n))
     for k, name in enumerate(value_fields):
         v = pd.to_numeric(values[name], errors="coerce").to_numpy(float)[j]
         ok = ~np.isnan(v)
         sums[k] = np.bincount(i[ok], weights=v[ok], minlength=n)
+        sums[len(value_fields) + k] = np.bincount(i[ok], minlength=n)
     return counts, sums, int(np.isnan(x).sum())
 
 
@@ -234,6 +237,7 @@ def _summary_table(polygons, value_fields, counts, sums, unplaced, fb):
         fb.log(f"{unplaced} points had no usable geometry and were counted nowhere.")
     out = pd.DataFrame({"count": counts}, index=polygons.index)
     for k, name in enumerate(value_fields):
+        out[f"{name}_count"] = sums[len(value_fields) + k].astype(np.int64)
         out[f"{name}_sum"] = sums[k]
     return out
 
@@ -256,7 +260,7 @@ def _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb):
     ddf = dask_geopandas.from_geopandas(frame, npartitions=npartitions)
     ddf = ddf.spatial_shuffle(by="hilbert", npartitions=npartitions)
     shared = dask.delayed(geoms, pure=True)
-    columns = ["count", *[f"sum_{k}" for k in range(len(value_fields))]]
+    columns = ["count", *[f"sum_{k}" for k in range(2 * len(value_fields))]]
     meta = pd.DataFrame({"polygon": pd.Series(dtype="int64"),
                          **{c: pd.Series(dtype="float64") for c in columns}})
     partials = ddf.map_partitions(_partition_partials, shared, value_fields, meta=meta)
@@ -273,10 +277,10 @@ def _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb):
         result = future.result()
     n = len(geoms)
     counts = np.zeros(n, np.int64)
-    sums = np.zeros((len(value_fields), n))
+    sums = np.zeros((2 * len(value_fields), n))
     idx = result.index.to_numpy(np.int64)
     counts[idx] = result["count"].to_numpy().round().astype(np.int64)
-    for k in range(len(value_fields)):
+    for k in range(2 * len(value_fields)):
         sums[k, idx] = result[f"sum_{k}"].to_numpy(float)
     return counts, sums, int((~present).sum())
 
@@ -289,7 +293,7 @@ def _partition_partials(part, geoms, value_fields):
     counts, sums, _ = _summarise_xy(geoms, x, y, part, value_fields)
     hit = np.flatnonzero(counts)
     out = pd.DataFrame({"polygon": hit.astype(np.int64), "count": counts[hit].astype(float)})
-    for k in range(len(value_fields)):
+    for k in range(2 * len(value_fields)):
         out[f"sum_{k}"] = sums[k, hit]
     return out
 

@@ -33,6 +33,7 @@ def test_by_hand_boundary_points_count_for_both_polygons(tmp_path):
     out = summarise_points_in_polygons(polys, str(path), value_fields=["w"], chunk_rows=2)
     assert out["count"].tolist() == [2, 1]
     assert out["w_sum"].tolist() == [11.0, 10.0]
+    assert out["w_count"].tolist() == [2, 1]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,8 @@ def _in_memory(polygons, points):
 
     out = join_by_location(polygons, points, predicates=(0,), method=3, join_fields=["pid", "weight"],
                            summaries=[0, 5]).output
-    return out["pid_count"].to_numpy(np.int64), out["weight_sum"].to_numpy(float)
+    return (out["pid_count"].to_numpy(np.int64), out["weight_count"].to_numpy(np.int64),
+            out["weight_sum"].to_numpy(float))
 
 
 @pytest.mark.parametrize("which", ["parquet", "gpkg"])
@@ -80,11 +82,13 @@ def test_chunks_equal_the_in_memory_join(layers, which):
     from joinedup.engine.scale_points import summarise_points_in_polygons
 
     polygons, points, parquet, gpkg = layers
-    count, weight_sum = _in_memory(polygons, points)
+    count, weight_count, weight_sum = _in_memory(polygons, points)
     out = summarise_points_in_polygons(polygons, parquet if which == "parquet" else gpkg, value_fields=["weight"],
                                        chunk_rows=3_000)
     assert count.sum() > 15_000 and (count > 0).all()  # most points fall inside; corners count for several
     np.testing.assert_array_equal(out["count"].to_numpy(), count)
+    np.testing.assert_array_equal(out["weight_count"].to_numpy(), weight_count)  # null weights left out
+    assert (weight_count < count).any()
     np.testing.assert_array_equal(out["weight_sum"].to_numpy(), weight_sum)  # integer-valued: exact
 
 
@@ -119,6 +123,7 @@ def test_point_layer_on_hilbert_partitions_equals_in_process(layers):
     here = summarise_point_layer(polygons, points, value_fields=["weight"])
     there = summarise_point_layer(polygons, points, value_fields=["weight"], execution=_two_workers(), npartitions=6)
     pd.testing.assert_frame_equal(here, there, check_exact=True)
-    count, weight_sum = _in_memory(polygons, points)
+    count, weight_count, weight_sum = _in_memory(polygons, points)
     np.testing.assert_array_equal(here["count"].to_numpy(), count)
+    np.testing.assert_array_equal(here["weight_count"].to_numpy(), weight_count)
     np.testing.assert_array_equal(here["weight_sum"].to_numpy(), weight_sum)

@@ -45,7 +45,11 @@ class MapMatch(JoinedUpAlgorithm):
         "track', 'no time', 'unparsable time', 'no track id', 'no geometry' (kept at the input "
         "position); QUALITY, one row per track (points, matched share, mean and max offset, "
         "routes, length). No point is dropped without a reason. A time field where no value can "
-        "be read stops the run with the field name and an example value."
+        "be read stops the run with the field name and an example value.\n\n"
+        "EXECUTION (advanced): 'local' (this process), 'local cluster:N' (N worker processes on "
+        "this computer) or 'cluster:tcp://host:port' (a Dask scheduler); empty = the QGIS setting "
+        "joinedup/execution. Tracks are matched in chunks of whole track pieces wherever they run, "
+        "so the outputs are the same (docs/scale.md)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802

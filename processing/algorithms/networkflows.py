@@ -39,7 +39,11 @@ class NetworkFlows(JoinedUpAlgorithm):
         "path (by STRATEGY: shortest or fastest), including the partial edges at the ends. Per OD_CATEGORY_FIELD value "
         "too (volume_<value>). Rows farther than MAX_SNAP (0 = no limit) from the network, unreachable, or "
         "with a null/negative volume are not assigned and are counted in the log.\n\n"
-        "OUTPUT: the network edges (edge_id, source_row = the input line's row) with the counts."
+        "OUTPUT: the network edges (edge_id, source_row = the input line's row) with the counts.\n\n"
+        "EXECUTION (advanced): 'local', 'local cluster:N' or 'cluster:tcp://host:port' (a Dask "
+        "scheduler); empty = the QGIS setting joinedup/execution. Routes are counted in partitions "
+        "of whole tracks, OD rows in chunks, and summed per edge in one fixed order: the counts "
+        "and volumes are the same wherever they run (docs/scale.md)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
