@@ -204,3 +204,27 @@ def test_without_distributed_local_works_and_cluster_says_how_to_install(tmp_pat
     lines = out.stdout.splitlines()
     assert lines[0] == "[11, 12]"
     assert lines[1].startswith("ERROR") and "pip install" in lines[1] and "Traceback" not in out.stderr
+
+
+# --- OD matrices in origin chunks -----------------------------------------------------------------
+
+@pytest.mark.parametrize("k", [None, 3])
+def test_od_table_in_origin_chunks_equals_one_table(helsinki, k):
+    import shapely
+    from joinedup.engine.network_tools import od_table
+    from joinedup.engine.scale_network import od_table_in_chunks
+
+    net, _ = helsinki
+    rng = np.random.default_rng(12)
+    xy = net.node_xy
+    o = net.snap(shapely.points(xy[rng.integers(0, len(xy), 150)] + rng.normal(0, 15, (150, 2))))
+    d = net.snap(shapely.points(xy[rng.integers(0, len(xy), 40)] + rng.normal(0, 15, (40, 2))))
+    whole = od_table(net, o, d, max_cost=3000.0, k=k)
+    here = od_table_in_chunks(net, o, d, max_cost=3000.0, k=k, origins_per_task=32)
+    there = od_table_in_chunks(net, o, d, max_cost=3000.0, k=k, origins_per_task=32, execution=_two_workers())
+    pd.testing.assert_frame_equal(here, there, check_exact=True)  # the same chunks: the same bits
+    # against one table for all origins: the same rows and reasons; costs to the last few bits
+    # (the routing graph with fewer snapped origins adds the same lengths in another order)
+    pd.testing.assert_frame_equal(whole, here, check_exact=False, rtol=1e-12)
+    assert (whole["reason"].fillna("") == here["reason"].fillna("")).all()
+    assert whole["cost"].notna().sum() > 100 and whole["cost"].isna().any()  # reachable and not
