@@ -42,10 +42,8 @@ def main():
     plugin_importable()
     import geopandas as gpd
     import numpy as np
-
     from gen_access import points_along
-    from joinedup.engine import accessibility as A
-    from joinedup.engine import location as L
+    from joinedup.engine import accessibility, location
     from joinedup.engine.network import Network
 
     n_dem, n_cand, p = (1000, 50, 5) if args.quick else (5000, 200, 10)
@@ -61,23 +59,24 @@ def main():
     t_od, _, cost = median_time(lambda: net.cost_matrix(net.snap(demand), net.snap(cands), weight="length"),
                                 repeat=1)
     rows.append({"task": f"network build + OD {n_dem}x{n_cand} (engine)", "seconds": build + t_od,
-                 "result": f"build {build:.2f} s, OD {t_od:.2f} s, {np.isinf(cost).mean() * 100:.1f} % pairs unreachable"})
+                 "result": f"build {build:.2f} s, OD {t_od:.2f} s, "
+                           f"{np.isinf(cost).mean() * 100:.1f} % pairs unreachable"})
 
     def measures():
-        A.nearest(cost)
-        A.cumulative_opportunities(cost, [500, 1000, 1500])
-        A.gravity(cost, supply=np.ones(n_cand), function="exponential", parameter=0.002)
-        A.two_step_fca(cost, demand=w, supply=np.ones(n_cand), catchment=1000)
-        return A.two_step_fca(cost, demand=w, supply=np.ones(n_cand), bands=[500, 1000, 1500])
+        accessibility.nearest(cost)
+        accessibility.cumulative_opportunities(cost, [500, 1000, 1500])
+        accessibility.gravity(cost, supply=np.ones(n_cand), function="exponential", parameter=0.002)
+        accessibility.two_step_fca(cost, demand=w, supply=np.ones(n_cand), catchment=1000)
+        return accessibility.two_step_fca(cost, demand=w, supply=np.ones(n_cand), bands=[500, 1000, 1500])
 
     t_acc, _, _ = median_time(measures, repeat=3)
     rows.append({"task": "accessibility: nearest, cumulative x3, gravity, 2SFCA, E2SFCA", "seconds": t_acc,
                  "result": "numpy on the dense matrix"})
 
-    t_pm, _, pm = median_time(lambda: L.solve("pmedian", cost, demand=w, p=p), repeat=1)
+    t_pm, _, pm = median_time(lambda: location.solve("pmedian", cost, demand=w, p=p), repeat=1)
     rows.append({"task": f"p-median P={p}, JoinedUp automatic", "seconds": t_pm,
                  "result": f"{pm.objective:,.0f} demand·m; {pm.method}; proven gap {100 * pm.gap:.3f} %"})
-    t_ex, _, ex = median_time(lambda: L.solve("pmedian", cost, demand=w, p=p, exact="always",
+    t_ex, _, ex = median_time(lambda: location.solve("pmedian", cost, demand=w, p=p, exact="always",
                                               mip_rel_gap=1e-9, time_limit_s=args.exact_time), repeat=1)
     best_bound = max(ex.lower_bound, pm.lower_bound)
     rows.append({"task": f"p-median P={p}, exact (reduced MILP, limit {args.exact_time:g} s)", "seconds": t_ex,
@@ -85,12 +84,13 @@ def main():
     rows.append({"task": "automatic answer vs exact optimum", "seconds": None,
                  "result": f"{100 * (pm.objective - ex.objective) / ex.objective:.3f} % above the exact answer"
                            + ("" if ex.optimal else f" (exact run not proven; best bound {best_bound:,.0f})")})
-    t_mc, _, mc = median_time(lambda: L.solve("mclp", cost, demand=w, p=p, threshold=500), repeat=1)
+    t_mc, _, mc = median_time(lambda: location.solve("mclp", cost, demand=w, p=p, threshold=500), repeat=1)
     rows.append({"task": f"MCLP P={p}, 500 m, JoinedUp automatic", "seconds": t_mc,
-                 "result": f"{mc.objective:,.0f} of {w.sum():,.0f} demand covered; {mc.method}; gap {100 * mc.gap:.3f} %"})
+                 "result": f"{mc.objective:,.0f} of {w.sum():,.0f} demand covered; {mc.method}; "
+                           f"gap {100 * mc.gap:.3f} %"})
 
     if not args.no_spopt:
-        rows += spopt_rows(cost, w, L)
+        rows += spopt_rows(cost, w, location)
 
     # the whole algorithm through QGIS's processing.run
     processing = qgis_session()
@@ -125,7 +125,7 @@ class Rows(list):
         return self
 
 
-def spopt_rows(cost, w, L):
+def spopt_rows(cost, w, location):
     """spopt (CBC through pulp) on a subsample (SPOPT_SIZE), P = 5, beside JoinedUp on the same."""
     import numpy as np
 
@@ -142,7 +142,7 @@ def spopt_rows(cost, w, L):
     c = c[:, np.isfinite(c).mean(axis=0) > 0.9]  # spopt needs finite costs: drop cut-off
     keep = np.isfinite(c).all(axis=1)            # candidates, then demand that misses any
     c, ww = c[keep], w[sub_i][keep]
-    t_j, _, r = median_time(lambda: L.solve("pmedian", c, demand=ww, p=5), repeat=1)
+    t_j, _, r = median_time(lambda: location.solve("pmedian", c, demand=ww, p=5), repeat=1)
     model = PMedian.from_cost_matrix(c, ww, p_facilities=5)
     start = time.perf_counter()
     try:

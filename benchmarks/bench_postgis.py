@@ -24,7 +24,6 @@ from postgis_server import PostgisServer, start  # noqa: E402
 
 def load(server: PostgisServer, n_points: int) -> None:
     import pyogrio
-
     from bench_joins import make_data
 
     polys, points = make_data(n_points)

@@ -5,4 +5,4 @@ Every public entry point validates its inputs once, raises :class:`EngineError` 
 subclass) with a message a GIS officer can act on, and accepts optional ``progress`` and
 ``is_cancelled`` callables (see :mod:`.errors`).
 """
-from .errors import EngineError, EngineCancelled, InputError, Feedback  # noqa: F401
+from .errors import EngineCancelled, EngineError, Feedback, InputError  # noqa: F401

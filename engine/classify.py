@@ -253,8 +253,8 @@ def manual(manual_breaks, lo: float, hi: float, notes: list, what: str) -> np.nd
     if isinstance(manual_breaks, str):
         try:
             manual_breaks = [float(p) for p in manual_breaks.replace(";", ",").split(",") if p.strip()]
-        except ValueError:
-            raise InputError(f"Manual breaks must be numbers separated by commas, not {manual_breaks!r}.")
+        except ValueError as exc:
+            raise InputError(f"Manual breaks must be numbers separated by commas, not {manual_breaks!r}.") from exc
     cuts = np.unique(np.asarray(manual_breaks, dtype=float))
     if not np.isfinite(cuts).all():
         raise InputError("Manual breaks must be finite numbers.")

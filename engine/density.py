@@ -571,3 +571,56 @@ def points_xy(gdf):
     xy = np.vstack([coords, np.full((int(missing.sum()), 2), np.nan)])
     owner = np.concatenate([owner, np.flatnonzero(missing)])
     return xy, owner
+
+
+@dataclass
+class DensityPoints:
+    """A point layer made ready for :func:`kernel_density`: ``xy`` in ground metres (NaN rows
+    for features with no geometry; multipoints give every part), ``weights`` per row (None:
+    each point counts once), the projected ``crs`` used and the ``note`` saying why (for the
+    log), ``metres_per_unit`` of that CRS, and the counts the report quotes."""
+    xy: np.ndarray
+    weights: np.ndarray | None
+    crs: object
+    note: str
+    metres_per_unit: float
+    features: int
+    null_geometry: int
+
+
+def density_points(gdf, *, name: str = "the points", weight_field: str | None = None) -> DensityPoints:
+    """``gdf`` (a point GeoDataFrame with a CRS) measured in ground metres, with the optional
+    numeric ``weight_field`` read as every algorithm reads numbers stored as text.
+    Raises InputError for an empty layer or a missing or unreadable weight field."""
+    from pyproj import CRS
+
+    from .crs import ensure_projected
+    from .values import parse_numbers
+
+    if len(gdf) == 0:
+        raise InputError(f"{name} has no features: there is nothing to map.")
+    gdf, crs, note = ensure_projected(gdf, what=name)
+    weights = None
+    if weight_field:
+        if weight_field not in gdf.columns:
+            raise InputError(f"{name} has no field {weight_field!r}.")
+        weights = parse_numbers(gdf[weight_field], field=weight_field, layer=name)
+    xy, owner = points_xy(gdf)
+    metres = float(CRS.from_user_input(crs).axis_info[0].unit_conversion_factor or 1.0)
+    return DensityPoints(xy=xy, weights=None if weights is None else weights[owner], crs=crs, note=note,
+                         metres_per_unit=metres, features=len(gdf),
+                         null_geometry=int(np.isnan(xy[:, 0]).sum()))
+
+
+def density_of_points(points: DensityPoints, *, bandwidth: float | None, bandwidth_rule: str | None,
+                      **options):
+    """:func:`kernel_density` of ``points`` (``options``: its cell_size, kernel, values, method,
+    convention, extent, feedback); the report counts features, not parts, with no geometry.
+    ``bandwidth`` None (or 0) uses ``bandwidth_rule``; with neither, InputError."""
+    if not bandwidth and bandwidth_rule is None:
+        raise InputError("The bandwidth is 0 and no bandwidth rule is chosen: give one of them.")
+    grid, report = kernel_density(points.xy, bandwidth=bandwidth or None, bandwidth_rule=bandwidth_rule,
+                                  weights=points.weights, metres_per_unit=points.metres_per_unit, **options)
+    report.features_total = points.features
+    report.null_geometry = points.null_geometry
+    return grid, report

@@ -293,8 +293,38 @@ def apply_to_columns(frame, columns, *, threshold: int = 10, round_base: int | N
     body = res.published.iloc[: len(frame)]
     flags = res.status.iloc[: len(frame)]
     for col in columns:
-        out[col] = pd.array(body[col].to_numpy(), dtype="Int64" if pd.api.types.is_integer_dtype(frame[col].dtype) else "Float64")
+        integer = pd.api.types.is_integer_dtype(frame[col].dtype)
+        out[col] = pd.array(body[col].to_numpy(), dtype="Int64" if integer else "Float64")
         out[f"{col}_flag"] = flags[col].to_numpy()
     if len(columns) > 1:
         out["row_total"] = pd.array(body[TOTAL_ROW].to_numpy(), dtype="Float64")
     return out, res
+
+
+def protect_table(table, fields, *, name: str = "the table", row_labels=None, **options):
+    """A layer's count ``fields`` made safe to publish (:func:`apply_to_columns`, whose
+    ``options`` it takes), after the checks every input gets: rows present, fields present,
+    counts stored as text read as numbers, no null count. Returns ``(frame, result,
+    totals_text, report)``: ``totals_text`` the published column totals for the log ('' with one
+    field), ``report`` a DataFrame of hidden cells (row label, field, reason); ``row_labels``
+    name the rows in it (default: their positions)."""
+    import pandas as pd
+
+    from .values import numeric_fields_of
+
+    table = numeric_fields_of(table, fields, layer=name, field_kind="count", nothing_to="protect")
+    nulls = table[fields].isna().sum()
+    if nulls.any():
+        raise InputError("Null counts in " + ", ".join(f"{k} ({v})" for k, v in nulls.items() if v)
+                         + ": fill them (0 if none) before disclosure control.")
+    out, res = apply_to_columns(table, fields, **options)
+    totals_text = ""
+    if TOTAL_ROW in res.published.index:
+        totals = res.published.loc[TOTAL_ROW]
+        totals_text = "Column totals: " + ", ".join(
+            f"{k} = {'hidden' if pd.isna(v) else f'{v:g}'}" for k, v in totals.items())
+    labels = [str(v) for v in row_labels] if row_labels is not None else [str(i) for i in range(len(table))]
+    report = pd.DataFrame([{"row": "TOTAL" if item["row"] == TOTAL_ROW else labels[int(item["row"])],
+                            "field": str(item["column"]), "reason": item["reason"]} for item in res.report],
+                          columns=["row", "field", "reason"])
+    return out, res, totals_text, report

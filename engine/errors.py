@@ -1,20 +1,27 @@
 """The engine's one error hierarchy and its progress/cancel convention.
 
 The QGIS side maps every :class:`EngineError` to a ``QgsProcessingException`` in one place,
-so an engine message reaches the user as written, never as a traceback.
+so an engine message reaches the user as written, never as a traceback. Each error is also the
+matching built-in (an :class:`InputError` is a ``ValueError``, a :class:`DependencyError` an
+``ImportError``), so a notebook caller can catch it without importing JoinedUp. Code that turns
+another exception into one of these raises it ``from`` that exception.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 
 class EngineError(Exception):
     """An analysis could not be done; the message says why and what to change."""
 
 
-class InputError(EngineError):
+class InputError(EngineError, ValueError):
     """The inputs are unusable as given (missing field, empty layer, wrong CRS ...)."""
+
+
+class DependencyError(EngineError, ImportError):
+    """A Python package an analysis needs is missing or broken; the message says how to install it."""
 
 
 class EngineCancelled(EngineError):
@@ -30,9 +37,9 @@ class Feedback:
     ``info(message)``. Long loops call :meth:`check` once per chunk of work.
     """
 
-    progress: Optional[Callable[[float], None]] = None
-    is_cancelled: Optional[Callable[[], bool]] = None
-    info: Optional[Callable[[str], None]] = None
+    progress: Callable[[float], None] | None = None
+    is_cancelled: Callable[[], bool] | None = None
+    info: Callable[[str], None] | None = None
     messages: list = field(default_factory=list)
 
     def check(self) -> None:
@@ -48,7 +55,7 @@ class Feedback:
         if self.info is not None:
             self.info(message)
 
-    def sub(self, start: float, end: float) -> "Feedback":
+    def sub(self, start: float, end: float) -> Feedback:
         """A feedback for one stage, mapping its 0..1 onto start..end of this one."""
         parent = self
 
@@ -59,6 +66,6 @@ class Feedback:
                         messages=self.messages)
 
 
-def as_feedback(feedback: Optional[Feedback]) -> Feedback:
+def as_feedback(feedback: Feedback | None) -> Feedback:
     """The given feedback, or a silent one, so engine code never tests for None."""
     return feedback if feedback is not None else Feedback()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .classify import Classification, auto_decimals, format_number
-from .errors import EngineError, InputError
+from .errors import DependencyError, InputError
 
 
 @dataclass
@@ -91,7 +91,7 @@ def _figure(width_mm: float, height_mm: float):
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
     except ImportError as exc:
-        raise EngineError(f"Charts need matplotlib, which is not importable here ({exc}).")
+        raise DependencyError(f"Charts need matplotlib, which is not importable here ({exc}).") from exc
     fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4))
     FigureCanvasAgg(fig)
     return fig

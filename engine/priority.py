@@ -200,3 +200,42 @@ def _scores(Z: np.ndarray, W: np.ndarray, missing: str) -> np.ndarray:
     elif miss.any():
         S[:, miss.any(1)] = np.nan
     return S
+
+
+def parse_weights(text: str, n_fields: int) -> list:
+    """Weights written as the dialog takes them ('2, 1, 1' or '2;1;1'); empty = equal weights."""
+    text = (text or "").strip()
+    if not text:
+        return [1.0] * n_fields
+    try:
+        return [float(t) for t in text.replace(";", ",").split(",") if t.strip()]
+    except ValueError as exc:
+        raise InputError(f"Weights must be numbers separated by commas (got {text!r}).") from exc
+
+
+def priority_of_areas(areas, *, fields, name: str = "the areas", inverted=(), weights=None,
+                      **options):
+    """``areas`` (a GeoDataFrame or DataFrame, one row per area) with the index added:
+    pi_score, pi_rank, pi_quintile, pi_decile, and with sensitivity runs pi_rank_min,
+    pi_rank_max and pi_top10_share. ``fields`` are the indicators (numbers stored as text are
+    read as every algorithm reads them), ``inverted`` those where lower means more priority,
+    ``weights`` one per field (None: equal). ``options``: :func:`priority_index`'s
+    normalisation, missing, runs, spread, seed, feedback. Returns ``(frame, result)``."""
+    import pandas as pd
+
+    from .values import numeric_fields_of
+
+    inverted = set(inverted)
+    table = numeric_fields_of(areas, fields, layer=name, field_kind="indicator", nothing_to="rank")
+    res = priority_index(table[fields].to_numpy(dtype=float),
+                         weights=[1.0] * len(fields) if weights is None else weights,
+                         directions=[-1 if f in inverted else 1 for f in fields], **options)
+    out = areas.copy()
+    out["pi_score"] = res.score
+    for column, values in (("pi_rank", res.rank), ("pi_quintile", res.quintile), ("pi_decile", res.decile),
+                           ("pi_rank_min", res.rank_min), ("pi_rank_max", res.rank_max)):
+        if values is not None:
+            out[column] = pd.array(pd.Series(values).round().astype("Int64"))
+    if res.top_decile_share is not None:
+        out["pi_top10_share"] = res.top_decile_share
+    return out, res

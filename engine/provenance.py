@@ -40,7 +40,7 @@ _HASH_CHUNK = 1 << 20
 
 
 def now_utc() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def sha256_file(path: str) -> str:
@@ -76,7 +76,7 @@ def describe_file(source: str, *, name: str | None = None, parameter: str | None
     if path and os.path.isfile(path):
         stat = os.stat(path)
         record["bytes"] = stat.st_size
-        record["modified"] = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.timezone.utc).replace(
+        record["modified"] = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.UTC).replace(
             microsecond=0).isoformat().replace("+00:00", "Z")
         record["sha256"] = sha256_file(path)
         if count_features and (features is None or crs is None):
@@ -115,7 +115,7 @@ def read(path: str) -> dict:
         with open(path, encoding="utf-8") as handle:
             doc = json.load(handle)
     except (OSError, ValueError) as exc:
-        raise InputError(f"The provenance file {path} could not be read as JSON: {exc}")
+        raise InputError(f"The provenance file {path} could not be read as JSON: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("steps"), list):
         raise InputError(f"{path} is not a JoinedUp provenance file (expected "
                          f"'\"format\": \"{FORMAT}\"' and a list of steps).")

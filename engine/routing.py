@@ -23,12 +23,11 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, as_feedback
+from .errors import DependencyError, InputError, as_feedback
 
 # Exploration levels of VROOM for the quality setting (1 = quick construction, 5 = thorough).
 QUALITY_LEVELS = {"fast": 1, "balanced": 3, "thorough": 5}
@@ -53,7 +52,7 @@ VEHICLE_COLUMNS = ("start", "end", "capacity", "shift_start_s", "shift_end_s", "
 _CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*$")
 
 
-def clock_seconds(value) -> Optional[float]:
+def clock_seconds(value) -> float | None:
     """Seconds from midnight of a time of day: text ``'09:30'``/``'9:30:15'``/``'9'``, a
     ``datetime.time``/``datetime``, a QTime-like object with ``hour()``/``minute()``, or a
     number of hours (``9.5`` = 09:30). ``None`` for null or empty; ``InputError`` for text
@@ -117,7 +116,7 @@ def parse_skills(value) -> frozenset:
 
 
 # --- costs from the network -------------------------------------------------------------------
-def travel_matrices(net, points, *, weight: str = "time", access_speed_kmh: Optional[float] = None,
+def travel_matrices(net, points, *, weight: str = "time", access_speed_kmh: float | None = None,
                     feedback=None):
     """Travel time (s) and distance (m) between every pair of snapped ``points``, measured along
     the best route by ``weight`` ('time' or 'length'), from the network engine's compiled
@@ -245,7 +244,7 @@ def _int_matrix(m: np.ndarray, *, up: bool = False) -> np.ndarray:
 
 
 def solve(jobs: pd.DataFrame, vehicles: pd.DataFrame, time_s: np.ndarray, length_m: np.ndarray, *,
-          objective: str = "time", time_limit_s: Optional[float] = 30.0, quality: str = "balanced",
+          objective: str = "time", time_limit_s: float | None = 30.0, quality: str = "balanced",
           threads: int = 2, feedback=None) -> Plan:
     """Optimise the rounds with VROOM on the given matrices.
 
@@ -271,7 +270,7 @@ def solve(jobs: pd.DataFrame, vehicles: pd.DataFrame, time_s: np.ndarray, length
     try:
         import vroom
     except ImportError as exc:
-        raise InputError("Route optimisation needs the VROOM solver: pip install pyvroom") from exc
+        raise DependencyError("Route optimisation needs the VROOM solver: pip install pyvroom") from exc
     fb.check()
     reasons = unassigned_reasons(jobs, vehicles, time_s)
     candidates = np.flatnonzero(pd.isna(reasons))

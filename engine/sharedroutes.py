@@ -108,3 +108,38 @@ def shared_routes(segments, *, field_a: str, field_b: str, method: str = "produc
             rate = np.where(passages > 0, counts / passages * 1e6, np.nan)
         out["collisions_per_million"] = rate
     return out, status, notes
+
+
+def shared_routes_of_layers(segments, collisions=None, *, name: str = "The flow layer", **options):
+    """:func:`shared_routes` on layers as read, in any CRS: ``segments`` are measured in ground
+    metres (invalid geometries repaired, null ones kept with a null score), ``collisions`` moved
+    into the same CRS. ``options``: :func:`shared_routes`'s field_a, field_b, method, top_n,
+    max_collision_distance_m. Returns ``(segments_out, log)``: ``log`` the lines for the user,
+    in order (CRS notes, geometry report, the engine's notes, collisions per status)."""
+    import geopandas as gpd
+
+    from .crs import ensure_projected
+    from .geometry import clean_geometries
+
+    if len(segments) == 0:
+        raise InputError(f"{name} is empty.")
+    log = []
+    segments, crs, note = ensure_projected(segments, what=segments.attrs.get("source_name"))
+    if note:
+        log.append(note)
+    usable, mask, geometry_report = clean_geometries(segments, "repair")
+    log.append(geometry_report.describe(segments.attrs.get("source_name", "segments")))
+    if collisions is not None:
+        collisions, _, collision_note = ensure_projected(collisions, target=crs,
+                                                         what=collisions.attrs.get("source_name"))
+        if collision_note:
+            log.append(collision_note)
+    geoms = np.full(len(segments), None, dtype=object)
+    geoms[mask] = np.asarray(usable.geometry.values, dtype=object)
+    segments = segments.set_geometry(gpd.GeoSeries(geoms, crs=crs, index=segments.index))
+    out, status, notes = shared_routes(segments, collisions=collisions, **options)
+    log.extend(notes)
+    if status is not None:
+        values, counts = np.unique(status.astype(str), return_counts=True)
+        log.append("Collisions: " + ", ".join(f"{c} {v}" for v, c in zip(values, counts, strict=True)))
+    return out, log

@@ -89,8 +89,9 @@ def parse_times(values, *, field_name: str = "time", layer: str = "The GPS layer
 
 
 def _to_datetime(text):
-    import pandas as pd
     import warnings
+
+    import pandas as pd
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

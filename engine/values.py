@@ -98,3 +98,17 @@ def numeric_columns(frame, fields, *, layer: str):
             out = frame.copy()
         out[field] = parse_numbers(column, field=field, layer=layer)
     return frame if out is None else out
+
+
+def numeric_fields_of(frame, fields, *, layer: str, field_kind: str, nothing_to: str):
+    """``frame`` with its chosen ``fields`` read as numbers (:func:`numeric_columns`), after the
+    checks every table input gets: rows present ("nothing to <nothing_to>"), at least one field
+    chosen ("Choose at least one <field_kind> field"), every field present in ``layer``."""
+    if len(frame) == 0:
+        raise InputError(f"{layer} has no features: there is nothing to {nothing_to}.")
+    if not fields:
+        raise InputError(f"Choose at least one {field_kind} field.")
+    missing = [f for f in fields if f not in frame.columns]
+    if missing:
+        raise InputError(f"{layer} has no field(s) {', '.join(missing)}.")
+    return numeric_columns(frame, fields, layer=layer)

@@ -6,8 +6,8 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QAction, QMenu
 
+from ..dependencies import missing_message
 from ..processing.base import GROUPS, icon
-from .dependencies import missing_message
 
 MENU_TITLE = "&JoinedUp"
 TOOLBAR_NAME = "JoinedUpToolbar"
@@ -61,7 +61,8 @@ class JoinedUpPlugin:
                 submenus[group] = self.menu.addMenu(tr(GROUPS.get(group, group)))
             action = QAction(alg.icon(), alg.displayName() + "…", window)
             action.setObjectName("joinedup_action_" + alg.name())
-            action.triggered.connect(lambda _checked=False, a=alg.id(): self.open_dialog(a))
+            alg_id = alg.id()  # bound now: the lambda outlives the loop
+            action.triggered.connect(lambda _checked=False, a=alg_id: self.open_dialog(a))
             submenus[group].addAction(action)
             self.actions.append(action)
             if alg.id() in TOOLBAR_ALGORITHMS:

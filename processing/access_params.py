@@ -19,59 +19,52 @@ NETWORK = "NETWORK"
 
 
 def _advanced(param):
+    """Flag ``param`` advanced. Kept only because locationallocation.py (another branch's file)
+    still imports it; new code uses ``alg.add_parameter(..., advanced=True)``."""
     param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
     return param
 
 
 def add_demand_parameters(alg):
     tr = alg.tr
-    p = QgsProcessingParameterFeatureSource(
+    alg.add_parameter(QgsProcessingParameterFeatureSource(
         "DEMAND", tr("Demand (zones or points)"),
-        [QgsProcessing.SourceType.TypeVectorPolygon, QgsProcessing.SourceType.TypeVectorPoint])
-    p.setHelp(tr("Where the demand is: zones (polygons, routed from their centroid or from the "
-                 "address points below) or points (each routed from where it is). Features with no "
-                 "geometry stay in the output with null results and status 'no geometry'."))
-    alg.addParameter(p)
-    p = QgsProcessingParameterField("DEMAND_FIELD", tr("Demand field (e.g. population)"),
-                                    parentLayerParameterName="DEMAND",
-                                    type=QgsProcessingParameterField.DataType.Numeric, optional=True)
-    p.setHelp(tr("Numeric demand per feature (people, pupils, patients). Empty: every feature counts "
-                 "1. Null counts as 0 (logged); a negative value stops the run with the count."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterFeatureSource(
+        [QgsProcessing.SourceType.TypeVectorPolygon, QgsProcessing.SourceType.TypeVectorPoint]),
+        "Where the demand is: zones (polygons, routed from their centroid or from the "
+        "address points below) or points (each routed from where it is). Features with no "
+        "geometry stay in the output with null results and status 'no geometry'.")
+    alg.add_parameter(QgsProcessingParameterField("DEMAND_FIELD", tr("Demand field (e.g. population)"),
+                                                  parentLayerParameterName="DEMAND",
+                                                  type=QgsProcessingParameterField.DataType.Numeric, optional=True),
+                      "Numeric demand per feature (people, pupils, patients). Empty: every feature counts "
+                      "1. Null counts as 0 (logged); a negative value stops the run with the count.")
+    alg.add_parameter(QgsProcessingParameterFeatureSource(
         "DEMAND_POINTS", tr("Address points inside the zones (optional)"),
-        [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-    p.setHelp(tr("Zones only: route from these points (e.g. addresses or buildings) instead of the "
-                 "zone centroid, and aggregate the results back to the zone, weighted by each "
-                 "point's demand. A zone with no point uses its centroid; points in no zone are left "
-                 "out (both logged)."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterField("POINT_WEIGHT_FIELD", tr("Address point demand field"),
-                                              parentLayerParameterName="DEMAND_POINTS",
-                                              type=QgsProcessingParameterField.DataType.Numeric,
-                                              optional=True))
-    p.setHelp(tr("Demand of each address point (e.g. residents). Empty: each zone's demand is shared "
-                 "equally among its points. Given: a zone's demand is the sum of its points' values."))
-    alg.addParameter(p)
+        [QgsProcessing.SourceType.TypeVectorPoint], optional=True),
+        "Zones only: route from these points (e.g. addresses or buildings) instead of the "
+        "zone centroid, and aggregate the results back to the zone, weighted by each "
+        "point's demand. A zone with no point uses its centroid; points in no zone are left "
+        "out (both logged).", advanced=True)
+    alg.add_parameter(QgsProcessingParameterField("POINT_WEIGHT_FIELD", tr("Address point demand field"),
+                                                  parentLayerParameterName="DEMAND_POINTS",
+                                                  type=QgsProcessingParameterField.DataType.Numeric, optional=True),
+                      "Demand of each address point (e.g. residents). Empty: each zone's demand is shared "
+                      "equally among its points. Given: a zone's demand is the sum of its points' values.",
+                      advanced=True)
 
 
 def add_facility_parameters(alg, name, label, help_text, *, id_param, value_param=None, value_label="",
                             value_help="", optional=False):
     tr = alg.tr
-    p = QgsProcessingParameterFeatureSource(name, tr(label), [QgsProcessing.SourceType.TypeVectorPoint],
-                                            optional=optional)
-    p.setHelp(tr(help_text))
-    alg.addParameter(p)
-    p = QgsProcessingParameterField(id_param, tr(f"{label}: id field"), parentLayerParameterName=name,
-                                    optional=True)
-    p.setHelp(tr("Field identifying each facility in the outputs. Empty: the feature's row number "
-                 "(from 0)."))
-    alg.addParameter(p)
+    alg.add_parameter(QgsProcessingParameterFeatureSource(name, tr(label), [QgsProcessing.SourceType.TypeVectorPoint],
+                                                          optional=optional), help_text)
+    alg.add_parameter(QgsProcessingParameterField(id_param, tr(f"{label}: id field"), parentLayerParameterName=name,
+                                                  optional=True),
+                      "Field identifying each facility in the outputs. Empty: the feature's row number (from 0).")
     if value_param:
-        p = QgsProcessingParameterField(value_param, tr(value_label), parentLayerParameterName=name,
-                                        type=QgsProcessingParameterField.DataType.Numeric, optional=True)
-        p.setHelp(tr(value_help))
-        alg.addParameter(p)
+        alg.add_parameter(QgsProcessingParameterField(value_param, tr(value_label), parentLayerParameterName=name,
+                                                      type=QgsProcessingParameterField.DataType.Numeric,
+                                                      optional=True), value_help)
 
 
 def read_network(alg, parameters, context, feedback, progress=(0.0, 0.15)):
@@ -180,18 +173,13 @@ def parse_numbers(text, what) -> list:
             continue
         try:
             out.append(float(item))
-        except ValueError:
-            raise QgsProcessingException(f"{what}: {item!r} is not a number (give e.g. '5, 10, 15').")
+        except ValueError as exc:
+            raise QgsProcessingException(f"{what}: {item!r} is not a number (give e.g. '5, 10, 15').") from exc
     return out
 
 
 def id_values(values, ids):
-    """Facility ids (object array with None for 'none') typed like the id field: nullable
-    integers stay integers in the output, anything else is text."""
-    import numpy as np
-    import pandas as pd
+    """Facility ids typed like the id field (see ``engine.access_tables.typed_ids``)."""
+    from ..engine.access_tables import typed_ids
 
-    ids = np.asarray(ids)
-    if ids.dtype.kind in "iu" or (ids.dtype == object and all(isinstance(v, (int, np.integer)) for v in ids)):
-        return pd.array([None if v is None else int(v) for v in values], dtype="Int64")
-    return pd.array([None if v is None else str(v) for v in values], dtype=object)
+    return typed_ids(values, ids)

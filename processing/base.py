@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterDefinition
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from ..plugin.dependencies import missing_message
+from ..dependencies import missing_message
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons")
 
@@ -30,6 +29,10 @@ GROUPS = {
     "setup": "Set-up and checks",
 }
 
+
+# The one message for a cancelled run. Code that notices Cancel raises the engine's
+# EngineCancelled (or lets Feedback.check() raise it); processAlgorithm turns it into this.
+CANCELLED_MESSAGE = "Cancelled: no output was written."
 
 # What every algorithm does with awkward input (one reading path for all; docs/inputs.md).
 INPUT_HELP = (
@@ -64,7 +67,11 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
     TAGS = ""
 
     def tr(self, text):
-        return QCoreApplication.translate("JoinedUp", text)
+        """The text unchanged: JoinedUp is English only (no translator is installed, no .ts
+        files exist, and its help lives in class constants Qt's tools cannot extract). Kept so
+        that QGIS-style ``self.tr("...")`` calls read as they do in QGIS's own algorithms;
+        new code need not call it."""
+        return text
 
     def name(self):
         return self.ALG_ID
@@ -103,20 +110,20 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
         if problem:
             raise QgsProcessingException(problem)
         from ..engine.errors import EngineCancelled, EngineError
-
         from .bridge import check_destinations
 
         check_destinations(self, parameters, context)  # before any work: outputs never replace inputs
         try:
-            return self.execute(parameters, context, feedback)
-        except EngineCancelled:
-            raise QgsProcessingException(self.tr("Cancelled: no output was written."))
+            results = self.execute(parameters, context, feedback)
+        except EngineCancelled as exc:
+            raise QgsProcessingException(CANCELLED_MESSAGE) from exc
         except EngineError as exc:
-            raise QgsProcessingException(str(exc))
-        except MemoryError:
-            raise QgsProcessingException(self.tr(
+            raise QgsProcessingException(str(exc)) from exc
+        except MemoryError as exc:
+            raise QgsProcessingException(
                 "Not enough memory for this input. Try a smaller extent, fewer features, "
-                "or a coarser setting."))
+                "or a coarser setting.") from exc
+        return results
 
     def execute(self, parameters, context, feedback):
         raise NotImplementedError

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsDataSourceUri,
-    QgsProcessingFeatureSourceDefinition,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
     QgsProperty,
     QgsProviderRegistry,

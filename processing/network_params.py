@@ -12,29 +12,34 @@ Usage in an algorithm::
     def initAlgorithm(self, config=None):
         add_network_parameters(self)
         ...
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         net, settings = network_from_parameters(self, parameters, context, feedback)
         snap = settings.snap(net, points)          # honours MAX_SNAP
         cost = settings.to_user(net.cost_matrix(...))   # metres or minutes
+
+Point layers (origins, facilities ...) are declared and read by ``point_params``. Dialog indices
+become engine names here (``MODE_KEYS``, ``DIRECTION_KEYS``, ``STRATEGY_WEIGHTS``,
+``PAIRING_KEYS``, ``FACILITY_DIRECTION_KEYS``).
 
 Engine imports stay inside functions (the plugin must load without geopandas).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
+        QgsProcessingParameterEnum,
     QgsProcessingParameterExpression,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
+
+# Point-layer helpers live in point_params; re-exported for algorithms that import them from here.
+from .point_params import describe_unsnapped, read_points, take_ids  # noqa: F401
 
 STRATEGIES = ["Shortest (network distance, metres)", "Fastest (travel time, minutes)"]
 PRESETS = ["None: use the fields below", "OpenStreetMap: oneway, maxspeed and highway tags"]
@@ -45,117 +50,100 @@ DIRECTION_KEYS = ["forward", "backward", "both"]
 
 
 
-def _advanced(param):
-    param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-    return param
+STRATEGY_WEIGHTS = ["length", "time"]  # the engine's cost name for each STRATEGIES entry
+PAIRINGS = ["Match by id: each origin to the destination with the same id",
+            "Nearest: each origin to its nearest destination by network cost"]
+PAIRING_KEYS = ["by_id", "nearest"]  # engine.network.outputs.PAIRINGS, in the dialog's order
+FACILITY_DIRECTIONS = ["From the incident to the facility", "From the facility to the incident"]
+FACILITY_DIRECTION_KEYS = ["to_facility", "from_facility"]
 
 
 def add_network_parameters(alg, *, input_name: str = "INPUT", strategy: bool = True, snapping: bool = True,
                            input_description: str = "Network layer (roads and paths)"):
     """Declare the network parameters on ``alg`` (call from ``initAlgorithm``)."""
     tr = alg.tr
-    p = QgsProcessingParameterFeatureSource(input_name, tr(input_description),
-                                            [QgsProcessing.SourceType.TypeVectorLine])
-    p.setHelp(tr("Line layer of streets and paths. Every vertex is a node; lines connect only "
-                 "where they share a vertex (within the topology tolerance), as in QGIS's own "
-                 "network analysis: a bridge drawn across a road without a shared vertex does not "
-                 "connect. A network saved by 'Check network' (its edges layer) is reused as it is, "
-                 "without rebuilding. Lengths are ground metres in every CRS: a layer whose CRS is not "
-                 "true to 0.1 % over the data (degrees, feet, Web Mercator) is measured in a local "
-                 "projected CRS that the log names; outputs keep the input's CRS (docs/crs.md)."))
-    alg.addParameter(p)
+    add = alg.add_parameter
+    add(QgsProcessingParameterFeatureSource(input_name, tr(input_description),
+                                            [QgsProcessing.SourceType.TypeVectorLine]),
+        "Line layer of streets and paths. Every vertex is a node; lines connect only "
+        "where they share a vertex (within the topology tolerance), as in QGIS's own "
+        "network analysis: a bridge drawn across a road without a shared vertex does not "
+        "connect. A network saved by 'Check network' (its edges layer) is reused as it is, "
+        "without rebuilding. Lengths are ground metres in every CRS: a layer whose CRS is not "
+        "true to 0.1 % over the data (degrees, feet, Web Mercator) is measured in a local "
+        "projected CRS that the log names; outputs keep the input's CRS (docs/crs.md).")
     if strategy:
-        p = QgsProcessingParameterEnum("STRATEGY", tr("Path type to calculate"), STRATEGIES, defaultValue=0)
-        p.setHelp(tr("Shortest: cost is network distance in metres. Fastest: cost is travel time in "
-                     "minutes from the speed settings. Every cost field, band and limit of this "
-                     "algorithm is in that unit."))
-        alg.addParameter(p)
-    p = QgsProcessingParameterEnum("PRESET", tr("Attribute preset"), PRESETS, defaultValue=0)
-    p.setHelp(tr("OpenStreetMap: one-way streets from the 'oneway' tag (yes/true/1 forward, -1/reverse "
-                 "backward, no both; roundabouts and motorways one-way unless tagged otherwise), speed "
-                 "from 'maxspeed' (\"50\", \"30 mph\", \"walk\", \"FI:urban\"), class from 'highway'. "
-                 "Tags are read from fields of those names or from the 'other_tags' field of GDAL's OSM "
-                 "reader. The direction and speed fields below are then ignored."))
-    alg.addParameter(p)
-    p = QgsProcessingParameterEnum("MODE", tr("Travel mode"), MODES, defaultValue=0)
-    p.setHelp(tr("Walk, Cycle or Drive keep only the road classes (class field, default 'highway') "
-                 "that mode may use: no driving on footways, no walking on motorways; lines with no "
-                 "class (rivers, railways) are left out; OSM access=no/private, foot=no, bicycle=no, "
-                 "motor_vehicle=no are honoured. Walk ignores one-way streets and uses 5 km/h; Cycle "
-                 "15 km/h (honours oneway:bicycle=no); Drive uses the speed settings, then OSM class "
-                 "speeds. Any: every line, no filter. The log counts the lines left out."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterExpression("LINE_FILTER", tr("Use only lines where (expression)"),
-                                                   parentLayerParameterName=input_name, optional=True))
-    p.setHelp(tr("A QGIS expression: only lines for which it is true make the network, e.g. "
-                 "\"highway\" NOT IN ('motorway', 'trunk') or \"surface\" = 'paved' AND \"width\" > 3. "
-                 "Applied before the travel mode. Lines where it is false or NULL are left out, and "
-                 "the log counts them. Empty: every line."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterField("DIRECTION_FIELD", tr("Direction field"),
-                                              parentLayerParameterName=input_name, optional=True))
-    p.setHelp(tr("Field giving each line's direction of travel, compared as text with the three "
-                 "value lists below. Empty: every line uses the default direction."))
-    alg.addParameter(p)
+        add(QgsProcessingParameterEnum("STRATEGY", tr("Path type to calculate"), STRATEGIES, defaultValue=0),
+            "Shortest: cost is network distance in metres. Fastest: cost is travel time in "
+            "minutes from the speed settings. Every cost field, band and limit of this "
+            "algorithm is in that unit.")
+    add(QgsProcessingParameterEnum("PRESET", tr("Attribute preset"), PRESETS, defaultValue=0),
+        "OpenStreetMap: one-way streets from the 'oneway' tag (yes/true/1 forward, -1/reverse "
+        "backward, no both; roundabouts and motorways one-way unless tagged otherwise), speed "
+        "from 'maxspeed' (\"50\", \"30 mph\", \"walk\", \"FI:urban\"), class from 'highway'. "
+        "Tags are read from fields of those names or from the 'other_tags' field of GDAL's OSM "
+        "reader. The direction and speed fields below are then ignored.")
+    add(QgsProcessingParameterEnum("MODE", tr("Travel mode"), MODES, defaultValue=0),
+        "Walk, Cycle or Drive keep only the road classes (class field, default 'highway') "
+        "that mode may use: no driving on footways, no walking on motorways; lines with no "
+        "class (rivers, railways) are left out; OSM access=no/private, foot=no, bicycle=no, "
+        "motor_vehicle=no are honoured. Walk ignores one-way streets and uses 5 km/h; Cycle "
+        "15 km/h (honours oneway:bicycle=no); Drive uses the speed settings, then OSM class "
+        "speeds. Any: every line, no filter. The log counts the lines left out.")
+    add(QgsProcessingParameterExpression("LINE_FILTER", tr("Use only lines where (expression)"),
+                                         parentLayerParameterName=input_name, optional=True),
+        "A QGIS expression: only lines for which it is true make the network, e.g. "
+        "\"highway\" NOT IN ('motorway', 'trunk') or \"surface\" = 'paved' AND \"width\" > 3. "
+        "Applied before the travel mode. Lines where it is false or NULL are left out, and "
+        "the log counts them. Empty: every line.", advanced=True)
+    add(QgsProcessingParameterField("DIRECTION_FIELD", tr("Direction field"),
+                                    parentLayerParameterName=input_name, optional=True),
+        "Field giving each line's direction of travel, compared as text with the three "
+        "value lists below. Empty: every line uses the default direction.", advanced=True)
     for pid, label, default, what in (
             ("VALUE_FORWARD", "Value for forward direction", "yes,1,true,forward",
              "travel only in the digitising direction"),
             ("VALUE_BACKWARD", "Value for backward direction", "-1,reverse,backward",
              "travel only against the digitising direction"),
             ("VALUE_BOTH", "Value for both directions", "no,0,false,both", "travel both ways")):
-        p = _advanced(QgsProcessingParameterString(pid, tr(label), defaultValue=default, optional=True))
-        p.setHelp(tr(f"Comma-separated values of the direction field that mean {what} "
-                     "(case-insensitive)."))
-        alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterEnum("DEFAULT_DIRECTION", tr("Default direction"), DIRECTIONS,
-                                             defaultValue=2))
-    p.setHelp(tr("Direction of lines with no direction field, or a null or unlisted value "
-                 "(the log counts them)."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterField("SPEED_FIELD", tr("Speed field (km/h)"),
-                                              parentLayerParameterName=input_name, optional=True))
-    p.setHelp(tr("Field with each line's speed in km/h (numbers, or OSM maxspeed text such as "
-                 "\"30 mph\" or \"walk\"). Null, zero, negative or unparsable values use the class "
-                 "speed, then the default speed. Used by the Fastest path type."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterNumber("DEFAULT_SPEED", tr("Default speed (km/h)"),
-                                               QgsProcessingParameterNumber.Type.Double, defaultValue=50.0,
-                                               minValue=0.001))
-    p.setHelp(tr("Speed for lines with no usable speed (km/h). For Walk and Cycle modes the mode's "
-                 "own speed is used unless a speed field is given."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterField("CLASS_FIELD", tr("Road class field"),
-                                              parentLayerParameterName=input_name, optional=True))
-    p.setHelp(tr("Field with each line's road class (e.g. OSM 'highway'), for class speeds and "
-                 "travel-mode filters."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterString("CLASS_SPEEDS", tr("Speeds by class (km/h)"),
-                                               optional=True, defaultValue=""))
-    p.setHelp(tr("Speeds per road class, e.g. 'residential=30, primary=50, footway=5', used where "
-                 "the speed field gives none. Drive mode has OSM defaults."))
-    alg.addParameter(p)
-    p = _advanced(QgsProcessingParameterNumber("TOLERANCE", tr("Topology tolerance (metres)"),
-                                               QgsProcessingParameterNumber.Type.Double, defaultValue=0.0,
-                                               minValue=0.0))
-    p.setHelp(tr("Line vertices closer than this are joined into one node. 0 (QGIS's default): only "
-                 "identical vertices join."))
-    alg.addParameter(p)
+        add(QgsProcessingParameterString(pid, tr(label), defaultValue=default, optional=True),
+            f"Comma-separated values of the direction field that mean {what} (case-insensitive).",
+            advanced=True)
+    add(QgsProcessingParameterEnum("DEFAULT_DIRECTION", tr("Default direction"), DIRECTIONS, defaultValue=2),
+        "Direction of lines with no direction field, or a null or unlisted value "
+        "(the log counts them).", advanced=True)
+    add(QgsProcessingParameterField("SPEED_FIELD", tr("Speed field (km/h)"),
+                                    parentLayerParameterName=input_name, optional=True),
+        "Field with each line's speed in km/h (numbers, or OSM maxspeed text such as "
+        "\"30 mph\" or \"walk\"). Null, zero, negative or unparsable values use the class "
+        "speed, then the default speed. Used by the Fastest path type.", advanced=True)
+    add(QgsProcessingParameterNumber("DEFAULT_SPEED", tr("Default speed (km/h)"),
+                                     QgsProcessingParameterNumber.Type.Double, defaultValue=50.0, minValue=0.001),
+        "Speed for lines with no usable speed (km/h). For Walk and Cycle modes the mode's "
+        "own speed is used unless a speed field is given.", advanced=True)
+    add(QgsProcessingParameterField("CLASS_FIELD", tr("Road class field"),
+                                    parentLayerParameterName=input_name, optional=True),
+        "Field with each line's road class (e.g. OSM 'highway'), for class speeds and "
+        "travel-mode filters.", advanced=True)
+    add(QgsProcessingParameterString("CLASS_SPEEDS", tr("Speeds by class (km/h)"), optional=True, defaultValue=""),
+        "Speeds per road class, e.g. 'residential=30, primary=50, footway=5', used where "
+        "the speed field gives none. Drive mode has OSM defaults.", advanced=True)
+    add(QgsProcessingParameterNumber("TOLERANCE", tr("Topology tolerance (metres)"),
+                                     QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0),
+        "Line vertices closer than this are joined into one node. 0 (QGIS's default): only "
+        "identical vertices join.", advanced=True)
     if snapping:
-        p = _advanced(QgsProcessingParameterNumber("MAX_SNAP", tr("Maximum snap distance (metres)"),
-                                                   QgsProcessingParameterNumber.Type.Double, defaultValue=0.0,
-                                                   minValue=0.0))
-        p.setHelp(tr("Points farther than this from the nearest usable line are not routed and are "
-                     "reported as 'not on network' with their distance. 0: no limit. Points snap to "
-                     "the nearest point on the nearest line (not the nearest vertex); every output "
-                     "carries the snap distance."))
-        alg.addParameter(p)
-        p = _advanced(QgsProcessingParameterNumber("ACCESS_SPEED", tr("Add the walk to the network at (km/h)"),
-                                                   QgsProcessingParameterNumber.Type.Double, defaultValue=0.0,
-                                                   minValue=0.0))
-        p.setHelp(tr("0 (as QGIS): costs run from snapped point to snapped point. Above 0: the straight "
-                     "walk from each point to the network is added to its costs (its distance for "
-                     "Shortest, its time at this speed for Fastest)."))
-        alg.addParameter(p)
+        add(QgsProcessingParameterNumber("MAX_SNAP", tr("Maximum snap distance (metres)"),
+                                         QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0),
+            "Points farther than this from the nearest usable line are not routed and are "
+            "reported as 'not on network' with their distance. 0: no limit. Points snap to "
+            "the nearest point on the nearest line (not the nearest vertex); every output "
+            "carries the snap distance.", advanced=True)
+        add(QgsProcessingParameterNumber("ACCESS_SPEED", tr("Add the walk to the network at (km/h)"),
+                                         QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0),
+            "0 (as QGIS): costs run from snapped point to snapped point. Above 0: the straight "
+            "walk from each point to the network is added to its costs (its distance for "
+            "Shortest, its time at this speed for Fastest).", advanced=True)
 
 
 @dataclass
@@ -163,8 +151,8 @@ class NetworkSettings:
     """What an algorithm needs besides the network: the cost, its unit, snapping options."""
     weight: str            # 'length' or 'time'
     unit: str              # 'm' or 'min'
-    max_snap_m: Optional[float]
-    access_speed_kmh: Optional[float]
+    max_snap_m: float | None
+    access_speed_kmh: float | None
 
     @property
     def scale(self) -> float:
@@ -181,7 +169,7 @@ class NetworkSettings:
         return net.snap(points, max_snap_m=self.max_snap_m)
 
     def access(self, snap):
-        from ..engine.network_tools import access_cost
+        from ..engine.network import access_cost
 
         return access_cost(snap, weight=self.weight, access_speed_kmh=self.access_speed_kmh)
 
@@ -202,8 +190,9 @@ def parse_class_speeds(text) -> dict:
         key, value = item.split("=", 1)
         try:
             speed = float(value)
-        except ValueError:
-            raise QgsProcessingException(f"Speeds by class: {value.strip()!r} for {key.strip()!r} is not a number.")
+        except ValueError as exc:
+            raise QgsProcessingException(
+                f"Speeds by class: {value.strip()!r} for {key.strip()!r} is not a number.") from exc
         if not speed > 0:
             raise QgsProcessingException(f"Speeds by class: the speed for {key.strip()!r} must be positive.")
         out[key.strip()] = speed
@@ -273,7 +262,7 @@ def network_from_parameters(alg, parameters, context, feedback, *, input_name: s
     feedback.pushInfo(f"Network: {r.get('nodes', 0)} nodes, {r.get('edges', 0)} edges (segments) from "
                       f"{r.get('lines_used', r.get('input_features', 0))} lines, {r.get('components', 0)} "
                       f"connected parts (the largest has {r.get('largest_component_nodes', 0)} nodes).")
-    weight = "time" if strategy == 1 else "length"
+    weight = STRATEGY_WEIGHTS[strategy]
     if weight == "time" and "time" not in net.graphs:
         raise QgsProcessingException("Fastest needs speeds: no line has a usable speed. Set a speed field, "
                                      "speeds by class or a default speed.")
@@ -290,6 +279,8 @@ def _filter_lines(alg, parameters, input_name, context, feedback, lines, report,
     expression engine decides, so every QGIS function works); the log counts the rest."""
     import numpy as np
     from qgis.core import QgsExpression, QgsFeatureRequest
+
+    from ..engine.errors import EngineCancelled
 
     parsed = QgsExpression(expression)
     if parsed.hasParserError():
@@ -309,7 +300,7 @@ def _filter_lines(alg, parameters, input_name, context, feedback, lines, report,
     kept = []
     for feature in source.getFeatures(request):
         if feedback.isCanceled():
-            raise QgsProcessingException("Cancelled: no output was written.")
+            raise EngineCancelled()
         kept.append(feature.id())
     keep = np.isin(report.fids, np.asarray(kept, dtype=np.int64))
     feedback.pushInfo(f"Line filter {expression}: {int(keep.sum())} of {len(lines)} lines kept, "
@@ -318,80 +309,4 @@ def _filter_lines(alg, parameters, input_name, context, feedback, lines, report,
         raise QgsProcessingException(f"Line filter {expression!r} leaves no line of the network layer.")
     out = lines[keep].reset_index(drop=True)
     out.attrs = dict(lines.attrs)
-    return out
-
-
-def read_points(alg, parameters, name, context, feedback, *, id_field_param: Optional[str] = None,
-                required: bool = True):
-    """A point layer and its id values. Returns ``(gdf, ids)``; ``ids`` are the id field's
-    values, or the feature's row number (from 0) when no id field is set. Duplicate or null
-    ids are logged (rows stay distinct through their row number)."""
-    import numpy as np
-
-    from .bridge import read_source
-
-    gdf, report = read_source(alg, parameters, name, context, feedback, required=required)
-    if gdf is None:
-        return None, None
-    feedback.pushInfo(report.describe())
-    if len(gdf) == 0:
-        raise QgsProcessingException(f"{report.name} is empty: nothing to route.")
-    if gdf.attrs.get("geometry_kind") not in ("point", None):
-        raise QgsProcessingException(f"{report.name} must be a point layer.")
-    field = alg.parameterAsString(parameters, id_field_param, context) if id_field_param else ""
-    if field:
-        if field not in gdf.columns:
-            raise QgsProcessingException(f"Field {field!r} is not in {report.name}.")
-        import pandas as pd
-
-        null_mask = pd.isna(gdf[field]).to_numpy()
-        ids = gdf[field].to_numpy(dtype=object) if null_mask.any() else gdf[field].to_numpy()
-        if null_mask.any():
-            ids[null_mask] = None
-        nulls = int(null_mask.sum())
-        dups = int(gdf[field].duplicated(keep=False).sum())
-        if nulls:
-            feedback.pushWarning(f"{report.name}: {nulls} features have a null {field!r}; they are "
-                                 "kept and can be told apart by their row number.")
-        if dups:
-            feedback.pushWarning(f"{report.name}: {dups} features share an {field!r} value with another; "
-                                 "they are kept as separate rows (see the row number fields).")
-    else:
-        ids = np.arange(len(gdf), dtype=np.int64)
-    return gdf, ids
-
-
-def describe_unsnapped(feedback, name, snap, ids, max_snap_m):
-    """Log points that are not on the network (no geometry, or beyond MAX_SNAP)."""
-    import numpy as np
-
-    off = np.flatnonzero(snap.edge < 0)
-    if not len(off):
-        return
-    no_geom = off[np.isnan(snap.snap_dist_m[off])]
-    far = off[~np.isnan(snap.snap_dist_m[off])]
-    if len(no_geom):
-        feedback.pushWarning(f"{name}: {len(no_geom)} features have no geometry: not routed.")
-    if len(far):
-        sample = ", ".join(f"{ids[i]} ({snap.snap_dist_m[i]:.0f} m)" for i in far[:5])
-        feedback.pushWarning(f"{name}: {len(far)} points are farther than {max_snap_m:g} m from the "
-                             f"network and are not routed, e.g. {sample}.")
-
-
-def take_ids(ids, rows):
-    """The ids of ``rows`` (-1 = none) as a pandas Series with a 0..n-1 index: integer ids stay
-    integers (nullable), missing ones are null."""
-    import numpy as np
-    import pandas as pd
-
-    rows = np.asarray(rows, dtype=np.int64)
-    s = pd.Series(ids)
-    if pd.api.types.is_integer_dtype(s.dtype):
-        s = s.astype("Int64")
-    if len(s) == 0:
-        return pd.Series([None] * len(rows), dtype=object)
-    out = s.iloc[np.maximum(rows, 0)].reset_index(drop=True)
-    if (rows < 0).any():
-        out = out.astype(object) if not isinstance(out.dtype, pd.api.extensions.ExtensionDtype) else out
-        out[rows < 0] = None
     return out

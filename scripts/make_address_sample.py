@@ -40,9 +40,8 @@ def extracts(osm_path=None):
     the council-tax extract bills as occupied (latest record), except a random 1 % of them
     (``NO_ELECTOR_SHARE``), so the demo's 'possible empty home' list is short, as in a real
     area; an extract that covered only part of the other's area flagged a third of the homes."""
-    import numpy as np
-
     import gen_addresses as g
+    import numpy as np
 
     gazetteer = g.make_gazetteer(1, seed=GAZETTEER_SEED, osm_path=osm_path)
     council_tax = g.make_agency_extract(gazetteer, COUNCIL_TAX_RECORDS, seed=COUNCIL_TAX_SEED,
@@ -62,9 +61,8 @@ def extracts(osm_path=None):
 
 
 def main() -> int:
-    import pyogrio
-
     import gen_addresses as g
+    import pyogrio
 
     osm = g.default_osm_path()
     if not osm.exists():

@@ -1,7 +1,8 @@
 """Write the evidence-map print layout templates ``resources/layouts/evidence_<paper>_<orientation>.qpt``.
 
-Run with QGIS's Python (``.venv/bin/python scripts/make_layout_templates.py``); the .qpt files
-are committed, so this only needs re-running after a change here. A GIS officer may also edit
+Run with QGIS's Python (``.venv/bin/python -P scripts/make_layout_templates.py [OUT_FOLDER]``);
+the .qpt files are committed, so this only needs re-running after a change here
+(tests/test_regenerate_resources.py checks that the committed files are what this writes). A GIS officer may also edit
 a template in QGIS's layout designer (Layout > Save as Template): JoinedUp finds the items by
 their ids (map, legend, scalebar, north_arrow, title, subtitle, notes, sources, footer) and
 skips any that are missing.
@@ -16,6 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")
 
 from qgis.core import (  # noqa: E402
+    Qgis,
     QgsApplication,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
@@ -30,7 +32,6 @@ from qgis.core import (  # noqa: E402
     QgsProject,
     QgsReadWriteContext,
     QgsTextFormat,
-    Qgis,
 )
 from qgis.PyQt.QtCore import Qt  # noqa: E402
 from qgis.PyQt.QtGui import QColor, QFont  # noqa: E402
@@ -139,14 +140,15 @@ def build(project: QgsProject, paper: str, orientation: str) -> QgsPrintLayout:
 def main() -> int:
     app = QgsApplication([], False)
     app.initQgis()
-    os.makedirs(OUT, exist_ok=True)
+    out = sys.argv[1] if len(sys.argv) > 1 else OUT
+    os.makedirs(out, exist_ok=True)
     project = QgsProject()  # kept alive while its layouts exist
     keep = []
     for paper in ("A4", "A3"):
         for orientation in ("portrait", "landscape"):
             layout = build(project, paper, orientation)
             keep.append(layout)
-            path = os.path.join(OUT, f"evidence_{paper.lower()}_{orientation}.qpt")
+            path = os.path.join(out, f"evidence_{paper.lower()}_{orientation}.qpt")
             if not layout.saveAsTemplate(path, QgsReadWriteContext()):
                 print(f"could not write {path}", file=sys.stderr)
                 return 1

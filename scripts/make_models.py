@@ -1,6 +1,10 @@
 """Write the shipped models in resources/models/. Run after changing one:
 
-    .venv/bin/python scripts/make_models.py
+    .venv/bin/python -P scripts/make_models.py [OUT_FOLDER]
+
+(tests/test_regenerate_resources.py writes them to a temporary folder and compares them with
+the committed files, so a model edited by hand, or a builder changed without re-running this,
+fails the tests.)
 
 - area_profile_with_buffer.model3: QGIS's native:buffer around centre points (schools,
   stations ...), then joinedup:areaprofile of those catchments with any agency layers.
@@ -12,7 +16,6 @@
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -25,12 +28,14 @@ def build_area_profile_with_buffer():
         QgsProcessing,
         QgsProcessingModelAlgorithm,
         QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource as Source,
         QgsProcessingModelOutput,
         QgsProcessingModelParameter,
         QgsProcessingParameterFeatureSource,
         QgsProcessingParameterMultipleLayers,
         QgsProcessingParameterNumber,
+    )
+    from qgis.core import (
+        QgsProcessingModelChildParameterSource as Source,
     )
 
     model = QgsProcessingModelAlgorithm("Area profile of buffered centres", "JoinedUp",
@@ -199,12 +204,13 @@ def main():
     from common import qgis_session
 
     qgis_session()
-    MODELS.mkdir(parents=True, exist_ok=True)
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else MODELS
+    out.mkdir(parents=True, exist_ok=True)
     for name, build in (("area_profile_with_buffer", build_area_profile_with_buffer),
                         ("devolution_evidence", build_devolution_evidence)):
-        target = MODELS / f"{name}.model3"
+        target = out / f"{name}.model3"
         assert build().toFile(str(target)), f"could not write {target}"
-        print(f"wrote {os.path.relpath(target, REPO)}")
+        print(f"wrote {target}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ mkdir -p "$plugins"
 [ -e "$plugins/joinedup" ] || ln -sfn "$repo" "$plugins/joinedup"
 site=$("$repo/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 # shapely, pyogrio and pyproj in .venv are compiled against the GEOS, GDAL and PROJ that
-# qgis_process links (make setup; plugin/dependencies.py says why that matters).
+# qgis_process links (make setup; dependencies.py says why that matters).
 export QGIS_PLUGINPATH="$plugins"
 export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}"
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}

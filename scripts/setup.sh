@@ -4,7 +4,7 @@
 #   1. QGIS 3.40 LTR and Debian's packages:
 #      - Debian 12: QGIS from bookworm-backports (plain bookworm ships 3.22, out of support), with
 #        the -dev packages that let pip compile shapely, pyogrio and pyproj against QGIS's own
-#        GEOS, GDAL and PROJ (plugin/dependencies.py, native_library_mismatches, says why that matters);
+#        GEOS, GDAL and PROJ (dependencies.py, native_library_mismatches, says why that matters);
 #      - Debian 13: QGIS and the whole geo stack (geopandas, shapely 2, pyogrio, pyproj, networkx,
 #        scipy, rasterio) from Debian's main archive, all built on one GEOS/GDAL/PROJ: nothing to
 #        compile, and no bookworm suite is ever added.

@@ -5,7 +5,7 @@ machine's pyproj, compiled with a Cython too new for it, raised "expected bytes,
 every CRS, and the old version check passed. So this runs small real uses with known answers,
 first in .venv's Python, then inside QGIS's own program:
 
-1. in this Python: the same checks the plugin runs when it loads (plugin/dependencies.py):
+1. in this Python: the same checks the plugin runs when it loads (dependencies.py):
    native libraries shared with QGIS (Debian 12), pyproj EPSG:27700 -> EPSG:4326 on a known
    point, a shapely operation, a GeoPackage written and read back through pyogrio;
 2. through ``qgis_process``: ``joinedup:checkenvironment``, which runs those checks again inside
@@ -28,9 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def load_dependencies():
-    """plugin/dependencies.py by its path: the repository root must never be on sys.path (its
+    """dependencies.py by its path: the repository root must never be on sys.path (its
     processing/ would shadow QGIS's own), and the module imports nothing of the plugin."""
-    spec = importlib.util.spec_from_file_location("joinedup_dependencies", REPO / "plugin" / "dependencies.py")
+    spec = importlib.util.spec_from_file_location("joinedup_dependencies", REPO / "dependencies.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -77,7 +77,8 @@ def main() -> int:
                         f"{run.returncode}: {(run.stderr or run.stdout).strip()[-600:]}")
         json.loads(run.stdout[run.stdout.index("{"):])  # a whole JSON answer, not a crash
         joined = gpd.read_file(output)
-        counts = dict(zip(joined["zone"], joined["n_count"] if "n_count" in joined else joined.filter(like="count").iloc[:, 0]))
+        count_column = joined["n_count"] if "n_count" in joined else joined.filter(like="count").iloc[:, 0]
+        counts = dict(zip(joined["zone"], count_column))
         if counts != {"a": 2, "b": 1}:
             return fail(f"joinedup:joinbylocation counted {counts} points per zone, not a: 2, b: 1")
     print("smoke test: joinedup:checkenvironment and joinedup:joinbylocation ran through qgis_process")

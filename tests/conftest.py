@@ -4,8 +4,8 @@ loaded the way QGIS loads it: as the package ``joinedup`` from a plugins folder 
 root itself is never put on sys.path (its ``processing/`` would shadow QGIS's).
 
 Network: every test runs with outbound connections refused and recorded; a test that tries
-one fails (see ``pytest_runtest_call``), even if it swallowed the refusal. ``make test`` also runs pytest in a network namespace with
-no interfaces, which catches attempts from C++ (GDAL, QGIS) too.
+one fails (see ``pytest_runtest_call``), even if it swallowed the refusal. ``make test`` also
+runs pytest in a network namespace with no interfaces, which catches attempts from C++ (GDAL, QGIS) too.
 """
 from __future__ import annotations
 

@@ -7,12 +7,11 @@ import json
 import os
 import traceback
 
+import qgis.utils
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QAction, QApplication, QDockWidget, QPlainTextEdit, QTabWidget, QToolBar
 from qgis.utils import iface
-
-import qgis.utils
 
 OUT = os.environ["JOINEDUP_PROBE_OUT"]
 SHOTS = os.environ["JOINEDUP_PROBE_SHOTS"]

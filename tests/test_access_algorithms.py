@@ -1,16 +1,15 @@
 """The service-demand algorithms through QGIS's processing.run on the sample city (real
 Helsinki streets, synthetic zones and clinics): values checked against the network engine's
 own OD matrix and the location engine, and the unhappy paths."""
+import shutil
+import tempfile
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-
-import shutil
-import tempfile
-from pathlib import Path
-
 from conftest import SAMPLE
 
 # QGIS opens a GeoPackage for update and rewrites its header on close: work on a copy so the

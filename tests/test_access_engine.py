@@ -7,9 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-
-from joinedup.engine import accessibility as A
-from joinedup.engine import location as L
+from joinedup.engine import accessibility, location
 from joinedup.engine.errors import EngineCancelled, Feedback, InputError
 
 # --- accessibility ---------------------------------------------------------------------------
@@ -23,7 +21,7 @@ GPS = np.array([2.0, 1.0])
 
 def test_2sfca_hand_computed():
     # catchment 10: X reaches A, B (300 people) -> 2/300; Y reaches B, C (500) -> 1/500
-    r = A.two_step_fca(COST, demand=POP, supply=GPS, catchment=10)
+    r = accessibility.two_step_fca(COST, demand=POP, supply=GPS, catchment=10)
     np.testing.assert_allclose(r.ratio, [2 / 300 * 1000, 1 / 500 * 1000])
     np.testing.assert_allclose(r.score, [1000 * 2 / 300, 1000 * (2 / 300 + 1 / 500), 1000 / 500])
     np.testing.assert_allclose(r.catchment_demand, [300, 500])
@@ -34,14 +32,14 @@ def test_2sfca_hand_computed():
 def test_e2sfca_hand_computed_bands_inclusive():
     # bands (0,5] weight 1, (5,10] weight 0.5: A-X 1; B-X 0.5, B-Y 0.5; C-Y 0.5
     # X: 100·1 + 200·0.5 = 200 -> 0.01; Y: 200·0.5 + 300·0.5 = 250 -> 0.004
-    r = A.two_step_fca(COST, demand=POP, supply=GPS, bands=[5, 10], band_weights_=[1.0, 0.5])
+    r = accessibility.two_step_fca(COST, demand=POP, supply=GPS, bands=[5, 10], band_weights_=[1.0, 0.5])
     np.testing.assert_allclose(r.score, [10.0, 7.0, 2.0])
     assert POP @ r.score / 1000 == pytest.approx(GPS.sum())
 
 
 def test_2sfca_facility_with_no_demand_in_reach_is_reported():
     cost = np.array([[1.0, np.inf], [2.0, 50.0]])
-    r = A.two_step_fca(cost, demand=[10, 10], supply=[1, 1], catchment=10)
+    r = accessibility.two_step_fca(cost, demand=[10, 10], supply=[1, 1], catchment=10)
     assert list(r.empty_catchments) == [1]
     np.testing.assert_allclose(r.score, [50.0, 50.0])
 
@@ -51,16 +49,16 @@ def test_nearest_and_cumulative_agree_with_counting():
     cost = rng.uniform(0, 100, (40, 7))
     cost[rng.random(cost.shape) < 0.2] = np.inf
     cost[3] = np.inf
-    near, idx = A.nearest(cost)
+    near, idx = accessibility.nearest(cost)
     assert idx[3] == -1 and np.isinf(near[3])
     for i in range(40):
         if i != 3:
             assert near[i] == min(cost[i]) and cost[i, idx[i]] == near[i]
-    counts = A.cumulative_opportunities(cost, [10, 50, 100])
+    counts = accessibility.cumulative_opportunities(cost, [10, 50, 100])
     for i, j in itertools.product(range(40), range(3)):
         assert counts[i, j] == sum(c <= [10, 50, 100][j] for c in cost[i])
     supply = rng.integers(1, 5, 7)
-    sums = A.cumulative_opportunities(cost, [50], supply=supply)
+    sums = accessibility.cumulative_opportunities(cost, [50], supply=supply)
     np.testing.assert_allclose(sums[:, 0], [(supply * (row <= 50)).sum() for row in cost])
 
 
@@ -74,39 +72,39 @@ def test_nearest_and_cumulative_agree_with_counting():
     ("step", 10.0, 10.5, 0.0),
 ])
 def test_decay_functions(function, parameter, cost, expected):
-    w = A.decay(np.array([[cost, np.inf]]), function=function, parameter=parameter)
+    w = accessibility.decay(np.array([[cost, np.inf]]), function=function, parameter=parameter)
     assert w[0, 0] == pytest.approx(expected)
     assert w[0, 1] == 0.0
 
 
 def test_gravity_is_supply_weighted_sum():
-    g = A.gravity(COST, supply=GPS, function="exponential", parameter=0.1)
+    g = accessibility.gravity(COST, supply=GPS, function="exponential", parameter=0.1)
     np.testing.assert_allclose(g, (np.exp(-0.1 * COST) * GPS).sum(axis=1))
 
 
 def test_coverage_and_zone_aggregation():
-    cov = A.coverage(COST, demand=POP, threshold=7)
+    cov = accessibility.coverage(COST, demand=POP, threshold=7)
     assert list(cov.covered) == [True, False, True]
     assert cov.uncovered_demand == 200 and cov.uncovered_share == pytest.approx(200 / 600)
     # three address points in zone 0 (weights 1, 3), one in zone 2, one outside every zone
     values = np.array([10.0, 20.0, 5.0, 99.0, np.inf])
     zones = np.array([0, 0, 2, -1, 2])
-    mean, counts = A.aggregate_to_zones(values, zones, 3, weights=[1, 3, 1, 1, 1])
+    mean, counts = accessibility.aggregate_to_zones(values, zones, 3, weights=[1, 3, 1, 1, 1])
     assert mean[0] == pytest.approx(17.5) and np.isnan(mean[1]) and mean[2] == 5.0
     assert list(counts) == [2, 0, 2]
 
 
 def test_accessibility_bad_input():
     with pytest.raises(InputError, match="negative"):
-        A.two_step_fca(-COST, demand=POP, supply=GPS, catchment=10)
+        accessibility.two_step_fca(-COST, demand=POP, supply=GPS, catchment=10)
     with pytest.raises(InputError, match="Demand has 1 negative"):
-        A.two_step_fca(COST, demand=[1, -1, 1], supply=GPS, catchment=10)
+        accessibility.two_step_fca(COST, demand=[1, -1, 1], supply=GPS, catchment=10)
     with pytest.raises(InputError, match="null"):
-        A.gravity(COST, supply=[1, np.nan], function="power", parameter=1)
+        accessibility.gravity(COST, supply=[1, np.nan], function="power", parameter=1)
     with pytest.raises(InputError, match="Unknown decay"):
-        A.decay(COST, function="cubic", parameter=1)
+        accessibility.decay(COST, function="cubic", parameter=1)
     with pytest.raises(InputError, match="one weight per band"):
-        A.two_step_fca(COST, demand=POP, supply=GPS, bands=[5, 10], band_weights_=[1])
+        accessibility.two_step_fca(COST, demand=POP, supply=GPS, bands=[5, 10], band_weights_=[1])
 
 
 # --- location-allocation ----------------------------------------------------------------------
@@ -124,9 +122,9 @@ def test_objective_equals_brute_force(seed, problem):
     cost, w = _instance(seed, 25, 8)
     e = seed % 2  # half the cases keep the first column open as an existing facility
     p = 2 + seed % 3
-    r = L.solve(problem, cost[:, e:], demand=w, p=p, threshold=30.0,
+    r = location.solve(problem, cost[:, e:], demand=w, p=p, threshold=30.0,
                 existing_cost=cost[:, :e] if e else None)
-    best, best_set = L.brute_force(problem, cost, w, p, forced=list(range(e)), threshold=30.0)
+    best, best_set = location.brute_force(problem, cost, w, p, forced=list(range(e)), threshold=30.0)
     assert r.objective == pytest.approx(best, rel=1e-9)
     assert r.optimal, r.method
     assert len(r.chosen) == p and len(set(r.chosen)) == p
@@ -139,9 +137,9 @@ def test_objective_equals_brute_force(seed, problem):
 def test_heuristic_never_worse_than_greedy(seed):
     cost, w = _instance(100 + seed, 120, 30)
     D = cost
-    greedy_open, _ = L.greedy(D, w, np.arange(0), 5)
-    r = L.solve("pmedian", cost, demand=w, p=5, exact="never")
-    assert r.objective <= L.objective(D, w, greedy_open) + 1e-9
+    greedy_open, _ = location.greedy(D, w, np.arange(0), 5)
+    r = location.solve("pmedian", cost, demand=w, p=5, exact="never")
+    assert r.objective <= location.objective(D, w, greedy_open) + 1e-9
     assert r.lower_bound <= r.objective + 1e-6
     assert 0 <= r.gap < 0.05
 
@@ -161,11 +159,12 @@ def test_pmedian_mclp_lscp_equal_spopt():
     cost, w = _instance(7, 60, 12)
     s = PMedian.from_cost_matrix(cost, w, p_facilities=3).solve(solver)
     assert s.problem.status == 1
-    assert L.solve("pmedian", cost, demand=w, p=3).objective == pytest.approx(s.problem.objective.value())
+    assert location.solve("pmedian", cost, demand=w, p=3).objective == pytest.approx(s.problem.objective.value())
     s = MCLP.from_cost_matrix(cost, w, service_radius=25, p_facilities=3).solve(solver)
-    assert L.solve("mclp", cost, demand=w, p=3, threshold=25).objective == pytest.approx(s.problem.objective.value())
+    ours = location.solve("mclp", cost, demand=w, p=3, threshold=25)
+    assert ours.objective == pytest.approx(s.problem.objective.value())
     s = LSCP.from_cost_matrix(cost, service_radius=45).solve(solver)
-    r = L.solve("lscp", cost, demand=w, threshold=45)
+    r = location.solve("lscp", cost, demand=w, threshold=45)
     assert r.objective == pytest.approx(s.problem.objective.value()) and r.optimal
     assert (r.site_cost <= 45).all()
     # existing facilities kept open: spopt counts them in p
@@ -173,7 +172,7 @@ def test_pmedian_mclp_lscp_equal_spopt():
     pre[[0, 5]] = 1
     s = PMedian.from_cost_matrix(cost, w, p_facilities=5, predefined_facilities_arr=pre).solve(solver)
     keep = [j for j in range(12) if j not in (0, 5)]
-    r = L.solve("pmedian", cost[:, keep], demand=w, p=3, existing_cost=cost[:, [0, 5]])
+    r = location.solve("pmedian", cost[:, keep], demand=w, p=3, existing_cost=cost[:, [0, 5]])
     assert r.objective == pytest.approx(s.problem.objective.value())
 
 
@@ -185,57 +184,57 @@ def test_capacitated_single_source_equals_spopt_and_split_is_no_worse():
     cost, w = _instance(11, 40, 10)
     cap = np.random.default_rng(11).integers(60, 160, 10).astype(float)
     s = PMedian.from_cost_matrix(cost, w, p_facilities=4, facility_capacities=cap).solve(_spopt_solver())
-    single = L.solve("cpmedian", cost, demand=w, p=4, capacity=cap, single_source=True)
-    split = L.solve("cpmedian", cost, demand=w, p=4, capacity=cap)
+    single = location.solve("cpmedian", cost, demand=w, p=4, capacity=cap, single_source=True)
+    split = location.solve("cpmedian", cost, demand=w, p=4, capacity=cap)
     assert single.objective == pytest.approx(s.problem.objective.value())
     assert split.objective <= single.objective + 1e-6
     # no site over capacity, all demand allocated
     load = np.zeros(10)
-    for i, site, amount in split.flows:
+    for _demand, site, amount in split.flows:
         load[site] += amount
     assert (load <= cap + 1e-6).all()
     assert load.sum() == pytest.approx(w.sum())
-    heur = L.solve("cpmedian", cost, demand=w, p=4, capacity=cap, exact="never")
+    heur = location.solve("cpmedian", cost, demand=w, p=4, capacity=cap, exact="never")
     assert heur.objective >= split.objective - 1e-6 and heur.lower_bound <= split.objective + 1e-6
 
 
 def test_location_bad_input():
     cost, w = _instance(3, 10, 4)
     with pytest.raises(InputError, match="P = 5 new sites.*only 4 candidate"):
-        L.solve("pmedian", cost, demand=w, p=5)
+        location.solve("pmedian", cost, demand=w, p=5)
     with pytest.raises(InputError, match="negative"):
-        L.solve("pmedian", cost, demand=-w, p=2)
+        location.solve("pmedian", cost, demand=-w, p=2)
     with pytest.raises(InputError, match="zero everywhere"):
-        L.solve("pmedian", cost, demand=0 * w, p=2)
+        location.solve("pmedian", cost, demand=0 * w, p=2)
     with pytest.raises(InputError, match="not unique: b"):
-        L.solve("pmedian", cost, demand=w, p=2, candidate_ids=["a", "b", "b", "c"])
+        location.solve("pmedian", cost, demand=w, p=2, candidate_ids=["a", "b", "b", "c"])
     with pytest.raises(InputError, match="Infeasible.*hold 40.0"):
-        L.solve("cpmedian", cost, demand=w, p=2, capacity=[10, 20, 5, 20])
+        location.solve("cpmedian", cost, demand=w, p=2, capacity=[10, 20, 5, 20])
     with pytest.raises(InputError, match="threshold"):
-        L.solve("mclp", cost, demand=w, p=2)
+        location.solve("mclp", cost, demand=w, p=2)
 
 
 def test_unreachable_demand_is_reported_not_dropped():
     cost, w = _instance(5, 12, 4)
     cost[0] = np.inf          # reaches nothing
     cost[1, 1:] = np.inf      # reaches only candidate 0
-    r = L.solve("pmedian", cost, demand=w, p=1)
+    r = location.solve("pmedian", cost, demand=w, p=1)
     assert list(r.unreachable) == [0]
-    assert r.site[0] == L.NO_SITE and np.isinf(r.site_cost[0])
+    assert r.site[0] == location.NO_SITE and np.isinf(r.site_cost[0])
     assert len(r.site) == 12
     # with two sites, candidate 0 is opened so demand 1 is served
-    r2 = L.solve("pmedian", cost, demand=w, p=2)
+    r2 = location.solve("pmedian", cost, demand=w, p=2)
     assert 0 in r2.chosen and np.isfinite(r2.site_cost[1])
 
 
 def test_order_and_gains_and_before_after():
     cost, w = _instance(9, 50, 10)
-    r = L.solve("pmedian", cost[:, 1:], demand=w, p=3, existing_cost=cost[:, :1], threshold=30)
+    r = location.solve("pmedian", cost[:, 1:], demand=w, p=3, existing_cost=cost[:, :1], threshold=30)
     assert (np.diff(r.gains) <= 1e-9).all() and (r.gains > 0).all()
     assert r.before.objective - r.after.objective == pytest.approx(r.gains.sum())
     assert r.after.mean_cost < r.before.mean_cost
     assert r.after.covered_share >= r.before.covered_share
-    m = L.solve("mclp", cost, demand=w, p=3, threshold=30)
+    m = location.solve("mclp", cost, demand=w, p=3, threshold=30)
     assert m.gains.sum() == pytest.approx(m.objective)  # covered demand, from nothing
 
 
@@ -248,7 +247,7 @@ def test_cancel_stops_the_search():
         return calls["n"] > 2
 
     with pytest.raises(EngineCancelled):
-        L.solve("pmedian", cost, demand=w, p=5, feedback=Feedback(is_cancelled=cancelled))
+        location.solve("pmedian", cost, demand=w, p=5, feedback=Feedback(is_cancelled=cancelled))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -256,7 +255,7 @@ def test_lscp_with_existing_equals_brute_force(seed):
     cost, w = _instance(200 + seed, 30, 9)
     threshold = 35.0
     existing, cand = cost[:, :2], cost[:, 2:]
-    r = L.solve("lscp", cand, demand=w, threshold=threshold, existing_cost=existing)
+    r = location.solve("lscp", cand, demand=w, threshold=threshold, existing_cost=existing)
     cover = cost <= threshold
     coverable = cover.any(axis=1)
     best = None
@@ -275,6 +274,6 @@ def test_lscp_with_existing_equals_brute_force(seed):
 @pytest.mark.parametrize("seed", range(4))
 def test_mclp_heuristic_bound_is_valid(seed):
     cost, w = _instance(300 + seed, 40, 10)
-    r = L.solve("mclp", cost, demand=w, p=3, threshold=25, exact="never")
-    best, _ = L.brute_force("mclp", cost, w, 3, threshold=25)
+    r = location.solve("mclp", cost, demand=w, p=3, threshold=25, exact="never")
+    best, _ = location.brute_force("mclp", cost, w, 3, threshold=25)
     assert r.objective <= best + 1e-9 <= r.lower_bound + 1e-6  # covered ≤ optimum ≤ upper bound

@@ -1,4 +1,4 @@
-"""The bridge (processing/bridge.py) against real QGIS layers, through QGIS's own
+"""The bridge (processing/bridge/) against real QGIS layers, through QGIS's own
 ``processing.run``: a test-only provider ``bridgetest`` holds one JoinedUp algorithm that reads
 its INPUT with ``bridge.read_source`` and writes it back with ``bridge.write_output``, so
 QGIS's parameter handling (layer ids, selections, subset strings, output definitions) is the
@@ -18,10 +18,9 @@ CAPTURED: dict = {}
 @pytest.fixture(scope="module")
 def copy_alg(plugin):
     """``copy_alg(input, output) -> (results, gdf, report, feedback)``."""
+    from bridge_copy import bridge_copy_provider  # benchmarks/, shared with bench_bridge.py
     from qgis import processing
     from qgis.core import QgsApplication, QgsProcessingContext, QgsProject
-
-    from bridge_copy import bridge_copy_provider  # benchmarks/, shared with bench_bridge.py
 
     provider = bridge_copy_provider("bridgetest", "Bridge test",
                                     on_read=lambda gdf, report: CAPTURED.update(gdf=gdf, report=report))
@@ -349,9 +348,8 @@ def test_columnar_and_general_reads_agree_on_nulls(copy_alg, typed_memory_layer,
 
 def test_read_layer_for_multilayer_parameters(plugin, sample_copy):
     """``read_layer`` (for the layers of a multiple-layers parameter) reads like read_source."""
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
-
     from joinedup.processing import bridge
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
 
     layer = _gpkg_layer(sample_copy, "amenities", "amenities_multi")
     layer.selectByIds([10, 20, 30])
@@ -470,7 +468,6 @@ def test_one_long_text_value_does_not_pad_the_column(plugin, tmp_path):
     import geopandas as gpd
     import numpy as np
     import pyogrio
-
     from joinedup.processing.bridge import read_file
 
     n = 20000
@@ -494,9 +491,8 @@ def test_curves_keep_z_and_drop_m(plugin, tmp_path):
     every vertex of the arc lies on the circle (radius 5 around (5, 0), by hand)."""
     import numpy as np
     import shapely
-    from osgeo import ogr, osr
-
     from joinedup.processing.bridge import read_file
+    from osgeo import ogr, osr
 
     ogr.UseExceptions()
     path = tmp_path / "arcs.gpkg"
@@ -517,3 +513,52 @@ def test_curves_keep_z_and_drop_m(plugin, tmp_path):
         assert not shapely.has_m(gdf.geometry.values).any()
     np.testing.assert_allclose(np.hypot(coords[:, 0] - 5, coords[:, 1]), 5, atol=1e-9)
     assert set(coords[:, 2]) == {7.0, 2.0}
+
+
+
+def test_gdal_exception_state_is_the_same_after_a_run(copy_alg, sample_copy):
+    """After a run through QGIS (a GeoPackage read by the columnar path, written back), OGR's,
+    GDAL's and OSR's exception settings are what they were before."""
+    from osgeo import gdal, ogr, osr
+
+    before = (ogr.GetUseExceptions(), gdal.GetUseExceptions(), osr.GetUseExceptions())
+    _, gdf, report, _ = copy_alg(f"{sample_copy}|layername=incidents")
+    assert report.features == len(gdf) > 0
+    assert (ogr.GetUseExceptions(), gdal.GetUseExceptions(), osr.GetUseExceptions()) == before
+
+
+GDAL_STATE_PROBE = """
+import sys
+sys.path.insert(0, {plugin_parent!r})
+from osgeo import ogr
+from joinedup.processing.bridge import ogr_exceptions, read_file
+assert not ogr.GetUseExceptions()      # GDAL's default in a fresh Python
+gdf, report = read_file({path!r}, "incidents")
+assert report.features == len(gdf) > 0
+assert not ogr.GetUseExceptions(), "the read left OGR raising exceptions"
+try:
+    with ogr_exceptions():
+        assert ogr.GetUseExceptions()
+        ogr.CreateGeometryFromWkt("POINT (1")   # GDAL's own error, raised as an exception
+    raise SystemExit("no exception inside ogr_exceptions()")
+except RuntimeError:
+    pass
+assert not ogr.GetUseExceptions(), "an error inside the block left OGR raising exceptions"
+assert ogr.CreateGeometryFromWkt("POINT (1") is None
+print("GDAL STATE OK")
+"""
+
+
+def test_bridge_reads_leave_ogr_exceptions_off_when_they_were_off(sample_copy, tmp_path):
+    """In a fresh Python, where OGR does not raise (GDAL's default, which other plugins may rely
+    on), the bridge's columnar read turns exceptions on only for itself; GDAL's error inside
+    ``ogr_exceptions()`` raises there, and the block still leaves the setting as it was."""
+    import subprocess
+    import sys
+
+    from conftest import plugin_parent
+
+    code = GDAL_STATE_PROBE.format(plugin_parent=str(plugin_parent()), path=str(sample_copy))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)  # away from the checkout: its processing/ shadows QGIS's
+    assert "GDAL STATE OK" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]

@@ -30,8 +30,9 @@ def test_engine_imports_without_qgis():
         sys.path.insert(0, {str(plugin_parent())!r})
         import joinedup.engine
         import pkgutil, importlib
-        for info in pkgutil.iter_modules(joinedup.engine.__path__):
-            importlib.import_module('joinedup.engine.' + info.name)
+        # every module, sub-packages' included (engine/joins/, engine/network/ ...)
+        for info in pkgutil.walk_packages(joinedup.engine.__path__, 'joinedup.engine.'):
+            importlib.import_module(info.name)
         bad = sorted(m for m in sys.modules if m.split('.')[0] in ('qgis', 'PyQt5', 'PyQt6'))
         print(bad)
         assert not bad, bad
@@ -42,9 +43,8 @@ def test_engine_imports_without_qgis():
 
 def test_no_algorithm_shadows_qgis_run(plugin):
     """QgsProcessingAlgorithm.run() is QGIS's own entry point; our hook is execute()."""
-    from qgis.core import QgsApplication
-
     from joinedup.processing.base import JoinedUpAlgorithm
+    from qgis.core import QgsApplication
 
     for alg in QgsApplication.processingRegistry().providerById("joinedup").algorithms():
         assert "run" not in type(alg).__dict__, f"{alg.id()} overrides QgsProcessingAlgorithm.run"
@@ -54,10 +54,9 @@ def test_no_algorithm_shadows_qgis_run(plugin):
 def test_gis_bindings_use_qgis_own_libraries(plugin):
     """shapely/pyogrio/pyproj must use the GEOS/GDAL/PROJ of QGIS: inside qgis_process and the
     desktop, binary wheels with their own copies give wrong answers and crash at exit."""
-    from qgis.core import Qgis
-
     import shapely
-    from joinedup.plugin.dependencies import missing_message, native_library_mismatches
+    from joinedup.dependencies import missing_message, native_library_mismatches
+    from qgis.core import Qgis
 
     assert ".".join(map(str, shapely.geos_version)) == \
         f"{Qgis.geosVersionMajor()}.{Qgis.geosVersionMinor()}.{Qgis.geosVersionPatch()}"

@@ -10,8 +10,7 @@ import sys
 import textwrap
 
 import pytest
-
-from conftest import plugin_parent
+from conftest import REPO, plugin_parent
 
 PROBE = textwrap.dedent("""
     import json, os, sys
@@ -78,3 +77,53 @@ def test_nothing_said_when_everything_is_there(tmp_path):
     outcome, _ = _probe([], tmp_path)
     assert not [m for m in outcome["messages"] if m[0] == "JoinedUp"]
     assert outcome["run"] == "succeeded"
+
+
+
+
+def test_readme_and_metadata_print_the_modules_install_steps():
+    """README and metadata.txt say what ``dependencies.py`` says: the same package list and
+    minimum versions, the same commands for each platform, every optional package's step."""
+    from joinedup.dependencies import (
+        DEBIAN12_APT,
+        DEBIAN12_PIP,
+        DEBIAN13_APT,
+        MACOS_PIP,
+        OPTIONAL,
+        REQUIRED,
+        REQUIRED_NAMES,
+        REQUIRED_PIP,
+        WINDOWS_PIP,
+        optional_install,
+    )
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    about = next(line for line in (REPO / "metadata.txt").read_text(encoding="utf-8").splitlines()
+                 if line.startswith("about="))
+    for text in (readme, about):
+        assert REQUIRED_NAMES in " ".join(text.split())
+        assert f"{WINDOWS_PIP} {REQUIRED_PIP}" in text and f"{MACOS_PIP} {REQUIRED_PIP}" in text
+        assert DEBIAN13_APT in text
+    assert DEBIAN12_APT in readme
+    for command in DEBIAN12_PIP.split("\n"):
+        assert command.strip() in readme
+    for package in OPTIONAL:
+        assert f"`{optional_install(package)}`" in readme, package.pip_name
+    # matplotlib and pyproj are required (the evidence maps and every distance need them)
+    assert {"matplotlib", "pyproj"} <= {module for module, _pip, _minimum in REQUIRED}
+    assert {"frictionless", "dask", "distributed", "dask_geopandas"} <= {p.module for p in OPTIONAL}
+
+
+def test_dependencies_are_imported_one_way():
+    """plugin/ and processing/ import the neutral ``dependencies`` module, which imports neither,
+    and processing/ never imports plugin/ (the cycle base.py ↔ plugin/main.py is gone)."""
+    import re
+
+    source = (REPO / "dependencies.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*from \.|^\s*import joinedup|from joinedup", source, re.MULTILINE)
+    assert not (REPO / "plugin" / "dependencies.py").exists()
+    for path in (REPO / "processing").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"from \.+plugin\b|joinedup\.plugin\b", text), path
+    assert "from ..dependencies import" in (REPO / "plugin" / "main.py").read_text(encoding="utf-8")
+    assert "from ..dependencies import" in (REPO / "processing" / "base.py").read_text(encoding="utf-8")

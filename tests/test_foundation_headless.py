@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import REPO
 
 SCRIPT = REPO / "scripts" / "qgis_process.sh"

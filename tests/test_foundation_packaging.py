@@ -10,7 +10,6 @@ import textwrap
 import zipfile
 
 import pytest
-
 from conftest import REPO
 
 KEYS = ["name", "qgisMinimumVersion", "qgisMaximumVersion", "description", "about", "version",
@@ -58,9 +57,9 @@ def test_zip_holds_only_the_plugin(built_zip):
     files = [n for n in names if not n.endswith("/")]
     assert all(n.startswith("joinedup/") for n in names), names
     for needed in ("joinedup/__init__.py", "joinedup/metadata.txt", "joinedup/LICENSE",
-                   "joinedup/plugin/main.py", "joinedup/plugin/dependencies.py",
+                   "joinedup/plugin/main.py", "joinedup/dependencies.py",
                    "joinedup/processing/provider.py", "joinedup/processing/base.py",
-                   "joinedup/processing/bridge.py", "joinedup/processing/algorithms/__init__.py",
+                   "joinedup/processing/bridge/__init__.py", "joinedup/processing/algorithms/__init__.py",
                    "joinedup/engine/__init__.py", "joinedup/resources/icons/joinedup.svg"):
         assert needed in files, needed
     algorithms = sorted(p.name for p in (REPO / "processing" / "algorithms").glob("*.py"))

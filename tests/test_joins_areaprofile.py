@@ -6,7 +6,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
 from joins_data import *  # noqa: F401,F403  (fixtures)
 from joins_data import layer_uri, read_layer, write_layer
 
@@ -114,7 +113,8 @@ def test_profile_equals_qgis_on_real_data(run_alg, osm_gpkg, tmp_path):
     assert list(out.amenities_count) == list(counted.NUMPOINTS.astype(int))
     summed = read_layer(run_alg("native:sumlinelengths", {
         "POLYGONS": grid, "LINES": layer_uri(osm_gpkg, "lines"), "LEN_FIELD": "LENGTH",
-        "COUNT_FIELD": "COUNT", "OUTPUT": str(tmp_path / "len.gpkg")})["OUTPUT"]).sort_values("id").reset_index(drop=True)
+        "COUNT_FIELD": "COUNT", "OUTPUT": str(tmp_path / "len.gpkg")})["OUTPUT"]) \
+        .sort_values("id").reset_index(drop=True)
     np.testing.assert_allclose(out.streets_length_m, summed.LENGTH, rtol=1e-6, atol=1e-3)
     # covered share by an established library: geopandas overlay of the dissolved buildings
     cells = read_layer(grid).sort_values("id").reset_index(drop=True)

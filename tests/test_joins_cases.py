@@ -6,7 +6,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
 from joins_data import *  # noqa: F401,F403  (fixtures)
 from joins_data import layer_uri, read_layer, write_layer
 
@@ -48,7 +47,8 @@ def test_point_on_edge_overlap_and_multipart(run_alg, edge_layers, tmp_path, pre
     params = {"INPUT": polys, "JOIN": points, "PREDICATE": [predicate], "JOIN_FIELDS": ["jid"],
               "METHOD": 0}
     ours = read_layer(run_alg("joinedup:joinbylocation", {**params, "OUTPUT": str(tmp_path / "o.gpkg")})["OUTPUT"])
-    qgis = read_layer(run_alg("native:joinattributesbylocation", {**params, "OUTPUT": str(tmp_path / "q.gpkg")})["OUTPUT"])
+    qgis = read_layer(run_alg("native:joinattributesbylocation",
+                              {**params, "OUTPUT": str(tmp_path / "q.gpkg")})["OUTPUT"])
     assert _pairs(ours, "pid", "jid") == expected == _pairs(qgis, "pid", "jid")
 
 
@@ -181,7 +181,8 @@ def test_non_ascii_and_clashing_field_names_like_qgis(run_alg, tmp_path):
     params = {"INPUT": write_layer(path, "polys", polys), "JOIN": write_layer(path, "points", points),
               "METHOD": 0}
     ours = read_layer(run_alg("joinedup:joinbylocation", {**params, "OUTPUT": str(tmp_path / "o.gpkg")})["OUTPUT"])
-    qgis = read_layer(run_alg("native:joinattributesbylocation", {**params, "OUTPUT": str(tmp_path / "q.gpkg")})["OUTPUT"])
+    qgis = read_layer(run_alg("native:joinattributesbylocation",
+                              {**params, "OUTPUT": str(tmp_path / "q.gpkg")})["OUTPUT"])
     # QGIS also copies the JOIN GeoPackage's fid (as fid_2); JoinedUp leaves row ids out
     assert list(ours.columns) == [c for c in qgis.columns if c != "fid_2"] \
         == ["pid", "Nimi", "PID_2", "nimi_2", "pää", "geometry"]
@@ -192,10 +193,9 @@ def test_non_ascii_and_clashing_field_names_like_qgis(run_alg, tmp_path):
 
 
 def test_missing_field_is_a_clear_error(run_alg, edge_layers, tmp_path):
-    from qgis.core import QgsProcessingException
-
     from joinedup.engine.errors import InputError
     from joinedup.engine.joins import join_by_location
+    from qgis.core import QgsProcessingException
 
     polys, points = edge_layers
     with pytest.raises(QgsProcessingException):
@@ -228,13 +228,17 @@ def test_cancel_is_a_clear_error(run_alg, edge_layers, tmp_path):
 
 
 def test_summary_labels_match_engine():
-    from joinedup.engine.joins import SUMMARY_LABELS
-    from joinedup.processing.algorithms.joinbylocation import SUMMARY_LABELS as shown
+    from joinedup.engine.joins import METHODS, PREDICATES, SUMMARIES, SUMMARY_LABELS
+    from joinedup.processing import joins_params
 
-    assert list(shown) == list(SUMMARY_LABELS)
+    assert list(joins_params.SUMMARY_LABELS) == list(SUMMARY_LABELS)
+    # the dialog's ids map onto the engine's names, in QGIS's order
+    assert joins_params.SUMMARY_NAMES == SUMMARIES
+    assert joins_params.PREDICATE_NAMES == PREDICATES
+    assert joins_params.METHOD_NAMES == METHODS
 
 
-@pytest.mark.parametrize("predicates", [[0], [1], [3], [0, 1]])
+@pytest.mark.parametrize("predicates", [["intersects"], ["contains"], ["touches"], ["intersects", "contains"]])
 def test_point_pairs_on_grid_cells_equal_geos(predicates):
     """Grid cells (axis-aligned rectangles) skip GEOS in the point matcher: the pairs must equal
     shapely's own intersects/contains on every pair, points on edges and corners included,
@@ -258,11 +262,11 @@ def test_point_pairs_on_grid_cells_equal_geos(predicates):
             continue
         inter, cont = shapely.intersects_xy(g, x, y), shapely.contains_xy(g, x, y)
         hit = np.zeros(len(x), dtype=bool)
-        if 0 in predicates:
+        if "intersects" in predicates:
             hit |= inter
-        if 1 in predicates:
+        if "contains" in predicates:
             hit |= cont
-        if 3 in predicates:
+        if "touches" in predicates:
             hit |= inter & ~cont
         expected |= {(k, int(p)) for p in np.flatnonzero(hit)}
     assert set(zip(i.tolist(), j.tolist())) == expected

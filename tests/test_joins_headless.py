@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from joins_data import *  # noqa: F401,F403  (fixtures)
 from joins_data import layer_uri, read_layer
 from qgis_process_helpers import qgis_process_run

@@ -6,7 +6,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
 from joins_data import *  # noqa: F401,F403  (fixtures)
 from joins_data import layer_uri, read_layer, write_layer
 
@@ -142,10 +141,9 @@ def test_k_nearest_engine_matches_brute_force():
 
 
 def test_bad_input_is_a_clear_error(run_alg, few_points, tmp_path):
-    from qgis.core import QgsProcessingException
-
     from joinedup.engine.errors import InputError
     from joinedup.engine.joins import join_nearest
+    from qgis.core import QgsProcessingException
 
     p3067, _ = few_points
     layer = read_layer(p3067)

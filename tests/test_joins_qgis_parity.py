@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+import geopandas as gpd
 import pytest
-
+import shapely
 from joins_data import *  # noqa: F401,F403  (fixtures)
-from joins_data import layer_uri, read_layer
+from joins_data import layer_uri, read_layer, write_layer
 
 # (predicate id, INPUT layer, JOIN layer, INPUT id field, JOIN id field as written by QGIS)
 CASES = [
@@ -167,3 +167,31 @@ def test_count_is_zero_not_null_and_non_matching_output(run_alg, osm_gpkg, tmp_p
                                                    "NON_MATCHING": None})
     kept = read_layer(discard["OUTPUT"])
     assert len(kept) + len(non) == len(polys)
+
+
+def test_numbers_stored_as_text_are_summarised_as_text_as_qgis_does(run_alg, tmp_path):
+    """A text field holding numbers is text to QGIS's summary join (QgsField.isNumeric() is
+    false: QgsStringStatisticalSummary): min/max compare as text ('10' before '9'), lengths are
+    the text's, and sum or mean are not calculated. JoinedUp does the same; a numeric field
+    beside it is summarised as numbers."""
+    path = tmp_path / "text_numbers.gpkg"
+    polys = gpd.GeoDataFrame({"pid": [1, 2]}, geometry=[shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)],
+                             crs="EPSG:3067")
+    points = gpd.GeoDataFrame(
+        {"code": ["9", "10", " 7", None, "1e3"], "n": [9.0, 10.0, 7.0, None, 1000.0]},
+        geometry=shapely.points([[1, 1], [2, 2], [3, 3], [4, 4], [21, 1]]), crs="EPSG:3067")
+    params = {"INPUT": write_layer(path, "polys", polys), "JOIN": write_layer(path, "points", points),
+              "PREDICATE": [0], "JOIN_FIELDS": ["code", "n"], "DISCARD_NONMATCHING": False}
+    ours = read_layer(run_alg("joinedup:joinbylocation", {**params, "METHOD": 3, "SUMMARIES": list(range(19)),
+                                                          "OUTPUT": str(tmp_path / "ours.gpkg")})["OUTPUT"])
+    theirs = read_layer(run_alg("native:joinbylocationsummary", {**params, "SUMMARIES": [],
+                                                                 "OUTPUT": str(tmp_path / "qgis.gpkg")})["OUTPUT"])
+    o, q = ours.set_index("pid").sort_index(), theirs.set_index("pid").sort_index()
+    text_columns = [c for c in q.columns if c.startswith("code_")]
+    assert "code_sum" not in q.columns and "code_sum" not in o.columns
+    for column in text_columns + [c for c in q.columns if c.startswith("n_")]:
+        for qv, ov in zip(q[column].to_numpy(object), o[column].to_numpy(object)):
+            assert (qv is None) == (ov is None) and (qv is None or _close(ov, qv)), (column, ov, qv)
+    # by hand: polygon 1 holds '9', '10', ' 7' and a NULL
+    assert o.loc[1, "code_min"] == " 7" and o.loc[1, "code_max"] == "9" and o.loc[1, "code_count"] == 4
+    assert o.loc[1, "n_sum"] == 26 and o.loc[2, "n_max"] == 1000

@@ -114,7 +114,7 @@ def test_missing_matcher_gives_install_steps(monkeypatch):
     import sys
 
     from joinedup.engine.linkage import linkage_backend_missing
-    from joinedup.plugin.dependencies import missing_packages, optional_missing_message
+    from joinedup.dependencies import missing_packages, optional_missing_message
 
     assert optional_missing_message("linkaddresses") == ""
     monkeypatch.setitem(sys.modules, "uk_address_matcher", None)  # import now fails

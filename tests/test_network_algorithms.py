@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from joinedup.engine.network import osm_tag
 from qgis.core import QgsProcessing, QgsProcessingException
 from shapely import LineString, Point
-
-from joinedup.engine.network import osm_tag
 
 CRS = "EPSG:3067"
 # The tiny hand-made networks sit around (0, 0): in World Mercator that is the equator at 0 E,
@@ -242,7 +241,8 @@ def test_fastest_with_null_speeds_uses_default(run_alg, tiny):
 def test_shortest_path_nearest_pairing_and_access_walk(run_alg, tiny, tmp_path):
     gpd.GeoDataFrame({"id": [1]}, geometry=[Point(100, 120)], crs=TINY_CRS).to_file(tmp_path / "d.gpkg")
     res = run_alg("joinedup:shortestpath", {
-        "INPUT": tiny["lines"], "DIRECTION_FIELD": "dir", "ORIGINS": tiny["pts"], "DESTINATIONS": str(tmp_path / "d.gpkg"),
+        "INPUT": tiny["lines"], "DIRECTION_FIELD": "dir", "ORIGINS": tiny["pts"],
+        "DESTINATIONS": str(tmp_path / "d.gpkg"),
         "PAIRING": 1, "ACCESS_SPEED": 5, "OUTPUT": TMP})
     out = read(res["OUTPUT"])
     a = out[out.origin_row == 0].iloc[0]

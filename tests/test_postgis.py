@@ -8,7 +8,6 @@ import json
 import subprocess
 
 import pytest
-
 from conftest import REPO, SAMPLE
 from postgis_server import ANALYST_PASSWORD, start
 
@@ -43,7 +42,8 @@ def postgis():
                 (premises, crew, hours, cost, money, notes, category, visited, logged, urgent, geom) VALUES
             (100012345678, 4, 1.5, 1234.5678, 99.95, 'Zoë''s café, “smoke”', 'domestic', '2025-03-04',
              '2025-03-04 10:15:00', true, ST_SetSRID(ST_MakePoint(530000, 180000), 27700)),
-            (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ST_SetSRID(ST_MakePoint(530050, 180020), 27700)),
+            (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             ST_SetSRID(ST_MakePoint(530050, 180020), 27700)),
             (100012345679, 2, 0.25, 0.5, 0, '', 'commercial', '2025-12-31', '2025-12-31 23:59:59', false,
              ST_SetSRID(ST_MakePoint(531000, 181000), 27700));''')
         server.psql('CREATE TABLE "Agency Data".districts AS SELECT 1 AS district_id, '
@@ -105,7 +105,8 @@ def test_types_nulls_schema_and_crs_round_trip(run_alg, postgis):
     assert types["premises"] == "bigint" and types["urgent"] == "boolean"
     assert types["visited"] == "date" and types["logged"].startswith("timestamp")
     assert types["hours"] in ("real", "double precision") and types["notes"] in ("text", "character varying")
-    assert postgis.psql('SELECT string_agg(name, \',\') FROM "Agency Data"."Fire Visits joined"') == "Central,Central,Central"
+    names = postgis.psql('SELECT string_agg(name, \',\') FROM "Agency Data"."Fire Visits joined"')
+    assert names == "Central,Central,Central"
 
 
 def test_query_layer_and_subset_filter(run_alg, postgis):
@@ -208,8 +209,13 @@ def test_the_recipe_model_reads_and_writes_postgis(plugin, postgis):
     one run covers the area profile, accessibility, coverage gaps, location-allocation,
     hotspots, map matching, flows, shared routes and the priority index."""
     from qgis import processing
-    from qgis.core import (QgsProcessing, QgsProcessingContext, QgsProcessingFeedback,
-                           QgsProcessingModelAlgorithm, QgsProject)
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingModelAlgorithm,
+        QgsProject,
+    )
 
     model = QgsProcessingModelAlgorithm()
     assert model.fromFile(str(REPO / "resources" / "models" / "devolution_evidence.model3"))
@@ -295,12 +301,13 @@ def test_make_demo_reads_and_writes_postgis(postgis, tmp_path):
     import os
 
     env = dict(os.environ, JOINEDUP_DB=postgis.dsn(), JOINEDUP_DB_SCHEMA="demo_run", JOINEDUP_OUT=str(tmp_path / "out"))
-    for attempt in (1, 2):
+    for _attempt in (1, 2):
         done = subprocess.run(["bash", str(REPO / "scripts" / "demo.sh")], capture_output=True, text=True, env=env,
                               timeout=900)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (tmp_path / "out" / "evidence_pack.pdf").stat().st_size > 0
-    tables = set(postgis.psql("SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'demo_run'").split(","))
+    tables = set(postgis.psql(
+        "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'demo_run'").split(","))
     assert {"zones", "roads", "priority_index", "coverage_summary", "flows"} <= tables
     assert postgis.psql("SELECT count(*) FROM demo_run.priority_index") == "150"
     postgis.psql("CREATE TABLE demo_run.someone_elses (x int)")

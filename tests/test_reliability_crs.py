@@ -7,7 +7,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-
 from conftest import SAMPLE
 
 CITY = Path(tempfile.mkdtemp(prefix="joinedup_reliability_crs_")) / "sample_city.gpkg"

@@ -11,7 +11,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import SAMPLE
 
 CITY = Path(tempfile.mkdtemp(prefix="joinedup_reliability_")) / "sample_city.gpkg"
@@ -230,7 +229,8 @@ def test_csv_opened_as_a_plain_table_with_decimal_commas(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException) as caught:
         run_alg("joinedup:priorityindex", {"INPUT": layer, "FIELDS": ["score", "income"], "RUNS": 0,
                                            "OUTPUT": str(tmp_path / "pi.csv")})
-    assert "deprivation" in str(caught.value) and "'score'" in str(caught.value) and "2 with a comma" in str(caught.value)
+    message = str(caught.value)
+    assert "deprivation" in message and "'score'" in message and "2 with a comma" in message
     good = tmp_path / "ok.csv"
     good.write_text("area;score;income\nA; 1.5 ;20\nB;2.5e0;30\nC;\u22123;25\n", encoding="utf-8")
     layer = QgsVectorLayer(f"file://{good}?type=csv&delimiter=;&detectTypes=no&geomType=none", "ok", "delimitedtext")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-
 from conftest import SAMPLE
 
 
@@ -33,9 +32,8 @@ def _layer(uri, name, provider):
 
 
 def _count_field(layer):
-    from qgis.core import QgsFields  # noqa: F401
-
-    return [f.name() for f in layer.fields() if f.typeName().lower() in ("integer", "longlong", "int8", "real", "double")][0]
+    numeric = ("integer", "longlong", "int8", "real", "double")
+    return [f.name() for f in layer.fields() if f.typeName().lower() in numeric][0]
 
 
 def test_delimited_text_input_is_never_replaced(run_alg, council_tax):
@@ -101,9 +99,8 @@ def test_checknetwork_save_network_is_guarded(run_alg, tmp_path):
 
 def test_a_failed_write_leaves_the_old_output(plugin, tmp_path):
     """The old output survives a write that fails half-way (a value GDAL refuses)."""
-    from qgis.core import QgsProcessingException
-
     from joinedup.processing.bridge import _write_file
+    from qgis.core import QgsProcessingException
 
     old = gpd.GeoDataFrame({"a": [1, 2]}, geometry=gpd.points_from_xy([0, 1], [0, 1]), crs=3067)
     target = tmp_path / "out.shp"

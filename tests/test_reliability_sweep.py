@@ -27,7 +27,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-
 from conftest import SAMPLE
 
 # --- the algorithms: base parameters, the input that gets the bad variants ---------------
@@ -315,7 +314,6 @@ QGIS_PROCESS_CELLS = [("coveragegaps", "invalid"), ("priorityindex", "textnum"),
 @pytest.mark.parametrize("alg_id,variant", QGIS_PROCESS_CELLS, ids=[f"{a}-{v}" for a, v in QGIS_PROCESS_CELLS])
 def test_sweep_through_qgis_process(plugin, workshop, alg_id, variant):
     from qgis.core import QgsProcessingException
-
     from qgis_process_helpers import qgis_process_run
 
     spec = next(a for a in ALGORITHMS if a[0] == alg_id)

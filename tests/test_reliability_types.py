@@ -5,7 +5,6 @@ import shutil
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-
 from conftest import SAMPLE
 
 
@@ -25,15 +24,15 @@ def test_mapmatch_keeps_an_integer_track_id(run_alg, tmp_path):
     for key in ("OUTPUT", "POINTS", "QUALITY"):
         layer = QgsVectorLayer(res[key], key, "ogr")
         field = layer.fields().field("track_id")
-        assert field.isNumeric() and field.typeName().lower() in ("integer", "integer64", "int8"), (key, field.typeName())
+        whole_number = ("integer", "integer64", "int8")
+        assert field.isNumeric() and field.typeName().lower() in whole_number, (key, field.typeName())
         got = {f["track_id"] for f in layer.getFeatures()}
         assert got <= set(ids.values()) and got, key
 
 
 def test_object_columns_of_one_kind_are_written_as_that_kind(plugin, tmp_path):
-    from qgis.core import QgsVectorLayer
-
     from joinedup.processing.bridge import _write_file
+    from qgis.core import QgsVectorLayer
 
     frame = gpd.GeoDataFrame({
         "id": pd.Series([7, None, 9], dtype=object),

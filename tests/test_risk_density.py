@@ -1,7 +1,6 @@
 """joinedup:density against QGIS's own heatmap and a brute-force sum, plus bad input."""
 import numpy as np
 import pytest
-
 from joinedup.engine import density as eng
 from joinedup.engine.errors import InputError
 
@@ -167,3 +166,27 @@ def test_cancel_gives_a_clear_message(plugin, run_alg, real_data, tmp_path):
                                      "PIXEL_SIZE": 5, "OUTPUT": str(tmp_path / "c.tif")},
                 feedback=feedback)
     assert not (tmp_path / "c.tif").exists()
+
+
+def test_density_points_and_density_of_points_without_qgis():
+    """The layer-level engine entry points: weights stored as text are read as numbers, a layer
+    in degrees is measured in metres (the note says so), and the expected count per cell sums to
+    the total weight (1 + 3 = 4, by hand: each kernel integrates to its point's weight)."""
+    import geopandas as gpd
+    import shapely
+
+    points = gpd.GeoDataFrame({"w": ["1", " 3 "]}, crs=4326,
+                              geometry=[shapely.Point(24.94, 60.17), shapely.Point(24.95, 60.171)])
+    ready = eng.density_points(points, name="pts", weight_field="w")
+    assert ready.note and ready.metres_per_unit == 1.0 and ready.features == 2 and ready.null_geometry == 0
+    np.testing.assert_array_equal(ready.weights, [1.0, 3.0])
+    grid, report = eng.density_of_points(ready, bandwidth=100.0, bandwidth_rule=None, cell_size=5.0,
+                                         kernel="quartic", values="per_cell")
+    assert report.points_used == 2 and report.features_total == 2
+    assert abs(float(np.nansum(grid.values)) - 4.0) < 0.01
+    with pytest.raises(InputError, match="nothing to map"):
+        eng.density_points(points.iloc[:0], name="pts")
+    with pytest.raises(InputError, match="no field 'nope'"):
+        eng.density_points(points, name="pts", weight_field="nope")
+    with pytest.raises(InputError, match="no bandwidth rule"):
+        eng.density_of_points(ready, bandwidth=0.0, bandwidth_rule=None, cell_size=5.0)

@@ -4,7 +4,6 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-
 from joinedup.engine import disclosure as eng
 from joinedup.engine.errors import InputError
 
@@ -215,3 +214,19 @@ def test_interval_audit_on_random_tables():
         for (r, c), (low, high) in _attacker_ranges(res.published).items():
             if res.status.loc[r, c] == eng.PRIMARY:
                 assert high - low >= 10 - 1e-6, (t.values.tolist(), (r, c), low, high)
+
+
+def test_protect_table_without_qgis_by_hand():
+    """One count field, threshold 10: the 3 is hidden (primary), 12 and 0 are published, every
+    row is kept; the report names the hidden cell by its label; counts stored as text are read."""
+    table = pd.DataFrame({"ward": ["North", "South", "East"], "n": ["3", "12", "0"]})
+    out, res, totals_text, report = eng.protect_table(table, ["n"], name="wards", row_labels=table["ward"],
+                                                      threshold=10)
+    assert list(out["ward"]) == ["North", "South", "East"]
+    assert out["n"].isna().tolist() == [True, False, False] and out["n"].iloc[1] == 12
+    assert res.suppressed_primary == 1 and totals_text == ""
+    assert report[["row", "field"]].values.tolist() == [["North", "n"]]
+    with pytest.raises(InputError, match="Null counts in n"):
+        eng.protect_table(pd.DataFrame({"n": [1.0, None]}), ["n"], threshold=10)
+    with pytest.raises(InputError, match="nothing to protect"):
+        eng.protect_table(table.iloc[:0], ["n"], name="wards")

@@ -4,7 +4,6 @@ import warnings
 import numpy as np
 import pytest
 import shapely
-
 from joinedup.engine import hotspots as eng
 from joinedup.engine.errors import InputError
 
@@ -20,7 +19,6 @@ def osm_points(real_data):
 @pytest.fixture(scope="module")
 def osm_polygons(real_data):
     import geopandas as gpd
-
     from joinedup.engine.geometry import clean_geometries
 
     mp = gpd.read_file(real_data / "helsinki.osm.pbf", layer="multipolygons",
@@ -73,7 +71,8 @@ def test_knn_on_real_buildings_equals_esda(osm_polygons, transform):
 
 @pytest.mark.parametrize("transform", ["B", "R"])
 def test_distance_band_on_real_buildings_equals_esda(osm_polygons, transform):
-    from libpysal.weights import DistanceBand, W as PysalW
+    from libpysal.weights import DistanceBand
+    from libpysal.weights import W as PysalW
 
     xy = shapely.get_coordinates(shapely.centroid(osm_polygons.geometry.values))
     y = shapely.area(osm_polygons.geometry.values)
@@ -302,7 +301,6 @@ def test_z_scores_of_true_counts_give_suppressed_counts_away(real_data):
     """Why hotspots no longer publishes Gi* of the true counts beside suppressed cells: on the
     sample city's incidents, z-scores plus the total recover every hidden count exactly."""
     import geopandas as gpd
-
     from joinedup.engine.disclosure import protect_counts
 
     xy = shapely.get_coordinates(gpd.read_file(real_data / "sample_city.gpkg", layer="incidents").geometry.values)
@@ -392,3 +390,89 @@ def test_published_hotspots_reveal_no_suppressed_count(plugin, run_alg, real_dat
     wrong = [not np.allclose(guess, truth[hidden], atol=0.5) for truth in (counts, twin_counts)]
     assert any(wrong)
     assert not np.allclose(guess, counts[hidden], atol=0.5)
+
+
+# --- the layer-level engine entry points, without QGIS -----------------------------------------
+
+def _tiny_points():
+    """Points placed by hand in a 3 x 3 grid of 100 m squares starting at (1000, 2000): the
+    centre cell holds 9 points, its right neighbour 4, the rest 1 each (20 points). EPSG:3067
+    (Finland, metres) near Helsinki, so the layer is used in its own CRS."""
+    import geopandas as gpd
+
+    xy = []
+    for row in range(3):
+        for col in range(3):
+            n = 9 if (row, col) == (1, 1) else 4 if (row, col) == (1, 2) else 1
+            xy += [(385000 + col * 100 + 10 + 8 * i, 6672000 + row * 100 + 50) for i in range(n)]
+    # two corner points fix the grid's extent to exactly 3 x 3 cells of 100 m
+    xy += [(385000.0, 6672000.0), (385299.0, 6672299.0)]
+    return gpd.GeoDataFrame({"v": np.arange(len(xy), dtype=float)},
+                            geometry=gpd.points_from_xy(*zip(*xy, strict=True)), crs=3067)
+
+
+def test_points_counted_into_a_grid_equal_a_hand_count_and_esda(tmp_path):
+    """hotspots_of_points: counts per cell by hand, Gi* z as esda's G_Local on the same grid."""
+    from libpysal.weights import Queen
+
+    points = _tiny_points()
+    layer = eng.hotspots_of_points(points, grid_shape="square", cell_size_m=100.0, weights="queen",
+                                   suppress_below=0, transform="R")
+    frame = layer.frame
+    assert len(frame) == 9 and frame.crs.to_epsg() == 3067
+    by_hand = np.ones(9)
+    by_hand[4], by_hand[5] = 9, 4
+    by_hand[0] += 1
+    by_hand[8] += 1  # the two corner points
+    np.testing.assert_array_equal(frame["point_count"].to_numpy(), by_hand)
+    w = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
+    np.testing.assert_allclose(frame["gi_z"].to_numpy(), _esda_z(by_hand, w, "R"), atol=1e-9)
+    assert set(frame.columns) >= {"cell_id", "gi_z", "gi_p", "gi_bin", "gi_class", "gi_neighbours"}
+    assert any("22 points counted into 9 square cells of 100 m" in text for _level, text in layer.log)
+
+
+def test_points_with_small_counts_hidden_publish_no_small_count():
+    """With suppress_below, no published count is below the threshold and Gi* runs on the
+    published counts (hidden cells at half the threshold): esda on those values agrees."""
+    from libpysal.weights import Queen
+
+    layer = eng.hotspots_of_points(_tiny_points(), grid_shape="square", cell_size_m=100.0,
+                                   weights="queen", suppress_below=3, transform="B")
+    published = layer.frame["point_count"].astype(float).to_numpy()
+    shown = np.isfinite(published)
+    assert (published[shown] >= 3).all() and (~shown).sum() >= 7
+    values = np.where(shown, published, 1.5)
+    w = Queen.from_dataframe(layer.frame, use_index=False, silence_warnings=True)
+    np.testing.assert_allclose(layer.frame["gi_z"].to_numpy(), _esda_z(values, w, "B"), atol=1e-9)
+
+
+def test_areas_keep_every_row_and_equal_esda_on_the_valued_ones():
+    """hotspots_of_areas: every input row out, in order; a null value is 'No value' and left
+    out; the others' z equals esda on the areas with a value."""
+    import geopandas as gpd
+    from libpysal.weights import Queen
+
+    boxes = [shapely.box(x, y, x + 1, y + 1) for y in range(4) for x in range(4)]
+    values = np.array([1, 2, 3, 4, 2, 9, 8, 3, 1, 8, 9, 2, 1, 1, 2, np.nan])
+    areas = gpd.GeoDataFrame({"v": values, "name": [f"a{i}" for i in range(16)]}, geometry=boxes,
+                             crs=3067)
+    areas.attrs["geometry_kind"] = "polygon"
+    layer = eng.hotspots_of_areas(areas, field_name="v", weights="queen", transform="R")
+    assert list(layer.frame["name"]) == list(areas["name"])
+    assert layer.frame["gi_class"].iloc[15] == eng.NO_VALUE_LABEL
+    valued = areas.iloc[:15].reset_index(drop=True)
+    w = Queen.from_dataframe(valued, use_index=False, silence_warnings=True)
+    np.testing.assert_allclose(layer.frame["gi_z"].iloc[:15].to_numpy(dtype=float),
+                               _esda_z(values[:15], w, "R"), atol=1e-9)
+    assert any(level == "warning" and "1 areas have no v value" in text for level, text in layer.log)
+
+
+def test_layer_entry_points_refuse_bad_input_clearly():
+    import geopandas as gpd
+
+    with pytest.raises(InputError, match="no features"):
+        eng.hotspots_of_points(gpd.GeoDataFrame(geometry=[], crs=3067), name="empty")
+    with pytest.raises(InputError, match="no field 'nope'"):
+        eng.hotspots_of_points(_tiny_points(), field_name="nope")
+    with pytest.raises(InputError, match="value field"):
+        eng.hotspots_of_areas(_tiny_points(), field_name=None)

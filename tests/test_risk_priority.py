@@ -1,7 +1,6 @@
 """Composite priority index: a hand-computed example, sensitivity, bad input, the algorithm."""
 import numpy as np
 import pytest
-
 from joinedup.engine import priority as eng
 from joinedup.engine.errors import InputError
 
@@ -110,3 +109,26 @@ def test_algorithm(plugin, run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="no features"):
         run_alg("joinedup:priorityindex", {"INPUT": empty, "FIELDS": ["unemp"],
                                            "OUTPUT": str(tmp_path / "y.gpkg")})
+
+
+def test_priority_of_areas_without_qgis_by_hand():
+    """Three areas, min-max, no sensitivity runs: scores by hand are (v - 1) / (3 - 1); an
+    inverted indicator flips them; every row is kept, with its own columns; text weights parse."""
+    import pandas as pd
+
+
+    areas = pd.DataFrame({"zone": ["a", "b", "c"], "v": [1.0, 2.0, 3.0], "u": ["3", "2", "1"]})
+    out, res = eng.priority_of_areas(areas, fields=["v"], name="zones", normalisation="minmax",
+                                     missing="exclude", runs=0)
+    assert list(out["zone"]) == ["a", "b", "c"]
+    np.testing.assert_allclose(out["pi_score"], [0.0, 0.5, 1.0])
+    assert list(out["pi_rank"]) == [3, 2, 1]
+    flipped, _ = eng.priority_of_areas(areas, fields=["u"], inverted=["u"], name="zones", runs=0)
+    np.testing.assert_allclose(flipped["pi_score"], [0.0, 0.5, 1.0])
+    assert eng.parse_weights(" 2; 1 ,1", 3) == [2.0, 1.0, 1.0] and eng.parse_weights("", 2) == [1.0, 1.0]
+    with pytest.raises(InputError, match="numbers separated by commas"):
+        eng.parse_weights("two, one", 2)
+    with pytest.raises(InputError, match="nothing to rank"):
+        eng.priority_of_areas(areas.iloc[:0], fields=["v"], name="zones")
+    with pytest.raises(InputError, match="no field"):
+        eng.priority_of_areas(areas, fields=["nope"], name="zones")

@@ -7,10 +7,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+import vroom  # noqa: F401,E402  (pyvroom is in requirements.lock: missing it is a failure, not a skip)
 from qgis.core import QgsProcessing, QgsProcessingFeedback
 from shapely import LineString, Point
 
-import vroom  # noqa: F401,E402  (pyvroom is in requirements.lock: missing it is a failure, not a skip)
 CRS = "EPSG:3395"  # World Mercator: true to 1e-8 near (0, 0), where these hand-made streets lie (docs/crs.md)
 TMP = QgsProcessing.TEMPORARY_OUTPUT
 SECRET = "Flat 3, 12 Secret Street"  # stands for a home address: must not reach the log
@@ -169,9 +169,15 @@ def test_depots_layer_and_vehicle_table(run_alg, grid):
 
 def test_runs_inside_a_model(plugin, grid):
     from qgis import processing
-    from qgis.core import (QgsProcessingContext, QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
-                           QgsProcessingModelChildParameterSource, QgsProcessingModelOutput,
-                           QgsProcessingModelParameter, QgsProcessingParameterFeatureSource)
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFeatureSource,
+    )
 
     model = QgsProcessingModelAlgorithm("rounds", "tests")
     for name in ("streets", "jobs", "vehicles"):
@@ -221,7 +227,7 @@ def test_without_the_solver_only_this_algorithm_says_how_to_install():
     code = (
         "import sys; sys.modules['vroom'] = None\n"
         f"sys.path.insert(0, {str(plugins)!r})\n"
-        "from joinedup.plugin.dependencies import optional_missing_message, missing_message\n"
+        "from joinedup.dependencies import optional_missing_message, missing_message\n"
         "import joinedup.engine.routing\n"
         "print(repr(optional_missing_message('routeoptimisation')))\n"
         "print(repr(optional_missing_message('odmatrix')))\n")

@@ -8,13 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import vroom  # noqa: F401,E402  (pyvroom is in requirements.lock: missing it is a failure, not a skip)
+from joinedup.engine import routing
+from joinedup.engine.errors import EngineCancelled, Feedback, InputError
+from joinedup.engine.network import Network
 from shapely import LineString, Point
 
-from joinedup.engine.errors import EngineCancelled, Feedback, InputError
-from joinedup.engine import routing
-from joinedup.engine.network import Network
-
-import vroom  # noqa: F401,E402  (pyvroom is in requirements.lock: missing it is a failure, not a skip)
 DATA = Path(__file__).parent / "data"
 
 
@@ -268,3 +267,39 @@ def test_cancel_stops_a_running_search_at_once():
                       feedback=fb)
     assert time.monotonic() - started < 10
     assert any(p > 0.05 for p in progress)  # the bar moved during the search
+
+
+def test_rounds_tables_from_layers_by_hand():
+    """engine.rounds without QGIS: the solver's tables from layer fields, checked by hand
+    (service minutes in seconds, demand 1 by default, a job off the network at location -1,
+    '08:30-16:30' = 30,600-59,400 s), and the summary's saving = today's minus the plan's."""
+    from types import SimpleNamespace
+
+    from joinedup.engine import rounds
+
+    jobs_layer = pd.DataFrame({"service": ["5", None, "10"], "window": ["09:00-10:00", None, ""]})
+    jobs = rounds.jobs_table(jobs_layer, snapped_edge=[3, 7, -1, 2], n_depots=1, service_field="service",
+                             default_service_min=2.0, window_field="window")
+    assert jobs["location"].tolist() == [1, -1, 3]  # point rows 1..3, the 2nd not snapped
+    assert jobs["service_s"].tolist() == [300.0, 120.0, 600.0] and jobs["demand"].tolist() == [1.0] * 3
+    assert jobs["windows"].tolist() == [[(32400.0, 36000.0)], [], []]
+    with pytest.raises(InputError, match="must not be negative"):
+        rounds.jobs_table(pd.DataFrame({"d": [-1]}), snapped_edge=[0, 0], n_depots=1, demand_field="d")
+    vehicles = rounds.vehicles_table(pd.DataFrame({"name": ["a", "b"]}), starts=np.array([0, 0]),
+                                     ends=np.array([0, 0]), objective="time", default_shift="08:30-16:30")
+    assert vehicles[["shift_start_s", "shift_end_s"]].values.tolist() == [[30600.0, 59400.0]] * 2
+    with pytest.raises(InputError, match="needs a cost"):
+        rounds.vehicles_table(pd.DataFrame({"name": ["a"]}), starts=[0], ends=[0], objective="cost")
+    with pytest.raises(InputError, match="Shift, row 2"):
+        rounds.vehicles_table(pd.DataFrame({"s": ["08:00-12:00", "soon"]}), starts=[0, 0], ends=[0, 0],
+                              objective="time", shift_field="s")
+    assert rounds.hhmm(30600) == "08:30" and rounds.hhmm(float("nan")) is None
+    assert rounds.vehicle_depots(pd.DataFrame({"s": ["D2", None]}), ["D1", "D2"], ["a", "b"], start_field="s",
+                                 end_field=None)[0].tolist() == [1, -1]
+    totals = {"vehicles_used": 2, "jobs_served": 10, "jobs_unassigned": 0, "length_m": 30000.0,
+              "driving_s": 3600.0, "service_s": 1800.0, "waiting_s": 0.0, "vehicle_s": 5400.0, "cost": 0.0,
+              "late_stops": 0}
+    today = dict(totals, length_m=45000.0, vehicle_s=9000.0, late_stops=3)
+    summary = rounds.summary_table(SimpleNamespace(totals=totals), SimpleNamespace(totals=today), 3)
+    saving = summary.set_index("plan").loc["saving"]
+    assert saving["distance_km"] == 15.0 and saving["vehicle_hours"] == 1.0 and saving["late_stops"] == 3

@@ -107,8 +107,13 @@ def test_printed_install_steps_use_build_constraints():
     """The steps README, metadata.txt and the plugin's message print give pyproj's Cython pin
     through PIP_BUILD_CONSTRAINT (pip >= 26.2) and PIP_CONSTRAINT (older pips), and pass
     --break-system-packages, without which Debian's pip refuses a --user install (PEP 668)."""
-    from joinedup.plugin.dependencies import (DEBIAN12_APT, DEBIAN12_PIP, DEBIAN13_APT, install_instructions,
-                                              mismatch_instructions)
+    from joinedup.dependencies import (
+        DEBIAN12_APT,
+        DEBIAN12_PIP,
+        DEBIAN13_APT,
+        install_instructions,
+        mismatch_instructions,
+    )
 
     for text in (install_instructions(["shapely>=2.0"]), mismatch_instructions(["pyproj uses PROJ 9.4"])):
         assert "PIP_BUILD_CONSTRAINT=" in text and "PIP_CONSTRAINT=" in text
@@ -124,7 +129,7 @@ def test_printed_install_steps_use_build_constraints():
 
 def test_the_plugin_check_finds_libraries_that_import_but_do_not_work(plugin):
     """The run-time check runs real uses with known answers; here, in this QGIS, all pass."""
-    from joinedup.plugin.dependencies import broken_packages, missing_message
+    from joinedup.dependencies import broken_packages, missing_message
 
     assert broken_packages() == ()
     assert missing_message() == ""

@@ -60,97 +60,91 @@ class Accessibility(JoinedUpAlgorithm):
         "the network is added (advanced). Facilities not on the network are logged and reach no one. "
         "Network options: see 'Check network'.")
 
+    THRESHOLDS = "THRESHOLDS"
+    DECAY = "DECAY"
+    DECAY_PARAMETER = "DECAY_PARAMETER"
+    FCA_METHOD = "FCA_METHOD"
+    CATCHMENT = "CATCHMENT"
+    BANDS = "BANDS"
+    BAND_WEIGHTS = "BAND_WEIGHTS"
+    FACILITIES = "FACILITIES"
+    FACILITY_ID = "FACILITY_ID"
+    SUPPLY_FIELD = "SUPPLY_FIELD"
+    OUTPUT = "OUTPUT"
+
     def initAlgorithm(self, config=None):  # noqa: N802
         tr = self.tr
         add_network_parameters(self, input_name=NETWORK)
         add_demand_parameters(self)
         add_facility_parameters(
-            self, "FACILITIES", "Facilities (points)", "The services: clinics, schools, libraries ...",
-            id_param="FACILITY_ID", value_param="SUPPLY_FIELD", value_label="Supply field (e.g. GPs)",
+            self, self.FACILITIES, "Facilities (points)", "The services: clinics, schools, libraries ...",
+            id_param=self.FACILITY_ID, value_param=self.SUPPLY_FIELD, value_label="Supply field (e.g. GPs)",
             value_help="Numeric supply of each facility (GPs, places, staff) for gravity and 2SFCA. "
                        "Empty: every facility supplies 1. Null counts as 0 (logged).")
-        p = QgsProcessingParameterString("THRESHOLDS", tr("Cumulative thresholds (metres or minutes)"),
-                                         defaultValue="500, 1000, 1500")
-        p.setHelp(tr("Comma-separated costs: one within_<T> field per value, counting facilities "
-                     "reachable at a cost up to T. Metres for Shortest, minutes for Fastest."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum("DECAY", tr("Gravity distance decay"), [tr(d) for d in DECAYS],
-                                       defaultValue=0)
-        p.setHelp(tr("How a facility's weight falls with cost in the gravity score."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber("DECAY_PARAMETER", tr("Decay parameter (β, σ or limit)"),
-                                         QgsProcessingParameterNumber.Type.Double, 0.002, minValue=0.0)
-        p.setHelp(tr("β for exponential (per metre or per minute: 0.002/m halves the weight every "
-                     "347 m) and power (unitless); σ for Gaussian and the limit for linear and step, "
-                     "in metres or minutes."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum("FCA_METHOD", tr("Floating catchment method"), [tr(f) for f in FCA],
-                                       defaultValue=0)
-        p.setHelp(tr("2SFCA with one catchment size, enhanced 2SFCA with weighted bands, or none."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber("CATCHMENT", tr("2SFCA catchment (metres or minutes)"),
-                                         QgsProcessingParameterNumber.Type.Double, 1000.0, minValue=0.0)
-        p.setHelp(tr("Largest cost between a facility and the demand it serves (inclusive)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("BANDS", tr("E2SFCA band limits (metres or minutes)"),
-                                         defaultValue="500, 1000, 1500")
-        p.setHelp(tr("Upper limits of the cost bands, increasing (e.g. '5, 10, 15' minutes); a cost "
-                     "equal to a limit belongs to that band."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("BAND_WEIGHTS", tr("E2SFCA band weights"), defaultValue="1, 0.68, 0.22")
-        p.setHelp(tr("One weight (0–1) per band, nearest band first (Luo & Qi 2009: 1, 0.68, 0.22)."))
-        self.addParameter(p)
-        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", tr("Accessibility"),
-                                                            QgsProcessing.SourceType.TypeVectorAnyGeometry))
+        self.add_parameter(QgsProcessingParameterString(
+            self.THRESHOLDS, tr("Cumulative thresholds (metres or minutes)"), defaultValue="500, 1000, 1500"),
+                           "Comma-separated costs: one within_<T> field per value, counting facilities "
+                           "reachable at a cost up to T. Metres for Shortest, minutes for Fastest.")
+        self.add_parameter(QgsProcessingParameterEnum(self.DECAY, tr("Gravity distance decay"),
+                                                      [tr(d) for d in DECAYS], defaultValue=0),
+                           "How a facility's weight falls with cost in the gravity score.")
+        self.add_parameter(QgsProcessingParameterNumber(self.DECAY_PARAMETER, tr("Decay parameter (β, σ or limit)"),
+                                                        QgsProcessingParameterNumber.Type.Double, 0.002, minValue=0.0),
+                           "β for exponential (per metre or per minute: 0.002/m halves the weight every "
+                           "347 m) and power (unitless); σ for Gaussian and the limit for linear and step, "
+                           "in metres or minutes.")
+        self.add_parameter(QgsProcessingParameterEnum(self.FCA_METHOD, tr("Floating catchment method"),
+                                                      [tr(f) for f in FCA], defaultValue=0),
+                           "2SFCA with one catchment size, enhanced 2SFCA with weighted bands, or none.")
+        self.add_parameter(QgsProcessingParameterNumber(self.CATCHMENT, tr("2SFCA catchment (metres or minutes)"),
+                                                        QgsProcessingParameterNumber.Type.Double, 1000.0,
+                                                        minValue=0.0),
+                           "Largest cost between a facility and the demand it serves (inclusive).")
+        self.add_parameter(QgsProcessingParameterString(self.BANDS, tr("E2SFCA band limits (metres or minutes)"),
+                                                        defaultValue="500, 1000, 1500"),
+                           "Upper limits of the cost bands, increasing (e.g. '5, 10, 15' minutes); a cost "
+                           "equal to a limit belongs to that band.")
+        self.add_parameter(QgsProcessingParameterString(self.BAND_WEIGHTS, tr("E2SFCA band weights"),
+                                                        defaultValue="1, 0.68, 0.22"),
+                           "One weight (0–1) per band, nearest band first (Luo & Qi 2009: 1, 0.68, 0.22).")
+        self.add_parameter(QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Accessibility"),
+                                                             QgsProcessing.SourceType.TypeVectorAnyGeometry),
+                           "Every demand feature with its accessibility measures (see the algorithm's help).")
 
     def execute(self, parameters, context, feedback):
-        import numpy as np
-
-        from ...engine.access_inputs import accessibility_table, feature_status, per_feature
+        from ...engine.access_tables import accessibility_output, accessibility_table
         from .. import bridge
-        from ..access_params import (demand_costs, id_values, read_demand, read_facilities, read_network,
-                                     unit_label)
+        from ..access_params import demand_costs, read_demand, read_facilities, read_network, unit_label
 
         net, st = read_network(self, parameters, context, feedback)
         demand, units = read_demand(self, parameters, context, feedback)
-        fac, ids, supply = read_facilities(self, parameters, "FACILITIES", context, feedback,
-                                           id_param="FACILITY_ID", value_param="SUPPLY_FIELD")
-        unit = unit_label(st)
-        thresholds = parse_numbers(self.parameterAsString(parameters, "THRESHOLDS", context), "Thresholds")
+        fac, ids, supply = read_facilities(self, parameters, self.FACILITIES, context, feedback,
+                                           id_param=self.FACILITY_ID, value_param=self.SUPPLY_FIELD)
+        thresholds = parse_numbers(self.parameterAsString(parameters, self.THRESHOLDS, context), "Thresholds")
         if any(t < 0 for t in thresholds):
             raise QgsProcessingException("Thresholds must be zero or more.")
-        method = self.parameterAsEnum(parameters, "FCA_METHOD", context)
-        catchment = self.parameterAsDouble(parameters, "CATCHMENT", context) if method == 0 else None
+        method = self.parameterAsEnum(parameters, self.FCA_METHOD, context)
+        catchment = self.parameterAsDouble(parameters, self.CATCHMENT, context) if method == 0 else None
         if method == 0 and not catchment:
             raise QgsProcessingException("The 2SFCA catchment must be above 0.")
         bands = weights = None
         if method == 1:
-            bands = parse_numbers(self.parameterAsString(parameters, "BANDS", context), "Band limits")
-            weights = parse_numbers(self.parameterAsString(parameters, "BAND_WEIGHTS", context), "Band weights")
-        decay_param = self.parameterAsDouble(parameters, "DECAY_PARAMETER", context)
+            bands = parse_numbers(self.parameterAsString(parameters, self.BANDS, context), "Band limits")
+            weights = parse_numbers(self.parameterAsString(parameters, self.BAND_WEIGHTS, context), "Band weights")
         cost, costs = demand_costs(net, st, units, fac, feedback, (0.15, 0.85))
         feedback.setProgress(85)
         cols, fca, near = accessibility_table(
             units, cost, supply=supply, facility_ids=ids, thresholds=thresholds,
-            decay_function=DECAY_KEYS[self.parameterAsEnum(parameters, "DECAY", context)],
-            decay_parameter=decay_param, catchment=catchment, bands=bands, band_weights=weights, unit=unit)
+            decay_function=DECAY_KEYS[self.parameterAsEnum(parameters, self.DECAY, context)],
+            decay_parameter=self.parameterAsDouble(parameters, self.DECAY_PARAMETER, context),
+            catchment=catchment, bands=bands, band_weights=weights, unit=unit_label(st))
         if fca is not None and len(fca.empty_catchments):
             feedback.pushWarning(f"{len(fca.empty_catchments)} facilities have no demand within their "
                                  "catchment: their supply reaches no one in the 2SFCA score.")
-        out = demand.copy()
-        out["demand"] = units.feature_demand
-        out["n_points"] = units.n_points
-        for name, values in cols.items():
-            out[name] = id_values(values, ids) if name == "nearest_id" else values
-        out["snap_m"] = per_feature(units, costs.demand_snap_m)
-        status = feature_status(units, costs, near)
-        out["status"] = status
-        for name in cols:
-            if out[name].dtype.kind == "f":  # unreachable (inf) → null
-                out[name] = np.where(np.isfinite(out[name]), out[name], np.nan)
+        out, status = accessibility_output(demand, units, costs, cols, near, ids)
         done = int((status == "ok").sum())
         feedback.pushInfo(f"{done} of {len(out)} demand features fully reach a facility; "
                           + ", ".join(f"{int((status == s).sum())} {s}" for s in sorted(set(status)) if s != "ok"))
-        result = bridge.write_output(self, parameters, "OUTPUT", context, out)
+        result = bridge.write_output(self, parameters, self.OUTPUT, context, out)
         feedback.setProgress(100)
-        return {"OUTPUT": result}
+        return {self.OUTPUT: result}

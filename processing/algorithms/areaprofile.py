@@ -9,14 +9,20 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterString,
-    QgsProcessingException,
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from .joinbylocation import add_invalid_geometries_parameter, invalid_policy
+from ..joins_params import add_invalid_geometries_parameter, invalid_policy
 
 
 class AreaProfile(JoinedUpAlgorithm):
+    AREAS = "AREAS"
+    LAYERS = "LAYERS"
+    VALUE_FIELDS = "VALUE_FIELDS"
+    POPULATION_FIELD = "POPULATION_FIELD"
+    SHORT_NAMES = "SHORT_NAMES"
+    OUTPUT = "OUTPUT"
+
     ALG_ID = "areaprofile"
     DISPLAY_NAME = "Area profile (many agency layers per area)"
     GROUP = "joins"
@@ -48,70 +54,56 @@ class AreaProfile(JoinedUpAlgorithm):
         "no geometry is kept, with counts and lengths 0 and an empty share.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        p = QgsProcessingParameterFeatureSource(
-            "AREAS", self.tr("Areas (wards, zones, grid)"), [QgsProcessing.SourceType.TypeVectorPolygon])
-        p.setHelp(self.tr("One output row per area, with its own fields kept."))
-        self.addParameter(p)
-        p = QgsProcessingParameterMultipleLayers(
-            "LAYERS", self.tr("Agency layers"), QgsProcessing.SourceType.TypeVectorAnyGeometry)
-        p.setHelp(self.tr("Point, line and polygon layers; each adds columns named after the layer."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString(
-            "VALUE_FIELDS", self.tr("Value fields to sum and average ('field' or 'layer:field'; ...)"),
-            optional=True)
-        p.setHelp(self.tr("Numeric fields of the agency layers, e.g. 'cost' or 'inspections:score; permits:fee'."))
-        self.addParameter(p)
-        p = QgsProcessingParameterField(
-            "POPULATION_FIELD", self.tr("Population field (for rates per 1,000 people)"),
-            parentLayerParameterName="AREAS", type=QgsProcessingParameterField.DataType.Numeric,
-            optional=True)
-        p.setHelp(self.tr("The number of people living in each area."))
-        self.addParameter(p)
-        p = QgsProcessingParameterBoolean(
-            "SHORT_NAMES", self.tr("Short column names (10 characters, for shapefile)"), False)
-        p.setHelp(self.tr("Keep every new column name within shapefile's 10-character limit."))
-        self.addParameter(p)
-        add_invalid_geometries_parameter(self, "Repair invalid geometries before measuring, or skip them (counted in the log).")
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", self.tr("Area profile"), QgsProcessing.SourceType.TypeVectorPolygon))
+        add = self.add_parameter
+        add(QgsProcessingParameterFeatureSource(
+            self.AREAS, self.tr("Areas (wards, zones, grid)"), [QgsProcessing.SourceType.TypeVectorPolygon]),
+            "One output row per area, with its own fields kept.")
+        add(QgsProcessingParameterMultipleLayers(
+            self.LAYERS, self.tr("Agency layers"), QgsProcessing.SourceType.TypeVectorAnyGeometry),
+            "Point, line and polygon layers; each adds columns named after the layer.")
+        add(QgsProcessingParameterString(
+            self.VALUE_FIELDS, self.tr("Value fields to sum and average ('field' or 'layer:field'; ...)"),
+            optional=True),
+            "Numeric fields of the agency layers, e.g. 'cost' or 'inspections:score; permits:fee'.")
+        add(QgsProcessingParameterField(
+            self.POPULATION_FIELD, self.tr("Population field (for rates per 1,000 people)"),
+            parentLayerParameterName=self.AREAS, type=QgsProcessingParameterField.DataType.Numeric,
+            optional=True),
+            "The number of people living in each area.")
+        add(QgsProcessingParameterBoolean(
+            self.SHORT_NAMES, self.tr("Short column names (10 characters, for shapefile)"), False),
+            "Keep every new column name within shapefile's 10-character limit.")
+        add_invalid_geometries_parameter(
+            self, "Repair invalid geometries before measuring, or skip them (counted in the log).")
+        add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, self.tr("Area profile"), QgsProcessing.SourceType.TypeVectorPolygon),
+            "One row per area: its own fields and the new columns the log lists.")
 
     def execute(self, parameters, context, feedback):
+        from ...engine.errors import EngineCancelled, InputError
+        from ...engine.joins import profile_areas
         from .. import bridge
-        from ...engine.joins import ProfileLayer, area_profile, parse_value_fields
-        from ...engine.values import numeric_columns
 
-        areas, report = bridge.read_source(self, parameters, "AREAS", context, feedback)
+        areas, report = bridge.read_source(self, parameters, self.AREAS, context, feedback)
         feedback.pushInfo(report.describe())
-        layers = self.parameterAsLayerList(parameters, "LAYERS", context)
-        if not layers:
-            raise QgsProcessingException(self.tr("Choose at least one agency layer (LAYERS)."))
-        frames = []
-        for layer in layers:
+        layers = []
+        for layer in self.parameterAsLayerList(parameters, self.LAYERS, context):
             if feedback.isCanceled():
-                raise QgsProcessingException(self.tr("Cancelled: no output was written."))
+                raise EngineCancelled("Cancelled while reading the agency layers.")
             if not hasattr(layer, "wkbType"):
-                raise QgsProcessingException(f"{layer.name()} is not a vector layer.")
+                raise InputError(f"{layer.name()} is not a vector layer.")
             gdf, rep = bridge.read_layer(layer, context, feedback)
             feedback.pushInfo(rep.describe())
-            frames.append(gdf)
-        names = [bridge.layer_display_name(layer) for layer in layers]
-        fields = [[c for c in g.columns if c != g.geometry.name] for g in frames]
-        value_fields = parse_value_fields(
-            self.parameterAsString(parameters, "VALUE_FIELDS", context), names, fields)
-        population = self.parameterAsStrings(parameters, "POPULATION_FIELD", context)
-        # numbers stored as text: read as every algorithm reads them, never silently null
-        frames = [numeric_columns(g, [v], layer=n) if v else g for g, v, n in zip(frames, value_fields, names)]
-        if population:
-            areas = numeric_columns(areas, population[:1], layer=report.name)
-        out, columns = area_profile(
-            areas, [ProfileLayer(n, g, v) for n, g, v in zip(names, frames, value_fields)],
+            layers.append((bridge.layer_display_name(layer), gdf))
+        population = self.parameterAsStrings(parameters, self.POPULATION_FIELD, context)
+        out, columns = profile_areas(
+            areas, layers, value_fields=self.parameterAsString(parameters, self.VALUE_FIELDS, context),
             population_field=population[0] if population else None,
-            short_names=self.parameterAsBoolean(parameters, "SHORT_NAMES", context),
+            short_names=self.parameterAsBoolean(parameters, self.SHORT_NAMES, context),
             invalid=invalid_policy(self, parameters, context),
             feedback=engine_feedback(feedback, 0.2, 0.85))
         for column, meaning in columns.items():
             feedback.pushInfo(f"{column}: {meaning}")
-        result = bridge.write_output(self, parameters, "OUTPUT", context, out)
+        result = bridge.write_output(self, parameters, self.OUTPUT, context, out)
         feedback.setProgress(100)
-        return {"OUTPUT": result}
-
+        return {self.OUTPUT: result}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingOutputString
 
+from ...dependencies import REQUIRED_NAMES
 from ..base import JoinedUpAlgorithm
 
 
@@ -14,8 +15,7 @@ class CheckEnvironment(JoinedUpAlgorithm):
     TAGS = "install,dependencies,packages,versions,geopandas,shapely,setup"
     HELP = (
         "Checks that the Python packages JoinedUp's analysis needs can be imported in this "
-        "QGIS (geopandas >= 1.0, shapely >= 2.0, pyogrio, networkx >= 3.0, scipy, rasterio, "
-        "numpy, pyproj, matplotlib) and lists their versions with QGIS's, GDAL's and Python's. "
+        f"QGIS ({REQUIRED_NAMES}) and lists their versions with QGIS's, GDAL's and Python's. "
         "It then proves they work, not just import, with small uses whose answers are known: "
         "pyproj turns a British National Grid point into longitude/latitude, shapely intersects "
         "two shapes, and pyogrio writes and reads back a GeoPackage. A package that imports but "
@@ -25,49 +25,25 @@ class CheckEnvironment(JoinedUpAlgorithm):
         "what to install and how (Windows: from the OSGeo4W Shell; Linux; macOS), the same "
         "message every JoinedUp algorithm gives.\n\n"
         "Output: REPORT, a text with one line per package (also written to the log). The "
-        "optional packages are listed too: pyarrow makes reading layers faster, and "
-        "uk_address_matcher is needed by 'Link addresses to UPRNs' only.")
+        "optional packages are listed too, each with what needs it: pyarrow makes reading "
+        "layers faster, uk_address_matcher is needed by 'Link addresses to UPRNs' only, pyvroom "
+        "by 'Optimise vehicle rounds' only.")
+
+    REPORT = "REPORT"
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addOutput(QgsProcessingOutputString("REPORT", self.tr("Package report")))
+        self.addOutput(QgsProcessingOutputString(self.REPORT, self.tr("Package report")))
 
     def execute(self, parameters, context, feedback):
-        import importlib
         import sys
 
-        from qgis.core import Qgis
         from osgeo import gdal
+        from qgis.core import Qgis
 
-        from ...plugin.dependencies import OPTIONAL, REQUIRED
+        from ...dependencies import package_report
 
         lines = [f"QGIS {Qgis.version()}", f"GDAL {gdal.__version__} (QGIS)",
-                 f"Python {sys.version.split()[0]}"]
-        for module, _pip, minimum in REQUIRED + (("pyarrow", "pyarrow", None),):
-            try:
-                version = getattr(importlib.import_module(module), "__version__", "?")
-            except Exception:
-                version = "not installed (optional)" if module == "pyarrow" else "missing"
-            need = f" (needs >= {minimum})" if minimum else ""
-            lines.append(f"{module} {version}{need}")
-        try:
-            import pyogrio
-
-            lines.append(f"GDAL {pyogrio.__gdal_version_string__} (pyogrio)")
-        except Exception:
-            pass
-        # optional packages, by their installed metadata: importing the address matcher would
-        # load DuckDB, which only the linkage algorithm cleans up after
-        from importlib import metadata
-
-        for _module, pip_name, minimum, algorithms in OPTIONAL:
-            try:
-                version = metadata.version(pip_name)
-            except metadata.PackageNotFoundError:
-                version = "not installed (optional)"
-            need = f" (needs >= {minimum})" if minimum else ""
-            lines.append(f"{pip_name} {version}{need}, for {', '.join('joinedup:' + a for a in algorithms)}")
-        lines.append("working: pyproj (EPSG:27700 to EPSG:4326), shapely (intersection), "
-                     "pyogrio (GeoPackage written and read back)")
+                 f"Python {sys.version.split()[0]}"] + package_report()
         for line in lines:
             feedback.pushInfo(line)
-        return {"REPORT": "\n".join(lines)}
+        return {self.REPORT: "\n".join(lines)}

@@ -40,63 +40,64 @@ class CheckNetwork(JoinedUpAlgorithm):
         "Features with no geometry, and lines left out by the travel mode, are counted in the log; "
         "zero-length segments are ignored and counted.")
 
+    INPUT = "INPUT"
+    ISLAND_SIZE = "ISLAND_SIZE"
+    OUTPUT = "OUTPUT"
+    PROBLEMS = "PROBLEMS"
+    ISLANDS = "ISLANDS"
+    SUMMARY = "SUMMARY"
+    SAVE_NETWORK = "SAVE_NETWORK"
+
     def initAlgorithm(self, config=None):  # noqa: N802
-        add_network_parameters(self, snapping=False)
-        p = QgsProcessingParameterNumber("ISLAND_SIZE", self.tr("Island size (nodes)"),
-                                         QgsProcessingParameterNumber.Type.Integer, 50, minValue=1)
-        p.setHelp(self.tr("Connected parts with fewer nodes than this (other than the largest part) "
-                          "are reported as islands."))
-        self.addParameter(p)
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", self.tr("Network edges"), QgsProcessing.SourceType.TypeVectorLine))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "PROBLEMS", self.tr("Problems"), QgsProcessing.SourceType.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "ISLANDS", self.tr("Islands"), QgsProcessing.SourceType.TypeVectorLine, optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "SUMMARY", self.tr("Summary"), QgsProcessing.SourceType.TypeVector, optional=True))
-        p = QgsProcessingParameterFileDestination("SAVE_NETWORK", self.tr("Save network (GeoPackage)"),
-                                                  self.tr("GeoPackage (*.gpkg)"), optional=True,
-                                                  createByDefault=False)
-        p.setHelp(self.tr("Write the built network to a GeoPackage for reuse (layers edges and nodes)."))
-        self.addParameter(p)
+        add_network_parameters(self, input_name=self.INPUT, snapping=False)
+        self.add_parameter(QgsProcessingParameterNumber(self.ISLAND_SIZE, self.tr("Island size (nodes)"),
+                                                        QgsProcessingParameterNumber.Type.Integer, 50, minValue=1),
+                           "Connected parts with fewer nodes than this (other than the largest part) "
+                           "are reported as islands.")
+        self.add_parameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, self.tr("Network edges"), QgsProcessing.SourceType.TypeVectorLine),
+            "Every edge (segment) of the network with its costs, directions, connected part, and "
+            "island and duplicate flags.")
+        self.add_parameter(QgsProcessingParameterFeatureSink(
+            self.PROBLEMS, self.tr("Problems"), QgsProcessing.SourceType.TypeVectorPoint),
+            "Points where routing may go wrong: dangles, one-way dead ends and starts, duplicate edges.")
+        self.add_parameter(QgsProcessingParameterFeatureSink(
+            self.ISLANDS, self.tr("Islands"), QgsProcessing.SourceType.TypeVectorLine, optional=True),
+            "One line per island (a connected part smaller than the island size), with its length in metres.")
+        self.add_parameter(QgsProcessingParameterFeatureSink(
+            self.SUMMARY, self.tr("Summary"), QgsProcessing.SourceType.TypeVector, optional=True),
+            "The counts of the log as a table (metric, value).")
+        self.add_parameter(QgsProcessingParameterFileDestination(
+            self.SAVE_NETWORK, self.tr("Save network (GeoPackage)"), self.tr("GeoPackage (*.gpkg)"),
+            optional=True, createByDefault=False),
+            "Write the built network to a GeoPackage for reuse (layers edges and nodes).")
         for name, label in (("COMPONENTS", "Connected parts"), ("DANGLES", "Dangles"),
                             ("ONEWAY_DEAD_ENDS", "One-way dead ends"), ("ISLAND_EDGES", "Edges on islands")):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
     def execute(self, parameters, context, feedback):
-        import pandas as pd
-
+        from ...engine.network import check_network, island_lines, summary_table
         from .. import bridge
-        from ...engine.network_tools import check_network
 
-        net, _ = network_from_parameters(self, parameters, context, feedback, progress=(0.0, 0.6))
+        net, _ = network_from_parameters(self, parameters, context, feedback, input_name=self.INPUT,
+                                         progress=(0.0, 0.6))
         feedback.setProgress(60)
-        size = self.parameterAsInt(parameters, "ISLAND_SIZE", context)
+        size = self.parameterAsInt(parameters, self.ISLAND_SIZE, context)
         summary, problems, edges = check_network(net, small_component_nodes=size)
         for key, value in summary.items():
             feedback.pushInfo(f"{key}: {value:.6g}" if isinstance(value, float) else f"{key}: {value}")
         results = {"COMPONENTS": summary["components"], "DANGLES": summary["dangles"],
                    "ONEWAY_DEAD_ENDS": summary["oneway_dead_ends"], "ISLAND_EDGES": summary["island_edges"]}
-        results["OUTPUT"] = bridge.write_output(self, parameters, "OUTPUT", context, edges)
-        results["PROBLEMS"] = bridge.write_output(self, parameters, "PROBLEMS", context, problems)
-        islands = edges[edges["island"]]
-        if len(islands):
-            islands = islands.dissolve(by="component", aggfunc={"component_nodes": "first", "length_m": "sum"},
-                                       as_index=False)
-        else:
-            islands = islands[["component", "component_nodes", "length_m", "geometry"]]
-        out = bridge.write_output(self, parameters, "ISLANDS", context, islands)
-        if out is not None:
-            results["ISLANDS"] = out
-        table = pd.DataFrame({"metric": list(summary), "value": [float(v) for v in summary.values()]})
-        out = bridge.write_output(self, parameters, "SUMMARY", context, table)
-        if out is not None:
-            results["SUMMARY"] = out
-        path = self.parameterAsFileOutput(parameters, "SAVE_NETWORK", context)
+        results[self.OUTPUT] = bridge.write_output(self, parameters, self.OUTPUT, context, edges)
+        results[self.PROBLEMS] = bridge.write_output(self, parameters, self.PROBLEMS, context, problems)
+        for name, frame in ((self.ISLANDS, island_lines(edges)), (self.SUMMARY, summary_table(summary))):
+            out = bridge.write_output(self, parameters, name, context, frame)
+            if out is not None:
+                results[name] = out
+        path = self.parameterAsFileOutput(parameters, self.SAVE_NETWORK, context)
         if path:
             bridge.write_atomically(path, net.save)
             feedback.pushInfo(f"Network saved to {path} (layers edges and nodes).")
-            results["SAVE_NETWORK"] = path
+            results[self.SAVE_NETWORK] = path
         feedback.setProgress(100)
         return results

@@ -39,58 +39,58 @@ class CoverageGaps(JoinedUpAlgorithm):
         "with status 'no geometry' and counted in the totals, never dropped. Network options: see "
         "'Check network'.")
 
+    FACILITIES = "FACILITIES"
+    FACILITY_ID = "FACILITY_ID"
+    THRESHOLD = "THRESHOLD"
+    OUTPUT = "OUTPUT"
+    UNCOVERED = "UNCOVERED"
+    SUMMARY = "SUMMARY"
+
     def initAlgorithm(self, config=None):  # noqa: N802
         tr = self.tr
         add_network_parameters(self, input_name=NETWORK)
         add_demand_parameters(self)
-        add_facility_parameters(self, "FACILITIES", "Facilities (points)",
-                                "The services whose reach is tested.", id_param="FACILITY_ID")
-        p = QgsProcessingParameterNumber("THRESHOLD", tr("Threshold (metres or minutes)"),
-                                         QgsProcessingParameterNumber.Type.Double, 1000.0, minValue=0.0)
-        p.setHelp(tr("Demand farther than this from every facility is uncovered: metres for Shortest, "
-                     "minutes for Fastest."))
-        self.addParameter(p)
-        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", tr("Coverage per demand feature"),
-                                                            QgsProcessing.SourceType.TypeVectorAnyGeometry))
-        self.addParameter(QgsProcessingParameterFeatureSink("UNCOVERED", tr("Uncovered demand"),
-                                                            QgsProcessing.SourceType.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFeatureSink("SUMMARY", tr("Coverage summary"),
-                                                            QgsProcessing.SourceType.TypeVector))
+        add_facility_parameters(self, self.FACILITIES, "Facilities (points)",
+                                "The services whose reach is tested.", id_param=self.FACILITY_ID)
+        self.add_parameter(QgsProcessingParameterNumber(self.THRESHOLD, tr("Threshold (metres or minutes)"),
+                                                        QgsProcessingParameterNumber.Type.Double, 1000.0, minValue=0.0),
+                           "Demand farther than this from every facility is uncovered: metres for Shortest, "
+                           "minutes for Fastest.")
+        self.add_parameter(QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Coverage per demand feature"),
+                                                             QgsProcessing.SourceType.TypeVectorAnyGeometry),
+                           "Every demand feature with its covered and uncovered demand and status.")
+        self.add_parameter(QgsProcessingParameterFeatureSink(self.UNCOVERED, tr("Uncovered demand"),
+                                                             QgsProcessing.SourceType.TypeVectorPoint),
+                           "One point per uncovered demand point, with the reason.")
+        self.add_parameter(QgsProcessingParameterFeatureSink(self.SUMMARY, tr("Coverage summary"),
+                                                             QgsProcessing.SourceType.TypeVector),
+                           "One row of totals: demand, covered, uncovered, percent, threshold and unit.")
         for name, label in (("TOTAL_DEMAND", "Total demand"), ("UNCOVERED_DEMAND", "Uncovered demand"),
                             ("UNCOVERED_PCT", "Uncovered demand (percent)")):
             self.addOutput(QgsProcessingOutputNumber(name, tr(label)))
 
     def execute(self, parameters, context, feedback):
-        import geopandas as gpd
-        import pandas as pd
-
-        from ...engine.access_inputs import coverage_tables
+        from ...engine.access_tables import coverage_outputs
         from .. import bridge
         from ..access_params import demand_costs, read_demand, read_facilities, read_network, unit_label
 
         net, st = read_network(self, parameters, context, feedback)
         demand, units = read_demand(self, parameters, context, feedback)
-        fac, _, _ = read_facilities(self, parameters, "FACILITIES", context, feedback, id_param="FACILITY_ID")
-        threshold = self.parameterAsDouble(parameters, "THRESHOLD", context)
+        fac, _, _ = read_facilities(self, parameters, self.FACILITIES, context, feedback, id_param=self.FACILITY_ID)
+        threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
         cost, costs = demand_costs(net, st, units, fac, feedback, (0.15, 0.9))
         unit = unit_label(st)
-        per, points, summary = coverage_tables(units, cost, costs, threshold=threshold, unit=unit)
-        out = demand.copy()
-        for name, values in per.items():
-            out[name] = values
-        unc = gpd.GeoDataFrame(pd.DataFrame(points), geometry=gpd.GeoSeries(points.pop("geometry"),
-                                                                            crs=units.crs), crs=units.crs)
+        out, unc, table, summary = coverage_outputs(demand, units, cost, costs, threshold=threshold, unit=unit)
         feedback.pushInfo(
             f"Uncovered: {summary['uncovered_demand']:,.1f} of {summary['total_demand']:,.1f} demand "
             f"({summary['uncovered_pct']:.1f} %) beyond {threshold:g} {unit} of every facility; "
             f"{summary['units_uncovered']} of {summary['units_total']} demand points uncovered, "
             f"{summary['units_unreachable']} reach no facility at all; "
             f"{summary['features_no_geometry']} demand features have no geometry.")
-        table = pd.DataFrame({k: [v] for k, v in summary.items()})
-        results = {"OUTPUT": bridge.write_output(self, parameters, "OUTPUT", context, out),
-                   "UNCOVERED": bridge.write_output(self, parameters, "UNCOVERED", context, unc,
-                                                    geometry_type="Point"),
-                   "SUMMARY": bridge.write_output(self, parameters, "SUMMARY", context, table)}
+        results = {self.OUTPUT: bridge.write_output(self, parameters, self.OUTPUT, context, out),
+                   self.UNCOVERED: bridge.write_output(self, parameters, self.UNCOVERED, context, unc,
+                                                       geometry_type="Point"),
+                   self.SUMMARY: bridge.write_output(self, parameters, self.SUMMARY, context, table)}
         for k in ("total_demand", "uncovered_demand", "uncovered_pct"):
             results[k.upper()] = float(summary[k])
         feedback.setProgress(100)

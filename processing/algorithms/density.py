@@ -5,7 +5,6 @@ import os
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -27,6 +26,7 @@ VALUE_KEYS = ["per_km2", "per_cell", "raw", "qgis_scaled"]
 VALUE_NAMES = ["Density per km²", "Expected count per cell", "Raw kernel sum (QGIS 'Raw')",
                "QGIS heatmap 'Scaled'"]
 RULE_KEYS = [None, "silverman", "scott"]
+METHOD_KEYS = ["exact", "fft"]
 
 
 class DensityStyler(QgsProcessingLayerPostProcessorInterface):
@@ -93,114 +93,92 @@ class Density(JoinedUpAlgorithm):
         "Example: <code>scripts/qgis_process.sh run joinedup:density -- INPUT=points.gpkg "
         "RADIUS=150 PIXEL_SIZE=10 OUTPUT=density.tif</code>")
 
+    INPUT = "INPUT"
+    RADIUS = "RADIUS"
+    BANDWIDTH_RULE = "BANDWIDTH_RULE"
+    PIXEL_SIZE = "PIXEL_SIZE"
+    WEIGHT_FIELD = "WEIGHT_FIELD"
+    KERNEL = "KERNEL"
+    OUTPUT_VALUE = "OUTPUT_VALUE"
+    METHOD = "METHOD"
+    QGIS_COMPATIBLE = "QGIS_COMPATIBLE"
+    EXTENT = "EXTENT"
+    OUTPUT = "OUTPUT"
+
     def initAlgorithm(self, config=None):  # noqa: N802
-        p = QgsProcessingParameterFeatureSource("INPUT", self.tr("Points"),
-                                                [QgsProcessing.SourceType.TypeVectorPoint])
-        p.setHelp(self.tr("Point layer whose density is mapped."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber("RADIUS", self.tr("Bandwidth (metres; 0 = use the rule)"),
-                                         QgsProcessingParameterNumber.Type.Double, 100.0, False, 0.0)
-        p.setHelp(self.tr("Kernel radius in ground metres, whatever the layer's CRS (see the "
-                          "log for the CRS it is measured in). The standard deviation for the Gaussian kernel. 0 = use "
-                          "the bandwidth rule."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum("BANDWIDTH_RULE", self.tr("Bandwidth rule (when bandwidth is 0)"),
-                                       ["None", "Silverman (robust)", "Scott"], False, 1)
-        p.setHelp(self.tr("Rule of thumb used when the bandwidth is 0: Silverman (0.9 min(SD, "
-                          "1.2 Dm) n^-0.2, as ArcGIS Pro) or Scott (SD n^-1/6)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber("PIXEL_SIZE", self.tr("Cell size (metres)"),
-                                         QgsProcessingParameterNumber.Type.Double, 10.0, False, 1e-9)
-        p.setHelp(self.tr("Side of the output cells in ground metres."))
-        self.addParameter(p)
-        p = QgsProcessingParameterField("WEIGHT_FIELD", self.tr("Weight field"), None, "INPUT",
-                                        QgsProcessingParameterField.DataType.Numeric, optional=True)
-        p.setHelp(self.tr("Optional numeric field: each point counts this many times. Null weights "
-                          "are skipped and counted; negative weights are refused."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum("KERNEL", self.tr("Kernel shape"), KERNEL_NAMES, False, 0)
-        p.setHelp(self.tr("Kernel function; quartic is QGIS heatmap's default."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum("OUTPUT_VALUE", self.tr("Output values"), VALUE_NAMES, False, 0)
-        p.setHelp(self.tr("Density per km² (needs metres), expected count per cell, or QGIS "
-                          "heatmap's Raw or Scaled values for comparison."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum("METHOD", self.tr("Method"),
-                                       ["Exact", "Binned FFT (fast, approximate)"], False, 0)
-        p.setHelp(self.tr("Exact evaluates every point-to-cell distance; binned FFT moves each point "
-                          "to its cell centre and convolves (fast on millions of points)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterBoolean("QGIS_COMPATIBLE", self.tr("Match QGIS heatmap exactly"), False)
-        p.setHelp(self.tr("Reproduce QGIS 3.40's heatmap cell for cell, quirks included (exact "
-                          "method, QGIS kernels and default extent only)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterExtent("EXTENT", self.tr("Output extent"), optional=True)
-        p.setHelp(self.tr("Optional extent of the raster; default: the points' extent grown by the "
-                          "kernel radius."))
-        self.addParameter(p)
-        p = QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Density"))
-        p.setHelp(self.tr("GeoTIFF to write (DEFLATE compressed, float32, nodata -9999)."))
-        self.addParameter(p)
+        add = self.add_parameter
+        add(QgsProcessingParameterFeatureSource(self.INPUT, "Points", [QgsProcessing.SourceType.TypeVectorPoint]),
+            "Point layer whose density is mapped.")
+        add(QgsProcessingParameterNumber(self.RADIUS, "Bandwidth (metres; 0 = use the rule)",
+                                         QgsProcessingParameterNumber.Type.Double, 100.0, False, 0.0),
+            "Kernel radius in ground metres, whatever the layer's CRS (see the log for the CRS it is "
+            "measured in). The standard deviation for the Gaussian kernel. 0 = use the bandwidth rule.")
+        add(QgsProcessingParameterEnum(self.BANDWIDTH_RULE, "Bandwidth rule (when bandwidth is 0)",
+                                       ["None", "Silverman (robust)", "Scott"], False, 1),
+            "Rule of thumb used when the bandwidth is 0: Silverman (0.9 min(SD, "
+            "1.2 Dm) n^-0.2, as ArcGIS Pro) or Scott (SD n^-1/6).")
+        add(QgsProcessingParameterNumber(self.PIXEL_SIZE, "Cell size (metres)",
+                                         QgsProcessingParameterNumber.Type.Double, 10.0, False, 1e-9),
+            "Side of the output cells in ground metres.")
+        add(QgsProcessingParameterField(self.WEIGHT_FIELD, "Weight field", None, self.INPUT,
+                                        QgsProcessingParameterField.DataType.Numeric, optional=True),
+            "Optional numeric field: each point counts this many times. Null weights "
+            "are skipped and counted; negative weights are refused.")
+        add(QgsProcessingParameterEnum(self.KERNEL, "Kernel shape", KERNEL_NAMES, False, 0),
+            "Kernel function; quartic is QGIS heatmap's default.")
+        add(QgsProcessingParameterEnum(self.OUTPUT_VALUE, "Output values", VALUE_NAMES, False, 0),
+            "Density per km² (needs metres), expected count per cell, or QGIS "
+            "heatmap's Raw or Scaled values for comparison.")
+        add(QgsProcessingParameterEnum(self.METHOD, "Method", ["Exact", "Binned FFT (fast, approximate)"], False, 0),
+            "Exact evaluates every point-to-cell distance; binned FFT moves each point "
+            "to its cell centre and convolves (fast on millions of points).")
+        add(QgsProcessingParameterBoolean(self.QGIS_COMPATIBLE, "Match QGIS heatmap exactly", False),
+            "Reproduce QGIS 3.40's heatmap cell for cell, quirks included (exact "
+            "method, QGIS kernels and default extent only).")
+        add(QgsProcessingParameterExtent(self.EXTENT, "Output extent", optional=True),
+            "Optional extent of the raster; default: the points' extent grown by the kernel radius.")
+        add(QgsProcessingParameterRasterDestination(self.OUTPUT, "Density"),
+            "GeoTIFF to write (DEFLATE compressed, float32, nodata -9999).")
 
     def execute(self, parameters, context, feedback):
-        import numpy as np
-
         from ...engine import density as eng
-        from ...engine.crs import ensure_projected
-        from ...engine.errors import InputError
-        from ...engine.values import parse_numbers
         from .. import bridge
 
-        gdf, read = bridge.read_source(self, parameters, "INPUT", context, feedback)
+        gdf, read = bridge.read_source(self, parameters, self.INPUT, context, feedback)
         feedback.pushInfo(read.describe())
-        if len(gdf) == 0:
-            raise QgsProcessingException(f"{read.name} has no features: there is nothing to map.")
-        if gdf.crs is None:
+        if len(gdf) and gdf.crs is None:
             raise crs_required(read.name, "the bandwidth and pixel size (RADIUS, PIXEL_SIZE, metres)")
-        gdf, crs, note = ensure_projected(gdf, what=read.name)
-        if note:
-            feedback.pushInfo(note)
-        weight_field = self.parameterAsString(parameters, "WEIGHT_FIELD", context)
-        weights = None
-        if weight_field:
-            if weight_field not in gdf.columns:
-                raise InputError(f"{read.name} has no field {weight_field!r}.")
-            weights = parse_numbers(gdf[weight_field], field=weight_field, layer=read.name)
-        xy, owner = eng.points_xy(gdf)
-        w = None if weights is None else weights[owner]
-        radius = self.parameterAsDouble(parameters, "RADIUS", context)
-        rule = RULE_KEYS[self.parameterAsEnum(parameters, "BANDWIDTH_RULE", context)]
-        if radius <= 0 and rule is None:
-            raise InputError("The bandwidth is 0 and no bandwidth rule is chosen: give one of them.")
-        extent = None
-        if parameters.get("EXTENT") not in (None, ""):
-            rect = self.parameterAsExtent(parameters, "EXTENT", context, bridge.crs_to_qgis(crs))
-            if not rect.isNull() and not rect.isEmpty():
-                extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
-        compatible = self.parameterAsBool(parameters, "QGIS_COMPATIBLE", context)
-        from pyproj import CRS
-
-        metres = float(CRS.from_user_input(crs).axis_info[0].unit_conversion_factor or 1.0)
-        grid, report = eng.kernel_density(
-            xy, cell_size=self.parameterAsDouble(parameters, "PIXEL_SIZE", context),
-            bandwidth=radius if radius > 0 else None, bandwidth_rule=rule,
-            kernel=KERNEL_KEYS[self.parameterAsEnum(parameters, "KERNEL", context)],
-            weights=w, values=VALUE_KEYS[self.parameterAsEnum(parameters, "OUTPUT_VALUE", context)],
-            method=["exact", "fft"][self.parameterAsEnum(parameters, "METHOD", context)],
-            convention="qgis" if compatible else "exact", extent=extent, metres_per_unit=metres,
+        points = eng.density_points(gdf, name=read.name,
+                                    weight_field=self.parameterAsString(parameters, self.WEIGHT_FIELD, context))
+        if points.note:
+            feedback.pushInfo(points.note)
+        grid, report = eng.density_of_points(
+            points, bandwidth=self.parameterAsDouble(parameters, self.RADIUS, context),
+            bandwidth_rule=RULE_KEYS[self.parameterAsEnum(parameters, self.BANDWIDTH_RULE, context)],
+            cell_size=self.parameterAsDouble(parameters, self.PIXEL_SIZE, context),
+            kernel=KERNEL_KEYS[self.parameterAsEnum(parameters, self.KERNEL, context)],
+            values=VALUE_KEYS[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)],
+            method=METHOD_KEYS[self.parameterAsEnum(parameters, self.METHOD, context)],
+            convention="qgis" if self.parameterAsBool(parameters, self.QGIS_COMPATIBLE, context) else "exact",
+            extent=self._extent(parameters, context, bridge.crs_to_qgis(points.crs)),
             feedback=engine_feedback(feedback, 0.05, 0.95))
-        # features (not parts) with no geometry
-        skipped_features = int(np.isnan(xy[:, 0]).sum())
-        report.features_total = len(gdf)
-        report.null_geometry = skipped_features
         feedback.pushInfo(report.describe())
-        out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        description = VALUE_NAMES[self.parameterAsEnum(parameters, "OUTPUT_VALUE", context)]
-        bridge.write_atomically(out, lambda path: eng.write_geotiff(grid, path, crs=_rasterio_crs(crs),
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        description = VALUE_NAMES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)]
+        bridge.write_atomically(out, lambda path: eng.write_geotiff(grid, path, crs=_rasterio_crs(points.crs),
                                                                      description=description))
         if context.willLoadLayerOnCompletion(out):
             context.layerToLoadOnCompletionDetails(out).setPostProcessor(DensityStyler.create())
-        return {"OUTPUT": out, "POINTS_USED": report.points_used, "BANDWIDTH": report.bandwidth}
+        return {self.OUTPUT: out, "POINTS_USED": report.points_used, "BANDWIDTH": report.bandwidth}
+
+    def _extent(self, parameters, context, crs):
+        """EXTENT as (xmin, ymin, xmax, ymax) in ``crs`` (the CRS the density is computed in), or None."""
+        if parameters.get(self.EXTENT) in (None, ""):
+            return None
+        rect = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
+        if rect.isNull() or rect.isEmpty():
+            return None
+        return (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
 
 
 def _rasterio_crs(crs):

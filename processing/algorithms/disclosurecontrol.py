@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -44,82 +43,60 @@ class DisclosureControl(JoinedUpAlgorithm):
         "INPUT=counts.gpkg FIELDS=age_0_15 FIELDS=age_16_64 FIELDS=age_65 THRESHOLD=10 "
         "OUTPUT=safe.gpkg REPORT=report.csv</code>")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
-        def add(p, text):
-            p.setHelp(self.tr(text))
-            self.addParameter(p)
+    INPUT = "INPUT"
+    FIELDS = "FIELDS"
+    ROW_ID = "ROW_ID"
+    THRESHOLD = "THRESHOLD"
+    SECONDARY = "SECONDARY"
+    SUPPRESS_ZEROS = "SUPPRESS_ZEROS"
+    ROUND = "ROUND"
+    OUTPUT = "OUTPUT"
+    REPORT = "REPORT"
 
-        add(QgsProcessingParameterFeatureSource("INPUT", self.tr("Table of counts"),
-                                                [QgsProcessing.SourceType.TypeVector]),
+    def initAlgorithm(self, config=None):  # noqa: N802
+        add = self.add_parameter
+        add(QgsProcessingParameterFeatureSource(self.INPUT, "Table of counts", [QgsProcessing.SourceType.TypeVector]),
             "Layer or table, one row per area or group.")
-        add(QgsProcessingParameterField("FIELDS", self.tr("Count fields"), None, "INPUT",
+        add(QgsProcessingParameterField(self.FIELDS, "Count fields", None, self.INPUT,
                                         QgsProcessingParameterField.DataType.Numeric, allowMultiple=True),
             "Fields holding whole, non-negative counts.")
-        add(QgsProcessingParameterField("ROW_ID", self.tr("Row label field"), None, "INPUT",
-                                        optional=True),
+        add(QgsProcessingParameterField(self.ROW_ID, "Row label field", None, self.INPUT, optional=True),
             "Field naming each row in the report (default: the feature's position).")
-        add(QgsProcessingParameterNumber("THRESHOLD", self.tr("Threshold"),
+        add(QgsProcessingParameterNumber(self.THRESHOLD, "Threshold",
                                          QgsProcessingParameterNumber.Type.Integer, 10, False, 1),
             "Counts above 0 and below this are hidden.")
-        add(QgsProcessingParameterBoolean("SECONDARY", self.tr("Secondary suppression"), True),
+        add(QgsProcessingParameterBoolean(self.SECONDARY, "Secondary suppression", True),
             "Hide complementary cells so hidden counts cannot be recovered from totals.")
-        add(QgsProcessingParameterBoolean("SUPPRESS_ZEROS", self.tr("Hide zeros too"), False),
+        add(QgsProcessingParameterBoolean(self.SUPPRESS_ZEROS, "Hide zeros too", False),
             "Also hide counts of 0.")
-        add(QgsProcessingParameterBoolean("ROUND", self.tr("Round to base 5"), False),
+        add(QgsProcessingParameterBoolean(self.ROUND, "Round to base 5", False),
             "Round every published count and total to the nearest multiple of 5.")
-        p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Protected counts"))
-        p.setHelp(self.tr("The input with hidden counts set to null and flag fields."))
-        self.addParameter(p)
-        p = QgsProcessingParameterFeatureSink("REPORT", self.tr("Suppression report"),
-                                              QgsProcessing.SourceType.TypeVector, optional=True)
-        p.setHelp(self.tr("One row per hidden cell: row, field and reason."))
-        self.addParameter(p)
+        add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Protected counts"),
+            "The input with hidden counts set to null and flag fields.")
+        add(QgsProcessingParameterFeatureSink(self.REPORT, "Suppression report", QgsProcessing.SourceType.TypeVector,
+                                              optional=True),
+            "One row per hidden cell: row, field and reason.")
 
     def execute(self, parameters, context, feedback):
-        import pandas as pd
-
-        from ...engine.disclosure import TOTAL_ROW, apply_to_columns
-        from ...engine.errors import InputError
-        from ...engine.values import numeric_columns
+        from ...engine.disclosure import protect_table
         from .. import bridge
 
-        gdf, read = bridge.read_source(self, parameters, "INPUT", context, feedback)
+        gdf, read = bridge.read_source(self, parameters, self.INPUT, context, feedback)
         feedback.pushInfo(read.describe())
-        if len(gdf) == 0:
-            raise QgsProcessingException(f"{read.name} has no features: there is nothing to protect.")
-        fields = self.parameterAsStrings(parameters, "FIELDS", context)
-        if not fields:
-            raise InputError("Choose at least one count field.")
-        missing = [f for f in fields if f not in gdf.columns]
-        if missing:
-            raise InputError(f"{read.name} has no field(s) {', '.join(missing)}.")
-        gdf = numeric_columns(gdf, fields, layer=read.name)  # counts stored as text
-        nulls = gdf[fields].isna().sum()
-        if nulls.any():
-            raise InputError("Null counts in " + ", ".join(f"{k} ({v})" for k, v in nulls.items() if v)
-                             + ": fill them (0 if none) before disclosure control.")
-        row_id = self.parameterAsString(parameters, "ROW_ID", context)
-        out, res = apply_to_columns(
-            gdf, fields, threshold=self.parameterAsInt(parameters, "THRESHOLD", context),
-            round_base=5 if self.parameterAsBool(parameters, "ROUND", context) else None,
-            suppress_zeros=self.parameterAsBool(parameters, "SUPPRESS_ZEROS", context),
-            secondary=self.parameterAsBool(parameters, "SECONDARY", context),
+        row_id = self.parameterAsString(parameters, self.ROW_ID, context)
+        out, res, totals_text, report = protect_table(
+            gdf, self.parameterAsStrings(parameters, self.FIELDS, context), name=read.name,
+            row_labels=gdf[row_id] if row_id and row_id in gdf.columns else None,
+            threshold=self.parameterAsInt(parameters, self.THRESHOLD, context),
+            round_base=5 if self.parameterAsBool(parameters, self.ROUND, context) else None,
+            suppress_zeros=self.parameterAsBool(parameters, self.SUPPRESS_ZEROS, context),
+            secondary=self.parameterAsBool(parameters, self.SECONDARY, context),
             feedback=engine_feedback(feedback, 0.3, 0.9))
         feedback.pushInfo(res.describe())
-        if TOTAL_ROW in res.published.index:
-            totals = res.published.loc[TOTAL_ROW]
-            feedback.pushInfo("Column totals: " + ", ".join(
-                f"{k} = {'hidden' if pd.isna(v) else f'{v:g}'}" for k, v in totals.items()))
-        dest = bridge.write_output(self, parameters, "OUTPUT", context, out)
-        results = {"OUTPUT": dest, "HIDDEN_PRIMARY": res.suppressed_primary,
-                   "HIDDEN_SECONDARY": res.suppressed_secondary}
-        if parameters.get("REPORT"):
-            labels = gdf[row_id].astype(str).tolist() if row_id else [str(i) for i in range(len(gdf))]
-            rows = []
-            for item in res.report:
-                r = item["row"]
-                label = "TOTAL" if r == TOTAL_ROW else labels[int(r)]
-                rows.append({"row": label, "field": str(item["column"]), "reason": item["reason"]})
-            table = pd.DataFrame(rows, columns=["row", "field", "reason"])
-            results["REPORT"] = bridge.write_output(self, parameters, "REPORT", context, table)
+        if totals_text:
+            feedback.pushInfo(totals_text)
+        results = {self.OUTPUT: bridge.write_output(self, parameters, self.OUTPUT, context, out),
+                   "HIDDEN_PRIMARY": res.suppressed_primary, "HIDDEN_SECONDARY": res.suppressed_secondary}
+        if parameters.get(self.REPORT):
+            results[self.REPORT] = bridge.write_output(self, parameters, self.REPORT, context, report)
         return results

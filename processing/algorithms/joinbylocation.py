@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
@@ -10,42 +11,36 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterString,
-    QgsProcessingOutputNumber,
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-
-PREDICATE_LABELS = ["intersect", "contain", "equal", "touch", "overlap", "are within",
-                    "cross", "are within DISTANCE of"]
-METHOD_LABELS = [
-    "Create separate feature for each matching feature (one-to-many)",
-    "Take attributes of the first matching feature only (one-to-one)",
-    "Take attributes of the feature with largest overlap only (one-to-one)",
-    "Summarise the matching features (one row per input feature)",
-]
-# The same list as engine.joins.SUMMARY_LABELS (a test checks), kept here so the plugin
-# loads without the engine's packages.
-SUMMARY_LABELS = ["count", "unique count", "min", "max", "range", "sum", "mean", "median",
-                  "stddev (population)", "minority", "majority", "q1", "q3", "iqr",
-                  "empty (null)", "filled (not null)", "min length", "max length",
-                  "mean length", "first", "last", "concatenate"]
-INVALID_LABELS = ["Repair them (GEOS make-valid)", "Skip them (treated as matching nothing)"]
-
-
-def add_invalid_geometries_parameter(alg, help_text):
-    """The INVALID_GEOMETRIES choice (0 repair, 1 skip) the three join algorithms share."""
-    p = QgsProcessingParameterEnum(
-        "INVALID_GEOMETRIES", alg.tr("Invalid geometries"),
-        options=[alg.tr(t) for t in INVALID_LABELS], defaultValue=0)
-    p.setHelp(alg.tr(help_text))
-    alg.addParameter(p)
-
-
-def invalid_policy(alg, parameters, context) -> str:
-    return ("repair", "skip")[alg.parameterAsEnum(parameters, "INVALID_GEOMETRIES", context)]
+from ..joins_params import (
+    METHOD_LABELS,
+    PREDICATE_LABELS,
+    SUMMARY_LABELS,
+    add_invalid_geometries_parameter,
+    invalid_policy,
+    method_name,
+    predicate_names,
+    summary_names,
+)
 
 
 class JoinByLocation(JoinedUpAlgorithm):
+    # QGIS's parameter ids (native:joinattributesbylocation), so a model can swap one for the other
+    INPUT = "INPUT"
+    JOIN = "JOIN"
+    PREDICATE = "PREDICATE"
+    DISTANCE = "DISTANCE"
+    METHOD = "METHOD"
+    JOIN_FIELDS = "JOIN_FIELDS"
+    SUMMARIES = "SUMMARIES"
+    PREFIX = "PREFIX"
+    DISCARD_NONMATCHING = "DISCARD_NONMATCHING"
+    OUTPUT = "OUTPUT"
+    NON_MATCHING = "NON_MATCHING"
+    JOINED_COUNT = "JOINED_COUNT"
+
     ALG_ID = "joinbylocation"
     DISPLAY_NAME = "Join attributes by location (all methods, fast)"
     GROUP = "joins"
@@ -88,90 +83,80 @@ class JoinByLocation(JoinedUpAlgorithm):
         "says so). The log accounts for every INPUT feature.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        p = QgsProcessingParameterFeatureSource(
-            "INPUT", self.tr("Join to features in"), [QgsProcessing.SourceType.TypeVectorAnyGeometry])
-        p.setHelp(self.tr("The layer that receives the attributes; every one of its features is kept."))
-        self.addParameter(p)
-        p = QgsProcessingParameterFeatureSource(
-            "JOIN", self.tr("By comparing to"), [QgsProcessing.SourceType.TypeVectorAnyGeometry])
-        p.setHelp(self.tr("The layer whose attributes are added (reprojected to INPUT's CRS if needed)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum(
-            "PREDICATE", self.tr("Features they (geometric predicate)"),
-            options=[self.tr(t) for t in PREDICATE_LABELS], allowMultiple=True, defaultValue=[0])
-        p.setHelp(self.tr("How an INPUT feature must relate to a JOIN feature to match; any of "
-                          "the chosen ones will do. Ids as QGIS's (0-6), 7 = within DISTANCE."))
-        self.addParameter(p)
-        p = QgsProcessingParameterDistance(
-            "DISTANCE", self.tr("Distance (metres, for 'are within DISTANCE of')"), 0.0, "INPUT",
-            optional=True, minValue=0.0)
-        p.setHelp(self.tr("Ground metres, always, whatever the layers' CRS (degrees, feet or Web Mercator "
-                          "are measured in a local projected CRS)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum(
-            "METHOD", self.tr("Join type"), options=[self.tr(t) for t in METHOD_LABELS], defaultValue=0)
-        p.setHelp(self.tr("0 one row per matching pair, 1 first match, 2 largest overlap, 3 summary."))
-        self.addParameter(p)
-        p = QgsProcessingParameterField(
-            "JOIN_FIELDS", self.tr("Fields to add (leave empty to use all fields)"),
-            parentLayerParameterName="JOIN", allowMultiple=True, optional=True)
-        p.setHelp(self.tr("JOIN fields to copy (or summarise with the summary join type)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterEnum(
-            "SUMMARIES", self.tr("Summaries to calculate (summary join type; empty: all that apply)"),
-            options=[self.tr(t) for t in SUMMARY_LABELS], allowMultiple=True, optional=True)
-        p.setHelp(self.tr("Ids 0-18 as in QGIS's summary join; 19 first, 20 last, 21 concatenate."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("PREFIX", self.tr("Joined field prefix"), optional=True)
-        p.setHelp(self.tr("Text put before every added field's name, e.g. 'police_'."))
-        self.addParameter(p)
-        p = QgsProcessingParameterBoolean(
-            "DISCARD_NONMATCHING", self.tr("Discard records which could not be joined"), False)
-        p.setHelp(self.tr("Leave INPUT features that match nothing out of the output "
-                          "(they still go to 'Unjoinable features' if requested)."))
-        self.addParameter(p)
+        add = self.add_parameter
+        add(QgsProcessingParameterFeatureSource(
+            self.INPUT, self.tr("Join to features in"), [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
+            "The layer that receives the attributes; every one of its features is kept.")
+        add(QgsProcessingParameterFeatureSource(
+            self.JOIN, self.tr("By comparing to"), [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
+            "The layer whose attributes are added (reprojected to INPUT's CRS if needed).")
+        add(QgsProcessingParameterEnum(
+            self.PREDICATE, self.tr("Features they (geometric predicate)"),
+            options=[self.tr(t) for t in PREDICATE_LABELS], allowMultiple=True, defaultValue=[0]),
+            "How an INPUT feature must relate to a JOIN feature to match; any of "
+            "the chosen ones will do. Ids as QGIS's (0-6), 7 = within DISTANCE.")
+        add(QgsProcessingParameterDistance(
+            self.DISTANCE, self.tr("Distance (metres, for 'are within DISTANCE of')"), 0.0, self.INPUT,
+            optional=True, minValue=0.0),
+            "Ground metres, always, whatever the layers' CRS (degrees, feet or Web Mercator "
+            "are measured in a local projected CRS).")
+        add(QgsProcessingParameterEnum(
+            self.METHOD, self.tr("Join type"), options=[self.tr(t) for t in METHOD_LABELS], defaultValue=0),
+            "0 one row per matching pair, 1 first match, 2 largest overlap, 3 summary.")
+        add(QgsProcessingParameterField(
+            self.JOIN_FIELDS, self.tr("Fields to add (leave empty to use all fields)"),
+            parentLayerParameterName=self.JOIN, allowMultiple=True, optional=True),
+            "JOIN fields to copy (or summarise with the summary join type).")
+        add(QgsProcessingParameterEnum(
+            self.SUMMARIES, self.tr("Summaries to calculate (summary join type; empty: all that apply)"),
+            options=[self.tr(t) for t in SUMMARY_LABELS], allowMultiple=True, optional=True),
+            "Ids 0-18 as in QGIS's summary join; 19 first, 20 last, 21 concatenate.")
+        add(QgsProcessingParameterString(self.PREFIX, self.tr("Joined field prefix"), optional=True),
+            "Text put before every added field's name, e.g. 'police_'.")
+        add(QgsProcessingParameterBoolean(
+            self.DISCARD_NONMATCHING, self.tr("Discard records which could not be joined"), False),
+            "Leave INPUT features that match nothing out of the output "
+            "(they still go to 'Unjoinable features' if requested).")
         add_invalid_geometries_parameter(self, "Repair invalid geometries before matching, or "
                                          "skip them. Either way the log gives the counts.")
-        p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Joined layer"), optional=False)
-        self.addParameter(p)
-        p = QgsProcessingParameterFeatureSink(
-            "NON_MATCHING", self.tr("Unjoinable features from first layer"), optional=True,
-            createByDefault=False)
-        p.setHelp(self.tr("The INPUT features that matched nothing (optional)."))
-        self.addParameter(p)
-        self.addOutput(QgsProcessingOutputNumber("JOINED_COUNT", self.tr("Number of joined features from input table")))
+        add(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Joined layer"), optional=False),
+            "INPUT's features with the JOIN fields (or statistics) added.")
+        add(QgsProcessingParameterFeatureSink(
+            self.NON_MATCHING, self.tr("Unjoinable features from first layer"), optional=True,
+            createByDefault=False),
+            "The INPUT features that matched nothing (optional).")
+        self.addOutput(QgsProcessingOutputNumber(
+            self.JOINED_COUNT, self.tr("Number of joined features from input table")))
 
     def execute(self, parameters, context, feedback):
-        from .. import bridge
         from ...engine.joins import join_by_location
+        from .. import bridge
 
-        fields = self.parameterAsStrings(parameters, "JOIN_FIELDS", context) or None
-        join_source = self.parameterAsSource(parameters, "JOIN", context)
+        fields = self.parameterAsStrings(parameters, self.JOIN_FIELDS, context) or None
+        join_source = self.parameterAsSource(parameters, self.JOIN, context)
         available = {n.lower() for n in join_source.fields().names()} if join_source else set()
         # read only the JOIN fields that are used; JOIN points as bare coordinates
         columns = fields if fields and all(f.lower() in available for f in fields) else None
-        inp, report_in = bridge.read_source(self, parameters, "INPUT", context, feedback)
-        join, report_join = bridge.read_source(self, parameters, "JOIN", context, feedback,
+        inp, report_in = bridge.read_source(self, parameters, self.INPUT, context, feedback)
+        join, report_join = bridge.read_source(self, parameters, self.JOIN, context, feedback,
                                                columns=columns, xy_points=True)
         feedback.pushInfo(report_in.describe())
         feedback.pushInfo(report_join.describe())
-        predicates = self.parameterAsEnums(parameters, "PREDICATE", context) or [0]
-        distance = self.parameterAsDouble(parameters, "DISTANCE", context) \
-            if parameters.get("DISTANCE") is not None else None
-        summaries = self.parameterAsEnums(parameters, "SUMMARIES", context)
+        distance = self.parameterAsDouble(parameters, self.DISTANCE, context) \
+            if parameters.get(self.DISTANCE) is not None else None
         result = join_by_location(
-            inp, join, predicates=predicates, distance_m=distance,
-            method=self.parameterAsEnum(parameters, "METHOD", context),
-            join_fields=fields, summaries=summaries,
-            prefix=self.parameterAsString(parameters, "PREFIX", context) or "",
-            discard_nonmatching=self.parameterAsBoolean(parameters, "DISCARD_NONMATCHING", context),
+            inp, join, predicates=predicate_names(self.parameterAsEnums(parameters, self.PREDICATE, context)),
+            distance_m=distance, method=method_name(self.parameterAsEnum(parameters, self.METHOD, context)),
+            join_fields=fields, summaries=summary_names(self.parameterAsEnums(parameters, self.SUMMARIES, context)),
+            prefix=self.parameterAsString(parameters, self.PREFIX, context) or "",
+            discard_nonmatching=self.parameterAsBoolean(parameters, self.DISCARD_NONMATCHING, context),
             invalid=invalid_policy(self, parameters, context),
             feedback=engine_feedback(feedback, 0.2, 0.8))
-        results = {"JOINED_COUNT": result.matched_count}
-        results["OUTPUT"] = bridge.write_output(self, parameters, "OUTPUT", context, result.output)
+        results = {self.JOINED_COUNT: result.matched_count}
+        results[self.OUTPUT] = bridge.write_output(self, parameters, self.OUTPUT, context, result.output)
         feedback.setProgress(95)
-        non_matching = bridge.write_output(self, parameters, "NON_MATCHING", context, result.non_matching)
+        non_matching = bridge.write_output(self, parameters, self.NON_MATCHING, context, result.non_matching)
         if non_matching is not None:
-            results["NON_MATCHING"] = non_matching
+            results[self.NON_MATCHING] = non_matching
         feedback.setProgress(100)
         return results

@@ -13,10 +13,23 @@ from qgis.core import (
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
-from .joinbylocation import add_invalid_geometries_parameter, invalid_policy
+from ..joins_params import add_invalid_geometries_parameter, invalid_policy
 
 
 class JoinNearest(JoinedUpAlgorithm):
+    # QGIS's parameter ids (native:joinbynearest), so a model can swap one for the other
+    INPUT = "INPUT"
+    INPUT_2 = "INPUT_2"
+    FIELDS_TO_COPY = "FIELDS_TO_COPY"
+    DISCARD_NONMATCHING = "DISCARD_NONMATCHING"
+    PREFIX = "PREFIX"
+    NEIGHBORS = "NEIGHBORS"
+    MAX_DISTANCE = "MAX_DISTANCE"
+    OUTPUT = "OUTPUT"
+    NON_MATCHING = "NON_MATCHING"
+    JOINED_COUNT = "JOINED_COUNT"
+    UNJOINABLE_COUNT = "UNJOINABLE_COUNT"
+
     ALG_ID = "joinnearest"
     DISPLAY_NAME = "Join attributes by nearest (metres)"
     GROUP = "joins"
@@ -44,69 +57,66 @@ class JoinNearest(JoinedUpAlgorithm):
         "<b>Unjoinable features</b> (optional): INPUT features with no neighbour in range.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        p = QgsProcessingParameterFeatureSource(
-            "INPUT", self.tr("Input layer"), [QgsProcessing.SourceType.TypeVectorAnyGeometry])
-        p.setHelp(self.tr("The layer whose features look for their nearest neighbours."))
-        self.addParameter(p)
-        p = QgsProcessingParameterFeatureSource(
-            "INPUT_2", self.tr("Input layer 2 (the features to find)"),
-            [QgsProcessing.SourceType.TypeVectorAnyGeometry])
-        p.setHelp(self.tr("The layer searched for neighbours (e.g. an agency's facilities)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterField(
-            "FIELDS_TO_COPY", self.tr("Layer 2 fields to copy (leave empty to copy all fields)"),
-            parentLayerParameterName="INPUT_2", allowMultiple=True, optional=True)
-        p.setHelp(self.tr("Fields of the second layer copied to each output row."))
-        self.addParameter(p)
-        p = QgsProcessingParameterBoolean(
-            "DISCARD_NONMATCHING", self.tr("Discard records which could not be joined"), False)
-        p.setHelp(self.tr("Leave out INPUT features with no neighbour within MAX_DISTANCE."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("PREFIX", self.tr("Joined field prefix"), optional=True)
-        p.setHelp(self.tr("Text put before every copied field's name."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber(
-            "NEIGHBORS", self.tr("Maximum nearest neighbors"),
-            QgsProcessingParameterNumber.Type.Integer, 1, minValue=1)
-        p.setHelp(self.tr("How many nearest features to join to each INPUT feature (K)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber(
-            "MAX_DISTANCE", self.tr("Maximum distance (metres)"),
-            QgsProcessingParameterNumber.Type.Double, None, optional=True, minValue=0.0)
-        p.setHelp(self.tr("Metres, also for layers in degrees. Empty: no limit."))
-        self.addParameter(p)
-        add_invalid_geometries_parameter(self, "Repair invalid geometries before measuring, or skip them (counted in the log).")
-        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Joined layer")))
-        p = QgsProcessingParameterFeatureSink(
-            "NON_MATCHING", self.tr("Unjoinable features from first layer"), optional=True,
-            createByDefault=False)
-        p.setHelp(self.tr("INPUT features with no neighbour in range (optional)."))
-        self.addParameter(p)
-        self.addOutput(QgsProcessingOutputNumber("JOINED_COUNT", self.tr("Number of joined features from input table")))
-        self.addOutput(QgsProcessingOutputNumber("UNJOINABLE_COUNT", self.tr("Number of unjoinable features from input table")))
+        add = self.add_parameter
+        add(QgsProcessingParameterFeatureSource(
+            self.INPUT, self.tr("Input layer"), [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
+            "The layer whose features look for their nearest neighbours.")
+        add(QgsProcessingParameterFeatureSource(
+            self.INPUT_2, self.tr("Input layer 2 (the features to find)"),
+            [QgsProcessing.SourceType.TypeVectorAnyGeometry]),
+            "The layer searched for neighbours (e.g. an agency's facilities).")
+        add(QgsProcessingParameterField(
+            self.FIELDS_TO_COPY, self.tr("Layer 2 fields to copy (leave empty to copy all fields)"),
+            parentLayerParameterName=self.INPUT_2, allowMultiple=True, optional=True),
+            "Fields of the second layer copied to each output row.")
+        add(QgsProcessingParameterBoolean(
+            self.DISCARD_NONMATCHING, self.tr("Discard records which could not be joined"), False),
+            "Leave out INPUT features with no neighbour within MAX_DISTANCE.")
+        add(QgsProcessingParameterString(self.PREFIX, self.tr("Joined field prefix"), optional=True),
+            "Text put before every copied field's name.")
+        add(QgsProcessingParameterNumber(
+            self.NEIGHBORS, self.tr("Maximum nearest neighbors"),
+            QgsProcessingParameterNumber.Type.Integer, 1, minValue=1),
+            "How many nearest features to join to each INPUT feature (K).")
+        add(QgsProcessingParameterNumber(
+            self.MAX_DISTANCE, self.tr("Maximum distance (metres)"),
+            QgsProcessingParameterNumber.Type.Double, None, optional=True, minValue=0.0),
+            "Metres, also for layers in degrees. Empty: no limit.")
+        add_invalid_geometries_parameter(
+            self, "Repair invalid geometries before measuring, or skip them (counted in the log).")
+        add(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Joined layer")),
+            "One row per INPUT feature and neighbour, with n (rank) and distance (metres).")
+        add(QgsProcessingParameterFeatureSink(
+            self.NON_MATCHING, self.tr("Unjoinable features from first layer"), optional=True,
+            createByDefault=False),
+            "INPUT features with no neighbour in range (optional).")
+        self.addOutput(QgsProcessingOutputNumber(
+            self.JOINED_COUNT, self.tr("Number of joined features from input table")))
+        self.addOutput(QgsProcessingOutputNumber(
+            self.UNJOINABLE_COUNT, self.tr("Number of unjoinable features from input table")))
 
     def execute(self, parameters, context, feedback):
-        from .. import bridge
         from ...engine.joins import join_nearest
+        from .. import bridge
 
-        inp, report_in = bridge.read_source(self, parameters, "INPUT", context, feedback)
-        other, report_other = bridge.read_source(self, parameters, "INPUT_2", context, feedback)
+        inp, report_in = bridge.read_source(self, parameters, self.INPUT, context, feedback)
+        other, report_other = bridge.read_source(self, parameters, self.INPUT_2, context, feedback)
         feedback.pushInfo(report_in.describe())
         feedback.pushInfo(report_other.describe())
-        max_d = parameters.get("MAX_DISTANCE")
-        max_d = self.parameterAsDouble(parameters, "MAX_DISTANCE", context) if max_d not in (None, "") else None
+        max_d = parameters.get(self.MAX_DISTANCE)
+        max_d = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context) if max_d not in (None, "") else None
         result = join_nearest(
-            inp, other, neighbors=self.parameterAsInt(parameters, "NEIGHBORS", context),
+            inp, other, neighbors=self.parameterAsInt(parameters, self.NEIGHBORS, context),
             max_distance_m=max_d,
-            join_fields=self.parameterAsStrings(parameters, "FIELDS_TO_COPY", context) or None,
-            prefix=self.parameterAsString(parameters, "PREFIX", context) or "",
-            discard_nonmatching=self.parameterAsBoolean(parameters, "DISCARD_NONMATCHING", context),
+            join_fields=self.parameterAsStrings(parameters, self.FIELDS_TO_COPY, context) or None,
+            prefix=self.parameterAsString(parameters, self.PREFIX, context) or "",
+            discard_nonmatching=self.parameterAsBoolean(parameters, self.DISCARD_NONMATCHING, context),
             invalid=invalid_policy(self, parameters, context),
             feedback=engine_feedback(feedback, 0.2, 0.8))
-        results = {"JOINED_COUNT": result.matched_count, "UNJOINABLE_COUNT": result.unmatched_count}
-        results["OUTPUT"] = bridge.write_output(self, parameters, "OUTPUT", context, result.output)
-        non_matching = bridge.write_output(self, parameters, "NON_MATCHING", context, result.non_matching)
+        results = {self.JOINED_COUNT: result.matched_count, self.UNJOINABLE_COUNT: result.unmatched_count}
+        results[self.OUTPUT] = bridge.write_output(self, parameters, self.OUTPUT, context, result.output)
+        non_matching = bridge.write_output(self, parameters, self.NON_MATCHING, context, result.non_matching)
         if non_matching is not None:
-            results["NON_MATCHING"] = non_matching
+            results[self.NON_MATCHING] = non_matching
         feedback.setProgress(100)
         return results

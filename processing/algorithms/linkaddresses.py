@@ -303,7 +303,7 @@ class LinkAddresses(JoinedUpAlgorithm):
         from ...engine.identifiers import guess_identifier_fields, protect_identifiers
         from ...engine.linkage import OUTPUT_FIELDS, link_addresses, linkage_backend_missing
 
-        from ...plugin.dependencies import optional_missing_message
+        from ...dependencies import optional_missing_message
 
         problem = optional_missing_message(self.ALG_ID) or linkage_backend_missing()
         if problem:

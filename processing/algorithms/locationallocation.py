@@ -14,7 +14,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..access_params import NETWORK, _advanced, add_demand_parameters, add_facility_parameters
+from ..access_params import NETWORK, add_demand_parameters, add_facility_parameters
 from ..base import JoinedUpAlgorithm
 from ..network_params import add_network_parameters
 
@@ -28,6 +28,28 @@ SOLVER_KEYS = ["auto", "always", "never"]
 
 
 class LocationAllocation(JoinedUpAlgorithm):
+    CANDIDATES = "CANDIDATES"
+    CANDIDATE_ID = "CANDIDATE_ID"
+    CAPACITY_FIELD = "CAPACITY_FIELD"
+    EXISTING = "EXISTING"
+    EXISTING_ID = "EXISTING_ID"
+    EXISTING_CAPACITY_FIELD = "EXISTING_CAPACITY_FIELD"
+    PROBLEM = "PROBLEM"
+    P = "P"
+    THRESHOLD = "THRESHOLD"
+    SINGLE_SOURCE = "SINGLE_SOURCE"
+    SOLVER = "SOLVER"
+    TIME_LIMIT = "TIME_LIMIT"
+    P_MAX = "P_MAX"
+    CANDIDATE_SETS = "CANDIDATE_SETS"
+    OPTIONS = "OPTIONS"
+    SITES = "SITES"
+    ALLOCATION = "ALLOCATION"
+    SUMMARY = "SUMMARY"
+    OBJECTIVE = "OBJECTIVE"
+    GAP_PCT = "GAP_PCT"
+    METHOD = "METHOD"
+
     ALG_ID = "locationallocation"
     DISPLAY_NAME = "Location-allocation (where to put new services)"
     GROUP = "access"
@@ -64,184 +86,119 @@ class LocationAllocation(JoinedUpAlgorithm):
         "zero-demand units are allocated but weigh nothing. Network options: see 'Check network'.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        tr = self.tr
+        tr, add = self.tr, self.add_parameter
         add_network_parameters(self, input_name=NETWORK)
         add_demand_parameters(self)
         add_facility_parameters(
-            self, "CANDIDATES", "Candidate sites (points)", "Where a new service could go.",
-            id_param="CANDIDATE_ID", value_param="CAPACITY_FIELD", value_label="Candidate capacity field",
+            self, self.CANDIDATES, "Candidate sites (points)", "Where a new service could go.",
+            id_param=self.CANDIDATE_ID, value_param=self.CAPACITY_FIELD, value_label="Candidate capacity field",
             value_help="Capacity of each candidate, in demand units (capacitated p-median only). Null "
                        "counts as 0.")
         add_facility_parameters(
-            self, "EXISTING", "Existing facilities (points)",
-            "Services that stay open; their demand is served first. Optional.", id_param="EXISTING_ID",
-            value_param="EXISTING_CAPACITY_FIELD", value_label="Existing capacity field",
+            self, self.EXISTING, "Existing facilities (points)",
+            "Services that stay open; their demand is served first. Optional.", id_param=self.EXISTING_ID,
+            value_param=self.EXISTING_CAPACITY_FIELD, value_label="Existing capacity field",
             value_help="Capacity of each existing facility (capacitated p-median only).", optional=True)
-        p = QgsProcessingParameterEnum("PROBLEM", tr("Problem"), [tr(x) for x in PROBLEMS], defaultValue=0)
-        p.setHelp(tr("What 'best' means: see the algorithm help."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber("P", tr("Number of new sites (P)"),
-                                         QgsProcessingParameterNumber.Type.Integer, 3, minValue=1)
-        p.setHelp(tr("How many new sites to open (not counting existing facilities). Not used by LSCP."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber("THRESHOLD", tr("Coverage threshold (metres or minutes, 0 = none)"),
-                                         QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0)
-        p.setHelp(tr("Needed by MCLP and LSCP; for the other problems it only reports the share of "
-                     "demand covered. Metres for Shortest, minutes for Fastest; inclusive."))
-        self.addParameter(p)
-        p = _advanced(QgsProcessingParameterBoolean("SINGLE_SOURCE", tr("Single source (capacitated)"), False))
-        p.setHelp(tr("Capacitated p-median: each demand unit goes to one site only (exact solver only; "
-                     "harder). Off: a unit's demand may be split between sites."))
-        self.addParameter(p)
-        p = _advanced(QgsProcessingParameterEnum("SOLVER", tr("Solver"), [tr(x) for x in SOLVERS], defaultValue=0))
-        p.setHelp(tr("Automatic uses the exact MILP (HiGHS) when the problem left after the Lagrangian "
-                     "reduction is small enough (250,000 assignment variables), else the heuristic "
-                     "answer with its proven gap."))
-        self.addParameter(p)
-        p = _advanced(QgsProcessingParameterNumber("TIME_LIMIT", tr("Exact solver time limit (seconds)"),
-                                                   QgsProcessingParameterNumber.Type.Double, 60.0, minValue=1.0))
-        p.setHelp(tr("The MILP stops here and the best answer found is kept, with its gap."))
-        self.addParameter(p)
-        p = QgsProcessingParameterNumber("P_MAX", tr("Compare options up to this many new sites (0 = no)"),
-                                         QgsProcessingParameterNumber.Type.Integer, 0, minValue=0)
-        p.setHelp(tr("Options, not one answer: also solve for P = 1, 2 … this many new sites (each its own "
-                     "optimum) and write one OPTIONS row per P with demand served and covered within "
-                     "THRESHOLD, mean and maximum cost, and the marginal gain of each added site (what "
-                     "each extra site buys). p-median and MCLP only. 0 = no comparison."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("CANDIDATE_SETS", tr("Alternative candidate sets to compare"),
-                                         "", multiLine=True, optional=True)
-        p.setHelp(tr("Optional: your own options, one per line as 'name: id, id, …' (candidate ids from "
-                     "CANDIDATE_ID), each opened as given beside the existing facilities and written as an "
-                     "OPTIONS row with its gain over the existing facilities alone. An unknown id stops "
-                     "the run with its name."))
-        self.addParameter(p)
-        p = QgsProcessingParameterFeatureSink("OPTIONS", tr("Options compared"), QgsProcessing.SourceType.TypeVector,
-                                              optional=True, createByDefault=False)
-        p.setHelp(tr("One row per option (existing only, best P = 1 … P_MAX, each named set): option, kind, "
-                     "new_sites, sites (ids), served_demand, covered_demand and covered_pct (within THRESHOLD; "
-                     "null without one), mean_cost and max_cost (metres or minutes), gain_demand (covered, "
-                     "or served without a threshold, over the previous P; named sets: over existing only) "
-                     "and gain_mean_cost."))
-        self.addParameter(p)
-        self.addParameter(QgsProcessingParameterFeatureSink("SITES", tr("Sites"),
-                                                            QgsProcessing.SourceType.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFeatureSink("ALLOCATION", tr("Allocation"),
-                                                            QgsProcessing.SourceType.TypeVectorLine))
-        self.addParameter(QgsProcessingParameterFeatureSink("SUMMARY", tr("Before/after summary"),
-                                                            QgsProcessing.SourceType.TypeVector))
-        self.addOutput(QgsProcessingOutputNumber("OBJECTIVE", tr("Objective")))
-        self.addOutput(QgsProcessingOutputNumber("GAP_PCT", tr("Gap to the bound (percent)")))
-        self.addOutput(QgsProcessingOutputString("METHOD", tr("Method used")))
+        add(QgsProcessingParameterEnum(self.PROBLEM, tr("Problem"), [tr(x) for x in PROBLEMS], defaultValue=0),
+            "What 'best' means: see the algorithm help.")
+        add(QgsProcessingParameterNumber(self.P, tr("Number of new sites (P)"),
+                                         QgsProcessingParameterNumber.Type.Integer, 3, minValue=1),
+            "How many new sites to open (not counting existing facilities). Not used by LSCP.")
+        add(QgsProcessingParameterNumber(self.THRESHOLD, tr("Coverage threshold (metres or minutes, 0 = none)"),
+                                         QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0),
+            "Needed by MCLP and LSCP; for the other problems it only reports the share of "
+            "demand covered. Metres for Shortest, minutes for Fastest; inclusive.")
+        add(QgsProcessingParameterBoolean(self.SINGLE_SOURCE, tr("Single source (capacitated)"), False),
+            "Capacitated p-median: each demand unit goes to one site only (exact solver only; "
+            "harder). Off: a unit's demand may be split between sites.", advanced=True)
+        add(QgsProcessingParameterEnum(self.SOLVER, tr("Solver"), [tr(x) for x in SOLVERS], defaultValue=0),
+            "Automatic uses the exact MILP (HiGHS) when the problem left after the Lagrangian "
+            "reduction is small enough (250,000 assignment variables), else the heuristic "
+            "answer with its proven gap.", advanced=True)
+        add(QgsProcessingParameterNumber(self.TIME_LIMIT, tr("Exact solver time limit (seconds)"),
+                                         QgsProcessingParameterNumber.Type.Double, 60.0, minValue=1.0),
+            "The MILP stops here and the best answer found is kept, with its gap.", advanced=True)
+        add(QgsProcessingParameterNumber(self.P_MAX, tr("Compare options up to this many new sites (0 = no)"),
+                                         QgsProcessingParameterNumber.Type.Integer, 0, minValue=0),
+            "Options, not one answer: also solve for P = 1, 2 … this many new sites (each its own "
+            "optimum) and write one OPTIONS row per P with demand served and covered within "
+            "THRESHOLD, mean and maximum cost, and the marginal gain of each added site (what "
+            "each extra site buys). p-median and MCLP only. 0 = no comparison.")
+        add(QgsProcessingParameterString(self.CANDIDATE_SETS, tr("Alternative candidate sets to compare"),
+                                         "", multiLine=True, optional=True),
+            "Optional: your own options, one per line as 'name: id, id, …' (candidate ids from "
+            "CANDIDATE_ID), each opened as given beside the existing facilities and written as an "
+            "OPTIONS row with its gain over the existing facilities alone. An unknown id stops "
+            "the run with its name.")
+        add(QgsProcessingParameterFeatureSink(self.OPTIONS, tr("Options compared"),
+                                              QgsProcessing.SourceType.TypeVector, optional=True,
+                                              createByDefault=False),
+            "One row per option (existing only, best P = 1 … P_MAX, each named set): option, kind, "
+            "new_sites, sites (ids), served_demand, covered_demand and covered_pct (within THRESHOLD; "
+            "null without one), mean_cost and max_cost (metres or minutes), gain_demand (covered, "
+            "or served without a threshold, over the previous P; named sets: over existing only) "
+            "and gain_mean_cost.")
+        add(QgsProcessingParameterFeatureSink(self.SITES, tr("Sites"), QgsProcessing.SourceType.TypeVectorPoint),
+            "The existing facilities and the chosen sites, with rank, gain, demand served and mean cost.")
+        add(QgsProcessingParameterFeatureSink(self.ALLOCATION, tr("Allocation"),
+                                              QgsProcessing.SourceType.TypeVectorLine),
+            "A line from each demand point to the site serving it, with its cost; unserved demand "
+            "has a row with no geometry and a reason.")
+        add(QgsProcessingParameterFeatureSink(self.SUMMARY, tr("Before/after summary"),
+                                              QgsProcessing.SourceType.TypeVector),
+            "Rows 'before' (existing facilities only) and 'after', with objective, demand and cost.")
+        self.addOutput(QgsProcessingOutputNumber(self.OBJECTIVE, tr("Objective")))
+        self.addOutput(QgsProcessingOutputNumber(self.GAP_PCT, tr("Gap to the bound (percent)")))
+        self.addOutput(QgsProcessingOutputString(self.METHOD, tr("Method used")))
 
     def execute(self, parameters, context, feedback):
-        import geopandas as gpd
-        import numpy as np
-        import pandas as pd
-
-        from ...engine.access_inputs import allocation_tables
-        from ...engine.location import solve
+        from ...engine.location import plan_services
         from .. import bridge
-        from ..access_params import (demand_costs, id_values, read_demand, read_facilities, read_network,
-                                     unit_label)
+        from ..access_params import demand_costs, read_demand, read_facilities, read_network, unit_label
         from ..base import engine_feedback
 
         net, st = read_network(self, parameters, context, feedback, progress=(0.0, 0.1))
         demand, units = read_demand(self, parameters, context, feedback)
-        problem = PROBLEM_KEYS[self.parameterAsEnum(parameters, "PROBLEM", context)]
-        cand, cand_ids, cap = read_facilities(self, parameters, "CANDIDATES", context, feedback,
-                                              id_param="CANDIDATE_ID", value_param="CAPACITY_FIELD",
+        problem = PROBLEM_KEYS[self.parameterAsEnum(parameters, self.PROBLEM, context)]
+        cand, cand_ids, cap = read_facilities(self, parameters, self.CANDIDATES, context, feedback,
+                                              id_param=self.CANDIDATE_ID, value_param=self.CAPACITY_FIELD,
                                               value_what="Capacity")
-        exist, ex_ids, ex_cap = read_facilities(self, parameters, "EXISTING", context, feedback,
-                                                id_param="EXISTING_ID", value_param="EXISTING_CAPACITY_FIELD",
+        exist, ex_ids, ex_cap = read_facilities(self, parameters, self.EXISTING, context, feedback,
+                                                id_param=self.EXISTING_ID, value_param=self.EXISTING_CAPACITY_FIELD,
                                                 value_what="Capacity", required=False)
         if exist is not None and len(exist) == 0:
             exist = None
-        if problem == "cpmedian" and not self.parameterAsString(parameters, "CAPACITY_FIELD", context):
+        if problem == "cpmedian" and not self.parameterAsString(parameters, self.CAPACITY_FIELD, context):
             raise QgsProcessingException("The capacitated p-median needs a candidate capacity field.")
-        threshold = self.parameterAsDouble(parameters, "THRESHOLD", context)
+        threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
         if problem in ("mclp", "lscp") and threshold <= 0:
             raise QgsProcessingException(f"{PROBLEMS[PROBLEM_KEYS.index(problem)]} needs a coverage "
                                          "threshold above 0.")
-        unit = unit_label(st)
         cost, _ = demand_costs(net, st, units, cand, feedback, (0.1, 0.4))
         ex_cost = demand_costs(net, st, units, exist, feedback, (0.4, 0.45))[0] if exist is not None else None
-        result = solve(problem, cost, demand=units.point_demand,
-                       p=self.parameterAsInt(parameters, "P", context),
-                       threshold=threshold if threshold > 0 else None, existing_cost=ex_cost,
-                       capacity=cap if problem == "cpmedian" else None,
-                       existing_capacity=ex_cap if problem == "cpmedian" and exist is not None else None,
-                       single_source=self.parameterAsBoolean(parameters, "SINGLE_SOURCE", context),
-                       exact=SOLVER_KEYS[self.parameterAsEnum(parameters, "SOLVER", context)],
-                       time_limit_s=self.parameterAsDouble(parameters, "TIME_LIMIT", context),
-                       candidate_ids=list(cand_ids), feedback=engine_feedback(feedback, 0.45, 0.95))
-        for message in result.messages:
-            feedback.pushInfo(message)
-        if len(result.unreachable):
-            feedback.pushWarning(f"{len(result.unreachable)} demand points reach no candidate or existing "
-                                 "site: listed in the allocation output with reason 'reaches no site'.")
-        crs = units.crs
-        cand = cand.to_crs(crs) if cand.crs is not None and crs is not None and not cand.crs.equals(crs) else cand
-        if exist is not None and exist.crs is not None and crs is not None and not exist.crs.equals(crs):
-            exist = exist.to_crs(crs)
-        sites, lines, summary = allocation_tables(
-            units, result, candidates=cand, existing=exist, candidate_ids=cand_ids, existing_ids=ex_ids,
-            cost=cost, existing_cost=ex_cost, unit=unit,
-            capacity=cap if problem == "cpmedian" else None,
-            existing_capacity=ex_cap if problem == "cpmedian" else None)
-        all_ids = np.concatenate([np.asarray(ex_ids if ex_ids is not None else [], dtype=object),
-                                  np.asarray(cand_ids, dtype=object)])
-        s_geom = sites.pop("geometry")
-        sites["site_id"] = id_values(sites["site_id"], all_ids)
-        sites_gdf = gpd.GeoDataFrame(pd.DataFrame(sites), geometry=gpd.GeoSeries(s_geom, crs=crs), crs=crs)
-        l_geom = lines.pop("geometry")
-        lines["site_id"] = id_values(lines["site_id"], all_ids)
-        lines_gdf = gpd.GeoDataFrame(pd.DataFrame(lines), geometry=gpd.GeoSeries(l_geom, crs=crs), crs=crs)
-        after = result.after
-        feedback.pushInfo(
-            f"{problem}: {len(result.chosen)} new sites; objective {result.objective:,.2f} "
-            f"({result.method}; gap {100 * result.gap:.3f} %). Mean cost {result.before.mean_cost:,.1f} → "
-            f"{after.mean_cost:,.1f} {unit}; max {result.before.max_cost:,.1f} → {after.max_cost:,.1f} {unit}"
-            + (f"; covered {100 * (result.before.covered_share or 0):.1f} % → {100 * after.covered_share:.1f} %"
-               if after.covered_share is not None else "") + ".")
-        options_dest = self._options(parameters, context, feedback, problem, cost, units, ex_cost, cand_ids,
-                                     threshold)
+        with_options = bool(parameters.get(self.OPTIONS))  # options are compared only when written
+        plan = plan_services(
+            problem, units, cost, candidates=cand, candidate_ids=cand_ids, capacity=cap,
+            existing=exist, existing_ids=ex_ids, existing_cost=ex_cost, existing_capacity=ex_cap,
+            p=self.parameterAsInt(parameters, self.P, context), threshold=threshold if threshold > 0 else None,
+            single_source=self.parameterAsBoolean(parameters, self.SINGLE_SOURCE, context), unit=unit_label(st),
+            exact=SOLVER_KEYS[self.parameterAsEnum(parameters, self.SOLVER, context)],
+            time_limit_s=self.parameterAsDouble(parameters, self.TIME_LIMIT, context),
+            p_max=self.parameterAsInt(parameters, self.P_MAX, context) if with_options else 0,
+            candidate_sets=self.parameterAsString(parameters, self.CANDIDATE_SETS, context) if with_options else "",
+            feedback=engine_feedback(feedback, 0.45, 0.99))
+        for warning in plan.warnings:
+            feedback.pushWarning(warning)
+        result = plan.result
         out = {
-            "SITES": bridge.write_output(self, parameters, "SITES", context, sites_gdf, geometry_type="Point"),
-            "ALLOCATION": bridge.write_output(self, parameters, "ALLOCATION", context, lines_gdf,
-                                              geometry_type="LineString"),
-            "SUMMARY": bridge.write_output(self, parameters, "SUMMARY", context, pd.DataFrame(summary)),
-            "OBJECTIVE": float(result.objective), "GAP_PCT": float(100 * result.gap), "METHOD": result.method,
+            self.SITES: bridge.write_output(self, parameters, self.SITES, context, plan.sites, geometry_type="Point"),
+            self.ALLOCATION: bridge.write_output(self, parameters, self.ALLOCATION, context, plan.allocation,
+                                                 geometry_type="LineString"),
+            self.SUMMARY: bridge.write_output(self, parameters, self.SUMMARY, context, plan.summary),
+            self.OBJECTIVE: float(result.objective), self.GAP_PCT: float(100 * result.gap),
+            self.METHOD: result.method,
         }
-        if options_dest:
-            out["OPTIONS"] = options_dest
+        if plan.options is not None:
+            out[self.OPTIONS] = bridge.write_output(self, parameters, self.OPTIONS, context, plan.options)
         feedback.setProgress(100)
         return out
-
-    def _options(self, parameters, context, feedback, problem, cost, units, ex_cost, cand_ids, threshold):
-        """The OPTIONS table (engine.location.compare_options), when asked for."""
-        import pandas as pd
-
-        from ...engine.location import compare_options, parse_candidate_sets
-        from .. import bridge
-        from ..base import engine_feedback
-
-        p_max = self.parameterAsInt(parameters, "P_MAX", context)
-        sets_text = self.parameterAsString(parameters, "CANDIDATE_SETS", context)
-        if not parameters.get("OPTIONS") or (p_max <= 0 and not sets_text.strip()):
-            return None
-        if problem not in ("pmedian", "mclp"):
-            raise QgsProcessingException("Options compare p-median or MCLP answers; choose one of those.")
-        rows = compare_options(problem, cost, demand=units.point_demand, p_max=max(1, p_max),
-                               threshold=threshold if threshold > 0 else None, existing_cost=ex_cost,
-                               candidate_sets=parse_candidate_sets(sets_text, cand_ids),
-                               candidate_ids=[str(i) for i in cand_ids],
-                               exact=SOLVER_KEYS[self.parameterAsEnum(parameters, "SOLVER", context)],
-                               time_limit_s=self.parameterAsDouble(parameters, "TIME_LIMIT", context),
-                               feedback=engine_feedback(feedback, 0.95, 0.99))
-        for r in rows:
-            gain = "" if r["gain_demand"] is None else f"; gain {r['gain_demand']:,.0f}"
-            feedback.pushInfo(f"Option '{r['option']}': {r['sites'] or 'no new site'}; covered "
-                              f"{r['covered_demand'] if r['covered_demand'] is not None else '—'}; mean cost "
-                              f"{r['mean_cost']:,.1f}{gain}.")
-        return bridge.write_output(self, parameters, "OPTIONS", context, pd.DataFrame(rows))

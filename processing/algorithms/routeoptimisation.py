@@ -20,17 +20,6 @@ OBJECTIVES = ["Travel time", "Distance", "Cost (per km and per hour of each vehi
 OBJECTIVE_KEYS = ["time", "length", "cost"]
 QUALITIES = ["Fast", "Balanced", "Thorough"]
 QUALITY_KEYS = ["fast", "balanced", "thorough"]
-PLAN_NAMES = ("optimised", "current", "saving")
-
-
-def _hhmm(seconds):
-    import numpy as np
-
-    if seconds is None or not np.isfinite(seconds):
-        return None
-    s = int(round(seconds))
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
-
 
 class RouteOptimisation(JoinedUpAlgorithm):
     ALG_ID = "routeoptimisation"
@@ -197,52 +186,15 @@ class RouteOptimisation(JoinedUpAlgorithm):
             raise QgsProcessingException(f"Field {field!r} is not in {layer}.")
         return field or None
 
-    def _windows(self, gdf, first, second, default, what):
-        """A list of windows per row, from one text field or a start and an end field."""
-        from ...engine.errors import InputError
-        from ...engine.routing import clock_seconds, parse_windows, window
-
-        out = []
-        for row in range(len(gdf)):
-            try:
-                if first and second:
-                    a, b = clock_seconds(gdf[first].iat[row]), clock_seconds(gdf[second].iat[row])
-                    out.append([window(a, b)] if a is not None or b is not None else list(default))
-                elif first:
-                    value = gdf[first].iat[row]
-                    got = parse_windows(value) if not hasattr(value, "hour") else [window(clock_seconds(value), None)]
-                    out.append(got or list(default))
-                else:
-                    out.append(list(default))
-            except InputError as exc:
-                raise QgsProcessingException(f"{what}, row {row + 1}: {exc}")
-        return out
-
-    def _numbers(self, gdf, field, default):
-        import numpy as np
-        import pandas as pd
-
-        if not field:
-            return np.full(len(gdf), float(default))
-        values = pd.to_numeric(gdf[field], errors="coerce").to_numpy(float)
-        return np.where(np.isnan(values), default, values) if default is not None else values
-
     def execute(self, parameters, context, feedback):
-        import geopandas as gpd
-        import numpy as np
-        import pandas as pd
-
-        from ...engine.errors import InputError
-        from ...engine.routing import parse_skills, parse_windows, route_lines, travel_matrices
-        from ...plugin.dependencies import optional_missing_message
+        from ...dependencies import optional_missing_message
+        from ...engine import rounds, routing
         from .. import bridge
-        from ..network_params import read_points
+        from ..network_params import read_points, take_ids
 
         problem = optional_missing_message(self.ALG_ID)
         if problem:
             raise QgsProcessingException(problem)
-        from ...engine import routing
-
         net, st = network_from_parameters(self, parameters, context, feedback, progress=(0.0, 0.1))
         jobs_gdf, job_ids = read_points(self, parameters, "JOBS", context, feedback, id_field_param="JOB_ID")
         vehicles_gdf, vreport = bridge.read_source(self, parameters, "VEHICLES", context, feedback)
@@ -251,213 +203,119 @@ class RouteOptimisation(JoinedUpAlgorithm):
             raise QgsProcessingException(f"{vreport.name} is empty: there is no vehicle to plan for.")
         depots_gdf, depot_ids = read_points(self, parameters, "DEPOTS", context, feedback, id_field_param="DEPOT_ID",
                                             required=False)
-
-        def f(name):  # a jobs field parameter's value, checked
-            return self._field(parameters, name, context, jobs_gdf, "the jobs layer")
-
-        def g(name):  # a vehicles field parameter's value, checked
-            return self._field(parameters, name, context, vehicles_gdf, vreport.name)
-
-        vid_field = g("VEHICLE_ID")
-        vehicle_ids = vehicles_gdf[vid_field].to_numpy() if vid_field else np.arange(len(vehicles_gdf))
-
-        # depots: from the depots layer through the start/end fields, else each vehicle's own point
-        start_field, end_field = g("START_DEPOT_FIELD"), g("END_DEPOT_FIELD")
-        if (start_field or end_field) and depots_gdf is None:
-            raise QgsProcessingException("Start or end depot fields are set: choose the depots layer too.")
-        if depots_gdf is not None and (start_field or end_field):
-            lookup = {str(v): k for k, v in enumerate(depot_ids) if v is not None}
-
-            def depot_rows(field, fallback):
-                rows = []
-                for k, value in enumerate(vehicles_gdf[field] if field else fallback):
-                    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-                        rows.append(-1)
-                    elif str(value) in lookup:
-                        rows.append(lookup[str(value)])
-                    else:
-                        raise QgsProcessingException(f"Vehicle {vehicle_ids[k]}: depot {value!r} is not in the "
-                                                     "depots layer's id field.")
-                return np.asarray(rows, np.int64)
-
-            starts = depot_rows(start_field, [None] * len(vehicles_gdf))
-            ends = depot_rows(end_field, [depot_ids[s] if s >= 0 else None for s in starts]) \
-                if end_field else starts.copy()
-            depot_points = depots_gdf.geometry.to_crs(net.crs) if depots_gdf.crs else depots_gdf.geometry
-        else:
-            if vehicles_gdf.attrs.get("geometry_kind") != "point":
-                raise QgsProcessingException(f"{vreport.name} has no points: give vehicles as depot points, or "
-                                             "a depots layer with start depot fields.")
-            starts = ends = np.arange(len(vehicles_gdf), dtype=np.int64)
-            depot_points = vehicles_gdf.geometry.to_crs(net.crs) if vehicles_gdf.crs else vehicles_gdf.geometry
-        n_depots = len(depot_points)
+        vehicle_ids = rounds.vehicle_ids_of(vehicles_gdf,
+                                            self._field(parameters, "VEHICLE_ID", context, vehicles_gdf, vreport.name))
+        starts, ends, depot_points = self._depots(parameters, context, net, vehicles_gdf, vreport.name,
+                                                  depots_gdf, depot_ids, vehicle_ids)
         job_points = jobs_gdf.geometry.to_crs(net.crs) if jobs_gdf.crs else jobs_gdf.geometry
-        all_points = gpd.GeoSeries(list(depot_points.values) + list(job_points.values), crs=net.crs)
-        snap = st.snap(net, all_points)
-        used = np.unique(np.r_[starts, ends])
-        used = used[used >= 0]
-        off = [d for d in used if snap.edge[d] < 0]
+        snap = st.snap(net, rounds.stop_points(depot_points, job_points, net.crs))
+        used, off = rounds.depots_in_use(starts, ends, snap.edge)
         if off:
             raise QgsProcessingException(f"{len(off)} depots are not on the network (no geometry, or beyond the "
                                          "maximum snap distance): move them or raise the maximum snap distance.")
-
-        # jobs table for the engine
-        demand_field = f("DEMAND_FIELD")
-        demand = self._numbers(jobs_gdf, demand_field, 1.0)
-        service = self._numbers(jobs_gdf, f("SERVICE_FIELD"),
-                                self.parameterAsDouble(parameters, "DEFAULT_SERVICE", context)) * 60.0
-        if (service < 0).any() or (demand < 0).any():
-            raise QgsProcessingException("Demand and service time must not be negative "
-                                         f"({int((demand < 0).sum())} negative demands, "
-                                         f"{int((service < 0).sum())} negative service times).")
-        windows = self._windows(jobs_gdf, f("WINDOW_FIELD"), f("WINDOW_END_FIELD"), [], "Time window")
-        priority = np.clip(self._numbers(jobs_gdf, f("PRIORITY_FIELD"), 0.0), 0, 100)
-        skill_field = f("SKILL_FIELD")
-        skills = [parse_skills(v) for v in jobs_gdf[skill_field]] if skill_field else [frozenset()] * len(jobs_gdf)
-        job_loc = np.arange(n_depots, n_depots + len(jobs_gdf), dtype=np.int64)
-        job_loc = np.where(snap.edge[job_loc] >= 0, job_loc, -1)
-        jobs = pd.DataFrame({"location": job_loc, "demand": demand, "service_s": service, "windows": windows,
-                             "priority": priority, "skills": skills})
-
-        # vehicles table for the engine
-        try:
-            default_shift = parse_windows(self.parameterAsString(parameters, "DEFAULT_SHIFT", context)) or \
-                [(0.0, 24 * 3600.0)]
-        except InputError as exc:
-            raise QgsProcessingException(f"Default shift: {exc}")
-        if len(default_shift) != 1:
-            raise QgsProcessingException("Default shift: give one shift, e.g. 08:30-16:30.")
-        shifts = self._windows(vehicles_gdf, g("SHIFT_FIELD"), g("SHIFT_END_FIELD"), default_shift, "Shift")
-        if any(len(s) != 1 for s in shifts):
-            raise QgsProcessingException("A vehicle's shift must be one window, e.g. 08:30-16:30.")
-        vskills = g("VEHICLE_SKILLS_FIELD")
-        vehicles = pd.DataFrame({
-            "start": starts, "end": ends, "capacity": self._numbers(vehicles_gdf, g("CAPACITY_FIELD"), None)
-            if g("CAPACITY_FIELD") else np.full(len(vehicles_gdf), np.nan),
-            "shift_start_s": [s[0][0] for s in shifts], "shift_end_s": [s[0][1] for s in shifts],
-            "skills": ([parse_skills(v) for v in vehicles_gdf[vskills]] if vskills
-                       else [frozenset()] * len(vehicles_gdf)),
-            "cost_per_km": self._numbers(vehicles_gdf, g("COST_KM_FIELD"),
-                                         self.parameterAsDouble(parameters, "COST_PER_KM", context)),
-            "cost_per_hour": self._numbers(vehicles_gdf, g("COST_HOUR_FIELD"),
-                                           self.parameterAsDouble(parameters, "COST_PER_HOUR", context))})
-        objective = OBJECTIVE_KEYS[self.parameterAsEnum(parameters, "OBJECTIVE", context)]
-        if objective == "cost" and not ((vehicles["cost_per_km"] > 0) | (vehicles["cost_per_hour"] > 0)).any():
-            raise QgsProcessingException("Minimise cost needs a cost per km or per hour for the vehicles.")
-        feedback.pushInfo(f"{len(jobs)} jobs ({int((job_loc < 0).sum())} not on the network), "
+        jobs, vehicles, objective = self._tables(parameters, context, jobs_gdf, vehicles_gdf, vreport.name,
+                                                 starts, ends, snap, len(depot_points))
+        feedback.pushInfo(f"{len(jobs)} jobs ({int((jobs['location'] < 0).sum())} not on the network), "
                           f"{len(vehicles)} vehicles, {len(used)} depots.")
-
-        # costs from the network engine, then the solver
         feedback.pushInfo("Travel-time and distance matrix from the network engine…")
-        time_s, length_m = travel_matrices(net, snap, weight=st.weight, access_speed_kmh=st.access_speed_kmh,
-                                           feedback=engine_feedback(feedback, 0.1, 0.3))
-        time_limit = self.parameterAsDouble(parameters, "TIME_LIMIT", context)
+        time_s, length_m = routing.travel_matrices(net, snap, weight=st.weight, access_speed_kmh=st.access_speed_kmh,
+                                                   feedback=engine_feedback(feedback, 0.1, 0.3))
         plan = routing.solve(jobs, vehicles, time_s, length_m, objective=objective,
-                             time_limit_s=time_limit or None,
+                             time_limit_s=self.parameterAsDouble(parameters, "TIME_LIMIT", context) or None,
                              quality=QUALITY_KEYS[self.parameterAsEnum(parameters, "QUALITY", context)],
                              feedback=engine_feedback(feedback, 0.3, 0.8))
-        no_geom = np.isnan(snap.snap_dist_m[n_depots:])
-        if no_geom.any():
-            plan.unassigned.loc[no_geom[plan.unassigned["job_row"].to_numpy()], "reason"] = "no geometry"
-
-        current = None
-        cur_field = f("CURRENT_VEHICLE_FIELD")
-        if cur_field:
-            index = {str(v): k for k, v in enumerate(vehicle_ids)}
-            cur = [index.get(str(v), -1) if not pd.isna(v) else -1 for v in jobs_gdf[cur_field]]
-            order_field = f("CURRENT_ORDER_FIELD")
-            order = self._numbers(jobs_gdf, order_field, None) if order_field else np.arange(len(jobs_gdf), dtype=float)
-            unknown = sum(1 for v, k in zip(jobs_gdf[cur_field], cur) if not pd.isna(v) and k < 0)
-            if unknown:
-                feedback.pushWarning(f"Today's rounds: {unknown} jobs name a vehicle that is not in the "
-                                     "vehicles layer: counted as not in today's rounds.")
-            current = routing.evaluate_rounds(jobs, vehicles, time_s, length_m, cur, order)
+        rounds.mark_jobs_without_geometry(plan, snap.snap_dist_m, len(depot_points))
+        current = self._todays_rounds(parameters, context, feedback, jobs_gdf, jobs, vehicles, vehicle_ids,
+                                      time_s, length_m)
         feedback.setProgress(85)
-        if feedback.isCanceled():
-            raise QgsProcessingException("Cancelled: no output was written.")
-
-        # outputs
-        geoms = route_lines(net, snap, plan.stops, weight=st.weight, feedback=engine_feedback(feedback, 0.85, 0.95))
-        keep_fields = [c for c in self.parameterAsStrings(parameters, "JOB_FIELDS", context) if c in jobs_gdf.columns]
-        from ..network_params import take_ids
-
-        pv = plan.vehicles
-        routes = gpd.GeoDataFrame({
-            "vehicle_id": take_ids(vehicle_ids, pv["vehicle_row"]),
-            "stops": pv["stops"], "distance_km": pv["length_m"] / 1000.0, "driving_min": pv["driving_s"] / 60.0,
-            "service_min": pv["service_s"] / 60.0, "waiting_min": pv["waiting_s"] / 60.0, "load": pv["load"],
-            "start": [_hhmm(s) for s in pv["start_s"]], "end": [_hhmm(s) for s in pv["end_s"]],
-            "cost": pv["cost"]}, geometry=geoms, crs=net.crs)
-        stops = plan.stops
-        job_row = stops["job_row"].to_numpy()
-        is_job = job_row >= 0
-        depot_of = np.where(stops["kind"] == "start", starts[stops["vehicle_row"]], ends[stops["vehicle_row"]])
-        stop_geom = [job_points.iat[j] if j >= 0 else depot_points.iat[d] if d >= 0 else None
-                     for j, d in zip(job_row, depot_of)]
-        stops_out = gpd.GeoDataFrame({
-            "vehicle_id": take_ids(vehicle_ids, stops["vehicle_row"]), "sequence": stops["sequence"],
-            "kind": stops["kind"], "job_id": take_ids(job_ids, np.where(is_job, job_row, -1)),
-            "arrival": [_hhmm(s) for s in stops["arrival_s"]], "waiting_min": stops["waiting_s"] / 60.0,
-            "service_min": stops["service_s"] / 60.0, "departure": [_hhmm(s) for s in stops["departure_s"]],
-            "load_after": stops["load_after"], "leg_km": stops["leg_length_m"] / 1000.0,
-            "leg_min": stops["leg_time_s"] / 60.0}, geometry=stop_geom, crs=net.crs)
-        for c in keep_fields:
-            values = jobs_gdf[c].reset_index(drop=True)
-            stops_out[c] = values.iloc[np.maximum(job_row, 0)].where(is_job).reset_index(drop=True) \
-                if len(values) else None
-        un = plan.unassigned
-        un_out = gpd.GeoDataFrame({"job_id": take_ids(job_ids, un["job_row"]), "reason": un["reason"].astype(str)},
-                                  geometry=[job_points.iat[j] for j in un["job_row"]], crs=net.crs)
-        for c in keep_fields:
-            un_out[c] = jobs_gdf[c].iloc[un["job_row"].to_numpy()].reset_index(drop=True)
-        summary = self._summary(plan, current, len(vehicles))
+        engine_feedback(feedback).check()
+        geoms = routing.route_lines(net, snap, plan.stops, weight=st.weight,
+                                    feedback=engine_feedback(feedback, 0.85, 0.95))
+        keep = [c for c in self.parameterAsStrings(parameters, "JOB_FIELDS", context) if c in jobs_gdf.columns]
+        tables = rounds.route_tables(plan, route_geoms=geoms, job_points=job_points, depot_points=depot_points,
+                                     starts=starts, ends=ends, jobs=jobs_gdf, keep_fields=keep, crs=net.crs)
+        for table in tables:  # the user's ids in place of the engine's rows
+            for column, ids in (("vehicle", vehicle_ids), ("job", job_ids)):
+                if f"{column}_row" in table.columns:
+                    position = table.columns.get_loc(f"{column}_row")
+                    table.insert(position, f"{column}_id", take_ids(ids, table.pop(f"{column}_row").to_numpy()))
+        lines, saved_km, saved_h = rounds.plan_report(
+            plan, current, n_vehicles=len(vehicles),
+            days_per_week=self.parameterAsDouble(parameters, "DAYS_PER_WEEK", context))
+        for line in lines:
+            feedback.pushInfo(line)
         results = {
             "VEHICLES_USED": plan.totals["vehicles_used"], "JOBS_SERVED": plan.totals["jobs_served"],
             "JOBS_UNASSIGNED": plan.totals["jobs_unassigned"], "DISTANCE_KM": plan.totals["length_m"] / 1000.0,
-            "COST": plan.totals["cost"], "SAVED_KM": None, "SAVED_VEHICLE_HOURS": None}
-        feedback.pushInfo(f"Plan: {plan.totals['jobs_served']} jobs in {plan.totals['vehicles_used']} rounds "
-                          f"({len(vehicles)} vehicles available), "
-                          f"{plan.totals['length_m'] / 1000:.1f} km, {plan.totals['vehicle_s'] / 3600:.1f} "
-                          f"vehicle-hours; {plan.totals['jobs_unassigned']} jobs not in a route"
-                          + (f" ({', '.join(f'{n} {r}' for r, n in un['reason'].value_counts().items())})"
-                             if len(un) else "") + ".")
-        if current is not None:
-            saved_km = (current.totals["length_m"] - plan.totals["length_m"]) / 1000.0
-            saved_h = (current.totals["vehicle_s"] - plan.totals["vehicle_s"]) / 3600.0
-            week = self.parameterAsDouble(parameters, "DAYS_PER_WEEK", context)
-            results.update(SAVED_KM=saved_km, SAVED_VEHICLE_HOURS=saved_h)
-            feedback.pushInfo(
-                f"Today's rounds: {current.totals['jobs_served']} jobs, {current.totals['length_m'] / 1000:.1f} km, "
-                f"{current.totals['vehicle_s'] / 3600:.1f} vehicle-hours, {current.totals['late_stops']} late stops. "
-                f"The optimised rounds save {saved_km:.1f} km and {saved_h:.1f} vehicle-hours a day "
-                f"({saved_km * week:.1f} km and {saved_h * week:.1f} vehicle-hours a week at {week:g} days)"
-                + ("" if current.totals["jobs_served"] == plan.totals["jobs_served"] else
-                   f"; note the plan serves {plan.totals['jobs_served']} jobs, today's rounds "
-                   f"{current.totals['jobs_served']}") + ".")
-        results["ROUTES"] = bridge.write_output(self, parameters, "ROUTES", context, routes,
-                                                geometry_type="LineString")
-        results["STOPS"] = bridge.write_output(self, parameters, "STOPS", context, stops_out, geometry_type="Point")
-        results["UNASSIGNED"] = bridge.write_output(self, parameters, "UNASSIGNED", context, un_out,
-                                                    geometry_type="Point")
-        results["SUMMARY"] = bridge.write_output(self, parameters, "SUMMARY", context, summary)
+            "COST": plan.totals["cost"], "SAVED_KM": saved_km, "SAVED_VEHICLE_HOURS": saved_h}
+        for name, table, kind in zip(("ROUTES", "STOPS", "UNASSIGNED"), tables, ("LineString", "Point", "Point")):
+            results[name] = bridge.write_output(self, parameters, name, context, table, geometry_type=kind)
+        results["SUMMARY"] = bridge.write_output(self, parameters, "SUMMARY", context,
+                                                 rounds.summary_table(plan, current, len(vehicles)))
         feedback.setProgress(100)
         return results
 
-    @staticmethod
-    def _summary(plan, current, n_vehicles):
-        import pandas as pd
+    # --- parameters into the engine's tables -------------------------------------------------
+    def _depots(self, parameters, context, net, vehicles_gdf, vehicles_name, depots_gdf, depot_ids, vehicle_ids):
+        """``(starts, ends, depot_points)``: from the depots layer through the start/end fields,
+        else each vehicle's own point."""
+        import numpy as np
 
-        def row(name, t):
-            return {"plan": name, "vehicles_available": n_vehicles, "vehicles_used": t["vehicles_used"],
-                    "jobs_served": t["jobs_served"],
-                    "jobs_unassigned": t["jobs_unassigned"], "distance_km": t["length_m"] / 1000.0,
-                    "driving_h": t["driving_s"] / 3600.0, "service_h": t["service_s"] / 3600.0,
-                    "waiting_h": t["waiting_s"] / 3600.0, "vehicle_hours": t["vehicle_s"] / 3600.0,
-                    "cost": t["cost"], "late_stops": t["late_stops"]}
+        from ...engine import rounds
 
-        rows = [row(PLAN_NAMES[0], plan.totals)]
-        if current is not None:
-            rows.append(row(PLAN_NAMES[1], current.totals))
-            saving = {k: (rows[1][k] - rows[0][k]) for k in rows[0] if k != "plan"}
-            rows.append({"plan": PLAN_NAMES[2], **saving})
-        return pd.DataFrame(rows)
+        start_field = self._field(parameters, "START_DEPOT_FIELD", context, vehicles_gdf, vehicles_name)
+        end_field = self._field(parameters, "END_DEPOT_FIELD", context, vehicles_gdf, vehicles_name)
+        if (start_field or end_field) and depots_gdf is None:
+            raise QgsProcessingException("Start or end depot fields are set: choose the depots layer too.")
+        if depots_gdf is not None and (start_field or end_field):
+            starts, ends = rounds.vehicle_depots(vehicles_gdf, depot_ids, vehicle_ids, start_field=start_field,
+                                                 end_field=end_field)
+            return starts, ends, depots_gdf.geometry.to_crs(net.crs) if depots_gdf.crs else depots_gdf.geometry
+        if vehicles_gdf.attrs.get("geometry_kind") != "point":
+            raise QgsProcessingException(f"{vehicles_name} has no points: give vehicles as depot points, or "
+                                         "a depots layer with start depot fields.")
+        starts = np.arange(len(vehicles_gdf), dtype=np.int64)
+        points = vehicles_gdf.geometry.to_crs(net.crs) if vehicles_gdf.crs else vehicles_gdf.geometry
+        return starts, starts, points
+
+    def _tables(self, parameters, context, jobs_gdf, vehicles_gdf, vehicles_name, starts, ends, snap, n_depots):
+        """``(jobs, vehicles, objective)`` for :func:`engine.routing.solve`."""
+        from ...engine import rounds
+
+        def job_field(name):
+            return self._field(parameters, name, context, jobs_gdf, "the jobs layer")
+
+        def vehicle_field(name):
+            return self._field(parameters, name, context, vehicles_gdf, vehicles_name)
+
+        jobs = rounds.jobs_table(
+            jobs_gdf, snapped_edge=snap.edge, n_depots=n_depots, demand_field=job_field("DEMAND_FIELD"),
+            service_field=job_field("SERVICE_FIELD"),
+            default_service_min=self.parameterAsDouble(parameters, "DEFAULT_SERVICE", context),
+            window_field=job_field("WINDOW_FIELD"), window_end_field=job_field("WINDOW_END_FIELD"),
+            priority_field=job_field("PRIORITY_FIELD"), skill_field=job_field("SKILL_FIELD"))
+        objective = OBJECTIVE_KEYS[self.parameterAsEnum(parameters, "OBJECTIVE", context)]
+        vehicles = rounds.vehicles_table(
+            vehicles_gdf, starts=starts, ends=ends, objective=objective,
+            default_shift=self.parameterAsString(parameters, "DEFAULT_SHIFT", context),
+            shift_field=vehicle_field("SHIFT_FIELD"), shift_end_field=vehicle_field("SHIFT_END_FIELD"),
+            capacity_field=vehicle_field("CAPACITY_FIELD"), skills_field=vehicle_field("VEHICLE_SKILLS_FIELD"),
+            cost_km_field=vehicle_field("COST_KM_FIELD"), cost_hour_field=vehicle_field("COST_HOUR_FIELD"),
+            cost_per_km=self.parameterAsDouble(parameters, "COST_PER_KM", context),
+            cost_per_hour=self.parameterAsDouble(parameters, "COST_PER_HOUR", context))
+        return jobs, vehicles, objective
+
+    def _todays_rounds(self, parameters, context, feedback, jobs_gdf, jobs, vehicles, vehicle_ids, time_s, length_m):
+        """Today's rounds evaluated like the plan, when the jobs name their vehicle; else None."""
+        from ...engine import rounds
+
+        vehicle_field = self._field(parameters, "CURRENT_VEHICLE_FIELD", context, jobs_gdf, "the jobs layer")
+        if not vehicle_field:
+            return None
+        current, unknown = rounds.todays_rounds(
+            jobs_gdf, jobs, vehicles, time_s, length_m, vehicle_ids=vehicle_ids, vehicle_field=vehicle_field,
+            order_field=self._field(parameters, "CURRENT_ORDER_FIELD", context, jobs_gdf, "the jobs layer"))
+        if unknown:
+            feedback.pushWarning(f"Today's rounds: {unknown} jobs name a vehicle that is not in the "
+                                 "vehicles layer: counted as not in today's rounds.")
+        return current

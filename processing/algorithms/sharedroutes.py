@@ -42,73 +42,59 @@ class SharedRoutes(JoinedUpAlgorithm):
         "Geographic layers are reprojected to a local metric CRS."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    INPUT = "INPUT"
+    FIELD_A = "FIELD_A"
+    FIELD_B = "FIELD_B"
+    METHOD = "METHOD"
+    TOP_N = "TOP_N"
+    COLLISIONS = "COLLISIONS"
+    MAX_DISTANCE = "MAX_DISTANCE"
+    OUTPUT = "OUTPUT"
 
-        self.add_parameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("Flow segments"),
-                                                [QgsProcessing.SourceType.TypeVectorLine]),
+    def initAlgorithm(self, config=None):  # noqa: N802
+        add = self.add_parameter
+        add(QgsProcessingParameterFeatureSource(self.INPUT, "Flow segments", [QgsProcessing.SourceType.TypeVectorLine]),
             "Line segments with flow counts of both kinds of traffic (e.g. Network flows output).")
-        self.add_parameter(QgsProcessingParameterField("FIELD_A", self.tr("Flow A field (e.g. HGV passages)"),
-                                        parentLayerParameterName="INPUT",
+        add(QgsProcessingParameterField(self.FIELD_A, "Flow A field (e.g. HGV passages)",
+                                        parentLayerParameterName=self.INPUT,
                                         type=QgsProcessingParameterField.DataType.Numeric),
             "Passages of the first kind of traffic per segment.")
-        self.add_parameter(QgsProcessingParameterField("FIELD_B", self.tr("Flow B field (e.g. cycle passages)"),
-                                        parentLayerParameterName="INPUT",
+        add(QgsProcessingParameterField(self.FIELD_B, "Flow B field (e.g. cycle passages)",
+                                        parentLayerParameterName=self.INPUT,
                                         type=QgsProcessingParameterField.DataType.Numeric),
             "Passages of the second kind of traffic per segment.")
-        self.add_parameter(QgsProcessingParameterEnum("METHOD", self.tr("Exposure"), METHOD_LABELS, defaultValue=0),
+        add(QgsProcessingParameterEnum(self.METHOD, "Exposure", METHOD_LABELS, defaultValue=0),
             "How the two flows combine into an exposure score (see the help).")
-        self.add_parameter(QgsProcessingParameterNumber("TOP_N", self.tr("Top N conflict segments"),
+        add(QgsProcessingParameterNumber(self.TOP_N, "Top N conflict segments",
                                          QgsProcessingParameterNumber.Type.Integer, 20, minValue=1),
             "How many segments, by exposure_total, are flagged top = true.")
-        self.add_parameter(QgsProcessingParameterFeatureSource("COLLISIONS", self.tr("Collisions"),
+        add(QgsProcessingParameterFeatureSource(self.COLLISIONS, "Collisions",
                                                 [QgsProcessing.SourceType.TypeVectorPoint], optional=True),
             "Optional collision points, counted on their nearest segment.")
-        self.add_parameter(QgsProcessingParameterNumber("MAX_DISTANCE", self.tr("Collision search distance (m)"),
+        add(QgsProcessingParameterNumber(self.MAX_DISTANCE, "Collision search distance (m)",
                                          QgsProcessingParameterNumber.Type.Double, 25.0, minValue=0.0),
             "Collisions farther than this from every segment are not counted (and reported).")
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", self.tr("Exposure per segment"), QgsProcessing.SourceType.TypeVectorLine))
+        add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Exposure per segment",
+                                              QgsProcessing.SourceType.TypeVectorLine),
+            "The segments with flow_a, flow_b, length_km, exposure, exposure_total, rank and top, and, "
+            "with collisions, their count and collisions per million passages.")
 
     def execute(self, parameters, context, feedback):
-        import geopandas as gpd
-        import numpy as np
-
-        from ...engine.crs import ensure_projected
-        from ...engine.errors import InputError
-        from ...engine.geometry import clean_geometries
-        from ...engine.sharedroutes import shared_routes
+        from ...engine.sharedroutes import shared_routes_of_layers
         from ..bridge import read_source, write_output
 
-        segments, report = read_source(self, parameters, "INPUT", context, feedback)
+        segments, report = read_source(self, parameters, self.INPUT, context, feedback)
         feedback.pushInfo(report.describe())
-        if len(segments) == 0:
-            raise InputError(f"{segments.attrs.get('source_name', 'The flow layer')} is empty.")
-        segments, crs, note = ensure_projected(segments, what=segments.attrs.get("source_name"))
-        if note:
-            feedback.pushInfo(note)
-        usable, mask, greport = clean_geometries(segments, "repair")
-        feedback.pushInfo(greport.describe(segments.attrs.get("source_name", "segments")))
-        collisions, _ = read_source(self, parameters, "COLLISIONS", context, feedback, required=False)
-        if collisions is not None:
-            collisions, _, cnote = ensure_projected(collisions, target=crs,
-                                                    what=collisions.attrs.get("source_name"))
-            if cnote:
-                feedback.pushInfo(cnote)
-        geoms = np.full(len(segments), None, dtype=object)
-        geoms[mask] = np.asarray(usable.geometry.values, dtype=object)
-        segments = segments.set_geometry(gpd.GeoSeries(geoms, crs=crs, index=segments.index))
-        out, status, notes = shared_routes(
-            segments,
-            field_a=self.parameterAsStrings(parameters, "FIELD_A", context)[0],
-            field_b=self.parameterAsStrings(parameters, "FIELD_B", context)[0],
-            method=METHOD_KEYS[self.parameterAsEnum(parameters, "METHOD", context)],
-            top_n=self.parameterAsInt(parameters, "TOP_N", context), collisions=collisions,
-            max_collision_distance_m=self.parameterAsDouble(parameters, "MAX_DISTANCE", context))
-        for n in notes:
-            feedback.pushInfo(n)
-        if status is not None:
-            values, counts = np.unique(status.astype(str), return_counts=True)
-            feedback.pushInfo("Collisions: " + ", ".join(f"{c} {v}" for v, c in zip(values, counts)))
-        result = {"OUTPUT": write_output(self, parameters, "OUTPUT", context, out)}
+        collisions, _ = read_source(self, parameters, self.COLLISIONS, context, feedback, required=False)
+        out, log = shared_routes_of_layers(
+            segments, collisions, name=segments.attrs.get("source_name", "The flow layer"),
+            field_a=self.parameterAsStrings(parameters, self.FIELD_A, context)[0],
+            field_b=self.parameterAsStrings(parameters, self.FIELD_B, context)[0],
+            method=METHOD_KEYS[self.parameterAsEnum(parameters, self.METHOD, context)],
+            top_n=self.parameterAsInt(parameters, self.TOP_N, context),
+            max_collision_distance_m=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context))
+        for line in log:
+            feedback.pushInfo(line)
+        result = {self.OUTPUT: write_output(self, parameters, self.OUTPUT, context, out)}
         feedback.setProgress(100)
         return result

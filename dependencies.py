@@ -1,6 +1,14 @@
-"""Which of the engine's Python packages are importable in this QGIS, and how to get the rest.
+"""Which Python packages JoinedUp needs, at which versions, how to install them, and whether
+this QGIS has them: the one source for all of it.
 
-The plugin must load even when they are missing: it reports once, clearly, and every
+It sits at the plugin's root, beside ``metadata.txt``, because both ``plugin/`` (the message
+when QGIS loads the plugin) and ``processing/`` (every algorithm's check, *Check JoinedUp's
+Python packages*) use it and neither owns it; it imports nothing of the plugin and no QGIS at
+module level (``scripts/smoke_test.py`` loads it by its path). It is not in ``engine/``: its
+checks compare the packages with QGIS's own GEOS, GDAL and PROJ, which the engine never sees.
+README.md and metadata.txt print the same install steps (a test checks they agree).
+
+The plugin must load even when packages are missing: it reports once, clearly, and every
 algorithm fails with the same message (see ``processing/base.py``).
 """
 from __future__ import annotations
@@ -8,6 +16,7 @@ from __future__ import annotations
 import importlib
 import sys
 from functools import lru_cache
+from typing import NamedTuple
 
 # (import name, pip name, minimum version or None)
 REQUIRED = (
@@ -22,12 +31,45 @@ REQUIRED = (
     ("matplotlib", "matplotlib", None),
 )
 
-# Packages only some algorithms need: (import name, pip name, minimum version or None,
-# algorithms). The plugin loads without them; those algorithms fail with install steps.
+
+class OptionalPackage(NamedTuple):
+    """A package only some work needs: the plugin loads without it, and that work stops with
+    the install step. ``algorithms`` are the ALG_IDs that check it when they run."""
+    module: str
+    pip_name: str
+    minimum: str | None
+    algorithms: tuple
+    purpose: str
+
+
 OPTIONAL = (
-    ("uk_address_matcher", "uk_address_matcher", "1.5", ("linkaddresses",)),
-    ("vroom", "pyvroom", None, ("routeoptimisation",)),
+    OptionalPackage("uk_address_matcher", "uk_address_matcher", "1.5", ("linkaddresses",),
+                    "address linkage (brings splink and duckdb)"),
+    OptionalPackage("vroom", "pyvroom", None, ("routeoptimisation",), "route optimisation"),
+    OptionalPackage("frictionless", "frictionless", None, (), "the workbench's table schemas and publishing"),
+    OptionalPackage("dask", "dask", None, (), "scale-out runs"),
+    OptionalPackage("distributed", "distributed", None, (), "scale-out runs (dask's scheduler)"),
+    OptionalPackage("dask_geopandas", "dask-geopandas", None, (), "scale-out runs (partitioned layers)"),
+    OptionalPackage("pyarrow", "pyarrow", None, (), "faster reading of layers"),
 )
+
+
+def requirement(pip_name: str, minimum: str | None) -> str:
+    """What pip is given for one package: ``"geopandas>=1.0"`` (quoted for the shell) or ``scipy``."""
+    return f'"{pip_name}>={minimum}"' if minimum else pip_name
+
+
+# Every required package as pip is given it, and the sentence naming them (README, metadata.txt).
+REQUIRED_PIP = " ".join(requirement(pip_name, minimum) for _module, pip_name, minimum in REQUIRED)
+REQUIRED_NAMES = ", ".join(f"{pip_name} (>= {minimum})" if minimum else pip_name
+                           for _module, pip_name, minimum in REQUIRED)
+WINDOWS_PIP = "python -m pip install"  # in the OSGeo4W Shell
+MACOS_PIP = "/Applications/QGIS.app/Contents/MacOS/bin/pip3 install"
+
+
+def optional_install(package: OptionalPackage) -> str:
+    """The one install step for an optional package, as README prints it."""
+    return f"pip install {requirement(package.pip_name, package.minimum)}"
 
 
 def _version_tuple(text: str) -> tuple:
@@ -72,16 +114,16 @@ DEBIAN13_APT = ("sudo apt install python3-geopandas python3-shapely python3-pyog
 
 
 def install_instructions(missing) -> str:
-    names = " ".join(f'"{m.split(" ")[0]}"' for m in missing)
+    names = " ".join(f'"{m.split(" ")[0]}"' for m in missing)  # "pyproj" or "shapely>=2.0"
     return (
         "JoinedUp needs Python packages that this QGIS cannot import: "
         + ", ".join(missing) + ".\n"
         "Install them into QGIS's own Python, then restart QGIS:\n"
-        f"- Windows: open the OSGeo4W Shell and run: python -m pip install {names}\n"
+        f"- Windows: open the OSGeo4W Shell and run: {WINDOWS_PIP} {names}\n"
         f"- Debian 13: {DEBIAN13_APT}\n"
         f"- Debian 12 or Ubuntu: {DEBIAN12_APT}, then (so that shapely, pyogrio and pyproj use "
         f"QGIS's own GEOS, GDAL and PROJ)\n  {DEBIAN12_PIP}\n"
-        f"- macOS: /Applications/QGIS.app/Contents/MacOS/bin/pip3 install {names}"
+        f"- macOS: {MACOS_PIP} {names}"
     )
 
 
@@ -132,7 +174,8 @@ def mismatch_instructions(problems) -> str:
         "Rebuild them against the system libraries, then restart QGIS:\n"
         f"- Debian 13: remove the pip copies (pip uninstall shapely pyogrio pyproj) and {DEBIAN13_APT}\n"
         f"- Debian 12 or Ubuntu: {DEBIAN12_APT}, then\n  "
-        + DEBIAN12_PIP.replace("--no-binary shapely,pyogrio", "--force-reinstall --no-deps --no-binary shapely,pyogrio", 1)
+        + DEBIAN12_PIP.replace("--no-binary shapely,pyogrio",
+                               "--force-reinstall --no-deps --no-binary shapely,pyogrio", 1)
     )
 
 
@@ -216,7 +259,7 @@ def optional_missing_message(algorithm: str) -> str:
     """Install steps for the optional packages ``algorithm`` (an ALG_ID) needs and this QGIS
     cannot import; '' when all is there. Checked when the algorithm runs, not at load."""
     missing = []
-    for module, pip_name, minimum, algorithms in OPTIONAL:
+    for module, pip_name, minimum, algorithms, _purpose in OPTIONAL:
         if algorithm not in algorithms:
             continue
         try:
@@ -228,3 +271,36 @@ def optional_missing_message(algorithm: str) -> str:
         if minimum and version and _version_tuple(version) < _version_tuple(minimum):
             missing.append(f"{pip_name}>={minimum} (found {version})")
     return install_instructions(missing) if missing else ""
+
+
+def package_report() -> list:
+    """One line per package, required then optional, with the version found here and the one
+    needed. Optional packages are read from their installed metadata, not imported: importing
+    the address matcher would load DuckDB, which only the linkage algorithm cleans up after."""
+    from importlib import metadata
+
+    lines = []
+    for module, _pip_name, minimum in REQUIRED:
+        try:
+            version = getattr(importlib.import_module(module), "__version__", "?")
+        except Exception:  # an ImportError, or a broken binary wheel raising anything
+            version = "missing"
+        need = f" (needs >= {minimum})" if minimum else ""
+        lines.append(f"{module} {version}{need}")
+    try:
+        import pyogrio
+
+        lines.append(f"GDAL {pyogrio.__gdal_version_string__} (pyogrio)")
+    except Exception:
+        pass
+    for package in OPTIONAL:
+        try:
+            version = metadata.version(package.pip_name)
+        except metadata.PackageNotFoundError:
+            version = "not installed (optional)"
+        need = f" (needs >= {package.minimum})" if package.minimum else ""
+        used_by = ", ".join("joinedup:" + a for a in package.algorithms) or package.purpose
+        lines.append(f"{package.pip_name} {version}{need}, for {used_by}")
+    lines.append("working: pyproj (EPSG:27700 to EPSG:4326), shapely (intersection), "
+                 "pyogrio (GeoPackage written and read back)")
+    return lines

@@ -1,0 +1,108 @@
+"""The bridge's geometry part: curves straightened as QGIS does, M dropped, point coordinates read fast."""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsGeometry,
+    QgsWkbTypes,
+)
+
+# Curves become straight segments of at most this much arc: QGIS's own default
+# (QgsAbstractGeometry.segmentize), so lengths and areas match QGIS's for the same layer.
+CURVE_STEP_DEGREES = 1.0
+
+
+def _declares_curves(file_path, layer_name) -> bool:
+    """True when the layer's declared geometry type is curved (CompoundCurve, CurvePolygon,
+    MultiSurface ...): GDAL's row reader has made its features straight."""
+    try:
+        from osgeo import ogr
+    except ImportError:
+        return False
+    enabled = ogr.GetNonLinearGeometriesEnabledFlag()
+    ogr.SetNonLinearGeometriesEnabledFlag(True)  # else GDAL reports the straightened type
+    try:
+        ds = ogr.Open(file_path)
+        layer = ds.GetLayerByName(layer_name) if layer_name else ds.GetLayer(0)
+        return bool(ogr.GT_IsNonLinear(layer.GetGeomType()))
+    except Exception:  # any surprise: nothing to report
+        return False
+    finally:
+        ogr.SetNonLinearGeometriesEnabledFlag(enabled)
+
+
+def _is_curved_wkb(item) -> bool:
+    """Whether one WKB (ISO or extended) is a CircularString, CompoundCurve, CurvePolygon,
+    MultiCurve or MultiSurface, from its header alone."""
+    if item is None or len(item) < 5:
+        return False
+    code = int.from_bytes(bytes(item[1:5]), "little" if item[0] == 1 else "big")
+    return (code & 0x0FFFFFFF) % 1000 in (8, 9, 10, 11, 12)
+
+
+def _segmentize_curves(wkb):
+    """Linear WKB for each curved geometry in ``wkb`` (CircularString, CompoundCurve,
+    CurvePolygon, MultiCurve, MultiSurface), None for anything else. GEOS has no curves, so
+    QGIS segmentizes them, as it does when it draws or measures them."""
+    import math
+
+    import numpy as np
+    from qgis.core import QgsAbstractGeometry
+
+    out = np.full(len(wkb), None, dtype=object)
+    for i, item in enumerate(wkb):
+        if item is None:
+            continue
+        geometry = QgsGeometry()
+        geometry.fromWkb(bytes(item))
+        if geometry.isNull() or not QgsWkbTypes.isCurvedType(geometry.wkbType()):
+            continue
+        linear = geometry.constGet().segmentize(math.radians(CURVE_STEP_DEGREES),
+                                                QgsAbstractGeometry.SegmentationToleranceType.MaximumAngle)
+        out[i] = bytes(QgsGeometry(linear).asWkb())
+    return out
+
+
+def _point_xy(wkb):
+    """``(x, y)`` float arrays (NaN for a null) when every geometry is a plain little-endian
+    2D WKB point, else None. Making a million GEOS points costs seconds; an engine that only
+    needs coordinates (a point-in-polygon join) can skip that."""
+    import numpy as np
+
+    wkb = np.asarray(wkb, dtype=object)
+    present = np.not_equal(wkb, None).astype(bool)
+    items = wkb[present]
+    if not len(items):
+        return None
+    try:
+        flat = np.frombuffer(b"".join(items), dtype=np.uint8)
+    except TypeError:
+        return None
+    if flat.size != 21 * len(items):
+        return None
+    rec = flat.reshape(-1, 21)
+    if not ((rec[:, 0] == 1) & (rec[:, 1] == 1) & (rec[:, 2:5] == 0).all(axis=1)).all():
+        return None
+    coords = rec[:, 5:21].copy().view("<f8").reshape(-1, 2)
+    x = np.full(len(wkb), np.nan)
+    y = np.full(len(wkb), np.nan)
+    x[present], y[present] = coords[:, 0], coords[:, 1]
+    if np.isnan(x[present]).any() or np.isnan(y[present]).any():
+        return None  # POINT EMPTY: the general path handles it
+    return x, y
+
+
+def _drop_m(geoms) -> None:
+    """Drop M values in place (Z stays): the engine and the outputs are XY or XYZ."""
+    import shapely
+
+    if not hasattr(shapely, "has_m") or shapely.geos_version < (3, 12, 0):
+        return  # shapely < 2.1 or GEOS < 3.12 (Debian 12's 3.11) never reads M
+    m = shapely.has_m(geoms)
+    if not m.any():
+        return
+    z = shapely.has_z(geoms)
+    if (m & z).any():
+        geoms[m & z] = shapely.from_wkb(shapely.to_wkb(geoms[m & z], output_dimension=3))
+    if (m & ~z).any():
+        geoms[m & ~z] = shapely.force_2d(geoms[m & ~z])
+
