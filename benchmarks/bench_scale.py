@@ -147,8 +147,8 @@ def join_worker(kind: str, path: str) -> dict:
         from joinedup.engine.joins import join_by_location
 
         points = gpd.read_parquet(path)
-        out = join_by_location(polygons, points, predicates=(0,), method=3, join_fields=["weight"],
-                               summaries=[0, 5]).output
+        out = join_by_location(polygons, points, predicates=("intersects",), method="summary", join_fields=["weight"],
+                               summaries=["count", "sum"]).output
         table = out.rename(columns={"weight_count": "count"})  # every weight is non-null here
     seconds = time.perf_counter() - t0
     return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_rss_mb()), "pairs": int(table["count"].sum()),

@@ -321,9 +321,9 @@ def match_tracks(graph: MatchGraph, table, *, options: MatchOptions | None = Non
     worker once. The chunks are the same wherever they run, so the result is too.
     Returns :class:`MatchResult`.
     """
-    from .scale import run_tasks
-
     import pandas as pd
+
+    from .scale import run_tasks
 
     opt = options or MatchOptions()
     opt.check()

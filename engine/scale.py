@@ -12,7 +12,7 @@ track codes, OD rows, edge-id lists). Nothing else leaves this process, and no c
 made except to the scheduler address given (a ``LocalCluster`` listens on 127.0.0.1 only).
 
 ``dask`` and ``distributed`` are optional: they are imported only when a cluster is asked for,
-and their absence is a clear :class:`EngineError` saying how to install them.
+and their absence is a clear :class:`DependencyError` saying how to install them.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import contextlib
 import time
 from dataclasses import dataclass
 
-from .errors import EngineCancelled, EngineError, InputError, as_feedback
+from .errors import DependencyError, EngineCancelled, EngineError, InputError, as_feedback
 
 LOCAL = "local"
 LOCAL_CLUSTER = "local cluster"
@@ -88,11 +88,11 @@ class Execution:
 
 
 def require_distributed():
-    """The ``distributed`` module, or an :class:`EngineError` saying how to install it."""
+    """The ``distributed`` module, or a :class:`DependencyError` saying how to install it."""
     try:
         import distributed
     except ImportError as exc:
-        raise EngineError("Running on a Dask cluster needs the Python packages dask and distributed, "
+        raise DependencyError("Running on a Dask cluster needs the Python packages dask and distributed, "
                           "which are not installed. " + INSTALL_HINT) from exc
     return distributed
 

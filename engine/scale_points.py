@@ -149,7 +149,8 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
     summed = run_tasks(_summarise_chunk, geoms, tasks, execution=execution, combine=_add_partials, feedback=fb)
     if summed is None:
         summed = (np.zeros(len(geoms), np.int64), np.zeros((2 * len(value_fields), len(geoms))), 0)
-    return _summary_table(polygons, value_fields, *summed, fb)
+    counts, sums, unplaced = summed
+    return _summary_table(polygons, value_fields, counts, sums, unplaced, fb)
 
 
 def _polygons_for(polygons, point_crs, fb):
@@ -188,7 +189,7 @@ def _summarise_xy(geoms, x, y, values, value_fields):
 
     from .joins import match_pairs_xy
 
-    i, j = match_pairs_xy(geoms, x, y, (0,), order_within=False)
+    i, j = match_pairs_xy(geoms, x, y, ("intersects",), order_within=False)
     n = len(geoms)
     counts = np.bincount(i, minlength=n).astype(np.int64)
     sums = np.zeros((2 * len(value_fields), n))
@@ -211,7 +212,7 @@ def summarise_point_layer(polygons, points, *, value_fields=(), execution=None, 
 
     Raises:
         InputError: no polygons, an unknown value field, a CRS on one side only.
-        EngineError: a cluster asked for without dask-geopandas installed.
+        DependencyError: a cluster asked for without dask-geopandas installed.
     """
 
     fb = as_feedback(feedback)
@@ -245,14 +246,14 @@ def _summary_table(polygons, value_fields, counts, sums, unplaced, fb):
 def _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb):
     import pandas as pd
 
-    from .errors import EngineCancelled, EngineError
+    from .errors import DependencyError, EngineCancelled
     from .scale import INSTALL_HINT, POLL_S, dask_client
 
     try:
         import dask
         import dask_geopandas
     except ImportError as exc:
-        raise EngineError("Joining a point layer on a Dask cluster needs dask-geopandas: pip install "
+        raise DependencyError("Joining a point layer on a Dask cluster needs dask-geopandas: pip install "
                           "dask-geopandas. " + INSTALL_HINT) from exc
     present = ~np.asarray(points.geometry.isna() | points.geometry.is_empty)
     frame = points.loc[present, [*value_fields, points.geometry.name]]

@@ -71,8 +71,8 @@ def layers(tmp_path_factory):
 def _in_memory(polygons, points):
     from joinedup.engine.joins import join_by_location
 
-    out = join_by_location(polygons, points, predicates=(0,), method=3, join_fields=["pid", "weight"],
-                           summaries=[0, 5]).output
+    out = join_by_location(polygons, points, predicates=("intersects",), method="summary",
+                           join_fields=["pid", "weight"], summaries=["count", "sum"]).output
     return (out["pid_count"].to_numpy(np.int64), out["weight_count"].to_numpy(np.int64),
             out["weight_sum"].to_numpy(float))
 

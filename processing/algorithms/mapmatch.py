@@ -57,9 +57,11 @@ class MapMatch(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("GPS points"),
                                                 [QgsProcessing.SourceType.TypeVectorPoint]),
             "GPS points of one or more tracks.")
-        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), parentLayerParameterName="INPUT"),
+        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"),
+                                                       parentLayerParameterName="INPUT"),
             "Field whose value identifies the track (vehicle trip, device day ...).")
-        self.add_parameter(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"), parentLayerParameterName="INPUT"),
+        self.add_parameter(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"),
+                                                       parentLayerParameterName="INPUT"),
             "Date-time field, ISO 8601 text (offsets are converted to UTC) or seconds.")
         self.add_parameter(QgsProcessingParameterField("MODE_FIELD", self.tr("Mode or category field"),
                                         parentLayerParameterName="INPUT", optional=True),

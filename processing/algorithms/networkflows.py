@@ -29,7 +29,8 @@ class NetworkFlows(JoinedUpAlgorithm):
         "edge gets 'passages' (traversals; a track coming back along a street counts twice) and "
         "'tracks' (distinct track ids), in total and per value of CATEGORY_FIELD "
         "(passages_<value>, tracks_<value>). Filters: a time-of-day window HOUR_FROM–HOUR_TO "
-        "(decimal hours of the route's start time as stored; 22 to 6 wraps past midnight; 0 to 24, the default, is all day) and "
+        "(decimal hours of the route's start time as stored; 22 to 6 wraps past midnight; 0 to 24, "
+        "the default, is all day) and "
         "WEEKDAYS. Routes outside the filters, with no time while a filter is set, with no "
         "track id or that did not move are counted in the log. The network parameters must be "
         "the ones used for matching (same lines, mode, one-way and tolerance): edge ids are "
@@ -52,7 +53,8 @@ class NetworkFlows(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterFeatureSource("ROUTES", self.tr("Matched routes"),
                                                 [QgsProcessing.SourceType.TypeVectorLine], optional=True),
             "Output of Map-match GPS tracks (fields edge_ids, track_id, mode, start_time).")
-        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), defaultValue="track_id",
+        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"),
+                                                       defaultValue="track_id",
                                         parentLayerParameterName="ROUTES", optional=True),
             "Field identifying the track, for the unique-track counts.")
         self.add_parameter(QgsProcessingParameterField("CATEGORY_FIELD", self.tr("Mode or category field"),
@@ -75,7 +77,8 @@ class NetworkFlows(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterFeatureSource("OD", self.tr("Origin-destination lines"),
                                                 [QgsProcessing.SourceType.TypeVectorLine], optional=True),
             "Desire lines from origin (first vertex) to destination (last vertex), instead of ROUTES.")
-        self.add_parameter(QgsProcessingParameterField("VOLUME_FIELD", self.tr("Volume field"), parentLayerParameterName="OD",
+        self.add_parameter(QgsProcessingParameterField("VOLUME_FIELD", self.tr("Volume field"),
+                                                       parentLayerParameterName="OD",
                                         type=QgsProcessingParameterField.DataType.Numeric, optional=True),
             "Trips per OD row.")
         self.add_parameter(QgsProcessingParameterField("OD_CATEGORY_FIELD", self.tr("OD category field"),
