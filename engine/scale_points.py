@@ -204,9 +204,10 @@ def _summarise_xy(geoms, x, y, values, value_fields):
 def summarise_point_layer(polygons, points, *, value_fields=(), execution=None, npartitions: int | None = None,
                           feedback=None):
     """:func:`summarise_points_in_polygons` for a point GeoDataFrame already in memory (the
-    points of a Processing layer). In this process: one pass. On a cluster (``execution``):
-    dask-geopandas partitions in Hilbert order (each one a compact patch of the map), the
-    polygons sent to each worker once (one delayed task), per-partition counts and sums summed
+    points of a Processing layer, with geometries or read as bare coordinates, ``attrs['xy']``).
+    In this process: one pass. On a cluster (``execution``): dask-geopandas partitions in
+    Hilbert order (each one a compact patch of the map), the polygons sent to each worker once
+    (one delayed task), per-partition counts and sums summed
     per polygon in dask's tree reduction. Counts equal the in-process ones exactly; sums too for
     integer-valued fields, else within rounding.
 
@@ -222,9 +223,16 @@ def summarise_point_layer(polygons, points, *, value_fields=(), execution=None, 
         raise InputError(f"The point layer has no field '{missing[0]}'. Fields: {', '.join(map(str, points.columns))}.")
     geoms = _polygons_for(polygons, points.crs, fb)
     if execution is None or execution.is_local:
-        x, y = _point_xy(np.asarray(points.geometry.values, dtype=object))
+        if points.attrs.get("xy") is not None:  # read as bare coordinates (the bridge's xy_points)
+            x, y = (np.asarray(v, float) for v in points.attrs["xy"])
+        else:
+            x, y = _point_xy(np.asarray(points.geometry.values, dtype=object))
         counts, sums, unplaced = _summarise_xy(geoms, x, y, points, value_fields)
     else:
+        if points.attrs.get("xy") is not None:
+            from .joins import points_from_xy
+
+            points = points_from_xy(points)
         counts, sums, unplaced = _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb)
     return _summary_table(polygons, value_fields, counts, sums, unplaced, fb)
 

@@ -127,3 +127,16 @@ def test_point_layer_on_hilbert_partitions_equals_in_process(layers):
     np.testing.assert_array_equal(here["count"].to_numpy(), count)
     np.testing.assert_array_equal(here["weight_count"].to_numpy(), weight_count)
     np.testing.assert_array_equal(here["weight_sum"].to_numpy(), weight_sum)
+
+
+def test_point_layer_read_as_bare_coordinates(layers):
+    """The bridge's xy_points reading (attrs['xy'], no geometry objects) gives the same table."""
+    from joinedup.engine.scale_points import summarise_point_layer
+
+    polygons, points, _, _ = layers
+    bare = points.copy()
+    x, y = bare.geometry.x.to_numpy(), bare.geometry.y.to_numpy()
+    bare = bare.set_geometry([None] * len(bare), crs=points.crs)
+    bare.attrs["xy"] = (x, y)
+    pd.testing.assert_frame_equal(summarise_point_layer(polygons, bare, value_fields=["weight"]),
+                                  summarise_point_layer(polygons, points, value_fields=["weight"]), check_exact=True)
