@@ -67,7 +67,8 @@ def time_filter(times, *, hours=None, weekdays=None):
 
 def flows_from_routes(routes, edge_ids, *, edge_list_field: str = "edge_ids",
                       track_field: str = "track_id", category_field: str | None = None,
-                      time_field: str | None = None, hours=None, weekdays=None):
+                      time_field: str | None = None, hours=None, weekdays=None, execution=None,
+                      feedback=None):
     """Count passages and unique tracks per edge.
 
     ``routes``: a (Geo)DataFrame with an edge-id list field (text "1,2,3"), a track id and
@@ -75,13 +76,25 @@ def flows_from_routes(routes, edge_ids, *, edge_list_field: str = "edge_ids",
     edge ids (the output has one row per edge, in this order). Returns ``(table, categories,
     report)``: ``table`` has ``edge_id``, ``passages``, ``tracks`` and per category
     ``passages_<cat>``, ``tracks_<cat>``.
+
+    ``execution`` (:class:`engine.scale.Execution`): on a cluster the routes are partitioned
+    by track (every route of a track in one partition, so distinct-track counts add up), each
+    partition is counted on a worker and the per-edge counts are summed in a tree reduction;
+    the counts are integers, so the result is the in-process one exactly.
     """
     import pandas as pd
 
-    for name in (edge_list_field, track_field, category_field, time_field):
+    fields = [edge_list_field, track_field, category_field, time_field]
+    for name in fields:
         if name and name not in routes.columns:
             raise InputError(f"The routes layer has no field '{name}'. Fields: "
                              f"{', '.join(map(str, routes.columns))}.")
+    if execution is not None and not execution.is_local and len(routes):
+        return _flows_by_track_partition(
+            pd.DataFrame(routes[list(dict.fromkeys(f for f in fields if f))]).reset_index(drop=True),
+            edge_ids, dict(edge_list_field=edge_list_field, track_field=track_field,
+                           category_field=category_field, time_field=time_field, hours=hours,
+                           weekdays=weekdays), execution, feedback)
     report = FlowReport(routes=len(routes))
     keep = np.ones(len(routes), bool)
     if hours is not None or weekdays:
@@ -129,6 +142,49 @@ def flows_from_routes(routes, edge_ids, *, edge_list_field: str = "edge_ids",
     return table, categories, report
 
 
+ROUTES_PER_TASK = 50_000
+
+
+def _flows_by_track_partition(routes, edge_ids, options, execution, feedback):
+    """:func:`flows_from_routes` on partitions of whole tracks, summed per edge by
+    :func:`engine.scale.run_tasks` (a tree reduction on the cluster)."""
+    import pandas as pd
+
+    from .scale import run_tasks
+
+    track_code = pd.factorize(routes[options["track_field"]])[0]
+    # workers see a number per track, never the track id (a vehicle or a person's device)
+    routes[options["track_field"]] = pd.array(np.where(track_code >= 0, track_code, 0), dtype="Int64")
+    routes.loc[track_code < 0, options["track_field"]] = pd.NA
+    n_parts = max(1, -(-len(routes) // ROUTES_PER_TASK))
+    part = np.maximum(track_code, 0) % n_parts  # routes with no track id go with track 0
+    tasks = [(routes[part == p].reset_index(drop=True), options) for p in range(n_parts) if (part == p).any()]
+    return run_tasks(_count_partition, np.asarray(edge_ids), tasks, execution=execution,
+                     combine=_add_flows, feedback=feedback)
+
+
+def _count_partition(edge_ids, routes, options):
+    return flows_from_routes(routes, edge_ids, **options)
+
+
+def _add_flows(a, b):
+    """The per-edge counts, categories and report of two partitions together, with the columns
+    in :func:`flows_from_routes`'s order."""
+    table_a, cats_a, report_a = a
+    table_b, cats_b, report_b = b
+    categories = sorted(set(cats_a) | set(cats_b))
+    columns = ["edge_id", "passages", "tracks"] + [f"{k}_{c}" for c in categories for k in ("passages", "tracks")]
+    counts = [c for c in columns if c != "edge_id"]
+    table = table_a.reindex(columns=columns, fill_value=0)
+    table[counts] = table[counts] + table_b.reindex(columns=columns, fill_value=0)[counts]
+    skipped = dict(report_a.skipped)
+    for key, value in report_b.skipped.items():
+        skipped[key] = skipped.get(key, 0) + value
+    report = FlowReport(routes=report_a.routes + report_b.routes, used=report_a.used + report_b.used,
+                        skipped=skipped)
+    return table, categories, report
+
+
 def _unique_counts(edge_index, track_code, n):
     if len(edge_index) == 0:
         return np.zeros(n, np.int64)
@@ -137,7 +193,7 @@ def _unique_counts(edge_index, track_code, n):
 
 
 def assign_od(net, origins, destinations, volumes, *, categories=None, weight: str = "length",
-              max_snap_m: float | None = None, feedback=None):
+              max_snap_m: float | None = None, execution=None, feedback=None):
     """All-or-nothing assignment: each OD pair's volume is added to every edge of its shortest
     path (including the part-edges at both ends where the route runs along them).
 
@@ -146,8 +202,15 @@ def assign_od(net, origins, destinations, volumes, *, categories=None, weight: s
     Returns ``(table, categories, pair_status)``: ``table`` per edge (``edge_id``, ``volume``
     and ``volume_<cat>``); ``pair_status`` per OD row: 'assigned', 'not on network',
     'unreachable', 'no volume'.
+
+    The rows are assigned in chunks of :data:`OD_ROWS_PER_TASK` whose per-edge volumes are
+    summed in one fixed tree order, in this process or on the cluster of ``execution``
+    (:class:`engine.scale.Execution`; the network and the snapped ends go to each worker once),
+    so both give the same volumes to the last bit.
     """
     import pandas as pd
+
+    from .scale import run_tasks
 
     fb = as_feedback(feedback)
     vol = pd.to_numeric(pd.Series(volumes), errors="coerce").to_numpy(float)
@@ -160,37 +223,53 @@ def assign_od(net, origins, destinations, volumes, *, categories=None, weight: s
     off = (so.edge < 0) | (sd.edge < 0)
     status[~bad_vol & off] = "not on network"
     todo = np.flatnonzero(status == "assigned")
-    m = len(net.edges)
     cats = (pd.Series(categories).astype(object).where(pd.Series(categories).notna(), NO_CATEGORY)
             .astype(str).to_numpy() if categories is not None else np.full(n_od, NO_CATEGORY, object))
     cat_names = sorted(set(cats[todo].tolist())) if categories is not None else []
+    shared = (net, so, sd, vol, cats, cat_names, weight)
+    chunks = [(todo[start:start + OD_ROWS_PER_TASK],) for start in range(0, len(todo), OD_ROWS_PER_TASK)]
+    summed = run_tasks(_assign_chunk, shared, chunks, execution=execution, combine=_add_assigned, feedback=fb)
+    m = len(net.edges)
+    total, per_cat, unreachable = summed if summed is not None else \
+        (np.zeros(m), np.zeros((len(cat_names), m)), np.zeros(0, np.int64))
+    status[unreachable] = "unreachable"
+    table = pd.DataFrame({"edge_id": net.edges["edge_id"].to_numpy(), "volume": total})
+    for i, c in enumerate(cat_names):
+        table[f"volume_{c}"] = per_cat[i]
+    return table, cat_names, status
+
+
+OD_ROWS_PER_TASK = 2000
+
+
+def _assign_chunk(shared, rows):
+    """Per-edge volumes (total, per category) of one chunk of OD rows, and the rows found
+    unreachable."""
+    net, so, sd, vol, cats, cat_names, weight = shared
+    m = len(net.edges)
     total = np.zeros(m)
-    per_cat = {c: np.zeros(m) for c in cat_names}
+    per_cat = np.zeros((len(cat_names), m))
+    cat_row = {c: i for i, c in enumerate(cat_names)}
     length = net.edges["length_m"].to_numpy(float)
     u = net.edges["u"].to_numpy(np.int64)
     v = net.edges["v"].to_numpy(np.int64)
     end_a, end_b = net.node_xy[u], net.node_xy[v]
-    chunk = 2000
-    for start in range(0, len(todo), chunk):
-        fb.check()
-        rows = todo[start:start + chunk]
-        pairs = np.stack([rows, rows], axis=1)
-        routes = net.routes(so, sd, pairs, weight=weight)
-        for r, route in zip(rows.tolist(), routes):
-            if route is None or route.geometry is None or not np.isfinite(route.cost):
-                status[r] = "unreachable"
-                continue
-            edges = [int(e) for e in route.edges]
-            used = _used_edges(edges, so.fraction[r], sd.fraction[r], length, end_a, end_b,
-                               route.geometry)
-            total[used] += vol[r]
-            if cat_names:
-                per_cat[cats[r]][used] += vol[r]
-        fb.set_progress(min(1.0, (start + chunk) / max(len(todo), 1)))
-    table = pd.DataFrame({"edge_id": net.edges["edge_id"].to_numpy(), "volume": total})
-    for c in cat_names:
-        table[f"volume_{c}"] = per_cat[c]
-    return table, cat_names, status
+    unreachable = []
+    routes = net.routes(so, sd, np.stack([rows, rows], axis=1), weight=weight)
+    for r, route in zip(rows.tolist(), routes, strict=True):
+        if route is None or route.geometry is None or not np.isfinite(route.cost):
+            unreachable.append(r)
+            continue
+        edges = [int(e) for e in route.edges]
+        used = _used_edges(edges, so.fraction[r], sd.fraction[r], length, end_a, end_b, route.geometry)
+        total[used] += vol[r]
+        if cat_names:
+            per_cat[cat_row[cats[r]], used] += vol[r]
+    return total, per_cat, np.asarray(unreachable, np.int64)
+
+
+def _add_assigned(a, b):
+    return a[0] + b[0], a[1] + b[1], np.concatenate([a[2], b[2]])
 
 
 def _used_edges(edges, fo, fd, length, end_a, end_b, geometry):

@@ -311,13 +311,19 @@ class MatchResult:
     notes: list = field(default_factory=list)
 
 
-def match_tracks(graph: MatchGraph, table, *, options: MatchOptions | None = None, feedback=None):
+def match_tracks(graph: MatchGraph, table, *, options: MatchOptions | None = None, execution=None,
+                 feedback=None):
     """Map-match the cleaned track table of :func:`engine.tracks.prepare_tracks`.
 
     ``table`` must be sorted by ``piece`` and time (as prepare_tracks returns it) and in the
-    graph's projected CRS (metres). Returns :class:`MatchResult`.
+    graph's projected CRS (metres). ``execution`` (:class:`engine.scale.Execution`, default in
+    this process): where the chunks of whole track pieces are matched; the graph goes to each
+    worker once. The chunks are the same wherever they run, so the result is too.
+    Returns :class:`MatchResult`.
     """
     import pandas as pd
+
+    from .scale import run_tasks
 
     opt = options or MatchOptions()
     opt.check()
@@ -339,11 +345,11 @@ def match_tracks(graph: MatchGraph, table, *, options: MatchOptions | None = Non
         chunk_bounds = np.r_[starts[np.r_[0, np.flatnonzero(np.diff(chunk_id)) + 1]], n]
     else:
         chunk_bounds = np.array([0])
+    spans = [(int(chunk_bounds[c]), int(chunk_bounds[c + 1])) for c in range(len(chunk_bounds) - 1)]
+    results = run_tasks(_match_chunk, graph, [(xy[lo:hi], piece[lo:hi], opt) for lo, hi in spans],
+                        execution=execution, feedback=fb)
     run_base = 0
-    for c in range(len(chunk_bounds) - 1):
-        fb.check()
-        lo, hi = int(chunk_bounds[c]), int(chunk_bounds[c + 1])
-        res = _match_chunk(graph, xy[lo:hi], piece[lo:hi], opt)
+    for (lo, hi), res in zip(spans, results):
         for key in ("edge", "fraction", "offset_m", "status"):
             pts_out[key][lo:hi] = res[key]
         run = res["run"].copy()
@@ -354,7 +360,6 @@ def match_tracks(graph: MatchGraph, table, *, options: MatchOptions | None = Non
         trav_parts.append(tr)
         run_base = int(run.max() + 1) if (run >= 0).any() else run_base
         breaks += res["breaks"]
-        fb.set_progress(hi / max(n, 1))
     points = table.copy()
     edge_idx = pts_out["edge"]
     points["edge"] = edge_idx
@@ -737,7 +742,7 @@ def recovery(graph, truth, traversals):
 
 def match_layer(points, graph: MatchGraph, *, track_field: str, time_field: str,
                 mode_field: str | None = None, max_gap_s: float | None = 300.0,
-                options: MatchOptions | None = None, feedback=None):
+                options: MatchOptions | None = None, execution=None, feedback=None):
     """Map-match a GPS point layer on ``graph`` (see :class:`MatchGraph`).
 
     Returns ``(routes, matched_points, quality, notes)``:
@@ -774,7 +779,7 @@ def match_layer(points, graph: MatchGraph, *, track_field: str, time_field: str,
                                            mode_field=mode_field, max_gap_s=max_gap_s)
     fb.log(report.describe(name))
     notes.append(report.describe(name))
-    result = match_tracks(graph, table, options=options, feedback=fb.sub(0.0, 0.9))
+    result = match_tracks(graph, table, options=options, execution=execution, feedback=fb.sub(0.0, 0.9))
     mp = result.points
     # routes
     runs, geoms, ids_text, length = route_geometries(graph, result.traversals)

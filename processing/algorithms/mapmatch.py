@@ -11,6 +11,7 @@ from qgis.core import (
 
 from ..base import JoinedUpAlgorithm, crs_required, engine_feedback
 from ..network_params import add_network_parameters, network_from_parameters
+from ..scale_params import add_execution_parameter, execution_from_parameters
 
 
 class MapMatch(JoinedUpAlgorithm):
@@ -44,7 +45,11 @@ class MapMatch(JoinedUpAlgorithm):
         "track', 'no time', 'unparsable time', 'no track id', 'no geometry' (kept at the input "
         "position); QUALITY, one row per track (points, matched share, mean and max offset, "
         "routes, length). No point is dropped without a reason. A time field where no value can "
-        "be read stops the run with the field name and an example value."
+        "be read stops the run with the field name and an example value.\n\n"
+        "EXECUTION (advanced): 'local' (this process), 'local cluster:N' (N worker processes on "
+        "this computer) or 'cluster:tcp://host:port' (a Dask scheduler); empty = the QGIS setting "
+        "joinedup/execution. Tracks are matched in chunks of whole track pieces wherever they run, "
+        "so the outputs are the same (docs/scale.md)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -52,9 +57,11 @@ class MapMatch(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("GPS points"),
                                                 [QgsProcessing.SourceType.TypeVectorPoint]),
             "GPS points of one or more tracks.")
-        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), parentLayerParameterName="INPUT"),
+        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"),
+                                                       parentLayerParameterName="INPUT"),
             "Field whose value identifies the track (vehicle trip, device day ...).")
-        self.add_parameter(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"), parentLayerParameterName="INPUT"),
+        self.add_parameter(QgsProcessingParameterField("TIME_FIELD", self.tr("Time field"),
+                                                       parentLayerParameterName="INPUT"),
             "Date-time field, ISO 8601 text (offsets are converted to UTC) or seconds.")
         self.add_parameter(QgsProcessingParameterField("MODE_FIELD", self.tr("Mode or category field"),
                                         parentLayerParameterName="INPUT", optional=True),
@@ -86,6 +93,7 @@ class MapMatch(JoinedUpAlgorithm):
                                          QgsProcessingParameterNumber.Type.Double, 5.0, minValue=0.1),
             "Scale of the exponential transition probability on |network distance - straight "
             "distance| (Newson & Krumm's beta).", advanced=True)
+        add_execution_parameter(self)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Matched routes"), QgsProcessing.SourceType.TypeVectorLine))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -99,6 +107,7 @@ class MapMatch(JoinedUpAlgorithm):
         from ..bridge import read_source, write_output
 
         fb = engine_feedback(feedback, 0.0, 1.0)
+        execution = execution_from_parameters(self, parameters, context, feedback)
         points, report = read_source(self, parameters, "INPUT", context, feedback)
         feedback.pushInfo(report.describe())
         if len(points) == 0:
@@ -120,7 +129,8 @@ class MapMatch(JoinedUpAlgorithm):
         graph = MatchGraph.from_network(net)
         routes, matched, quality, notes = match_layer(
             points, graph, track_field=track, time_field=time_field, mode_field=mode,
-            max_gap_s=gap if gap > 0 else None, options=options, feedback=fb.sub(0.1, 0.95))
+            max_gap_s=gap if gap > 0 else None, options=options, execution=execution,
+            feedback=fb.sub(0.1, 0.95))
         for note in notes:
             feedback.pushInfo(note)
         results = {"OUTPUT": write_output(self, parameters, "OUTPUT", context, routes)}

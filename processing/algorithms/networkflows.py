@@ -12,6 +12,7 @@ from qgis.core import (
 
 from ..base import JoinedUpAlgorithm, engine_feedback
 from ..network_params import add_network_parameters, network_from_parameters
+from ..scale_params import add_execution_parameter, execution_from_parameters
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -28,7 +29,8 @@ class NetworkFlows(JoinedUpAlgorithm):
         "edge gets 'passages' (traversals; a track coming back along a street counts twice) and "
         "'tracks' (distinct track ids), in total and per value of CATEGORY_FIELD "
         "(passages_<value>, tracks_<value>). Filters: a time-of-day window HOUR_FROM–HOUR_TO "
-        "(decimal hours of the route's start time as stored; 22 to 6 wraps past midnight; 0 to 24, the default, is all day) and "
+        "(decimal hours of the route's start time as stored; 22 to 6 wraps past midnight; 0 to 24, "
+        "the default, is all day) and "
         "WEEKDAYS. Routes outside the filters, with no time while a filter is set, with no "
         "track id or that did not move are counted in the log. The network parameters must be "
         "the ones used for matching (same lines, mode, one-way and tolerance): edge ids are "
@@ -38,7 +40,11 @@ class NetworkFlows(JoinedUpAlgorithm):
         "path (by STRATEGY: shortest or fastest), including the partial edges at the ends. Per OD_CATEGORY_FIELD value "
         "too (volume_<value>). Rows farther than MAX_SNAP (0 = no limit) from the network, unreachable, or "
         "with a null/negative volume are not assigned and are counted in the log.\n\n"
-        "OUTPUT: the network edges (edge_id, source_row = the input line's row) with the counts."
+        "OUTPUT: the network edges (edge_id, source_row = the input line's row) with the counts.\n\n"
+        "EXECUTION (advanced): 'local', 'local cluster:N' or 'cluster:tcp://host:port' (a Dask "
+        "scheduler); empty = the QGIS setting joinedup/execution. Routes are counted in partitions "
+        "of whole tracks, OD rows in chunks, and summed per edge in one fixed order: the counts "
+        "and volumes are the same wherever they run (docs/scale.md)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -47,7 +53,8 @@ class NetworkFlows(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterFeatureSource("ROUTES", self.tr("Matched routes"),
                                                 [QgsProcessing.SourceType.TypeVectorLine], optional=True),
             "Output of Map-match GPS tracks (fields edge_ids, track_id, mode, start_time).")
-        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"), defaultValue="track_id",
+        self.add_parameter(QgsProcessingParameterField("TRACK_FIELD", self.tr("Track id field"),
+                                                       defaultValue="track_id",
                                         parentLayerParameterName="ROUTES", optional=True),
             "Field identifying the track, for the unique-track counts.")
         self.add_parameter(QgsProcessingParameterField("CATEGORY_FIELD", self.tr("Mode or category field"),
@@ -70,12 +77,14 @@ class NetworkFlows(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterFeatureSource("OD", self.tr("Origin-destination lines"),
                                                 [QgsProcessing.SourceType.TypeVectorLine], optional=True),
             "Desire lines from origin (first vertex) to destination (last vertex), instead of ROUTES.")
-        self.add_parameter(QgsProcessingParameterField("VOLUME_FIELD", self.tr("Volume field"), parentLayerParameterName="OD",
+        self.add_parameter(QgsProcessingParameterField("VOLUME_FIELD", self.tr("Volume field"),
+                                                       parentLayerParameterName="OD",
                                         type=QgsProcessingParameterField.DataType.Numeric, optional=True),
             "Trips per OD row.")
         self.add_parameter(QgsProcessingParameterField("OD_CATEGORY_FIELD", self.tr("OD category field"),
                                         parentLayerParameterName="OD", optional=True),
             "Volumes are also given per value of this field.")
+        add_execution_parameter(self)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Edge flows"), QgsProcessing.SourceType.TypeVectorLine))
 
@@ -90,6 +99,7 @@ class NetworkFlows(JoinedUpAlgorithm):
         from ..bridge import read_source, write_output
 
         fb = engine_feedback(feedback, 0.0, 1.0)
+        execution = execution_from_parameters(self, parameters, context, feedback)
         routes, _ = read_source(self, parameters, "ROUTES", context, feedback, required=False)
         od, _ = read_source(self, parameters, "OD", context, feedback, required=False)
         if (routes is None) == (od is None):
@@ -118,7 +128,8 @@ class NetworkFlows(JoinedUpAlgorithm):
             check_routes_on_network(routes, net)
             table, cats, report = flows_from_routes(
                 routes, net.edges["edge_id"].to_numpy(), track_field=track, category_field=cat,
-                time_field=tfield if (hours or days) else None, hours=hours, weekdays=days)
+                time_field=tfield if (hours or days) else None, hours=hours, weekdays=days,
+                execution=execution, feedback=fb.sub(0.2, 0.95))
             feedback.pushInfo(report.describe(routes.attrs.get("source_name", "routes")))
         else:
             vfield = (self.parameterAsStrings(parameters, "VOLUME_FIELD", context) or [None])[0]
@@ -138,7 +149,7 @@ class NetworkFlows(JoinedUpAlgorithm):
             table, cats, status = assign_od(
                 net, origins, dests, od[vfield].to_numpy(),
                 categories=od[cfield].to_numpy(dtype=object) if cfield else None,
-                weight=settings.weight, max_snap_m=settings.max_snap_m,
+                weight=settings.weight, max_snap_m=settings.max_snap_m, execution=execution,
                 feedback=fb.sub(0.2, 0.95))
             status[missing] = "no geometry"
             values, counts = np.unique(status, return_counts=True)

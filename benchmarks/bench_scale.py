@@ -1,0 +1,192 @@
+"""Beyond one process: map matching on a Dask LocalCluster, and a point-in-polygon join of points
+read in chunks, with peak memory.
+
+    .venv/bin/python benchmarks/bench_scale.py [--quick] [--only mapmatch,join] [--points N]
+
+1. mapmatch: seeded synthetic lorry tracks on the sample city's drive network (Helsinki, OSM),
+   1,000,000 points (2,000 tracks × 500; --quick 100,000), matched in-process, then on a
+   LocalCluster of 1 and of 2 worker processes (processes=True, one thread each). Points per
+   second with and without the cluster's start-up, the 1 → 2 worker ratio and the scaling
+   efficiency (ratio / 2). The machine's load average is printed before and after: on a shared
+   machine the ratio is a measurement, not a promise.
+2. join: N random points (10,000,000; --quick 1,000,000) written to GeoParquet by this script
+   (never committed), counted and summed per polygon of a 40 × 40 grid of irregular polygons, read
+   back in chunks of 1,000,000 (engine.scale_points), in a process of its own so its peak RSS is
+   its own; the in-memory join of the whole layer (engine.joins.join_by_location, summary) at
+   the quick size, for the time and memory it needs.
+No QGIS algorithm reads a point layer in chunks or runs on a cluster: the comparison is with
+JoinedUp's own in-process run, on the same input, in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peak_rss_mb, plugin_importable, report, run_worker  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "resources" / "sample" / "helsinki.osm.pbf"
+SCRATCH = Path(__file__).resolve().parent / "results" / "scale-scratch"
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def cpu_seconds(execution) -> float:
+    """CPU seconds used so far by this process (in-process runs) or by its finished child
+    processes (a LocalCluster's workers, counted once the cluster has closed)."""
+    import resource
+
+    who = resource.RUSAGE_SELF if execution.is_local else resource.RUSAGE_CHILDREN
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_mapmatch(quick: bool):
+    from gen_tracks import drive_graph, generate_tracks
+    from joinedup.engine.mapmatch import match_tracks
+    from joinedup.engine.scale import Execution, run_tasks
+    from joinedup.engine.tracks import prepare_tracks
+
+    _, graph = drive_graph(DATA)
+    n_tracks, n_points = (200, 500) if quick else (2000, 500)
+    pts, _ = generate_tracks(graph, n_tracks=n_tracks, n_points=n_points, sigma_m=10, interval_s=5, seed=21)
+    table, _, _ = prepare_tracks(pts, track_field="track_id", time_field="time")
+    n = len(table)
+    print(f"{n} points, {n_tracks} tracks; {load()}", flush=True)
+    rows, reference = [], None
+    for label, execution in (("in-process", Execution()), ("LocalCluster 1 worker", Execution("local cluster", 1)),
+                             ("LocalCluster 2 workers", Execution("local cluster", 2))):
+        startup = 0.0
+        if not execution.is_local:  # the cluster's own start-up, measured apart
+            t0 = time.perf_counter()
+            run_tasks(lambda shared, x: x, None, [(1,)], execution=execution)
+            startup = time.perf_counter() - t0
+        t0, cpu0 = time.perf_counter(), cpu_seconds(execution)
+        result = match_tracks(graph, table, execution=execution)
+        total = time.perf_counter() - t0
+        cpu = cpu_seconds(execution) - cpu0
+        same = ""
+        if reference is None:
+            reference = result
+        else:
+            same = bool(reference.points.equals(result.points) and reference.traversals.equals(result.traversals))
+        rows.append({"run": label, "points": n, "seconds": round(total, 1), "startup_s": round(startup, 1),
+                     "points_per_s": round(n / total), "points_per_s_after_startup": round(n / max(total - startup,
+                                                                                                    1e-9)),
+                     "cpu_s": round(cpu, 1), "cores_obtained": round(cpu / total, 2),
+                     "same_as_in_process": same})
+        print(rows[-1], f"({load()})", flush=True)
+    one, two = rows[1]["points_per_s"], rows[2]["points_per_s"]
+    note = (f"1 -> 2 workers: {two / one:.2f}x (scaling efficiency {two / one / 2:.0%}); cores obtained "
+            f"{rows[1]['cores_obtained']} -> {rows[2]['cores_obtained']}; points per worker CPU second "
+            f"{n / max(rows[1]['cpu_s'], 1e-9):.0f} -> {n / max(rows[2]['cpu_s'], 1e-9):.0f}; 2 workers / in-process: "
+            f"{two / rows[0]['points_per_s']:.2f}x. After the run: {load()}. Tasks: chunks of 5,000 points of whole "
+            "track pieces; the network (0.7 MB pickled) is broadcast to each worker once.")
+    report("scale_mapmatch", rows, note)
+
+
+def write_points(path: Path, n: int, seed: int = 5):
+    """n random points over a 20 km square (EPSG:3067) with an integer-valued weight, to
+    GeoParquet 1.0 (WKB) in row groups of 1,000,000, written a million at a time (never all in
+    memory)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pyproj
+    import shapely
+
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"],
+                                    "crs": pyproj.CRS("EPSG:3067").to_json_dict()}}}
+    schema = pa.schema([("weight", pa.float64()), ("geometry", pa.binary())],
+                       metadata={b"geo": json.dumps(geo).encode()})
+    rng = np.random.default_rng(seed)
+    with pq.ParquetWriter(str(path), schema) as writer:
+        for start in range(0, n, 1_000_000):
+            k = min(1_000_000, n - start)
+            xy = rng.uniform(0, 20_000, (k, 2)) + [380_000.0, 6_665_000.0]
+            table = pa.table({"weight": rng.integers(0, 100, k).astype(float),
+                              "geometry": shapely.to_wkb(shapely.points(xy))}, schema=schema)
+            writer.write_table(table, row_group_size=1_000_000)
+
+
+def grid_polygons(side: int = 40):
+    """side × side irregular quadrilaterals (jittered grid corners) over the points' square."""
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(1)
+    step = 20_000 / side
+    cx, cy = np.meshgrid(np.arange(side + 1) * step, np.arange(side + 1) * step)
+    jit = rng.uniform(-0.3, 0.3, (side + 1, side + 1, 2)) * step
+    jit[[0, -1], :, :] = 0
+    jit[:, [0, -1], :] = 0
+    xs, ys = cx + jit[..., 0] + 380_000.0, cy + jit[..., 1] + 6_665_000.0
+    polys = [shapely.Polygon([(xs[r, c], ys[r, c]), (xs[r, c + 1], ys[r, c + 1]), (xs[r + 1, c + 1], ys[r + 1, c + 1]),
+                              (xs[r + 1, c], ys[r + 1, c])]) for r in range(side) for c in range(side)]
+    return gpd.GeoDataFrame({"zone": np.arange(len(polys))}, geometry=polys, crs="EPSG:3067")
+
+
+def join_worker(kind: str, path: str) -> dict:
+    from joinedup.engine.scale_points import summarise_points_in_polygons
+
+    polygons = grid_polygons()
+    t0 = time.perf_counter()
+    if kind == "chunks":
+        table = summarise_points_in_polygons(polygons, path, value_fields=["weight"], chunk_rows=1_000_000)
+    else:
+        import geopandas as gpd
+        from joinedup.engine.joins import join_by_location
+
+        points = gpd.read_parquet(path)
+        out = join_by_location(polygons, points, predicates=("intersects",), method="summary", join_fields=["weight"],
+                               summaries=["count", "sum"]).output
+        table = out.rename(columns={"weight_count": "count"})  # every weight is non-null here
+    seconds = time.perf_counter() - t0
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_rss_mb()), "pairs": int(table["count"].sum()),
+            "weight_sum": float(table["weight_sum"].sum())}
+
+
+def bench_join(quick: bool, n_points: int | None):
+    n = n_points or (1_000_000 if quick else 10_000_000)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    path = SCRATCH / f"points_{n}.parquet"
+    if not path.exists():
+        write_points(path, n)
+    rows = []
+    for kind in (("chunks", "whole") if n <= 2_000_000 else ("chunks",)):
+        out = run_worker(__file__, kind, str(path))
+        rows.append({"join": f"{n:,} points, {'chunks of 1,000,000' if kind == 'chunks' else 'whole layer'}",
+                     **out, "points_per_s": round(n / out["seconds"]) if out["seconds"] else ""})
+        print(rows[-1], flush=True)
+    report(f"scale_join_{n}", rows, f"1,600 polygons; count and sum of an integer-valued weight; {load()}")
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        plugin_importable()
+        print(json.dumps(join_worker(sys.argv[2], sys.argv[3])))
+        return
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="mapmatch,join")
+    ap.add_argument("--points", type=int, default=None, help="points for the join (default 10M; --quick 1M)")
+    args = ap.parse_args()
+    plugin_importable()
+    wanted = {w.strip() for w in args.only.split(",")}
+    if "mapmatch" in wanted:
+        bench_mapmatch(args.quick)
+    if "join" in wanted:
+        bench_join(args.quick, args.points)
+
+
+if __name__ == "__main__":
+    main()
