@@ -272,7 +272,7 @@ def _normalise(series: pd.Series):
         ends = np.r_[starts[1:], len(words)]
         result = pd.Series([""] * len(series), dtype=object)
         if len(words):
-            result.iloc[kept_rows[starts]] = [" ".join(words[a:b]) for a, b in zip(starts, ends)]
+            result.iloc[kept_rows[starts]] = [" ".join(words[a:b]) for a, b in zip(starts, ends, strict=False)]
     else:
         result = pd.Series([""] * len(series), dtype=object)
     result.index = index
@@ -306,7 +306,7 @@ def number_conflicts(record_text: pd.Series, candidate_text: pd.Series) -> pd.Se
     rec_flat, rec_house = number_parts(record_text)
     cand_flat, cand_house = number_parts(candidate_text)
     out = []
-    for rf, rh, cf, ch in zip(rec_flat, rec_house, cand_flat, cand_house):
+    for rf, rh, cf, ch in zip(rec_flat, rec_house, cand_flat, cand_house, strict=False):
         problems = []
         if rh - ch:
             problems.append("house number " + ", ".join(sorted(rh - ch)))
@@ -333,7 +333,7 @@ def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) 
     def words(series):
         return series.astype("string").fillna("").str.findall(r"[A-Z]+").map(
             lambda ws: frozenset(ws) & _SOMETHING_ELSE if isinstance(ws, list) else frozenset())
-    return pd.Series([bool(r - c) for r, c in zip(words(record_text), words(candidate_text))],
+    return pd.Series([bool(r - c) for r, c in zip(words(record_text), words(candidate_text), strict=False)],
                      index=record_text.index, dtype=bool)
 
 
@@ -347,7 +347,7 @@ def other_subunit_readings(raw_text, normalised_text) -> np.ndarray:
     habit; Scottish and some council systems write the building first), and ``3 Umbria Court,
     50 X Road`` read as flat 3 of the block at 50."""
     out = np.full(len(normalised_text), "", dtype=object)
-    for i, (raw, norm) in enumerate(zip(raw_text, normalised_text)):
+    for i, (raw, norm) in enumerate(zip(raw_text, normalised_text, strict=False)):
         if not norm:
             continue
         m = _SLASH_IN_RAW.search(str(raw).upper())

@@ -88,7 +88,7 @@ def read_text_table(path: str, *, encoding: str = "auto"):
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc}")
+        raise InputError(f"Cannot read {path}: {exc}") from exc
     key = (encoding or "auto").lower()
     if key not in ENCODINGS:
         raise InputError(f"Unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}.")

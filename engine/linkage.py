@@ -10,7 +10,8 @@ module level.
 Every record comes back, in input order, with ``SOURCE_ROW``, ``matched_uprn`` (null when
 unmatched), ``match_status`` ('matched' / 'unmatched'), ``match_method`` ('review', 'uprn',
 'exact', 'trigram', 'probabilistic', or '' when unmatched), ``match_level`` ('uprn': the
-addressed unit; 'parent': its building, for a record naming no flat; 'none'), ``match_weight`` (Splink's log2 Bayes factor;
+addressed unit; 'parent': its building, for a record naming no flat; 'none'), ``match_weight``
+(Splink's log2 Bayes factor;
 null for 'uprn', 'exact' and 'trigram'), ``match_probability``, ``weight_gap`` (best minus second-best candidate;
 null when there was only one candidate), ``ambiguous``, ``candidate_uprn`` (the best candidate
 even when it was not accepted), ``matched_address``, ``unmatched_reason`` and ``note``; the
@@ -18,6 +19,7 @@ geometry is the matched reference point.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,8 +27,8 @@ import pandas as pd
 
 from . import addresses as ad
 from . import linkage_review as rv
-from .linkage_matcher import CACHE_KEEP, CACHE_PREFIX, GazetteerPreparation, match_ukam  # noqa: F401
 from .errors import EngineError, InputError, as_feedback
+from .linkage_matcher import CACHE_KEEP, CACHE_PREFIX, GazetteerPreparation, match_ukam, quiet_matcher  # noqa: F401
 
 # Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
 # 5 means the evidence favours "same address" 32:1 (probability 0.97). Chosen on the
@@ -160,6 +162,16 @@ def _uprn_key(series: pd.Series) -> pd.Series:
     return text.where(text.str.len() > 0)
 
 
+def _matcher_quiet_during(func):
+    """Run ``func`` with the matcher's warnings and logging quietened, and restored after."""
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        with quiet_matcher():
+            return func(*args, **kwargs)
+    return run
+
+
+@_matcher_quiet_during
 def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fields,
                    ref_uprn_field: str, ref_address_fields, postcode_field: str | None = None,
                    uprn_field: str | None = None, ref_postcode_field: str | None = None,
@@ -204,9 +216,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         EngineError: the matcher is not installed (with how to install it).
         EngineCancelled: the user cancelled.
     """
-    import geopandas as gpd
-
     import time
+
+    import geopandas as gpd
 
     fb = as_feedback(feedback)
     started = time.perf_counter()
@@ -437,14 +449,15 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     rec_pc = pc.to_numpy().astype(object)
     cand_pc = ref["postcode"].to_numpy()[np.maximum(cand_row, 0)]
     same_sector = np.array([isinstance(a, str) and isinstance(b, str) and a != b and a[:-2] == b[:-2]
-                            for a, b in zip(rec_pc, cand_pc)], dtype=bool)
-    streets_by_postcode = set(zip(ref["postcode"], ad.street_keys(ref["text"])))
+                            for a, b in zip(rec_pc, cand_pc, strict=False)], dtype=bool)
+    streets_by_postcode = set(zip(ref["postcode"], ad.street_keys(ref["text"]), strict=False))
     cand_street = ad.street_keys(cand_text).to_numpy()
-    pc_on_street = np.array([(a, b) in streets_by_postcode for a, b in zip(rec_pc, cand_street)], dtype=bool)
+    pc_on_street = np.array([(a, b) in streets_by_postcode
+                             for a, b in zip(rec_pc, cand_street, strict=False)], dtype=bool)
     pc_disagrees = has_cand & same_sector & pc_on_street & ~reject_conflict & ~tie & ~by_person
     reason[pc_disagrees] = [f"postcode disagrees: the best candidate's postcode is {b}; {a} is another "
                             "postcode of the same street (house number or postcode wrong; check by hand)"
-                            for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees])]
+                            for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees], strict=False)]
     reject_conflict = reject_conflict | tie | pc_disagrees
     reject_below = below & ~reject_conflict
     reason[reject_below] = [f"best candidate's match weight {w:.1f} is below the threshold {threshold:g}"
@@ -468,10 +481,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         # ... and only when no address of that building (same numbers and street) has the flat
         ref_flat, ref_house = ad.number_parts(ref["text"])
         ref_street = ad.street_keys(ref["text"]).to_numpy()
-        flats_at = {(h, st, f) for fs, h, st in zip(ref_flat, ref_house, ref_street) for f in fs}
+        flats_at = {(h, st, f) for fs, h, st in zip(ref_flat, ref_house, ref_street, strict=False) for f in fs}
         building = ref_positions[det[hit]]
         flat_there = np.array([any((ref_house.iloc[b], ref_street[b], f) in flats_at for f in fs)
-                               for b, fs in zip(building, rec_flat.to_numpy()[look[hit]])], dtype=bool)
+                               for b, fs in zip(building, rec_flat.to_numpy()[look[hit]], strict=False)], dtype=bool)
         hit[np.flatnonzero(hit)[flat_there]] = False
         found = look[hit]
         cand_row[found] = parent_row[ref_positions[det[hit]]]
@@ -620,7 +633,7 @@ def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd
     pairs = rec.reset_index(names="r").merge(ref.reset_index(names="c"), on=keys, suffixes=("", "_c"))
     if pairs.empty:
         return pd.Series(-1, index=rec.index)
-    ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"])), bool, len(pairs))
+    ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"], strict=False)), bool, len(pairs))
     pairs = pairs.loc[ok, ["r", "c", "key"]].drop_duplicates(subset=["r", "key"])  # one row per UPRN
     counts = pairs.groupby("r")["c"].transform("size")
     unique = pairs[counts == 1].set_index("r")["c"]

@@ -27,8 +27,8 @@ UNCERTAIN_REASONS = ("best candidate's match weight", "tie:", "postcode disagree
 
 def record_keys(normalised_text, postcodes) -> np.ndarray:
     """A 16-hex-digit code per record from its normalised address and postcode."""
-    return np.array([hashlib.sha256(f"{t}|{p or ''}".encode("utf-8")).hexdigest()[:16]
-                     for t, p in zip(normalised_text, postcodes)], dtype=object)
+    return np.array([hashlib.sha256(f"{t}|{p or ''}".encode()).hexdigest()[:16]
+                     for t, p in zip(normalised_text, postcodes, strict=False)], dtype=object)
 
 
 def gazetteer_version(keys, texts, postcodes) -> str:

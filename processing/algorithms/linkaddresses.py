@@ -33,8 +33,8 @@ def read_records(alg, parameters, name, context, feedback, encoding_key):
     its own properties, a spreadsheet, a GeoPackage, a selection or filtered layer) goes
     through the bridge as QGIS provides it.
     """
-    from .. import bridge
     from ...engine.identifiers import read_text_table
+    from .. import bridge
 
     layer = alg.parameterAsVectorLayer(parameters, name, context)
     value = parameters.get(name)
@@ -152,7 +152,8 @@ class LinkAddresses(JoinedUpAlgorithm):
         "matched UPRN; unmatched records have no geometry and say why (empty address, no "
         "candidate, below threshold, 'number not in street' (e.g. infill 31A where only 31 is "
         "listed), 'flat not in building', land or garage beside an address, tie): these are "
-        "addresses the gazetteer lacks, kept unmatched rather than linked to a neighbour. Duplicate UPRNs in the gazetteer are "
+        "addresses the gazetteer lacks, kept unmatched rather than linked to a neighbour. "
+        "Duplicate UPRNs in the gazetteer are "
         "reported in the log; records linked to them get the point of the first.\n\n"
         "CSV files: give the file (or a layer added from it) and choose ENCODING; Windows-1252 "
         "files from Excel are read correctly. A delimited-text layer uses the encoding set in "
@@ -299,11 +300,10 @@ class LinkAddresses(JoinedUpAlgorithm):
         import geopandas as gpd
         import pandas as pd
 
-        from .. import bridge
         from ...engine.identifiers import guess_identifier_fields, protect_identifiers
         from ...engine.linkage import OUTPUT_FIELDS, link_addresses, linkage_backend_missing
-
         from ...plugin.dependencies import optional_missing_message
+        from .. import bridge
 
         problem = optional_missing_message(self.ALG_ID) or linkage_backend_missing()
         if problem:

@@ -65,7 +65,7 @@ def evaluate_rules(profile, rules, context, feedback):
     if not layer.isValid():
         raise QgsProcessingException(f"Could not open the temporary profile table {path}.")
     flags = {}
-    for i, rule in enumerate(rules):
+    for _i, rule in enumerate(rules):
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled: no output was written.")
         request = QgsFeatureRequest().setFilterExpression(rule.expression)
@@ -170,10 +170,10 @@ class PropertyProfile(JoinedUpAlgorithm):
         import geopandas as gpd
         import pandas as pd
 
-        from .. import bridge
         from ...engine.identifiers import guess_identifier_fields, protect_identifiers
         from ...engine.linkage import _join_fields
         from ...engine.property_profile import build_profile, parse_rules, rank_targets, source_key
+        from .. import bridge
 
         layers = self.parameterAsLayerList(parameters, "SOURCES", context)
         if not layers:
@@ -225,8 +225,9 @@ class PropertyProfile(JoinedUpAlgorithm):
             address_fields = self.parameterAsStrings(parameters, "REF_ADDRESS_FIELDS", context)
             if address_fields:
                 text = _join_fields(reference, address_fields).to_numpy()[take]
-                profile.insert(1, "address", [t if h else None for t, h in zip(text, have)])
-            geometry = gpd.GeoSeries([g if h else None for g, h in zip(reference.geometry.to_numpy()[take], have)],
+                profile.insert(1, "address", [t if h else None for t, h in zip(text, have, strict=False)])
+            points = reference.geometry.to_numpy()[take]
+            geometry = gpd.GeoSeries([g if h else None for g, h in zip(points, have, strict=False)],
                                      crs=reference.crs)
             crs = reference.crs
             missing = int((~have).sum())
