@@ -368,3 +368,57 @@ def street_keys(series: pd.Series) -> pd.Series:
     whole text when it has no number."""
     text = series.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True)
     return text.str.split(r"\b\d+[A-Z]?\b", regex=True).str[-1].str.strip().astype(object)
+
+
+# Words that end a street's name ('KELSO TERRACE', 'HIGH STREET'): what follows is a town or
+# county. A block's name ('KELSO COURT, 1 CHESTNUT TERRACE') comes before the house number.
+STREET_TYPE_WORDS = frozenset({"ROAD", "STREET", "AVENUE", "LANE", "CLOSE", "CRESCENT", "GROVE", "TERRACE",
+                               "GARDENS", "DRIVE", "PLACE", "WAY", "SQUARE", "HILL", "PARADE", "ROW", "WALK",
+                               "MEWS", "RISE", "VIEW", "GREEN"})
+
+
+def street_names(normalised: pd.Series) -> pd.Series:
+    """The street an address names, in normalised text: the words after its last house number up
+    to the first street-type word ('FLAT 2 1 KELSO TERRACE CASTLEBRIDGE' -> 'KELSO TERRACE');
+    None where no street type follows the number (a dropped or mistyped type says nothing)."""
+    def name(words: str):
+        taken = []
+        for word in words.split():
+            taken.append(word)
+            if word in STREET_TYPE_WORDS:
+                return " ".join(taken) if len(taken) > 1 else None
+        return None
+
+    keys = street_keys(normalised)
+    uniq, inverse = np.unique(keys.astype(str).to_numpy(), return_inverse=True)
+    return pd.Series(np.array([name(u) for u in uniq], dtype=object)[inverse], index=normalised.index)
+
+
+def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Series) -> np.ndarray:
+    """True where a record leaves part of its candidate's street name out ('31 WESTBOURNE' for
+    '31 WESTBOURNE LANE', '21 WAY' for '21 YARROW WAY'), writes no word the candidate lacks, and
+    another street of ``reference`` that fits what it wrote has its house number too ('31
+    WESTBOURNE DRIVE'): which street is meant is then a guess. All three in normalised text."""
+    record = pd.Series(record).reset_index(drop=True)
+    candidate = pd.Series(candidate).reset_index(drop=True)
+    out = np.zeros(len(record), dtype=bool)
+    rec_keys, cand_keys = street_keys(record), street_keys(candidate)
+    cand_names = street_names(candidate)
+    _, rec_house = number_parts(record)
+    todo = []
+    for i, (r, c, s, h) in enumerate(zip(rec_keys, cand_keys, cand_names, rec_house, strict=True)):
+        if s is None or not h:
+            continue
+        written, street = set(r.split()), set(s.split())
+        if written <= set(c.split()) and not street <= written:
+            todo.append((i, written, c, h))
+    if not todo:
+        return out
+    houses_on: dict = {}
+    for key, houses in zip(street_keys(reference), number_parts(reference)[1], strict=True):
+        houses_on.setdefault(key, set()).update(houses)
+    words_of = {key: set(key.split()) for key in houses_on}
+    for i, written, cand_key, houses in todo:
+        out[i] = any(key != cand_key and written <= words and houses <= houses_on[key]
+                     for key, words in words_of.items())
+    return out

@@ -459,6 +459,32 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                             "postcode of the same street (house number or postcode wrong; check by hand)"
                             for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees], strict=False)]
     reject_conflict = reject_conflict | tie | pc_disagrees
+    # the record names a street the gazetteer has, and the candidate is on another street
+    # ('FLAT 2, 1 KELSO TERRACE' found 'FLAT 2, KELSO COURT, 1 CHESTNUT TERRACE' through the
+    # block's name; '9 ROSEBERY ROAD' found '9 ROSEBERY GROVE'): the address written is not the
+    # candidate's, whatever the weight says
+    rec_street = ad.street_names(pd.Series(text.to_numpy())).to_numpy()
+    cand_street_name = ad.street_names(cand_text).to_numpy()
+    gazetteer_streets = set(ad.street_names(ref["text"]).dropna())
+    street_disagrees = has_cand & ~reject_conflict & ~by_person & np.array(
+        [a is not None and b is not None and a != b and a in gazetteer_streets
+         for a, b in zip(rec_street, cand_street_name, strict=True)], dtype=bool)
+    reason[street_disagrees] = [f"street disagrees: the record names {a}, a street of the gazetteer; the best "
+                                f"candidate is on {b}" for a, b in zip(rec_street[street_disagrees],
+                                                                    cand_street_name[street_disagrees], strict=True)]
+    reject_conflict = reject_conflict | street_disagrees
+    # the record leaves part of the street's name out, its postcode does not settle the street,
+    # and another street fits it as well ('31 WESTBOURNE': LANE or DRIVE, both with a 31): the
+    # matcher's choice is a guess
+    pc_settles = np.array([isinstance(a, str) and a == b for a, b in zip(rec_pc, cand_pc, strict=True)], dtype=bool)
+    fuzzy = np.flatnonzero(np.isin(method, ["probabilistic", "trigram"]) & has_cand & ~reject_conflict & ~by_person
+                           & ~pc_settles)
+    street_open = np.zeros(n, dtype=bool)
+    street_open[fuzzy] = ad.street_left_open(pd.Series(text.to_numpy()[fuzzy]), cand_text.iloc[fuzzy],
+                                             ref["text"].iloc[ref_positions])
+    reason[street_open] = ("street unclear: part of the street's name is missing and another street of the "
+                           "gazetteer fits the record too (see candidate_uprn)")
+    reject_conflict = reject_conflict | street_open
     reject_below = below & ~reject_conflict
     reason[reject_below] = [f"best candidate's match weight {w:.1f} is below the threshold {threshold:g}"
                             for w in weight[reject_below]]
@@ -550,8 +576,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     report.by_level = {lv: int((out["match_level"] == lv).sum()) for lv in ("uprn", "parent")}
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
-    reasons = reasons.str.replace(r"^(number not in street|flat not in building|postcode disagrees):.*", r"\1",
-                                  regex=True)
+    reasons = reasons.str.replace(
+        r"^(number not in street|flat not in building|postcode disagrees|street disagrees|street unclear):.*",
+        r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())
     fb.set_progress(1.0)
