@@ -391,7 +391,9 @@ def street_names(normalised: pd.Series) -> pd.Series:
 
     keys = street_keys(normalised)
     uniq, inverse = np.unique(keys.astype(str).to_numpy(), return_inverse=True)
-    return pd.Series(np.array([name(u) for u in uniq], dtype=object)[inverse], index=normalised.index)
+    # object dtype: pandas 3 would infer 'str' and turn None into NaN, which is no 'None'
+    return pd.Series(np.array([name(u) for u in uniq], dtype=object)[inverse], index=normalised.index,
+                     dtype=object)
 
 
 def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Series) -> np.ndarray:

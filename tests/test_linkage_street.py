@@ -63,3 +63,12 @@ def test_street_left_open_by_hand():
                                                "31 WESTBOURNE LANE, LINDWORTH", "31 WESTBOURNE LANE, LINDWORTH",
                                                "12 MILL LANE, LINDWORTH"]))
     assert street_left_open(record, candidate, reference).tolist() == [True, False, False, False, False]
+
+
+def test_candidate_without_a_street_type_is_not_another_street():
+    """A record naming a real street whose candidate names no street type ('ROSE COTTAGE') is
+    not refused as 'street disagrees': an unknown street is not another street."""
+    from joinedup.engine.addresses import street_names
+
+    names = street_names(pd.Series(["ROSE COTTAGE LINDWORTH", "12 HIGH STREET LINDWORTH"])).tolist()
+    assert names == [None, "HIGH STREET"]
