@@ -409,7 +409,7 @@ def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Seri
     _, rec_house = number_parts(record)
     todo = []
     for i, (r, c, s, h) in enumerate(zip(rec_keys, cand_keys, cand_names, rec_house, strict=True)):
-        if s is None or not h or not isinstance(r, str) or not isinstance(c, str):
+        if not h or not all(isinstance(v, str) for v in (r, c, s)):
             continue  # no street named, no house number, or no text (a record of numbers only)
         written, street = set(r.split()), set(s.split())
         if written <= set(c.split()) and not street <= written:
