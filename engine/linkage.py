@@ -26,8 +26,11 @@ import numpy as np
 import pandas as pd
 
 from . import addresses as ad
+from . import linkage_hierarchy as hierarchy
 from . import linkage_review as rv
 from .errors import EngineError, InputError, as_feedback
+from .linkage_hierarchy import NOT_AN_ANSWER_CLASSES  # noqa: F401
+from .linkage_keys import ReferenceKeys, deterministic_match
 from .linkage_matcher import CACHE_KEEP, CACHE_PREFIX, GazetteerPreparation, match_ukam, quiet_matcher  # noqa: F401
 
 # Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
@@ -249,7 +252,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     usable = ref["key"].notna() & ad.has_letters(ref["text"]).to_numpy()
     ref_class = (reference[ref_class_field].astype("string").str.strip().str.upper().fillna("")
                  if ref_class_field else pd.Series("", index=reference.index, dtype="string"))
-    not_an_answer = _not_an_answer(ref_class).to_numpy()
+    not_an_answer = hierarchy.not_an_answer(ref_class).to_numpy()
     report.reference_not_addresses = int((usable.to_numpy() & not_an_answer).sum())
     report.reference_rows = len(ref)
     report.reference_unusable = int((~usable).sum())
@@ -269,7 +272,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # first reference row per UPRN: where a matched UPRN's point and address come from
     first_row = pd.Series(np.arange(len(ref)), index=ref["key"]).groupby(level=0).first()
     # the building of each reference row (its parent, else itself), and which rows have units
-    parent_row = _parent_rows(reference, ref, ref_parent_field, first_row)
+    parent_row = hierarchy.parent_rows(_uprn_key(reference[ref_parent_field]) if ref_parent_field else None,
+                                       len(ref), first_row)
     has_units = np.zeros(len(ref), dtype=bool)
     has_units[parent_row[parent_row != np.arange(len(ref))]] = True
     fb.set_progress(0.05)
@@ -347,9 +351,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
         # numbers and a rare word) pointing at exactly one address that holds all the record's words
         if todo.size:
-            ref_keys = _ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+            ref_keys = ReferenceKeys(ref["text"].to_numpy()[ref_positions],
                                       ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
-            det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo], ref_keys)
+            det = deterministic_match(text.to_numpy()[todo], pc.to_numpy()[todo], ref_keys)
             hit = det >= 0
             rows = ref_positions[det[hit]]
             ref_row[todo[hit]] = rows
@@ -366,7 +370,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             alt = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
             has_alt = np.flatnonzero(alt != "")
             if has_alt.size:
-                det = _deterministic(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys)
+                det = deterministic_match(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys)
                 hit = det >= 0
                 rows = ref_positions[det[hit]]
                 hit_rows = retry[has_alt[hit]]
@@ -492,7 +496,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_row[accepted & (ref_row < 0)] = cand_row[accepted & (ref_row < 0)]
     method[~accepted] = ""
     ambiguous = (accepted | tie) & (gap < ambiguity_margin)
-    is_building = accepted & ~rec_has_flat & _is_building(ref_row, parent_row, ref_class.to_numpy())
+    is_building = accepted & ~rec_has_flat & hierarchy.is_building(ref_row, parent_row, ref_class.to_numpy())
     # a record naming a flat the gazetteer lacks, whose building it does list ('FLAT 1, 31 X
     # ROAD' where 31 is one dwelling): say so, with the building as the candidate
     look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict & ~pc_disagrees
@@ -500,9 +504,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     if look.size:
         building_text = pd.Series(text.to_numpy()[look]).str.replace(ad.FLAT_KEY, " ", regex=True)
         if ref_keys is None:
-            ref_keys = _ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+            ref_keys = ReferenceKeys(ref["text"].to_numpy()[ref_positions],
                                       ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
-        det = _deterministic(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
+        det = deterministic_match(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
         hit = det >= 0
         # ... and only when no address of that building (same numbers and street) has the flat
         ref_flat, ref_house = ad.number_parts(ref["text"])
@@ -588,42 +592,6 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 # Unmatched because the record describes something beside an address (land, a garage, a plot).
 REASON_NOT_THE_ADDRESS = ("land, garage or plot described by a nearby address, not the address "
                           "itself (not in the gazetteer)")
-# Classification codes that are never a record's answer: street records (PS) and objects
-# without a postal address (AddressBase: Z* objects of interest, CU utility, CZ information,
-# L* land, U* unclassified); a property shell (PP) is a building-level answer only.
-NOT_AN_ANSWER_CLASSES = ("PS", "Z", "CU", "CZ", "L", "U")
-
-
-def _not_an_answer(ref_class: pd.Series) -> pd.Series:
-    """True for gazetteer rows whose class code is never a record's answer."""
-    return ref_class.str.startswith(NOT_AN_ANSWER_CLASSES).fillna(False).astype(bool)
-
-
-def _parent_rows(reference: pd.DataFrame, ref: pd.DataFrame, ref_parent_field, first_row) -> np.ndarray:
-    """Per reference row, the row of its building: the first row of its parent UPRN when the
-    gazetteer has a parent field and the parent is in it, else the row itself."""
-    own = np.arange(len(ref), dtype=np.int64)
-    if not ref_parent_field:
-        return own
-    parent_key = _uprn_key(reference[ref_parent_field]).reset_index(drop=True)
-    rows = first_row.reindex(parent_key.to_numpy()).to_numpy()
-    known = ~pd.isna(rows)
-    out = own.copy()
-    out[known] = rows[known].astype(np.int64)
-    return out
-
-
-def _is_building(ref_row, parent_row, ref_class) -> np.ndarray:
-    """True where the accepted row is a building with sub-units (some row's parent) or a
-    property shell (class PP)."""
-    row = np.maximum(ref_row, 0)
-    parents = np.zeros(len(parent_row), dtype=bool)
-    parents[parent_row[parent_row != np.arange(len(parent_row))]] = True
-    shell = np.char.startswith(np.asarray(ref_class, dtype=str), "PP") if len(ref_class) else np.zeros(0, bool)
-    return parents[row] | (shell[row] if len(shell) else False)
-
-
-
 def _as_points(geometry: np.ndarray):
     """Matched geometries as points: a gazetteer of property polygons (or lines, or multipoints)
     gives a point inside each property (shapely's point on surface). Returns (points, how many
@@ -642,72 +610,3 @@ def _as_points(geometry: np.ndarray):
         geometry = geometry.copy()
         geometry[present] = fixed
     return geometry, int(other.sum())
-
-
-def _parts(text: np.ndarray) -> pd.DataFrame:
-    """Flat key, house key and word set of normalised address texts."""
-    series = pd.Series(text, dtype=object)
-    flats, houses = ad.number_parts(series)
-    words = series.astype("string").fillna("").str.findall(r"\b[A-Z][A-Z']+\b")
-    words = words.map(lambda ws: frozenset(w for w in ws if w != "FLAT") if isinstance(ws, list) else frozenset())
-    return pd.DataFrame({"flat": flats.map(lambda f: " ".join(sorted(f))),
-                         "house": houses.map(lambda h: " ".join(sorted(h))), "words": words})
-
-
-def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd.Series:
-    """Per record row (index of ``rec``), the ``ref`` row (index) that is the only candidate
-    sharing ``keys`` whose words include all the record's words; -1 when none or several."""
-    pairs = rec.reset_index(names="r").merge(ref.reset_index(names="c"), on=keys, suffixes=("", "_c"))
-    if pairs.empty:
-        return pd.Series(-1, index=rec.index)
-    ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"], strict=False)), bool, len(pairs))
-    pairs = pairs.loc[ok, ["r", "c", "key"]].drop_duplicates(subset=["r", "key"])  # one row per UPRN
-    counts = pairs.groupby("r")["c"].transform("size")
-    unique = pairs[counts == 1].set_index("r")["c"]
-    return unique.reindex(rec.index).fillna(-1).astype(np.int64)
-
-
-class _ReferenceKeys:
-    """The gazetteer's normalised keys for the deterministic step, computed once per run and
-    used by every pass (first reading, other sub-unit readings, the building of a flat)."""
-
-    def __init__(self, ref_text, ref_pc, ref_key=None):
-        self.parts = _parts(ref_text)
-        self.parts["key"] = np.arange(len(self.parts)) if ref_key is None else ref_key
-        self.parts["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
-        self.with_pc = self.parts[self.parts["pc"] != ""]
-        self._by_word = None
-        self._freq = None
-
-    def by_word(self):
-        """(word frequencies, one row per numbered address and word), built on first use."""
-        if self._by_word is None:
-            ref = self.parts
-            self._freq = ref["words"].explode().value_counts().to_dict()
-            exploded = ref[ref["house"] != ""].explode("words")
-            exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
-            exploded["words"] = ref.loc[exploded.index, "words"]
-            self._by_word = exploded
-        return self._freq, self._by_word
-
-
-def _deterministic(rec_text, rec_pc, ref: _ReferenceKeys) -> np.ndarray:
-    """Reference position for each record matched by a normalised key, else -1 (see step 2).
-    Candidates are counted per UPRN (the reference's key): two rows of one UPRN are one candidate."""
-    rec = _parts(rec_text)
-    rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
-    out = np.full(len(rec), -1, dtype=np.int64)
-    usable = rec["words"].map(len).to_numpy() > 0
-    with_pc = usable & (rec["pc"].to_numpy() != "")
-    if with_pc.any():
-        found = _unique_subset_match(rec[with_pc], ref.with_pc, ["pc", "flat", "house"])
-        out[np.flatnonzero(with_pc)] = found.to_numpy()
-    rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
-    if rest.any():
-        # block on the numbers and the record's rarest word
-        freq, exploded = ref.by_word()
-        sub = rec[rest].copy()
-        sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
-        found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
-        out[np.flatnonzero(rest)] = found.to_numpy()
-    return out
