@@ -272,7 +272,7 @@ def _normalise(series: pd.Series):
         ends = np.r_[starts[1:], len(words)]
         result = pd.Series([""] * len(series), dtype=object)
         if len(words):
-            result.iloc[kept_rows[starts]] = [" ".join(words[a:b]) for a, b in zip(starts, ends)]
+            result.iloc[kept_rows[starts]] = [" ".join(words[a:b]) for a, b in zip(starts, ends, strict=False)]
     else:
         result = pd.Series([""] * len(series), dtype=object)
     result.index = index
@@ -306,7 +306,7 @@ def number_conflicts(record_text: pd.Series, candidate_text: pd.Series) -> pd.Se
     rec_flat, rec_house = number_parts(record_text)
     cand_flat, cand_house = number_parts(candidate_text)
     out = []
-    for rf, rh, cf, ch in zip(rec_flat, rec_house, cand_flat, cand_house):
+    for rf, rh, cf, ch in zip(rec_flat, rec_house, cand_flat, cand_house, strict=False):
         problems = []
         if rh - ch:
             problems.append("house number " + ", ".join(sorted(rh - ch)))
@@ -333,7 +333,7 @@ def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) 
     def words(series):
         return series.astype("string").fillna("").str.findall(r"[A-Z]+").map(
             lambda ws: frozenset(ws) & _SOMETHING_ELSE if isinstance(ws, list) else frozenset())
-    return pd.Series([bool(r - c) for r, c in zip(words(record_text), words(candidate_text))],
+    return pd.Series([bool(r - c) for r, c in zip(words(record_text), words(candidate_text), strict=False)],
                      index=record_text.index, dtype=bool)
 
 
@@ -347,7 +347,7 @@ def other_subunit_readings(raw_text, normalised_text) -> np.ndarray:
     habit; Scottish and some council systems write the building first), and ``3 Umbria Court,
     50 X Road`` read as flat 3 of the block at 50."""
     out = np.full(len(normalised_text), "", dtype=object)
-    for i, (raw, norm) in enumerate(zip(raw_text, normalised_text)):
+    for i, (raw, norm) in enumerate(zip(raw_text, normalised_text, strict=False)):
         if not norm:
             continue
         m = _SLASH_IN_RAW.search(str(raw).upper())
@@ -368,3 +368,59 @@ def street_keys(series: pd.Series) -> pd.Series:
     whole text when it has no number."""
     text = series.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True)
     return text.str.split(r"\b\d+[A-Z]?\b", regex=True).str[-1].str.strip().astype(object)
+
+
+# Words that end a street's name ('KELSO TERRACE', 'HIGH STREET'): what follows is a town or
+# county. A block's name ('KELSO COURT, 1 CHESTNUT TERRACE') comes before the house number.
+STREET_TYPE_WORDS = frozenset({"ROAD", "STREET", "AVENUE", "LANE", "CLOSE", "CRESCENT", "GROVE", "TERRACE",
+                               "GARDENS", "DRIVE", "PLACE", "WAY", "SQUARE", "HILL", "PARADE", "ROW", "WALK",
+                               "MEWS", "RISE", "VIEW", "GREEN"})
+
+
+def street_names(normalised: pd.Series) -> pd.Series:
+    """The street an address names, in normalised text: the words after its last house number up
+    to the first street-type word ('FLAT 2 1 KELSO TERRACE CASTLEBRIDGE' -> 'KELSO TERRACE');
+    None where no street type follows the number (a dropped or mistyped type says nothing)."""
+    def name(words: str):
+        taken = []
+        for word in words.split():
+            taken.append(word)
+            if word in STREET_TYPE_WORDS:
+                return " ".join(taken) if len(taken) > 1 else None
+        return None
+
+    keys = street_keys(normalised)
+    uniq, inverse = np.unique(keys.astype(str).to_numpy(), return_inverse=True)
+    # object dtype: pandas 3 would infer 'str' and turn None into NaN, which is no 'None'
+    return pd.Series(np.array([name(u) for u in uniq], dtype=object)[inverse], index=normalised.index,
+                     dtype=object)
+
+
+def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Series) -> np.ndarray:
+    """True where a record leaves part of its candidate's street name out ('31 WESTBOURNE' for
+    '31 WESTBOURNE LANE', '21 WAY' for '21 YARROW WAY'), writes no word the candidate lacks, and
+    another street of ``reference`` that fits what it wrote has its house number too ('31
+    WESTBOURNE DRIVE'): which street is meant is then a guess. All three in normalised text."""
+    record = pd.Series(record).reset_index(drop=True)
+    candidate = pd.Series(candidate).reset_index(drop=True)
+    out = np.zeros(len(record), dtype=bool)
+    rec_keys, cand_keys = street_keys(record), street_keys(candidate)
+    cand_names = street_names(candidate)
+    _, rec_house = number_parts(record)
+    todo = []
+    for i, (r, c, s, h) in enumerate(zip(rec_keys, cand_keys, cand_names, rec_house, strict=True)):
+        if not h or not all(isinstance(v, str) for v in (r, c, s)):
+            continue  # no street named, no house number, or no text (a record of numbers only)
+        written, street = set(r.split()), set(s.split())
+        if written <= set(c.split()) and not street <= written:
+            todo.append((i, written, c, h))
+    if not todo:
+        return out
+    houses_on: dict = {}
+    for key, houses in zip(street_keys(reference), number_parts(reference)[1], strict=True):
+        houses_on.setdefault(key, set()).update(houses)
+    words_of = {key: set(key.split()) for key in houses_on}
+    for i, written, cand_key, houses in todo:
+        out[i] = any(key != cand_key and written <= words and houses <= houses_on[key]
+                     for key, words in words_of.items())
+    return out

@@ -10,7 +10,8 @@ module level.
 Every record comes back, in input order, with ``SOURCE_ROW``, ``matched_uprn`` (null when
 unmatched), ``match_status`` ('matched' / 'unmatched'), ``match_method`` ('review', 'uprn',
 'exact', 'trigram', 'probabilistic', or '' when unmatched), ``match_level`` ('uprn': the
-addressed unit; 'parent': its building, for a record naming no flat; 'none'), ``match_weight`` (Splink's log2 Bayes factor;
+addressed unit; 'parent': its building, for a record naming no flat; 'none'), ``match_weight``
+(Splink's log2 Bayes factor;
 null for 'uprn', 'exact' and 'trigram'), ``match_probability``, ``weight_gap`` (best minus second-best candidate;
 null when there was only one candidate), ``ambiguous``, ``candidate_uprn`` (the best candidate
 even when it was not accepted), ``matched_address``, ``unmatched_reason`` and ``note``; the
@@ -18,15 +19,19 @@ geometry is the matched reference point.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import addresses as ad
+from . import linkage_hierarchy as hierarchy
 from . import linkage_review as rv
-from .linkage_matcher import CACHE_KEEP, CACHE_PREFIX, GazetteerPreparation, match_ukam  # noqa: F401
 from .errors import EngineError, InputError, as_feedback
+from .linkage_hierarchy import NOT_AN_ANSWER_CLASSES  # noqa: F401
+from .linkage_keys import ReferenceKeys, deterministic_match
+from .linkage_matcher import CACHE_KEEP, CACHE_PREFIX, GazetteerPreparation, match_ukam, quiet_matcher  # noqa: F401
 
 # Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
 # 5 means the evidence favours "same address" 32:1 (probability 0.97). Chosen on the
@@ -160,6 +165,16 @@ def _uprn_key(series: pd.Series) -> pd.Series:
     return text.where(text.str.len() > 0)
 
 
+def _matcher_quiet_during(func):
+    """Run ``func`` with the matcher's warnings and logging quietened, and restored after."""
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        with quiet_matcher():
+            return func(*args, **kwargs)
+    return run
+
+
+@_matcher_quiet_during
 def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fields,
                    ref_uprn_field: str, ref_address_fields, postcode_field: str | None = None,
                    uprn_field: str | None = None, ref_postcode_field: str | None = None,
@@ -204,9 +219,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         EngineError: the matcher is not installed (with how to install it).
         EngineCancelled: the user cancelled.
     """
-    import geopandas as gpd
-
     import time
+
+    import geopandas as gpd
 
     fb = as_feedback(feedback)
     started = time.perf_counter()
@@ -237,7 +252,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     usable = ref["key"].notna() & ad.has_letters(ref["text"]).to_numpy()
     ref_class = (reference[ref_class_field].astype("string").str.strip().str.upper().fillna("")
                  if ref_class_field else pd.Series("", index=reference.index, dtype="string"))
-    not_an_answer = _not_an_answer(ref_class).to_numpy()
+    not_an_answer = hierarchy.not_an_answer(ref_class).to_numpy()
     report.reference_not_addresses = int((usable.to_numpy() & not_an_answer).sum())
     report.reference_rows = len(ref)
     report.reference_unusable = int((~usable).sum())
@@ -257,7 +272,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # first reference row per UPRN: where a matched UPRN's point and address come from
     first_row = pd.Series(np.arange(len(ref)), index=ref["key"]).groupby(level=0).first()
     # the building of each reference row (its parent, else itself), and which rows have units
-    parent_row = _parent_rows(reference, ref, ref_parent_field, first_row)
+    parent_row = hierarchy.parent_rows(_uprn_key(reference[ref_parent_field]) if ref_parent_field else None,
+                                       len(ref), first_row)
     has_units = np.zeros(len(ref), dtype=bool)
     has_units[parent_row[parent_row != np.arange(len(ref))]] = True
     fb.set_progress(0.05)
@@ -335,9 +351,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
         # numbers and a rare word) pointing at exactly one address that holds all the record's words
         if todo.size:
-            ref_keys = _ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+            ref_keys = ReferenceKeys(ref["text"].to_numpy()[ref_positions],
                                       ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
-            det = _deterministic(text.to_numpy()[todo], pc.to_numpy()[todo], ref_keys)
+            det = deterministic_match(text.to_numpy()[todo], pc.to_numpy()[todo], ref_keys)
             hit = det >= 0
             rows = ref_positions[det[hit]]
             ref_row[todo[hit]] = rows
@@ -354,7 +370,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             alt = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
             has_alt = np.flatnonzero(alt != "")
             if has_alt.size:
-                det = _deterministic(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys)
+                det = deterministic_match(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys)
                 hit = det >= 0
                 rows = ref_positions[det[hit]]
                 hit_rows = retry[has_alt[hit]]
@@ -437,15 +453,42 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     rec_pc = pc.to_numpy().astype(object)
     cand_pc = ref["postcode"].to_numpy()[np.maximum(cand_row, 0)]
     same_sector = np.array([isinstance(a, str) and isinstance(b, str) and a != b and a[:-2] == b[:-2]
-                            for a, b in zip(rec_pc, cand_pc)], dtype=bool)
-    streets_by_postcode = set(zip(ref["postcode"], ad.street_keys(ref["text"])))
+                            for a, b in zip(rec_pc, cand_pc, strict=False)], dtype=bool)
+    streets_by_postcode = set(zip(ref["postcode"], ad.street_keys(ref["text"]), strict=False))
     cand_street = ad.street_keys(cand_text).to_numpy()
-    pc_on_street = np.array([(a, b) in streets_by_postcode for a, b in zip(rec_pc, cand_street)], dtype=bool)
+    pc_on_street = np.array([(a, b) in streets_by_postcode
+                             for a, b in zip(rec_pc, cand_street, strict=False)], dtype=bool)
     pc_disagrees = has_cand & same_sector & pc_on_street & ~reject_conflict & ~tie & ~by_person
     reason[pc_disagrees] = [f"postcode disagrees: the best candidate's postcode is {b}; {a} is another "
                             "postcode of the same street (house number or postcode wrong; check by hand)"
-                            for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees])]
+                            for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees], strict=False)]
     reject_conflict = reject_conflict | tie | pc_disagrees
+    # the record names a street the gazetteer has, and the candidate is on another street
+    # ('FLAT 2, 1 KELSO TERRACE' found 'FLAT 2, KELSO COURT, 1 CHESTNUT TERRACE' through the
+    # block's name; '9 ROSEBERY ROAD' found '9 ROSEBERY GROVE'): the address written is not the
+    # candidate's, whatever the weight says
+    rec_street = ad.street_names(pd.Series(text.to_numpy())).to_numpy()
+    cand_street_name = ad.street_names(cand_text).to_numpy()
+    gazetteer_streets = set(ad.street_names(ref["text"]).dropna())
+    street_disagrees = has_cand & ~reject_conflict & ~by_person & np.array(
+        [a is not None and b is not None and a != b and a in gazetteer_streets
+         for a, b in zip(rec_street, cand_street_name, strict=True)], dtype=bool)
+    reason[street_disagrees] = [f"street disagrees: the record names {a}, a street of the gazetteer; the best "
+                                f"candidate is on {b}" for a, b in zip(rec_street[street_disagrees],
+                                                                    cand_street_name[street_disagrees], strict=True)]
+    reject_conflict = reject_conflict | street_disagrees
+    # the record leaves part of the street's name out, its postcode does not settle the street,
+    # and another street fits it as well ('31 WESTBOURNE': LANE or DRIVE, both with a 31): the
+    # matcher's choice is a guess
+    pc_settles = np.array([isinstance(a, str) and a == b for a, b in zip(rec_pc, cand_pc, strict=True)], dtype=bool)
+    fuzzy = np.flatnonzero(np.isin(method, ["probabilistic", "trigram"]) & has_cand & ~reject_conflict & ~by_person
+                           & ~pc_settles)
+    street_open = np.zeros(n, dtype=bool)
+    street_open[fuzzy] = ad.street_left_open(pd.Series(text.to_numpy()[fuzzy]), cand_text.iloc[fuzzy],
+                                             ref["text"].iloc[ref_positions])
+    reason[street_open] = ("street unclear: part of the street's name is missing and another street of the "
+                           "gazetteer fits the record too (see candidate_uprn)")
+    reject_conflict = reject_conflict | street_open
     reject_below = below & ~reject_conflict
     reason[reject_below] = [f"best candidate's match weight {w:.1f} is below the threshold {threshold:g}"
                             for w in weight[reject_below]]
@@ -453,7 +496,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_row[accepted & (ref_row < 0)] = cand_row[accepted & (ref_row < 0)]
     method[~accepted] = ""
     ambiguous = (accepted | tie) & (gap < ambiguity_margin)
-    is_building = accepted & ~rec_has_flat & _is_building(ref_row, parent_row, ref_class.to_numpy())
+    is_building = accepted & ~rec_has_flat & hierarchy.is_building(ref_row, parent_row, ref_class.to_numpy())
     # a record naming a flat the gazetteer lacks, whose building it does list ('FLAT 1, 31 X
     # ROAD' where 31 is one dwelling): say so, with the building as the candidate
     look = np.flatnonzero(~accepted & rec_has_flat & ~other_thing & ~flat_conflict & ~pc_disagrees
@@ -461,17 +504,17 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     if look.size:
         building_text = pd.Series(text.to_numpy()[look]).str.replace(ad.FLAT_KEY, " ", regex=True)
         if ref_keys is None:
-            ref_keys = _ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+            ref_keys = ReferenceKeys(ref["text"].to_numpy()[ref_positions],
                                       ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
-        det = _deterministic(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
+        det = deterministic_match(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
         hit = det >= 0
         # ... and only when no address of that building (same numbers and street) has the flat
         ref_flat, ref_house = ad.number_parts(ref["text"])
         ref_street = ad.street_keys(ref["text"]).to_numpy()
-        flats_at = {(h, st, f) for fs, h, st in zip(ref_flat, ref_house, ref_street) for f in fs}
+        flats_at = {(h, st, f) for fs, h, st in zip(ref_flat, ref_house, ref_street, strict=False) for f in fs}
         building = ref_positions[det[hit]]
         flat_there = np.array([any((ref_house.iloc[b], ref_street[b], f) in flats_at for f in fs)
-                               for b, fs in zip(building, rec_flat.to_numpy()[look[hit]])], dtype=bool)
+                               for b, fs in zip(building, rec_flat.to_numpy()[look[hit]], strict=False)], dtype=bool)
         hit[np.flatnonzero(hit)[flat_there]] = False
         found = look[hit]
         cand_row[found] = parent_row[ref_positions[det[hit]]]
@@ -537,8 +580,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     report.by_level = {lv: int((out["match_level"] == lv).sum()) for lv in ("uprn", "parent")}
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
-    reasons = reasons.str.replace(r"^(number not in street|flat not in building|postcode disagrees):.*", r"\1",
-                                  regex=True)
+    reasons = reasons.str.replace(
+        r"^(number not in street|flat not in building|postcode disagrees|street disagrees|street unclear):.*",
+        r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())
     fb.set_progress(1.0)
@@ -548,42 +592,6 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 # Unmatched because the record describes something beside an address (land, a garage, a plot).
 REASON_NOT_THE_ADDRESS = ("land, garage or plot described by a nearby address, not the address "
                           "itself (not in the gazetteer)")
-# Classification codes that are never a record's answer: street records (PS) and objects
-# without a postal address (AddressBase: Z* objects of interest, CU utility, CZ information,
-# L* land, U* unclassified); a property shell (PP) is a building-level answer only.
-NOT_AN_ANSWER_CLASSES = ("PS", "Z", "CU", "CZ", "L", "U")
-
-
-def _not_an_answer(ref_class: pd.Series) -> pd.Series:
-    """True for gazetteer rows whose class code is never a record's answer."""
-    return ref_class.str.startswith(NOT_AN_ANSWER_CLASSES).fillna(False).astype(bool)
-
-
-def _parent_rows(reference: pd.DataFrame, ref: pd.DataFrame, ref_parent_field, first_row) -> np.ndarray:
-    """Per reference row, the row of its building: the first row of its parent UPRN when the
-    gazetteer has a parent field and the parent is in it, else the row itself."""
-    own = np.arange(len(ref), dtype=np.int64)
-    if not ref_parent_field:
-        return own
-    parent_key = _uprn_key(reference[ref_parent_field]).reset_index(drop=True)
-    rows = first_row.reindex(parent_key.to_numpy()).to_numpy()
-    known = ~pd.isna(rows)
-    out = own.copy()
-    out[known] = rows[known].astype(np.int64)
-    return out
-
-
-def _is_building(ref_row, parent_row, ref_class) -> np.ndarray:
-    """True where the accepted row is a building with sub-units (some row's parent) or a
-    property shell (class PP)."""
-    row = np.maximum(ref_row, 0)
-    parents = np.zeros(len(parent_row), dtype=bool)
-    parents[parent_row[parent_row != np.arange(len(parent_row))]] = True
-    shell = np.char.startswith(np.asarray(ref_class, dtype=str), "PP") if len(ref_class) else np.zeros(0, bool)
-    return parents[row] | (shell[row] if len(shell) else False)
-
-
-
 def _as_points(geometry: np.ndarray):
     """Matched geometries as points: a gazetteer of property polygons (or lines, or multipoints)
     gives a point inside each property (shapely's point on surface). Returns (points, how many
@@ -602,72 +610,3 @@ def _as_points(geometry: np.ndarray):
         geometry = geometry.copy()
         geometry[present] = fixed
     return geometry, int(other.sum())
-
-
-def _parts(text: np.ndarray) -> pd.DataFrame:
-    """Flat key, house key and word set of normalised address texts."""
-    series = pd.Series(text, dtype=object)
-    flats, houses = ad.number_parts(series)
-    words = series.astype("string").fillna("").str.findall(r"\b[A-Z][A-Z']+\b")
-    words = words.map(lambda ws: frozenset(w for w in ws if w != "FLAT") if isinstance(ws, list) else frozenset())
-    return pd.DataFrame({"flat": flats.map(lambda f: " ".join(sorted(f))),
-                         "house": houses.map(lambda h: " ".join(sorted(h))), "words": words})
-
-
-def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd.Series:
-    """Per record row (index of ``rec``), the ``ref`` row (index) that is the only candidate
-    sharing ``keys`` whose words include all the record's words; -1 when none or several."""
-    pairs = rec.reset_index(names="r").merge(ref.reset_index(names="c"), on=keys, suffixes=("", "_c"))
-    if pairs.empty:
-        return pd.Series(-1, index=rec.index)
-    ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"])), bool, len(pairs))
-    pairs = pairs.loc[ok, ["r", "c", "key"]].drop_duplicates(subset=["r", "key"])  # one row per UPRN
-    counts = pairs.groupby("r")["c"].transform("size")
-    unique = pairs[counts == 1].set_index("r")["c"]
-    return unique.reindex(rec.index).fillna(-1).astype(np.int64)
-
-
-class _ReferenceKeys:
-    """The gazetteer's normalised keys for the deterministic step, computed once per run and
-    used by every pass (first reading, other sub-unit readings, the building of a flat)."""
-
-    def __init__(self, ref_text, ref_pc, ref_key=None):
-        self.parts = _parts(ref_text)
-        self.parts["key"] = np.arange(len(self.parts)) if ref_key is None else ref_key
-        self.parts["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
-        self.with_pc = self.parts[self.parts["pc"] != ""]
-        self._by_word = None
-        self._freq = None
-
-    def by_word(self):
-        """(word frequencies, one row per numbered address and word), built on first use."""
-        if self._by_word is None:
-            ref = self.parts
-            self._freq = ref["words"].explode().value_counts().to_dict()
-            exploded = ref[ref["house"] != ""].explode("words")
-            exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
-            exploded["words"] = ref.loc[exploded.index, "words"]
-            self._by_word = exploded
-        return self._freq, self._by_word
-
-
-def _deterministic(rec_text, rec_pc, ref: _ReferenceKeys) -> np.ndarray:
-    """Reference position for each record matched by a normalised key, else -1 (see step 2).
-    Candidates are counted per UPRN (the reference's key): two rows of one UPRN are one candidate."""
-    rec = _parts(rec_text)
-    rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
-    out = np.full(len(rec), -1, dtype=np.int64)
-    usable = rec["words"].map(len).to_numpy() > 0
-    with_pc = usable & (rec["pc"].to_numpy() != "")
-    if with_pc.any():
-        found = _unique_subset_match(rec[with_pc], ref.with_pc, ["pc", "flat", "house"])
-        out[np.flatnonzero(with_pc)] = found.to_numpy()
-    rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
-    if rest.any():
-        # block on the numbers and the record's rarest word
-        freq, exploded = ref.by_word()
-        sub = rec[rest].copy()
-        sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
-        found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
-        out[np.flatnonzero(rest)] = found.to_numpy()
-    return out

@@ -4,8 +4,10 @@ prepared gazetteers. Split from ``linkage.py``; nothing here imports the matcher
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import warnings
 
 import pandas as pd
 
@@ -112,15 +114,31 @@ def _duckdb_connection(spill_dir: str, fb, purpose: str):
     return con
 
 
-def _quiet_matcher() -> None:
-    """The matcher's logging to warnings only, and without its DeprecationWarning about
-    pkg_resources, printed once per SQL file into QGIS's log and qgis_process's output."""
-    import logging
-    import warnings
+# The matcher's loggers, kept to warnings during a run (at INFO they print every stage).
+MATCHER_LOGGERS = ("uk_address_matcher", "splink")
 
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"uk_address_matcher(\.|$)")
-    for name in ("uk_address_matcher", "splink"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+
+@contextlib.contextmanager
+def quiet_matcher():
+    """For one run: the matcher's logging to warnings only, and without its DeprecationWarning
+    about pkg_resources (printed once per SQL file into QGIS's log and qgis_process's output).
+    Both are restored afterwards: the plugin shares its process with QGIS and other plugins,
+    whose warnings and loggers are not ours to change. The matcher's threads start and end
+    inside the run, so the filter covers them too."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in MATCHER_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"uk_address_matcher(\.|$)")
+        for logger in loggers:
+            if logger.getEffectiveLevel() < logging.WARNING:
+                logger.setLevel(logging.WARNING)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels, strict=False):
+                logger.setLevel(level)
 
 
 def _wait_interruptible(thread, con, fb) -> None:
@@ -196,7 +214,6 @@ class GazetteerPreparation:
     def _prepare(self) -> None:
         from uk_address_matcher import prepare_canonical_folder
 
-        _quiet_matcher()
         try:
             self.con.register("joinedup_canonical", self.canonical)
             # built beside its final place, so the last step is a rename within one folder (one
@@ -259,7 +276,6 @@ def match_ukam(messy: pd.DataFrame, prepared_folder: str, feedback=None) -> pd.D
     from uk_address_matcher import AddressMatcher, ExactMatchStage, SplinkStage, UniqueTrigramStage
 
     fb = as_feedback(feedback)
-    _quiet_matcher()
     tmp = tempfile.mkdtemp(prefix="joinedup_linkage_")
     con = _duckdb_connection(tmp, fb, "matching")
     outcome = {}

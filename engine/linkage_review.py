@@ -22,13 +22,14 @@ DECISION_FIELDS = ["record_key", "gazetteer_version", "candidate_uprn", "decisio
 DECISIONS = ("accept", "reject", "other")
 # Unmatched reasons that leave the answer open (a person can settle them); 'number not in
 # street', 'flat not in building' and land or garage records are answers, not doubts.
-UNCERTAIN_REASONS = ("best candidate's match weight", "tie:", "postcode disagrees")
+UNCERTAIN_REASONS = ("best candidate's match weight", "tie:", "postcode disagrees", "street disagrees",
+                     "street unclear")
 
 
 def record_keys(normalised_text, postcodes) -> np.ndarray:
     """A 16-hex-digit code per record from its normalised address and postcode."""
-    return np.array([hashlib.sha256(f"{t}|{p or ''}".encode("utf-8")).hexdigest()[:16]
-                     for t, p in zip(normalised_text, postcodes)], dtype=object)
+    return np.array([hashlib.sha256(f"{t}|{p or ''}".encode()).hexdigest()[:16]
+                     for t, p in zip(normalised_text, postcodes, strict=False)], dtype=object)
 
 
 def gazetteer_version(keys, texts, postcodes) -> str:

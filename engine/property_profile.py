@@ -254,7 +254,7 @@ def rank_targets(profile: pd.DataFrame, rules: list, flags: dict, *, keep_fields
         cols = [c for c in rule.fields if c in profile.columns]
         used += [c for c in cols if c not in used]
         values = profile[cols].iloc[np.flatnonzero(mask)] if cols else None
-        for j, row in zip(np.flatnonzero(mask), range(int(mask.sum()))):
+        for j, row in zip(np.flatnonzero(mask), range(int(mask.sum())), strict=False):
             fired_names[j].append(rule.name)
             detail = ", ".join(f"{c}={_show(values.iat[row, k])}" for k, c in enumerate(cols)) if cols else ""
             evidence[j].append(f"{rule.name}: {detail}" if detail else rule.name)

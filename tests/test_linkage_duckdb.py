@@ -76,7 +76,7 @@ def test_exit_workaround_is_for_the_pinned_duckdb():
     one installed, so the capsule is called; the call leaves DuckDB usable."""
     import duckdb
 
-    from joinedup.processing.algorithms.linkaddresses import (
+    from joinedup.engine.linkage_duckdb import (
         DUCKDB_EXIT_WORKAROUND_VERSION, release_duckdb_default_connection)
 
     pins = set(re.findall(r"^duckdb==([\w.]+)", (REPO / "requirements.lock").read_text(), re.M))
@@ -95,7 +95,7 @@ def test_exit_workaround_skipped_on_another_duckdb(monkeypatch):
     is reported the same way."""
     import duckdb
 
-    from joinedup.processing.algorithms.linkaddresses import release_duckdb_default_connection
+    from joinedup.engine.linkage_duckdb import release_duckdb_default_connection
 
     warnings = []
     monkeypatch.setattr(duckdb, "__version__", "1.6.0")
@@ -125,7 +125,7 @@ def test_qgis_process_exits_cleanly_with_the_pinned_duckdb(small_town, tmp_path)
     import duckdb
     from qgis_process_helpers import qgis_process_run
 
-    from joinedup.processing.algorithms.linkaddresses import DUCKDB_EXIT_WORKAROUND_VERSION
+    from joinedup.engine.linkage_duckdb import DUCKDB_EXIT_WORKAROUND_VERSION
 
     assert duckdb.__version__ == DUCKDB_EXIT_WORKAROUND_VERSION  # the same venv runs qgis_process
     out = tmp_path / "linked.gpkg"

@@ -21,14 +21,13 @@ SALT_SETTING = "joinedup/hash_salt"
 
 def add_identifier_parameters(alg, label: str) -> None:
     """IDENTIFIER_ACTION (drop by default) on ``alg``."""
-    p = QgsProcessingParameterEnum("IDENTIFIER_ACTION", alg.tr(label), options=IDENTIFIER_OPTIONS,
-                                   defaultValue=1)
-    p.setHelp(alg.tr("Drop (default): remove the fields. Hash: replace each value by a salted "
-                     "SHA-256 code (16 hex digits), equal values keeping equal codes; the salt comes "
-                     f"from the environment variable {SALT_ENVIRONMENT} or the QGIS setting "
-                     f"{SALT_SETTING} (never a parameter, so it is not written to the history or "
-                     "provenance); without one, a random salt for this run. Keep: copy them as they are."))
-    alg.addParameter(p)
+    alg.add_parameter(QgsProcessingParameterEnum("IDENTIFIER_ACTION", alg.tr(label), options=IDENTIFIER_OPTIONS,
+                                                 defaultValue=1),
+                      "Drop (default): remove the fields. Hash: replace each value by a salted "
+                      "SHA-256 code (16 hex digits), equal values keeping equal codes; the salt comes "
+                      f"from the environment variable {SALT_ENVIRONMENT} or the QGIS setting "
+                      f"{SALT_SETTING} (never a parameter, so it is not written to the history or "
+                      "provenance); without one, a random salt for this run. Keep: copy them as they are.")
 
 
 def salt_source() -> tuple:

@@ -10,7 +10,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -65,7 +64,7 @@ def evaluate_rules(profile, rules, context, feedback):
     if not layer.isValid():
         raise QgsProcessingException(f"Could not open the temporary profile table {path}.")
     flags = {}
-    for i, rule in enumerate(rules):
+    for _i, rule in enumerate(rules):
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled: no output was written.")
         request = QgsFeatureRequest().setFilterExpression(rule.expression)
@@ -87,6 +86,17 @@ def evaluate_rules(profile, rules, context, feedback):
 
 class PropertyProfile(JoinedUpAlgorithm):
     ALG_ID = "propertyprofile"
+    SOURCES = "SOURCES"
+    UPRN_FIELD = "UPRN_FIELD"
+    FIELDS = "FIELDS"
+    DATE_FIELDS = "DATE_FIELDS"
+    RULES = "RULES"
+    REFERENCE = "REFERENCE"
+    REF_UPRN_FIELD = "REF_UPRN_FIELD"
+    REF_ADDRESS_FIELDS = "REF_ADDRESS_FIELDS"
+    MIN_SCORE = "MIN_SCORE"
+    OUTPUT = "OUTPUT"
+    TARGETS = "TARGETS"
     DISPLAY_NAME = "Property profiles and targeting list"
     GROUP = "linkage"
     ICON = "propertyprofile"
@@ -113,56 +123,56 @@ class PropertyProfile(JoinedUpAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        p = QgsProcessingParameterMultipleLayers("SOURCES", self.tr("Linked agency tables"),
-                                                 QgsProcessing.SourceType.TypeVector)
-        p.setHelp(self.tr("Tables with a UPRN per record (outputs of 'Link addresses to UPRNs', or "
-                          "any table with a UPRN field). The layer name prefixes its fields."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("UPRN_FIELD", self.tr("UPRN field in the tables"),
-                                         defaultValue="matched_uprn")
-        p.setHelp(self.tr("Field holding the UPRN in every table; 'uprn' is used where a table lacks it."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("FIELDS", self.tr("Fields to carry (comma-separated)"),
-                                         optional=True, defaultValue="")
-        p.setHelp(self.tr("Fields taken from each table that has them. Empty: every field that is not "
-                          "an address, linkage, date or personal-identifier field."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("DATE_FIELDS", self.tr("Date fields (comma-separated)"),
-                                         optional=True, defaultValue="")
-        p.setHelp(self.tr("Candidate date fields; the first a table has gives its last-seen date and "
-                          "picks its latest record. Empty: the first field named like a date."))
-        self.addParameter(p)
-        p = QgsProcessingParameterString("RULES", self.tr("Rules (name | weight | QGIS expression)"),
-                                         multiLine=True, defaultValue=EXAMPLE_RULES)
-        p.setHelp(self.tr("One rule per line. Expressions use the profile's fields, e.g. "
-                          "\"council_tax_present\", \"electoral_records\", \"water_last_seen\"."))
-        self.addParameter(p)
-        p = QgsProcessingParameterFeatureSource("REFERENCE", self.tr("Address gazetteer"),
-                                                [QgsProcessing.SourceType.TypeVectorPoint], optional=True)
-        p.setHelp(self.tr("Optional: gives each property its address and point."))
-        self.addParameter(p)
-        p = QgsProcessingParameterField("REF_UPRN_FIELD", self.tr("Gazetteer UPRN field"),
-                                        parentLayerParameterName="REFERENCE", optional=True)
-        p.setHelp(self.tr("The gazetteer's UPRN field (needed with a gazetteer)."))
-        self.addParameter(p)
-        p = QgsProcessingParameterField("REF_ADDRESS_FIELDS", self.tr("Gazetteer address field(s)"),
-                                        parentLayerParameterName="REFERENCE", allowMultiple=True, optional=True)
-        p.setHelp(self.tr("Address text copied to the profile and the targeting list."))
-        self.addParameter(p)
+        self.add_parameter(
+            QgsProcessingParameterMultipleLayers(self.SOURCES, self.tr("Linked agency tables"),
+                                                     QgsProcessing.SourceType.TypeVector),
+            "Tables with a UPRN per record (outputs of 'Link addresses to UPRNs', or "
+            "any table with a UPRN field). The layer name prefixes its fields.")
+        self.add_parameter(
+            QgsProcessingParameterString(self.UPRN_FIELD, self.tr("UPRN field in the tables"),
+                                             defaultValue="matched_uprn"),
+            "Field holding the UPRN in every table; 'uprn' is used where a table lacks it.")
+        self.add_parameter(
+            QgsProcessingParameterString(self.FIELDS, self.tr("Fields to carry (comma-separated)"),
+                                             optional=True, defaultValue=""),
+            "Fields taken from each table that has them. Empty: every field that is not "
+            "an address, linkage, date or personal-identifier field.")
+        self.add_parameter(
+            QgsProcessingParameterString(self.DATE_FIELDS, self.tr("Date fields (comma-separated)"),
+                                             optional=True, defaultValue=""),
+            "Candidate date fields; the first a table has gives its last-seen date and "
+            "picks its latest record. Empty: the first field named like a date.")
+        self.add_parameter(
+            QgsProcessingParameterString(self.RULES, self.tr("Rules (name | weight | QGIS expression)"),
+                                             multiLine=True, defaultValue=EXAMPLE_RULES),
+            "One rule per line. Expressions use the profile's fields, e.g. "
+            "\"council_tax_present\", \"electoral_records\", \"water_last_seen\".")
+        self.add_parameter(
+            QgsProcessingParameterFeatureSource(self.REFERENCE, self.tr("Address gazetteer"),
+                                                    [QgsProcessing.SourceType.TypeVectorPoint], optional=True),
+            "Optional: gives each property its address and point.")
+        self.add_parameter(
+            QgsProcessingParameterField(self.REF_UPRN_FIELD, self.tr("Gazetteer UPRN field"),
+                                            parentLayerParameterName=self.REFERENCE, optional=True),
+            "The gazetteer's UPRN field (needed with a gazetteer).")
+        self.add_parameter(
+            QgsProcessingParameterField(self.REF_ADDRESS_FIELDS, self.tr("Gazetteer address field(s)"),
+                                            parentLayerParameterName=self.REFERENCE, allowMultiple=True, optional=True),
+            "Address text copied to the profile and the targeting list.")
         add_identifier_parameters(self, "Direct identifiers named in FIELDS")
-        p = QgsProcessingParameterNumber("MIN_SCORE", self.tr("Minimum score for the targeting list"),
-                                         QgsProcessingParameterNumber.Type.Double, defaultValue=0.0)
-        p.setHelp(self.tr("Properties whose summed rule weights do not exceed this are left off the list."))
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-        self.addParameter(p)
-        p = QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Property profiles"),
-                                              QgsProcessing.SourceType.TypeVectorAnyGeometry)
-        p.setHelp(self.tr("One row per property."))
-        self.addParameter(p)
-        p = QgsProcessingParameterFeatureSink("TARGETS", self.tr("Targeting list"),
-                                              QgsProcessing.SourceType.TypeVectorAnyGeometry)
-        p.setHelp(self.tr("Flagged properties, ranked, with the evidence."))
-        self.addParameter(p)
+        self.add_parameter(
+            QgsProcessingParameterNumber(self.MIN_SCORE, self.tr("Minimum score for the targeting list"),
+                                             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0),
+            "Properties whose summed rule weights do not exceed this are left off the list.",
+            advanced=True)
+        self.add_parameter(
+            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Property profiles"),
+                                                  QgsProcessing.SourceType.TypeVectorAnyGeometry),
+            "One row per property.")
+        self.add_parameter(
+            QgsProcessingParameterFeatureSink(self.TARGETS, self.tr("Targeting list"),
+                                                  QgsProcessing.SourceType.TypeVectorAnyGeometry),
+            "Flagged properties, ranked, with the evidence.")
         self.addOutput(QgsProcessingOutputNumber("PROPERTIES", self.tr("Properties profiled")))
         self.addOutput(QgsProcessingOutputNumber("FLAGGED", self.tr("Properties flagged")))
 
@@ -170,18 +180,18 @@ class PropertyProfile(JoinedUpAlgorithm):
         import geopandas as gpd
         import pandas as pd
 
-        from .. import bridge
         from ...engine.identifiers import guess_identifier_fields, protect_identifiers
         from ...engine.linkage import _join_fields
         from ...engine.property_profile import build_profile, parse_rules, rank_targets, source_key
+        from .. import bridge
 
-        layers = self.parameterAsLayerList(parameters, "SOURCES", context)
+        layers = self.parameterAsLayerList(parameters, self.SOURCES, context)
         if not layers:
             raise QgsProcessingException(self.tr("Choose at least one linked agency table."))
         split = lambda text: [t.strip() for t in (text or "").split(",") if t.strip()]  # noqa: E731
-        fields = split(self.parameterAsString(parameters, "FIELDS", context))
-        date_fields = split(self.parameterAsString(parameters, "DATE_FIELDS", context))
-        rules = parse_rules(self.parameterAsString(parameters, "RULES", context))
+        fields = split(self.parameterAsString(parameters, self.FIELDS, context))
+        date_fields = split(self.parameterAsString(parameters, self.DATE_FIELDS, context))
+        rules = parse_rules(self.parameterAsString(parameters, self.RULES, context))
         action, salt, salt_note = identifier_choice(self, parameters, context)
         if salt_note:
             feedback.pushInfo(salt_note)
@@ -200,7 +210,7 @@ class PropertyProfile(JoinedUpAlgorithm):
             excluded.update(ids)
             sources[key] = frame
         profile, report = build_profile(
-            sources, uprn_field=self.parameterAsString(parameters, "UPRN_FIELD", context),
+            sources, uprn_field=self.parameterAsString(parameters, self.UPRN_FIELD, context),
             date_fields=date_fields or None, fields=fields or None, exclude_fields=excluded,
             feedback=engine_feedback(feedback, 0.0, 0.5))
         for line in report.describe():
@@ -208,11 +218,11 @@ class PropertyProfile(JoinedUpAlgorithm):
 
         geometry = None
         crs = None
-        reference, read = bridge.read_source(self, parameters, "REFERENCE", context, feedback, required=False)
+        reference, read = bridge.read_source(self, parameters, self.REFERENCE, context, feedback, required=False)
         if reference is not None:
             if read.null_geometries and not read.changed:  # (a changed read has said so already)
                 feedback.pushInfo(read.describe())
-            ref_uprn = (self.parameterAsStrings(parameters, "REF_UPRN_FIELD", context) or [None])[0]
+            ref_uprn = (self.parameterAsStrings(parameters, self.REF_UPRN_FIELD, context) or [None])[0]
             if not ref_uprn:
                 raise QgsProcessingException(self.tr("Choose the gazetteer's UPRN field."))
             from ...engine.property_profile import _uprn_key
@@ -222,11 +232,12 @@ class PropertyProfile(JoinedUpAlgorithm):
             rows = first.reindex(profile["uprn"]).to_numpy()
             have = ~pd.isna(rows)
             take = pd.Series(rows).fillna(0).astype("int64").to_numpy()
-            address_fields = self.parameterAsStrings(parameters, "REF_ADDRESS_FIELDS", context)
+            address_fields = self.parameterAsStrings(parameters, self.REF_ADDRESS_FIELDS, context)
             if address_fields:
                 text = _join_fields(reference, address_fields).to_numpy()[take]
-                profile.insert(1, "address", [t if h else None for t, h in zip(text, have)])
-            geometry = gpd.GeoSeries([g if h else None for g, h in zip(reference.geometry.to_numpy()[take], have)],
+                profile.insert(1, "address", [t if h else None for t, h in zip(text, have, strict=False)])
+            points = reference.geometry.to_numpy()[take]
+            geometry = gpd.GeoSeries([g if h else None for g, h in zip(points, have, strict=False)],
                                      crs=reference.crs)
             crs = reference.crs
             missing = int((~have).sum())
@@ -239,7 +250,7 @@ class PropertyProfile(JoinedUpAlgorithm):
         flags = evaluate_rules(profile, rules, context, feedback)
         feedback.setProgress(80)
         targets = rank_targets(profile, rules, flags, keep_fields=("uprn", "address"),
-                               min_score=self.parameterAsDouble(parameters, "MIN_SCORE", context))
+                               min_score=self.parameterAsDouble(parameters, self.MIN_SCORE, context))
         profile_out = gpd.GeoDataFrame(profile, geometry=geometry if geometry is not None
                                        else gpd.GeoSeries([None] * len(profile)), crs=crs)
         for rule in rules:
@@ -261,7 +272,9 @@ class PropertyProfile(JoinedUpAlgorithm):
         targets_out = gpd.GeoDataFrame(targets, geometry=tgeom.to_numpy(), crs=crs)
         gtype = "Point" if geometry is not None else None
         results = {"PROPERTIES": len(profile), "FLAGGED": len(targets)}
-        results["OUTPUT"] = bridge.write_output(self, parameters, "OUTPUT", context, profile_out, geometry_type=gtype)
-        results["TARGETS"] = bridge.write_output(self, parameters, "TARGETS", context, targets_out, geometry_type=gtype)
+        results["OUTPUT"] = bridge.write_output(self, parameters, self.OUTPUT, context, profile_out,
+                                                geometry_type=gtype)
+        results["TARGETS"] = bridge.write_output(self, parameters, self.TARGETS, context, targets_out,
+                                                 geometry_type=gtype)
         feedback.pushInfo(f"{len(targets)} of {len(profile)} properties flagged by at least one rule")
         return results

@@ -1,0 +1,79 @@
+"""Deterministic matching on normalised keys for :func:`engine.linkage.link_addresses`: postcode,
+flat and house numbers pointing at exactly one gazetteer address that holds every word of the
+record (without a usable postcode, the numbers and the record's rarest word). Split from
+``linkage.py`` (one concern per module)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import addresses as ad
+
+
+def _parts(text: np.ndarray) -> pd.DataFrame:
+    """Flat key, house key and word set of normalised address texts."""
+    series = pd.Series(text, dtype=object)
+    flats, houses = ad.number_parts(series)
+    words = series.astype("string").fillna("").str.findall(r"\b[A-Z][A-Z']+\b")
+    words = words.map(lambda ws: frozenset(w for w in ws if w != "FLAT") if isinstance(ws, list) else frozenset())
+    return pd.DataFrame({"flat": flats.map(lambda f: " ".join(sorted(f))),
+                         "house": houses.map(lambda h: " ".join(sorted(h))), "words": words})
+
+
+def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd.Series:
+    """Per record row (index of ``rec``), the ``ref`` row (index) that is the only candidate
+    sharing ``keys`` whose words include all the record's words; -1 when none or several."""
+    pairs = rec.reset_index(names="r").merge(ref.reset_index(names="c"), on=keys, suffixes=("", "_c"))
+    if pairs.empty:
+        return pd.Series(-1, index=rec.index)
+    ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"], strict=False)), bool, len(pairs))
+    pairs = pairs.loc[ok, ["r", "c", "key"]].drop_duplicates(subset=["r", "key"])  # one row per UPRN
+    counts = pairs.groupby("r")["c"].transform("size")
+    unique = pairs[counts == 1].set_index("r")["c"]
+    return unique.reindex(rec.index).fillna(-1).astype(np.int64)
+
+
+class ReferenceKeys:
+    """The gazetteer's normalised keys for the deterministic step, computed once per run and
+    used by every pass (first reading, other sub-unit readings, the building of a flat)."""
+
+    def __init__(self, ref_text, ref_pc, ref_key=None):
+        self.parts = _parts(ref_text)
+        self.parts["key"] = np.arange(len(self.parts)) if ref_key is None else ref_key
+        self.parts["pc"] = pd.Series(ref_pc, dtype=object).fillna("").to_numpy()
+        self.with_pc = self.parts[self.parts["pc"] != ""]
+        self._by_word = None
+        self._freq = None
+
+    def by_word(self):
+        """(word frequencies, one row per numbered address and word), built on first use."""
+        if self._by_word is None:
+            ref = self.parts
+            self._freq = ref["words"].explode().value_counts().to_dict()
+            exploded = ref[ref["house"] != ""].explode("words")
+            exploded = exploded.assign(word=exploded["words"])[["flat", "house", "word", "key"]]
+            exploded["words"] = ref.loc[exploded.index, "words"]
+            self._by_word = exploded
+        return self._freq, self._by_word
+
+
+def deterministic_match(rec_text, rec_pc, ref: ReferenceKeys) -> np.ndarray:
+    """Reference position for each record matched by a normalised key, else -1 (see step 2).
+    Candidates are counted per UPRN (the reference's key): two rows of one UPRN are one candidate."""
+    rec = _parts(rec_text)
+    rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
+    out = np.full(len(rec), -1, dtype=np.int64)
+    usable = rec["words"].map(len).to_numpy() > 0
+    with_pc = usable & (rec["pc"].to_numpy() != "")
+    if with_pc.any():
+        found = _unique_subset_match(rec[with_pc], ref.with_pc, ["pc", "flat", "house"])
+        out[np.flatnonzero(with_pc)] = found.to_numpy()
+    rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
+    if rest.any():
+        # block on the numbers and the record's rarest word
+        freq, exploded = ref.by_word()
+        sub = rec[rest].copy()
+        sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
+        found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
+        out[np.flatnonzero(rest)] = found.to_numpy()
+    return out
