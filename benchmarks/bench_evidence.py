@@ -21,7 +21,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 from common import median_time, peak_rss_mb, plugin_importable, qgis_session, report
 
 K = 5
@@ -42,10 +41,9 @@ def main() -> None:
     plugin_importable()
     warnings.filterwarnings("ignore")
     processing = qgis_session()
-    from qgis.core import QgsClassificationJenks
-
     import mapclassify
     from joinedup.engine.classify import class_breaks
+    from qgis.core import QgsClassificationJenks
 
     n_big = 100_000 if args.quick else 1_000_000
     n_small = 300 if args.quick else 1_000
@@ -107,9 +105,10 @@ def main() -> None:
             "OUTPUT": str(work / "native.pdf")}, context=context, feedback=QgsProcessingFeedback())
 
     tn, _, _ = median_time(native, repeat=3)
-    rows.append({"task": f"A4 map PDF at {dpi} dpi, 489 buildings + 2,504 roads", "tool": "joinedup:evidencemap (end to end)",
+    task = f"A4 map PDF at {dpi} dpi, 489 buildings + 2,504 roads"
+    rows.append({"task": task, "tool": "joinedup:evidencemap (end to end)",
                  "median_s": te, "ssd_vs_optimum": ""})
-    rows.append({"task": f"A4 map PDF at {dpi} dpi, 489 buildings + 2,504 roads", "tool": "native:printlayouttopdf (export only)",
+    rows.append({"task": task, "tool": "native:printlayouttopdf (export only)",
                  "median_s": tn, "ssd_vs_optimum": ""})
     notes = (f"ratios: exact Jenks / QGIS sampled Jenks on 100,000 = {t_mid / tq:.2f}; exact / "
              f"mapclassify sampled = {t / ts:.2f}; exact on {n_small:,}: mapclassify / JoinedUp = "

@@ -44,10 +44,9 @@ def main():
         return council()
     n_ref, n_rec = (15000, 5000) if args.quick else (150000, 100000)
     processing = qgis_session()
+    import gen_addresses as g
     import pandas as pd
     import pyogrio
-
-    import gen_addresses as g
 
     t0 = time.perf_counter()
     gaz = g.sized_gazetteer(n_ref, seed=1)
@@ -133,10 +132,9 @@ def main():
 def council(n_streets: int = 180, n_records: int = 5000):
     """The independent council bench (see the module docstring)."""
     processing = qgis_session()
+    import gen_council_bench as g
     import pandas as pd
     import pyogrio
-
-    import gen_council_bench as g
 
     gaz = g.make_gazetteer(n_streets, seed=1)
     records = g.make_records(gaz, n_records, seed=2)

@@ -77,7 +77,7 @@ def run_leuven(graph, pts, n_tracks, sigma, *, max_dist, lattice_width):
         arc.setdefault((int(v), int(u)), e)
     shares, elapsed, npts = [], 0.0, 0
     xy = np.column_stack([pts.geometry.x, pts.geometry.y])
-    for t, idx in pts.groupby("track_id", sort=True).indices.items():
+    for _track, idx in pts.groupby("track_id", sort=True).indices.items():
         path = [(float(y), float(x)) for x, y in xy[idx]]
         matcher = DistanceMatcher(m, max_dist=max_dist, obs_noise=sigma, obs_noise_ne=3 * sigma,
                                   dist_noise=sigma, non_emitting_states=True, max_lattice_width=lattice_width)
@@ -140,7 +140,8 @@ def main():
                          f"{(n_j / el_j) / (np_l / el_l):.1f}x")
         peer_note = "; ".join(notes)
     except ImportError:
-        peer_note = "leuvenmapmatching not importable: peer skipped (pip install --target DIR leuvenmapmatching; --peer DIR)"
+        peer_note = ("leuvenmapmatching not importable: peer skipped "
+                     "(pip install --target DIR leuvenmapmatching; --peer DIR)")
     report("movement_peer" if args.peer_only else "movement_speed", rows, peer_note)
     if args.peer_only:
         return

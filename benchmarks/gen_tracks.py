@@ -28,7 +28,6 @@ def drive_graph(path):
     """The JoinedUp network (engine/network.py) of the Helsinki extract for driving, with
     OSM one-ways, as a MatchGraph: ``(network, graph)``."""
     import pyogrio
-
     from joinedup.engine.mapmatch import MatchGraph
     from joinedup.engine.network import Network
 
@@ -42,7 +41,6 @@ def segment_graph(lines, *, oneway_field: str | None = "other_tags"):
     within 1 mm join) -- a stand-in for the network engine's builder. OSM ``oneway=yes`` in
     ``other_tags`` makes an edge one-way."""
     import shapely
-
     from joinedup.engine.mapmatch import MatchGraph
 
     geoms = lines.geometry.values
@@ -135,7 +133,8 @@ def generate_tracks(graph, *, n_tracks: int, n_points: int, sigma_m: float, inte
         p = shapely.get_coordinates(shapely.line_interpolate_point(graph.geometry[e[k]], frac,
                                                                    normalized=True))
         p = p + rng.normal(0.0, sigma_m, size=p.shape)
-        xs.append(p[:, 0]); ys.append(p[:, 1])
+        xs.append(p[:, 0])
+        ys.append(p[:, 1])
         tids.append(np.full(n_points, f"{mode}-{track:05d}", dtype=object))
         times.append(t0 + pd.to_timedelta(np.arange(n_points) * interval_s + track * 7, unit="s"))
         end = k[-1]

@@ -95,7 +95,8 @@ def render(*, title: str, kicker: str, byline: str, summary: list, sections: lis
             css = ' class="note"' if paragraph.startswith(("Analyst's note", "Disclosure control")) else ""
             parts += [f"<p{css}>{html.escape(line)}</p>" for line in paragraph.split("\n") if line.strip()]
         for picture in section.pictures:
-            parts.append("<figure>" + f'<img src="{_data_uri(picture.path)}" alt="{html.escape(picture.alt, quote=True)}">'
+            alt = html.escape(picture.alt, quote=True)
+            parts.append("<figure>" + f'<img src="{_data_uri(picture.path)}" alt="{alt}">'
                          + (f"<figcaption>{html.escape(picture.caption)}</figcaption>" if picture.caption else "")
                          + "</figure>")
         for caption, headers, rows in section.tables:

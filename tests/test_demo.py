@@ -6,7 +6,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import REPO
 
 
@@ -100,10 +99,9 @@ def test_recipe_links_both_extracts_and_ranks_properties(demo_out, real_data):
     properties computed here from the linked tables."""
     import importlib.util
 
+    import gen_addresses as g
     import pandas as pd
     import pyogrio
-
-    import gen_addresses as g
 
     spec = importlib.util.spec_from_file_location("make_address_sample",
                                                   REPO / "scripts" / "make_address_sample.py")

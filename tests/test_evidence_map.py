@@ -7,9 +7,8 @@ import subprocess
 
 import numpy as np
 import pytest
-from evidence_helpers import image_array, make_evidence_data, pdf_page_images, pdf_pages, pdf_text, region
-
 from conftest import REPO
+from evidence_helpers import image_array, make_evidence_data, pdf_page_images, pdf_pages, pdf_text, region
 
 OSM = "© OpenStreetMap contributors, ODbL 1.0"
 

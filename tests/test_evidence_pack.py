@@ -5,9 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from evidence_helpers import pdf_page_images, pdf_pages, pdf_text
-
 from conftest import REPO
+from evidence_helpers import pdf_page_images, pdf_pages, pdf_text
 
 SAMPLE = REPO / "resources" / "sample" / "sample_city.gpkg"
 OSM = "© OpenStreetMap contributors, ODbL 1.0"

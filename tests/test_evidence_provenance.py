@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO
 from joinedup.engine import evidence as ev
 from joinedup.engine import provenance as pv

@@ -1,7 +1,6 @@
 """UK address normalisation, identifiers and the seeded generator: pure functions, no QGIS."""
 import pandas as pd
 import pytest
-
 from joinedup.engine import addresses as ad
 from joinedup.engine.identifiers import guess_identifier_fields, protect_identifiers, read_text_table
 
@@ -113,8 +112,8 @@ def test_missing_matcher_gives_install_steps(monkeypatch):
     """The plugin loads without uk_address_matcher; linking then says how to install it."""
     import sys
 
-    from joinedup.engine.linkage import linkage_backend_missing
     from joinedup.dependencies import missing_packages, optional_missing_message
+    from joinedup.engine.linkage import linkage_backend_missing
 
     assert optional_missing_message("linkaddresses") == ""
     monkeypatch.setitem(sys.modules, "uk_address_matcher", None)  # import now fails

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-
 from joinedup.engine.errors import InputError
 from joinedup.engine.property_profile import build_profile, parse_rules, rank_targets, source_key
 
@@ -109,7 +108,8 @@ def test_profile_through_processing(run_alg, tmp_path):
     assert "council_tax_account_name" not in profile.columns  # named in FIELDS, dropped by default
     hashed = pyogrio.read_dataframe(run_alg(ALG, {
         "SOURCES": paths, "REFERENCE": str(gaz_path), "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"],
-        "FIELDS": "occupancy,m3_last_quarter,account_name", "IDENTIFIER_ACTION": 0, "OUTPUT": str(tmp_path / "hashed.gpkg"),
+        "FIELDS": "occupancy,m3_last_quarter,account_name", "IDENTIFIER_ACTION": 0,
+        "OUTPUT": str(tmp_path / "hashed.gpkg"),
         "TARGETS": str(tmp_path / "hashed_targets.gpkg")})["OUTPUT"])
     names = hashed["council_tax_account_name"].dropna().tolist()
     assert names and not set(names) & {"Ann", "Ann B", "Bo", "Cy"}  # hashed when asked
@@ -126,9 +126,8 @@ def test_profile_through_processing(run_alg, tmp_path):
 def test_default_rules_on_generated_agencies(run_alg, tmp_path, real_data):
     """The algorithm's default rules run on the generator's three agency tables (linked here by
     their true UPRN), and every flagged property's evidence matches its profile."""
-    import geopandas as gpd
-
     import gen_addresses as g
+    import geopandas as gpd
 
     gaz = g.make_gazetteer(1, seed=5, osm_path=real_data / "helsinki.osm.pbf")
     paths = []

@@ -62,7 +62,8 @@ def test_mapmatch_then_flows_then_shared_routes(run_alg, city):
         "NETWORK": lines, **NET, "ROUTES": res["OUTPUT"], "TRACK_FIELD": "track_id",
         "CATEGORY_FIELD": "mode", "OUTPUT": str(folder / "flows.gpkg")})
     flows = _read(res2["OUTPUT"])
-    assert {"passages", "tracks", "passages_hgv", "passages_cycle"} <= set(flows.columns), (flows.columns, routes.columns, routes["mode"].head())
+    expected = {"passages", "tracks", "passages_hgv", "passages_cycle"}
+    assert expected <= set(flows.columns), (flows.columns, routes.columns, routes["mode"].head())
     # hand count from the routes' own edge lists
     ids = routes["edge_ids"].str.split(",").explode()
     ids = ids[ids.notna() & (ids != "")].astype(int)

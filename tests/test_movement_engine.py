@@ -275,7 +275,6 @@ def test_od_assignment_equals_sum_of_volumes_on_shortest_paths(helsinki):
     """All-or-nothing volumes per edge equal the sum of the OD volumes whose shortest path
     (networkx Dijkstra on the same edges, computed independently) uses the edge."""
     import networkx as nx
-
     from joinedup.engine.flows import assign_od
 
     net, _ = helsinki
