@@ -62,8 +62,10 @@ def top_areas(values, names, *, n: int = 10, highest: bool = True):
 def findings_text(summary: Summary, top, *, field: str, units: str = "", highest: bool = True,
                   decimals: int | None = None) -> str:
     """Two or three plain sentences a decision-maker can read."""
-    automatic = decimals is None or decimals < 0
-    d = auto_decimals([summary.minimum, summary.median, summary.maximum]) if automatic else decimals
+    if decimals is None or decimals < 0:
+        d = auto_decimals([summary.minimum, summary.median, summary.maximum])
+    else:
+        d = decimals
     unit = f" {units}" if units else ""
     first = top.iloc[0]
     word = "highest" if highest else "lowest"
