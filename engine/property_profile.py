@@ -269,3 +269,93 @@ def rank_targets(profile: pd.DataFrame, rules: list, flags: dict, *, keep_fields
     out = out.drop(columns="_n")
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
     return out.reset_index(drop=True)
+
+
+def place_profile(profile: pd.DataFrame, reference, *, uprn_field: str, address_fields=()):
+    """Each profiled UPRN's address and point from the gazetteer ``reference`` (a
+    GeoDataFrame): ``(address, geometry, warnings)``. ``address`` is a list beside the
+    profile's rows (None where the UPRN is not in the gazetteer), or None when no address
+    fields are given; ``geometry`` a GeoSeries in the gazetteer's CRS with None where there is
+    no point. The first gazetteer row of a UPRN listed twice is used. Nothing is dropped: a
+    UPRN the gazetteer lacks, or holds without a point, stays in the profile and is counted in
+    ``warnings``."""
+    import geopandas as gpd
+
+    from .linkage import _join_fields
+
+    keys = _uprn_key(reference[uprn_field])
+    first = pd.Series(range(len(reference)), index=keys).groupby(level=0).first()
+    rows = first.reindex(profile["uprn"]).to_numpy()
+    have = ~pd.isna(rows)
+    take = pd.Series(rows).fillna(0).astype("int64").to_numpy()
+    address = None
+    if address_fields:
+        text = _join_fields(reference, address_fields).to_numpy()[take]
+        address = [t if h else None for t, h in zip(text, have, strict=True)]
+    points = reference.geometry.to_numpy()[take]
+    geometry = gpd.GeoSeries([g if h else None for g, h in zip(points, have, strict=True)], crs=reference.crs)
+    warnings = []
+    missing = int((~have).sum())
+    if missing:
+        warnings.append(f"{missing} profiled UPRNs are not in the gazetteer: no address or point.")
+    pointless = int((have & geometry.isna().to_numpy()).sum())
+    if pointless:
+        warnings.append(f"{pointless} profiled UPRNs are in the gazetteer without a point "
+                        "(no geometry there): they are in the profile with no point.")
+    return address, geometry, warnings
+
+
+def profile_layers(profile: pd.DataFrame, targets: pd.DataFrame, rules: list, flags: dict, geometry=None):
+    """The profile and the targets as GeoDataFrames (points from :func:`place_profile`, or no
+    geometry), with one ``rule_<name>`` column per rule: ``(profile, targets, notes)``. Rule
+    columns are plain field names usable unquoted in expressions; two rules whose names read
+    alike (or alike in their first 56 letters) get ``_2``, ``_3`` and a note, never a silent
+    overwrite."""
+    import geopandas as gpd
+
+    crs = geometry.crs if geometry is not None else None
+    placed = geometry if geometry is not None else gpd.GeoSeries([None] * len(profile))
+    profile_out = gpd.GeoDataFrame(profile, geometry=placed.to_numpy(), crs=crs)
+    notes = []
+    for rule in rules:
+        base = f"rule_{source_key(rule.name)}"[:56]
+        name, n = base, 1
+        while name in profile_out.columns:
+            n += 1
+            name = f"{base}_{n}"
+        if name != base:
+            notes.append(f"Rule '{rule.name}' is written to the field {name} ({base} was taken)")
+        profile_out[name] = flags[rule.name]
+    if geometry is not None:
+        order = pd.Series(range(len(profile)), index=profile["uprn"])
+        target_points = geometry.iloc[order.reindex(targets["uprn"]).to_numpy()].to_numpy()
+    else:
+        target_points = gpd.GeoSeries([None] * len(targets)).to_numpy()
+    targets_out = gpd.GeoDataFrame(targets, geometry=target_points, crs=crs)
+    return profile_out, targets_out, notes
+
+
+def prepare_sources(tables: list, *, fields=(), action=None, salt=None):
+    """The linked agency tables ``[(layer name, DataFrame or GeoDataFrame), …]`` as
+    :func:`build_profile` takes them: ``(sources, identifier_fields, notes)``. Each table is
+    keyed by its layer name made a plain field prefix (two alike get ``_2``); geometry is
+    dropped (the profile is per property, placed from the gazetteer). Direct identifiers are
+    found by their headers (``engine.identifiers``); those among the profiled ``fields`` are
+    dropped or hashed as ``action`` says, and all of them are kept out of the profile."""
+    from .identifiers import guess_identifier_fields, protect_identifiers
+
+    sources, identifier_fields, notes = {}, set(), []
+    for name, table in tables:
+        geometry_name = getattr(table, "_geometry_column_name", None)
+        frame = pd.DataFrame(table.drop(columns=[geometry_name]) if geometry_name in table.columns else table)
+        key = source_key(name)
+        while key in sources:
+            key += "_2"
+        identifiers = guess_identifier_fields(frame.columns)
+        if fields:
+            frame, note = protect_identifiers(frame, [i for i in identifiers if i in fields], action=action, salt=salt)
+            if note:
+                notes.append(f"{key}: {note}")
+        identifier_fields.update(identifiers)
+        sources[key] = frame
+    return sources, identifier_fields, notes

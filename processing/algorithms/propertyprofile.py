@@ -177,12 +177,14 @@ class PropertyProfile(JoinedUpAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("FLAGGED", self.tr("Properties flagged")))
 
     def execute(self, parameters, context, feedback):
-        import geopandas as gpd
-        import pandas as pd
-
-        from ...engine.identifiers import guess_identifier_fields, protect_identifiers
-        from ...engine.linkage import _join_fields
-        from ...engine.property_profile import build_profile, parse_rules, rank_targets, source_key
+        from ...engine.property_profile import (
+            build_profile,
+            parse_rules,
+            place_profile,
+            prepare_sources,
+            profile_layers,
+            rank_targets,
+        )
         from .. import bridge
 
         layers = self.parameterAsLayerList(parameters, self.SOURCES, context)
@@ -195,20 +197,10 @@ class PropertyProfile(JoinedUpAlgorithm):
         action, salt, salt_note = identifier_choice(self, parameters, context)
         if salt_note:
             feedback.pushInfo(salt_note)
-        sources, excluded = {}, set()
-        for layer in layers:
-            gdf, report = bridge.read_layer(layer, context, feedback)
-            frame = pd.DataFrame(gdf.drop(columns=[gdf.geometry.name]))
-            key = source_key(layer.name())
-            while key in sources:
-                key += "_2"
-            ids = guess_identifier_fields(frame.columns)
-            if fields:
-                frame, note = protect_identifiers(frame, [i for i in ids if i in fields], action=action, salt=salt)
-                if note:
-                    feedback.pushInfo(f"{key}: {note}")
-            excluded.update(ids)
-            sources[key] = frame
+        tables = [(layer.name(), bridge.read_layer(layer, context, feedback)[0]) for layer in layers]
+        sources, excluded, notes = prepare_sources(tables, fields=fields, action=action, salt=salt)
+        for note in notes:
+            feedback.pushInfo(note)
         profile, report = build_profile(
             sources, uprn_field=self.parameterAsString(parameters, self.UPRN_FIELD, context),
             date_fields=date_fields or None, fields=fields or None, exclude_fields=excluded,
@@ -217,7 +209,6 @@ class PropertyProfile(JoinedUpAlgorithm):
             feedback.pushInfo(line)
 
         geometry = None
-        crs = None
         reference, read = bridge.read_source(self, parameters, self.REFERENCE, context, feedback, required=False)
         if reference is not None:
             if read.null_geometries and not read.changed:  # (a changed read has said so already)
@@ -225,51 +216,20 @@ class PropertyProfile(JoinedUpAlgorithm):
             ref_uprn = (self.parameterAsStrings(parameters, self.REF_UPRN_FIELD, context) or [None])[0]
             if not ref_uprn:
                 raise QgsProcessingException(self.tr("Choose the gazetteer's UPRN field."))
-            from ...engine.property_profile import _uprn_key
-
-            keys = _uprn_key(reference[ref_uprn])
-            first = pd.Series(range(len(reference)), index=keys).groupby(level=0).first()
-            rows = first.reindex(profile["uprn"]).to_numpy()
-            have = ~pd.isna(rows)
-            take = pd.Series(rows).fillna(0).astype("int64").to_numpy()
-            address_fields = self.parameterAsStrings(parameters, self.REF_ADDRESS_FIELDS, context)
-            if address_fields:
-                text = _join_fields(reference, address_fields).to_numpy()[take]
-                profile.insert(1, "address", [t if h else None for t, h in zip(text, have, strict=False)])
-            points = reference.geometry.to_numpy()[take]
-            geometry = gpd.GeoSeries([g if h else None for g, h in zip(points, have, strict=False)],
-                                     crs=reference.crs)
-            crs = reference.crs
-            missing = int((~have).sum())
-            if missing:
-                feedback.pushWarning(f"{missing} profiled UPRNs are not in the gazetteer: no address or point.")
-            pointless = int((have & geometry.isna().to_numpy()).sum())
-            if pointless:
-                feedback.pushWarning(f"{pointless} profiled UPRNs are in the gazetteer without a point "
-                                     "(no geometry there): they are in the profile with no point.")
+            address, geometry, warnings = place_profile(
+                profile, reference, uprn_field=ref_uprn,
+                address_fields=self.parameterAsStrings(parameters, self.REF_ADDRESS_FIELDS, context))
+            if address is not None:
+                profile.insert(1, "address", address)
+            for warning in warnings:
+                feedback.pushWarning(warning)
         flags = evaluate_rules(profile, rules, context, feedback)
         feedback.setProgress(80)
         targets = rank_targets(profile, rules, flags, keep_fields=("uprn", "address"),
                                min_score=self.parameterAsDouble(parameters, self.MIN_SCORE, context))
-        profile_out = gpd.GeoDataFrame(profile, geometry=geometry if geometry is not None
-                                       else gpd.GeoSeries([None] * len(profile)), crs=crs)
-        for rule in rules:
-            # a plain field name ('rule_possible_empty_home'): usable in expressions unquoted;
-            # two rules whose names read alike (or alike in their first 60 letters) get _2, _3
-            base = f"rule_{source_key(rule.name)}"[:56]
-            name, n = base, 1
-            while name in profile_out.columns:
-                n += 1
-                name = f"{base}_{n}"
-            if name != base:
-                feedback.pushInfo(f"Rule '{rule.name}' is written to the field {name} ({base} was taken)")
-            profile_out[name] = flags[rule.name]
-        if geometry is not None:
-            order = pd.Series(range(len(profile)), index=profile["uprn"])
-            tgeom = geometry.iloc[order.reindex(targets["uprn"]).to_numpy()].reset_index(drop=True)
-        else:
-            tgeom = gpd.GeoSeries([None] * len(targets))
-        targets_out = gpd.GeoDataFrame(targets, geometry=tgeom.to_numpy(), crs=crs)
+        profile_out, targets_out, notes = profile_layers(profile, targets, rules, flags, geometry)
+        for note in notes:
+            feedback.pushInfo(note)
         gtype = "Point" if geometry is not None else None
         results = {"PROPERTIES": len(profile), "FLAGGED": len(targets)}
         results["OUTPUT"] = bridge.write_output(self, parameters, self.OUTPUT, context, profile_out,
