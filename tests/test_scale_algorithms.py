@@ -54,6 +54,20 @@ def test_mapmatch_and_flows_on_local_cluster_equal_in_process(run_alg, city, mat
     assert flows["there"]["passages"].sum() > 0
 
 
+def test_odmatrix_on_local_cluster_equals_in_process(run_alg, city):  # noqa: F811
+    """Chunks of origins on two workers: the same pairs, ids and reasons as one in-process
+    search, costs to the last few bits (the chunked search adds the same lengths in another
+    order; engine equality bit for bit is in test_scale_cluster)."""
+    folder, lines, gps, _ = city
+    tables = {}
+    for tag, execution in (("here", ""), ("there", TWO_WORKERS)):
+        tables[tag] = pd.DataFrame(_read(run_alg("joinedup:odmatrix", {
+            "INPUT": lines, **NET, "ORIGINS": gps, "DESTINATIONS": gps, "K": 3, "EXECUTION": execution,
+            "OUTPUT": str(folder / f"od_{tag}.gpkg")})["OUTPUT"]).drop(columns="geometry", errors="ignore"))
+    assert len(tables["here"]) > 0 and tables["here"]["cost"].notna().any()
+    pd.testing.assert_frame_equal(tables["here"], tables["there"], check_exact=False, rtol=1e-12)
+
+
 def test_bad_execution_text_is_one_message(run_alg, city):  # noqa: F811
     from qgis.core import QgsProcessingException
 

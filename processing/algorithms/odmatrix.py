@@ -12,6 +12,7 @@ from qgis.core import (
 from ..base import JoinedUpAlgorithm, engine_feedback
 from ..network_params import add_network_parameters, network_from_parameters
 from ..point_params import add_point_source
+from ..scale_params import add_execution_parameter, execution_from_parameters
 
 OUTPUT_TYPES = ["Table (no geometry)", "Straight lines from origin to destination"]
 
@@ -71,14 +72,17 @@ class OdMatrix(JoinedUpAlgorithm):
         self.add_parameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, self.tr("OD matrix"), QgsProcessing.SourceType.TypeVector),
             "One row per origin–destination pair (see the algorithm's help for the fields).")
+        add_execution_parameter(self)
         self.addOutput(QgsProcessingOutputNumber("PAIRS", self.tr("Pairs written")))
         self.addOutput(QgsProcessingOutputNumber("UNREACHABLE", self.tr("Pairs without a cost")))
 
     def execute(self, parameters, context, feedback):
         from ...engine.network import od_lines, od_table, point_xy
+        from ...engine.scale_network import od_table_in_chunks
         from .. import bridge
         from ..point_params import describe_unsnapped, read_points, user_table
 
+        execution = execution_from_parameters(self, parameters, context, feedback)
         net, st = network_from_parameters(self, parameters, context, feedback, input_name=self.INPUT,
                                           progress=(0.0, 0.15))
         origins, o_ids = read_points(self, parameters, self.ORIGINS, context, feedback,
@@ -90,9 +94,13 @@ class OdMatrix(JoinedUpAlgorithm):
         describe_unsnapped(feedback, "Destinations", d, d_ids, st.max_snap_m or 0)
         max_cost = self.parameterAsDouble(parameters, self.MAX_COST, context)
         k = self.parameterAsInt(parameters, self.K, context)
-        table = od_table(net, o, d, weight=st.weight, max_cost=st.to_engine(max_cost) if max_cost > 0 else None,
-                         k=k or None, access_speed_kmh=st.access_speed_kmh,
-                         feedback=engine_feedback(feedback, 0.15, 0.85))
+        options = {"weight": st.weight, "max_cost": st.to_engine(max_cost) if max_cost > 0 else None,
+                   "k": k or None, "access_speed_kmh": st.access_speed_kmh}
+        if execution.is_local:
+            table = od_table(net, o, d, feedback=engine_feedback(feedback, 0.15, 0.85), **options)
+        else:  # chunks of origins on the workers (docs/scale.md)
+            table = od_table_in_chunks(net, o, d, execution=execution,
+                                       feedback=engine_feedback(feedback, 0.15, 0.85), **options)
         if self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context) == 1:
             table = od_lines(table, point_xy(origins, net.crs), point_xy(dests, net.crs), net.crs)
         table = user_table(table, st, {"origin_id": (o_ids, "origin_row"),
