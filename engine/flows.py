@@ -324,3 +324,76 @@ def check_routes_on_network(routes, net, *, field: str = "edge_ids", sample: int
         raise InputError(f"{int(off.sum())} of {len(d)} checked route edges do not lie on their route "
                          f"lines (up to {np.nanmax(d):.0f} m away): the routes were matched on other "
                          "network lines or settings (mode, one-way, tolerance). Use the same ones.")
+
+
+# --- layers in, a flow per edge out (what joinedup:networkflows writes) ----------------------
+
+def flows_of_route_layer(net, routes, *, track_field: str = "track_id", category_field=None, time_field=None,
+                         hours=None, weekdays=None, execution=None, feedback=None):
+    """Flows per edge from the matched routes layer ``joinedup:mapmatch`` writes (its
+    ``edge_ids`` field), reprojected to the network's CRS where needed: ``(table, report)``,
+    as :func:`flows_from_routes`. The time field is used only when a window is given."""
+    from .crs import ensure_projected
+
+    if "edge_ids" not in routes.columns:
+        raise InputError("The routes layer has no 'edge_ids' field: use the routes written by "
+                         "Map-match GPS tracks.")
+    if hours is not None and hours[0] == hours[1]:
+        raise InputError(f"The time-of-day window {hours[0]:g} to {hours[1]:g} is empty: give two "
+                         "different hours (0 to 24 = all day).")
+    if routes.crs is not None:
+        routes, _, _ = ensure_projected(routes, target=net.crs)
+    check_routes_on_network(routes, net)
+    table, _categories, report = flows_from_routes(
+        routes, net.edges["edge_id"].to_numpy(), track_field=track_field, category_field=category_field,
+        time_field=time_field if (hours or weekdays) else None, hours=hours, weekdays=weekdays,
+        execution=execution, feedback=feedback)
+    return table, report
+
+
+def od_line_ends(geometries):
+    """Each OD line's first and last point (the first part of a multi-line): ``(origins,
+    destinations, missing)`` as object arrays of points (None where the geometry is missing
+    or empty) and a boolean mask of those rows."""
+    import shapely
+
+    geoms = np.asarray(geometries, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    first = np.where(missing, None, geoms)
+    multi = ~missing & (shapely.get_type_id(geoms) == 5)
+    first[multi] = shapely.get_geometry(geoms[multi], 0)
+    origins = np.where(missing, None, shapely.get_point(first, 0))
+    destinations = np.where(missing, None, shapely.get_point(first, -1))
+    return origins, destinations, missing
+
+
+def flows_of_od_layer(net, od, *, volume_field: str, category_field=None, weight: str = "length",
+                      max_snap_m=None, execution=None, feedback=None):
+    """Flows per edge from OD lines (each line's ends are its origin and destination, its
+    ``volume_field`` the trips): ``(table, notes)``. Every OD row is counted in the notes by
+    what happened to it ('no geometry', snapped, unreachable …)."""
+    from .crs import ensure_projected
+
+    if not volume_field:
+        raise InputError("OD assignment needs a VOLUME_FIELD.")
+    od, _, note = ensure_projected(od, target=net.crs, what=od.attrs.get("source_name"))
+    notes = [note] if note else []
+    origins, destinations, missing = od_line_ends(od.geometry.values)
+    table, _categories, status = assign_od(
+        net, origins, destinations, od[volume_field].to_numpy(),
+        categories=od[category_field].to_numpy(dtype=object) if category_field else None,
+        weight=weight, max_snap_m=max_snap_m, execution=execution, feedback=feedback)
+    status[missing] = "no geometry"
+    values, counts = np.unique(status, return_counts=True)
+    notes.append("OD rows: " + ", ".join(f"{c} {v}" for v, c in zip(values, counts, strict=True)))
+    return table, notes
+
+
+def flows_on_edges(net, table):
+    """The network's edges (id, source row, length, line) with the flow ``table`` joined by
+    edge id; edges no flow used keep null flows."""
+    import geopandas as gpd
+
+    edges = net.edges[["edge_id", "source_row", "length_m", "geometry"]]
+    out = edges.drop(columns="geometry").merge(table, on="edge_id", how="left")
+    return gpd.GeoDataFrame(out, geometry=edges.geometry.values, crs=net.crs)

@@ -358,3 +358,20 @@ def test_chunking_gives_the_same_match(helsinki):
         del graph._chunk_rows
     np.testing.assert_array_equal(whole, parts)
     assert np.isfinite(whole).any() and np.isinf(whole).any()
+
+
+def test_od_line_ends_by_hand():
+    """An OD line's origin is its first point and its destination its last; a multi-line's
+    are those of its first part; a missing or empty geometry is counted, not guessed."""
+    import shapely
+
+    from joinedup.engine.flows import od_line_ends
+
+    lines = [shapely.LineString([(0, 0), (5, 5), (10, 0)]),
+             shapely.MultiLineString([[(1, 1), (2, 2)], [(7, 7), (9, 9)]]),
+             None, shapely.LineString()]
+    origins, destinations, missing = od_line_ends(lines)
+    assert list(missing) == [False, False, True, True]
+    assert (origins[0].x, origins[0].y, destinations[0].x, destinations[0].y) == (0, 0, 10, 0)
+    assert (origins[1].x, origins[1].y, destinations[1].x, destinations[1].y) == (1, 1, 2, 2)
+    assert origins[2] is None and destinations[3] is None

@@ -89,13 +89,8 @@ class NetworkFlows(JoinedUpAlgorithm):
             "OUTPUT", self.tr("Edge flows"), QgsProcessing.SourceType.TypeVectorLine))
 
     def execute(self, parameters, context, feedback):
-        import geopandas as gpd
-        import numpy as np
-        import shapely
-
-        from ...engine.crs import ensure_projected
         from ...engine.errors import InputError
-        from ...engine.flows import assign_od, check_routes_on_network, flows_from_routes
+        from ...engine.flows import flows_of_od_layer, flows_of_route_layer, flows_on_edges
         from ..bridge import read_source, write_output
 
         fb = engine_feedback(feedback, 0.0, 1.0)
@@ -106,56 +101,29 @@ class NetworkFlows(JoinedUpAlgorithm):
             raise InputError("Give either matched ROUTES or OD lines (exactly one of them).")
         net, settings = network_from_parameters(self, parameters, context, feedback, input_name="NETWORK",
                                                 progress=(0.0, 0.2))
-        edges = net.edges[["edge_id", "source_row", "length_m", "geometry"]].copy()
+
+        def field(name):
+            return (self.parameterAsStrings(parameters, name, context) or [None])[0]
+
         if routes is not None:
-            track = (self.parameterAsStrings(parameters, "TRACK_FIELD", context) or ["track_id"])[0]
-            cat = (self.parameterAsStrings(parameters, "CATEGORY_FIELD", context) or [None])[0]
-            tfield = (self.parameterAsStrings(parameters, "TIME_FIELD", context) or [None])[0]
             h0 = self.parameterAsDouble(parameters, "HOUR_FROM", context)
             h1 = self.parameterAsDouble(parameters, "HOUR_TO", context)
-            hours = None if (h0 <= 0.0 and h1 >= 24.0) else (h0, h1)
-            if h0 == h1:
-                raise InputError(f"The time-of-day window {h0:g} to {h1:g} is empty: give two "
-                                 "different hours (0 to 24 = all day).")
             days = None
             if parameters.get("WEEKDAYS") not in (None, "", []):
                 days = self.parameterAsEnums(parameters, "WEEKDAYS", context) or None
-            if "edge_ids" not in routes.columns:
-                raise InputError("The routes layer has no 'edge_ids' field: use the routes written by "
-                                 "Map-match GPS tracks.")
-            if routes.crs is not None:
-                routes, _, _ = ensure_projected(routes, target=net.crs)
-            check_routes_on_network(routes, net)
-            table, cats, report = flows_from_routes(
-                routes, net.edges["edge_id"].to_numpy(), track_field=track, category_field=cat,
-                time_field=tfield if (hours or days) else None, hours=hours, weekdays=days,
-                execution=execution, feedback=fb.sub(0.2, 0.95))
+            table, report = flows_of_route_layer(
+                net, routes, track_field=field("TRACK_FIELD") or "track_id", category_field=field("CATEGORY_FIELD"),
+                time_field=field("TIME_FIELD"), hours=None if (h0 <= 0.0 and h1 >= 24.0) else (h0, h1),
+                weekdays=days, execution=execution, feedback=fb.sub(0.2, 0.95))
             feedback.pushInfo(report.describe(routes.attrs.get("source_name", "routes")))
         else:
-            vfield = (self.parameterAsStrings(parameters, "VOLUME_FIELD", context) or [None])[0]
-            if not vfield:
-                raise InputError("OD assignment needs a VOLUME_FIELD.")
-            cfield = (self.parameterAsStrings(parameters, "OD_CATEGORY_FIELD", context) or [None])[0]
-            od, _, note = ensure_projected(od, target=net.crs, what=od.attrs.get("source_name"))
-            if note:
-                feedback.pushInfo(note)
-            geoms = np.asarray(od.geometry.values, dtype=object)
-            missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-            first = np.where(missing, None, geoms)
-            multi = ~missing & (shapely.get_type_id(geoms) == 5)
-            first[multi] = shapely.get_geometry(geoms[multi], 0)
-            origins = np.where(missing, None, shapely.get_point(first, 0))
-            dests = np.where(missing, None, shapely.get_point(first, -1))
-            table, cats, status = assign_od(
-                net, origins, dests, od[vfield].to_numpy(),
-                categories=od[cfield].to_numpy(dtype=object) if cfield else None,
+            table, notes = flows_of_od_layer(
+                net, od, volume_field=field("VOLUME_FIELD"), category_field=field("OD_CATEGORY_FIELD"),
                 weight=settings.weight, max_snap_m=settings.max_snap_m, execution=execution,
                 feedback=fb.sub(0.2, 0.95))
-            status[missing] = "no geometry"
-            values, counts = np.unique(status, return_counts=True)
-            feedback.pushInfo("OD rows: " + ", ".join(f"{c} {v}" for v, c in zip(values, counts)))
-        out = edges.drop(columns="geometry").merge(table, on="edge_id", how="left")
-        out = gpd.GeoDataFrame(out, geometry=edges.geometry.values, crs=net.crs)
+            for note in notes:
+                feedback.pushInfo(note)
+        out = flows_on_edges(net, table)
         result = {"OUTPUT": write_output(self, parameters, "OUTPUT", context, out, crs_of="NETWORK")}
         feedback.setProgress(100)
         return result
