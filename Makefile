@@ -18,7 +18,7 @@ setup:
 	@mkdir -p -m 700 $(RUNTIME) .build/plugins
 	@[ -e .build/plugins/joinedup ] || ln -sfn "$(CURDIR)" .build/plugins/joinedup
 
-test: setup qt6-check
+test: setup qt6-check lint
 	$(OFFLINE) $(PY) -P -m pytest $(PYTEST_ARGS)
 
 # Qt6 readiness, checked statically with flake8-qgis: QGS1xx (Qt only through qgis.PyQt,
@@ -26,6 +26,12 @@ test: setup qt6-check
 # and QGS4xx (Qt6: scoped enums, exec(), no QRegExp/QDesktopWidget/compiled resources).
 qt6-check: setup
 	$(PY) -P -m flake8 --select=QGS1,QGS4 --extend-ignore=QGS105 --exclude=.venv,.build,zip_build .
+
+# ruff (style, imports, likely bugs) over the whole tree and mypy on engine/, as pyproject.toml
+# sets them; both run before any test, so a lint failure is the first thing `make test` says.
+lint: setup
+	$(PY) -P -m ruff check .
+	$(PY) -P -m mypy
 
 # DB="dbname=... host=... user=...": the recipe reads and writes PostGIS (docs/postgis.md); the
 # network namespace is then left out, as the database may be on the office's network.

@@ -364,7 +364,6 @@ def test_od_line_ends_by_hand():
     """An OD line's origin is its first point and its destination its last; a multi-line's
     are those of its first part; a missing or empty geometry is counted, not guessed."""
     import shapely
-
     from joinedup.engine.flows import od_line_ends
 
     lines = [shapely.LineString([(0, 0), (5, 5), (10, 0)]),
