@@ -599,17 +599,47 @@ def density_points(gdf, *, name: str = "the points", weight_field: str | None = 
 
     if len(gdf) == 0:
         raise InputError(f"{name} has no features: there is nothing to map.")
-    gdf, crs, note = ensure_projected(gdf, what=name)
     weights = None
     if weight_field:
         if weight_field not in gdf.columns:
             raise InputError(f"{name} has no field {weight_field!r}.")
         weights = parse_numbers(gdf[weight_field], field=weight_field, layer=name)
-    xy, owner = points_xy(gdf)
+    if "xy" in gdf.attrs:  # read as bare coordinates (the bridge's xy_points): no GEOS points
+        xy, crs, note = _projected_xy(gdf, name)
+        owner = np.arange(len(xy))
+    else:
+        gdf, crs, note = ensure_projected(gdf, what=name)
+        xy, owner = points_xy(gdf)
     metres = float(CRS.from_user_input(crs).axis_info[0].unit_conversion_factor or 1.0)
     return DensityPoints(xy=xy, weights=None if weights is None else weights[owner], crs=crs, note=note,
                          metres_per_unit=metres, features=len(gdf),
                          null_geometry=int(np.isnan(xy[:, 0]).sum()))
+
+
+def _projected_xy(gdf, name):
+    """``(xy, crs, note)`` of a layer read as bare coordinates (``gdf.attrs['xy']``, NaN for a
+    null geometry), in the CRS :func:`ensure_projected` chooses for it. That choice depends
+    only on the data's extent, so it is made for the extent's corners (a million GEOS points
+    cost more than the density itself) and the coordinates follow with pyproj."""
+    import geopandas as gpd
+    import shapely
+    from pyproj import Transformer
+
+    from .crs import ensure_projected
+
+    x, y = (np.asarray(values, dtype=float) for values in gdf.attrs["xy"])
+    present = ~np.isnan(x)
+    corners = [None, None]
+    if present.any():
+        corners = list(shapely.points([x[present].min(), x[present].max()], [y[present].min(), y[present].max()]))
+    extent = gpd.GeoDataFrame(geometry=corners, crs=gdf.crs)
+    extent.attrs = {k: v for k, v in gdf.attrs.items() if k != "xy"}
+    _, crs, note = ensure_projected(extent, what=name)
+    xy = np.column_stack([x, y])
+    if not crs.equals(gdf.crs):  # (pyproj turns NaN into inf: nulls stay NaN)
+        xy[present] = np.column_stack(
+            Transformer.from_crs(gdf.crs, crs, always_xy=True).transform(x[present], y[present]))
+    return xy, crs, note
 
 
 def density_of_points(points: DensityPoints, *, bandwidth: float | None, bandwidth_rule: str | None,

@@ -144,12 +144,13 @@ class Density(JoinedUpAlgorithm):
         from ...engine import density as eng
         from .. import bridge
 
-        gdf, read = bridge.read_source(self, parameters, self.INPUT, context, feedback)
+        weight_field = self.parameterAsString(parameters, self.WEIGHT_FIELD, context)
+        gdf, read = bridge.read_source(self, parameters, self.INPUT, context, feedback,
+                                       columns=[weight_field] if weight_field else [], xy_points=True)
         feedback.pushInfo(read.describe())
         if len(gdf) and gdf.crs is None:
             raise crs_required(read.name, "the bandwidth and pixel size (RADIUS, PIXEL_SIZE, metres)")
-        points = eng.density_points(gdf, name=read.name,
-                                    weight_field=self.parameterAsString(parameters, self.WEIGHT_FIELD, context))
+        points = eng.density_points(gdf, name=read.name, weight_field=weight_field)
         if points.note:
             feedback.pushInfo(points.note)
         grid, report = eng.density_of_points(
