@@ -532,24 +532,42 @@ def _fft(acc, xy, w, x0, y_top, rows, cols, p, h, radius, kernel):
 
 
 def write_geotiff(grid: DensityGrid, path: str, *, crs=None, description: str = "density") -> str:
-    """Write ``grid`` as a tiled, DEFLATE-compressed float32 GeoTIFF with CRS and nodata."""
+    """Write ``grid`` as a tiled, compressed float32 GeoTIFF with CRS and nodata, in one call.
+
+    Compression is chosen for speed: ZSTD level 1 with the floating-point predictor wrote a
+    3000 x 3000 density 3-4x faster than DEFLATE level 6 for 6 % more bytes (docs/risk.md);
+    a GDAL built without ZSTD gets DEFLATE level 1 (every GDAL and GIS reads it)."""
     import rasterio
 
     profile = {
         "driver": "GTiff", "width": grid.shape[1], "height": grid.shape[0], "count": 1,
         "dtype": "float32", "crs": crs if crs is not None else grid.crs,
-        "transform": grid.transform, "nodata": grid.nodata, "compress": "deflate",
-        "predictor": 3, "tiled": grid.shape[0] >= 256 and grid.shape[1] >= 256,
+        "transform": grid.transform, "nodata": grid.nodata, "predictor": 3,
+        "tiled": grid.shape[0] >= 256 and grid.shape[1] >= 256,
     }
     if profile["tiled"]:
         profile.update(blockxsize=256, blockysize=256)
+    values = grid.values.astype(np.float32, copy=False)
+    compression = dict(compress="zstd", zstd_level=1) if _gtiff_has_zstd() else dict(compress="deflate", zlevel=1)
     try:
-        with rasterio.open(path, "w", **profile) as ds:
-            ds.write(grid.values.astype(np.float32), 1)
+        with rasterio.open(path, "w", **profile, **compression) as ds:
+            ds.write(values, 1)
             ds.set_band_description(1, description)
     except Exception as exc:  # rasterio/GDAL message names the problem
         raise InputError(f"Could not write the density raster {path}: {exc}") from exc
     return path
+
+
+def _gtiff_has_zstd() -> bool:
+    """Whether GDAL's GeoTIFF driver offers ZSTD (GDAL >= 2.3 built with libzstd: Debian's,
+    OSGeo4W's and the QGIS macOS bundle's). Asked of GDAL's own bindings, which QGIS and
+    rasterio share where both come from the same GDAL."""
+    try:
+        from osgeo import gdal
+    except ImportError:
+        return False
+    driver = gdal.GetDriverByName("GTiff")
+    return driver is not None and "ZSTD" in (driver.GetMetadataItem("DMD_CREATIONOPTIONLIST") or "")
 
 
 def points_xy(gdf):
