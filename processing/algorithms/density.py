@@ -138,7 +138,7 @@ class Density(JoinedUpAlgorithm):
         add(QgsProcessingParameterExtent(self.EXTENT, "Output extent", optional=True),
             "Optional extent of the raster; default: the points' extent grown by the kernel radius.")
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, "Density"),
-            "GeoTIFF to write (DEFLATE compressed, float32, nodata -9999).")
+            "GeoTIFF to write (ZSTD compressed, or DEFLATE where GDAL lacks ZSTD; float32, nodata -9999).")
 
     def execute(self, parameters, context, feedback):
         from ...engine import density as eng
