@@ -323,26 +323,29 @@ def _contour_below(field, level, origin, cell):
 def _rings_of_successors(src, dst, point_xy):
     """``(coordinates, ring index)`` of the closed rings formed by segments ``src`` → ``dst``
     in which every point has exactly one segment out and one in (a permutation): each ring
-    is cut at its smallest point id and the others are ranked along it by pointer doubling."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
+    is cut at its smallest point id and the others are ranked along it by pointer doubling.
+    (The ring's smallest point is found by pointer doubling too: scipy's connected components
+    cost more in building its sparse matrix than the doubling does, for every contour.)"""
     ids, inv = np.unique(np.r_[src, dst], return_inverse=True)
     n = len(ids)
     a, b = inv[:len(src)], inv[len(src):]
     nxt = np.empty(n, np.int64)
     nxt[a] = b
-    _, ring = connected_components(coo_matrix((np.ones(n), (a, b)), shape=(n, n)), directed=False)
-    head = np.full(ring.max() + 1, n)
-    np.minimum.at(head, ring, np.arange(n))
-    last = nxt == head[ring]  # the point before the ring's head ends the list
+    steps = int(np.ceil(np.log2(max(n, 2)))) + 1
+    head, ptr = np.arange(n), nxt
+    for _ in range(steps):  # head[i]: the smallest point among the next 2^k of i's ring
+        head = np.minimum(head, head[ptr])
+        ptr = ptr[ptr]
+    last = nxt == head  # the point before the ring's head ends the list
     dist = np.where(last, 0, 1)
     ptr = np.where(last, np.arange(n), nxt)
-    for _ in range(int(np.ceil(np.log2(max(n, 2)))) + 1):
+    for _ in range(steps):
         dist = dist + dist[ptr]
         ptr = ptr[ptr]
-    order = np.lexsort((-dist, ring))  # from the head (farthest from the end) to the end
-    return point_xy(ids[order]), ring[order]
+    order = np.lexsort((-dist, head))  # rings by their head; in each, from the head to the end
+    sorted_head = head[order]
+    ring = np.cumsum(np.r_[False, sorted_head[1:] != sorted_head[:-1]])
+    return point_xy(ids[order]), ring
 
 
 def service_area_polygons(lines, net, *, dissolve, non_overlapping, buffer_m, crs, fb):
