@@ -377,7 +377,7 @@ def service_area_polygons(lines, net, *, dissolve, non_overlapping, buffer_m, cr
     ends = np.r_[starts[1:], len(fs)]
     out, ufac, uband, lengths = [], [], [], []
     with rasterio.Env():  # one GDAL environment for all polygonisations (not one per call)
-        for n, (a, b) in enumerate(zip(starts, ends)):  # one polygonisation per facility (all bands)
+        for n, (a, b) in enumerate(zip(starts, ends, strict=True)):  # one polygonisation per facility (all bands)
             if n % 8 == 0:
                 fb.check()
                 fb.set_progress(0.3 + 0.7 * n / len(starts))
