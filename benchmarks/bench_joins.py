@@ -18,12 +18,26 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import REPO, median_time, peak_rss_mb, qgis_session, report, run_worker  # noqa: E402
+from common import (  # noqa: E402
+    REPO,
+    median_stages,
+    median_time,
+    peak_rss_mb,
+    qgis_session,
+    report,
+    run_worker,
+    stage_clock,
+    stage_text,
+)
 
 DATA = REPO / ".build" / "bench_joins"
 GRID = 100  # 100 x 100 = 10,000 polygons of 100 m over 10 km x 10 km
 FIELDS = ["value"]
 SUMMARIES = [0, 5, 6, 3]  # count, sum, mean, max: same ids in both
+# where JoinedUp's end-to-end time goes (benchmarks/common.py stage_clock)
+STAGES = {"read": "joinedup.processing.bridge:read_source",
+          "analysis": "joinedup.engine.joins:join_by_location",
+          "write": "joinedup.processing.bridge:write_output"}
 
 
 def make_data(n_points: int):
@@ -50,10 +64,15 @@ def worker(variant: str, n_points: int, repeat: int) -> None:
     else:
         alg = "native:joinbylocationsummary"
 
+    stage_runs = []
+
     def once():
         if out.exists():
             os.remove(out)
-        return processing.run(alg, params)
+        with stage_clock(STAGES if variant == "joinedup" else {}) as stages:
+            result = processing.run(alg, params)
+        stage_runs.append(stages)
+        return result
 
     med, times, _ = median_time(once, repeat=repeat)
     import geopandas as gpd
@@ -62,7 +81,8 @@ def worker(variant: str, n_points: int, repeat: int) -> None:
     total = float(result["value_count"].fillna(0).sum())
     value_sum = float(result["value_sum"].fillna(0).sum())
     print(json.dumps({"median_s": med, "times": times, "peak_rss_mb": peak_rss_mb(),
-                      "matched_points": total, "value_sum": value_sum}))
+                      "matched_points": total, "value_sum": value_sum,
+                      "stages": median_stages(stage_runs)}))
 
 
 def run_variant(variant, n, repeat):
@@ -92,12 +112,14 @@ def main():
             "joinedup_s": ours["median_s"], "native_s": theirs["median_s"],
             "speedup": theirs["median_s"] / ours["median_s"],
             "joinedup_peak_mb": ours["peak_rss_mb"], "native_peak_mb": theirs["peak_rss_mb"],
-            "same_result": same,
+            "same_result": same, "joinedup_stages": stage_text(ours["stages"]),
         })
     report("joins", rows, notes=(
         f"medians of {args.repeat} runs; processing.run with GeoPackage in and out; summaries "
         "count,sum,mean,max of one field; peak RSS of each variant's own process (includes "
-        "QGIS itself, about 200-300 MB)."))
+        "QGIS itself, about 200-300 MB). joinedup_stages: medians of the time in the bridge's "
+        "read_source, the engine's join_by_location and the bridge's write_output; other = QGIS's "
+        "parameter handling and the algorithm's glue."))
 
 
 if __name__ == "__main__":

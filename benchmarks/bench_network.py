@@ -27,7 +27,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, median_time, plugin_importable, qgis_session, report  # noqa: E402
+from common import (  # noqa: E402
+    REPO,
+    median_stages,
+    median_time,
+    plugin_importable,
+    qgis_session,
+    report,
+    stage_clock,
+    stage_text,
+)
+
+# where service_areas' time goes with polygons: the search and street pieces are 'other'
+AREA_STAGES = {"polygons": "joinedup.engine.network.service_areas:service_area_polygons"}
 
 BUILD_SNIPPET = r"""
 import sys, time, json
@@ -161,8 +173,16 @@ def main(quick: bool) -> None:
     fac = points_near(lines, n_fac, seed=31)
     snap = net.snap(fac)
     t_lines, _, (sa_lines, _) = median_time(
-        lambda: service_areas(net, snap, bands=bands, polygons=False), repeat=1)
-    t_poly, _, (_, polys) = median_time(lambda: service_areas(net, snap, bands=bands), repeat=1)
+        lambda: service_areas(net, snap, bands=bands, polygons=False), repeat=3)
+    area_stages = []
+
+    def with_polygons():
+        with stage_clock(AREA_STAGES) as stages:
+            result = service_areas(net, snap, bands=bands)
+        area_stages.append(stages)
+        return result
+
+    t_poly, _, (_, polys) = median_time(with_polygons, repeat=3)
     path = str(folder / "facilities.gpkg")
     fac.to_file(path, engine="pyogrio")
     t = time.perf_counter()
@@ -172,7 +192,8 @@ def main(quick: bool) -> None:
     rows.append({"task": f"service areas {n_fac} fac x 3 bands, {n_edges // 1000}k edges",
                  "joinedup_s": t_poly, "joinedup_lines_only_s": t_lines, "qgis_s": t_qsa,
                  "qgis_over_joinedup": t_qsa / t_poly, "qgis_over_joinedup_lines": t_qsa / t_lines,
-                 "polygons": len(polys), "street_pieces": len(sa_lines)})
+                 "polygons": len(polys), "street_pieces": len(sa_lines),
+                 "stages": stage_text(median_stages(area_stages)).replace("other", "search + pieces")})
     print(rows[-1], flush=True)
     notes.append(f"QGIS service areas: one native:serviceareafromlayer call with all {n_fac} facilities at "
                  f"{bands[-1]:g} m took {t_one:.1f} s; x{len(bands)} calls (QGIS takes one cost per call and "

@@ -20,8 +20,22 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import median_time, peak_rss_mb, qgis_session, report  # noqa: E402
+from common import (  # noqa: E402
+    median_stages,
+    median_time,
+    peak_rss_mb,
+    qgis_session,
+    report,
+    stage_clock,
+    stage_text,
+)
 import gen_risk  # noqa: E402
+
+
+# where joinedup:density's end-to-end time goes (benchmarks/common.py stage_clock)
+DENSITY_STAGES = {"read": "joinedup.processing.bridge:read_source",
+                  "analysis": ["joinedup.engine.density:density_points", "joinedup.engine.density:density_of_points"],
+                  "write": "joinedup.processing.bridge:write_atomically"}
 
 
 def bench_density(processing, n, tmp, repeat, qgis_limit):
@@ -62,13 +76,22 @@ def bench_density(processing, n, tmp, repeat, qgis_limit):
                      "ratio": (t_q / t) if t_q else None, "max_abs_diff": None})
     for label, fn in (("JoinedUp exact (QGIS-compatible)", ju(0, True)), ("JoinedUp exact", ju(0, False)),
                       ("JoinedUp binned FFT", ju(1, False))):
-        t, _, out = median_time(fn, repeat=repeat)
+        stage_runs = []
+
+        def staged(fn=fn, stage_runs=stage_runs):
+            with stage_clock(DENSITY_STAGES) as stages:
+                out = fn()
+            stage_runs.append(stages)
+            return out
+
+        t, _, out = median_time(staged, repeat=repeat)
         with rasterio.open(out) as ds:
             got = ds.read(1).astype(float)
             got[got == ds.nodata] = 0.0
         diff = float(np.abs(got - ref).max() / ref.max()) if t_q is not None else None
         rows.append({"task": "density", "n": n, "tool": label, "median_s": t,
-                     "ratio": (t_q / t) if t_q else None, "max_abs_diff": diff})
+                     "ratio": (t_q / t) if t_q else None, "max_abs_diff": diff,
+                     "stages": stage_text(median_stages(stage_runs))})
     return rows
 
 
@@ -151,7 +174,9 @@ def main():
     notes = (f"Density: quartic, 100 m radius, 10 m cells over ~2.5 km (about 270 x 270 cells), "
              f"end to end through processing.run (reading the GeoPackage through the shared bridge, "
              f"writing the GeoTIFF) unless 'engine only'; max_abs_diff relative to QGIS's maximum. "
-             f"ratio = QGIS or esda time / JoinedUp time (above 1: JoinedUp faster). "
+             f"ratio = QGIS or esda time / JoinedUp time (above 1: JoinedUp faster). stages: medians of "
+             f"the bridge's read_source, the engine's density_points + density_of_points and the "
+             f"GeoTIFF write (write_atomically); other = QGIS's parameter handling and loading. "
              f"Peak RSS {peak_rss_mb():.0f} MiB.")
     report("bench_risk" + ("_quick" if args.quick else ""), rows, notes)
 

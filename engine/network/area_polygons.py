@@ -225,18 +225,21 @@ class _StreetDistances:
         r0, c0 = int(cy.min()) - 1, int(cx.min()) - 1  # one far sample all round closes the contours
         hh, ww = int(cy.max()) - r0 + 2, int(cx.max()) - c0 + 2
         origin = (self.x0 + c0 * self.cell, self.y1 - r0 * self.cell)
-        out = []
-        for sample, dist in levels:
-            field = np.full(hh * ww, self.far, dtype=np.float32)
+        # the levels' windows stacked one under another (each keeps its far border, so no
+        # outline crosses from one to the next): one marching-squares pass for all of them
+        field = np.full(len(levels) * hh * ww, self.far, dtype=np.float32)
+        for k, (sample, dist) in enumerate(levels):
             ly, lx = np.divmod(sample, self.w)
-            np.minimum.at(field, (ly - r0) * ww + (lx - c0), dist)
-            out.append(_contour_below(field.reshape(hh, ww), self.buffer, origin, self.cell))
-        return out
+            np.minimum.at(field, (k * hh + ly - r0) * ww + (lx - c0), dist)
+        return _contour_below(field.reshape(len(levels) * hh, ww), self.buffer, origin, self.cell,
+                              windows=len(levels))
 
 
-def _contour_below(field, level, origin, cell):
+def _contour_below(field, level, origin, cell, *, windows=1):
     """The area where ``field`` (values at cell centres, row 0 at the top, a border of values
-    above ``level`` all round) is at most ``level``, as one (multi)polygon.
+    above ``level`` all round) is at most ``level``, as one (multi)polygon per window:
+    ``field`` holds ``windows`` windows of the same place stacked one under another (each
+    with its own border), and each window's outline is drawn in the place's coordinates.
 
     Marching squares in numpy: each square of four samples contributes the segments where
     the field crosses ``level`` (linear interpolation along the square's sides), oriented
@@ -248,21 +251,25 @@ def _contour_below(field, level, origin, cell):
     import shapely
 
     h, w = field.shape
+    window_rows = h // windows
     inside = field <= level
     if not inside.any():
-        return shapely.Polygon()
+        return [shapely.Polygon() for _ in range(windows)]
     # crossing points on horizontal sides ((r, c)-(r, c+1)) and vertical sides ((r, c)-(r+1, c))
     n_hor = h * (w - 1)
 
+    def point_row(ids):
+        return np.where(ids < n_hor, ids // (w - 1), (ids - n_hor) // w)
+
     def point_xy(ids):
         hor = ids < n_hor
-        r = np.where(hor, ids // (w - 1), (ids - n_hor) // w)
+        r = point_row(ids)
         c = np.where(hor, ids % (w - 1), (ids - n_hor) % w)
         r2, c2 = np.where(hor, r, r + 1), np.where(hor, c + 1, c)
         fa, fb = field[r, c].astype(float), field[r2, c2].astype(float)
         t = (level - fa) / (fb - fa)
         x = origin[0] + (c + 0.5 + t * (c2 - c)) * cell
-        y = origin[1] - (r + 0.5 + t * (r2 - r)) * cell
+        y = origin[1] - (r - r // window_rows * window_rows + 0.5 + t * (r2 - r)) * cell  # row in its window
         return np.column_stack([x, y])
 
     # only the squares the outline crosses (memory follows the outline, not the window)
@@ -293,8 +300,9 @@ def _contour_below(field, level, origin, cell):
         src.append(pid[p, sel])
         dst.append(pid[entry_side, sel])
     src, dst = np.concatenate(src), np.concatenate(dst)
-    ring_xy, ring_of = _rings_of_successors(src, dst, point_xy)
+    ring_xy, ring_of, ring_ids = _rings_of_successors(src, dst, point_xy)
     rings = shapely.linearrings(ring_xy, indices=ring_of)
+    window_of = point_row(ring_ids[np.r_[0, np.flatnonzero(np.diff(ring_of)) + 1]]) // window_rows
     shell = shapely.is_ccw(rings)
     shells, holes = np.flatnonzero(shell), np.flatnonzero(~shell)
     if len(holes):
@@ -302,6 +310,8 @@ def _contour_below(field, level, origin, cell):
         probe = shapely.points(shapely.get_coordinates(rings[holes])[
             np.r_[0, np.cumsum(shapely.get_num_coordinates(rings[holes]))[:-1]]])
         si, hi = shapely.STRtree(probe).query(outline, predicate="contains")  # outlines prepared
+        same = window_of[shells[si]] == window_of[holes[hi]]  # windows overlap on the map
+        si, hi = si[same], hi[same]
         area = shapely.area(outline)
         order = np.lexsort((area[si], hi))
         hi, si = hi[order], si[order]
@@ -316,33 +326,42 @@ def _contour_below(field, level, origin, cell):
     poly_of = np.r_[shells, owner_h]
     is_hole = np.r_[np.zeros(len(shells), bool), np.ones(len(holes), bool)]
     order = np.lexsort((is_hole, poly_of))
-    parts = shapely.polygons(rings[all_rings[order]], indices=np.unique(poly_of[order], return_inverse=True)[1])
-    return shapely.multipolygons(parts) if len(parts) > 1 else parts[0]
+    part_shells, part_of = np.unique(poly_of[order], return_inverse=True)
+    parts = shapely.polygons(rings[all_rings[order]], indices=part_of)
+    part_window = window_of[part_shells]
+    out = []
+    for k in range(windows):
+        mine = parts[part_window == k]
+        out.append(shapely.Polygon() if not len(mine) else mine[0] if len(mine) == 1 else shapely.multipolygons(mine))
+    return out
 
 
 def _rings_of_successors(src, dst, point_xy):
-    """``(coordinates, ring index)`` of the closed rings formed by segments ``src`` → ``dst``
+    """``(coordinates, ring index, point ids)`` of the closed rings formed by segments ``src`` → ``dst``
     in which every point has exactly one segment out and one in (a permutation): each ring
-    is cut at its smallest point id and the others are ranked along it by pointer doubling."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
+    is cut at its smallest point id and the others are ranked along it by pointer doubling.
+    (The ring's smallest point is found by pointer doubling too: scipy's connected components
+    cost more in building its sparse matrix than the doubling does, for every contour.)"""
     ids, inv = np.unique(np.r_[src, dst], return_inverse=True)
     n = len(ids)
     a, b = inv[:len(src)], inv[len(src):]
     nxt = np.empty(n, np.int64)
     nxt[a] = b
-    _, ring = connected_components(coo_matrix((np.ones(n), (a, b)), shape=(n, n)), directed=False)
-    head = np.full(ring.max() + 1, n)
-    np.minimum.at(head, ring, np.arange(n))
-    last = nxt == head[ring]  # the point before the ring's head ends the list
+    steps = int(np.ceil(np.log2(max(n, 2)))) + 1
+    head, ptr = np.arange(n), nxt
+    for _ in range(steps):  # head[i]: the smallest point among the next 2^k of i's ring
+        head = np.minimum(head, head[ptr])
+        ptr = ptr[ptr]
+    last = nxt == head  # the point before the ring's head ends the list
     dist = np.where(last, 0, 1)
     ptr = np.where(last, np.arange(n), nxt)
-    for _ in range(int(np.ceil(np.log2(max(n, 2)))) + 1):
+    for _ in range(steps):
         dist = dist + dist[ptr]
         ptr = ptr[ptr]
-    order = np.lexsort((-dist, ring))  # from the head (farthest from the end) to the end
-    return point_xy(ids[order]), ring[order]
+    order = np.lexsort((-dist, head))  # rings by their head; in each, from the head to the end
+    sorted_head = head[order]
+    ring = np.cumsum(np.r_[False, sorted_head[1:] != sorted_head[:-1]])
+    return point_xy(ids[order]), ring, ids[order]
 
 
 def service_area_polygons(lines, net, *, dissolve, non_overlapping, buffer_m, crs, fb):
@@ -374,7 +393,7 @@ def service_area_polygons(lines, net, *, dissolve, non_overlapping, buffer_m, cr
     ends = np.r_[starts[1:], len(fs)]
     out, ufac, uband, lengths = [], [], [], []
     with rasterio.Env():  # one GDAL environment for all polygonisations (not one per call)
-        for n, (a, b) in enumerate(zip(starts, ends)):  # one polygonisation per facility (all bands)
+        for n, (a, b) in enumerate(zip(starts, ends, strict=True)):  # one polygonisation per facility (all bands)
             if n % 8 == 0:
                 fb.check()
                 fb.set_progress(0.3 + 0.7 * n / len(starts))

@@ -138,18 +138,19 @@ class Density(JoinedUpAlgorithm):
         add(QgsProcessingParameterExtent(self.EXTENT, "Output extent", optional=True),
             "Optional extent of the raster; default: the points' extent grown by the kernel radius.")
         add(QgsProcessingParameterRasterDestination(self.OUTPUT, "Density"),
-            "GeoTIFF to write (DEFLATE compressed, float32, nodata -9999).")
+            "GeoTIFF to write (ZSTD compressed, or DEFLATE where GDAL lacks ZSTD; float32, nodata -9999).")
 
     def execute(self, parameters, context, feedback):
         from ...engine import density as eng
         from .. import bridge
 
-        gdf, read = bridge.read_source(self, parameters, self.INPUT, context, feedback)
+        weight_field = self.parameterAsString(parameters, self.WEIGHT_FIELD, context)
+        gdf, read = bridge.read_source(self, parameters, self.INPUT, context, feedback,
+                                       columns=[weight_field] if weight_field else [], xy_points=True)
         feedback.pushInfo(read.describe())
         if len(gdf) and gdf.crs is None:
             raise crs_required(read.name, "the bandwidth and pixel size (RADIUS, PIXEL_SIZE, metres)")
-        points = eng.density_points(gdf, name=read.name,
-                                    weight_field=self.parameterAsString(parameters, self.WEIGHT_FIELD, context))
+        points = eng.density_points(gdf, name=read.name, weight_field=weight_field)
         if points.note:
             feedback.pushInfo(points.note)
         grid, report = eng.density_of_points(

@@ -105,6 +105,7 @@ from .types import (  # noqa: F401
     qgis_fields,
 )
 from .write import (  # noqa: F401
+    ARROW_WRITE_DRIVERS,
     WRITE_DRIVERS,
     _check_folder,
     _input_date_fields,
@@ -114,6 +115,7 @@ from .write import (  # noqa: F401
     _temporary_beside,
     _write_file,
     _write_sink_atomically,
+    arrow_write_available,
     in_input_crs,
     write_atomically,
     write_output,

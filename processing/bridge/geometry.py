@@ -68,6 +68,13 @@ def _point_xy(wkb):
     needs coordinates (a point-in-polygon join) can skip that."""
     import numpy as np
 
+    if getattr(wkb, "dtype", None) is not None and wkb.dtype.kind == "V":
+        # the columnar reader's fixed-width records, none null: 21 bytes each for 2D points
+        # (a batch with a longer geometry is wider, and not all points)
+        if wkb.dtype.itemsize != 21 or not len(wkb):
+            return None
+        return _xy_of_point_records(np.ascontiguousarray(wkb).view(np.uint8).reshape(-1, 21),
+                                    np.ones(len(wkb), bool))
     wkb = np.asarray(wkb, dtype=object)
     present = np.not_equal(wkb, None).astype(bool)
     items = wkb[present]
@@ -79,12 +86,18 @@ def _point_xy(wkb):
         return None
     if flat.size != 21 * len(items):
         return None
-    rec = flat.reshape(-1, 21)
+    return _xy_of_point_records(flat.reshape(-1, 21), present)
+
+
+def _xy_of_point_records(rec, present):
+    """:func:`_point_xy` of 21-byte WKB records (one per present geometry), or None."""
+    import numpy as np
+
     if not ((rec[:, 0] == 1) & (rec[:, 1] == 1) & (rec[:, 2:5] == 0).all(axis=1)).all():
         return None
     coords = rec[:, 5:21].copy().view("<f8").reshape(-1, 2)
-    x = np.full(len(wkb), np.nan)
-    y = np.full(len(wkb), np.nan)
+    x = np.full(len(present), np.nan)
+    y = np.full(len(present), np.nan)
     x[present], y[present] = coords[:, 0], coords[:, 1]
     if np.isnan(x[present]).any() or np.isnan(y[present]).any():
         return None  # POINT EMPTY: the general path handles it

@@ -265,8 +265,12 @@ def _read_columnar_arrays(ogr, file_path, layer_name, columns):
             wkb = np.full(n, None, dtype=object)
         else:
             mask = np.ma.getmaskarray(geoms) if np.ma.isMaskedArray(geoms) else np.zeros(n, bool)
-            wkb = np.ma.getdata(geoms).astype(object)
-            wkb[mask] = None
+            wkb = np.ma.getdata(geoms)
+            if mask.any() or wkb.dtype.kind != "V":
+                wkb = wkb.astype(object)
+                wkb[mask] = None
+            # else GDAL's fixed-width WKB records as they are (``|V21`` for 2D points):
+            # _point_xy reads coordinates from them in place; other users make bytes of them
     fids = joined(fid_name)
     fids = np.asarray(fids if fids is not None else np.arange(n), dtype=np.int64)
     srs = layer.GetSpatialRef()
@@ -336,7 +340,7 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
         geoms = np.full(n, None, dtype=object)
         report.null_geometries = int(np.isnan(xy[0]).sum())
     elif wkb is not None:
-        wkb = np.asarray(wkb, dtype=object)
+        wkb = np.asarray(wkb, dtype=object)  # GDAL's fixed-width records become bytes here
         try:
             geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         except NotImplementedError:

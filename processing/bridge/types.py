@@ -63,7 +63,7 @@ def _writable(gdf, driver=None):
     no date-time type, so its date-times are written as ISO text (dates alone as YYYY-MM-DD)."""
     import pandas as pd
 
-    frame = gdf.copy()
+    frame = gdf.copy(deep=False)  # columns are replaced below, never changed in place
     for column in frame.columns:
         if column == getattr(frame, "_geometry_column_name", None):
             continue

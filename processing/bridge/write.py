@@ -36,6 +36,33 @@ WRITE_DRIVERS = {
 }
 
 
+# Drivers written through GDAL's Arrow interface where it exists: columnar formats whose Arrow
+# writer QGIS reads back unchanged (tests/test_speed_writes.py compares both paths' files).
+ARROW_WRITE_DRIVERS = ("GPKG", "FlatGeobuf")
+ARROW_WRITE_MIN_GDAL = (3, 8, 0)  # OGRLayer::WriteArrowBatch
+
+
+def arrow_write_available(driver, *, gdal_version=None, has_pyarrow=None) -> bool:
+    """Whether ``driver`` is written column by column (pyogrio's ``use_arrow=True``: GDAL's
+    ``WriteArrowBatch``, no Python object per feature): GDAL >= 3.8 (Debian 13's 3.10; not
+    Debian 12's 3.6, which keeps pyogrio's feature-by-feature C loop), pyarrow installed,
+    and a driver in ``ARROW_WRITE_DRIVERS``. ``gdal_version``/``has_pyarrow`` default to
+    this machine's."""
+    if driver not in ARROW_WRITE_DRIVERS:
+        return False
+    if gdal_version is None:
+        import pyogrio
+
+        gdal_version = pyogrio.__gdal_version__
+    if tuple(gdal_version[:3]) < ARROW_WRITE_MIN_GDAL:
+        return False
+    if has_pyarrow is None:
+        import importlib.util
+
+        has_pyarrow = importlib.util.find_spec("pyarrow") is not None
+    return bool(has_pyarrow)
+
+
 def write_output(alg, parameters, name, context, gdf, *, layer_name=None,
                  promote_to_multi=None, geometry_type=None, feedback=None, crs_of="INPUT"):
     """Write ``gdf`` to the sink parameter ``name``; returns the value for the results dict
@@ -152,6 +179,8 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
         kwargs["promote_to_multi"] = promote_to_multi
     if driver == "CSV" and getattr(frame, "geometry", None) is not None and hasattr(frame, "crs"):
         kwargs["layer_options"] = {"GEOMETRY": "AS_WKT"}
+    if arrow_write_available(driver):
+        kwargs["use_arrow"] = True
     in_place = table is not None and os.path.exists(path)
     if not in_place and "layer" not in kwargs and driver not in ("CSV",):
         # the layer is named after the target, not the temporary file
