@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .addresses import format_postcodes
 from .errors import DependencyError, InputError, as_feedback
 from .identifiers import guess_identifier_fields
 
@@ -29,7 +30,7 @@ VIOLATION_COLUMNS = ["feature_id", "field", "rule", "value", "message"]
 HIDDEN_VALUE = "(personal: not shown)"
 
 
-def _frictionless():
+def frictionless_module():
     try:
         import frictionless
     except ImportError as exc:
@@ -40,7 +41,7 @@ def _frictionless():
 def read_schema(path: str):
     """The Table Schema in the JSON file ``path`` as a ``frictionless.Schema``; bad JSON or a
     schema frictionless refuses stops with one message."""
-    fl = _frictionless()
+    fl = frictionless_module()
     try:
         with open(path, encoding="utf-8-sig") as handle:
             descriptor = json.load(handle)
@@ -90,7 +91,7 @@ class ValidationResult:
             lines.append("Fields in the schema but not in the layer: " + ", ".join(self.missing_fields))
         if self.extra_fields:
             lines.append("Fields in the layer but not in the schema (not checked): " + ", ".join(self.extra_fields))
-        counts = Counter(zip(self.violations["field"], self.violations["rule"]))
+        counts = Counter(zip(self.violations["field"], self.violations["rule"], strict=True))
         for (name, rule), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"  {name}: {rule}: {n}")
         return lines
@@ -108,7 +109,7 @@ def validate_table(frame: pd.DataFrame, schema, *, feature_ids=None, personal_fi
     birth date, e-mail or phone, or marked ``"personal": true`` in the schema), and
     frictionless's note.
     """
-    fl = _frictionless()
+    fl = frictionless_module()
     fb = as_feedback(feedback)
     if isinstance(schema, (str, os.PathLike)):
         schema = read_schema(str(schema))
@@ -146,3 +147,159 @@ def validate_table(frame: pd.DataFrame, schema, *, feature_ids=None, personal_fi
     violations = pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
     return ValidationResult(violations, rows=len(frame), rows_with_violations=violations["feature_id"].nunique(),
                             missing_fields=missing, extra_fields=extra)
+
+
+# --- standardising ---------------------------------------------------------------------------
+
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+
+
+def snake_case(name: str) -> str:
+    """'Incident Date' -> 'incident_date', 'caseRef' -> 'case_ref', 'Forename(s)' -> 'forename_s',
+    '2nd visit' -> 'f_2nd_visit' (names start with a letter)."""
+    text = _NOT_WORD.sub("_", _CAMEL.sub("_", str(name)).lower()).strip("_") or "field"
+    return text if text[0].isalpha() else f"f_{text}"
+
+
+def _unique_names(names) -> list:
+    seen, out = set(), []
+    for name in names:
+        candidate, n = name, 2
+        while candidate in seen:
+            candidate, n = f"{name}_{n}", n + 1
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    """Dates as ISO 8601 text: 'YYYY-MM-DD' when every value is at midnight, else date-times."""
+    stamps = pd.to_datetime(values, errors="coerce")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    whole_days = (stamps.dropna() == stamps.dropna().dt.normalize()).all()
+    text = stamps.dt.strftime("%Y-%m-%d" if whole_days else "%Y-%m-%dT%H:%M:%S")
+    return text.astype(object).where(stamps.notna(), None)
+
+
+def _as_numbers(text: pd.Series):
+    """Numbers when every non-empty value is one and none is a code with a leading zero
+    ('000101' stays text); else None."""
+    present = text.dropna()
+    if present.empty or present.str.match(_LEADING_ZERO).any():
+        return None
+    numbers = pd.to_numeric(present, errors="coerce")
+    if numbers.isna().any():
+        return None
+    out = pd.to_numeric(text, errors="coerce")
+    whole = (numbers == numbers.round()).all() and numbers.abs().max() < 2 ** 53
+    return out.astype("Int64") if whole and not present.str.contains(r"[.eE]").any() else out.astype("Float64")
+
+
+@dataclass
+class StandardiseReport:
+    renamed: dict = field(default_factory=dict)
+    dates: dict = field(default_factory=dict)          # field -> unreadable count (set to null)
+    numbers: list = field(default_factory=list)
+    postcodes: dict = field(default_factory=dict)      # field -> values that are not postcodes (set to null)
+    area_field: str | None = None
+    area_codes_unknown: int = 0
+    area_codes_missing: int = 0
+
+    def describe(self) -> list:
+        lines = []
+        if self.renamed:
+            lines.append("Fields renamed to snake_case: " + ", ".join(f"{a} -> {b}" for a, b in self.renamed.items()))
+        for name, bad in self.dates.items():
+            lines.append(f"{name}: written as ISO 8601 dates" + (f"; {bad} unreadable dates left empty" if bad else ""))
+        if self.numbers:
+            lines.append("Read as numbers: " + ", ".join(self.numbers))
+        for name, bad in self.postcodes.items():
+            lines.append(f"{name}: postcodes written 'LS1 4AP'" + (f"; {bad} not postcodes left empty" if bad else ""))
+        if self.area_field:
+            lines.append(f"{self.area_field}: {self.area_codes_unknown} codes not in the lookup, "
+                         f"{self.area_codes_missing} empty (area_code_check says which)")
+        return lines
+
+
+def standardise(frame: pd.DataFrame, *, date_fields=None, area_field: str | None = None,
+                area_codes=None) -> tuple:
+    """``(frame, StandardiseReport)``: names in snake_case (unique), text trimmed (empty text is
+    null), date columns (``date_fields``, datetime columns and columns named like dates) as ISO
+    8601 text read day-first unless year-first, postcode columns as 'LS1 4AP', text columns that
+    are all numbers (and no code with a leading zero) as numbers, and ``area_field``'s codes checked
+    against ``area_codes`` (an ``area_code_check`` column: 'ok', 'not in lookup' or 'empty').
+    The geometry column, if any, is kept as it is."""
+    from .records import guess_date_fields, parse_dates
+
+    geometry = getattr(frame, "_geometry_column_name", None)
+    report = StandardiseReport()
+    attributes = [c for c in frame.columns if c != geometry]
+    if area_field and area_field not in attributes:
+        raise InputError(f"The area code field {area_field!r} is not in the layer; its fields are "
+                         f"{', '.join(map(str, attributes))}.")
+    if date_fields:
+        unknown = [d for d in date_fields if d not in attributes]
+        if unknown:
+            raise InputError(f"Date field(s) {', '.join(unknown)} not in the layer; its fields are "
+                             f"{', '.join(map(str, attributes))}.")
+    new_names = dict(zip(attributes, _unique_names([snake_case(c) for c in attributes]), strict=True))
+    report.renamed = {a: b for a, b in new_names.items() if a != b}
+    out = frame.copy()
+    dates = set(date_fields or ()) | set(guess_date_fields(attributes))
+    for column in attributes:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = _iso(values)
+            report.dates[new_names[column]] = 0
+            continue
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        is_text = values.map(lambda v: isinstance(v, str))
+        if not is_text.any():
+            if values.map(lambda v: isinstance(v, (datetime.date, pd.Timestamp))).any():
+                out[column] = _iso(values)
+                report.dates[new_names[column]] = 0
+            continue
+        text = values.astype("string").str.strip()
+        text = text.where(text != "", pd.NA)
+        if column in dates:
+            parsed, unreadable = parse_dates(text)
+            if (~unreadable[text.notna()]).mean() >= 0.5:  # mostly dates: a date column
+                out[column] = _iso(parsed)
+                report.dates[new_names[column]] = int(unreadable.sum())
+                continue
+        if "postcode" in snake_case(column) or "post_code" in snake_case(column):
+            formatted = format_postcodes(text)
+            report.postcodes[new_names[column]] = int((text.notna() & formatted.isna()).sum())
+            out[column] = formatted
+            continue
+        numbers = _as_numbers(text)
+        if numbers is not None and column != area_field:
+            out[column] = numbers
+            report.numbers.append(new_names[column])
+            continue
+        out[column] = text.astype(object).where(text.notna(), None)
+    if area_field:
+        codes = out[area_field].astype("string").str.strip().str.upper()
+        known = codes.isin(set(str(c).strip().upper() for c in (area_codes or ())))
+        check = pd.Series("ok", index=out.index, dtype=object)
+        check[~known] = "not in lookup"
+        check[codes.isna()] = "empty"
+        out[area_field] = codes.astype(object).where(codes.notna(), None)
+        out["area_code_check"] = check
+        report.area_field = new_names[area_field]
+        report.area_codes_unknown = int((check == "not in lookup").sum())
+        report.area_codes_missing = int((check == "empty").sum())
+    return out.rename(columns=new_names), report
+
+
+def unique_on(frame: pd.DataFrame, fields) -> int:
+    """How many rows are the only one with their combination of ``fields`` (quasi-identifiers:
+    age band, sex, area ...); nulls count as a value."""
+    if not fields or frame.empty:
+        return 0
+    keys = frame[list(fields)].astype("string").fillna("\x00null")
+    return int((keys.groupby(list(fields), dropna=False)[list(fields)[0]].transform("size") == 1).sum())
