@@ -73,19 +73,25 @@ def spatial_k(x, y, displacement, address_x, address_y, *, feedback=None) -> np.
     for start in range(0, len(points), chunk):
         fb.check()
         stop = start + chunk
-        # A tiny tolerance so an address exactly on the circle counts (query_ball_point is <= r already;
-        # the tolerance covers the round-off of recomputing the radius from the masked point).
-        k[start:stop] = tree.query_ball_point(points[start:stop], displacement[start:stop] * (1 + 1e-9) + 1e-9,
-                                              return_length=True)
+        k[start:stop] = tree.query_ball_point(points[start:stop], displacement[start:stop], return_length=True)
         fb.set_progress(min(1.0, stop / len(points)))
     return k
 
 
 def mask_points(x, y, address_x, address_y, *, min_distance_m: float, max_distance_m: float,
-                k_target: int = 5, seed: int | None = None, feedback=None) -> MaskResult:
-    """Donut-mask the points (x, y) and measure each one's spatial k-anonymity against the
-    address points. The caller reports :meth:`MaskResult.describe` and warns when
-    ``below_target`` is not zero."""
-    mx, my, distance = donut_mask(x, y, min_distance_m=min_distance_m, max_distance_m=max_distance_m, seed=seed)
+                k_target: int = 5, seed: int | None = None, precision_m: float = 1.0, feedback=None) -> MaskResult:
+    """Donut-mask the points (x, y), round the masked coordinates to ``precision_m`` (as they
+    are published), and measure each one's spatial k-anonymity from the published coordinates
+    against the address points. Distances are drawn inside the donut shrunk by half a rounding
+    step's diagonal, so the published displacement still lies between the stated minimum and
+    maximum. The caller reports :meth:`MaskResult.describe` and warns when ``below_target``."""
+    margin = precision_m * 0.5 * np.sqrt(2.0)
+    inner, outer = min_distance_m + margin, max_distance_m - margin
+    if inner >= outer:
+        raise InputError(f"The masking distances ({min_distance_m:g}-{max_distance_m:g} m) leave no room: make "
+                         f"the maximum at least {min_distance_m + 2 * margin + 1:g} m.")
+    mx, my, _ = donut_mask(x, y, min_distance_m=inner, max_distance_m=outer, seed=seed)
+    mx, my = np.round(mx / precision_m) * precision_m, np.round(my / precision_m) * precision_m
+    distance = np.hypot(mx - np.asarray(x, float), my - np.asarray(y, float))
     k = spatial_k(x, y, distance, address_x, address_y, feedback=feedback) if len(mx) else np.zeros(0, np.int64)
     return MaskResult(mx, my, distance, k, min_distance_m, max_distance_m, k_target)

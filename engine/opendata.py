@@ -240,6 +240,9 @@ def standardise(frame: pd.DataFrame, *, date_fields=None, area_field: str | None
     if area_field and area_field not in attributes:
         raise InputError(f"The area code field {area_field!r} is not in the layer; its fields are "
                          f"{', '.join(map(str, attributes))}.")
+    if area_field and area_codes is None:
+        raise InputError(f"Checking the area codes in {area_field!r} needs a lookup of valid codes (AREA_LOOKUP "
+                         "and its code field).")
     if date_fields:
         unknown = [d for d in date_fields if d not in attributes]
         if unknown:

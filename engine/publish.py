@@ -109,7 +109,7 @@ def _geomask(points, addresses, min_m, max_m, k_target, seed, fb):
     geometry = out.geometry.copy()
     import shapely
 
-    geometry[located] = shapely.points(np.round(result.x), np.round(result.y))
+    geometry[located] = shapely.points(result.x, result.y)
     out = out.set_geometry(geometry.to_numpy(), crs=points.crs)
     out["spatial_k"] = pd.array([None] * len(out), dtype="Int64")
     out.loc[located, "spatial_k"] = result.k
