@@ -268,9 +268,9 @@ def standardise(frame: pd.DataFrame, *, date_fields=None, area_field: str | None
             continue
         text = values.astype("string").str.strip()
         text = text.where(text != "", pd.NA)
-        if column in dates:
+        if column in dates and text.notna().any():
             parsed, unreadable = parse_dates(text)
-            if (~unreadable[text.notna()]).mean() >= 0.5:  # mostly dates: a date column
+            if float((~unreadable[text.notna()]).mean()) >= 0.5:  # mostly dates: a date column
                 out[column] = _iso(parsed)
                 report.dates[new_names[column]] = int(unreadable.sum())
                 continue
