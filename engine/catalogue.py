@@ -98,6 +98,27 @@ def _plain(value):
     return _SECRET_IN_TEXT.sub(rf"\1={HIDDEN}", str(value))
 
 
+def checked_terms(**terms) -> dict:
+    """The terms a dataset is held on, checked: ``owner_agency``, ``sharing_agreement``,
+    ``licence``, ``sensitivity`` (OFFICIAL or OFFICIAL-SENSITIVE), ``personal_data`` (bool),
+    ``retention_date`` ('YYYY-MM-DD'). Empty ones are left out."""
+    unknown = set(terms) - set(TERMS)
+    if unknown:
+        raise InputError(f"Unknown catalogue terms: {', '.join(sorted(unknown))}; use {', '.join(TERMS)}.")
+    terms = {k: v for k, v in terms.items() if v not in (None, "")}
+    if "sensitivity" in terms and terms["sensitivity"] not in SENSITIVITIES:
+        raise InputError(f"Sensitivity must be one of {', '.join(SENSITIVITIES)} (got {terms['sensitivity']!r}).")
+    if "retention_date" in terms:
+        try:
+            terms["retention_date"] = datetime.date.fromisoformat(str(terms["retention_date"]).strip()).isoformat()
+        except ValueError as exc:
+            raise InputError(f"The retention date must be written YYYY-MM-DD (got "
+                             f"{terms['retention_date']!r}).") from exc
+    if "personal_data" in terms:
+        terms["personal_data"] = int(bool(terms["personal_data"]))
+    return terms
+
+
 @dataclass
 class DatasetRef:
     """A dataset a run read or wrote: its file, layer, and (when known) row count and CRS."""
@@ -153,23 +174,9 @@ class Catalogue:
         return row["fid"]
 
     def register(self, ref: DatasetRef, **terms) -> int:
-        """Record ``ref`` with its terms (``owner_agency``, ``sharing_agreement``, ``licence``,
-        ``sensitivity`` OFFICIAL or OFFICIAL-SENSITIVE, ``personal_data`` bool, ``retention_date``
-        'YYYY-MM-DD'); terms not given keep their recorded values. Returns the dataset's id."""
-        unknown = set(terms) - set(TERMS)
-        if unknown:
-            raise InputError(f"Unknown catalogue terms: {', '.join(sorted(unknown))}; use {', '.join(TERMS)}.")
-        terms = {k: v for k, v in terms.items() if v not in (None, "")}
-        if "sensitivity" in terms and terms["sensitivity"] not in SENSITIVITIES:
-            raise InputError(f"Sensitivity must be one of {', '.join(SENSITIVITIES)} (got {terms['sensitivity']!r}).")
-        if "retention_date" in terms:
-            try:
-                terms["retention_date"] = datetime.date.fromisoformat(str(terms["retention_date"])[:10]).isoformat()
-            except ValueError as exc:
-                raise InputError(f"The retention date must be written YYYY-MM-DD (got "
-                                 f"{terms['retention_date']!r}).") from exc
-        if "personal_data" in terms:
-            terms["personal_data"] = int(bool(terms["personal_data"]))
+        """Record ``ref`` with its terms (:func:`checked_terms`); terms not given keep their
+        recorded values. Returns the dataset's id."""
+        terms = checked_terms(**terms)
         with self._connect() as db:
             fid = self._dataset_id(db, ref)
             if terms:

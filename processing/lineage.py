@@ -95,3 +95,15 @@ def record_lineage(alg, parameters, context, feedback, results) -> None:
     except Exception as exc:  # noqa: BLE001 - the catalogue must never fail a finished run
         feedback.pushWarning(f"The run is done, but it could not be recorded in the catalogue "
                              f"({catalogue_path()}): {exc}")
+
+
+def record_terms(path: str, terms: dict, feedback) -> None:
+    """Record the terms an extract is held on (owner, agreement, licence, sensitivity, personal
+    data, retention; already checked with ``engine.catalogue.checked_terms``) against its file.
+    Never raises: a catalogue that cannot be written only warns."""
+    try:
+        from ..engine.catalogue import Catalogue, DatasetRef
+
+        Catalogue(catalogue_path()).register(DatasetRef(path), **terms)
+    except Exception as exc:  # noqa: BLE001 - the catalogue must never fail a run
+        feedback.pushWarning(f"The extract's terms could not be recorded in the catalogue ({catalogue_path()}): {exc}")

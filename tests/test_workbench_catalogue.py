@@ -144,3 +144,25 @@ def test_qgis_process_records_too(run_alg, tmp_path):
                      env={"JOINEDUP_CATALOGUE": str(catalogue)})
     steps = Catalogue(str(catalogue)).lineage(str(out))
     assert [s["algorithm"] for s in steps] == ["joinedup:importrecords"]
+
+
+def test_import_records_the_extract_terms(run_alg, tmp_path, catalogue_file):
+    extract, _ = write_inputs(tmp_path)
+    run_alg("joinedup:importrecords", {
+        "INPUT": str(extract), "OWNER_AGENCY": "Fire and Rescue", "SHARING_AGREEMENT": "DSA-2026-014",
+        "LICENCE": "internal use only", "SENSITIVITY": 1, "PERSONAL_DATA": True, "RETENTION_DATE": "2027-03-31",
+        "OUTPUT": str(tmp_path / "placed.gpkg")})
+    record = Catalogue(str(catalogue_file)).dataset(str(extract))
+    assert (record["owner_agency"], record["sharing_agreement"], record["licence"], record["sensitivity"],
+            record["personal_data"], record["retention_date"]) == (
+        "Fire and Rescue", "DSA-2026-014", "internal use only", "OFFICIAL-SENSITIVE", 1, "2027-03-31")
+
+
+def test_import_refuses_a_mistyped_retention_date(run_alg, tmp_path, catalogue_file):
+    from qgis.core import QgsProcessingException
+
+    extract, _ = write_inputs(tmp_path)
+    with pytest.raises(QgsProcessingException, match="retention date must be written YYYY-MM-DD"):
+        run_alg("joinedup:importrecords", {"INPUT": str(extract), "RETENTION_DATE": "31/03/2027",
+                                           "OUTPUT": str(tmp_path / "placed.gpkg")})
+    assert not (tmp_path / "placed.gpkg").exists()

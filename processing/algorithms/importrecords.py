@@ -8,6 +8,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -19,6 +20,17 @@ from qgis.core import (
 from ..base import JoinedUpAlgorithm, engine_feedback, profile_cache_folder
 from ..text_params import ENCODING_KEYS, ENCODING_OPTIONS
 from ._identifiers import add_identifier_parameters, identifier_choice
+
+# The terms the office holds the extract on, recorded in the catalogue (processing/lineage.py).
+TERM_PARAMETERS = (
+    ("OWNER_AGENCY", "owner_agency", "Owner agency", "The agency that shared the extract (e.g. 'Council tax')."),
+    ("SHARING_AGREEMENT", "sharing_agreement", "Data-sharing agreement reference",
+     "The reference of the agreement under which it was shared (e.g. 'DSA-2026-014')."),
+    ("LICENCE", "licence", "Licence or terms of use", "The licence or terms it was shared under."),
+    ("RETENTION_DATE", "retention_date", "Retention date (YYYY-MM-DD)",
+     "The date after which the extract must be deleted; publishing from it after that date warns."),
+)
+SENSITIVITY_OPTIONS = ["OFFICIAL", "OFFICIAL-SENSITIVE"]
 
 FIELD_PARAMETERS = (
     ("EASTING_FIELD", "Easting field (British National Grid, metres)", "easting"),
@@ -68,8 +80,11 @@ class ImportRecords(JoinedUpAlgorithm):
         "as date-times (midnight when only a date is given).\n\n"
         "Output CRS: EPSG:27700 when any row is placed from a grid reference; otherwise OUTPUT_CRS "
         "(EPSG:27700 by default).\n\n"
-        "Privacy: fields named like a person's name, date of birth, e-mail or phone are hashed by "
-        "default (IDENTIFIER_ACTION). Values are never written to the log."
+        "Privacy: fields named like a person's name, date of birth, e-mail or phone are dropped by "
+        "default (IDENTIFIER_ACTION). Values are never written to the log.\n\n"
+        "Catalogue: the run is recorded in the office's catalogue with the extract's SHA-256, and "
+        "the terms given under Advanced (owner agency, data-sharing agreement, licence, sensitivity, "
+        "personal data, retention date) are recorded against the extract."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -123,6 +138,17 @@ class ImportRecords(JoinedUpAlgorithm):
             "indexes are kept. Empty: the folder 'joinedup/postcode_cache' in the QGIS profile. "
             "Holds no agency records.", advanced=True)
         add_identifier_parameters(self, "Direct identifiers in the output")
+        for name, _, label, text in TERM_PARAMETERS:
+            self.add_parameter(QgsProcessingParameterString(name, self.tr(label), optional=True),
+                               text + " Recorded with the extract in the office's catalogue.", advanced=True)
+        self.add_parameter(
+            QgsProcessingParameterEnum("SENSITIVITY", self.tr("Sensitivity"), options=SENSITIVITY_OPTIONS,
+                                       defaultValue=1),
+            "The Government Security Classification the extract is handled at; recorded in the catalogue.",
+            advanced=True)
+        self.add_parameter(
+            QgsProcessingParameterBoolean("PERSONAL_DATA", self.tr("The extract holds personal data"), True),
+            "Recorded in the catalogue; publishing anything made from it then warns.", advanced=True)
         self.add_parameter(
             QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Placed records"),
                                               QgsProcessing.SourceType.TypeVectorPoint),
@@ -135,13 +161,20 @@ class ImportRecords(JoinedUpAlgorithm):
     def execute(self, parameters, context, feedback):
         from shapely import union_all
 
-        from .. import bridge
+        from ...engine.catalogue import checked_terms
+        from ...engine.errors import EngineCancelled
         from ...engine.identifiers import guess_identifier_fields, protect_identifiers
         from ...engine.records import load_postcode_directory, place_records, read_extract
+        from .. import bridge
+        from ..lineage import record_terms
 
         path = self.parameterAsFile(parameters, "INPUT", context)
         directory_path = self.parameterAsFile(parameters, "POSTCODE_DIRECTORY", context)
         self._refuse_overwriting_inputs(parameters, context, [path, directory_path])
+        terms = checked_terms(  # before any work: a mistyped date stops here
+            **{key: self.parameterAsString(parameters, name, context).strip() for name, key, _, _ in TERM_PARAMETERS},
+            sensitivity=SENSITIVITY_OPTIONS[self.parameterAsEnum(parameters, "SENSITIVITY", context)],
+            personal_data=self.parameterAsBool(parameters, "PERSONAL_DATA", context))
         encoding = ENCODING_KEYS[self.parameterAsEnum(parameters, "ENCODING", context)]
         frame, note = read_extract(path, encoding=encoding,
                                    sheet=self.parameterAsString(parameters, "SHEET", context) or None)
@@ -154,7 +187,7 @@ class ImportRecords(JoinedUpAlgorithm):
                 or default_cache_folder(), feedback=engine_feedback(feedback, 0.05, 0.6))
             feedback.pushInfo(directory_note)
         if feedback.isCanceled():
-            raise QgsProcessingException(self.tr("Cancelled: no output was written."))
+            raise EngineCancelled("Cancelled by the user.")  # base.py says the one cancel message
         area, area_crs = None, None
         areas, area_report = bridge.read_source(self, parameters, "AREA", context, feedback, required=False)
         if areas is not None:
@@ -184,6 +217,7 @@ class ImportRecords(JoinedUpAlgorithm):
             feedback.pushInfo(id_note)
         value = bridge.write_output(self, parameters, "OUTPUT", context, placed, geometry_type="Point",
                                     feedback=feedback)
+        record_terms(path, terms, feedback)
         feedback.setProgress(100)
         return {"OUTPUT": value, "PLACED": report.placed, "NOT_PLACED": report.rows - report.placed,
                 "BLANK_ROWS": report.blank_rows}
