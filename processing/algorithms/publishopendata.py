@@ -31,9 +31,9 @@ class PublishOpenData(JoinedUpAlgorithm):
     ICON = "publishopendata"
     TAGS = "open data,publish,anonymise,geomask,donut,k-anonymity,disclosure,frictionless,datapackage,dcat,csv,geojson"
     HELP = (
-        "Writes a layer as an open-data package in a new (or empty) folder: <name>.csv (attributes "
-        "with longitude/latitude in WGS84 and easting/northing in British National Grid), "
-        "<name>.geojson (WGS84), <name>.gpkg (EPSG:27700), datapackage.json (a Frictionless data "
+        "Writes a layer as an open-data package in a new (or empty) folder, its files named after "
+        "the TITLE: a CSV (attributes with longitude/latitude in WGS84 and easting/northing in British National Grid), "
+        "a GeoJSON (WGS84), a GeoPackage (EPSG:27700), datapackage.json (a Frictionless data "
         "package with DCAT-style metadata: title, description, publisher, licence, temporal coverage "
         "from the date fields, spatial coverage as a WGS84 box, update frequency) and "
         "data_quality.json (what was changed, dropped, hidden and checked).\n\n"
