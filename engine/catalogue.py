@@ -279,3 +279,20 @@ class Catalogue:
             if why:
                 warnings.append(f"{d['name']} ({d['path']}) is {' and '.join(why)}, and feeds this publication.")
         return warnings
+
+    def publication_alerts(self, *, today: datetime.date | None = None) -> list:
+        """For every recorded publication run (publishopendata, evidencepack), newest first,
+        ``(run dict, warnings)`` where an input or its lineage is past retention or personal."""
+        with self._connect() as db:
+            runs = [dict(r) for r in db.execute(
+                f"SELECT * FROM runs WHERE algorithm IN ({', '.join('?' * len(PUBLISHING_ALGORITHMS))}) "
+                "ORDER BY fid DESC", PUBLISHING_ALGORITHMS)]
+            inputs = {run["fid"]: [DatasetRef(r["path"], r["layer"]) for r in db.execute(
+                "SELECT s.path, s.layer FROM datasets s JOIN run_datasets d ON d.dataset_id = s.fid "
+                "WHERE d.run_id = ? AND d.role = 'input'", (run["fid"],))] for run in runs}
+        alerts = []
+        for run in runs:
+            warnings = self.publication_warnings(inputs[run["fid"]], today=today)
+            if warnings:
+                alerts.append((run, warnings))
+        return alerts
