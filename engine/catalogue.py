@@ -164,6 +164,8 @@ class Catalogue:
         values = {k: v for k, v in values.items() if v is not None}
         if row is None:
             name = ref.layer or os.path.splitext(os.path.basename(path))[0]
+            if os.path.basename(path) == "datapackage.json":  # a package is named by its folder
+                name = os.path.basename(os.path.dirname(path))
             columns = ["path", "layer", "name", *values]
             db.execute(f"INSERT INTO datasets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                        [path, ref.layer or "", name, *values.values()])

@@ -103,6 +103,7 @@ class JoinedUpPlugin:
     def unload(self):
         if self.catalogue_dock is not None:
             self.iface.removeDockWidget(self.catalogue_dock)
+            self.catalogue_dock.setParent(None)  # gone from the window now, not at the next event loop
             self.catalogue_dock.deleteLater()
             self.catalogue_dock = None
         for action in self.actions:

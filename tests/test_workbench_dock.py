@@ -43,7 +43,7 @@ def test_dock_lists_filters_traces_and_warns(plugin, qgis_app, runs):
     dock.show()
     dock.refresh()
     names = sorted(dock.table.item(r, 0).text() for r in range(dock.table.rowCount()))
-    assert names == ["datapackage", "fire_incidents", "incidents"]  # extract, placed layer, package
+    assert names == ["fire_incidents", "incidents", "package"]  # extract, placed layer, package (its folder)
     warning = dock.warning.text()
     assert not dock.warning.isHidden()
     assert "fire_incidents" in warning and "past its retention date (2020-01-01)" in warning
@@ -51,7 +51,7 @@ def test_dock_lists_filters_traces_and_warns(plugin, qgis_app, runs):
     dock.filter_text.setText("fire and rescue")  # the extract's agency
     assert [dock.table.item(r, 0).text() for r in range(dock.table.rowCount())] == ["fire_incidents"]
     dock.filter_text.setText("")
-    select(dock, "datapackage")
+    select(dock, "package")
     lines = [dock.lineage.item(i).text() for i in range(dock.lineage.count())]
     assert "joinedup:publishopendata" in lines[0] and "joinedup:importrecords" in lines[1]
     assert lines[-1] == "Source: fire_incidents (Fire and Rescue)"
