@@ -166,3 +166,13 @@ def test_import_refuses_a_mistyped_retention_date(run_alg, tmp_path, catalogue_f
         run_alg("joinedup:importrecords", {"INPUT": str(extract), "RETENTION_DATE": "31/03/2027",
                                            "OUTPUT": str(tmp_path / "placed.gpkg")})
     assert not (tmp_path / "placed.gpkg").exists()
+
+
+def test_catalogue_off_records_nothing(run_alg, tmp_path, monkeypatch):
+    monkeypatch.setenv("JOINEDUP_CATALOGUE", "off")
+    monkeypatch.chdir(tmp_path)
+    extract, _ = write_inputs(tmp_path)
+    feedback = capture()
+    run_alg("joinedup:importrecords", {"INPUT": str(extract), "OUTPUT": str(tmp_path / "out.gpkg")},
+            feedback=feedback)
+    assert not (tmp_path / "off").exists() and not feedback.warnings
