@@ -179,6 +179,15 @@ def publish(gdf, folder: str, metadata: PackageMetadata, *, method: str = "aggre
     if gdf.crs is None:
         raise InputError(f"{source_name} has no CRS: coordinates cannot be given in WGS84 and British National "
                          "Grid. Set the layer's CRS, then run again.")
+    if not metadata.title.strip():
+        raise InputError("The package needs a title (TITLE): it names the package and its files.")
+    if method in ("aggregate", "geomask"):
+        kinds = set(gdf.geom_type.dropna())
+        if kinds - {"Point"}:
+            raise InputError(f"{'Aggregating' if method == 'aggregate' else 'Geomasking'} needs single points; "
+                             f"{source_name} has {', '.join(sorted(kinds - {'Point'}))} geometries. Publish areas "
+                             "as they are, or split multipart points first (Vector > Geometry Tools > Multipart "
+                             "to Singleparts).")
     missing = [f for f in (*drop_fields, *quasi_identifiers, *([category_field] if category_field else ()))
                if f not in gdf.columns]
     if missing:

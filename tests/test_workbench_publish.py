@@ -185,3 +185,17 @@ def test_through_qgis_process(run_alg, tmp_path):
     assert answer["results"]["ROWS_PUBLISHED"] == 4
     validate_with_frictionless(tmp_path / "qp" / "datapackage.json")
     assert "Name 1" not in answer["stdout"]
+
+
+def test_engine_refuses_polygons_to_geomask_and_an_empty_title(tmp_path):
+    import geopandas as gpd
+    import shapely
+    from joinedup.engine.errors import InputError
+    from joinedup.engine.publish import PackageMetadata, publish
+
+    areas = gpd.GeoDataFrame({"code": ["A"]}, geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:27700")
+    with pytest.raises(InputError, match="needs single points; the layer has Polygon"):
+        publish(areas, str(tmp_path / "p"), PackageMetadata(name="x", title="x"), method="geomask")
+    with pytest.raises(InputError, match="needs a title"):
+        publish(areas, str(tmp_path / "p"), PackageMetadata(name="", title=" "), method="none")
+    assert not (tmp_path / "p").exists()
