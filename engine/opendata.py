@@ -28,6 +28,7 @@ FRICTIONLESS_MISSING = ("Checking against a Table Schema and publishing need the
 RULE_PATTERN = re.compile(r'constraint "(?P<rule>\w+)"')
 VIOLATION_COLUMNS = ["feature_id", "field", "rule", "value", "message"]
 HIDDEN_VALUE = "(personal: not shown)"
+VALIDATION_CHUNK = 20_000  # rows per frictionless call: Cancel is checked between them
 
 
 def frictionless_module():
@@ -97,6 +98,24 @@ class ValidationResult:
         return lines
 
 
+def _violation_rows(report, ids, offset: int, personal) -> list:
+    """One dict per cell or row error of a frictionless report on rows ``offset``... of the layer."""
+    rows = []
+    for error in report.tasks[0].errors if report.tasks else []:
+        row_number = getattr(error, "row_number", None)
+        name = getattr(error, "field_name", None)
+        if row_number is None:
+            continue  # a table-level note (none expected: the header is built from the schema)
+        if name is None:  # a row-level error: every cell empty ('blank-row')
+            name, error.note = "(every field)", "every cell is empty"
+        match = RULE_PATTERN.search(error.note or "")
+        rule = match.group("rule") if match else ("type" if error.type == "type-error" else error.type)
+        value = getattr(error, "cell", "")
+        rows.append({"feature_id": ids[offset + row_number - 2], "field": name, "rule": rule,
+                     "value": HIDDEN_VALUE if name in personal else value, "message": error.note})
+    return rows
+
+
 def validate_table(frame: pd.DataFrame, schema, *, feature_ids=None, personal_fields=None,
                    feedback=None) -> ValidationResult:
     """Check every row of ``frame`` (attributes only; a geometry column is ignored) against the
@@ -126,24 +145,19 @@ def validate_table(frame: pd.DataFrame, schema, *, feature_ids=None, personal_fi
     sub_schema = fl.Schema.from_descriptor({"fields": [f.to_descriptor() for f in schema.fields if f.name in columns],
                                             "missingValues": list(schema.missing_values)})
     ids = list(feature_ids) if feature_ids is not None else list(range(1, len(frame) + 1))
-    data = [present] + [[_cell_text(v) for v in row] for row in frame[present].itertuples(index=False, name=None)]
-    fb.check()
-    # frictionless stops at 1000 errors by default: every violation is wanted here.
-    report = fl.Resource(data=data, schema=sub_schema).validate(limit_errors=10 ** 9)
-    fb.set_progress(0.9)
+    cells = [[_cell_text(v) for v in row] for row in frame[present].itertuples(index=False, name=None)]
+    # Checked in chunks, so Cancel and progress work on large layers; in one piece when a field
+    # must be unique (uniqueness is across all rows).
+    unique = any(f.to_descriptor().get("constraints", {}).get("unique") for f in sub_schema.fields)
+    chunk = (len(cells) or 1) if unique else VALIDATION_CHUNK
     rows = []
-    for error in report.tasks[0].errors if report.tasks else []:
-        row_number = getattr(error, "row_number", None)
-        name = getattr(error, "field_name", None)
-        if row_number is None:
-            continue  # a table-level note (none expected: the header is built from the schema)
-        if name is None:  # a row-level error: every cell empty ('blank-row')
-            name, error.note = "(every field)", "every cell is empty"
-        match = RULE_PATTERN.search(error.note or "")
-        rule = match.group("rule") if match else ("type" if error.type == "type-error" else error.type)
-        value = getattr(error, "cell", "")
-        rows.append({"feature_id": ids[row_number - 2], "field": name, "rule": rule,
-                     "value": HIDDEN_VALUE if name in personal else value, "message": error.note})
+    for start in range(0, max(len(cells), 1), chunk):
+        fb.check()
+        # frictionless stops at 1000 errors by default: every violation is wanted here.
+        report = fl.Resource(data=[present] + cells[start:start + chunk], schema=sub_schema).validate(
+            limit_errors=10 ** 9)
+        rows += _violation_rows(report, ids, start, personal)
+        fb.set_progress(min(1.0, (start + chunk) / max(len(cells), 1)))
     violations = pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
     return ValidationResult(violations, rows=len(frame), rows_with_violations=violations["feature_id"].nunique(),
                             missing_fields=missing, extra_fields=extra)

@@ -71,16 +71,16 @@ def test_every_violation_found_and_personal_values_hidden(run_alg, tmp_path):
     extract, schema = write_inputs(tmp_path)
     layer = imported(run_alg, tmp_path, extract)
     rows = gpd.read_file(layer, fid_as_index=True)
-    row_of_fid = dict(zip(rows.index, rows["source_row"]))
+    row_of_fid = dict(zip(rows.index, rows["source_row"], strict=True))
     results = run_alg(ALG, {"INPUT": layer, "SCHEMA": str(schema), "VIOLATIONS": str(tmp_path / "violations.gpkg")})
     violations = read(results["VIOLATIONS"])
     found = {(row_of_fid[f], field, rule) for f, field, rule in
-             zip(violations["feature_id"], violations["field"], violations["rule"])}
+             zip(violations["feature_id"], violations["field"], violations["rule"], strict=True)}
     assert found == EXPECTED
     assert results["VALID"] == 1 and results["INVALID"] == 4 and results["VIOLATION_COUNT"] == 8
     assert results["MISSING_FIELDS"] == 1  # station
     by_key = {(row_of_fid[f], field): v for f, field, v in
-              zip(violations["feature_id"], violations["field"], violations["value"])}
+              zip(violations["feature_id"], violations["field"], violations["value"], strict=True)}
     assert by_key[(2, "postcode")] == "ls14ap"  # not personal: shown as written
     assert by_key[(3, "category")] == "chimney"
     assert by_key[(5, "caller_name")] == "(personal: not shown)"
@@ -128,3 +128,26 @@ def test_through_qgis_process(run_alg, tmp_path):
                                     "VIOLATIONS": str(tmp_path / "violations.gpkg")})
     assert answer["results"]["VIOLATION_COUNT"] == 8
     assert "Ann Smith" not in answer["stdout"] and "lowercase name" not in answer["stdout"]
+
+
+def test_chunks_give_the_same_violations_and_cancel_stops(monkeypatch):
+    import frictionless
+    from joinedup.engine import opendata
+    from joinedup.engine.errors import EngineCancelled, Feedback
+
+    schema = frictionless.Schema.from_descriptor(
+        {"fields": [{"name": "lsoa_code", "type": "string", "constraints": {"pattern": "E0[0-9]{7}"}},
+                    {"name": "appliances", "type": "integer", "constraints": {"minimum": 0}}]})
+    frame = pd.DataFrame({"lsoa_code": ["E01000001", "X", "E01000002", "Y", None],
+                          "appliances": ["1", "-1", "x", "2", None]})
+    whole = opendata.validate_table(frame, schema)
+    monkeypatch.setattr(opendata, "VALIDATION_CHUNK", 2)
+    chunked = opendata.validate_table(frame, schema)
+    # By hand: row 2 pattern + minimum, row 3 type, row 4 pattern, row 5 blank.
+    expected = [(2, "lsoa_code", "pattern"), (2, "appliances", "minimum"), (3, "appliances", "type"),
+                (4, "lsoa_code", "pattern"), (5, "(every field)", "blank-row")]
+    for result in (whole, chunked):
+        assert sorted(zip(result.violations["feature_id"], result.violations["field"], result.violations["rule"],
+                          strict=True)) == sorted(expected)
+    with pytest.raises(EngineCancelled):
+        opendata.validate_table(frame, schema, feedback=Feedback(is_cancelled=lambda: True))
