@@ -39,19 +39,28 @@ def _ref_of_layer(layer):
     return DatasetRef(path, name or "", count if count is not None and count >= 0 else None, crs)
 
 
-def _ref_of_value(value, context):
-    """A DatasetRef for a parameter or result value naming a layer or a file, else None."""
-    from qgis.core import QgsProcessingUtils
+def _ref_of_value(value, context, *, open_layer: bool = True):
+    """A DatasetRef for a parameter or result value naming a layer or a file, else None. A layer
+    already in the project or the run's context is used as it is; a file is opened on its own
+    (and closed again: nothing is added to the context) only with ``open_layer``, for its row
+    count and CRS."""
+    from qgis.core import QgsProcessingUtils, QgsVectorLayer
 
     from ..engine.catalogue import DatasetRef
 
     if not isinstance(value, str) or not value:
         return None
-    layer = QgsProcessingUtils.mapLayerFromString(value, context)
+    layer = QgsProcessingUtils.mapLayerFromString(value, context, False)
     if layer is not None:
         return _ref_of_layer(layer)
     path = value.split("|")[0]
-    return DatasetRef(path) if os.path.isfile(path) else None
+    if not os.path.isfile(path):
+        return None
+    if open_layer:
+        opened = QgsVectorLayer(value, "", "ogr")
+        if opened.isValid():
+            return _ref_of_layer(opened)
+    return DatasetRef(path)
 
 
 def run_datasets(alg, parameters, context, results) -> tuple:
@@ -71,8 +80,8 @@ def run_datasets(alg, parameters, context, results) -> tuple:
                     ref = _ref_of_layer(source_layer) if source_layer is not None else None
                 if ref is not None:
                     inputs.append(ref)
-        elif definition.type() == "file":
-            inputs += [r for r in (_ref_of_value(v, context) for v in values) if r is not None]
+        elif definition.type() == "file":  # not opened: a postcode directory can hold millions of rows
+            inputs += [r for r in (_ref_of_value(v, context, open_layer=False) for v in values) if r is not None]
     for value in (results or {}).values():
         ref = _ref_of_value(value, context)
         if ref is not None and all((ref.path, ref.layer) != (i.path, i.layer) for i in inputs):
