@@ -27,6 +27,7 @@ class JoinedUpPlugin:
         self.menu = None
         self.toolbar = None
         self.actions = []
+        self.catalogue_dock = None
 
     # Processing-only start (qgis_process and the toolbox call this, with no GUI).
     def initProcessing(self):  # noqa: N802
@@ -47,6 +48,16 @@ class JoinedUpPlugin:
         if self.iface is None or not hasattr(self.iface, "mainWindow"):
             return
         self._build_menu_and_toolbar()
+        self._add_catalogue_dock()
+
+    def _add_catalogue_dock(self):
+        from .catalogue_dock import install
+
+        self.catalogue_dock = install(self.iface)
+        action = self.catalogue_dock.toggleViewAction()
+        action.setObjectName("joinedup_action_catalogue")
+        self.menu.addSeparator()
+        self.menu.addAction(action)
 
     def _build_menu_and_toolbar(self):
         window = self.iface.mainWindow()
@@ -91,6 +102,11 @@ class JoinedUpPlugin:
         self.iface.actionShowProcessingToolbox().trigger()
 
     def unload(self):
+        if self.catalogue_dock is not None:
+            self.iface.removeDockWidget(self.catalogue_dock)
+            self.catalogue_dock.setParent(None)  # gone from the window now, not at the next event loop
+            self.catalogue_dock.deleteLater()
+            self.catalogue_dock = None
         for action in self.actions:
             if self.toolbar is not None:
                 self.toolbar.removeAction(action)

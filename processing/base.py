@@ -13,6 +13,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtGui import QIcon
 
 from ..dependencies import missing_message
+from .lineage import record_lineage
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "icons")
 
@@ -123,6 +124,7 @@ class JoinedUpAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(
                 "Not enough memory for this input. Try a smaller extent, fewer features, "
                 "or a coarser setting.") from exc
+        record_lineage(self, parameters, context, feedback, results)  # the catalogue; only ever warns
         return results
 
     def execute(self, parameters, context, feedback):

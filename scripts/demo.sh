@@ -155,5 +155,34 @@ fi
 [ -s "$out/evidence_pack.pdf" ] || { say "FAILED: no evidence pack was written"; exit 1; }
 say "evidence pack: out/evidence_pack.pdf ($(du -k "$out/evidence_pack.pdf" | cut -f1) KB)"
 
+# The workbench: an agency extract as the fire service sends it (Windows-1252, semicolons, dd/mm
+# dates, latitude/longitude; written here from the sample city's incidents) brought in with
+# joinedup:importrecords, then published as an open-data package with counts per zone (disclosure
+# control, threshold 10). Both runs are recorded in out/catalogue.gpkg with their lineage.
+say "importing the fire service's incident extract (joinedup:importrecords)"
+rm -rf "$out/fire_incidents.csv" "$out/fire_incidents.gpkg" "$out/open_data" "$out/catalogue.gpkg"
+.venv/bin/python - "$sample" "$out/fire_incidents.csv" <<'PY'
+import sys
+
+import geopandas as gpd
+
+incidents = gpd.read_file(sys.argv[1], layer="incidents").to_crs(4326)
+lines = ["Incident Ref;Date Reported;Incident Type;Severity;Latitude;Longitude"]
+for row in incidents.itertuples():
+    lines.append(f"FI{row.incident_id:05d};{row.date:%d/%m/%Y %H:%M};{row.type};{row.severity};"
+                 f"{row.geometry.y:.6f};{row.geometry.x:.6f}")
+lines.insert(len(lines) // 2, ";;;;;")  # a blank row, as Excel leaves them
+with open(sys.argv[2], "wb") as handle:
+    handle.write(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+PY
+JOINEDUP_CATALOGUE="$out/catalogue.gpkg" run_step import_fire_incidents joinedup:importrecords \
+  "INPUT=$out/fire_incidents.csv" "AREA=$(layer zones)" OUTPUT_CRS=EPSG:3067 "OUTPUT=$out/fire_incidents.gpkg"
+say "publishing incidents per zone as open data (joinedup:publishopendata) -> out/open_data/"
+JOINEDUP_CATALOGUE="$out/catalogue.gpkg" run_step publish_fire_incidents joinedup:publishopendata \
+  "INPUT=$out/fire_incidents.gpkg" "TITLE=Fire incidents by zone" \
+  "DESCRIPTION=Incidents attended by the fire service, counted per zone; counts below 10 hidden." \
+  "PUBLISHER=Office of Data Analytics (demo)" LICENCE=0 UPDATE_FREQUENCY=4 METHOD=0 "AREAS=$(layer zones)" \
+  AREA_ID_FIELD=zone_id THRESHOLD=10 "OUTPUT=$out/open_data"
+
 say "finished in $((SECONDS - started)) s; results in ${out#$repo/}/"
 ls -1 "$out" | sed 's/^/[demo]   /'

@@ -8,6 +8,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -19,6 +20,17 @@ from qgis.core import (
 from ..base import JoinedUpAlgorithm, engine_feedback, profile_cache_folder
 from ..text_params import ENCODING_KEYS, ENCODING_OPTIONS
 from ._identifiers import add_identifier_parameters, identifier_choice
+
+# The terms the office holds the extract on, recorded in the catalogue (processing/lineage.py).
+TERM_PARAMETERS = (
+    ("OWNER_AGENCY", "owner_agency", "Owner agency", "The agency that shared the extract (e.g. 'Council tax')."),
+    ("SHARING_AGREEMENT", "sharing_agreement", "Data-sharing agreement reference",
+     "The reference of the agreement under which it was shared (e.g. 'DSA-2026-014')."),
+    ("LICENCE", "licence", "Licence or terms of use", "The licence or terms it was shared under."),
+    ("RETENTION_DATE", "retention_date", "Retention date (YYYY-MM-DD)",
+     "The date after which the extract must be deleted; publishing from it after that date warns."),
+)
+SENSITIVITY_OPTIONS = ["OFFICIAL", "OFFICIAL-SENSITIVE"]
 
 FIELD_PARAMETERS = (
     ("EASTING_FIELD", "Easting field (British National Grid, metres)", "easting"),
@@ -68,23 +80,38 @@ class ImportRecords(JoinedUpAlgorithm):
         "as date-times (midnight when only a date is given).\n\n"
         "Output CRS: EPSG:27700 when any row is placed from a grid reference; otherwise OUTPUT_CRS "
         "(EPSG:27700 by default).\n\n"
-        "Privacy: fields named like a person's name, date of birth, e-mail or phone are hashed by "
-        "default (IDENTIFIER_ACTION). Values are never written to the log."
+        "Privacy: fields named like a person's name, date of birth, e-mail or phone are dropped by "
+        "default (IDENTIFIER_ACTION). Values are never written to the log.\n\n"
+        "Catalogue: the run is recorded in the office's catalogue with the extract's SHA-256, and "
+        "the terms given under Advanced (owner agency, data-sharing agreement, licence, sensitivity, "
+        "personal data, retention date) are recorded against the extract."
     )
+
+    INPUT = "INPUT"
+    ENCODING = "ENCODING"
+    SHEET = "SHEET"
+    POSTCODE_DIRECTORY = "POSTCODE_DIRECTORY"
+    DATE_FIELDS = "DATE_FIELDS"
+    AREA = "AREA"
+    OUTPUT_CRS = "OUTPUT_CRS"
+    CACHE_FOLDER = "CACHE_FOLDER"
+    SENSITIVITY = "SENSITIVITY"
+    PERSONAL_DATA = "PERSONAL_DATA"
+    OUTPUT = "OUTPUT"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_parameter(
-            QgsProcessingParameterFile("INPUT", self.tr("Agency extract (CSV, .xlsx or .ods)"),
+            QgsProcessingParameterFile(self.INPUT, self.tr("Agency extract (CSV, .xlsx or .ods)"),
                                        behavior=QgsProcessingParameterFile.Behavior.File,
                                        fileFilter="Extracts (*.csv *.txt *.tsv *.xlsx *.ods)"),
             "The extract file. The first row holds the column names.")
         self.add_parameter(
-            QgsProcessingParameterEnum("ENCODING", self.tr("Text encoding of a CSV"), options=ENCODING_OPTIONS,
+            QgsProcessingParameterEnum(self.ENCODING, self.tr("Text encoding of a CSV"), options=ENCODING_OPTIONS,
                                        defaultValue=0),
             "Sniff reads UTF-8 (with or without a byte-order mark) and falls back to Windows-1252. "
             "Spreadsheets ignore this.", advanced=True)
         self.add_parameter(
-            QgsProcessingParameterString("SHEET", self.tr("Sheet (spreadsheets)"), optional=True),
+            QgsProcessingParameterString(self.SHEET, self.tr("Sheet (spreadsheets)"), optional=True),
             "The sheet of an .xlsx or .ods file to read. Empty: the first sheet.", advanced=True)
         for name, label, role in FIELD_PARAMETERS:
             self.add_parameter(
@@ -92,7 +119,7 @@ class ImportRecords(JoinedUpAlgorithm):
                 f"The column holding the {role}, as named in the extract's header. Empty: a column "
                 f"with a usual name for it, if there is one.")
         self.add_parameter(
-            QgsProcessingParameterFile("POSTCODE_DIRECTORY",
+            QgsProcessingParameterFile(self.POSTCODE_DIRECTORY,
                                        self.tr("Postcode directory (ONSPD or Code-Point Open CSV)"),
                                        behavior=QgsProcessingParameterFile.Behavior.File, optional=True,
                                        fileFilter="CSV (*.csv)"),
@@ -100,22 +127,22 @@ class ImportRecords(JoinedUpAlgorithm):
             "oseast1m, osnrth1m, doterm, osgrdind) or an OS Code-Point Open CSV (with or without its "
             "header). Terminated postcodes (doterm set) are reported, not placed.")
         self.add_parameter(
-            QgsProcessingParameterString("DATE_FIELDS", self.tr("Date fields (comma-separated)"), optional=True),
+            QgsProcessingParameterString(self.DATE_FIELDS, self.tr("Date fields (comma-separated)"), optional=True),
             "Columns to read as dates, day-first unless year-first. Empty: columns named like dates "
             "(date, received, reported, dob ...). Unreadable dates are kept as text in date_problem "
             "and the row is marked 'unparseable date'.")
         self.add_parameter(
-            QgsProcessingParameterFeatureSource("AREA", self.tr("Area the records should fall in"),
+            QgsProcessingParameterFeatureSource(self.AREA, self.tr("Area the records should fall in"),
                                                 [QgsProcessing.SourceType.TypeVectorPolygon], optional=True),
             "Optional polygons (e.g. the city-region boundary), in any CRS. Rows placed outside every "
             "polygon are marked 'outside the area' and get no point.")
         self.add_parameter(
-            QgsProcessingParameterCrs("OUTPUT_CRS", self.tr("Output CRS (when no grid references)"),
+            QgsProcessingParameterCrs(self.OUTPUT_CRS, self.tr("Output CRS (when no grid references)"),
                                       defaultValue="EPSG:27700", optional=True),
             "CRS of the points when rows are placed from latitude/longitude or postcodes only. Rows "
             "placed from British National Grid references always give EPSG:27700.")
         self.add_parameter(
-            QgsProcessingParameterFile("CACHE_FOLDER", self.tr("Folder to keep the indexed postcode directory in"),
+            QgsProcessingParameterFile(self.CACHE_FOLDER, self.tr("Folder to keep the indexed postcode directory in"),
                                        behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True),
             "The postcode directory is indexed once (only postcode, easting, northing and whether "
             "terminated, as a GeoPackage) and read from the index while the directory file is "
@@ -123,8 +150,19 @@ class ImportRecords(JoinedUpAlgorithm):
             "indexes are kept. Empty: the folder 'joinedup/postcode_cache' in the QGIS profile. "
             "Holds no agency records.", advanced=True)
         add_identifier_parameters(self, "Direct identifiers in the output")
+        for name, _, label, text in TERM_PARAMETERS:
+            self.add_parameter(QgsProcessingParameterString(name, self.tr(label), optional=True),
+                               text + " Recorded with the extract in the office's catalogue.", advanced=True)
         self.add_parameter(
-            QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Placed records"),
+            QgsProcessingParameterEnum(self.SENSITIVITY, self.tr("Sensitivity"), options=SENSITIVITY_OPTIONS,
+                                       defaultValue=1),
+            "The Government Security Classification the extract is handled at; recorded in the catalogue.",
+            advanced=True)
+        self.add_parameter(
+            QgsProcessingParameterBoolean(self.PERSONAL_DATA, self.tr("The extract holds personal data"), True),
+            "Recorded in the catalogue; publishing anything made from it then warns.", advanced=True)
+        self.add_parameter(
+            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Placed records"),
                                               QgsProcessing.SourceType.TypeVectorPoint),
             "Every non-blank row with its fields, source_row, place_status, place_method and "
             "date_problem; rows not placed have no geometry.")
@@ -135,33 +173,40 @@ class ImportRecords(JoinedUpAlgorithm):
     def execute(self, parameters, context, feedback):
         from shapely import union_all
 
-        from .. import bridge
+        from ...engine.catalogue import checked_terms
+        from ...engine.errors import EngineCancelled
         from ...engine.identifiers import guess_identifier_fields, protect_identifiers
         from ...engine.records import load_postcode_directory, place_records, read_extract
+        from .. import bridge
+        from ..lineage import record_terms
 
-        path = self.parameterAsFile(parameters, "INPUT", context)
-        directory_path = self.parameterAsFile(parameters, "POSTCODE_DIRECTORY", context)
+        path = self.parameterAsFile(parameters, self.INPUT, context)
+        directory_path = self.parameterAsFile(parameters, self.POSTCODE_DIRECTORY, context)
         self._refuse_overwriting_inputs(parameters, context, [path, directory_path])
-        encoding = ENCODING_KEYS[self.parameterAsEnum(parameters, "ENCODING", context)]
+        terms = checked_terms(  # before any work: a mistyped date stops here
+            **{key: self.parameterAsString(parameters, name, context).strip() for name, key, _, _ in TERM_PARAMETERS},
+            sensitivity=SENSITIVITY_OPTIONS[self.parameterAsEnum(parameters, self.SENSITIVITY, context)],
+            personal_data=self.parameterAsBool(parameters, self.PERSONAL_DATA, context))
+        encoding = ENCODING_KEYS[self.parameterAsEnum(parameters, self.ENCODING, context)]
         frame, note = read_extract(path, encoding=encoding,
-                                   sheet=self.parameterAsString(parameters, "SHEET", context) or None)
+                                   sheet=self.parameterAsString(parameters, self.SHEET, context) or None)
         feedback.pushInfo(note)
         directory = None
         if directory_path:
             feedback.setProgressText(self.tr("Reading the postcode directory"))
             directory, directory_note = load_postcode_directory(
-                directory_path, cache_dir=self.parameterAsFile(parameters, "CACHE_FOLDER", context)
+                directory_path, cache_dir=self.parameterAsFile(parameters, self.CACHE_FOLDER, context)
                 or default_cache_folder(), feedback=engine_feedback(feedback, 0.05, 0.6))
             feedback.pushInfo(directory_note)
         if feedback.isCanceled():
-            raise QgsProcessingException(self.tr("Cancelled: no output was written."))
+            raise EngineCancelled("Cancelled by the user.")  # base.py says the one cancel message
         area, area_crs = None, None
-        areas, area_report = bridge.read_source(self, parameters, "AREA", context, feedback, required=False)
+        areas, area_report = bridge.read_source(self, parameters, self.AREA, context, feedback, required=False)
         if areas is not None:
             feedback.pushInfo(area_report.describe())
             area, area_crs = union_all(areas.geometry.dropna().to_numpy()), areas.crs
-        dates = self.parameterAsString(parameters, "DATE_FIELDS", context)
-        crs = self.parameterAsCrs(parameters, "OUTPUT_CRS", context)
+        dates = self.parameterAsString(parameters, self.DATE_FIELDS, context)
+        crs = self.parameterAsCrs(parameters, self.OUTPUT_CRS, context)
         fields = {role: self.parameterAsString(parameters, name, context).strip() or None
                   for name, _, role in FIELD_PARAMETERS}
         action, salt, salt_note = identifier_choice(self, parameters, context)
@@ -182,15 +227,16 @@ class ImportRecords(JoinedUpAlgorithm):
         placed, id_note = protect_identifiers(placed, identifiers, action=action, salt=salt)
         if id_note:
             feedback.pushInfo(id_note)
-        value = bridge.write_output(self, parameters, "OUTPUT", context, placed, geometry_type="Point",
+        value = bridge.write_output(self, parameters, self.OUTPUT, context, placed, geometry_type="Point",
                                     feedback=feedback)
+        record_terms(path, terms, feedback)
         feedback.setProgress(100)
-        return {"OUTPUT": value, "PLACED": report.placed, "NOT_PLACED": report.rows - report.placed,
+        return {self.OUTPUT: value, "PLACED": report.placed, "NOT_PLACED": report.rows - report.placed,
                 "BLANK_ROWS": report.blank_rows}
 
     def _refuse_overwriting_inputs(self, parameters, context, paths):
         """The input files are plain files, which the bridge's own check does not see."""
-        destination = self.parameterAsOutputLayer(parameters, "OUTPUT", context) or ""
+        destination = self.parameterAsOutputLayer(parameters, self.OUTPUT, context) or ""
         target = os.path.realpath(destination.split("|")[0]) if destination else ""
         if target and any(p and os.path.realpath(p) == target for p in paths):
             raise QgsProcessingException(
