@@ -60,6 +60,7 @@ def main(argv=None) -> int:
     scale = 100_000 / n
 
     processing = qgis_session()
+    from joinedup.processing import bridge
     from qgis.core import (
         QgsApplication,
         QgsFeature,
@@ -69,9 +70,8 @@ def main(argv=None) -> int:
         QgsVectorLayer,
     )
 
-    from joinedup.processing import bridge
-
-    provider = bridge_copy_provider("benchbridge", "Bridge benchmark")  # keep a reference: QGIS does not own the Python object
+    # keep a reference: QGIS does not own the Python object
+    provider = bridge_copy_provider("benchbridge", "Bridge benchmark")
     QgsApplication.processingRegistry().addProvider(provider)
     folder = Path(tempfile.mkdtemp(prefix="bench_bridge_"))
     rows = []

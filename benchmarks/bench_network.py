@@ -75,7 +75,8 @@ def qgis_layer_to_point(processing, lines_path, origins_path, dest_xy, crs="EPSG
     x, y = dest_xy
     res = processing.run("native:shortestpathlayertopoint", {
         "INPUT": lines_path, "STRATEGY": 0, "DEFAULT_DIRECTION": 2, "TOLERANCE": 0,
-        "START_POINTS": origins_path, "END_POINT": f"{x},{y} [{crs}]", "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT}, context=ctx)
+        "START_POINTS": origins_path, "END_POINT": f"{x},{y} [{crs}]",
+        "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT}, context=ctx)
     layer = ctx.getMapLayer(res["OUTPUT"]) if isinstance(res["OUTPUT"], str) else res["OUTPUT"]
     return {f["id"]: f["cost"] for f in layer.getFeatures()}
 
@@ -94,11 +95,10 @@ def qgis_service_area(processing, lines_path, facilities_path, cost):
 def main(quick: bool) -> None:
     plugin_importable()
     import numpy as np
-    from scipy.sparse.csgraph import dijkstra
-
     from gen_network import grid_network, points_near
     from joinedup.engine.network import Network
     from joinedup.engine.network_tools import service_areas
+    from scipy.sparse.csgraph import dijkstra
 
     rows, notes = [], []
     data = Path(__file__).resolve().parents[1] / "resources" / "sample" / "helsinki.osm.pbf"

@@ -20,6 +20,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_risk  # noqa: E402
 from common import (  # noqa: E402
     median_stages,
     median_time,
@@ -29,8 +30,6 @@ from common import (  # noqa: E402
     stage_clock,
     stage_text,
 )
-import gen_risk  # noqa: E402
-
 
 # where joinedup:density's end-to-end time goes (benchmarks/common.py stage_clock)
 DENSITY_STAGES = {"read": "joinedup.processing.bridge:read_source",
@@ -98,9 +97,8 @@ def bench_density(processing, n, tmp, repeat, qgis_limit):
 def bench_gi(n_side, perm_side, repeat):
     import numpy as np
     from esda.getisord import G_Local
-    from libpysal.weights import Queen
-
     from joinedup.engine import hotspots as eng
+    from libpysal.weights import Queen
 
     gdf = gen_risk.grid_values(n_side, seed=2)
     y = gdf["value"].to_numpy()

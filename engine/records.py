@@ -252,7 +252,7 @@ DIRECTORY_CHUNK_ROWS = 250_000
 
 def _directory_layout(file: str):
     """(layout name, {role: column position}, header row present, 'no grid reference' quality code)."""
-    with open(file, "r", encoding="latin-1", newline="") as handle:  # ASCII in practice
+    with open(file, encoding="latin-1", newline="") as handle:  # ASCII in practice
         first = handle.readline()
     cells = next(csv.reader([first]), []) if first.strip() else []
     lower = {c.strip().lower(): i for i, c in enumerate(cells)}

@@ -51,7 +51,7 @@ def write_onspd(folder):
     return path
 
 
-def read(value) -> "pd.DataFrame":
+def read(value) -> pd.DataFrame:
     import geopandas as gpd
 
     path, _, layer = str(value).partition("|layername=")
@@ -108,7 +108,8 @@ def test_council_tax_extract_by_postcode(run_alg, tmp_path):
 def test_names_are_dropped_by_default_and_hashed_on_request(run_alg, tmp_path):
     """Direct identifiers are dropped unless the user asks for salted hashes (IDENTIFIER_ACTION
     0 = hash), the same default as the linkage."""
-    out = read(run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)), "POSTCODE_DIRECTORY": str(write_onspd(tmp_path)),
+    out = read(run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)),
+                             "POSTCODE_DIRECTORY": str(write_onspd(tmp_path)),
                              "OUTPUT": str(tmp_path / "dropped.gpkg")})["OUTPUT"])
     assert "tenant_name" not in out.columns
     hashed = read(run_alg(ALG, {"INPUT": str(write_council_tax(tmp_path)), "IDENTIFIER_ACTION": 0,
@@ -126,14 +127,14 @@ def test_fire_incidents_by_grid_reference_with_bom_and_area(run_alg, tmp_path):
 
     extract = tmp_path / "fire_incidents.csv"
     extract.write_bytes("\ufeff".encode("utf-8") + (
-        "Incident No,Date of call,Easting,Northing\n"
-        "F-1,07/08/2025,430123.5,433456.25\n"      # 1 inside the area
-        "F-2,08/08/2025,531000,181000\n"           # 2 London: outside the area
-        "F-3,09/08/2025,n/a,433000\n"              # 3 invalid coordinates
-        "F-4,10/08/2025,,\n"                       # 4 no coordinates
-        ",,,\n"                                    # blank
-        "F-5,2025-08-11T14:30:00,\"429,000\",432000\n"  # 5 thousands separator, ISO date-time
-    ).encode("utf-8"))
+        b"Incident No,Date of call,Easting,Northing\n"
+        b"F-1,07/08/2025,430123.5,433456.25\n"      # 1 inside the area
+        b"F-2,08/08/2025,531000,181000\n"           # 2 London: outside the area
+        b"F-3,09/08/2025,n/a,433000\n"              # 3 invalid coordinates
+        b"F-4,10/08/2025,,\n"                       # 4 no coordinates
+        b",,,\n"                                    # blank
+        b"F-5,2025-08-11T14:30:00,\"429,000\",432000\n"  # 5 thousands separator, ISO date-time
+    ))
     area = tmp_path / "leeds.gpkg"
     gpd.GeoDataFrame({"name": ["Leeds"]}, geometry=[box(420000, 425000, 440000, 445000)],
                      crs="EPSG:27700").to_file(area, layer="boundary")
@@ -156,8 +157,7 @@ def test_fire_incidents_by_grid_reference_with_bom_and_area(run_alg, tmp_path):
 def test_spreadsheet_by_latitude_longitude(run_alg, tmp_path, extension, driver):
     """A spreadsheet with latitude/longitude: placed in EPSG:27700 (the default) at the point
     QGIS's own transform gives, and unchanged when EPSG:4326 is asked for."""
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY,
-                           QgsProject)
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject
 
     sheet = pd.DataFrame({"Ref": ["H1", "H2", "H3"], "Latitude": ["53.7997", "95.0", ""],
                           "Longitude": ["-1.5492", "-1.5", ""], "Date reported": ["03/04/2025", "", ""]})
@@ -180,8 +180,7 @@ def test_spreadsheet_by_latitude_longitude(run_alg, tmp_path, extension, driver)
 def test_code_point_open_without_header(run_alg, tmp_path):
     """Code-Point Open as OS ships it: no header, 7-character postcodes, quality 90 = no
     coordinates. Output in EPSG:4326 at the point QGIS's transform gives for the grid ref."""
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY,
-                           QgsProject)
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject
 
     codepoint = tmp_path / "ls.csv"
     codepoint.write_text(
@@ -304,11 +303,18 @@ def test_runs_in_a_model(plugin, tmp_path):
     """As a step of a model: the extract and directory are model inputs, and the placed layer
     feeds QGIS's own native:buffer (only placed rows have a point to buffer)."""
     from qgis import processing
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFile,
+        QgsProject,
+    )
     from shapely import Point
-    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProcessingModelAlgorithm,
-                           QgsProcessingModelChildAlgorithm, QgsProcessingModelChildParameterSource,
-                           QgsProcessingModelOutput, QgsProcessingModelParameter,
-                           QgsProcessingParameterFile, QgsProject)
 
     model = QgsProcessingModelAlgorithm("import and buffer", "tests")
     for name in ("extract", "directory"):
