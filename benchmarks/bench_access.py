@@ -43,6 +43,7 @@ def main():
     import geopandas as gpd
     import numpy as np
     from gen_access import points_along
+
     from joinedup.engine import accessibility, location
     from joinedup.engine.network import Network
 

@@ -60,7 +60,6 @@ def main(argv=None) -> int:
     scale = 100_000 / n
 
     processing = qgis_session()
-    from joinedup.processing import bridge
     from qgis.core import (
         QgsApplication,
         QgsFeature,
@@ -69,6 +68,8 @@ def main(argv=None) -> int:
         QgsProject,
         QgsVectorLayer,
     )
+
+    from joinedup.processing import bridge
 
     # keep a reference: QGIS does not own the Python object
     provider = bridge_copy_provider("benchbridge", "Bridge benchmark")

@@ -42,8 +42,9 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     processing = qgis_session()
     import mapclassify
-    from joinedup.engine.classify import class_breaks
     from qgis.core import QgsClassificationJenks
+
+    from joinedup.engine.classify import class_breaks
 
     n_big = 100_000 if args.quick else 1_000_000
     n_small = 300 if args.quick else 1_000

@@ -99,6 +99,7 @@ def main():
     args = ap.parse_args()
     plugin_importable()
     from gen_tracks import drive_graph, generate_tracks
+
     from joinedup.engine.mapmatch import recovery
 
     t0 = time.perf_counter()

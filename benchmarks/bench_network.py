@@ -96,9 +96,10 @@ def main(quick: bool) -> None:
     plugin_importable()
     import numpy as np
     from gen_network import grid_network, points_near
+    from scipy.sparse.csgraph import dijkstra
+
     from joinedup.engine.network import Network
     from joinedup.engine.network_tools import service_areas
-    from scipy.sparse.csgraph import dijkstra
 
     rows, notes = [], []
     data = Path(__file__).resolve().parents[1] / "resources" / "sample" / "helsinki.osm.pbf"

@@ -97,8 +97,9 @@ def bench_density(processing, n, tmp, repeat, qgis_limit):
 def bench_gi(n_side, perm_side, repeat):
     import numpy as np
     from esda.getisord import G_Local
-    from joinedup.engine import hotspots as eng
     from libpysal.weights import Queen
+
+    from joinedup.engine import hotspots as eng
 
     gdf = gen_risk.grid_values(n_side, seed=2)
     y = gdf["value"].to_numpy()

@@ -33,6 +33,7 @@ def instance(n_jobs: int, n_vehicles: int, n_edges: int = 10_000, seed: int = 7)
     import geopandas as gpd
     import pandas as pd
     from gen_network import grid_network, points_near
+
     from joinedup.engine.network import Network
 
     lines = grid_network(n_edges, seed=seed)
@@ -111,8 +112,9 @@ def main():
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     plugin_importable()
-    from joinedup.engine import routing
     from scipy.sparse.csgraph import dijkstra
+
+    from joinedup.engine import routing
 
     n_jobs, n_vehicles = (200, 4) if args.quick else (500, 10)
     net, snap, jobs, vehicles, build_s = instance(n_jobs, n_vehicles)

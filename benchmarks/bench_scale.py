@@ -52,6 +52,7 @@ def cpu_seconds(execution) -> float:
 
 def bench_mapmatch(quick: bool):
     from gen_tracks import drive_graph, generate_tracks
+
     from joinedup.engine.mapmatch import match_tracks
     from joinedup.engine.scale import Execution, run_tasks
     from joinedup.engine.tracks import prepare_tracks
@@ -144,6 +145,7 @@ def join_worker(kind: str, path: str) -> dict:
         table = summarise_points_in_polygons(polygons, path, value_fields=["weight"], chunk_rows=1_000_000)
     else:
         import geopandas as gpd
+
         from joinedup.engine.joins import join_by_location
 
         points = gpd.read_parquet(path)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 def bridge_copy_provider(provider_id: str, name: str, on_read=None):
     """The provider; ``on_read(gdf, report)``, if given, sees what the bridge read."""
-    from joinedup.processing.base import JoinedUpAlgorithm
     from qgis.core import (
         QgsProcessing,
         QgsProcessingParameterFeatureSink,
         QgsProcessingParameterFeatureSource,
         QgsProcessingProvider,
     )
+
+    from joinedup.processing.base import JoinedUpAlgorithm
 
     class BridgeCopy(JoinedUpAlgorithm):
         """Read INPUT through the bridge, write it to OUTPUT through the bridge."""

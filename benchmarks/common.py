@@ -57,8 +57,9 @@ def qgis_session():
     from processing.core.Processing import Processing
 
     Processing.initialize()
-    import joinedup
     from qgis import processing
+
+    import joinedup
 
     plugin = joinedup.classFactory(None)
     plugin.initProcessing()

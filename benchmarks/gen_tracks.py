@@ -28,6 +28,7 @@ def drive_graph(path):
     """The JoinedUp network (engine/network.py) of the Helsinki extract for driving, with
     OSM one-ways, as a MatchGraph: ``(network, graph)``."""
     import pyogrio
+
     from joinedup.engine.mapmatch import MatchGraph
     from joinedup.engine.network import Network
 
@@ -41,6 +42,7 @@ def segment_graph(lines, *, oneway_field: str | None = "other_tags"):
     within 1 mm join) -- a stand-in for the network engine's builder. OSM ``oneway=yes`` in
     ``other_tags`` makes an edge one-way."""
     import shapely
+
     from joinedup.engine.mapmatch import MatchGraph
 
     geoms = lines.geometry.values

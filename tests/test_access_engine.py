@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 from joinedup.engine import accessibility, location
 from joinedup.engine.errors import EngineCancelled, Feedback, InputError
 

@@ -348,8 +348,9 @@ def test_columnar_and_general_reads_agree_on_nulls(copy_alg, typed_memory_layer,
 
 def test_read_layer_for_multilayer_parameters(plugin, sample_copy):
     """``read_layer`` (for the layers of a multiple-layers parameter) reads like read_source."""
-    from joinedup.processing import bridge
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    from joinedup.processing import bridge
 
     layer = _gpkg_layer(sample_copy, "amenities", "amenities_multi")
     layer.selectByIds([10, 20, 30])
@@ -468,6 +469,7 @@ def test_one_long_text_value_does_not_pad_the_column(plugin, tmp_path):
     import geopandas as gpd
     import numpy as np
     import pyogrio
+
     from joinedup.processing.bridge import read_file
 
     n = 20000
@@ -491,8 +493,9 @@ def test_curves_keep_z_and_drop_m(plugin, tmp_path):
     every vertex of the arc lies on the circle (radius 5 around (5, 0), by hand)."""
     import numpy as np
     import shapely
-    from joinedup.processing.bridge import read_file
     from osgeo import ogr, osr
+
+    from joinedup.processing.bridge import read_file
 
     ogr.UseExceptions()
     path = tmp_path / "arcs.gpkg"

@@ -342,6 +342,7 @@ def test_workbench_imports_the_extract_and_publishes_a_valid_package(demo_out, r
 
     import geopandas as gpd
     import pyogrio
+
     from joinedup.engine.catalogue import Catalogue
 
     incidents = gpd.read_file(real_data / "sample_city.gpkg", layer="incidents")

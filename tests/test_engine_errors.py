@@ -5,6 +5,7 @@ import ast
 from pathlib import Path
 
 import pytest
+
 from joinedup.engine import errors
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"

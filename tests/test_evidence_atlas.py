@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from joinedup.engine import atlas as at
 from joinedup.engine import findings as fd
 from joinedup.engine.errors import InputError

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 from joinedup.engine.classify import class_breaks, fisher_jenks, pretty_breaks
 from joinedup.engine.errors import EngineCancelled, Feedback, InputError
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from findings_helpers import make_findings_data
+
 from joinedup.engine import findings as fd
 from joinedup.engine.errors import InputError
 

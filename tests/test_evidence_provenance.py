@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import REPO
+
 from joinedup.engine import evidence as ev
 from joinedup.engine import provenance as pv
 from joinedup.engine.errors import InputError

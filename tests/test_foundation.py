@@ -43,8 +43,9 @@ def test_engine_imports_without_qgis():
 
 def test_no_algorithm_shadows_qgis_run(plugin):
     """QgsProcessingAlgorithm.run() is QGIS's own entry point; our hook is execute()."""
-    from joinedup.processing.base import JoinedUpAlgorithm
     from qgis.core import QgsApplication
+
+    from joinedup.processing.base import JoinedUpAlgorithm
 
     for alg in QgsApplication.processingRegistry().providerById("joinedup").algorithms():
         assert "run" not in type(alg).__dict__, f"{alg.id()} overrides QgsProcessingAlgorithm.run"
@@ -55,8 +56,9 @@ def test_gis_bindings_use_qgis_own_libraries(plugin):
     """shapely/pyogrio/pyproj must use the GEOS/GDAL/PROJ of QGIS: inside qgis_process and the
     desktop, binary wheels with their own copies give wrong answers and crash at exit."""
     import shapely
-    from joinedup.dependencies import missing_message, native_library_mismatches
     from qgis.core import Qgis
+
+    from joinedup.dependencies import missing_message, native_library_mismatches
 
     assert ".".join(map(str, shapely.geos_version)) == \
         f"{Qgis.geosVersionMajor()}.{Qgis.geosVersionMinor()}.{Qgis.geosVersionPatch()}"

@@ -193,9 +193,10 @@ def test_non_ascii_and_clashing_field_names_like_qgis(run_alg, tmp_path):
 
 
 def test_missing_field_is_a_clear_error(run_alg, edge_layers, tmp_path):
+    from qgis.core import QgsProcessingException
+
     from joinedup.engine.errors import InputError
     from joinedup.engine.joins import join_by_location
-    from qgis.core import QgsProcessingException
 
     polys, points = edge_layers
     with pytest.raises(QgsProcessingException):

@@ -141,9 +141,10 @@ def test_k_nearest_engine_matches_brute_force():
 
 
 def test_bad_input_is_a_clear_error(run_alg, few_points, tmp_path):
+    from qgis.core import QgsProcessingException
+
     from joinedup.engine.errors import InputError
     from joinedup.engine.joins import join_nearest
-    from qgis.core import QgsProcessingException
 
     p3067, _ = few_points
     layer = read_layer(p3067)

@@ -1,6 +1,7 @@
 """UK address normalisation, identifiers and the seeded generator: pure functions, no QGIS."""
 import pandas as pd
 import pytest
+
 from joinedup.engine import addresses as ad
 from joinedup.engine.identifiers import guess_identifier_fields, protect_identifiers, read_text_table
 

@@ -74,6 +74,7 @@ def test_exit_workaround_is_for_the_pinned_duckdb():
     """The release the work-around was written for is the exact pin in requirements.lock and the
     one installed, so the capsule is called; the call leaves DuckDB usable."""
     import duckdb
+
     from joinedup.engine.linkage_duckdb import DUCKDB_EXIT_WORKAROUND_VERSION, release_duckdb_default_connection
 
     pins = set(re.findall(r"^duckdb==([\w.]+)", (REPO / "requirements.lock").read_text(), re.M))
@@ -91,6 +92,7 @@ def test_exit_workaround_skipped_on_another_duckdb(monkeypatch):
     names both versions and the fix, and nothing raises. A hook that became a function and fails
     is reported the same way."""
     import duckdb
+
     from joinedup.engine.linkage_duckdb import release_duckdb_default_connection
 
     warnings = []
@@ -119,8 +121,9 @@ def test_qgis_process_exits_cleanly_with_the_pinned_duckdb(small_town, tmp_path)
     """qgis_process runs the linkage with the pinned DuckDB and exits 0 with its results
     printed (without the work-around it aborts at exit), and without the skip warning."""
     import duckdb
-    from joinedup.engine.linkage_duckdb import DUCKDB_EXIT_WORKAROUND_VERSION
     from qgis_process_helpers import qgis_process_run
+
+    from joinedup.engine.linkage_duckdb import DUCKDB_EXIT_WORKAROUND_VERSION
 
     assert duckdb.__version__ == DUCKDB_EXIT_WORKAROUND_VERSION  # the same venv runs qgis_process
     out = tmp_path / "linked.gpkg"

@@ -201,6 +201,7 @@ def test_polygon_gazetteer_gives_points_and_unwritable_cache_is_skipped(town, tm
     """A gazetteer of property polygons: matched records get a point inside their property.
     A cache folder that cannot be made: the run goes on, preparing the gazetteer for itself."""
     import shapely
+
     from joinedup.engine.errors import Feedback
     from joinedup.engine.linkage import link_addresses
 

@@ -5,9 +5,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from joinedup.engine.identifiers import guess_identifier_fields
 from qgis.core import QgsProcessingFeedback
 from shapely.geometry import Point
+
+from joinedup.engine.identifiers import guess_identifier_fields
 
 ALG = "joinedup:linkaddresses"
 # Headers as electoral registers, council tax and benefits systems export them.

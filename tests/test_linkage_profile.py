@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+
 from joinedup.engine.errors import InputError
 from joinedup.engine.property_profile import build_profile, parse_rules, rank_targets, source_key
 

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+
 from joinedup.engine import location
 from joinedup.engine.errors import InputError
 

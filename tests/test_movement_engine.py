@@ -166,6 +166,7 @@ def test_recovery_on_helsinki_sigma10_5s(helsinki):
     """Tracks walked on known routes of the real Helsinki drive network, σ = 10 m, every 5 s:
     at least 95 % of the true route length is matched (the issue's aim)."""
     from gen_tracks import generate_tracks
+
     from joinedup.engine.mapmatch import MatchOptions, match_tracks, recovery
     from joinedup.engine.tracks import prepare_tracks
 
@@ -208,6 +209,7 @@ def test_denser_fixes_never_match_worse(helsinki, sigma):
     the tuning used 7 and 11-13): the 1 s recording recovers at least as much of the true
     route as the 5 s one, at every noise level of the benchmark's table."""
     from gen_tracks import generate_tracks
+
     from joinedup.engine.mapmatch import MatchOptions, match_tracks
     from joinedup.engine.tracks import prepare_tracks
 
@@ -275,6 +277,7 @@ def test_od_assignment_equals_sum_of_volumes_on_shortest_paths(helsinki):
     """All-or-nothing volumes per edge equal the sum of the OD volumes whose shortest path
     (networkx Dijkstra on the same edges, computed independently) uses the edge."""
     import networkx as nx
+
     from joinedup.engine.flows import assign_od
 
     net, _ = helsinki
@@ -336,6 +339,7 @@ def test_chunking_gives_the_same_match(helsinki):
     """Tracks matched in many small chunks, and node distances answered in many Dijkstra
     chunks, give exactly the result of one chunk."""
     from gen_tracks import generate_tracks
+
     from joinedup.engine.mapmatch import MatchOptions, match_tracks
     from joinedup.engine.tracks import prepare_tracks
 
@@ -364,6 +368,7 @@ def test_od_line_ends_by_hand():
     """An OD line's origin is its first point and its destination its last; a multi-line's
     are those of its first part; a missing or empty geometry is counted, not guessed."""
     import shapely
+
     from joinedup.engine.flows import od_line_ends
 
     lines = [shapely.LineString([(0, 0), (5, 5), (10, 0)]),

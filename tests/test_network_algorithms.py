@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from joinedup.engine.network import osm_tag
 from qgis.core import QgsProcessing, QgsProcessingException
 from shapely import LineString, Point
+
+from joinedup.engine.network import osm_tag
 
 CRS = "EPSG:3067"
 # The tiny hand-made networks sit around (0, 0): in World Mercator that is the equator at 0 E,

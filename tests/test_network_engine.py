@@ -3,9 +3,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from shapely import LineString, MultiLineString, Point
+
 from joinedup.engine.errors import EngineCancelled, Feedback, InputError
 from joinedup.engine.network import Network, osm_tag, parse_maxspeed
-from shapely import LineString, MultiLineString, Point
 
 # The hand-made networks sit around (0, 0). In World Mercator that is the equator at 0 E, where
 # map units are ground metres to 1e-8; in EPSG:3067 it would be 500 km off the meridian, 0.27 %

@@ -3,6 +3,8 @@ the build options record, on tiny networks whose answers are worked out by hand 
 import geopandas as gpd
 import numpy as np
 import pytest
+from shapely import LineString, Point
+
 from joinedup.engine.errors import InputError
 from joinedup.engine.network import (
     BuildOptions,
@@ -14,7 +16,6 @@ from joinedup.engine.network import (
     parse_bands,
     point_xy,
 )
-from shapely import LineString, Point
 
 CRS = "EPSG:3395"  # ground metres to 1e-8 around (0, 0): see test_network_engine.py
 

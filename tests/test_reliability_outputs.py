@@ -99,8 +99,9 @@ def test_checknetwork_save_network_is_guarded(run_alg, tmp_path):
 
 def test_a_failed_write_leaves_the_old_output(plugin, tmp_path):
     """The old output survives a write that fails half-way (a value GDAL refuses)."""
-    from joinedup.processing.bridge import _write_file
     from qgis.core import QgsProcessingException
+
+    from joinedup.processing.bridge import _write_file
 
     old = gpd.GeoDataFrame({"a": [1, 2]}, geometry=gpd.points_from_xy([0, 1], [0, 1]), crs=3067)
     target = tmp_path / "out.shp"

@@ -31,8 +31,9 @@ def test_mapmatch_keeps_an_integer_track_id(run_alg, tmp_path):
 
 
 def test_object_columns_of_one_kind_are_written_as_that_kind(plugin, tmp_path):
-    from joinedup.processing.bridge import _write_file
     from qgis.core import QgsVectorLayer
+
+    from joinedup.processing.bridge import _write_file
 
     frame = gpd.GeoDataFrame({
         "id": pd.Series([7, None, 9], dtype=object),

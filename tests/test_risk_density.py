@@ -1,6 +1,7 @@
 """joinedup:density against QGIS's own heatmap and a brute-force sum, plus bad input."""
 import numpy as np
 import pytest
+
 from joinedup.engine import density as eng
 from joinedup.engine.errors import InputError
 

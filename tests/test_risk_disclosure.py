@@ -4,6 +4,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+
 from joinedup.engine import disclosure as eng
 from joinedup.engine.errors import InputError
 

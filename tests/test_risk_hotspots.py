@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 import pytest
 import shapely
+
 from joinedup.engine import hotspots as eng
 from joinedup.engine.errors import InputError
 
@@ -19,6 +20,7 @@ def osm_points(real_data):
 @pytest.fixture(scope="module")
 def osm_polygons(real_data):
     import geopandas as gpd
+
     from joinedup.engine.geometry import clean_geometries
 
     mp = gpd.read_file(real_data / "helsinki.osm.pbf", layer="multipolygons",
@@ -301,6 +303,7 @@ def test_z_scores_of_true_counts_give_suppressed_counts_away(real_data):
     """Why hotspots no longer publishes Gi* of the true counts beside suppressed cells: on the
     sample city's incidents, z-scores plus the total recover every hidden count exactly."""
     import geopandas as gpd
+
     from joinedup.engine.disclosure import protect_counts
 
     xy = shapely.get_coordinates(gpd.read_file(real_data / "sample_city.gpkg", layer="incidents").geometry.values)

@@ -1,6 +1,7 @@
 """Composite priority index: a hand-computed example, sensitivity, bad input, the algorithm."""
 import numpy as np
 import pytest
+
 from joinedup.engine import priority as eng
 from joinedup.engine.errors import InputError
 

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import vroom  # noqa: F401,E402  (pyvroom is in requirements.lock: missing it is a failure, not a skip)
+from shapely import LineString, Point
+
 from joinedup.engine import routing
 from joinedup.engine.errors import EngineCancelled, Feedback, InputError
 from joinedup.engine.network import Network
-from shapely import LineString, Point
 
 DATA = Path(__file__).parent / "data"
 

@@ -83,6 +83,7 @@ def test_tree_sum_order_is_pairwise():
 def test_mapmatch_on_local_cluster_equals_in_process(helsinki, n_tracks, n_points, chunk):
     """The sample's size, and a seeded larger input cut into 12 tasks (18,000 points)."""
     from gen_tracks import generate_tracks
+
     from joinedup.engine.mapmatch import MatchOptions, match_tracks
     from joinedup.engine.tracks import prepare_tracks
 
@@ -104,6 +105,7 @@ def test_cancel_stops_the_workers(helsinki):
     import multiprocessing
 
     from gen_tracks import generate_tracks
+
     from joinedup.engine.errors import EngineCancelled, Feedback
     from joinedup.engine.mapmatch import MatchOptions, match_tracks
     from joinedup.engine.tracks import prepare_tracks
@@ -161,6 +163,7 @@ def test_flows_from_routes_partitioned_by_track_equal_in_process(helsinki, monke
 
 def test_od_assignment_on_local_cluster_equals_in_process(helsinki, monkeypatch):
     import shapely
+
     from joinedup.engine import flows
     from joinedup.engine.scale import Execution
 
@@ -211,6 +214,7 @@ def test_without_distributed_local_works_and_cluster_says_how_to_install(tmp_pat
 @pytest.mark.parametrize("k", [None, 3])
 def test_od_table_in_origin_chunks_equals_one_table(helsinki, k):
     import shapely
+
     from joinedup.engine.network_tools import od_table
     from joinedup.engine.scale_network import od_table_in_chunks
 

@@ -21,6 +21,7 @@ def test_by_hand_boundary_points_count_for_both_polygons(tmp_path):
     outside both, one with no geometry: left 2, right 1 (QGIS's intersects)."""
     import geopandas as gpd
     import shapely
+
     from joinedup.engine.scale_points import summarise_points_in_polygons
 
     polys = gpd.GeoDataFrame({"name": ["left", "right"]},

@@ -5,9 +5,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from shapely import LineString, Point
+
 from joinedup.engine.network import Network
 from joinedup.engine.network_tools import service_areas
-from shapely import LineString, Point
 
 CRS = "EPSG:3395"  # World Mercator: true to 1e-8 near (0, 0), where these hand-made streets lie (docs/crs.md)
 BUFFER = 25.0

@@ -12,6 +12,7 @@ import pytest
 def test_coordinates_only_read_measures_the_same_points(crs):
     import geopandas as gpd
     import shapely
+
     from joinedup.engine.density import density_points
 
     rng = np.random.default_rng(19)

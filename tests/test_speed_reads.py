@@ -20,6 +20,7 @@ def _points(tmp_path, name, geoms):
 def test_point_coordinates_equal_what_gdal_reads(plugin, tmp_path, case):
     import pyogrio
     import shapely
+
     from joinedup.processing.bridge import read_file
 
     rng = np.random.default_rng(19)
@@ -42,6 +43,7 @@ def test_point_coordinates_equal_what_gdal_reads(plugin, tmp_path, case):
 def test_other_geometries_are_not_read_as_coordinates(plugin, tmp_path):
     """A point layer holding one line (or a 3D point) is read with real geometries."""
     import shapely
+
     from joinedup.processing.bridge import read_file
 
     mixed = np.array([shapely.Point(1, 2), shapely.LineString([(0, 0), (1, 1)]), shapely.Point(3, 4)])

@@ -31,6 +31,7 @@ def test_this_machines_choice_follows_its_gdal(plugin):
     import importlib.util
 
     import pyogrio
+
     from joinedup.processing.bridge.write import arrow_write_available
 
     expected = pyogrio.__gdal_version__ >= (3, 8, 0) and importlib.util.find_spec("pyarrow") is not None
@@ -90,6 +91,7 @@ def test_columnar_write_keeps_every_value(plugin, tmp_path, ext, driver):
     import pandas as pd
     import pyogrio
     import shapely
+
     from joinedup.processing.bridge.write import _write_file, arrow_write_available
 
     frame = _frame()

@@ -379,8 +379,9 @@ def test_data_across_utm_zones_gets_a_tm_centred_on_it():
     33 E) is 0.2 % long at 29 E, so the data goes to a transverse Mercator centred on 30 E."""
     import geopandas as gpd
     import shapely
-    from joinedup.engine.crs import SCALE_TOLERANCE, ensure_projected
     from pyproj import Geod
+
+    from joinedup.engine.crs import SCALE_TOLERANCE, ensure_projected
 
     road = gpd.GeoDataFrame(geometry=[shapely.LineString([(29.0, 0.1), (31.0, 0.1)])], crs="EPSG:4326")
     road.attrs["source_name"] = "road"
@@ -398,6 +399,7 @@ def test_data_across_utm_zones_gets_a_tm_centred_on_it():
 def test_bad_crs_input_gets_one_clear_message():
     import geopandas as gpd
     import shapely
+
     from joinedup.engine.crs import ensure_projected
     from joinedup.engine.errors import InputError
 

@@ -10,8 +10,9 @@ import sqlite3
 import subprocess
 
 import pytest
-from joinedup.engine.catalogue import Catalogue, DatasetRef, without_secrets
 from test_workbench_validate import write_inputs
+
+from joinedup.engine.catalogue import Catalogue, DatasetRef, without_secrets
 
 
 @pytest.fixture

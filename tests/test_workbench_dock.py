@@ -34,8 +34,9 @@ def select(dock, name):
 
 
 def test_dock_lists_filters_traces_and_warns(plugin, qgis_app, runs):
-    from joinedup.plugin.catalogue_dock import CatalogueDock
     from qgis.core import QgsProject
+
+    from joinedup.plugin.catalogue_dock import CatalogueDock
 
     catalogue, extract, placed, package = runs
     dock = CatalogueDock(catalogue_path=str(catalogue))
@@ -69,8 +70,9 @@ def test_dock_lists_filters_traces_and_warns(plugin, qgis_app, runs):
 def test_dock_installed_in_the_main_window(plugin, qgis_iface, tmp_path, monkeypatch):
     """plugin/main.py's hook: the dock added (hidden) to the window, found by its object name,
     with the action that shows it."""
-    from joinedup.plugin.catalogue_dock import DOCK_NAME, install
     from qgis.PyQt.QtWidgets import QDockWidget
+
+    from joinedup.plugin.catalogue_dock import DOCK_NAME, install
 
     monkeypatch.setenv("JOINEDUP_CATALOGUE", str(tmp_path / "catalogue.gpkg"))
     dock = install(qgis_iface)

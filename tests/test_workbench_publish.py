@@ -190,6 +190,7 @@ def test_through_qgis_process(run_alg, tmp_path):
 def test_engine_refuses_polygons_to_geomask_and_an_empty_title(tmp_path):
     import geopandas as gpd
     import shapely
+
     from joinedup.engine.errors import InputError
     from joinedup.engine.publish import PackageMetadata, publish
 

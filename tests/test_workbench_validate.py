@@ -132,6 +132,7 @@ def test_through_qgis_process(run_alg, tmp_path):
 
 def test_chunks_give_the_same_violations_and_cancel_stops(monkeypatch):
     import frictionless
+
     from joinedup.engine import opendata
     from joinedup.engine.errors import EngineCancelled, Feedback
 
