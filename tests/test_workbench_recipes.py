@@ -33,7 +33,14 @@ def recipe_dock(plugin, qgis_app, real_data, tmp_path):
     dock = RecipesDock(catalogue_path=str(catalogue))
     index = next(i for i in range(dock.recipe.count()) if "area profile" in dock.recipe.itemText(i))
     dock.recipe.setCurrentIndex(index)
-    return dock, city, tmp_path
+    yield dock, city, tmp_path
+    # The run's QgsProcessingContext, left to the garbage collector, is destroyed after QGIS has
+    # exited (pytest collects once more at the very end) and crashed the interpreter (exit 139
+    # after every test had passed): release it while QGIS is up.
+    import gc
+
+    dock.context = None
+    gc.collect()
 
 
 def choose(dock, centres, layers):
