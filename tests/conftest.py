@@ -9,9 +9,12 @@ runs pytest in a network namespace with no interfaces, which catches attempts fr
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,13 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
     runtime = Path(f"/tmp/runtime-{os.getuid()}")
     runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+# Every JoinedUp run records its lineage in the office catalogue (processing/lineage.py): the
+# test run keeps its own, new each session, instead of growing one in the test profile forever.
+# Tests that look at a catalogue set their own path; subprocesses (qgis_process, the desktop) inherit this.
+if not os.environ.get("JOINEDUP_CATALOGUE"):
+    _catalogue_folder = tempfile.mkdtemp(prefix="joinedup-test-catalogue-")
+    atexit.register(shutil.rmtree, _catalogue_folder, True)
+    os.environ["JOINEDUP_CATALOGUE"] = os.path.join(_catalogue_folder, "catalogue.gpkg")
 
 
 def plugin_parent() -> Path:
