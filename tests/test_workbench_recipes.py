@@ -33,7 +33,36 @@ def recipe_dock(plugin, qgis_app, real_data, tmp_path):
     dock = RecipesDock(catalogue_path=str(catalogue))
     index = next(i for i in range(dock.recipe.count()) if "area profile" in dock.recipe.itemText(i))
     dock.recipe.setCurrentIndex(index)
-    return dock, city, tmp_path
+    dock.show()  # the recipe and the layers are read when the dock is shown
+    yield dock, city, tmp_path
+    dock.shutdown()
+    dock.deleteLater()
+
+
+def test_nothing_read_until_shown(plugin, qgis_app, tmp_path):
+    """QGIS makes the dock at start-up: no model, no catalogue, no layer is opened then (and no
+    catalogue file is made); showing it reads them, and Refresh reads the project's layers again."""
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    from joinedup.plugin.recipes_dock import RecipesDock
+
+    missing = tmp_path / "no_catalogue_yet.gpkg"
+    dock = RecipesDock(catalogue_path=str(missing))
+    assert dock.model is None and dock.inputs == {}
+    dock.show()
+    assert dock.model is not None and dock.inputs, dock.status.text()
+    assert not missing.exists()
+    layer = QgsVectorLayer("Point?crs=EPSG:27700", "added after", "memory")
+    QgsProject.instance().addMapLayer(layer)
+    try:
+        layer_inputs = [w for kind, w in dock.inputs.values() if kind in ("source", "vector", "layer")]
+        assert all(w.findText("added after (project)") < 0 for w in layer_inputs)
+        dock.refresh_button.click()
+        layer_inputs = [w for kind, w in dock.inputs.values() if kind in ("source", "vector", "layer")]
+        assert layer_inputs and all(w.findText("added after (project)") >= 0 for w in layer_inputs)
+    finally:
+        QgsProject.instance().removeMapLayer(layer.id())
+        dock.deleteLater()
 
 
 def choose(dock, centres, layers):
