@@ -179,3 +179,17 @@ def test_address_placing_needs_its_parts(run_alg, tmp_path):
         run_alg(ALG, {**parameters(tmp_path), "GAZETTEER_UPRN_FIELD": None})
     with pytest.raises(QgsProcessingException, match="no field 'addr' \\(given as an address field\\)"):
         run_alg(ALG, {**parameters(tmp_path), "ADDRESS_FIELDS": "address, addr"})
+
+
+def test_through_qgis_process(qgis_app, tmp_path):
+    """The same extract through qgis_process: the same counts, and qgis_process exits cleanly
+    after the linkage loaded DuckDB (whose static connection once aborted QGIS's programs)."""
+    from qgis_process_helpers import qgis_process_run
+
+    answer = qgis_process_run(ALG, parameters(tmp_path))
+    assert answer["returncode"] == 0
+    results = answer["results"]
+    assert (results["PLACED"], results["NOT_PLACED"], results["BLANK_ROWS"]) == (8, 3, 1)
+    out = read(results["OUTPUT"])
+    assert dict(zip(out["source_row"], out["matched_uprn"].fillna(""), strict=True)) == {
+        1: "", 2: "", 3: "", 4: "200001", 5: "200003", 6: "", 7: "", 8: "200006", 9: "", 11: "", 12: "200002"}
