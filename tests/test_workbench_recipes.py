@@ -102,3 +102,27 @@ def test_recipe_cancel(recipe_dock):
     assert dock.feedback.isCanceled()
     assert dock.run_button.isEnabled() and not dock.cancel_button.isEnabled()
     assert dock.results is None and dock.status.text().startswith("Cancelled"), dock.status.text()
+
+
+def test_shutdown_while_running(recipe_dock):
+    """The plugin unloading mid-run: the run is cancelled, the dock lets go of it (it can be
+    deleted), and the task, its context and feedback stay alive until QGIS's task manager ends
+    it, then are released."""
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    from joinedup.plugin import recipes_dock
+
+    dock, city, folder = recipe_dock
+    choose(dock, "clinics", "roads")
+    dock.folder.setText(str(folder / "unloaded"))
+    dock.run()
+    feedback = dock.feedback
+    dock.shutdown()
+    assert dock.task is None and feedback.isCanceled()
+    assert len(recipes_dock._ORPHANED_RUNS) == 1
+    end = time.time() + 300
+    while recipes_dock._ORPHANED_RUNS and time.time() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.02)
+    assert not recipes_dock._ORPHANED_RUNS, "the cancelled run was never released"
+    assert dock.results is None  # the dock, being deleted, is not told
