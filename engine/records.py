@@ -1,9 +1,11 @@
 """Agency extracts (CSV, .xlsx, .ods) placed as points, every row placed or given a reason.
 
 A row is placed, in this order, from British National Grid eastings/northings, else from
-latitude/longitude (WGS84), else from its postcode looked up in a postcode directory the user
-supplies (ONS Postcode Directory, or OS Code-Point Open). A row that none of them places keeps
-its fields, gets no geometry and says why in ``place_status``. Dates are read day-first unless
+latitude/longitude (WGS84), else from its address linked to a gazetteer's UPRN point (the
+address linkage of :mod:`engine.linkage`, when a gazetteer is given), else from its postcode
+looked up in a postcode directory the user supplies (ONS Postcode Directory, or OS Code-Point
+Open). A row that none of them places keeps its fields, gets no geometry and says why in
+``place_status``. Dates are read day-first unless
 they are written year-first (ISO). No QGIS here: files are read with pandas and pyogrio.
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +45,12 @@ OUTSIDE_AREA = "outside the area"
 STATUSES = (PLACED, BAD_DATE, NO_COORDINATES, INVALID_COORDINATES, INVALID_POSTCODE,
             UNKNOWN_POSTCODE, TERMINATED_POSTCODE, POSTCODE_NOT_LOCATED, OUTSIDE_AREA)
 OUTPUT_FIELDS = ("source_row", "place_status", "place_method", "date_problem")
+# A row whose address the linkage did not link: 'address not linked: <the linkage's reason,
+# up to its first colon>' ('address not linked: number not in street'); the whole reason is in
+# address_problem.
+ADDRESS_NOT_LINKED = "address not linked"
+# The fields added when rows are placed by address (the linkage's own names).
+ADDRESS_OUTPUT_FIELDS = ("matched_uprn", "match_method", "match_level", "address_problem")
 
 # Field names recognised when the user names none (compared lower-case, without spaces,
 # dots, hyphens and underscores).
@@ -349,7 +358,7 @@ class ImportReport:
         lines = [f"{self.rows} rows: {self.placed} placed, {self.rows - self.placed} not placed; "
                  f"{self.blank_rows} blank rows skipped (not in the output)",
                  f"Fields used: {used}; output CRS {self.crs}"]
-        for status in STATUSES:
+        for status in ordered_statuses(self.counts):
             n = self.counts.get(status, 0)
             if n:
                 rows = ", ".join(str(r) for r in self.examples.get(status, []))
@@ -362,11 +371,59 @@ class ImportReport:
         return lines + self.notes
 
 
+def ordered_statuses(statuses) -> list:
+    """The place_status values among ``statuses`` in the order the log gives them: the fixed
+    ones (:data:`STATUSES`), then the address linkage's reasons, sorted."""
+    return [s for s in STATUSES if s in statuses] + sorted(s for s in statuses if s not in STATUSES)
+
+
+@dataclass
+class AddressPlacing:
+    """Placing rows by address: the extract's address field(s) and a gazetteer (a
+    GeoDataFrame of address points) with its UPRN, address and postcode fields, as
+    :func:`engine.linkage.link_addresses` takes them. ``threshold`` and ``cache_dir`` are passed
+    on to it (None: its defaults)."""
+    address_fields: list
+    gazetteer: Any  # a GeoDataFrame
+    uprn_field: str
+    gazetteer_address_fields: list
+    gazetteer_postcode_field: str | None = None
+    threshold: float | None = None
+    cache_dir: str | None = None
+
+
+def _link_rows(data, rows, placing: AddressPlacing, postcode_field, target, fb):
+    """The address linkage run on ``data``'s rows ``rows``; returns (the linkage's output, in
+    the order of ``rows``, its points in ``target`` as x and y, its report)."""
+    import geopandas as gpd
+    import shapely
+
+    from .linkage import DEFAULT_THRESHOLD, link_addresses
+
+    keep = list(dict.fromkeys(placing.address_fields + ([postcode_field] if postcode_field else [])))
+    records = data.iloc[rows][keep].reset_index(drop=True)
+    result, link_report = link_addresses(
+        records, placing.gazetteer, address_fields=placing.address_fields, postcode_field=postcode_field,
+        ref_uprn_field=placing.uprn_field, ref_address_fields=placing.gazetteer_address_fields,
+        ref_postcode_field=placing.gazetteer_postcode_field,
+        threshold=DEFAULT_THRESHOLD if placing.threshold is None else placing.threshold,
+        records_name="the extract", reference_name="the gazetteer", cache_dir=placing.cache_dir, feedback=fb)
+    geometry = gpd.GeoSeries(result.geometry.to_numpy(), crs=placing.gazetteer.crs or target).to_crs(target)
+    points = geometry.to_numpy()  # None for records not linked: NaN coordinates
+    return result.reset_index(drop=True), shapely.get_x(points), shapely.get_y(points), link_report
+
+
+def _reason_heading(reason: str) -> str:
+    """The linkage's reason up to its first colon: 'number not in street: house number 31a not
+    in ...' -> 'number not in street' (the rest names the record's numbers)."""
+    return str(reason).split(":", 1)[0].strip() or "no reason given"
+
+
 def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, northing_field: str | None = None,
                   latitude_field: str | None = None, longitude_field: str | None = None,
                   postcode_field: str | None = None, directory: pd.DataFrame | None = None,
                   date_fields=None, area=None, area_crs=None, output_crs=None, guess: bool = True,
-                  identifier_fields=(),
+                  identifier_fields=(), address: AddressPlacing | None = None,
                   feedback=None):
     """Place every row of an extract; returns ``(GeoDataFrame, ImportReport)``.
 
@@ -388,15 +445,24 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
         guess: find fields not named by their usual names (:func:`guess_fields`).
         identifier_fields: fields holding a person's identity that the caller hashes or drops:
             their unreadable dates are noted in ``date_problem`` without the value.
+        address: placing by address (:class:`AddressPlacing`): rows not placed by their
+            coordinates whose address is not empty are linked to the gazetteer by
+            :func:`engine.linkage.link_addresses` (with the row's postcode, when there is a
+            postcode field) and placed at the linked UPRN's point ('address'); rows it does not
+            link go on to the postcode, if any. Adds ``matched_uprn``, ``match_method``,
+            ``match_level`` (the linkage's) and ``address_problem`` ('not linked: ' and the
+            linkage's reason); a row left unplaced whose last try was its address says
+            'address not linked: <reason heading>' in ``place_status``.
 
     Output: one row per non-blank input row, in input order, with its fields as text (date
     fields as date-times), ``source_row`` (1 = the first row after the header), ``place_status``,
-    ``place_method`` ('grid reference', 'latitude/longitude', 'postcode' or empty) and
+    ``place_method`` ('grid reference', 'latitude/longitude', 'address', 'postcode' or empty) and
     ``date_problem`` (the unreadable date values, 'field: text'; empty when none).
 
     Raises:
         InputError: a named field is missing; no way to place any row is given; a postcode
-            field but no directory.
+            field but no directory; address fields without a gazetteer or the other way round.
+        EngineError: placing by address, and the linkage's matcher is not installed.
     """
     import geopandas as gpd
     from pyproj import CRS, Transformer
@@ -410,6 +476,17 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
         if name and name not in columns:
             raise InputError(f"The extract has no field {name!r} (given as its {role}); its fields are "
                              f"{', '.join(columns)}.")
+    if address is not None:
+        if not address.address_fields:
+            raise InputError("To place rows by address, name the extract's address field(s).")
+        if address.gazetteer is None:
+            raise InputError("To place rows by address, give a gazetteer (address points with UPRNs).")
+        if not address.uprn_field or not address.gazetteer_address_fields:
+            raise InputError("To place rows by address, name the gazetteer's UPRN field and its address field(s).")
+        for name in address.address_fields:
+            if name not in columns:
+                raise InputError(f"The extract has no field {name!r} (given as an address field); its "
+                                 f"fields are {', '.join(columns)}.")
     guessed = guess_fields(columns) if guess else {}
     fields = {role: name or guessed.get(role) for role, name in named.items()}
     # Coordinate pairs count only when both halves are there.
@@ -422,7 +499,7 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
             raise InputError("Give a postcode directory (ONS Postcode Directory or Code-Point Open CSV) "
                              "to place rows by postcode.")
         unused_postcode, fields["postcode"] = fields["postcode"], None
-    if not any(fields.values()):
+    if not any(fields.values()) and address is None:
         if unused_postcode:
             raise InputError(f"The extract's only location is its postcode field {unused_postcode!r}: give a "
                              "postcode directory (ONS Postcode Directory or Code-Point Open CSV) to place "
@@ -431,6 +508,8 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
                          "latitude and longitude fields, or a postcode field (with a postcode directory). "
                          f"The extract's fields are {', '.join(columns)}.")
     report = ImportReport(fields_used={k: v for k, v in fields.items() if v})
+    if address is not None:
+        report.fields_used["address"] = ", ".join(address.address_fields)
 
     data = frame.reset_index(drop=True)
     source_row = pd.Series(np.arange(1, len(data) + 1), dtype="int64")
@@ -462,7 +541,7 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
         status[given & ~ok] = INVALID_COORDINATES
         status[ok] = PLACED
         method[ok] = "grid reference"
-        grid_used = bool(ok.any()) or not (fields["latitude"] or fields["postcode"])
+        grid_used = bool(ok.any()) or not (fields["latitude"] or fields["postcode"] or address is not None)
     target = CRS.from_user_input(BNG if grid_used else (output_crs or BNG))
     if grid_used and output_crs and CRS.from_user_input(output_crs) != target:
         report.notes.append("Rows are placed from British National Grid references, so the output is "
@@ -484,7 +563,36 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
             x[ok], y[ok] = tx, ty
             status[ok] = PLACED
             method[ok] = "latitude/longitude"
-    fb.set_progress(0.3)
+    fb.set_progress(0.1)
+    fb.check()
+
+    linked = {name: pd.Series("", index=data.index, dtype=object) for name in ADDRESS_OUTPUT_FIELDS}
+    if address is not None:
+        text = pd.Series("", index=data.index, dtype=object)
+        for name in address.address_fields:
+            text = text + data[name].str.strip()
+        rows = np.flatnonzero((status != PLACED).to_numpy() & (text != "").to_numpy())
+        if rows.size:
+            result, lx, ly, link_report = _link_rows(data, rows, address, fields["postcode"], target,
+                                                     fb.sub(0.1, 0.5))
+            accepted = ((result["match_status"] == "matched").to_numpy() & np.isfinite(lx) & np.isfinite(ly))
+            hit = rows[accepted]
+            x[hit], y[hit] = lx[accepted], ly[accepted]
+            status.iloc[hit] = PLACED
+            method.iloc[hit] = "address"
+            reasons = result["unmatched_reason"].fillna("").astype(str).to_numpy()
+            missed = rows[~accepted]
+            status.iloc[missed] = [f"{ADDRESS_NOT_LINKED}: {_reason_heading(r)}" for r in reasons[~accepted]]
+            linked["address_problem"].iloc[missed] = ["not linked: " + r for r in reasons[~accepted]]
+            for name in ("matched_uprn", "match_method", "match_level"):
+                linked[name].iloc[rows] = result[name].astype(object).where(result[name].notna(), "").to_numpy()
+            by_method = ", ".join(f"{k} {v}" for k, v in link_report.by_method.items() if v) or "none"
+            report.notes.append(
+                f"Address linkage: {rows.size} rows not placed by coordinates had an address; "
+                f"{int(accepted.sum())} linked to a gazetteer UPRN ({by_method}; "
+                f"{link_report.by_level.get('parent', 0)} to the building), {int((~accepted).sum())} not "
+                "linked (they go on to the postcode, if any)")
+    fb.set_progress(0.5)
     fb.check()
 
     if fields["postcode"]:
@@ -559,18 +667,22 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
     status[placed & bad_date] = BAD_DATE
     fb.set_progress(0.8)
 
-    clash = {c: f"{c}_input" for c in out.columns if c in OUTPUT_FIELDS or c == "geometry"}
+    added = OUTPUT_FIELDS + (ADDRESS_OUTPUT_FIELDS if address is not None else ())
+    clash = {c: f"{c}_input" for c in out.columns if c in added or c == "geometry"}
     out = out.rename(columns=clash)
     out.insert(0, "source_row", source_row)
     out["place_status"] = status
     out["place_method"] = method.where(placed, "")
     out["date_problem"] = problem
+    if address is not None:
+        for name in ADDRESS_OUTPUT_FIELDS:
+            out[name] = linked[name]
     geometry = np.array([None] * n, dtype=object)
     geometry[placed] = points(x[placed], y[placed])
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry, crs=target), crs=target)
 
     report.crs = target.to_string()
-    for s in STATUSES:
+    for s in ordered_statuses(set(status)):
         hit = (status == s).to_numpy()
         if hit.any():
             report.counts[s] = int(hit.sum())

@@ -28,6 +28,7 @@ class JoinedUpPlugin:
         self.toolbar = None
         self.actions = []
         self.catalogue_dock = None
+        self.recipes_dock = None
 
     # Processing-only start (qgis_process and the toolbox call this, with no GUI).
     def initProcessing(self):  # noqa: N802
@@ -49,15 +50,38 @@ class JoinedUpPlugin:
             return
         self._build_menu_and_toolbar()
         self._add_catalogue_dock()
+        self._add_recipes_dock()
 
     def _add_catalogue_dock(self):
-        from .catalogue_dock import install
+        from . import catalogue_dock
 
-        self.catalogue_dock = install(self.iface)
-        action = self.catalogue_dock.toggleViewAction()
-        action.setObjectName("joinedup_action_catalogue")
-        self.menu.addSeparator()
+        self.catalogue_dock = self._add_dock(catalogue_dock.install, "joinedup_action_catalogue")
+
+    def _add_recipes_dock(self):
+        from . import recipes_dock
+
+        self.recipes_dock = self._add_dock(recipes_dock.install, "joinedup_action_recipes")
+
+    def _add_dock(self, install, action_name):
+        """A dock from ``install(iface)``, its show/hide action in the menu. A dock that fails is
+        reported in the JoinedUp log and the message bar and left out: an exception leaving
+        initGui would unload the whole plugin and, at QGIS's start, open QGIS's modal "Python
+        error" window, which waits for a click before the desktop finishes starting."""
+        import traceback
+
+        try:
+            dock = install(self.iface)
+        except Exception:  # noqa: BLE001 - the provider and the menu keep working without the dock
+            QgsMessageLog.logMessage(traceback.format_exc(), "JoinedUp", Qgis.MessageLevel.Critical)
+            self.iface.messageBar().pushWarning(
+                "JoinedUp", tr("A JoinedUp panel could not be made: see the JoinedUp log."))
+            return None
+        action = dock.toggleViewAction()
+        action.setObjectName(action_name)
+        if not any(a.isSeparator() for a in self.menu.actions()):
+            self.menu.addSeparator()
         self.menu.addAction(action)
+        return dock
 
     def _build_menu_and_toolbar(self):
         window = self.iface.mainWindow()
@@ -102,11 +126,14 @@ class JoinedUpPlugin:
         self.iface.actionShowProcessingToolbox().trigger()
 
     def unload(self):
-        if self.catalogue_dock is not None:
-            self.iface.removeDockWidget(self.catalogue_dock)
-            self.catalogue_dock.setParent(None)  # gone from the window now, not at the next event loop
-            self.catalogue_dock.deleteLater()
-            self.catalogue_dock = None
+        if self.recipes_dock is not None:
+            self.recipes_dock.shutdown()  # a run still going is cancelled, kept alive till it ends
+        for dock in (self.catalogue_dock, self.recipes_dock):
+            if dock is not None:
+                self.iface.removeDockWidget(dock)
+                dock.setParent(None)  # gone from the window now, not at the next event loop
+                dock.deleteLater()
+        self.catalogue_dock = self.recipes_dock = None
         for action in self.actions:
             if self.toolbar is not None:
                 self.toolbar.removeAction(action)

@@ -5,6 +5,10 @@ with a progress bar, Cancel, and a link to the outputs (and the pack, when one i
 Each layer input of the model gets a list of the catalogue's datasets that open as layers and
 the project's vector layers; other inputs take the model's defaults (shown, editable). Outputs
 go to one folder, each named after its model output.
+
+Nothing is read when the dock is made (QGIS makes it at start-up, hidden): the model, the
+catalogue and the project's layers are read when the dock is shown, and again with Refresh, so
+start-up opens no file and the lists hold the layers of the project as it is then.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from qgis.core import (
     QgsProject,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import Qt, QUrl
+from qgis.PyQt.QtCore import Qt, QUrl, pyqtSlot
 from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -40,6 +44,9 @@ from qgis.PyQt.QtWidgets import (
 DOCK_NAME = "JoinedUpRecipesDock"
 MODELS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "models")
 LAYER_TYPES = ("source", "vector", "layer")
+# Runs still going when their dock was closed for good (the plugin unloaded): the task, its
+# context and feedback kept alive until QGIS's task manager is done with them.
+_ORPHANED_RUNS: list = []
 
 
 def shipped_recipes() -> list:
@@ -64,8 +71,11 @@ class RecipesDock(QDockWidget):
         for path in shipped_recipes():
             self.recipe.addItem(os.path.splitext(os.path.basename(path))[0].replace("_", " "), path)
         self.open_button = QPushButton("Open a saved model…", body)
+        self.refresh_button = QPushButton("Refresh", body)
+        self.refresh_button.setToolTip("Read the recipe, the catalogue and the project's layers again")
         chooser.addWidget(self.recipe, 1)
         chooser.addWidget(self.open_button)
+        chooser.addWidget(self.refresh_button)
         layout.addLayout(chooser)
         self.form_host = QWidget(body)
         self.form = QFormLayout(self.form_host)
@@ -91,11 +101,17 @@ class RecipesDock(QDockWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.setWidget(body)
-        self.recipe.currentIndexChanged.connect(lambda _i: self.load(self.recipe.currentData()))
+        self.recipe.currentIndexChanged.connect(lambda _i: self.refresh())
         self.open_button.clicked.connect(self.open_model)
+        self.refresh_button.clicked.connect(self.refresh)
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self.cancel)
-        if self.recipe.count():
+        self.visibilityChanged.connect(lambda visible: visible and self.refresh())
+
+    def refresh(self) -> None:
+        """The chosen recipe's inputs, with the catalogue's and the project's layers as they are
+        now; left alone while a run is going."""
+        if self.task is None:
             self.load(self.recipe.currentData())
 
     def layer_choices(self) -> list:
@@ -104,9 +120,10 @@ class RecipesDock(QDockWidget):
         from ..processing.lineage import catalogue_path
 
         choices = []
-        try:
-            datasets = Catalogue(self._catalogue_path or catalogue_path()).datasets()
-        except Exception:  # noqa: BLE001 - no catalogue: the project's layers only
+        path = self._catalogue_path or catalogue_path()
+        try:  # listing never makes a catalogue: with none yet, the project's layers only
+            datasets = Catalogue(path).datasets() if os.path.isfile(path) else []
+        except Exception:  # noqa: BLE001 - an unreadable catalogue: the project's layers only
             datasets = []
         for d in datasets:
             uri = d["path"] + (f"|layername={d['layer']}" if d["layer"] else "")
@@ -189,7 +206,8 @@ class RecipesDock(QDockWidget):
         self.context = QgsProcessingContext()
         self.context.setProject(QgsProject.instance())
         self.feedback = QgsProcessingFeedback()
-        self.feedback.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
+        # to a slot of the dock, so Qt queues the task thread's progress to the window's thread
+        self.feedback.progressChanged.connect(self.show_progress)
         self.results = None
         self.task = QgsProcessingAlgRunnerTask(self.model, self.parameters(), self.context, self.feedback)
         self.task.executed.connect(self.finished)
@@ -199,10 +217,30 @@ class RecipesDock(QDockWidget):
         self.status.setText("Running…")
         QgsApplication.taskManager().addTask(self.task)
 
+    @pyqtSlot(float)
+    def show_progress(self, value: float) -> None:
+        self.progress.setValue(int(value))
+
     def cancel(self) -> None:
         if self.feedback is not None:
             self.feedback.cancel()
             self.status.setText("Cancelling…")
+
+    def shutdown(self) -> None:
+        """Before the dock is deleted (the plugin unloading): a run still going is cancelled and
+        kept alive, with its context and feedback, until QGIS's task manager has finished it,
+        so nothing it points to is freed under it. The last run's context is let go either way: kept
+        until QGIS exits, it is destroyed after QGIS's own objects and crashes the interpreter."""
+        if self.task is None:
+            self.context = None
+            return
+        self.feedback.cancel()
+        run = (self.task, self.context, self.feedback)
+        self.task.executed.disconnect(self.finished)
+        self.task.executed.connect(lambda _ok, _results: _ORPHANED_RUNS.remove(run))
+        _ORPHANED_RUNS.append(run)
+        self.task = None
+        self.context = None
 
     def finished(self, ok: bool, results: dict) -> None:
         self.run_button.setEnabled(True)

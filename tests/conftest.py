@@ -10,6 +10,7 @@ runs pytest in a network namespace with no interfaces, which catches attempts fr
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import socket
@@ -134,6 +135,9 @@ def plugin(qgis_app, qgis_processing, qgis_iface):
     instance.initProcessing()
     yield instance
     instance.unload()
+    # QGIS objects a test left to the garbage collector must go while QGIS is still up: after
+    # exitQgis() their destructors crash the interpreter (exit 139 once every test has passed).
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

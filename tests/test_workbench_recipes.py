@@ -33,14 +33,42 @@ def recipe_dock(plugin, qgis_app, real_data, tmp_path):
     dock = RecipesDock(catalogue_path=str(catalogue))
     index = next(i for i in range(dock.recipe.count()) if "area profile" in dock.recipe.itemText(i))
     dock.recipe.setCurrentIndex(index)
+    dock.show()  # the recipe and the layers are read when the dock is shown
     yield dock, city, tmp_path
-    # The run's QgsProcessingContext, left to the garbage collector, is destroyed after QGIS has
-    # exited (pytest collects once more at the very end) and crashed the interpreter (exit 139
-    # after every test had passed): release it while QGIS is up.
+    dock.shutdown()  # (as the plugin's unload does: it lets go of the run's context)
+    dock.deleteLater()
+    # Anything of QGIS's left to the garbage collector is destroyed after QGIS has exited (pytest
+    # collects once more at the very end): a run's QgsProcessingContext kept that way crashed the
+    # interpreter (exit 139 after every test had passed, CI of 4 December). Collect now.
     import gc
 
-    dock.context = None
     gc.collect()
+
+
+def test_nothing_read_until_shown(plugin, qgis_app, tmp_path):
+    """QGIS makes the dock at start-up: no model, no catalogue, no layer is opened then (and no
+    catalogue file is made); showing it reads them, and Refresh reads the project's layers again."""
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    from joinedup.plugin.recipes_dock import RecipesDock
+
+    missing = tmp_path / "no_catalogue_yet.gpkg"
+    dock = RecipesDock(catalogue_path=str(missing))
+    assert dock.model is None and dock.inputs == {}
+    dock.show()
+    assert dock.model is not None and dock.inputs, dock.status.text()
+    assert not missing.exists()
+    layer = QgsVectorLayer("Point?crs=EPSG:27700", "added after", "memory")
+    QgsProject.instance().addMapLayer(layer)
+    try:
+        layer_inputs = [w for kind, w in dock.inputs.values() if kind in ("source", "vector", "layer")]
+        assert all(w.findText("added after (project)") < 0 for w in layer_inputs)
+        dock.refresh_button.click()
+        layer_inputs = [w for kind, w in dock.inputs.values() if kind in ("source", "vector", "layer")]
+        assert layer_inputs and all(w.findText("added after (project)") >= 0 for w in layer_inputs)
+    finally:
+        QgsProject.instance().removeMapLayer(layer.id())
+        dock.deleteLater()
 
 
 def choose(dock, centres, layers):
@@ -80,3 +108,27 @@ def test_recipe_cancel(recipe_dock):
     assert dock.feedback.isCanceled()
     assert dock.run_button.isEnabled() and not dock.cancel_button.isEnabled()
     assert dock.results is None and dock.status.text().startswith("Cancelled"), dock.status.text()
+
+
+def test_shutdown_while_running(recipe_dock):
+    """The plugin unloading mid-run: the run is cancelled, the dock lets go of it (it can be
+    deleted), and the task, its context and feedback stay alive until QGIS's task manager ends
+    it, then are released."""
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    from joinedup.plugin import recipes_dock
+
+    dock, city, folder = recipe_dock
+    choose(dock, "clinics", "roads")
+    dock.folder.setText(str(folder / "unloaded"))
+    dock.run()
+    feedback = dock.feedback
+    dock.shutdown()
+    assert dock.task is None and feedback.isCanceled()
+    assert len(recipes_dock._ORPHANED_RUNS) == 1
+    end = time.time() + 300
+    while recipes_dock._ORPHANED_RUNS and time.time() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.02)
+    assert not recipes_dock._ORPHANED_RUNS, "the cancelled run was never released"
+    assert dock.results is None  # the dock, being deleted, is not told

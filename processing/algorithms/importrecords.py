@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterString,
 )
@@ -61,14 +62,28 @@ class ImportRecords(JoinedUpAlgorithm):
         "text as written (reference numbers keep their leading zeros). Rows with every cell empty "
         "are skipped and counted (BLANK_ROWS); empty lines in a CSV are not rows.\n\n"
         "Placing, per row, in this order: British National Grid easting and northing (metres); "
-        "else latitude and longitude (WGS84 degrees); else the postcode, looked up in the "
+        "else latitude and longitude (WGS84 degrees); else, when you give ADDRESS_FIELDS and a "
+        "GAZETTEER, the address, linked to a UPRN of the gazetteer by the address linkage of "
+        "'Link addresses to UPRNs' (with the row's postcode) and placed at that UPRN's point; "
+        "else the postcode, looked up in the "
         "postcode directory you give (ONS Postcode Directory CSV, or OS Code-Point Open CSV, or a "
-        "folder of them). Postcodes are matched in any case and spacing ('sw1a2aa', ' SW1A  2AA '). "
+        "folder of them). The address comes before the postcode because a gazetteer point is the "
+        "property, a postcode's point the middle of some 15 addresses. Postcodes are matched in any "
+        "case and spacing ('sw1a2aa', ' SW1A  2AA '). "
         "Fields left empty are found by their usual names (easting, northing, latitude, lat, "
-        "longitude, lon, postcode ...).\n\n"
+        "longitude, lon, postcode ...); address fields are never guessed.\n\n"
+        "Placing by address adds matched_uprn, match_method ('exact', 'trigram', 'probabilistic') "
+        "and match_level ('uprn': the addressed unit; 'parent': its building; 'none'), as the "
+        "linkage gives them, and address_problem: for a row whose address was not linked, "
+        "'not linked: ' and the linkage's reason. Such a row goes on to its postcode; with none, "
+        "or none the directory places, place_status is 'address not linked: ' and the reason's "
+        "heading ('address not linked: number not in street', '... flat not in building', "
+        "'... no candidate with this postcode or these address words', '... below threshold', "
+        "'... tie') when the address was its last try, else the postcode's reason.\n\n"
         "place_status says what happened to each row: 'placed'; 'unparseable date' (placed, but a "
         "date could not be read: its text is kept in date_problem); or, with no point: 'no "
-        "coordinates' (nothing to place it with), 'invalid coordinates' (not numbers, or latitude "
+        "coordinates' (no coordinates, address or postcode to place it with), 'address not linked: "
+        "...' (see above), 'invalid coordinates' (not numbers, or latitude "
         "beyond 90 / longitude beyond 180 degrees), 'invalid postcode' (not a UK postcode), "
         "'unknown postcode' (not in the directory), 'terminated postcode' (the directory gives a "
         "termination date, doterm), 'postcode has no grid reference', 'outside the area' (outside "
@@ -95,6 +110,11 @@ class ImportRecords(JoinedUpAlgorithm):
     AREA = "AREA"
     OUTPUT_CRS = "OUTPUT_CRS"
     CACHE_FOLDER = "CACHE_FOLDER"
+    ADDRESS_FIELDS = "ADDRESS_FIELDS"
+    GAZETTEER = "GAZETTEER"
+    GAZETTEER_UPRN_FIELD = "GAZETTEER_UPRN_FIELD"
+    GAZETTEER_ADDRESS_FIELDS = "GAZETTEER_ADDRESS_FIELDS"
+    GAZETTEER_POSTCODE_FIELD = "GAZETTEER_POSTCODE_FIELD"
     SENSITIVITY = "SENSITIVITY"
     PERSONAL_DATA = "PERSONAL_DATA"
     OUTPUT = "OUTPUT"
@@ -126,6 +146,33 @@ class ImportRecords(JoinedUpAlgorithm):
             "Needed to place rows by postcode: the ONS Postcode Directory (columns pcds or pcd, "
             "oseast1m, osnrth1m, doterm, osgrdind) or an OS Code-Point Open CSV (with or without its "
             "header). Terminated postcodes (doterm set) are reported, not placed.")
+        self.add_parameter(
+            QgsProcessingParameterString(self.ADDRESS_FIELDS, self.tr("Address field(s) (comma-separated)"),
+                                         optional=True),
+            "Columns of the extract holding the address, in reading order (e.g. 'address' or "
+            "'line1, line2, town'), joined as 'Link addresses to UPRNs' joins them. With a GAZETTEER, "
+            "rows not placed by coordinates are placed at the gazetteer point of the UPRN their "
+            "address links to. Empty: rows are not placed by address.")
+        self.add_parameter(
+            QgsProcessingParameterFeatureSource(self.GAZETTEER, self.tr("Address gazetteer (for placing by address)"),
+                                                [QgsProcessing.SourceType.TypeVectorPoint], optional=True),
+            "The council's gazetteer (LLPG, AddressBase): one point per address with its UPRN and "
+            "address, in any CRS (points are transformed to the output CRS). Needs the Python package "
+            "uk_address_matcher, as 'Link addresses to UPRNs' does. Holds no agency records.")
+        self.add_parameter(
+            QgsProcessingParameterField(self.GAZETTEER_UPRN_FIELD, self.tr("Gazetteer UPRN field"),
+                                        parentLayerParameterName=self.GAZETTEER, optional=True),
+            "The gazetteer's property reference, copied to matched_uprn. Needed with a gazetteer.")
+        self.add_parameter(
+            QgsProcessingParameterField(self.GAZETTEER_ADDRESS_FIELDS, self.tr("Gazetteer address field(s)"),
+                                        parentLayerParameterName=self.GAZETTEER, allowMultiple=True,
+                                        optional=True),
+            "One field with the whole address, or several joined in the order given. Needed with a gazetteer.")
+        self.add_parameter(
+            QgsProcessingParameterField(self.GAZETTEER_POSTCODE_FIELD, self.tr("Gazetteer postcode field"),
+                                        parentLayerParameterName=self.GAZETTEER, optional=True),
+            "Optional; a postcode inside the gazetteer's address text is also found. The extract's "
+            "postcode field, when there is one, is used by the linkage too.")
         self.add_parameter(
             QgsProcessingParameterString(self.DATE_FIELDS, self.tr("Date fields (comma-separated)"), optional=True),
             "Columns to read as dates, day-first unless year-first. Empty: columns named like dates "
@@ -165,12 +212,40 @@ class ImportRecords(JoinedUpAlgorithm):
             QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Placed records"),
                                               QgsProcessing.SourceType.TypeVectorPoint),
             "Every non-blank row with its fields, source_row, place_status, place_method and "
-            "date_problem; rows not placed have no geometry.")
+            "date_problem (and, placing by address, matched_uprn, match_method, match_level and "
+            "address_problem); rows not placed have no geometry.")
         for name, text in (("PLACED", "Rows placed"), ("NOT_PLACED", "Rows not placed"),
                            ("BLANK_ROWS", "Blank rows skipped")):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(text)))
 
     def execute(self, parameters, context, feedback):
+        from ...engine.linkage_duckdb import release_duckdb_default_connection
+
+        try:
+            return self._import(parameters, context, feedback)
+        finally:  # the address linkage's DuckDB, as linkaddresses releases it
+            release_duckdb_default_connection(feedback.pushWarning)
+
+    def _address_placing(self, parameters, context, feedback):
+        """Placing by address, or None when neither address fields nor a gazetteer is given."""
+        from ...engine.records import AddressPlacing
+        from .. import bridge
+
+        names = [n.strip() for n in self.parameterAsString(parameters, self.ADDRESS_FIELDS, context).split(",")
+                 if n.strip()]
+        gazetteer, report = bridge.read_source(self, parameters, self.GAZETTEER, context, feedback, required=False)
+        if not names and gazetteer is None:
+            return None
+        if report is not None:
+            feedback.pushInfo(report.describe())
+        postcode = self.parameterAsStrings(parameters, self.GAZETTEER_POSTCODE_FIELD, context)
+        uprn = self.parameterAsStrings(parameters, self.GAZETTEER_UPRN_FIELD, context)
+        return AddressPlacing(
+            names, gazetteer, uprn[0] if uprn else "",
+            self.parameterAsStrings(parameters, self.GAZETTEER_ADDRESS_FIELDS, context),
+            postcode[0] if postcode else None, cache_dir=profile_cache_folder("gazetteer_cache"))
+
+    def _import(self, parameters, context, feedback):
         from shapely import union_all
 
         from ...engine.catalogue import checked_terms
@@ -221,6 +296,7 @@ class ImportRecords(JoinedUpAlgorithm):
             area=area, area_crs=area_crs,
             output_crs=bridge.crs_to_engine(crs) if crs.isValid() else None,
             identifier_fields=identifiers if action != "keep" else (),
+            address=self._address_placing(parameters, context, feedback),
             feedback=engine_feedback(feedback, 0.6, 0.95))
         for line in report.describe():
             feedback.pushInfo(line)
