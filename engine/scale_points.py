@@ -82,12 +82,37 @@ def read_point_chunk(path: str, start: int, count: int, *, layer: str | None = N
             return x, y, values
         geoms = shapely.from_wkb(geom.to_numpy(zero_copy_only=False))
     else:
+        arrow = _ogr_rows_arrow(path, layer, start, count, columns)
+        if arrow is not None:
+            return arrow
         import pyogrio
 
         frame = pyogrio.read_dataframe(path, layer=layer, columns=columns, skip_features=start,
                                        max_features=count)
         values = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         geoms = np.asarray(frame.geometry.values, dtype=object)
+    return (*_point_xy(geoms), values)
+
+
+def _ogr_rows_arrow(path, layer, start, count, columns):
+    """``(x, y, values)`` of an OGR source's features ``start`` .. ``start + count`` through
+    GDAL's Arrow stream (pyogrio.read_arrow: WKB and columns, no Python object per point, about
+    three times faster than a GeoDataFrame for points), or None where that reader is not
+    available (then the caller reads a GeoDataFrame)."""
+    try:
+        import pyarrow  # noqa: F401  (read_arrow needs it)
+        import pyogrio
+        import shapely
+
+        meta, table = pyogrio.read_arrow(path, layer=layer, columns=columns, skip_features=start,
+                                         max_features=count)
+    except Exception:  # noqa: BLE001 - an older GDAL or pyogrio, no pyarrow: the general reader
+        return None
+    gcol = meta.get("geometry_name") or "wkb_geometry"
+    if gcol not in table.column_names:
+        return None
+    values = table.select(list(columns)).to_pandas()
+    geoms = shapely.from_wkb(table.column(gcol).combine_chunks().to_numpy(zero_copy_only=False), on_invalid="ignore")
     return (*_point_xy(geoms), values)
 
 
