@@ -57,10 +57,13 @@ def _crs_of(column_meta):
     return None if crs is None else pyproj.CRS.from_user_input(crs)
 
 
-def read_point_chunk(path: str, start: int, count: int, *, layer: str | None = None, columns=()):
+def read_point_chunk(path: str, start: int, count: int, *, layer: str | None = None, columns=(),
+                     fid_column: str | None = None):
     """``(x, y, values)`` of features ``start`` .. ``start + count`` (values: a DataFrame of
-    ``columns``). Missing or empty geometries give NaN coordinates (they match nothing);
-    multipoints give their first point."""
+    ``columns``); with ``fid_column`` (a GeoPackage's), of the features whose id is in that range
+    instead, read through the id's index (a row offset makes SQLite step over every row before
+    it: the last chunk of 5M points took 1 s to reach, against 0.07 s by id). Missing or empty
+    geometries give NaN coordinates (they match nothing); multipoints give their first point."""
     import pandas as pd
     import shapely
 
@@ -82,20 +85,23 @@ def read_point_chunk(path: str, start: int, count: int, *, layer: str | None = N
             return x, y, values
         geoms = shapely.from_wkb(geom.to_numpy(zero_copy_only=False))
     else:
-        arrow = _ogr_rows_arrow(path, layer, start, count, columns)
+        rows: dict = {"skip_features": start, "max_features": count}
+        if fid_column:
+            quoted = '"' + fid_column.replace('"', '""') + '"'
+            rows = {"where": f"{quoted} >= {int(start)} AND {quoted} < {int(start) + int(count)}"}
+        arrow = _ogr_rows_arrow(path, layer, rows, columns)
         if arrow is not None:
             return arrow
         import pyogrio
 
-        frame = pyogrio.read_dataframe(path, layer=layer, columns=columns, skip_features=start,
-                                       max_features=count)
+        frame = pyogrio.read_dataframe(path, layer=layer, columns=columns, **rows)
         values = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         geoms = np.asarray(frame.geometry.values, dtype=object)
     return (*_point_xy(geoms), values)
 
 
-def _ogr_rows_arrow(path, layer, start, count, columns):
-    """``(x, y, values)`` of an OGR source's features ``start`` .. ``start + count`` through
+def _ogr_rows_arrow(path, layer, rows, columns):
+    """``(x, y, values)`` of an OGR source's features (``rows``: pyogrio's arguments that pick them) through
     GDAL's Arrow stream (pyogrio.read_arrow: WKB and columns, no Python object per point, about
     three times faster than a GeoDataFrame for points), or None where that reader is not
     available (then the caller reads a GeoDataFrame)."""
@@ -104,8 +110,7 @@ def _ogr_rows_arrow(path, layer, start, count, columns):
         import pyogrio
         import shapely
 
-        meta, table = pyogrio.read_arrow(path, layer=layer, columns=columns, skip_features=start,
-                                         max_features=count)
+        meta, table = pyogrio.read_arrow(path, layer=layer, columns=columns, **rows)
     except Exception:  # noqa: BLE001 - an older GDAL or pyogrio, no pyarrow: the general reader
         return None
     gcol = meta.get("geometry_name") or "wkb_geometry"
@@ -171,8 +176,14 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
     geoms = _polygons_for(polygons, point_crs, fb)
     chunk_rows = max(1, int(chunk_rows))
     predicates = _check_xy_predicates(predicates)
-    tasks = [(str(points_path), layer, start, min(chunk_rows, n_points - start), value_fields, predicates)
-             for start in range(0, n_points, chunk_rows)]
+    ids = _fid_range(points_path, layer)
+    if ids is None or ids[1] - ids[0] + 1 > 2 * n_points:  # row ranges (also when ids are sparse)
+        tasks: list[tuple] = [(str(points_path), layer, start, min(chunk_rows, n_points - start), value_fields,
+                               predicates) for start in range(0, n_points, chunk_rows)]
+    else:  # ranges of a GeoPackage's feature ids (every id in exactly one range, gaps or not)
+        lo, hi, _ = ids
+        tasks = [(str(points_path), layer, start, chunk_rows, value_fields, predicates, ids[2])
+                 for start in range(lo, hi + 1, chunk_rows)]
     fb.log(f"{n_points} points in {len(tasks)} chunks of up to {chunk_rows}.")
     summed = run_tasks(_summarise_chunk, geoms, tasks, execution=execution, combine=_add_partials, feedback=fb)
     if summed is None:
@@ -201,7 +212,32 @@ def _polygons_for(polygons, point_crs, fb):
     return geoms
 
 
-def _summarise_chunk(geoms, path, layer, start, count, value_fields, predicates=("intersects",)):
+def _fid_range(path, layer):
+    """``(lowest id, highest id, id column)`` of a GeoPackage point layer, or None (another
+    format, no id column, no features): then chunks are row ranges."""
+    path = str(path)
+    if not path.lower().endswith(".gpkg"):
+        return None
+    try:
+        import pyogrio
+
+        info = pyogrio.read_info(path, layer=layer)
+        fid, name = info.get("fid_column"), info.get("layer_name")
+        if not fid or not name:
+            return None
+        quoted_fid = '"' + fid.replace('"', '""') + '"'
+        table = '"' + name.replace('"', '""') + '"'
+        # two queries: SQLite answers MIN and MAX of the rowid from its index only when asked one at a time
+        lo, hi = (pyogrio.read_dataframe(path, sql=f"SELECT {f}({quoted_fid}) AS v FROM {table}",
+                                         read_geometry=False)["v"].iloc[0] for f in ("MIN", "MAX"))
+    except Exception:  # noqa: BLE001 - whatever stops it, row ranges still work
+        return None
+    if lo is None or hi is None or lo != lo or hi != hi:  # no features (NULL or NaN)
+        return None
+    return int(lo), int(hi), fid
+
+
+def _summarise_chunk(geoms, path, layer, start, count, value_fields, predicates=("intersects",), fid_column=None):
     """Per-polygon count and sums of one chunk of points, and its points with no geometry."""
     import os
 
@@ -210,7 +246,8 @@ def _summarise_chunk(geoms, path, layer, start, count, value_fields, predicates=
                          "mounts at the same path (docs/scale.md), or run with execution 'local cluster:N' "
                          "or 'local'.")
     try:
-        x, y, values = read_point_chunk(path, start, count, layer=layer, columns=value_fields)
+        x, y, values = read_point_chunk(path, start, count, layer=layer, columns=value_fields,
+                                        fid_column=fid_column)
     except KeyError as exc:
         raise InputError(f"The point layer has no field {exc}.") from exc
     return _summarise_xy(geoms, x, y, values, value_fields, predicates)

@@ -157,6 +157,42 @@ def test_geoparquet_read_by_the_workers_equals_in_process(layers):
     assert here.notes == there.notes and here.output["w_count"].sum() > 0
 
 
+@pytest.mark.parametrize("ids", ["gaps", "sparse"])
+def test_geopackage_chunks_by_feature_id_miss_nothing(layers, tmp_path, ids):
+    """GeoPackage chunks are ranges of feature ids (read through the id's index): ids with gaps
+    (deleted features) still put every point in exactly one chunk; ids too sparse for ranges
+    fall back to row ranges. The chunks' sum equals the whole layer's join."""
+    import shutil
+
+    from osgeo import ogr
+
+    from joinedup.engine.errors import Feedback
+    from joinedup.engine.joins import join_by_location
+    from joinedup.engine.scale_points import _fid_range, summary_join_on_cluster
+
+    path = tmp_path / "points.gpkg"
+    shutil.copy(str(layers["points"]).split("|")[0], path)
+    ds = ogr.Open(str(path), 1)
+    sql = ("DELETE FROM points WHERE fid % 7 = 0 OR (fid > 10000 AND fid < 12500)" if ids == "gaps"
+           else "UPDATE points SET fid = 1000000000 WHERE fid = 3")
+    ds.ExecuteSQL(sql)
+    ds = None
+    points = read_layer(f"{path}|layername=points")
+    lo, hi, _ = _fid_range(path, "points")
+    assert (lo, hi) == ((1, N_POINTS) if ids == "gaps" else (1, 1_000_000_000))
+    areas = layers["areas_gdf"]
+    options = {"predicates": ("intersects",), "join_fields": ["w", "wn"], "summaries": ("count", "sum")}
+    here = join_by_location(areas, points, method="summary", **options)
+    feedback = Feedback()
+    chunked = summary_join_on_cluster(areas, None, points_path=str(path), points_layer="points", feedback=feedback,
+                                      **options)
+    # gaps: ids 1 .. 30,000 in three ranges of 10,000 ids; sparse: three row ranges (not 100,000 id ranges)
+    assert f"{len(points)} points in 3 chunks of up to 10000." in feedback.messages
+    pd.testing.assert_frame_equal(pd.DataFrame(here.output.drop(columns="geometry")),
+                                  pd.DataFrame(chunked.output.drop(columns="geometry")), check_exact=True)
+    assert here.output["w_count"].sum() > 0.9 * len(points)
+
+
 @pytest.mark.parametrize("change, reason", [
     ({"METHOD": 0}, "the cluster serves the summary join type only, not 'one-to-many'"),
     ({"SUMMARIES": [0, 6]}, "the cluster calculates count and sum only, not mean"),
