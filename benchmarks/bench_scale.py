@@ -1,7 +1,8 @@
 """Beyond one process: map matching on a Dask LocalCluster, and a point-in-polygon join of points
 read in chunks, with peak memory.
 
-    .venv/bin/python benchmarks/bench_scale.py [--quick] [--only mapmatch,join] [--points N]
+    .venv/bin/python benchmarks/bench_scale.py [--quick] [--only mapmatch,join,joinalg] [--points N]
+        [--repeat R]
 
 1. mapmatch: seeded synthetic lorry tracks on the sample city's drive network (Helsinki, OSM),
    1,000,000 points (2,000 tracks × 500; --quick 100,000), matched in-process, then on a
@@ -14,8 +15,17 @@ read in chunks, with peak memory.
    back in chunks of 1,000,000 (engine.scale_points), in a process of its own so its peak RSS is
    its own; the in-memory join of the whole layer (engine.joins.join_by_location, summary) at
    the quick size, for the time and memory it needs.
-No QGIS algorithm reads a point layer in chunks or runs on a cluster: the comparison is with
-JoinedUp's own in-process run, on the same input, in the same run.
+3. joinalg: the algorithm, end to end through processing.run in one QGIS session: Join by
+   location (summary; count and sum of an integer weight; intersects) of N random points
+   (1,000,000; --quick 200,000; --points N) in the same 1,600 polygons, both layers in one
+   GeoPackage written by this script, run in-process (EXECUTION local), on a LocalCluster of 1
+   and of 2 workers (the workers read their chunks of the GeoPackage themselves) and QGIS's
+   own native:joinbylocationsummary, each variant in a QGIS process of its own (its peak RSS is
+   printed). Medians of --repeat runs (default 3) each, each cluster run including its cluster's
+   start-up (also measured apart), ratios against the in-process run and against QGIS, and a
+   check that every output has the same counts and sums.
+For 1 and 2 no QGIS algorithm reads a point layer in chunks or runs on a cluster: the comparison
+is with JoinedUp's own in-process run, on the same input, in the same run.
 """
 from __future__ import annotations
 
@@ -29,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import peak_rss_mb, plugin_importable, report, run_worker  # noqa: E402
+from common import median_time, peak_rss_mb, plugin_importable, qgis_session, report, run_worker  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "resources" / "sample" / "helsinki.osm.pbf"
 SCRATCH = Path(__file__).resolve().parent / "results" / "scale-scratch"
@@ -172,15 +182,103 @@ def bench_join(quick: bool, n_points: int | None):
     report(f"scale_join_{n}", rows, f"1,600 polygons; count and sum of an integer-valued weight; {load()}")
 
 
+def write_join_layers(path: Path, n: int, seed: int = 7):
+    """The 1,600 polygons (layer zones) and n random points with an integer weight (layer
+    points, written a million at a time) over the same 20 km square, in one GeoPackage."""
+    import geopandas as gpd
+    import pyogrio
+
+    pyogrio.write_dataframe(grid_polygons(), str(path), layer="zones", driver="GPKG")
+    rng = np.random.default_rng(seed)
+    for start in range(0, n, 1_000_000):
+        k = min(1_000_000, n - start)
+        xy = rng.uniform(0, 20_000, (k, 2)) + [380_000.0, 6_665_000.0]
+        points = gpd.GeoDataFrame({"weight": rng.integers(0, 100, k)},
+                                  geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:3067")
+        pyogrio.write_dataframe(points, str(path), layer="points", driver="GPKG", append=start > 0)
+
+
+JOIN_ALG_RUNS = (  # label, algorithm, its own parameters
+    ("joinedup in-process", "joinedup:joinbylocation", {"METHOD": 3, "EXECUTION": "local"}),
+    ("joinedup LocalCluster 1 worker", "joinedup:joinbylocation", {"METHOD": 3, "EXECUTION": "local cluster:1"}),
+    ("joinedup LocalCluster 2 workers", "joinedup:joinbylocation", {"METHOD": 3, "EXECUTION": "local cluster:2"}),
+    ("QGIS native:joinbylocationsummary", "native:joinbylocationsummary", {}),
+)
+
+
+def join_algorithm_worker(k: int, gpkg: str, repeat: int) -> dict:
+    """One variant of JOIN_ALG_RUNS, ``repeat`` times, in a QGIS session of its own (so its peak
+    RSS is its own: the QGIS process's, not the workers')."""
+    from joinedup.engine.scale import Execution, run_tasks
+
+    label, alg, extra = JOIN_ALG_RUNS[k]
+    processing = qgis_session()
+    params = {"INPUT": f"{gpkg}|layername=zones", "JOIN": f"{gpkg}|layername=points", "PREDICATE": [0],
+              "JOIN_FIELDS": ["weight"], "SUMMARIES": [0, 5], "DISCARD_NONMATCHING": False}
+    startup = None
+    execution = Execution.parse(extra.get("EXECUTION", "local"))
+    if not execution.is_local:  # the cluster's own start-up and shut-down, measured apart (each run pays it)
+        t0 = time.perf_counter()
+        run_tasks(lambda shared, x: x, None, [(1,)], execution=execution)
+        startup = round(time.perf_counter() - t0, 1)
+    out = SCRATCH / f"join_out_{k}.gpkg"
+
+    def once():
+        if out.exists():
+            os.remove(out)
+        return processing.run(alg, {**params, **extra, "OUTPUT": str(out)})
+
+    med, times, _ = median_time(once, repeat=repeat)
+    return {"median_s": med, "times": times, "startup_s": startup, "peak_rss_mb": round(peak_rss_mb()),
+            "output": str(out)}
+
+
+def bench_join_algorithm(quick: bool, n_points: int | None, repeat: int):
+    import pyogrio
+
+    n = n_points or (200_000 if quick else 1_000_000)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    gpkg = SCRATCH / f"join_layers_{n}.gpkg"
+    if not gpkg.exists():
+        write_join_layers(gpkg, n)
+    print(f"{n:,} points in 1,600 polygons, medians of {repeat}; {load()}", flush=True)
+    rows, tables = [], []
+    for k, (label, _, _) in enumerate(JOIN_ALG_RUNS):
+        got = run_worker(__file__, "joinalg", k, str(gpkg), repeat)
+        table = pyogrio.read_dataframe(got["output"], read_geometry=False).set_index("zone").sort_index()
+        tables.append(table[["weight_count", "weight_sum"]].fillna(0))  # QGIS: NULL where nothing matched
+        rows.append({"run": label, "median_s": round(got["median_s"], 2),
+                     "times_s": " ".join(f"{t:.1f}" for t in got["times"]), "cluster_startup_s": got["startup_s"],
+                     "points_per_s": round(n / got["median_s"]), "qgis_process_peak_mb": got["peak_rss_mb"],
+                     "same_counts_sums": bool(np.array_equal(tables[-1].to_numpy(float), tables[0].to_numpy(float)))})
+        print(rows[-1], f"({load()})", flush=True)
+    base, native = rows[0]["median_s"], rows[-1]["median_s"]
+    for row in rows:
+        row["in_process_over_this"] = round(base / row["median_s"], 2)
+        row["native_over_this"] = round(native / row["median_s"], 2)
+    one, two = rows[1]["median_s"], rows[2]["median_s"]
+    note = (f"1 -> 2 workers: {one / two:.2f}x; 2 workers vs in-process: {base / two:.2f}x; in-process vs QGIS "
+            f"native: {native / base:.2f}x. Each variant runs in a QGIS process of its own (peak RSS: that "
+            "process's, with QGIS itself; a cluster's workers are other processes). Every cluster run starts its "
+            "LocalCluster (start-up and shut-down measured apart above) and the workers read chunks of the "
+            f"GeoPackage themselves. After the runs: {load()}.")
+    report(f"scale_join_algorithm_{n}", rows, note)
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         plugin_importable()
-        print(json.dumps(join_worker(sys.argv[2], sys.argv[3])))
+        if sys.argv[2] == "joinalg":
+            print(json.dumps(join_algorithm_worker(int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))))
+        else:
+            print(json.dumps(join_worker(sys.argv[2], sys.argv[3])))
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="mapmatch,join")
-    ap.add_argument("--points", type=int, default=None, help="points for the join (default 10M; --quick 1M)")
+    ap.add_argument("--only", default="mapmatch,join,joinalg")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per variant of joinalg (the median is reported)")
+    ap.add_argument("--points", type=int, default=None,
+                    help="points for the join (default 10M; --quick 1M) and joinalg (default 1M; --quick 200k)")
     args = ap.parse_args()
     plugin_importable()
     wanted = {w.strip() for w in args.only.split(",")}
@@ -188,6 +286,8 @@ def main():
         bench_mapmatch(args.quick)
     if "join" in wanted:
         bench_join(args.quick, args.points)
+    if "joinalg" in wanted:
+        bench_join_algorithm(args.quick, args.points, args.repeat)
 
 
 if __name__ == "__main__":

@@ -91,13 +91,8 @@ def join_by_location(inp, join, *, predicates=("intersects",), distance_m=None, 
     matched[i] = True
     base = inp.reset_index(drop=True)
     if method == "summary":
-        stats = summarise_matches(join, fields, i, j, n, summaries, fb)
-        names = unique_field_names(base.columns, [f"{prefix}{c}" for c in stats.columns])
-        stats.columns = names
-        out = pd.concat([base.drop(columns=base.geometry.name), stats], axis=1)
-        out = _with_geometry(out, base)
-        if discard_nonmatching:
-            out = out[matched]
+        out = summary_output(base, summarise_matches(join, fields, i, j, n, summaries, fb), matched,
+                             prefix, discard_nonmatching)
     else:
         if method == "first":
             first = np.ones(len(i), dtype=bool)
@@ -116,14 +111,33 @@ def join_by_location(inp, join, *, predicates=("intersects",), distance_m=None, 
         left = base.iloc[rows_i].reset_index(drop=True)
         out = pd.concat([left.drop(columns=base.geometry.name), copied], axis=1)
         out = _with_geometry(out, left)
-    non_matching = base[~matched]
     fb.set_progress(1.0)
-    unusable = in_report.skipped
-    result = JoinResult(output=out, non_matching=non_matching,
+    return join_result(base, out, matched, len(i), in_report.skipped, method, discard_nonmatching, fb)
+
+
+def summary_output(base, stats, matched, prefix, discard_nonmatching):
+    """The summary join's output: INPUT's rows (``base``, index 0..n-1) with the statistics'
+    columns (``stats``, one row per INPUT row) added under QGIS's names (prefix, clashes get
+    _2 ...), the rows that matched nothing left out when ``discard_nonmatching``. Shared with
+    the summary on a Dask cluster (``engine.scale_points.summary_join_on_cluster``)."""
+    import pandas as pd
+
+    stats = stats.copy()
+    stats.columns = unique_field_names(base.columns, [f"{prefix}{c}" for c in stats.columns])
+    out = pd.concat([base.drop(columns=base.geometry.name), stats], axis=1)
+    out = _with_geometry(out, base)
+    return out[matched] if discard_nonmatching else out
+
+
+def join_result(base, out, matched, n_pairs, unusable, method, discard_nonmatching, fb) -> JoinResult:
+    """The :class:`JoinResult` of a join whose INPUT rows ``matched`` (a boolean array over
+    ``base``) in ``n_pairs`` pairs, with the log line that accounts for every INPUT feature."""
+    n = len(base)
+    result = JoinResult(output=out, non_matching=base[~matched],
                         matched_count=int(matched.sum()), unmatched_count=int((~matched).sum()))
     result.notes.append(
         f"{result.matched_count} of {n} INPUT features matched at least one JOIN feature "
-        f"({len(i)} matching pairs); {result.unmatched_count} matched nothing"
+        f"({n_pairs} matching pairs); {result.unmatched_count} matched nothing"
         + (f" (of which {unusable} had no usable geometry)" if unusable else "")
         + (" and were left out (DISCARD_NONMATCHING)." if discard_nonmatching
            else " and are kept with empty join fields" + (" (counts 0)." if method == "summary" else ".")))

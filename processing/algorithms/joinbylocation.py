@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterString,
+    QgsWkbTypes,
 )
 
 from ..base import JoinedUpAlgorithm, engine_feedback
@@ -24,6 +25,7 @@ from ..joins_params import (
     predicate_names,
     summary_names,
 )
+from ..scale_params import add_execution_parameter, execution_from_parameters
 
 
 class JoinByLocation(JoinedUpAlgorithm):
@@ -80,7 +82,16 @@ class JoinByLocation(JoinedUpAlgorithm):
         "is counted in the log. Output geometries are the INPUT's own, unchanged.\n"
         "<b>Unjoinable features</b> (optional): the INPUT features that matched nothing.\n\n"
         "The JOIN layer is reprojected to the INPUT layer's CRS when they differ (the log "
-        "says so). The log accounts for every INPUT feature.")
+        "says so). The log accounts for every INPUT feature.\n\n"
+        "EXECUTION (advanced): 'local' (this process), 'local cluster:N' (N worker processes on "
+        "this computer) or 'cluster:tcp://host:port' (a Dask scheduler); empty = the QGIS setting "
+        "joinedup/execution. On a cluster the summary of a large point layer in polygons (or on "
+        "lines) runs in chunks of points: join type summary, summaries count and/or sum, "
+        "predicates intersect, contain or touch, JOIN a layer of single points. A GeoPackage or "
+        "GeoParquet file used as it is (no selection or filter, same CRS as INPUT) is read by the "
+        "workers themselves; any other point layer is read here and sent as partitions. Any other "
+        "choice runs in this process and the log says why. The output is the same wherever it "
+        "runs (docs/scale.md).")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         add = self.add_parameter
@@ -119,6 +130,10 @@ class JoinByLocation(JoinedUpAlgorithm):
             "(they still go to 'Unjoinable features' if requested).")
         add_invalid_geometries_parameter(self, "Repair invalid geometries before matching, or "
                                          "skip them. Either way the log gives the counts.")
+        add_execution_parameter(self, sent_to_workers=(
+            "the INPUT geometries are sent to them, once, and the JOIN points either as the path of "
+            "their GeoPackage or GeoParquet file, which the workers read themselves (so it must be on "
+            "storage they all see), or as coordinates and the summarised fields' values"))
         add(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Joined layer"), optional=False),
             "INPUT's features with the JOIN fields (or statistics) added.")
         add(QgsProcessingParameterFeatureSink(
@@ -130,28 +145,50 @@ class JoinByLocation(JoinedUpAlgorithm):
 
     def execute(self, parameters, context, feedback):
         from ...engine.joins import join_by_location
+        from ...engine.scale import Execution
+        from ...engine.scale_points import summary_join_on_cluster, summary_join_refusal
         from .. import bridge
 
+        execution = execution_from_parameters(self, parameters, context, feedback)
         fields = self.parameterAsStrings(parameters, self.JOIN_FIELDS, context) or None
         join_source = self.parameterAsSource(parameters, self.JOIN, context)
         available = {n.lower() for n in join_source.fields().names()} if join_source else set()
         # read only the JOIN fields that are used; JOIN points as bare coordinates
         columns = fields if fields and all(f.lower() in available for f in fields) else None
         inp, report_in = bridge.read_source(self, parameters, self.INPUT, context, feedback)
-        join, report_join = bridge.read_source(self, parameters, self.JOIN, context, feedback,
-                                               columns=columns, xy_points=True)
-        feedback.pushInfo(report_in.describe())
-        feedback.pushInfo(report_join.describe())
-        distance = self.parameterAsDouble(parameters, self.DISTANCE, context) \
-            if parameters.get(self.DISTANCE) is not None else None
-        result = join_by_location(
-            inp, join, predicates=predicate_names(self.parameterAsEnums(parameters, self.PREDICATE, context)),
-            distance_m=distance, method=method_name(self.parameterAsEnum(parameters, self.METHOD, context)),
+
+        def read_join():
+            return bridge.read_source(self, parameters, self.JOIN, context, feedback, columns=columns,
+                                      xy_points=True)
+
+        method = method_name(self.parameterAsEnum(parameters, self.METHOD, context))
+        options = dict(
+            predicates=predicate_names(self.parameterAsEnums(parameters, self.PREDICATE, context)),
             join_fields=fields, summaries=summary_names(self.parameterAsEnums(parameters, self.SUMMARIES, context)),
             prefix=self.parameterAsString(parameters, self.PREFIX, context) or "",
             discard_nonmatching=self.parameterAsBoolean(parameters, self.DISCARD_NONMATCHING, context),
-            invalid=invalid_policy(self, parameters, context),
-            feedback=engine_feedback(feedback, 0.2, 0.8))
+            invalid=invalid_policy(self, parameters, context), feedback=engine_feedback(feedback, 0.2, 0.8))
+        if not execution.is_local:  # the cluster serves point summaries; the rest runs here (docs/scale.md)
+            why = summary_join_refusal(inp, method=method, predicates=options["predicates"],
+                                       summaries=options["summaries"],
+                                       join_geometry_type=QgsWkbTypes.displayString(join_source.wkbType()))
+            if why:
+                feedback.pushInfo(f"Execution: this join runs in this process, because {why}.")
+                execution = Execution()
+        if execution.is_local:
+            join, report_join = read_join()
+            feedback.pushInfo(report_in.describe())
+            feedback.pushInfo(report_join.describe())
+            distance = self.parameterAsDouble(parameters, self.DISTANCE, context) \
+                if parameters.get(self.DISTANCE) is not None else None
+            result = join_by_location(inp, join, distance_m=distance, method=method, **options)
+        else:
+            feedback.pushInfo(report_in.describe())
+            found = bridge.worker_readable_file(self, parameters, self.JOIN, context)
+            where = {} if found is None else {"points_path": found[0], "points_layer": found[1],
+                                              "points_crs": bridge.crs_to_engine(join_source.sourceCrs())}
+            result = summary_join_on_cluster(inp, lambda: _described(read_join(), feedback),
+                                             execution=execution, **where, **options)
         results = {self.JOINED_COUNT: result.matched_count}
         results[self.OUTPUT] = bridge.write_output(self, parameters, self.OUTPUT, context, result.output)
         feedback.setProgress(95)
@@ -160,3 +197,9 @@ class JoinByLocation(JoinedUpAlgorithm):
             results[self.NON_MATCHING] = non_matching
         feedback.setProgress(100)
         return results
+
+
+def _described(read, feedback):
+    """The frame of a ``(frame, report)`` read, its report in the log."""
+    feedback.pushInfo(read[1].describe())
+    return read[0]

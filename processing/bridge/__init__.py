@@ -70,6 +70,7 @@ from .paths import (  # noqa: F401
     file_family,
     layer_display_name,
     layer_files,
+    worker_readable_file,
 )
 from .read import (  # noqa: F401
     COLUMNAR_EXTENSIONS,

@@ -103,3 +103,33 @@ def _destination(parameters, name, context):
         return dest, value
     return ("" if value is None else str(value)), None
 
+
+
+# Point files that Dask workers read themselves, in chunks (engine.scale_points).
+WORKER_READABLE_EXTENSIONS = (".gpkg", ".parquet", ".geoparquet", ".parq")
+
+
+def worker_readable_file(alg, parameters, name, context):
+    """``(path, layer name or None)`` of the feature-source parameter ``name`` when it is a
+    GeoPackage or GeoParquet file used exactly as it is, so that Dask workers reading the file
+    themselves see the features QGIS would give: an OGR layer with no subset string, and no
+    'selected features only', feature limit or filter on the parameter. None otherwise (a memory
+    or database layer, another format, a filtered source): then the features must be read here."""
+    from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProviderRegistry
+
+    value = parameters.get(name)
+    if isinstance(value, QgsProcessingFeatureSourceDefinition):
+        if value.selectedFeaturesOnly or getattr(value, "featureLimit", -1) not in (-1, None) \
+                or getattr(value, "filterExpression", ""):
+            return None
+    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    if layer is None or layer.providerType() != "ogr" or layer.subsetString():
+        return None
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+    path = parts.get("path") or ""
+    if not path.lower().endswith(WORKER_READABLE_EXTENSIONS) or not os.path.isfile(path):
+        return None
+    layer_name = parts.get("layerName") or None
+    if layer_name is None and parts.get("layerId") not in (None, ""):
+        layer_name = int(parts["layerId"])
+    return path, layer_name
