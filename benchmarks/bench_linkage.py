@@ -19,7 +19,11 @@ addresses the gazetteer lacks), through processing.run with REF_PARENT_FIELD and
 first run and cached run, and uk_address_matcher alone on the same data; precision, recall and
 false links by fault class and by agency.
 
-    .venv/bin/python benchmarks/bench_linkage.py [--quick] [--with-ukam-alone] [--council]
+``--national``: 1,000,000 records against 2,000,000 addresses (the generator's towns repeated),
+the first run only, with the peak memory of the run itself (issue 21: national linkage planned
+from a one-machine measurement; docs/scale.md).
+
+    .venv/bin/python benchmarks/bench_linkage.py [--quick] [--with-ukam-alone] [--council] [--national]
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import median_time, peak_rss_mb, qgis_session, report  # noqa: E402
+from common import current_peak_rss_mb, median_time, peak_rss_mb, qgis_session, report, reset_peak_rss  # noqa: E402
 
 
 def main():
@@ -39,10 +43,13 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--with-ukam-alone", action="store_true")
     parser.add_argument("--council", action="store_true")
+    parser.add_argument("--national", action="store_true",
+                        help="issue 21's one-machine measurement: 1,000,000 records against 2,000,000 "
+                             "addresses, the first run only, with its own peak memory")
     args = parser.parse_args()
     if args.council:
         return council()
-    n_ref, n_rec = (15000, 5000) if args.quick else (150000, 100000)
+    n_ref, n_rec = (15000, 5000) if args.quick else (2_000_000, 1_000_000) if args.national else (150000, 100000)
     processing = qgis_session()
     import gen_addresses as g
     import pandas as pd
@@ -72,8 +79,12 @@ def main():
 
     # first run: the gazetteer is prepared for the matcher (cache empty); later runs against the
     # same gazetteer (another agency's table, next month's extract) reuse it
-    for label in ("first run, gazetteer prepared", "gazetteer already prepared"):
+    labels = ("first run, gazetteer prepared",) if args.national else \
+        ("first run, gazetteer prepared", "gazetteer already prepared")
+    for label in labels:
+        reset_peak_rss()  # the linkage's own peak, not the generator's
         seconds, times, result = median_time(run_joinedup, repeat=1)
+        print(f"{label}: {seconds:.1f} s, peak RSS during the run {current_peak_rss_mb():.0f} MiB")
         linked = pyogrio.read_dataframe(result["OUTPUT"], read_geometry=False)
         quality = g.precision_recall(linked["matched_uprn"], extract["true_uprn"], extract["error_type"])
         allq = quality.set_index("error_type").loc["all"]
@@ -90,6 +101,9 @@ def main():
             "FIELDS_TO_COPY": ["uprn"], "METHOD": 1, "DISCARD_NONMATCHING": False, "PREFIX": "ref_",
             "OUTPUT": out})
 
+    if args.national:
+        report("linkage_national", rows, notes="2 shared cores; one run (wall time); peak RSS printed above")
+        return
     seconds, _, result = median_time(run_native, repeat=1)
     native = pyogrio.read_dataframe(result["OUTPUT"], read_geometry=False)
     nq = g.precision_recall(pd.to_numeric(native["ref_uprn"], errors="coerce"), extract["true_uprn"],

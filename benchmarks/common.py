@@ -136,6 +136,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def reset_peak_rss() -> None:
+    """Start this process's peak-memory count again from its present size (Linux: writing 5 to
+    /proc/self/clear_refs resets VmHWM), so a later reading is one step's own peak."""
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+
+
+def current_peak_rss_mb() -> float:
+    """Peak resident memory since the last reset_peak_rss (VmHWM), in MiB."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
 def report(name: str, rows: list, notes: str = "") -> None:
     """Print rows (dicts with the same keys) as a table and save them as JSON."""
     if rows:

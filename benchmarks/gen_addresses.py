@@ -168,7 +168,11 @@ def make_gazetteer(n_towns: int = 1, *, seed: int = 0, osm_path=None):
     uprn = 100090000000
     for t in range(n_towns):
         town = TOWNS[t % len(TOWNS)] + ("" if t < len(TOWNS) else f" {t // len(TOWNS) + 1}")
-        outward = f"JU{t + 1}"
+        # A UK district is one or two digits: past 99 towns the area letters move on (JU99 -> JV1),
+        # so every postcode stays well formed (JU117 is not a postcode, and was read as none).
+        if t >= 99 * 6:
+            raise ValueError("at most 594 towns (areas JU to JZ, districts 1-99)")
+        outward = f"J{'UVWXYZ'[t // 99]}{t % 99 + 1}"
         dx, dy = (t % 6) * 4000.0, (t // 6) * 4000.0
         unit_count, sector, unit_key = 0, 1, None
         units_used = 0
