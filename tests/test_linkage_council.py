@@ -148,9 +148,9 @@ def test_cache_on_another_drive(run_alg, tiny, monkeypatch, tmp_path):
     import os
     import tempfile
 
-    shm = "/dev/shm"
-    if not os.path.isdir(shm) or os.stat(shm).st_dev == os.stat(str(tmp_path)).st_dev:
-        pytest.skip("no second filesystem here")
+    shm = "/dev/shm"  # tmpfs on every Linux (POSIX shared memory): a filesystem of its own
+    assert os.path.isdir(shm) and os.stat(shm).st_dev != os.stat(str(tmp_path)).st_dev, \
+        "this test needs /dev/shm on another filesystem than the test's temporary folder"
     folder, gaz_path = tiny
     monkeypatch.setattr(tempfile, "tempdir", tempfile.mkdtemp(dir=shm))  # temp files on tmpfs
     cache = tmp_path / "cache"  # the cache on the disk

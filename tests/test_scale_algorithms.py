@@ -1,12 +1,13 @@
 """The EXECUTION parameter and the joinedup/execution setting through QGIS's processing.run and
 through qgis_process running a saved .model3 headless: the same outputs as in-process, on a
 real LocalCluster of worker processes."""
+# dask/distributed are optional for users (the plugin runs without them), but the lock installs
+# them, so on a machine `make setup` made the cluster tests run, never skip.
+import distributed  # noqa: F401  (in requirements.lock: missing it is a failure, not a skip)
 import pandas as pd
 import pytest
 from test_movement_algorithms import NET, _read, city  # noqa: F401 (the shared Helsinki tracks fixture)
 from test_scale_cluster import loopback  # noqa: F401 (brings 127.0.0.1 up inside `unshare -n`)
-
-pytest.importorskip("distributed", reason="dask/distributed are optional: the cluster path needs them")
 
 TWO_WORKERS = "local cluster:2"
 

@@ -117,7 +117,8 @@ def test_unknown_field_and_empty_polygons_are_one_message(layers):
 def test_point_layer_on_hilbert_partitions_equals_in_process(layers):
     """dask-geopandas partitions in Hilbert order on a LocalCluster of 2 worker processes: the
     in-process pass's counts and (integer-valued) sums, and the in-memory join's."""
-    pytest.importorskip("dask_geopandas")
+    import dask_geopandas  # noqa: F401  (in requirements.lock: missing it is a failure, not a skip)
+
     from joinedup.engine.scale_points import summarise_point_layer
 
     polygons, points, _, _ = layers

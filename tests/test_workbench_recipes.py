@@ -4,20 +4,22 @@ an output checked against the input (one profile row per centre); Cancel stops a
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
 
-def wait_for(dock, timeout_s=300):
-    from qgis.PyQt.QtCore import QCoreApplication
+def process_events_until(condition):
+    """Turn Qt's event loop until ``condition()`` holds: a task's signals reach the dock only
+    through it. Each turn sleeps until the next event arrives (the task thread's signals are
+    events), so there is no polling interval and no time limit."""
+    from qgis.PyQt.QtCore import QCoreApplication, QEventLoop
 
-    end = time.time() + timeout_s
-    while dock.task is not None and time.time() < end:
-        QCoreApplication.processEvents()
-        time.sleep(0.02)
-    QCoreApplication.processEvents()
-    assert dock.task is None, "the recipe did not finish"
+    while not condition():
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+
+
+def wait_for(dock):
+    process_events_until(lambda: dock.task is None)
 
 
 @pytest.fixture
@@ -114,8 +116,6 @@ def test_shutdown_while_running(recipe_dock):
     """The plugin unloading mid-run: the run is cancelled, the dock lets go of it (it can be
     deleted), and the task, its context and feedback stay alive until QGIS's task manager ends
     it, then are released."""
-    from qgis.PyQt.QtCore import QCoreApplication
-
     from joinedup.plugin import recipes_dock
 
     dock, city, folder = recipe_dock
@@ -126,9 +126,5 @@ def test_shutdown_while_running(recipe_dock):
     dock.shutdown()
     assert dock.task is None and feedback.isCanceled()
     assert len(recipes_dock._ORPHANED_RUNS) == 1
-    end = time.time() + 300
-    while recipes_dock._ORPHANED_RUNS and time.time() < end:
-        QCoreApplication.processEvents()
-        time.sleep(0.02)
-    assert not recipes_dock._ORPHANED_RUNS, "the cancelled run was never released"
+    process_events_until(lambda: not recipes_dock._ORPHANED_RUNS)  # the cancelled run, released
     assert dock.results is None  # the dock, being deleted, is not told
