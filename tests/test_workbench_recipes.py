@@ -37,14 +37,8 @@ def recipe_dock(plugin, qgis_app, real_data, tmp_path):
     dock.recipe.setCurrentIndex(index)
     dock.show()  # the recipe and the layers are read when the dock is shown
     yield dock, city, tmp_path
-    dock.shutdown()  # (as the plugin's unload does: it lets go of the run's context)
-    dock.deleteLater()
-    # Anything of QGIS's left to the garbage collector is destroyed after QGIS has exited (pytest
-    # collects once more at the very end): a run's QgsProcessingContext kept that way crashed the
-    # interpreter (exit 139 after every test had passed, CI of 4 December). Collect now.
-    import gc
-
-    gc.collect()
+    dock.shutdown()  # as the plugin's unload does: it lets go of the run's context (kept to the
+    dock.deleteLater()  # end, it was destroyed after QGIS had exited and crashed the interpreter)
 
 
 def test_nothing_read_until_shown(plugin, qgis_app, tmp_path):

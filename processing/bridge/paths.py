@@ -105,10 +105,6 @@ def _destination(parameters, name, context):
 
 
 
-# Point files that Dask workers read themselves, in chunks (engine.scale_points).
-WORKER_READABLE_EXTENSIONS = (".gpkg", ".parquet", ".geoparquet", ".parq")
-
-
 def worker_readable_file(alg, parameters, name, context):
     """``(path, layer name or None)`` of the feature-source parameter ``name`` when it is a
     GeoPackage or GeoParquet file used exactly as it is, so that Dask workers reading the file
@@ -116,6 +112,8 @@ def worker_readable_file(alg, parameters, name, context):
     'selected features only', feature limit or filter on the parameter. None otherwise (a memory
     or database layer, another format, a filtered source): then the features must be read here."""
     from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProviderRegistry
+
+    from ...engine.scale_points import PARQUET_SUFFIXES  # the files the workers' chunk reader takes
 
     value = parameters.get(name)
     if isinstance(value, QgsProcessingFeatureSourceDefinition):
@@ -127,7 +125,7 @@ def worker_readable_file(alg, parameters, name, context):
         return None
     parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
     path = parts.get("path") or ""
-    if not path.lower().endswith(WORKER_READABLE_EXTENSIONS) or not os.path.isfile(path):
+    if not path.lower().endswith((".gpkg",) + PARQUET_SUFFIXES) or not os.path.isfile(path):
         return None
     layer_name = parts.get("layerName") or None
     if layer_name is None and parts.get("layerId") not in (None, ""):
