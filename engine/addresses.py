@@ -119,10 +119,33 @@ def format_postcode(text):
     return compact[:-3] + " " + compact[-3:]
 
 
+_POSTCODE_COMPACT = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA"
+_POSTCODE_MISTYPED = r"[A-Z]{1,2}[0-9OIL][A-Z0-9]?[0-9OIL][A-Z]{2}"
+_AS_DIGIT = str.maketrans("OIL", "011")
+
+
+def _postcode_digits(compact: str) -> str:
+    """A compact postcode with O, I and L read as digits where the format needs a digit: the
+    sector (first character of the inward code) and the district's first character (after one
+    or two area letters; the area is taken as two letters when both read as letters)."""
+    inward = compact[-3].translate(_AS_DIGIT) + compact[-2:]
+    outward = compact[:-3]
+    area = 2 if len(outward) >= 3 and outward[1].isalpha() and outward[1] not in "OIL" else 1
+    if len(outward) > area:
+        district = outward[area].translate(_AS_DIGIT) + outward[area + 1:].replace("O", "0").replace("I", "1")
+        outward = outward[:area] + district
+    return outward + inward
+
+
 def format_postcodes(series: pd.Series) -> pd.Series:
     """:func:`format_postcode` over a Series (vectorised); invalid or missing -> None."""
     text = series.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
-    valid = text.str.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA").fillna(False)
+    valid = text.str.fullmatch(_POSTCODE_COMPACT).fillna(False)
+    typed = ~valid & text.str.fullmatch(_POSTCODE_MISTYPED).fillna(False)
+    if typed.any():  # 'O' for 0 and 'I' or 'l' for 1 where a digit must be ('SW1A OAA', 'LWI 1AB')
+        text = text.copy()
+        text[typed] = text[typed].map(_postcode_digits)
+        valid = text.str.fullmatch(_POSTCODE_COMPACT).fillna(False)
     out = text.str[:-3] + " " + text.str[-3:]
     return out.where(valid, None).astype(object).where(valid, None)
 
@@ -286,10 +309,12 @@ def _normalise(series: pd.Series):
         after_num = np.r_[False, is_num[:-1]] & same_prev
         next_word = np.r_[is_word[1:], False] & same_next
         next2_type = np.r_[is_type[2:], np.zeros(min(2, n), bool)] & np.r_[same_next[1:], False] & same_next
-        # (or after a range '12-14', or after a building's name ending in a type word: 'IVY HOUSE
-        # ST PETERS AVENUE', where the house has no number)
+        # (also after a range '12-14' or a house's name: 'ROSE COTTAGE ST JOHNS CLOSE'; not where
+        # ST ends a numbered street: '12 HIGH ST, LITTLE GREEN')
         after_range_or_type = np.r_[False, is_range[:-1] | is_type[:-1]] & same_prev
-        saint = (raw == "ST") & (first | after_num | after_range_or_type) & next_word & next2_type
+        prev2_num = np.r_[np.zeros(min(2, n), bool), is_num[:-2]] & same_prev & np.r_[False, same_prev[:-1]]
+        after_name = np.r_[False, is_word[:-1]] & same_prev & ~prev2_num
+        saint = (raw == "ST") & (first | after_num | after_range_or_type | after_name) & next_word & next2_type
         out[saint] = "SAINT"
         keep = ~drop
         kept_rows = rows[keep]
