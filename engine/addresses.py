@@ -309,9 +309,10 @@ def _normalise(series: pd.Series):
         after_num = np.r_[False, is_num[:-1]] & same_prev
         next_word = np.r_[is_word[1:], False] & same_next
         next2_type = np.r_[is_type[2:], np.zeros(min(2, n), bool)] & np.r_[same_next[1:], False] & same_next
-        # (also after a range '12-14' or a house's name: 'ROSE COTTAGE ST JOHNS CLOSE'; not where
-        # ST ends a numbered street: '12 HIGH ST, LITTLE GREEN')
-        after_range_or_type = np.r_[False, is_range[:-1] | is_type[:-1]] & same_prev
+        # (also after a range '12-14', a tenement flat '(1F2)' or a house's name: 'ROSE COTTAGE ST
+        # JOHNS CLOSE'; not where ST ends a numbered street: '12 HIGH ST, LITTLE GREEN')
+        is_tenement = np.array([bool(_TENEMENT.fullmatch(u)) for u in uniq])[inverse]
+        after_range_or_type = np.r_[False, is_range[:-1] | is_type[:-1] | is_tenement[:-1]] & same_prev
         prev2_num = np.r_[np.zeros(min(2, n), bool), is_num[:-2]] & same_prev & np.r_[False, same_prev[:-1]]
         after_name = np.r_[False, is_word[:-1]] & same_prev & ~prev2_num
         saint = (raw == "ST") & (first | after_num | after_range_or_type | after_name) & next_word & next2_type

@@ -125,7 +125,8 @@ class LinkReport:
                          "they were matched on their address text alone")
         if self.postcodes_disagree:
             lines.append(f"{self.postcodes_disagree} records have one postcode in the postcode field and another "
-                         "in the address text; they were matched on their address alone")
+                         "in the address text; they were matched with the one the gazetteer has, or on their "
+                         "address alone where it has both or neither")
         if self.reference_not_points:
             lines.append(f"{self.reference_not_points} matched records got a point inside their gazetteer "
                          "feature, which is not a point (a property polygon, say)")
@@ -302,10 +303,15 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         given_text = pc_given.astype("string").str.strip()
         not_uk = given_text.notna() & (given_text.str.len() > 0) & pc.isna()
         pc_text = ad.postcode_in_text(raw_text)
-        # a postcode in the field and another in the address text: which is right is a guess, so
-        # the record is matched as one without a postcode (on its words)
+        # a postcode in the field and another in the address text: the one the gazetteer has when
+        # the other is no postcode of it; else which is right is a guess, and the record is matched
+        # as one without a postcode (on its words)
         two_postcodes = (pc.notna() & pc_text.notna() & (pc != pc_text)).to_numpy()
-        pc = pc.where(pc.notna(), pc_text).where(~two_postcodes, None)
+        known_pc = set(ref["postcode"].dropna())
+        field_known, text_known = pc.isin(known_pc).to_numpy(), pc_text.isin(known_pc).to_numpy()
+        guess = two_postcodes & (field_known == text_known)
+        take_text = (two_postcodes & text_known & ~field_known) | pc.isna().to_numpy()
+        pc = pc.where(~take_text, pc_text).where(~guess, None)
         report.postcodes_not_uk = int(not_uk.sum())
         report.postcodes_disagree = int(two_postcodes.sum())
 
@@ -319,7 +325,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         weight = np.full(n, np.nan)
         gap = np.full(n, np.nan)
         note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
-        note[two_postcodes] = "the postcode field and the postcode in the address differ; matched on the address alone"
+        note[two_postcodes] = np.where(guess[two_postcodes], "the postcode field and the postcode in the address "
+                                       "differ; matched on the address alone", "the postcode field and the postcode "
+                                       "in the address differ; matched with the one the gazetteer has")
 
         # 0. the reviewer's decisions of an earlier run, for this gazetteer version
         record_key = rv.record_keys(text.to_numpy(), pc.to_numpy())
