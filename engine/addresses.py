@@ -137,12 +137,15 @@ def _postcode_digits(compact: str) -> str:
     return outward + inward
 
 
-def format_postcodes(series: pd.Series) -> pd.Series:
-    """:func:`format_postcode` over a Series (vectorised); invalid or missing -> None."""
+def format_postcodes(series: pd.Series, typed_digits: bool = False) -> pd.Series:
+    """:func:`format_postcode` over a Series (vectorised); invalid or missing -> None.
+    ``typed_digits``: 'O' read as 0 and 'I' or 'l' as 1 where the format needs a digit ('SW1A
+    OAA', 'LWI 1AB'), for matching; off for validation and publication, where a mistyped
+    postcode is to be reported, not mended."""
     text = series.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
     valid = text.str.fullmatch(_POSTCODE_COMPACT).fillna(False)
-    typed = ~valid & text.str.fullmatch(_POSTCODE_MISTYPED).fillna(False)
-    if typed.any():  # 'O' for 0 and 'I' or 'l' for 1 where a digit must be ('SW1A OAA', 'LWI 1AB')
+    typed = ~valid & text.str.fullmatch(_POSTCODE_MISTYPED).fillna(False) if typed_digits else None
+    if typed is not None and typed.any():
         text = text.copy()
         text[typed] = text[typed].map(_postcode_digits)
         valid = text.str.fullmatch(_POSTCODE_COMPACT).fillna(False)

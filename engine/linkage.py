@@ -88,6 +88,7 @@ class LinkReport:
     gazetteer_version: str = ""
     reference_not_addresses: int = 0
     postcodes_disagree: int = 0
+    postcodes_digits_read: int = 0
 
     def describe(self) -> list:
         lines = [f"{self.records} records: {self.matched} matched "
@@ -123,6 +124,9 @@ class LinkReport:
         if self.postcodes_not_uk:
             lines.append(f"{self.postcodes_not_uk} records have a postcode that is not a UK postcode; "
                          "they were matched on their address text alone")
+        if self.postcodes_digits_read:
+            lines.append(f"{self.postcodes_digits_read} records have a postcode typed with a letter for a digit "
+                         "(O for 0, I or l for 1); it was read with the digit")
         if self.postcodes_disagree:
             lines.append(f"{self.postcodes_disagree} records have one postcode in the postcode field and another "
                          "in the address text; they were matched with the one the gazetteer has, or on their "
@@ -299,7 +303,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         raw_text = _join_fields(records, address_fields)
         text = ad.normalise_addresses(raw_text)
         pc_given = records[postcode_field] if postcode_field else pd.Series([None] * n, index=records.index)
-        pc = ad.format_postcodes(pc_given)
+        pc = ad.format_postcodes(pc_given, typed_digits=True)
+        digits_read = (pc.notna() & ad.format_postcodes(pc_given).isna()).to_numpy()  # 'LWI 1AB'
+        report.postcodes_digits_read = int(digits_read.sum())
         given_text = pc_given.astype("string").str.strip()
         not_uk = given_text.notna() & (given_text.str.len() > 0) & pc.isna()
         pc_text = ad.postcode_in_text(raw_text)
@@ -325,6 +331,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         weight = np.full(n, np.nan)
         gap = np.full(n, np.nan)
         note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
+        note[digits_read] = "postcode typed with a letter for a digit (O for 0, I or l for 1); read with the digit"
         note[two_postcodes] = np.where(guess[two_postcodes], "the postcode field and the postcode in the address "
                                        "differ; matched on the address alone", "the postcode field and the postcode "
                                        "in the address differ; matched with the one the gazetteer has")

@@ -264,6 +264,12 @@ def test_council_bench_variant_classes(run_alg, variant_bench, record_property):
     assert rest["precision"] >= 0.99 and rest["recall"] >= 0.95, rest
     absent = records["true_uprn"].isna().to_numpy()
     assert int(out.loc[absent, "matched_uprn"].notna().sum()) < 0.02 * absent.sum()
-    # the two postcodes of a record that disagree are said in its note
+    # the two postcodes of a record that disagree are said in its note, and so is a postcode read
+    # with a digit for a letter (one that is no postcode as typed)
     conflict = (records["error_class"] == "postcode_conflict").to_numpy()
     assert out.loc[conflict, "note"].str.contains("postcode field and the postcode in the address differ").all()
+    compact = records["postcode"].astype("string").str.upper().str.replace(" ", "", regex=False)
+    mistyped = (records["error_class"] == "postcode_typed") \
+        & ~compact.str.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}").fillna(True)
+    assert mistyped.sum() >= 10
+    assert out.loc[mistyped.to_numpy(), "note"].str.contains("letter for a digit").all()
