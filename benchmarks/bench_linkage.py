@@ -23,7 +23,15 @@ false links by fault class and by agency.
 the first run only, with the peak memory of the run itself (issue 21: national linkage planned
 from a one-machine measurement; docs/scale.md).
 
-    .venv/bin/python benchmarks/bench_linkage.py [--quick] [--with-ukam-alone] [--council] [--national]
+``--variants`` (with ``--council``): the bench with its variant address forms (``variants=True``:
+sub-unit words, lettered, basement, top-floor and tenement flats, number ranges, house names,
+Saint and apostrophes, punctuation, localities, mistyped and conflicting postcodes).
+``--seeds 2 3 4`` (with ``--council``): the engine called directly on gazetteer seed *s*-1 and
+records seed *s* for each seed given, quality by class and by agency, the review band's size
+(no QGIS, no timing comparison).
+
+    .venv/bin/python benchmarks/bench_linkage.py [--quick] [--with-ukam-alone] [--council [--variants]
+                                                 [--seeds 2 3 4]] [--national]
 """
 from __future__ import annotations
 
@@ -46,9 +54,13 @@ def main():
     parser.add_argument("--national", action="store_true",
                         help="issue 21's one-machine measurement: 1,000,000 records against 2,000,000 "
                              "addresses, the first run only, with its own peak memory")
+    parser.add_argument("--variants", action="store_true")
+    parser.add_argument("--seeds", type=int, nargs="*")
     args = parser.parse_args()
+    if args.council and args.seeds:
+        return council_seeds(args.seeds, variants=args.variants)
     if args.council:
-        return council()
+        return council(variants=args.variants)
     n_ref, n_rec = (15000, 5000) if args.quick else (2_000_000, 1_000_000) if args.national else (150000, 100000)
     processing = qgis_session()
     import gen_addresses as g
@@ -143,15 +155,44 @@ def main():
            notes=f"peak RSS {peak_rss_mb():.0f} MiB; 2 shared cores; one run each (seconds are wall time)")
 
 
-def council(n_streets: int = 180, n_records: int = 5000):
+def council_seeds(seeds, variants: bool = False, n_streets: int = 180, n_records: int = 5000):
+    """The council bench on several seeds, the engine called directly (see the module docstring)."""
+    from common import plugin_importable
+
+    plugin_importable()
+    import gen_council_bench as g
+    import pandas as pd
+
+    from joinedup.engine.linkage import link_addresses
+
+    pd.set_option("display.width", 200)
+    for seed in seeds:
+        gaz = g.make_gazetteer(n_streets, seed=seed - 1, variants=variants)
+        records = g.make_records(gaz, n_records, seed=seed, variants=variants)
+        started = time.perf_counter()
+        out, rep = link_addresses(records[["record_id", "agency", "address", "postcode"]], g.gazetteer_layer(gaz),
+                                  address_fields=["address"], postcode_field="postcode", ref_uprn_field="uprn",
+                                  ref_address_fields=["address"], ref_postcode_field="postcode",
+                                  ref_parent_field="parent_uprn", ref_class_field="class_code")
+        seconds = time.perf_counter() - started
+        recoverable = ~records["error_class"].isin(g.UNRECOVERABLE).to_numpy()
+        rest = g.quality(out["matched_uprn"][recoverable], records[recoverable]).iloc[-1]
+        print(f"seed {seed}: {len(records)} records x {len(gaz)} UPRNs, {seconds:.1f} s (engine), review band "
+              f"{len(rep.review)}; without {', '.join(g.UNRECOVERABLE)}: precision {rest['precision']:.4f} "
+              f"recall {rest['recall']:.4f}; levels {out['match_level'].value_counts().to_dict()}")
+        print(g.quality(out["matched_uprn"], records).to_string(index=False))
+        print(g.quality(out["matched_uprn"], records, by="agency").to_string(index=False))
+
+
+def council(n_streets: int = 180, n_records: int = 5000, variants: bool = False):
     """The independent council bench (see the module docstring)."""
     processing = qgis_session()
     import gen_council_bench as g
     import pandas as pd
     import pyogrio
 
-    gaz = g.make_gazetteer(n_streets, seed=1)
-    records = g.make_records(gaz, n_records, seed=2)
+    gaz = g.make_gazetteer(n_streets, seed=1, variants=variants)
+    records = g.make_records(gaz, n_records, seed=2, variants=variants)
     folder = tempfile.mkdtemp(prefix="bench_council_")
     gaz_path = os.path.join(folder, "gazetteer.gpkg")
     pyogrio.write_dataframe(g.gazetteer_layer(gaz), gaz_path, layer="gazetteer")
@@ -210,7 +251,7 @@ def council(n_streets: int = 180, n_records: int = 5000):
                  "reference": len(gaz), "seconds": seconds, "precision": uq["precision"],
                  "recall": uq["recall"], "false_links": uq["false_links"],
                  "precision_recoverable": rq["precision"], "recall_recoverable": rq["recall"]})
-    report("linkage_council", rows,
+    report("linkage_council" + ("_variants" if variants else ""), rows,
            notes=f"peak RSS {peak_rss_mb():.0f} MiB; 2 shared cores; one run each (wall time); "
                  f"'recoverable' leaves out {', '.join(g.UNRECOVERABLE)}")
 

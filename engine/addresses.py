@@ -51,8 +51,11 @@ _FLAT_AFTER = r"(?:\s*(?:FLAT|FLT)\b)?"
 _FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRST|1ST|SECOND|2ND|THIRD|3RD|"
                              r"FOURTH|4TH|TOP)\s*(?:FLOOR|FLR)\b" + _FLAT_AFTER)
 _FLOOR_SLASH_RE = re.compile(r"\b([GB1-4])\s*/\s*F\b" + _FLAT_AFTER)
-_FLOOR_SHORT_RE = re.compile(r"(?<!FLAT )\b(GFF|FFF|SFF|TFF|BFF|GF)\b" + _FLAT_AFTER)
-FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3F", "BFF": "BF"})
+_FLOOR_SHORT_RE = re.compile(r"(?<!FLAT )\b(GFF|FFF|SFF|TFF|BFF|LGFF|LGF|GF)\b" + _FLAT_AFTER)
+FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3F", "BFF": "BF", "LGF": "BF",
+                    "LGFF": "BF"})
+# 'BASEMENT FLAT', 'TOP FLAT': a floor named without the word FLOOR, followed by FLAT
+_FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|BASEMENT|BSMT|TOP)\s+(?:FLAT|FLT)\b")
 # Numbers written as words ('Seven Cavendish Street'), read as digits before a name.
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN "
@@ -95,6 +98,7 @@ def _floor_flats(text: pd.Series) -> pd.Series:
     text = text.str.replace(_FLOOR_WORDS_RE, code, regex=True)
     text = text.str.replace(_FLOOR_TYPO_RE, _floor_typo, regex=True)
     text = text.str.replace(_FLOOR_SLASH_RE, code, regex=True)
+    text = text.str.replace(_FLOOR_FLAT_RE, code, regex=True)
     return text.str.replace(_FLOOR_SHORT_RE, code, regex=True)
 
 
@@ -115,10 +119,36 @@ def format_postcode(text):
     return compact[:-3] + " " + compact[-3:]
 
 
-def format_postcodes(series: pd.Series) -> pd.Series:
-    """:func:`format_postcode` over a Series (vectorised); invalid or missing -> None."""
+_POSTCODE_COMPACT = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA"
+_POSTCODE_MISTYPED = r"[A-Z]{1,2}[0-9OIL][A-Z0-9]?[0-9OIL][A-Z]{2}"
+_AS_DIGIT = str.maketrans("OIL", "011")
+
+
+def _postcode_digits(compact: str) -> str:
+    """A compact postcode with O, I and L read as digits where the format needs a digit: the
+    sector (first character of the inward code) and the district's first character (after one
+    or two area letters; the area is taken as two letters when both read as letters)."""
+    inward = compact[-3].translate(_AS_DIGIT) + compact[-2:]
+    outward = compact[:-3]
+    area = 2 if len(outward) >= 3 and outward[1].isalpha() and outward[1] not in "OIL" else 1
+    if len(outward) > area:
+        district = outward[area].translate(_AS_DIGIT) + outward[area + 1:].replace("O", "0").replace("I", "1")
+        outward = outward[:area] + district
+    return outward + inward
+
+
+def format_postcodes(series: pd.Series, typed_digits: bool = False) -> pd.Series:
+    """:func:`format_postcode` over a Series (vectorised); invalid or missing -> None.
+    ``typed_digits``: 'O' read as 0 and 'I' or 'l' as 1 where the format needs a digit ('SW1A
+    OAA', 'LWI 1AB'), for matching; off for validation and publication, where a mistyped
+    postcode is to be reported, not mended."""
     text = series.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
-    valid = text.str.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA").fillna(False)
+    valid = text.str.fullmatch(_POSTCODE_COMPACT).fillna(False)
+    typed = ~valid & text.str.fullmatch(_POSTCODE_MISTYPED).fillna(False) if typed_digits else None
+    if typed is not None and typed.any():
+        text = text.copy()
+        text[typed] = text[typed].map(_postcode_digits)
+        valid = text.str.fullmatch(_POSTCODE_COMPACT).fillna(False)
     out = text.str[:-3] + " " + text.str[-3:]
     return out.where(valid, None).astype(object).where(valid, None)
 
@@ -163,11 +193,16 @@ _TRANSLATE = {i: (chr(i) if chr(i) in _KEEP else " ") for i in range(128)}
 _OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
 _INWARD = re.compile(r"[0-9][A-Z]{2}")
 _COMPACT = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|GIR0AA")
-_FLAT_TOKENS = {"FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT"}
+_FLAT_TOKENS = {"FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT", "STUDIO"}
+# a Scottish tenement flat by floor and door ('1F2': first floor, second door; 'GF1', 'BF1')
+_TENEMENT = re.compile(r"(?:\d|G|B)F\d{1,2}")
 _NUMBER = re.compile(r"\d+[A-Z]?")
 _STREET_TYPES = set(ABBREVIATIONS.values()) | set(ABBREVIATIONS)
 
 
+_RANGE_RE = re.compile(r"\b(\d+)\s*(?:&|\s-\s|\bTO\b)\s*(\d+)\b")
+_NUMBER_DASH_LETTER_RE = re.compile(r"\b(\d+)\s*-\s*([A-Z])\b")
+_LONE_DASH_RE = re.compile(r"(?<!\S)[-/]+(?!\S)")
 _NUMBER_THEN_WORD = re.compile(r"(\d+)([A-Z]{2,})")
 _WORD_THEN_TYPE = re.compile(r"([A-Z]{4,})(ROAD|STREET|AVENUE|LANE|CLOSE|CRESCENT|GROVE|TERRACE|GARDENS|"
                              r"DRIVE|PLACE|COURT|SQUARE)")
@@ -179,6 +214,11 @@ def _token_map(token: str) -> str:
         return "FLAT"
     if token in ABBREVIATIONS:
         return ABBREVIATIONS[token]
+    if _TENEMENT.fullmatch(token):
+        return "FLAT " + token
+    m = re.fullmatch(r"([A-Z])/(\d+[A-Z]?)", token)  # 'A/40': flat A of number 40
+    if m:
+        return f"FLAT {m.group(1)} {m.group(2)}"
     m = re.fullmatch(r"(?:F|FLAT|FLT|APT|UNIT)(\d+[A-Z]?)", token)  # F3, FLAT3 (words run together)
     if m:
         return "FLAT " + m.group(1)
@@ -203,7 +243,15 @@ def _normalise(series: pd.Series):
     split once and each distinct token is rewritten once, so the cost grows with the
     vocabulary, not with the number of addresses."""
     index = series.index
-    text = _floor_flats(_ascii_upper(pd.Series(series.to_numpy(), dtype=object))).str.translate(_TRANSLATE)
+    text = _ascii_upper(pd.Series(series.to_numpy(), dtype=object))
+    # apostrophes join ('ST MARY'S' is 'ST MARYS'); '&' is 'AND' (the gazetteer's rule) except
+    # between numbers ('12 & 14': the range 12-14); '12 - A' and '12-A' are 12A, '12 - 14' and
+    # '12 TO 14' the range 12-14
+    text = text.str.replace(r"['`]", "", regex=True)  # (’ is folded away above)
+    text = text.str.replace(_RANGE_RE, r"\1-\2", regex=True).str.replace("&", " AND ", regex=False)
+    text = text.str.replace(_NUMBER_DASH_LETTER_RE, r"\1\2", regex=True)
+    text = _floor_flats(text).str.translate(_TRANSLATE)
+    text = text.str.replace(_LONE_DASH_RE, " ", regex=True)
     tokens = text.str.split().explode()
     tokens = tokens[tokens.notna() & (tokens != "")]
     rows = tokens.index.to_numpy()
@@ -233,6 +281,7 @@ def _normalise(series: pd.Series):
         mapped_uniq = np.array([_token_map(u) for u in uniq], dtype=object)
         out = mapped_uniq[inverse]
         is_num = np.array([bool(_NUMBER.fullmatch(u)) for u in uniq])[inverse]
+        is_range = np.array([bool(re.fullmatch(r"\d+-\d+", u)) for u in uniq])[inverse]
         is_letter = np.array([len(u) == 1 and u.isalpha() for u in uniq])[inverse]
         is_word = np.array([len(u) >= 2 and u.isalpha() for u in uniq])[inverse]
         is_type = np.array([u in _STREET_TYPES for u in uniq])[inverse]
@@ -241,7 +290,7 @@ def _normalise(series: pd.Series):
         prev_flat = np.r_[False, out[:-1] == "FLAT"] & same_prev
         drop |= prev_flat & np.isin(raw, ["NO", "NUMBER", "NR"])
         # 'No. 14 Rosebery Way': NO before a house number
-        drop |= np.isin(raw, ["NO", "NR"]) & np.r_[is_num[1:], False] & same_next
+        drop |= np.isin(raw, ["NO", "NR", "NOS"]) & np.r_[is_num[1:] | is_range[1:], False] & same_next
         # 'Seven Cavendish Street': a number word first in the address, or after a flat key,
         # and before a name (not after a number: '5 ONE TREE HILL' keeps its name)
         is_numword = np.array([u in NUMBER_WORDS for u in uniq])[inverse]
@@ -263,7 +312,13 @@ def _normalise(series: pd.Series):
         after_num = np.r_[False, is_num[:-1]] & same_prev
         next_word = np.r_[is_word[1:], False] & same_next
         next2_type = np.r_[is_type[2:], np.zeros(min(2, n), bool)] & np.r_[same_next[1:], False] & same_next
-        saint = (raw == "ST") & (first | after_num) & next_word & next2_type
+        # (also after a range '12-14', a tenement flat '(1F2)' or a house's name: 'ROSE COTTAGE ST
+        # JOHNS CLOSE'; not where ST ends a numbered street: '12 HIGH ST, LITTLE GREEN')
+        is_tenement = np.array([bool(_TENEMENT.fullmatch(u)) for u in uniq])[inverse]
+        after_range_or_type = np.r_[False, is_range[:-1] | is_type[:-1] | is_tenement[:-1]] & same_prev
+        prev2_num = np.r_[np.zeros(min(2, n), bool), is_num[:-2]] & same_prev & np.r_[False, same_prev[:-1]]
+        after_name = np.r_[False, is_word[:-1]] & same_prev & ~prev2_num
+        saint = (raw == "ST") & (first | after_num | after_range_or_type | after_name) & next_word & next2_type
         out[saint] = "SAINT"
         keep = ~drop
         kept_rows = rows[keep]
@@ -272,7 +327,8 @@ def _normalise(series: pd.Series):
         ends = np.r_[starts[1:], len(words)]
         result = pd.Series([""] * len(series), dtype=object)
         if len(words):
-            result.iloc[kept_rows[starts]] = [" ".join(words[a:b]) for a, b in zip(starts, ends, strict=False)]
+            result.iloc[kept_rows[starts]] = [" ".join(words[a:b]).replace("FLAT FLAT ", "FLAT ")
+                                              for a, b in zip(starts, ends, strict=False)]
     else:
         result = pd.Series([""] * len(series), dtype=object)
     result.index = index
@@ -286,7 +342,7 @@ def number_tokens(series: pd.Series) -> pd.Series:
     return found.map(lambda items: frozenset(items) if isinstance(items, list) else frozenset())
 
 
-FLAT_KEY = r"\bFLAT (\d+[A-Z]?|[A-Z]F?)\b"
+FLAT_KEY = r"\bFLAT ((?:\d|G|B)F\d{1,2}|\d+[A-Z]?|[A-Z]F?)\b"
 
 
 def number_parts(series: pd.Series):
@@ -381,19 +437,27 @@ def street_names(normalised: pd.Series) -> pd.Series:
     """The street an address names, in normalised text: the words after its last house number up
     to the first street-type word ('FLAT 2 1 KELSO TERRACE CASTLEBRIDGE' -> 'KELSO TERRACE');
     None where no street type follows the number (a dropped or mistyped type says nothing)."""
-    def name(words: str):
-        taken = []
+    def name(words: str, last: bool):
+        taken, found = [], None
         for word in words.split():
             taken.append(word)
             if word in STREET_TYPE_WORDS:
-                return " ".join(taken) if len(taken) > 1 else None
-        return None
+                found = " ".join(taken) if len(taken) > 1 else None
+                if not last:
+                    return found
+                taken = []
+        return found
 
     keys = street_keys(normalised)
-    uniq, inverse = np.unique(keys.astype(str).to_numpy(), return_inverse=True)
+    # without a house number a house's name may come first ('MEADOW VIEW, ST PETERS AVENUE'):
+    # the street is then the last run of words ending in a street type
+    numbered = normalised.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True) \
+        .str.contains(r"\b\d", regex=True).to_numpy()
+    pairs = pd.Series(keys.astype(str).to_numpy() + np.where(numbered, "|1", "|0"))
+    uniq, inverse = np.unique(pairs.to_numpy(), return_inverse=True)
+    names = [name(u[:-2], u[-1] == "0") for u in uniq]
     # object dtype: pandas 3 would infer 'str' and turn None into NaN, which is no 'None'
-    return pd.Series(np.array([name(u) for u in uniq], dtype=object)[inverse], index=normalised.index,
-                     dtype=object)
+    return pd.Series(np.array(names, dtype=object)[inverse], index=normalised.index, dtype=object)
 
 
 def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Series) -> np.ndarray:
@@ -423,4 +487,35 @@ def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Seri
     for i, written, cand_key, houses in todo:
         out[i] = any(key != cand_key and written <= words and houses <= houses_on[key]
                      for key, words in words_of.items())
+    return out
+
+
+def _leading_words(words: list, shared: set) -> list:
+    """The words before the first word in ``shared`` (a building's name before its street)."""
+    out = []
+    for word in words:
+        if word in shared:
+            break
+        out.append(word)
+    return out
+
+
+def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray:
+    """True where a record with no number at all names a building ('CHERRY TREE HOUSE, ST PETERS
+    AVENUE') and its candidate names another before the words they share ('IVY HOUSE, ST PETERS
+    AVENUE'): a house known by its name only is another house when the name is another (a slip
+    of one letter in a word of the name is allowed; THE is left out). Normalised text."""
+    record = pd.Series(record).reset_index(drop=True)
+    candidate = pd.Series(candidate).reset_index(drop=True)
+    out = np.zeros(len(record), dtype=bool)
+    has_number = record.astype("string").fillna("").str.contains(r"\d", regex=True).to_numpy()
+    for i in np.flatnonzero(~has_number):
+        r = [w for w in str(record.iloc[i]).split() if w not in ("THE", "FLAT")]
+        c = [w for w in str(candidate.iloc[i] or "").split() if w not in ("THE", "FLAT") and not w[0].isdigit()]
+        shared = set(r) & set(c)
+        if not shared:
+            continue
+        rec_name, cand_name = _leading_words(r, shared), _leading_words(c, shared)
+        rec_name = [w for w in rec_name if not any(_within_one_edit(w, v) for v in cand_name)]
+        out[i] = bool(rec_name) and bool(cand_name)
     return out

@@ -87,6 +87,8 @@ class LinkReport:
     review_geometry: object = None
     gazetteer_version: str = ""
     reference_not_addresses: int = 0
+    postcodes_disagree: int = 0
+    postcodes_digits_read: int = 0
 
     def describe(self) -> list:
         lines = [f"{self.records} records: {self.matched} matched "
@@ -122,6 +124,13 @@ class LinkReport:
         if self.postcodes_not_uk:
             lines.append(f"{self.postcodes_not_uk} records have a postcode that is not a UK postcode; "
                          "they were matched on their address text alone")
+        if self.postcodes_digits_read:
+            lines.append(f"{self.postcodes_digits_read} records have a postcode typed with a letter for a digit "
+                         "(O for 0, I or l for 1); it was read with the digit")
+        if self.postcodes_disagree:
+            lines.append(f"{self.postcodes_disagree} records have one postcode in the postcode field and another "
+                         "in the address text; they were matched with the one the gazetteer has, or on their "
+                         "address alone where it has both or neither")
         if self.reference_not_points:
             lines.append(f"{self.reference_not_points} matched records got a point inside their gazetteer "
                          "feature, which is not a point (a property polygon, say)")
@@ -294,11 +303,23 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         raw_text = _join_fields(records, address_fields)
         text = ad.normalise_addresses(raw_text)
         pc_given = records[postcode_field] if postcode_field else pd.Series([None] * n, index=records.index)
-        pc = ad.format_postcodes(pc_given)
+        pc = ad.format_postcodes(pc_given, typed_digits=True)
+        digits_read = (pc.notna() & ad.format_postcodes(pc_given).isna()).to_numpy()  # 'LWI 1AB'
+        report.postcodes_digits_read = int(digits_read.sum())
         given_text = pc_given.astype("string").str.strip()
         not_uk = given_text.notna() & (given_text.str.len() > 0) & pc.isna()
-        pc = pc.where(pc.notna(), ad.postcode_in_text(raw_text))
+        pc_text = ad.postcode_in_text(raw_text)
+        # a postcode in the field and another in the address text: the one the gazetteer has when
+        # the other is no postcode of it; else which is right is a guess, and the record is matched
+        # as one without a postcode (on its words)
+        two_postcodes = (pc.notna() & pc_text.notna() & (pc != pc_text)).to_numpy()
+        known_pc = set(ref["postcode"].dropna())
+        field_known, text_known = pc.isin(known_pc).to_numpy(), pc_text.isin(known_pc).to_numpy()
+        guess = two_postcodes & (field_known == text_known)
+        take_text = (two_postcodes & text_known & ~field_known) | pc.isna().to_numpy()
+        pc = pc.where(~take_text, pc_text).where(~guess, None)
         report.postcodes_not_uk = int(not_uk.sum())
+        report.postcodes_disagree = int(two_postcodes.sum())
 
         out = pd.DataFrame(index=records.index)
         out["SOURCE_ROW"] = np.arange(n, dtype=np.int64)
@@ -310,6 +331,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         weight = np.full(n, np.nan)
         gap = np.full(n, np.nan)
         note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
+        note[digits_read] = "postcode typed with a letter for a digit (O for 0, I or l for 1); read with the digit"
+        note[two_postcodes] = np.where(guess[two_postcodes], "the postcode field and the postcode in the address "
+                                       "differ; matched on the address alone", "the postcode field and the postcode "
+                                       "in the address differ; matched with the one the gazetteer has")
 
         # 0. the reviewer's decisions of an earlier run, for this gazetteer version
         record_key = rv.record_keys(text.to_numpy(), pc.to_numpy())
@@ -477,6 +502,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                                 f"candidate is on {b}" for a, b in zip(rec_street[street_disagrees],
                                                                     cand_street_name[street_disagrees], strict=True)]
     reject_conflict = reject_conflict | street_disagrees
+    # a house known by its name only, written with another name than its candidate's ('CHERRY
+    # TREE HOUSE, ST PETERS AVENUE' found 'IVY HOUSE, ST PETERS AVENUE' through the street)
+    named = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & np.isin(method, ["probabilistic", "trigram"]))
+    name_differs = np.zeros(n, dtype=bool)
+    name_differs[named] = ad.building_name_differs(pd.Series(text.to_numpy()[named]), cand_text.iloc[named])
+    reason[name_differs] = ("name differs: the record names a building by a name the best candidate does not "
+                            "have (a house the gazetteer may lack; see candidate_uprn)")
+    reject_conflict = reject_conflict | name_differs
     # the record leaves part of the street's name out, its postcode does not settle the street,
     # and another street fits it as well ('31 WESTBOURNE': LANE or DRIVE, both with a 31): the
     # matcher's choice is a guess
@@ -581,7 +614,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
     reasons = reasons.str.replace(
-        r"^(number not in street|flat not in building|postcode disagrees|street disagrees|street unclear):.*",
+        r"^(number not in street|flat not in building|postcode disagrees|street disagrees|street unclear"
+        r"|name differs):.*",
         r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())

@@ -123,3 +123,66 @@ def test_missing_matcher_gives_install_steps(monkeypatch):
     assert optional_missing_message("propertyprofile") == ""
     assert "uk_address_matcher" not in " ".join(missing_packages())  # not a required package
     assert "pip install uk_address_matcher" in linkage_backend_missing()
+
+
+# The council bench's variant forms (benchmarks/gen_council_bench.py, VARIANT_MIX), each
+# written out by hand: the record's form and the gazetteer's must meet.
+@pytest.mark.parametrize("record, gazetteer", [
+    ("St Marys Rd, 12", "ST MARY'S ROAD, 12"),                       # apostrophe dropped
+    ("12 St. Mary's Road", "12 ST MARY'S ROAD"),                     # full stop
+    ("12 Saint Marys Road", "12 ST MARY'S ROAD"),
+    ("Rose Cottage, St John's Close", "ROSE COTTAGE, ST JOHN'S CLOSE"),
+    ("4 (1F2) St Leonard's Gardens", "FLAT 1F2, 4 ST LEONARD'S GARDENS"),  # tenement flat
+    ("1F2, 4 Kings Road", "FLAT 1F2, 4 KING'S ROAD"),
+    ("4/GF1 Kings Road", "FLAT GF1, 4 KING'S ROAD"),
+    ("A/40 Bell and Anchor Way", "FLAT A, 40 BELL AND ANCHOR WAY"),  # lettered flat
+    ("Flat a 40 Bell & Anchor Way", "FLAT A, 40 BELL AND ANCHOR WAY"),
+    ("Anchor&Hope Lane", "ANCHOR AND HOPE LANE"),
+    ("Top Flat, 19 Kings Road", "TOP FLOOR FLAT, 19 KING'S ROAD"),
+    ("LGF 9 Kings Road", "BASEMENT FLAT, 9 KING'S ROAD"),
+    ("Lower Ground Floor Flat, 9 Kings Road", "BASEMENT FLAT, 9 KING'S ROAD"),
+    ("Studio Flat 3, Kelso Court, 2 Mill Road", "FLAT 3, KELSO COURT, 2 MILL ROAD"),
+    ("50-A Sandringham Dr", "50A SANDRINGHAM DRIVE"),
+    ("50 - a Sandringham Dr", "50A SANDRINGHAM DRIVE"),
+    ("12 & 14 Mill Road", "12-14 MILL ROAD"),
+    ("Nos 12-14 Mill Road", "12-14 MILL ROAD"),
+    ("12 to 14 Mill Road", "12-14 MILL ROAD"),
+    ("12 - 14 Mill Road", "12-14 MILL ROAD"),
+    ("12  Church-Lane ,Lindworth,", "12 CHURCH LANE, LINDWORTH"),
+])
+def test_variant_forms_meet(record, gazetteer):
+    """Same flat, same house numbers and the same words (their order aside: the exact keys of
+    the linkage compare these)."""
+    rec, gaz = (pd.Series([ad.normalise_address(t)]) for t in (record, gazetteer))
+    assert [p.iloc[0] for p in ad.number_parts(rec)] == [p.iloc[0] for p in ad.number_parts(gaz)], (rec, gaz)
+    assert sorted(ad.street_keys(rec).iloc[0].split()) == sorted(ad.street_keys(gaz).iloc[0].split()), (rec, gaz)
+    words = [sorted(w for w in t.iloc[0].split() if w.isalpha()) for t in (rec, gaz)]
+    assert words[0] == words[1], (rec, gaz)
+
+
+def test_variant_forms_keep_apart():
+    # a basement flat is not flat 19; ST ending a numbered street stays STREET; 12A is not 12
+    assert ad.number_parts(pd.Series([ad.normalise_address("BASEMENT FLAT, 19 X ROAD")]))[0].iloc[0] == {"BF"}
+    assert ad.normalise_address("12 High St, Little Green") == "12 HIGH STREET LITTLE GREEN"
+    assert ad.normalise_address("12-A Mill Road") != ad.normalise_address("12 Mill Road")
+    # the house's name comes first when it has no number: the street is the last one named
+    assert ad.street_names(pd.Series(["MEADOW VIEW SAINT PETERS AVENUE CASTLEBRIDGE"])).iloc[0] == \
+        "SAINT PETERS AVENUE"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("SW1A OAA", "SW1A 0AA"), ("LWI 1AB", "LW1 1AB"), ("LW3 IDN", "LW3 1DN"), ("cbl1 2ab", "CB11 2AB"),
+    ("OL1 1AA", "OL1 1AA"), ("XX", None),
+])
+def test_postcode_letters_for_digits(raw, expected):
+    assert ad.format_postcodes(pd.Series([raw]), typed_digits=True).iloc[0] == expected
+    if expected != ad.format_postcode(raw):  # without typed_digits a mistyped postcode is invalid
+        assert ad.format_postcodes(pd.Series([raw])).iloc[0] is None
+
+
+def test_building_name_differs():
+    rec = pd.Series(["CHERRY TREE HOUSE SAINT PETERS AVENUE", "ROSE COTAGE KINGS ROAD", "THE LIMES KINGS ROAD",
+                     "12 KINGS ROAD"])
+    cand = pd.Series(["IVY HOUSE SAINT PETERS AVENUE", "ROSE COTTAGE 4 KINGS ROAD HIGHFIELD", "LIMES KINGS ROAD",
+                      "ROSE COTTAGE 12 KINGS ROAD"])
+    assert ad.building_name_differs(rec, cand).tolist() == [True, False, False, False]
