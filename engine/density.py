@@ -318,7 +318,7 @@ def kernel_density(xy, *, cell_size: float, bandwidth: float | None = None,
         else:
             _exact(acc, xy, w, x0, y_top, rows, cols, cell_size, bandwidth, radius, kernel, fb)
     acc *= value_scale(kernel, bandwidth, values, cell_size, metres_per_unit)
-    out = acc.reshape(rows, cols)
+    out: np.ndarray = acc.reshape(rows, cols)
     if touched is not None:
         out = np.where(touched.reshape(rows, cols), out, NODATA)
     fb.set_progress(1.0)

@@ -523,8 +523,8 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
 
     status = pd.Series(NO_COORDINATES, index=data.index, dtype=object)
     method = pd.Series("", index=data.index, dtype=object)
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
+    x: np.ndarray = np.full(n, np.nan)
+    y: np.ndarray = np.full(n, np.nan)
 
     def number(name):
         text = data[name].str.strip().str.replace(",", "", regex=False)
@@ -624,7 +624,7 @@ def place_records(frame: pd.DataFrame, *, easting_field: str | None = None, nort
     fb.check()
 
     placed = (status == PLACED).to_numpy().copy()
-    inside = np.ones(n, dtype=bool)
+    inside: np.ndarray = np.ones(n, dtype=bool)
     if area is not None:
         from shapely import contains_xy, prepare
 

@@ -199,7 +199,7 @@ def jobs_table(jobs, *, snapped_edge, n_depots: int, demand_field=None, service_
     windows = column_windows(jobs, window_field, window_end_field, [], "Time window")
     priority = np.clip(column_numbers(jobs, priority_field, 0.0), 0, 100)
     skills = [parse_skills(v) for v in jobs[skill_field]] if skill_field else [frozenset()] * len(jobs)
-    location = np.arange(n_depots, n_depots + len(jobs), dtype=np.int64)
+    location: np.ndarray = np.arange(n_depots, n_depots + len(jobs), dtype=np.int64)
     location = np.where(np.asarray(snapped_edge)[location] >= 0, location, -1)
     return pd.DataFrame({"location": location, "demand": demand, "service_s": service, "windows": windows,
                          "priority": priority, "skills": skills})

@@ -241,7 +241,7 @@ def _directions(lines, classes, keep, options: BuildOptions, name, notes):
 def _speeds(lines, classes, keep, options: BuildOptions, name, notes, report):
     """Speed per line in km/h (NaN where none is usable)."""
     mode, speed_field, default_speed_kmh = options.mode, options.speed_field, options.default_speed_kmh
-    speed = np.full(len(lines), np.nan)
+    speed: np.ndarray = np.full(len(lines), np.nan)
     if mode in ("walk", "cycle") and speed_field is None:
         speed[:] = MODE_SPEEDS_KMH[mode] if default_speed_kmh is None else default_speed_kmh
     else:
