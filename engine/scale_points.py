@@ -750,7 +750,8 @@ def _profile_points(lay, frame, geoms, values, area_geoms, client, fb, sub, mark
         tasks = _point_file_tasks(path, layer, n_points, rows, [lay.value_field] if fields else [],
                                   ("intersects",))
         fb.log(f"{lay.name}: {n_points} points in {len(tasks)} chunks of up to {rows}.")
-        summed = run_tasks(_summarise_chunk, area_geoms, tasks, client=client(), combine=_add_partials, feedback=sub)
+        summed = run_tasks(_summarise_chunk, area_geoms, tasks, client=client(), combine=_add_partials,
+                           feedback=sub) if tasks else None
         if summed is None:
             summed = (np.zeros(n, np.int64), np.zeros((2 * len(fields), n)), 0)
         counts, sums, unplaced = summed
@@ -773,4 +774,6 @@ def _profile_points(lay, frame, geoms, values, area_geoms, client, fb, sub, mark
                                                  sub, ("intersects",), client=client())
     if not fields:
         return counts, None, None
-    return counts, sums[0], sums[1].astype(np.int64)
+    nonnull = sums[1].astype(np.int64)
+    # in-process, numpy's bincount of no values at all gives integer zeros: the same column type here
+    return counts, (sums[0] if nonnull.any() else np.zeros(n, np.int64)), nonnull
