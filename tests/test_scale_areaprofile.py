@@ -249,6 +249,41 @@ def test_geoparquet_read_by_the_workers_equals_in_process(seeded):
     assert here["pts_count"].sum() > N_POINTS * 0.99
 
 
+def test_by_hand_with_an_empty_layer(tmp_path):
+    """Two squares sharing an edge, three points: one on the shared edge (counts for both), one
+    with a NULL value (counted, not summed); an empty point layer. By hand, and equal to the
+    in-process profile column for column, types included (no values at all: an integer sum)."""
+    import geopandas as gpd
+    import shapely
+
+    from joinedup.engine.joins import profile_areas
+    from joinedup.engine.scale import Execution
+    from joinedup.engine.scale_points import PointFile, profile_areas_on_cluster
+
+    x, y = 385_000.0, 6_670_000.0  # inside EPSG:3067's area, so the profile measures in it
+    areas = gpd.GeoDataFrame({"a": [1, 2], "population": [2000, 0]},
+                             geometry=[shapely.box(x, y, x + 10, y + 10), shapely.box(x + 10, y, x + 20, y + 10)],
+                             crs="EPSG:3067")
+    points = gpd.GeoDataFrame({"v": [1.5, None, 2.0]},
+                              geometry=shapely.points([[x + 10, y + 5], [x + 5, y + 5], [x + 15, y + 5]]),
+                              crs="EPSG:3067")
+    path = tmp_path / "p.gpkg"
+    write_layer(path, "pts", points)
+    write_layer(path, "empty", points.iloc[:0])
+    layers = [("pts", points), ("empty", points.iloc[:0])]
+    here, _ = profile_areas(areas, layers, value_fields="v", population_field="population")
+    there, _ = profile_areas_on_cluster(areas, [(name, PointFile(str(path), name)) for name, _ in layers],
+                                        value_fields="v", population_field="population",
+                                        execution=Execution("local cluster", workers=2))
+    pd.testing.assert_frame_equal(pd.DataFrame(here.drop(columns="geometry")),
+                                  pd.DataFrame(there.drop(columns="geometry")), check_exact=True)
+    assert there["pts_count"].tolist() == [2, 2]
+    assert there["pts_v_sum"].tolist() == [1.5, 3.5] and there["pts_v_mean"].tolist() == [1.5, 1.75]
+    assert there["pts_per_1000"].iloc[0] == 1.0 and np.isnan(there["pts_per_1000"].iloc[1])
+    assert there["empty_count"].tolist() == [0, 0] and there["empty_v_sum"].dtype == np.int64
+    assert there["empty_v_mean"].isna().all()
+
+
 def test_cancel_stops_the_workers(run_alg, seeded):
     """Cancel pressed once the two worker processes run: one message, no output, no worker left."""
     from qgis.core import QgsProcessingException, QgsProcessingFeedback
