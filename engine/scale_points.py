@@ -603,7 +603,7 @@ class PointFile:
     layer used as it is: no filter, no selection), which a cluster's workers may read
     themselves. ``crs``: the layer's CRS where it was chosen (QGIS lets a user override a file's);
     ``read()``: the layer read in this process as the in-process profile reads it (called only
-    when the workers cannot read the file as it is); ``name``: for messages."""
+    when the workers cannot read the file as it is)."""
 
     path: str
     layer: Any = None  # a layer name, or its index in the file
@@ -653,11 +653,11 @@ def profile_areas_on_cluster(areas, layers, *, value_fields: str | None = None, 
     headers = [_profile_header(src) if isinstance(src, PointFile) else src for _, src in layers]
     chosen = parse_value_fields(value_fields, names,
                                 [[c for c in h.columns if c != h.geometry.name] for h in headers])
-    target = _profile_crs(areas, [h for h in headers])
+    target = _profile_crs(areas)
     frames, here = [], []
     for (name, src), header, field in zip(layers, headers, chosen, strict=True):
         if not isinstance(src, PointFile):
-            kind = src.attrs.get("geometry_kind")
+            kind = src.attrs.get("geometry_kind") or _kind_of(src)
             if kind in ("line", "polygon"):
                 here.append(f"{name} ({kind}s)")
             frames.append(src)
@@ -691,6 +691,15 @@ def profile_areas_on_cluster(areas, layers, *, value_fields: str | None = None, 
             point_summary=on_cluster)
 
 
+def _kind_of(frame) -> str:
+    """'point', 'line' or 'polygon' from the geometries' highest dimension (as ``area_profile``)."""
+    import shapely
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    dims = shapely.get_dimensions(geoms[~shapely.is_missing(geoms)])
+    return {0: "point", 1: "line", 2: "polygon"}.get(int(dims.max()), "none") if len(dims) else "point"
+
+
 def _profile_header(src: PointFile):
     """The point file's fields with no rows, as a point layer of ``area_profile`` (its CRS the
     layer's, marked as counted elsewhere)."""
@@ -705,7 +714,7 @@ def _profile_header(src: PointFile):
     return header
 
 
-def _profile_crs(areas, headers):
+def _profile_crs(areas):
     """The CRS ``area_profile`` measures in (``engine.crs.common_crs``: AREAS' own when it
     measures true in metres, else a local projected one), or None when no layer has a CRS (or
     the profile will stop on a missing one)."""
