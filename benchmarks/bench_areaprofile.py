@@ -2,15 +2,15 @@
 and against QGIS's own native:joinbylocationsummary (the QGIS algorithm that gives the same per-area
 count, sum and mean), end to end through processing.run, one run each.
 
-    .venv/bin/python benchmarks/bench_areaprofile.py [--points N]
+    .venv/bin/python benchmarks/bench_areaprofile.py [--quick] [--points N]
 
-N random points (default 1,000,000) with an integer weight and 1,600 irregular zones (Voronoi
-cells) over a 20 km square, in one GeoPackage made by this script (seeded, cached in
-benchmarks/results/areaprofile-scratch/). Every variant runs in a QGIS process of its own, so its
-peak RSS is that process's (a cluster's workers are other processes). The area profile counts the
-points per zone and sums and averages the weight (VALUE_FIELDS weight); QGIS's summary join
-calculates count, sum and mean of the weight. The parent checks that all three give the same
-counts, sums and means, and prints the ratios.
+N random points (default 1,000,000; --quick, as `make bench` runs it: 100,000) with an integer
+weight and 1,600 irregular zones (Voronoi cells) over a 20 km square, in one GeoPackage made by
+this script (seeded, cached in benchmarks/results/areaprofile-scratch/). Every variant runs in a
+QGIS process of its own, so its peak RSS is that process's (a cluster's workers are other
+processes). The area profile counts the points per zone and sums and averages the weight
+(VALUE_FIELDS weight); QGIS's summary join calculates count, sum and mean of the weight. The
+parent checks that all three give the same counts, sums and means, and prints the ratios.
 """
 from __future__ import annotations
 
@@ -97,12 +97,13 @@ def main():
         print(json.dumps(worker(int(sys.argv[2]), sys.argv[3])))
         return
     ap = argparse.ArgumentParser()
-    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--quick", action="store_true", help="100,000 points (make bench)")
+    ap.add_argument("--points", type=int, default=None, help="points (default 1,000,000; --quick 100,000)")
     args = ap.parse_args()
     plugin_importable()
     import pyogrio
 
-    n = args.points
+    n = args.points or (100_000 if args.quick else 1_000_000)
     SCRATCH.mkdir(parents=True, exist_ok=True)
     gpkg = SCRATCH / f"layers_{n}.gpkg"
     if not gpkg.exists():
