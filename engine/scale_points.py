@@ -17,7 +17,11 @@ fields, and within floating-point rounding (the order of addition differs) other
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -176,20 +180,26 @@ def summarise_points_in_polygons(polygons, points_path: str, *, layer: str | Non
     geoms = _polygons_for(polygons, point_crs, fb)
     chunk_rows = max(1, int(chunk_rows))
     predicates = _check_xy_predicates(predicates)
-    ids = _fid_range(points_path, layer)
-    if ids is None or ids[1] - ids[0] + 1 > 2 * n_points:  # row ranges (also when ids are sparse)
-        tasks: list[tuple] = [(str(points_path), layer, start, min(chunk_rows, n_points - start), value_fields,
-                               predicates) for start in range(0, n_points, chunk_rows)]
-    else:  # ranges of a GeoPackage's feature ids (every id in exactly one range, gaps or not)
-        lo, hi, _ = ids
-        tasks = [(str(points_path), layer, start, chunk_rows, value_fields, predicates, ids[2])
-                 for start in range(lo, hi + 1, chunk_rows)]
+    tasks = _point_file_tasks(points_path, layer, n_points, chunk_rows, value_fields, predicates)
     fb.log(f"{n_points} points in {len(tasks)} chunks of up to {chunk_rows}.")
     summed = run_tasks(_summarise_chunk, geoms, tasks, execution=execution, combine=_add_partials, feedback=fb)
     if summed is None:
         summed = (np.zeros(len(geoms), np.int64), np.zeros((2 * len(value_fields), len(geoms))), 0)
     counts, sums, unplaced = summed
     return _summary_table(polygons, value_fields, counts, sums, unplaced, fb)
+
+
+def _point_file_tasks(points_path, layer, n_points, chunk_rows, value_fields, predicates) -> list[tuple]:
+    """The :func:`_summarise_chunk` tasks that read a point file ``chunk_rows`` at a time: ranges
+    of a GeoPackage's feature ids (every id in exactly one range, gaps or not), else row ranges
+    (also when the ids are too sparse for ranges)."""
+    ids = _fid_range(points_path, layer)
+    if ids is None or ids[1] - ids[0] + 1 > 2 * n_points:
+        return [(str(points_path), layer, start, min(chunk_rows, n_points - start), value_fields, predicates)
+                for start in range(0, n_points, chunk_rows)]
+    lo, hi, _ = ids
+    return [(str(points_path), layer, start, chunk_rows, value_fields, predicates, ids[2])
+            for start in range(lo, hi + 1, chunk_rows)]
 
 
 def _polygons_for(polygons, point_crs, fb):
@@ -324,7 +334,12 @@ def _summary_table(polygons, value_fields, counts, sums, unplaced, fb):
     return out
 
 
-def _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb, predicates=("intersects",)):
+def _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb, predicates=("intersects",),
+                       client=None):
+    """Per polygon count and sums of ``points`` as dask-geopandas partitions in Hilbert order, on
+    ``client`` when given (else one for ``execution``, shut down at the end)."""
+    import contextlib
+
     import pandas as pd
 
     from .errors import DependencyError, EngineCancelled
@@ -347,7 +362,7 @@ def _summarise_on_dask(geoms, points, value_fields, execution, npartitions, fb, 
                          **{c: pd.Series(dtype="float64") for c in columns}})
     partials = ddf.map_partitions(_partition_partials, shared, value_fields, predicates, meta=meta)
     total = partials.groupby("polygon").sum(split_every=8)  # dask's tree reduction
-    with dask_client(execution, fb) as client:
+    with contextlib.nullcontext(client) if client is not None else dask_client(execution, fb) as client:
         future = client.compute(total)
         try:
             while not future.done():
@@ -578,3 +593,196 @@ def _header_frame(path: str, layer=None):
                               for name, dtype in zip(info["fields"], info["dtypes"], strict=True)})
     frame = frame.reset_index(drop=True)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], index=frame.index, dtype="geometry"))
+
+
+# ----------------------------------------------------------------------------- Area profile's point layers
+
+@dataclass(frozen=True)
+class PointFile:
+    """A point layer of the area profile given as the file it is (a GeoPackage or GeoParquet
+    layer used as it is: no filter, no selection), which a cluster's workers may read
+    themselves. ``crs``: the layer's CRS where it was chosen (QGIS lets a user override a file's);
+    ``read()``: the layer read in this process as the in-process profile reads it (called only
+    when the workers cannot read the file as it is)."""
+
+    path: str
+    layer: Any = None  # a layer name, or its index in the file
+    crs: object = "file"
+    read: Callable[[], Any] | None = None
+
+
+def profile_areas_on_cluster(areas, layers, *, value_fields: str | None = None, population_field=None,
+                             short_names=False, invalid="repair", execution=None, feedback=None):
+    """``engine.joins.profile_areas(areas, layers, ...)`` with its point layers counted (and
+    their value fields summed) on a Dask cluster (``execution``); the same ``(gdf, columns)``:
+    the same columns, names, types and order, counts and integer sums equal exactly, sums and
+    means of real values within rounding (the chunks add in another order).
+
+    ``layers``: ``(name, source)`` pairs; a source is a GeoDataFrame read here (as for
+    ``profile_areas``) or a :class:`PointFile`. Where the points travel:
+
+    - a :class:`PointFile` whose CRS (in QGIS and in the file) is the one the profile measures in
+      (the CRS of AREAS, when it measures true in metres) and whose value field, if any, is
+      stored as numbers: each worker reads its chunks of the file itself (row or feature-id
+      ranges, :func:`summarise_points_in_polygons`' tasks); the points never pass through this
+      process. Otherwise it is read here (``read()``), and goes as the next item;
+    - a point GeoDataFrame of single points: reprojected and cleaned here as in-process, then
+      sent as dask-geopandas partitions in Hilbert order (the coordinates and the value field
+      only);
+    - line and polygon layers, and multipoint layers, are measured in this process, as by
+      ``profile_areas``; the log says which and why.
+
+    A point matches an area as in-process (``intersects``: a point on a shared boundary counts
+    for both); NULL values are left out of sums and means; points with no geometry count nowhere
+    and are counted in the log.
+
+    Raises:
+        InputError: as ``profile_areas`` (no layer, a VALUE_FIELDS entry naming no layer or field,
+            a CRS missing), or a point file a worker cannot read.
+        EngineCancelled: Cancel (the tasks are cancelled, a local cluster is shut down).
+    """
+    import contextlib
+
+    from .joins.profile import POINTS_ELSEWHERE, ProfileLayer, area_profile, parse_value_fields
+    from .scale import dask_client
+
+    fb = as_feedback(feedback)
+    if not layers:
+        raise InputError("Choose at least one agency layer (LAYERS).")
+    names = [name for name, _ in layers]
+    headers = [_profile_header(src) if isinstance(src, PointFile) else src for _, src in layers]
+    chosen = parse_value_fields(value_fields, names,
+                                [[c for c in h.columns if c != h.geometry.name] for h in headers])
+    target = _profile_crs(areas)
+    frames, here = [], []
+    for (name, src), header, field in zip(layers, headers, chosen, strict=True):
+        if not isinstance(src, PointFile):
+            kind = src.attrs.get("geometry_kind") or _kind_of(src)
+            if kind in ("line", "polygon"):
+                here.append(f"{name} ({kind}s)")
+            frames.append(src)
+            continue
+        why = _point_file_refusal(src, header, field, target)
+        if why is None:
+            fb.log(f"Execution: the workers read the points of {name} from {os.path.basename(src.path)} themselves.")
+            frames.append(header)
+            continue
+        fb.log(f"Execution: the points of {name} are read here and sent to the workers, because {why}.")
+        if src.read is None:
+            raise InputError(f"Layer {name}: {why}, and no reader was given to read it here.")
+        frames.append(src.read())
+    if here:
+        fb.log("Execution: " + ", ".join(here) + " are measured in this process (the cluster counts point "
+               "layers only).")
+    with contextlib.ExitStack() as stack:
+        clients: list = []
+
+        def client():
+            if not clients:
+                clients.append(stack.enter_context(dask_client(execution, fb)))
+            return clients[0]
+
+        def on_cluster(lay, frame, geoms, values, area_geoms, sub):
+            return _profile_points(lay, frame, geoms, values, area_geoms, client, fb, sub, POINTS_ELSEWHERE)
+
+        return area_profile(
+            areas, [ProfileLayer(name, frame, field) for name, frame, field in zip(names, frames, chosen, strict=True)],
+            population_field=population_field, short_names=short_names, invalid=invalid, feedback=fb,
+            point_summary=on_cluster)
+
+
+def _kind_of(frame) -> str:
+    """'point', 'line' or 'polygon' from the geometries' highest dimension (as ``area_profile``)."""
+    import shapely
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    dims = shapely.get_dimensions(geoms[~shapely.is_missing(geoms)])
+    return {0: "point", 1: "line", 2: "polygon"}.get(int(dims.max()), "none") if len(dims) else "point"
+
+
+def _profile_header(src: PointFile):
+    """The point file's fields with no rows, as a point layer of ``area_profile`` (its CRS the
+    layer's, marked as counted elsewhere)."""
+    from .joins.profile import POINTS_ELSEWHERE
+
+    header = _header_frame(src.path, src.layer)
+    file_crs = point_source_info(src.path, layer=src.layer)[1]
+    declared = file_crs if isinstance(src.crs, str) and src.crs == "file" else src.crs
+    header = header.set_crs(declared, allow_override=True) if declared is not None else header
+    header.attrs.update({"geometry_kind": "point", "source_name": os.path.basename(src.path),
+                         POINTS_ELSEWHERE: (src.path, src.layer), "file_crs": file_crs})
+    return header
+
+
+def _profile_crs(areas):
+    """The CRS ``area_profile`` measures in (``engine.crs.common_crs``: AREAS' own when it
+    measures true in metres, else a local projected one), or None when no layer has a CRS (or
+    the profile will stop on a missing one)."""
+    from .crs import ensure_projected
+
+    if areas.crs is None:
+        return None
+    try:
+        return ensure_projected(areas)[1]
+    except InputError:
+        return None  # area_profile says why, with its own message
+
+
+def _point_file_refusal(src: PointFile, header, field, target) -> str | None:
+    """Why the workers cannot read ``src`` as it is for the profile (a reason for the log), or None."""
+    import pandas as pd
+
+    file_crs = header.attrs["file_crs"]
+    if not (_same_crs(header.crs, file_crs) and _same_crs(file_crs, target)):
+        return "the layer's CRS is not the one the profile measures in, so its points are reprojected here first"
+    if field is not None and not (pd.api.types.is_numeric_dtype(header[field].dtype)
+                                  and not pd.api.types.is_bool_dtype(header[field].dtype)):
+        return f"its value field {field} is not stored as numbers, so it is read here as in-process"
+    return None
+
+
+def _profile_points(lay, frame, geoms, values, area_geoms, client, fb, sub, marker):
+    """One point layer of the profile on the cluster: ``(count, sum, non-null count)`` per area,
+    or None (counted in this process) for multipoints."""
+    import geopandas as gpd
+    import shapely
+
+    from .scale import run_tasks
+
+    n = len(area_geoms)
+    fields = ["value"] if values is not None else []
+    where = lay.gdf.attrs.get(marker)
+    if where is not None:  # the workers read the file
+        path, layer = where
+        n_points = point_source_info(path, layer=layer)[0]
+        rows = chunk_rows_for(n_points)
+        tasks = _point_file_tasks(path, layer, n_points, rows, [lay.value_field] if fields else [],
+                                  ("intersects",))
+        fb.log(f"{lay.name}: {n_points} points in {len(tasks)} chunks of up to {rows}.")
+        summed = run_tasks(_summarise_chunk, area_geoms, tasks, client=client(), combine=_add_partials,
+                           feedback=sub) if tasks else None
+        if summed is None:
+            summed = (np.zeros(n, np.int64), np.zeros((2 * len(fields), n)), 0)
+        counts, sums, unplaced = summed
+        if unplaced:
+            fb.log(f"{lay.name}: {unplaced} points had no usable geometry and were counted nowhere.")
+    else:
+        present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+        if (shapely.get_type_id(geoms[present]) != 0).any():
+            fb.log(f"Execution: {lay.name} holds multipoints, which the cluster does not count; it is counted "
+                   "in this process.")
+            return None
+        if not present.any() or not any(g is not None for g in area_geoms):
+            counts, sums = np.zeros(n, np.int64), np.zeros((2 * len(fields), n))
+        else:
+            data = {"value": values} if values is not None else {}
+            points = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms), crs=frame.crs)
+            rows = chunk_rows_for(int(present.sum()))
+            fb.log(f"{lay.name}: {int(present.sum())} points are sent to the workers as partitions.")
+            counts, sums, _ = _summarise_on_dask(area_geoms, points, fields, None, -(-int(present.sum()) // rows),
+                                                 sub, ("intersects",), client=client())
+    if not fields:
+        return counts, None, None
+    nonnull = sums[1].astype(np.int64)
+    # in-process, numpy's bincount of no values at all gives integer zeros: the same column type here
+    return counts, (sums[0] if nonnull.any() else np.zeros(n, np.int64)), nonnull

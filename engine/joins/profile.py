@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, as_feedback
+from ..errors import EngineError, InputError, as_feedback
 from ..values import numeric_columns
 from .layers import _check_fields, _prepare
 
@@ -28,6 +28,9 @@ SHORT_SUFFIX = {"count": "_n", "length": "_m", "share": "_sh", "rate": "_pk", "s
 LONG_SUFFIX = {"count": "_count", "length": "_length_m", "share": "_share",
                "rate": "_per_1000", "sum": "_sum", "mean": "_mean"}
 RESERVED = {"fid", "geom", "geometry", "ogc_fid", "shape"}
+# ``attrs`` key of a point layer given by its fields only (no rows), whose points are counted by
+# ``area_profile``'s ``point_summary`` elsewhere (workers reading its file themselves)
+POINTS_ELSEWHERE = "points_elsewhere"
 
 
 def sanitise_name(text: str, max_len: int = 40) -> str:
@@ -66,7 +69,7 @@ def profile_column_names(layer_names, area_fields, *, short=False):
 
 
 def area_profile(areas, layers, *, population_field=None, short_names=False, invalid="repair",
-                 feedback=None):
+                 feedback=None, point_summary=None):
     """One row per area with, per layer: ``<stem>_count`` (points), ``<stem>_length_m``
     (lines: length inside the area, metres) or ``<stem>_share`` (polygons: share of the
     area covered, 0-1, overlaps counted once); with a value field ``<stem>_<field>_sum`` and
@@ -77,6 +80,14 @@ def area_profile(areas, layers, *, population_field=None, short_names=False, inv
     ``short_names`` makes every new column at most 10 characters (``<stem7>_n``, ``_m``,
     ``_sh``, ``_pk``, ``_su``, ``_mn``) so shapefile keeps them apart. Returns
     ``(gdf, columns)`` where ``columns`` maps each new column to what it holds.
+
+    ``point_summary`` (optional): ``point_summary(layer, frame, geoms, values, area_geoms,
+    feedback)`` counts a point layer somewhere else (a Dask cluster,
+    ``engine.scale_points.profile_areas_on_cluster``): ``frame`` is the layer in the metric CRS,
+    ``geoms`` its usable geometries (None where not usable), ``values`` its value field as
+    floats (NaN for NULL) or None, ``area_geoms`` the usable areas. It returns per area
+    ``(count, sum, non-null count)`` (the last two None without a value field), matched as
+    here (a point on a boundary counts for both areas), or None to count the layer here.
     """
     import pandas as pd
     import shapely
@@ -131,16 +142,26 @@ def area_profile(areas, layers, *, population_field=None, short_names=False, inv
             {0: "point", 1: "line", 2: "polygon"}.get(int(dims.max()), "none") if len(dims) else "point")
         if kind == "none":
             raise InputError(f"Layer {lay.name} has no geometry; it cannot be profiled by area.")
+        vals = None
+        if lay.value_field:
+            vf = _check_fields(lay.gdf, [lay.value_field], f"Layer {lay.name}")[0]
+            vals = numeric_columns(lay.gdf, [vf], layer=lay.name)[vf].to_numpy(dtype=float, na_value=np.nan)
+        summed = None
+        if kind == "point" and point_summary is not None:
+            summed = point_summary(lay, frame, geoms, vals, area_geoms, fb.sub(k / len(layers), (k + 1) / len(layers)))
+        if summed is None and lay.gdf.attrs.get(POINTS_ELSEWHERE):
+            raise EngineError(f"Layer {lay.name} was not read here, and nothing counted its points.")
         tree_geoms = geoms
         if kind == "polygon":
             # overlaps counted once: dissolve the layer, then measure its disjoint parts
             usable = geoms[~shapely.is_missing(geoms)]
             tree_geoms = shapely.get_parts(shapely.union_all(usable)) if len(usable) else np.empty(0, dtype=object)
-        pairs = shapely.STRtree(tree_geoms).query(area_geoms, predicate="intersects") \
-            if len(tree_geoms) else np.empty((2, 0), np.int64)
-        ai, li = pairs[0], pairs[1]
+        if summed is None:
+            pairs = shapely.STRtree(tree_geoms).query(area_geoms, predicate="intersects") \
+                if len(tree_geoms) else np.empty((2, 0), np.int64)
+            ai, li = pairs[0], pairs[1]
         if kind == "point":
-            count = np.bincount(ai, minlength=n).astype(np.int64)
+            count = np.bincount(ai, minlength=n).astype(np.int64) if summed is None else summed[0]
             add(stem, "count", count, f"number of {lay.name} features in the area")
             measure = count.astype(float)
         elif kind == "line":
@@ -154,16 +175,17 @@ def area_profile(areas, layers, *, population_field=None, short_names=False, inv
                 share = np.where(area_size > 0, np.minimum(tot / area_size, 1.0), np.nan)
             add(stem, "share", share, f"share of the area covered by {lay.name}, 0-1")
             measure = None
-        if lay.value_field:
-            vf = _check_fields(lay.gdf, [lay.value_field], f"Layer {lay.name}")[0]
-            vals = numeric_columns(lay.gdf, [vf], layer=lay.name)[vf].to_numpy(dtype=float, na_value=np.nan)
-            if kind == "polygon":
-                pairs = shapely.STRtree(geoms).query(area_geoms, predicate="intersects")
-                ai, li = pairs[0], pairs[1]
-            v = vals[li]
-            ok = ~np.isnan(v)
-            s = np.bincount(ai[ok], weights=v[ok], minlength=n)
-            c = np.bincount(ai[ok], minlength=n)
+        if vals is not None:
+            if summed is not None:
+                s, c = summed[1], summed[2]
+            else:
+                if kind == "polygon":
+                    pairs = shapely.STRtree(geoms).query(area_geoms, predicate="intersects")
+                    ai, li = pairs[0], pairs[1]
+                v = vals[li]
+                ok = ~np.isnan(v)
+                s = np.bincount(ai[ok], weights=v[ok], minlength=n)
+                c = np.bincount(ai[ok], minlength=n)
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.where(c > 0, s / np.maximum(c, 1), np.nan)
             add(stem, "sum", s, f"sum of {lay.name}.{vf} over its features touching the area", vf)

@@ -71,6 +71,7 @@ from .paths import (  # noqa: F401
     layer_display_name,
     layer_files,
     worker_readable_file,
+    worker_readable_layer,
 )
 from .read import (  # noqa: F401
     COLUMNAR_EXTENSIONS,

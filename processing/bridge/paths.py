@@ -111,16 +111,24 @@ def worker_readable_file(alg, parameters, name, context):
     themselves see the features QGIS would give: an OGR layer with no subset string, and no
     'selected features only', feature limit or filter on the parameter. None otherwise (a memory
     or database layer, another format, a filtered source): then the features must be read here."""
-    from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProviderRegistry
-
-    from ...engine.scale_points import PARQUET_SUFFIXES  # the files the workers' chunk reader takes
+    from qgis.core import QgsProcessingFeatureSourceDefinition
 
     value = parameters.get(name)
     if isinstance(value, QgsProcessingFeatureSourceDefinition):
         if value.selectedFeaturesOnly or getattr(value, "featureLimit", -1) not in (-1, None) \
                 or getattr(value, "filterExpression", ""):
             return None
-    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    return worker_readable_layer(alg.parameterAsVectorLayer(parameters, name, context))
+
+
+def worker_readable_layer(layer):
+    """``(path, layer name or index)`` of a vector layer that is a GeoPackage or GeoParquet file
+    used as it is (an OGR layer with no subset string), for workers to read themselves; None
+    otherwise (see :func:`worker_readable_file`)."""
+    from qgis.core import QgsProviderRegistry
+
+    from ...engine.scale_points import PARQUET_SUFFIXES  # the files the workers' chunk reader takes
+
     if layer is None or layer.providerType() != "ogr" or layer.subsetString():
         return None
     parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
