@@ -1,5 +1,5 @@
 """The execution parameter of the heavy algorithms (mapmatch, networkflows, odmatrix,
-joinbylocation): where the engine's tasks run. One text in one form, the same in the dialog, a
+joinbylocation, areaprofile): where the engine's tasks run. One text in one form, the same in the dialog, a
 model and ``qgis_process``:
 
 - ``local`` (empty = the QGIS setting ``joinedup/execution``, else ``local``): in this process;
