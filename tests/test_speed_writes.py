@@ -123,3 +123,30 @@ def test_written_output_is_not_the_engines_frame(plugin, tmp_path):
     before = frame["mixed"].tolist()
     _write_file(frame, str(tmp_path / "mixed.gpkg"), "GPKG", None, None, None)
     assert frame["mixed"].tolist() == before
+
+
+@pytest.mark.parametrize("rows", [0, 3])
+@pytest.mark.parametrize("ext, driver", [(".gpkg", "GPKG"), (".fgb", "FlatGeobuf")])
+def test_text_column_with_no_value_is_written_as_text(plugin, tmp_path, ext, driver, rows):
+    """An output whose text column is NULL in every row, or that has no row (an empty input),
+    writes a text field with NULLs, as the classic writer does. On GDAL >= 3.8 (Debian 13) the
+    columnar writer refused such a column (Arrow's null type) and the algorithm failed."""
+    import geopandas as gpd
+    import pandas as pd
+    from qgis.core import QgsVectorLayer
+    from qgis.PyQt.QtCore import QMetaType
+
+    from joinedup.processing.bridge.write import _write_file
+
+    frame = gpd.GeoDataFrame({"note": pd.Series([None] * rows, dtype=object),
+                              "count": pd.Series(range(rows), dtype="int64")},
+                             geometry=gpd.points_from_xy([1.0 * i for i in range(rows)], [2.0] * rows),
+                             crs="EPSG:3067")
+    path = tmp_path / f"out{ext}"
+    _write_file(frame, str(path), driver, None, None, None)
+    layer = QgsVectorLayer(str(path), "out", "ogr")
+    assert layer.isValid()
+    assert layer.featureCount() == rows
+    note = layer.fields().field("note")
+    assert note.type() == QMetaType.Type.QString
+    assert [f["note"] for f in layer.getFeatures()] == [None] * rows

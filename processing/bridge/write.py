@@ -181,6 +181,7 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
         kwargs["layer_options"] = {"GEOMETRY": "AS_WKT"}
     if arrow_write_available(driver):
         kwargs["use_arrow"] = True
+        frame = _arrow_typed(frame)
     in_place = table is not None and os.path.exists(path)
     if not in_place and "layer" not in kwargs and driver not in ("CSV",):
         # the layer is named after the target, not the temporary file
@@ -197,6 +198,22 @@ def _write_file(gdf, path, driver, table, promote_to_multi, geometry_type):
     except Exception as exc:
         raise QgsProcessingException(f"Could not write {path}: {exc}") from exc
     return sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
+
+
+def _arrow_typed(frame):
+    """``frame`` with every object column that holds no value at all (an empty output, or a
+    column that is NULL in every row) typed as text, as the classic writer types it. Arrow
+    gives such a column its null type, which GDAL's WriteArrowBatch refuses ("Type 'n' for
+    field ... is not supported"): seen on Debian 13 (GDAL 3.10), where every output with an
+    all-NULL text column failed to write."""
+    empty = [c for c in frame.columns if c != getattr(frame, "_geometry_column_name", None)
+             and frame[c].dtype == object and not frame[c].notna().any()]
+    if not empty:
+        return frame
+    frame = frame.copy(deep=False)
+    for column in empty:
+        frame[column] = frame[column].astype("string")
+    return frame
 
 
 def _check_folder(path: str) -> None:
