@@ -66,9 +66,11 @@ def file_fields(path: str, layer=None) -> list:
 
 def _track_codes(path, layer, track_field, fid_column, fb):
     """``(codes, keys)`` for every feature of the file in its order: ``codes`` int32, the track's
-    number in order of first appearance (-1: no track id, as ``prepare_tracks`` reads it: null or
-    blank text); ``keys`` the feature ids (a GeoPackage's) or None (row numbers). Read in
-    batches of :data:`READ_BLOCK`; only the distinct track ids are kept as values."""
+    number in order of first appearance (-1: null). Blank text is kept as a value of its own:
+    prepare_tracks gives its points 'no track id', and the quality table has a row for it (as
+    in-process), which needs all of them in one task. ``keys``: the feature ids (a GeoPackage's),
+    or None (row numbers). Read in batches of :data:`READ_BLOCK`; only the distinct track ids are
+    kept as values."""
     import pandas as pd
 
     index: dict = {}
@@ -79,10 +81,7 @@ def _track_codes(path, layer, track_field, fid_column, fb):
         local, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
         mapped = np.empty(len(uniques), np.int32)
         for k, u in enumerate(uniques.tolist()):
-            if str(u).strip() == "":
-                mapped[k] = -1
-            else:
-                mapped[k] = index.setdefault(u, len(index))
+            mapped[k] = index.setdefault(u, len(index))
         codes = np.where(local >= 0, mapped[np.maximum(local, 0)] if len(mapped) else -1, -1).astype(np.int32)
         codes_parts.append(codes)
 
@@ -290,7 +289,7 @@ def partition_tracks(path: str, track_field: str, *, layer=None, task_points: in
     ``(positions, keys)`` as :func:`_spans` runs: the rows' places in the file's order and what
     the file is read by (feature ids of a GeoPackage; else the same row numbers). Tracks go to
     tasks in order of first appearance, about ``task_points`` points a task; the points with no
-    track id make tasks of their own (their status still needs their geometry)."""
+    track id (null) make tasks of their own (their status still needs their geometry)."""
     fb = as_feedback(feedback)
     path = str(path)
     fid_info = None if path.lower().endswith(PARQUET_SUFFIXES) else _fid_range(path, layer)
@@ -476,3 +475,16 @@ def _match_task(graph, path, layer, fid_column, positions, keys, columns, name, 
             examples[reason] = (int(positions[at[0]]), report.examples[reason])
     return {"routes": routes, "quality": quality, "report": report, "examples": examples, "statuses": statuses,
             "breaks": result.breaks, "note": note, "piece_first_row": piece_first_row}
+
+
+def file_refusal(path: str, *, layer=None, declared_crs="file") -> str | None:
+    """Why the workers cannot read the GPS points from ``path`` as the layer gives them (a reason
+    for the log; the caller then reads the layer itself), or None. ``declared_crs``: the CRS the
+    layer has where it was chosen (QGIS lets a user override a file's)."""
+    from .scale_points import _same_crs
+
+    _, file_crs = point_source_info(path, layer=layer)
+    declared = file_crs if isinstance(declared_crs, str) and declared_crs == "file" else declared_crs
+    if not _same_crs(declared, file_crs):
+        return "the GPS layer's CRS in QGIS is not the one stored in its file"
+    return None
