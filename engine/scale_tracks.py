@@ -68,9 +68,10 @@ def _track_codes(path, layer, track_field, fid_column, fb):
     """``(codes, keys)`` for every feature of the file in its order: ``codes`` int32, the track's
     number in order of first appearance (-1: null). Blank text is kept as a value of its own:
     prepare_tracks gives its points 'no track id', and the quality table has a row for it (as
-    in-process), which needs all of them in one task. ``keys``: the feature ids (a GeoPackage's),
-    or None (row numbers). Read in batches of :data:`READ_BLOCK`; only the distinct track ids are
-    kept as values."""
+    in-process), which needs all of them in one task. ``keys``: None (read by row numbers), or a
+    GeoPackage's feature ids: an int ``k`` when they are ``k, k + 1, ...`` in order (a file as
+    written: nothing more is kept), else an array. Read in batches of :data:`READ_BLOCK`; only
+    the distinct track ids are kept as values."""
     import pandas as pd
 
     index: dict = {}
@@ -99,15 +100,24 @@ def _track_codes(path, layer, track_field, fid_column, fb):
 
         if fid_column is not None:
             lo, hi, _ = fid_column
+            following = lo  # the ids seen so far were lo, lo + 1, ... without a gap
             for start in range(lo, hi + 1, READ_BLOCK):
                 fb.check()
                 _, fids, _, cols = read(path, layer=layer, columns=[track_field], read_geometry=False,
                                         where=_fid_where(fid_column[2], start, start + READ_BLOCK),
                                         return_fids=True)
                 order = np.argsort(fids, kind="stable")
-                key_parts.append(np.asarray(fids, np.int64)[order])
+                fids = np.asarray(fids, np.int64)[order]
+                gap = len(fids) and (fids[0] != following or fids[-1] - fids[0] + 1 != len(fids))
+                if following is not None and gap:
+                    key_parts = [np.arange(lo, following, dtype=np.int64)]  # the run so far, then arrays
+                    following = None
+                if following is None:
+                    key_parts.append(fids)
+                else:
+                    following += len(fids)
                 add(np.asarray(cols[0])[order])
-            keys = np.concatenate(key_parts) if key_parts else np.zeros(0, np.int64)
+            keys = int(lo) if following is not None else np.concatenate(key_parts)
         else:
             n, _ = point_source_info(path, layer=layer)
             for start in range(0, n, READ_BLOCK):
@@ -137,8 +147,22 @@ def _spans(values) -> np.ndarray:
     return np.column_stack([starts, lengths]).astype(np.int64)
 
 
+def _compact(values):
+    """Sorted integers as :func:`_spans` when that is smaller, else as they are (int32 when they
+    fit): a task of a file sorted by track is a few runs, one of a file sorted by time is not."""
+    spans = _spans(values)
+    if 2 * len(spans) <= len(values):
+        return spans
+    values = np.asarray(values)
+    return values.astype(np.int32) if len(values) and values.max() < 2 ** 31 else values.astype(np.int64)
+
+
 def _expand(spans) -> np.ndarray:
-    spans = np.asarray(spans, np.int64).reshape(-1, 2)
+    """The integers of :func:`_compact` (or :func:`_spans`)."""
+    spans = np.asarray(spans)
+    if spans.ndim == 1:
+        return spans.astype(np.int64)
+    spans = spans.astype(np.int64).reshape(-1, 2)
     if not len(spans):
         return np.zeros(0, np.int64)
     total = int(spans[:, 1].sum())
@@ -286,8 +310,9 @@ def _arrow_column(column):
 
 def partition_tracks(path: str, track_field: str, *, layer=None, task_points: int | None = None, feedback=None):
     """Tasks of whole tracks for the file: ``(tasks, fid_column, n_points)``; each task is
-    ``(positions, keys)`` as :func:`_spans` runs: the rows' places in the file's order and what
-    the file is read by (feature ids of a GeoPackage; else the same row numbers). Tracks go to
+    ``(positions, keys)`` (:func:`_compact`): the rows' places in the file's order and what the
+    file is read by: None (the same row numbers), an int (feature ids are positions + it) or the
+    feature ids. Tracks go to
     tasks in order of first appearance, about ``task_points`` points a task; the points with no
     track id (null) make tasks of their own (their status still needs their geometry)."""
     fb = as_feedback(feedback)
@@ -304,18 +329,22 @@ def partition_tracks(path: str, track_field: str, *, layer=None, task_points: in
     if n_tracks:
         task_of_track = np.unique(task_of_track, return_inverse=True)[1].ravel()
     n_track_tasks = int(task_of_track.max()) + 1 if n_tracks else 0
-    task = np.empty(n, np.int64)
+    # per point: 4 bytes of track code, 4 of task, then 8 of sort order (codes freed first)
+    task = np.empty(n, np.int32)
     has = codes >= 0
     task[has] = task_of_track[codes[has]]
+    del codes
     no_track = np.flatnonzero(~has)
     task[no_track] = n_track_tasks + np.arange(len(no_track)) // max(size, 1)
-    order = np.argsort(task, kind="stable")  # rows of each task, in file order
+    del has, no_track
     bounds = np.r_[0, np.cumsum(np.bincount(task, minlength=int(task.max()) + 1 if n else 0))]
+    order = np.argsort(task, kind="stable")  # rows of each task, in file order
+    del task
     tasks = []
     for t in range(len(bounds) - 1):
         pos = order[bounds[t]:bounds[t + 1]]
         if len(pos):
-            tasks.append((_spans(pos), _spans(keys[pos]) if keys is not None else None))
+            tasks.append((_compact(pos), keys if keys is None or isinstance(keys, int) else _compact(keys[pos])))
     return tasks, (fid_info[2] if fid_info is not None else None), n
 
 
@@ -440,7 +469,7 @@ def _match_task(graph, path, layer, fid_column, positions, keys, columns, name, 
     from .tracks import prepare_tracks
 
     positions = _expand(positions)
-    keys = positions if keys is None else _expand(keys)
+    keys = positions if keys is None else positions + keys if isinstance(keys, int) else _expand(keys)
     points = read_rows(path, keys, layer=layer, fid_column=fid_column, columns=columns, name=name)
     pts, _, note = ensure_projected(points, target=graph.crs, what=name)
     pts.attrs.update(points.attrs)

@@ -95,6 +95,12 @@ def test_workers_reading_the_file_equal_in_process(helsinki, tmp_path, kind, n_t
     assert notes == there[2]
     tasks, _, n = partition_tracks(path, "track_id", layer=layer, task_points=task_points)
     assert n == len(pts)
+    if kind == "gpkg":  # ids 1, 2, 3 ... as written: only the first is kept, not one per point
+        from joinedup.engine.errors import as_feedback
+        from joinedup.engine.scale_points import _fid_range
+        from joinedup.engine.scale_tracks import _track_codes
+
+        assert _track_codes(path, layer, "track_id", _fid_range(path, layer), as_feedback(None))[1] == 1
     if task_points:
         assert len(tasks) >= 12
         assert "time gaps" in notes[1] and "duplicate time" in notes[1] and "unparsable time" in notes[1]
@@ -112,11 +118,15 @@ def test_workers_reading_the_file_equal_in_process(helsinki, tmp_path, kind, n_t
 
 
 def test_spans_by_hand():
-    from joinedup.engine.scale_tracks import _expand, _spans, _windows
+    from joinedup.engine.scale_tracks import _compact, _expand, _spans, _windows
 
     assert _spans([3, 4, 5, 9, 11, 12]).tolist() == [[3, 3], [9, 1], [11, 2]]
     assert _expand([[3, 3], [9, 1], [11, 2]]).tolist() == [3, 4, 5, 9, 11, 12]
     assert _expand(np.zeros((0, 2))).tolist() == [] and _spans([]).shape == (0, 2)
+    # scattered rows (a file sorted by time) stay a plain array: smaller than runs of one
+    assert _compact([1, 5, 9]).tolist() == [1, 5, 9] and _compact([1, 5, 9]).dtype == np.int32
+    assert _compact([1, 2, 3, 4, 9]).tolist() == [[1, 4], [9, 1]]
+    assert _expand(_compact([1, 5, 9])).tolist() == [1, 5, 9]
     # runs closer than MERGE_GAP read together; a block never longer than asked
     assert _windows(np.array([0, 1, 2, 10, 100_000]), 5) == [(0, 5), (5, 10), (10, 11), (100_000, 100_001)]
 
@@ -215,3 +225,30 @@ def test_algorithm_memory_layer_reads_here_and_says_why(run_alg, city):  # noqa:
                     feedback=feedback)
     assert any("read in this process" in line and "memory or database layer" in line for line in log), log
     _same_routes(_read(here["OUTPUT"]), _read(there["OUTPUT"]))
+
+
+def test_feature_ids_with_gaps(helsinki, tmp_path):  # noqa: F811
+    """A GeoPackage whose feature ids are not 1, 2, 3 ... (features deleted, ids kept): the tasks
+    carry the ids and the result is still match_layer's on the whole layer (tasks run here)."""
+    from joinedup.engine.errors import as_feedback
+    from joinedup.engine.mapmatch import match_layer
+    from joinedup.engine.scale_points import _fid_range
+    from joinedup.engine.scale_tracks import _track_codes, match_file, partition_tracks, read_rows
+
+    _, graph = helsinki
+    pts = _messy_tracks(graph, 30, 60, seed=8)
+    rng = np.random.default_rng(8)
+    pts.insert(0, "fid", np.cumsum(rng.integers(1, 4, len(pts))) + 10)  # ids as stored, gaps between
+    path, layer = _write(pts, tmp_path, "gpkg")
+    fid_info = _fid_range(path, layer)
+    _, keys = _track_codes(path, layer, "track_id", fid_info, as_feedback(None))
+    assert keys.tolist() == pts["fid"].tolist()  # the ids themselves, not a first id
+    whole = read_rows(path, pts["fid"].to_numpy(), layer=layer, fid_column="fid", columns=COLUMNS, name="gps")
+    routes, _, quality, notes = match_layer(whole, graph, track_field="track_id", time_field="time",
+                                            mode_field="mode")
+    got = match_file(path, graph, layer=layer, track_field="track_id", time_field="time", mode_field="mode",
+                     name="gps", task_points=300)
+    assert len(partition_tracks(path, "track_id", layer=layer, task_points=300)[0]) >= 6
+    _same_routes(routes, got[0])
+    pd.testing.assert_frame_equal(quality, got[1], check_exact=True)
+    assert notes == got[2]
