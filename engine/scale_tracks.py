@@ -429,7 +429,10 @@ def match_file(path: str, graph, *, track_field: str, time_field: str, layer=Non
     quality_parts = [p["quality"] for p in parts if len(p["quality"])]
     quality = (pd.concat(quality_parts, ignore_index=True).sort_values("track_id", kind="stable")
                .reset_index(drop=True) if quality_parts else parts[0]["quality"])
+    for frame in (routes, quality):
+        _infer_text_columns(frame)
     report = _merged_report(parts)
+    _check_some_time_read(parts, name, time_field)
     notes = [parts[0]["note"]] if parts[0]["note"] else []
     fb.log(report.describe(name))
     notes.append(report.describe(name))
@@ -446,6 +449,25 @@ def match_file(path: str, graph, *, track_field: str, time_field: str, layer=Non
                  (f"; {breaks} routing gaps split tracks" if breaks else ""))
     fb.set_progress(1.0)
     return routes, quality, notes
+
+
+def _infer_text_columns(frame):
+    """Columns that became ``object`` by joining parts (a part whose modes are all null) typed as
+    one frame would have them: text where their values are text (pandas infers it)."""
+    for column in frame.columns:
+        if column != getattr(frame, "_geometry_column_name", None) and frame[column].dtype == object:
+            frame[column] = frame[column].to_numpy(dtype=object)
+
+
+def _check_some_time_read(parts, name, time_field):
+    """The in-process run's error when no given value of the time field can be read anywhere in
+    the file (a task alone only marks its points 'unparsable time')."""
+    given = [p["first_time"] for p in parts if p["first_time"] is not None]
+    if given and sum(g[3] for g in given) == sum(g[2] for g in given):
+        from .tracks import parse_times
+
+        example = min(given, key=lambda g: g[0])[1]
+        parse_times([example], field_name=time_field, layer=name)  # raises, in the in-process words
 
 
 def _merged_report(parts) -> TrackReport:
@@ -478,15 +500,16 @@ def _match_task(graph, path, layer, fid_column, positions, keys, columns, name, 
     from .crs import ensure_projected
     from .mapmatch.hmm import match_tracks
     from .mapmatch.layer import _quality, routes_frame
-    from .tracks import prepare_tracks
+    from .tracks import parse_times, prepare_tracks
 
     positions = _expand(positions)
     keys = positions if keys is None else positions + keys if isinstance(keys, int) else _expand(keys)
     points = read_rows(path, keys, layer=layer, fid_column=fid_column, columns=columns, name=name)
     pts, _, note = ensure_projected(points, target=graph.crs, what=name)
     pts.attrs.update(points.attrs)
+    # a task whose times are all unreadable does not stop the run: the whole file decides (match_file)
     table, status, report = prepare_tracks(pts, track_field=track_field, time_field=time_field,
-                                           mode_field=mode_field, max_gap_s=max_gap_s)
+                                           mode_field=mode_field, max_gap_s=max_gap_s, strict_time=False)
     result = match_tracks(graph, table, options=options)
     mp = result.points
     routes, mode_by_row = routes_frame(graph, table, result)
@@ -514,8 +537,13 @@ def _match_task(graph, path, layer, fid_column, positions, keys, columns, name, 
         at = np.flatnonzero(status == reason)
         if len(at):
             examples[reason] = (int(positions[at[0]]), report.examples[reason])
+    # what parse_times decides on the whole column: some value given, and is any readable?
+    _, _, missing, bad = parse_times(points[time_field], field_name=time_field, layer=name, strict=False)
+    given = np.flatnonzero(~missing)
+    first_given = (int(positions[given[0]]), points[time_field].iloc[int(given[0])], int(len(given)),
+                   int(bad.sum())) if len(given) else None
     return {"routes": routes, "quality": quality, "report": report, "examples": examples, "statuses": statuses,
-            "breaks": result.breaks, "note": note, "piece_first_row": piece_first_row}
+            "breaks": result.breaks, "note": note, "piece_first_row": piece_first_row, "first_time": first_given}
 
 
 def file_refusal(path: str, *, layer=None, declared_crs="file") -> str | None:

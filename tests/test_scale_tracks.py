@@ -252,3 +252,37 @@ def test_feature_ids_with_gaps(helsinki, tmp_path):  # noqa: F811
     _same_routes(routes, got[0])
     pd.testing.assert_frame_equal(quality, got[1], check_exact=True)
     assert notes == got[2]
+
+
+def test_unreadable_times_decided_on_the_whole_file(helsinki, tmp_path):  # noqa: F811
+    """A task whose times are all unreadable does not stop the run (in-process reads the whole
+    column, and other tracks' times are fine); a file with no readable time stops both runs with
+    the same message."""
+    from gen_tracks import generate_tracks
+
+    from joinedup.engine.errors import InputError
+    from joinedup.engine.mapmatch import match_layer
+    from joinedup.engine.scale_tracks import match_file, read_rows
+
+    _, graph = helsinki
+    pts, _ = generate_tracks(graph, n_tracks=6, n_points=40, sigma_m=10, interval_s=5, seed=2, mode="hgv")
+    pts.loc[pts["track_id"] == pts["track_id"].iloc[-1], "time"] = "half past nine"  # the last track, a task
+    for tag, frame in (("some", pts), ("none", pts.assign(time="half past nine"))):
+        folder = tmp_path / tag
+        folder.mkdir()
+        path, layer = _write(frame, folder, "gpkg")
+        whole = read_rows(path, np.arange(len(frame)) + 1, layer=layer, fid_column="fid", columns=COLUMNS,
+                          name="gps")
+        kwargs = dict(track_field="track_id", time_field="time", mode_field="mode")
+        if tag == "some":
+            routes, _, quality, notes = match_layer(whole, graph, **kwargs)
+            got = match_file(path, graph, layer=layer, name="gps", task_points=40, **kwargs)
+            _same_routes(routes, got[0])
+            pd.testing.assert_frame_equal(quality, got[1], check_exact=True)
+            assert notes == got[2] and "40 not used: unparsable time (e.g. 'half past nine')" in notes[0]
+        else:
+            with pytest.raises(InputError) as here:
+                match_layer(whole, graph, **kwargs)
+            with pytest.raises(InputError) as there:
+                match_file(path, graph, layer=layer, name="gps", task_points=40, **kwargs)
+            assert str(here.value) == str(there.value) and "'half past nine'" in str(there.value)
