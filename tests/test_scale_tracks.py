@@ -28,7 +28,8 @@ def _two_workers():
 def _same_routes(a, b):
     pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")),
                                   check_exact=True)
-    assert a.geometry.geom_equals_exact(b.geometry, tolerance=0).all()
+    # the same lines, to the last bit; a route that did not move has none on both sides
+    assert (a.geometry.geom_equals_exact(b.geometry, tolerance=0) | (a.geometry.isna() & b.geometry.isna())).all()
 
 
 def _messy_tracks(graph, n_tracks, n_points, seed):
