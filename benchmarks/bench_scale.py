@@ -1,8 +1,8 @@
 """Beyond one process: map matching on a Dask LocalCluster, and a point-in-polygon join of points
 read in chunks, with peak memory.
 
-    .venv/bin/python benchmarks/bench_scale.py [--quick] [--only mapmatch,join,joinalg] [--points N]
-        [--repeat R]
+    .venv/bin/python benchmarks/bench_scale.py [--quick] [--only mapmatch,join,joinalg,mapmatchfile]
+        [--points N] [--repeat R] [--order track|time]
 
 1. mapmatch: seeded synthetic lorry tracks on the sample city's drive network (Helsinki, OSM),
    1,000,000 points (2,000 tracks × 500; --quick 100,000), matched in-process, then on a
@@ -24,8 +24,16 @@ read in chunks, with peak memory.
    printed). Medians of --repeat runs (default 3) each, each cluster run including its cluster's
    start-up (also measured apart), ratios against the in-process run and against QGIS, and a
    check that every output has the same counts and sums.
-For 1 and 2 no QGIS algorithm reads a point layer in chunks or runs on a cluster: the comparison
-is with JoinedUp's own in-process run, on the same input, in the same run.
+4. mapmatchfile: the algorithm end to end (processing.run, OUTPUT and QUALITY) on a GPS
+   GeoPackage of N seeded lorry points (1,000,000 = 2,000 tracks × 500; --quick 100,000;
+   --points N), in-process, then on a LocalCluster of 2 workers that read the file themselves
+   (engine.scale_tracks: this process reads the track ids only), each in a QGIS process of its
+   own: seconds and that process's peak RSS (VmHWM after QGIS's start-up, and its growth during
+   the run), and a check that both wrote the same routes and quality table. --order time writes
+   the file sorted by time (tracks interleaved, as a fleet export by time), track (default) by
+   track.
+For 1, 2 and 4 no QGIS algorithm reads a point layer in chunks or runs on a cluster: the
+comparison is with JoinedUp's own in-process run, on the same input, in the same run.
 """
 from __future__ import annotations
 
@@ -39,7 +47,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import median_time, peak_rss_mb, plugin_importable, qgis_session, report, run_worker  # noqa: E402
+from common import (  # noqa: E402
+    current_peak_rss_mb,
+    median_time,
+    peak_rss_mb,
+    plugin_importable,
+    qgis_session,
+    report,
+    reset_peak_rss,
+    run_worker,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "resources" / "sample" / "helsinki.osm.pbf"
 SCRATCH = Path(__file__).resolve().parent / "results" / "scale-scratch"
@@ -265,17 +282,106 @@ def bench_join_algorithm(quick: bool, n_points: int | None, repeat: int):
     report(f"scale_join_algorithm_{n}", rows, note)
 
 
+MAPMATCH_FILE_RUNS = (("in-process", "local"), ("LocalCluster 2 workers, workers read the file", "local cluster:2"))
+
+
+def write_gps_file(path: Path, lines_path: Path, n_points: int, order: str):
+    """Seeded lorry tracks of 500 points (5 s apart, sigma 10 m) on the sample's drive network in
+    a GeoPackage (EPSG:3067), sorted by track or by time, and the network's lines beside them."""
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    from gen_tracks import drive_graph, generate_tracks
+
+    if not lines_path.exists():
+        lines = pyogrio.read_dataframe(str(DATA), layer="lines")
+        lines = lines[lines["highway"].notna()][["highway", "other_tags", "geometry"]]
+        lines.to_file(lines_path, driver="GPKG")
+    _, graph = drive_graph(DATA)
+    parts = []
+    for k, start in enumerate(range(0, n_points // 500, 200)):  # 200 tracks at a time: bounded memory
+        n_tracks = min(200, n_points // 500 - start)
+        pts, _ = generate_tracks(graph, n_tracks=n_tracks, n_points=500, sigma_m=10, interval_s=5, seed=100 + k,
+                                 mode="hgv", start_time=f"2024-05-02T{6 + k % 12:02d}:00:00")
+        pts["track_id"] = pts["track_id"] + f"-{k}"
+        parts.append(pts)
+    pts = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+    if order == "time":
+        pts = pts.sort_values(["time", "track_id"], kind="stable").reset_index(drop=True)
+    pts.to_file(path, layer="gps", driver="GPKG")
+    return len(pts)
+
+
+def mapmatch_file_worker(k: int, gps: str, lines: str, out_dir: str) -> dict:
+    """One variant of MAPMATCH_FILE_RUNS in a QGIS session of its own: seconds, and the QGIS
+    process's peak RSS (VmHWM) after start-up and during the run."""
+    processing = qgis_session()
+    label, execution = MAPMATCH_FILE_RUNS[k]
+    outputs = {name: str(Path(out_dir) / f"mm_{name.lower()}_{k}.gpkg") for name in ("OUTPUT", "QUALITY")}
+    for out in outputs.values():
+        if os.path.exists(out):
+            os.remove(out)
+    before = current_peak_rss_mb()
+    reset_peak_rss()
+    t0 = time.perf_counter()
+    processing.run("joinedup:mapmatch", {
+        "INPUT": f"{gps}|layername=gps", "TRACK_FIELD": "track_id", "TIME_FIELD": "time", "MODE_FIELD": "mode",
+        "NETWORK": lines, "MODE": 3, "PRESET": 1, "GPS_SIGMA": 10, "SEARCH_RADIUS": 50, "EXECUTION": execution,
+        **outputs})
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "start_mb": round(before), "peak_mb": round(current_peak_rss_mb()), **outputs}
+
+
+def bench_mapmatch_file(quick: bool, n_points: int | None, order: str):
+    import pandas as pd
+    import pyogrio
+
+    n = n_points or (100_000 if quick else 1_000_000)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    gps = SCRATCH / f"gps_{n}_{order}.gpkg"
+    lines = SCRATCH / "helsinki_lines.gpkg"
+    if not gps.exists():
+        write_gps_file(gps, lines, n, order)
+    n = pyogrio.read_info(str(gps), layer="gps")["features"]
+    print(f"{n:,} GPS points sorted by {order}; {load()}", flush=True)
+    rows, outputs = [], []
+    for k, (label, _) in enumerate(MAPMATCH_FILE_RUNS):
+        got = run_worker(__file__, "mapmatchfile", k, str(gps), str(lines), str(SCRATCH))
+        outputs.append([pyogrio.read_dataframe(got[name]) for name in ("OUTPUT", "QUALITY")])
+        same = ""
+        if k:
+            same = all(pd.DataFrame(a.drop(columns="geometry", errors="ignore")).equals(
+                pd.DataFrame(b.drop(columns="geometry", errors="ignore"))) for a, b in zip(outputs[0], outputs[k]))
+            ga, gb = outputs[0][0].geometry, outputs[k][0].geometry  # a route that did not move has none
+            same = same and bool((ga.geom_equals_exact(gb, 0) | (ga.isna() & gb.isna())).all())
+        rows.append({"run": label, "points": n, "seconds": round(got["seconds"], 1),
+                     "points_per_s": round(n / got["seconds"]), "qgis_after_startup_mb": got["start_mb"],
+                     "qgis_peak_during_run_mb": got["peak_mb"], "growth_mb": got["peak_mb"] - got["start_mb"],
+                     "same_routes_quality": same})
+        print(rows[-1], f"({load()})", flush=True)
+    growth = [r["growth_mb"] for r in rows]
+    note = (f"QGIS process growth during the run: {growth[0]} MB in-process, {growth[1]} MB when the workers read "
+            f"the file ({order}-sorted GeoPackage). The workers' own memory is not in these figures (other "
+            f"processes: a task of up to {min(200_000, max(5_000, -(-n // 32))):,} points each). After the runs: "
+            f"{load()}.")
+    report(f"scale_mapmatch_file_{n}_{order}", rows, note)
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         plugin_importable()
         if sys.argv[2] == "joinalg":
             print(json.dumps(join_algorithm_worker(int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))))
+        elif sys.argv[2] == "mapmatchfile":
+            print(json.dumps(mapmatch_file_worker(int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])))
         else:
             print(json.dumps(join_worker(sys.argv[2], sys.argv[3])))
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="mapmatch,join,joinalg")
+    ap.add_argument("--only", default="mapmatch,join,joinalg,mapmatchfile")
+    ap.add_argument("--order", default="track", choices=("track", "time"),
+                    help="mapmatchfile: the GPS file sorted by track (default) or by time")
     ap.add_argument("--repeat", type=int, default=3, help="runs per variant of joinalg (the median is reported)")
     ap.add_argument("--points", type=int, default=None,
                     help="points for the join (default 10M; --quick 1M) and joinalg (default 1M; --quick 200k)")
@@ -288,6 +394,8 @@ def main():
         bench_join(args.quick, args.points)
     if "joinalg" in wanted:
         bench_join_algorithm(args.quick, args.points, args.repeat)
+    if "mapmatchfile" in wanted:
+        bench_mapmatch_file(args.quick, args.points, args.order)
 
 
 if __name__ == "__main__":

@@ -47,13 +47,15 @@ class TrackReport:
         return "; ".join(parts)
 
 
-def parse_times(values, *, field_name: str = "time", layer: str = "The GPS layer"):
+def parse_times(values, *, field_name: str = "time", layer: str = "The GPS layer", strict: bool = True):
     """Seconds (float, NaN where missing or unparsable) and wall-clock datetimes from a column.
 
     Accepts datetime columns, numbers (seconds, e.g. epoch or seconds since start) and text in
     ISO 8601 or other common layouts. Offset-aware times are converted to UTC.
     Returns ``(seconds, datetimes or None, missing_mask, bad_mask)``. Raises
-    :class:`InputError` naming the field and an example when no value at all can be read.
+    :class:`InputError` naming the field and an example when no value at all can be read
+    (``strict=False``: they are all marked unparsable instead, for a caller that sees part of a
+    layer and decides on the whole).
     """
     import pandas as pd
 
@@ -79,7 +81,7 @@ def parse_times(values, *, field_name: str = "time", layer: str = "The GPS layer
         return seconds, None, missing, np.zeros(len(series), bool)
     dt = _to_datetime(text)
     bad = ~missing & dt.isna().to_numpy()
-    if (~missing).any() and bad.sum() == (~missing).sum():
+    if strict and (~missing).any() and bad.sum() == (~missing).sum():
         example = text[~missing].iloc[0]
         raise InputError(
             f"{layer}: none of the values of the time field '{field_name}' could be read as a date "
@@ -114,7 +116,7 @@ def _seconds(dt) -> np.ndarray:
 
 
 def prepare_tracks(points, *, track_field: str, time_field: str, mode_field: str | None = None,
-                   max_gap_s: float | None = 300.0):
+                   max_gap_s: float | None = 300.0, strict_time: bool = True):
     """Clean GPS points into tracks.
 
     ``points``: a point GeoDataFrame (any CRS; the caller projects it). Returns
@@ -159,7 +161,8 @@ def prepare_tracks(points, *, track_field: str, time_field: str, mode_field: str
     no_geom |= ~np.isfinite(xy).all(axis=1)
     track = points[track_field].reset_index(drop=True)
     no_track = track.isna().to_numpy() | (track.astype(str).str.strip() == "").to_numpy()
-    seconds, dt, no_time, bad_time = parse_times(points[time_field], field_name=time_field, layer=layer)
+    seconds, dt, no_time, bad_time = parse_times(points[time_field], field_name=time_field, layer=layer,
+                                                 strict=strict_time)
     for mask, reason, values in ((no_geom, NO_GEOMETRY, None), (no_track, NO_TRACK_ID, None),
                                  (no_time, NO_TIME, None), (bad_time, BAD_TIME, points[time_field])):
         mask = mask & (status == "")

@@ -52,30 +52,7 @@ def match_layer(points, graph: MatchGraph, *, track_field: str, time_field: str,
     notes.append(report.describe(name))
     result = match_tracks(graph, table, options=options, execution=execution, feedback=fb.sub(0.0, 0.9))
     mp = result.points
-    # routes
-    runs, geoms, ids_text, length = route_geometries(graph, result.traversals)
-    rinfo = result.runs.set_index("run")
-    has_time = table["time"].notna().any() if len(table) else False
-    t_first = mp.groupby("run")["t_s"].min()
-    t_last = mp.groupby("run")["t_s"].max()
-    run_ids = rinfo.index.to_numpy()
-    geom_by_run = dict(zip(runs.tolist(), geoms))
-    text_by_run = dict(zip(runs.tolist(), ids_text))
-    len_by_run = dict(zip(runs.tolist(), length))
-    routes = pd.DataFrame({"route_id": run_ids.astype(np.int64),
-                           "track_id": rinfo["track_id"].to_numpy(dtype=object),
-                           "piece": rinfo["piece"].to_numpy(np.int64)})
-    first_rows = rinfo["first_row"].to_numpy(np.int64)
-    mode_by_row = dict(zip(table["row"].tolist(), table["mode"].tolist()))
-    routes["mode"] = [mode_by_row.get(r) for r in first_rows.tolist()]
-    time_by_s = _time_lookup(table) if has_time else None
-    routes["start_time"] = _as_time(t_first.reindex(run_ids).to_numpy(), time_by_s)
-    routes["end_time"] = _as_time(t_last.reindex(run_ids).to_numpy(), time_by_s)
-    routes["n_points"] = mp.groupby("run").size().reindex(run_ids).to_numpy(np.int64)
-    routes["length_m"] = np.round([len_by_run.get(r, 0.0) for r in run_ids.tolist()], 3)
-    routes["edge_ids"] = [text_by_run.get(r, "") for r in run_ids.tolist()]
-    routes = gpd.GeoDataFrame(routes, geometry=gpd.GeoSeries(
-        [geom_by_run.get(r) for r in run_ids.tolist()], crs=graph.crs), crs=graph.crs)
+    routes, mode_by_row = routes_frame(graph, table, result)
     # every input row
     n = len(points)
     out = pd.DataFrame(points.drop(columns=points.geometry.name)).reset_index(drop=True)
@@ -107,6 +84,40 @@ def match_layer(points, graph: MatchGraph, *, track_field: str, time_field: str,
     quality = _quality(points, track_field, full_status, offset, routes, mode_by_row, table)
     fb.set_progress(1.0)
     return routes, matched_points, quality, notes
+
+
+def routes_frame(graph: MatchGraph, table, result):
+    """``(routes, mode_by_row)``: the routes GeoDataFrame of :func:`match_layer` (one row per
+    continuous matched run) from the track ``table`` of ``prepare_tracks`` and the
+    :class:`MatchResult` of ``match_tracks`` on it, and each table row's mode."""
+    import geopandas as gpd
+    import pandas as pd
+
+    mp = result.points
+    runs, geoms, ids_text, length = route_geometries(graph, result.traversals)
+    rinfo = result.runs.set_index("run")
+    has_time = table["time"].notna().any() if len(table) else False
+    t_first = mp.groupby("run")["t_s"].min()
+    t_last = mp.groupby("run")["t_s"].max()
+    run_ids = rinfo.index.to_numpy()
+    geom_by_run = dict(zip(runs.tolist(), geoms))
+    text_by_run = dict(zip(runs.tolist(), ids_text))
+    len_by_run = dict(zip(runs.tolist(), length))
+    routes = pd.DataFrame({"route_id": run_ids.astype(np.int64),
+                           "track_id": rinfo["track_id"].to_numpy(dtype=object),
+                           "piece": rinfo["piece"].to_numpy(np.int64)})
+    first_rows = rinfo["first_row"].to_numpy(np.int64)
+    mode_by_row = dict(zip(table["row"].tolist(), table["mode"].tolist()))
+    routes["mode"] = [mode_by_row.get(r) for r in first_rows.tolist()]
+    time_by_s = _time_lookup(table) if has_time else None
+    routes["start_time"] = _as_time(t_first.reindex(run_ids).to_numpy(), time_by_s)
+    routes["end_time"] = _as_time(t_last.reindex(run_ids).to_numpy(), time_by_s)
+    routes["n_points"] = mp.groupby("run").size().reindex(run_ids).to_numpy(np.int64)
+    routes["length_m"] = np.round([len_by_run.get(r, 0.0) for r in run_ids.tolist()], 3)
+    routes["edge_ids"] = [text_by_run.get(r, "") for r in run_ids.tolist()]
+    routes = gpd.GeoDataFrame(routes, geometry=gpd.GeoSeries(
+        [geom_by_run.get(r) for r in run_ids.tolist()], crs=graph.crs), crs=graph.crs)
+    return routes, mode_by_row
 
 
 def _time_lookup(table):

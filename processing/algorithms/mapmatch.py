@@ -49,8 +49,18 @@ class MapMatch(JoinedUpAlgorithm):
         "EXECUTION (advanced): 'local' (this process), 'local cluster:N' (N worker processes on "
         "this computer) or 'cluster:tcp://host:port' (a Dask scheduler); empty = the QGIS setting "
         "joinedup/execution. Tracks are matched in chunks of whole track pieces wherever they run, "
-        "so the outputs are the same (docs/scale.md)."
+        "so the outputs are the same (docs/scale.md). On a cluster, when INPUT is a GeoPackage or "
+        "GeoParquet file used as it is (no filter, selection or CRS override) and POINTS is not "
+        "asked for, the workers read the points from the file themselves (it must be on storage "
+        "they see at the same path) and this process reads only the track ids: a GPS file larger "
+        "than this computer's memory can be matched. Otherwise the points are read here (the log "
+        "says why); POINTS, one row per input point, is written from this process."
     )
+    SENT_TO_WORKERS = (
+        "the network and the GPS points (coordinates, times, track ids, modes) are sent to them; "
+        "for a GeoPackage or GeoParquet file used as it is (and no POINTS output) only its path "
+        "and row ranges: the workers read the file themselves, so it must be on storage they see "
+        "at the same path")
 
     def initAlgorithm(self, config=None):  # noqa: N802
 
@@ -93,7 +103,7 @@ class MapMatch(JoinedUpAlgorithm):
                                          QgsProcessingParameterNumber.Type.Double, 5.0, minValue=0.1),
             "Scale of the exponential transition probability on |network distance - straight "
             "distance| (Newson & Krumm's beta).", advanced=True)
-        add_execution_parameter(self)
+        add_execution_parameter(self, self.SENT_TO_WORKERS)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Matched routes"), QgsProcessing.SourceType.TypeVectorLine))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -104,16 +114,12 @@ class MapMatch(JoinedUpAlgorithm):
     def execute(self, parameters, context, feedback):
         from ...engine.errors import InputError
         from ...engine.mapmatch import MatchGraph, MatchOptions, match_layer
+        from ...engine.scale_tracks import match_file
         from ..bridge import read_source, write_output
 
         fb = engine_feedback(feedback, 0.0, 1.0)
         execution = execution_from_parameters(self, parameters, context, feedback)
-        points, report = read_source(self, parameters, "INPUT", context, feedback)
-        feedback.pushInfo(report.describe())
-        if len(points) == 0:
-            raise InputError(f"{points.attrs.get('source_name', 'The GPS layer')} is empty: no points to match.")
-        if points.crs is None:
-            raise crs_required(report.name, "the GPS accuracy and search radius (GPS_SIGMA, SEARCH_RADIUS, metres)")
+        on_file = None if execution.is_local else self._file_for_workers(parameters, context, feedback)
         track = self.parameterAsStrings(parameters, "TRACK_FIELD", context)[0]
         time_field = self.parameterAsStrings(parameters, "TIME_FIELD", context)[0]
         mode = (self.parameterAsStrings(parameters, "MODE_FIELD", context) or [None])[0]
@@ -127,10 +133,21 @@ class MapMatch(JoinedUpAlgorithm):
             beta_m=self.parameterAsDouble(parameters, "BETA", context),
             max_detour_m=self.parameterAsDouble(parameters, "MAX_DETOUR", context))
         graph = MatchGraph.from_network(net)
-        routes, matched, quality, notes = match_layer(
-            points, graph, track_field=track, time_field=time_field, mode_field=mode,
-            max_gap_s=gap if gap > 0 else None, options=options, execution=execution,
-            feedback=fb.sub(0.1, 0.95))
+        common = dict(track_field=track, time_field=time_field, mode_field=mode,
+                      max_gap_s=gap if gap > 0 else None, options=options, execution=execution,
+                      feedback=fb.sub(0.1, 0.95))
+        matched = None
+        if on_file is not None:  # the workers read the points; this process holds the track ids only
+            path, layer_name, name = on_file
+            routes, quality, notes = match_file(path, graph, layer=layer_name, name=name, **common)
+        else:
+            points, report = read_source(self, parameters, "INPUT", context, feedback)
+            feedback.pushInfo(report.describe())
+            if len(points) == 0:
+                raise InputError(f"{points.attrs.get('source_name', 'The GPS layer')} is empty: no points to match.")
+            if points.crs is None:
+                raise crs_required(report.name, self.CRS_NEEDED_BY)
+            routes, matched, quality, notes = match_layer(points, graph, **common)
         for note in notes:
             feedback.pushInfo(note)
         results = {"OUTPUT": write_output(self, parameters, "OUTPUT", context, routes)}
@@ -140,3 +157,35 @@ class MapMatch(JoinedUpAlgorithm):
             results["QUALITY"] = write_output(self, parameters, "QUALITY", context, quality)
         feedback.setProgress(100)
         return results
+
+    CRS_NEEDED_BY = "the GPS accuracy and search radius (GPS_SIGMA, SEARCH_RADIUS, metres)"
+
+    def _file_for_workers(self, parameters, context, feedback):
+        """``(path, layer name, display name)`` when a cluster's workers can read INPUT's file
+        themselves (docs/scale.md), else None with a log line saying why the points are read here."""
+        from ...engine.errors import InputError
+        from ...engine.scale_tracks import file_refusal
+        from ..bridge import crs_to_engine, layer_display_name, worker_readable_file
+
+        found = worker_readable_file(self, parameters, "INPUT", context)
+        source = self.parameterAsSource(parameters, "INPUT", context)
+        why = None
+        if found is None:
+            why = ("the GPS layer is not a GeoPackage or GeoParquet file used as it is (it is a memory or "
+                   "database layer, another format, or has a filter, a selection or a feature limit)")
+        elif parameters.get("POINTS") is not None:
+            why = ("the Matched points output (POINTS) holds every input point and is written from this "
+                   "process; leave it unset to keep the points out of this process")
+        elif source is not None and not source.sourceCrs().isValid():
+            name = layer_display_name(self.parameterAsVectorLayer(parameters, "INPUT", context))
+            raise crs_required(name, self.CRS_NEEDED_BY)
+        else:
+            why = file_refusal(found[0], layer=found[1], declared_crs=crs_to_engine(source.sourceCrs()))
+        if why:
+            feedback.pushInfo(f"Execution: the GPS points are read in this process and sent to the workers, "
+                              f"because {why}.")
+            return None
+        name = layer_display_name(self.parameterAsVectorLayer(parameters, "INPUT", context))
+        if source.featureCount() == 0:
+            raise InputError(f"{name} is empty: no points to match.")
+        return found[0], found[1], name
