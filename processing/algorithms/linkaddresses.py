@@ -192,7 +192,7 @@ class LinkAddresses(JoinedUpAlgorithm):
             "not fit this computer's memory in one piece. 0 (default): off, one run over the whole "
             "gazetteer. Otherwise the gazetteer is split into partitions of whole postcode districts "
             "(the outward code, e.g. 'LS6'), each holding at most this many addresses (a district "
-            "holding more is a partition of its own); 250000 keeps the run within a few GB. Each record "
+            "holding more is a partition of its own), e.g. 250000 (addresses, not records). Each record "
             "is linked within its postcode district's partition only (a record with a UPRN of the "
             "gazetteer, within that UPRN's), one partition after another, so memory follows the largest "
             "partition. What it costs: records with no usable postcode, or a postcode district the "
