@@ -23,6 +23,10 @@ false links by fault class and by agency.
 the first run only, with the peak memory of the run itself (issue 21: national linkage planned
 from a one-machine measurement; docs/scale.md).
 
+``--partitioned`` (with ``--national``): the same, with PARTITION_MAX_ADDRESSES
+(``--partition-size``, default 250,000): the gazetteer linked in partitions of whole postcode
+districts, one after another; quality also on the records that have a usable postcode.
+
 ``--variants`` (with ``--council``): the bench with its variant address forms (``variants=True``:
 sub-unit words, lettered, basement, top-floor and tenement flats, number ranges, house names,
 Saint and apostrophes, punctuation, localities, mistyped and conflicting postcodes).
@@ -31,7 +35,7 @@ records seed *s* for each seed given, quality by class and by agency, the review
 (no QGIS, no timing comparison).
 
     .venv/bin/python benchmarks/bench_linkage.py [--quick] [--with-ukam-alone] [--council [--variants]
-                                                 [--seeds 2 3 4]] [--national]
+                                                 [--seeds 2 3 4]] [--national [--partitioned]]
 """
 from __future__ import annotations
 
@@ -54,6 +58,9 @@ def main():
     parser.add_argument("--national", action="store_true",
                         help="issue 21's one-machine measurement: 1,000,000 records against 2,000,000 "
                              "addresses, the first run only, with its own peak memory")
+    parser.add_argument("--partitioned", action="store_true",
+                        help="with --national: link in partitions of whole postcode districts")
+    parser.add_argument("--partition-size", type=int, default=250_000)
     parser.add_argument("--variants", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="*")
     args = parser.parse_args()
@@ -87,11 +94,13 @@ def main():
             "INPUT": csv_path, "ADDRESS_FIELDS": ["address"], "POSTCODE_FIELD": "postcode",
             "UPRN_FIELD": "uprn", "REFERENCE": gaz_path, "REF_UPRN_FIELD": "uprn",
             "REF_ADDRESS_FIELDS": ["address"], "REF_POSTCODE_FIELD": "postcode",
-            "CACHE_FOLDER": cache, "OUTPUT": out})
+            "CACHE_FOLDER": cache, "OUTPUT": out,
+            "PARTITION_MAX_ADDRESSES": args.partition_size if args.partitioned else 0})
 
     # first run: the gazetteer is prepared for the matcher (cache empty); later runs against the
     # same gazetteer (another agency's table, next month's extract) reuse it
-    labels = ("first run, gazetteer prepared",) if args.national else \
+    labels = (("partitioned by postcode district",) if args.partitioned else
+              ("first run, gazetteer prepared",)) if args.national else \
         ("first run, gazetteer prepared", "gazetteer already prepared")
     for label in labels:
         reset_peak_rss()  # the linkage's own peak, not the generator's
@@ -105,6 +114,14 @@ def main():
                      "precision": allq["precision"], "recall": allq["recall"]})
     print(quality.to_string(index=False))
     print("methods:", linked["match_method"].value_counts().to_dict())
+    if args.partitioned:
+        left_out = linked["unmatched_reason"].str.contains("(partitioned run)", regex=False).to_numpy()
+        print(f"records left out for want of a usable postcode or a known district: {int(left_out.sum())}")
+        print("by fault class:", extract["error_type"][left_out].value_counts().to_dict())
+        kept = g.precision_recall(linked["matched_uprn"][~left_out], extract["true_uprn"][~left_out],
+                                  extract["error_type"][~left_out])
+        print("quality on the records with a usable postcode:")
+        print(kept.to_string(index=False))
 
     def run_native():
         out = os.path.join(folder, f"native_{time.perf_counter_ns()}.gpkg")
@@ -114,7 +131,8 @@ def main():
             "OUTPUT": out})
 
     if args.national:
-        report("linkage_national", rows, notes="2 shared cores; one run (wall time); peak RSS printed above")
+        report("linkage_national" + ("_partitioned" if args.partitioned else ""), rows,
+               notes="2 shared cores; one run (wall time); peak RSS printed above")
         return
     seconds, _, result = median_time(run_native, repeat=1)
     native = pyogrio.read_dataframe(result["OUTPUT"], read_geometry=False)

@@ -191,7 +191,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                    threshold: float = DEFAULT_THRESHOLD,
                    ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
                    records_name: str = "records", reference_name: str = "reference",
-                   cache_dir: str | None = None, decisions: pd.DataFrame | None = None, feedback=None):
+                   cache_dir: str | None = None, decisions: pd.DataFrame | None = None, feedback=None,
+                   gazetteer_version: str | None = None):
     """Link ``records`` to ``reference`` (a GeoDataFrame of address points with UPRNs).
 
     Args:
@@ -217,6 +218,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         decisions: the review table of an earlier run with its ``decision`` column filled in
             (see :mod:`engine.linkage_review`); applied before any matching, for the same
             gazetteer version only.
+        gazetteer_version: the version decisions are keyed by, when the caller knows it for a
+            larger gazetteer than ``reference`` (a partition of it, see
+            :mod:`engine.linkage_partition`); None: computed from ``reference``.
 
     Returns:
         ``(GeoDataFrame, LinkReport)``: every record, in input order, with the fields listed in
@@ -338,8 +342,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 
         # 0. the reviewer's decisions of an earlier run, for this gazetteer version
         record_key = rv.record_keys(text.to_numpy(), pc.to_numpy())
-        version = rv.gazetteer_version(ref["key"].to_numpy()[ref_positions], ref["text"].to_numpy()[ref_positions],
-                                       ref["postcode"].to_numpy()[ref_positions])
+        version = gazetteer_version or rv.gazetteer_version(
+            ref["key"].to_numpy()[ref_positions], ref["text"].to_numpy()[ref_positions],
+            ref["postcode"].to_numpy()[ref_positions])
 
         def row_of_uprn(uprn):
             key_text = _uprn_key(pd.Series([uprn], dtype=object)).iloc[0]

@@ -1,6 +1,8 @@
 """joinedup:linkaddresses — link agency records to a gazetteer's UPRNs."""
 from __future__ import annotations
 
+import functools
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -41,6 +43,7 @@ class LinkAddresses(JoinedUpAlgorithm):
     IDENTIFIER_FIELDS = "IDENTIFIER_FIELDS"
     CACHE_FOLDER = "CACHE_FOLDER"
     DECISIONS = "DECISIONS"
+    PARTITION_MAX_ADDRESSES = "PARTITION_MAX_ADDRESSES"
     OUTPUT = "OUTPUT"
     REVIEW = "REVIEW"
     DISPLAY_NAME = "Link addresses to UPRNs"
@@ -182,6 +185,25 @@ class LinkAddresses(JoinedUpAlgorithm):
             "QGIS profile. Holds gazetteer addresses only, never agency records.",
             advanced=True)
         self.add_parameter(
+            QgsProcessingParameterNumber(
+                self.PARTITION_MAX_ADDRESSES, self.tr("Link in partitions of at most this many gazetteer addresses"),
+                QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0),
+            "For gazetteers of millions of addresses (a national address base), whose matching would "
+            "not fit this computer's memory in one piece. 0 (default): off, one run over the whole "
+            "gazetteer. Otherwise the gazetteer is split into partitions of whole postcode districts "
+            "(the outward code, e.g. 'LS6'), each holding at most this many addresses (a district "
+            "holding more is a partition of its own), e.g. 250000 (addresses, not records). Each record "
+            "is linked within its postcode district's partition only (a record with a UPRN of the "
+            "gazetteer, within that UPRN's), one partition after another, so memory follows the largest "
+            "partition. What it costs: records with no usable postcode, or a postcode district the "
+            "gazetteer lacks, are left unmatched (reason 'no postcode (partitioned run)' or 'postcode "
+            "district not in the gazetteer (partitioned run)', counted in the log), where a run without "
+            "partitions may match them on their words; a record whose postcode names the wrong district "
+            "is searched for in that district only; gazetteer rows without a postcode are never a "
+            "candidate; match weights use each partition's word frequencies; and the prepared gazetteer "
+            "is not cached (CACHE_FOLDER is not used).",
+            advanced=True)
+        self.add_parameter(
             QgsProcessingParameterFeatureSource(
                 self.DECISIONS, self.tr("Review decisions of an earlier run"), [QgsProcessing.SourceType.TypeVector],
                 optional=True),
@@ -223,6 +245,7 @@ class LinkAddresses(JoinedUpAlgorithm):
         from ...dependencies import optional_missing_message
         from ...engine.linkage import link_addresses, linkage_backend_missing
         from ...engine.linkage_output import linked_records, plain_table, review_layer
+        from ...engine.linkage_partition import link_addresses_partitioned
         from .. import bridge
 
         problem = optional_missing_message(self.ALG_ID) or linkage_backend_missing()
@@ -238,7 +261,9 @@ class LinkAddresses(JoinedUpAlgorithm):
         def field(name):
             return (self.parameterAsStrings(parameters, name, context) or [None])[0]
 
-        result, report = link_addresses(
+        partition = self.parameterAsInt(parameters, self.PARTITION_MAX_ADDRESSES, context)
+        link = functools.partial(link_addresses_partitioned, max_addresses=partition) if partition else link_addresses
+        result, report = link(
             records, reference, address_fields=self.parameterAsStrings(parameters, self.ADDRESS_FIELDS, context),
             postcode_field=field(self.POSTCODE_FIELD), uprn_field=field(self.UPRN_FIELD),
             ref_uprn_field=field(self.REF_UPRN_FIELD),
