@@ -14,6 +14,7 @@ to datasets no recorded run wrote: its sources.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -142,10 +143,18 @@ class Catalogue:
             db.execute("PRAGMA user_version = 10200")
             db.executescript(_SCHEMA)
 
+    @contextlib.contextmanager
     def _connect(self):
+        """A connection for one unit of work: committed when the block ends, rolled back on an
+        error, and closed either way. sqlite3's own ``with`` only commits; Python 3.13 (Debian 13)
+        warns of every connection left to the garbage collector, and QGIS shows that warning."""
         db = sqlite3.connect(self.path, timeout=self.timeout_s)
         db.row_factory = sqlite3.Row
-        return db
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
 
     # --- datasets ------------------------------------------------------------------------
     def _dataset_id(self, db, ref: DatasetRef) -> int:
