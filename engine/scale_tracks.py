@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .columns import ogr_column
 from .errors import InputError, as_feedback
 from .scale_points import PARQUET_SUFFIXES, _fid_range, _geo_metadata, point_source_info
 from .tracks import BAD_TIME, NO_GEOMETRY, NO_TIME, NO_TRACK_ID, TrackReport
@@ -256,7 +257,7 @@ def read_rows(path: str, keys, *, layer=None, fid_column: str | None = None, col
                                  "features are gone. Run again when it is no longer being written.")
             pick = order[at]
             for c, values in zip(columns, cols, strict=True):
-                parts[c].append(_ogr_column(np.asarray(values)[pick], declared.get(c)))
+                parts[c].append(ogr_column(np.asarray(values)[pick], declared.get(c)))
             wkb_parts.append(shapely.from_wkb(np.asarray(wkb, dtype=object)[pick], on_invalid="ignore"))
     n = int(sum(len(w) for w in wkb_parts))
     if n != len(keys):
@@ -278,20 +279,6 @@ def _joined(chunks):
     if any(isinstance(c, pd.api.extensions.ExtensionArray) for c in chunks):
         return pd.array(np.concatenate([np.asarray(c, dtype=object) for c in chunks]), dtype=chunks[0].dtype)
     return np.concatenate(chunks)
-
-
-def _ogr_column(values, declared):
-    """As the bridge's reader (processing/bridge/read.py ``_column``)."""
-    import pandas as pd
-
-    declared = str(declared)
-    if declared.startswith(("int", "uint")) and values.dtype.kind == "f":
-        return pd.array(values, dtype="Int64")
-    if values.dtype.kind == "M":
-        return values.astype("datetime64[ms]")
-    if declared == "bool" and values.dtype.kind in "fO":
-        return pd.array(np.where(pd.isna(values), None, values == 1), dtype="boolean")
-    return values
 
 
 def _arrow_column(column):

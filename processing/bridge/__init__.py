@@ -78,7 +78,6 @@ from .read import (  # noqa: F401
     READABLE_EXTENSIONS,
     TEXT_BATCH_ROWS,
     ReadReport,
-    _column,
     _decode_utf8,
     _drop_fid,
     _read_columnar,

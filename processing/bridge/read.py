@@ -10,6 +10,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ...engine.columns import ogr_column
 from ...engine.geometry import drop_degenerate_rings
 from ..database import (
     bulk_readable_table,
@@ -332,7 +333,7 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     report.notes.extend(sorted({str(w.message) for w in caught if "GDAL" in w.category.__name__
                                 or issubclass(w.category, RuntimeWarning)}))
     n = len(fids) if fids is not None else (len(wkb) if wkb is not None else len(columns[0]) if columns else 0)
-    frame = pd.DataFrame({field_name: _column(values, dtype) for field_name, values, dtype
+    frame = pd.DataFrame({field_name: ogr_column(values, dtype) for field_name, values, dtype
                           in zip(meta["fields"], columns, meta["dtypes"], strict=True)}, index=range(n))
     xy = _point_xy(wkb) if (xy_points and wkb is not None) else None
     if xy is not None:
@@ -384,22 +385,6 @@ def read_file(file_path, layer_name=None, *, display=None, crs=None, fields=None
     if xy is not None:
         gdf.attrs["xy"] = xy
     return gdf, report
-
-
-def _column(values, dtype):
-    """One pyogrio column as a pandas array: integer/boolean columns that came back as float
-    because they hold nulls are made nullable integers/booleans again."""
-    import numpy as np
-    import pandas as pd
-
-    declared = str(dtype)
-    if declared.startswith(("int", "uint")) and values.dtype.kind == "f":
-        return pd.array(values, dtype="Int64")
-    if values.dtype.kind == "M":
-        return values.astype("datetime64[ms]")
-    if declared == "bool" and values.dtype.kind in "fO":
-        return pd.array(np.where(pd.isna(values), None, values == 1), dtype="boolean")
-    return values
 
 
 def _drop_fid(frame, fields):
