@@ -72,7 +72,11 @@ def _bin(name: str) -> str:
 
 
 def _as_owner(command: list, owner: str | None) -> list:
-    return ["runuser", "-u", owner, "--", *command] if owner else command
+    if not owner:
+        return command
+    # runuser is in /usr/sbin, which is not on every PATH (a user's, `env -i`)
+    runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin") or "runuser"
+    return [runuser, "-u", owner, "--", *command]
 
 
 def start(port: int = 55432) -> tuple[PostgisServer, callable]:

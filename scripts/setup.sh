@@ -34,8 +34,10 @@ esac
 
 # xvfb/xauth: the desktop test; poppler-utils: PDF pages to PNG; zip/unzip: the plugin zip
 # (pb_tool); postgresql + PostGIS: the tests start a throw-away server of their own; chromium +
-# npm: the evidence pack's HTML is checked with axe-core inside a headless browser.
-common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql chromium)
+# npm: the evidence pack's HTML is checked with axe-core inside a headless browser; iproute2:
+# tests run in a network namespace of their own (`unshare -n`) and bring its loopback up with
+# `ip` for the Dask LocalCluster (127.0.0.1); a minimal Debian 13 has no `ip`.
+common_packages=(python3-venv xvfb xauth poppler-utils zip unzip postgresql chromium iproute2)
 # A machine that has Node.js from elsewhere (NodeSource's nodejs bundles npm and conflicts with
 # Debian's npm package) keeps its own npm.
 command -v npm >/dev/null 2>&1 || common_packages+=(npm)

@@ -5,6 +5,7 @@ read one way; without dask/distributed only the cluster choices stop, saying how
 `make test` runs inside `unshare -n`, whose loopback interface is down: the fixture below brings
 it up in that private namespace only (a LocalCluster's workers talk to it over 127.0.0.1)."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -29,7 +30,9 @@ def loopback():
     from joinedup.engine.scale import loopback_works
 
     if not loopback_works() and _only_loopback():
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=False, capture_output=True)
+        # /usr/sbin and /sbin are not on every PATH (a user's, `env -i`): look there too
+        ip = shutil.which("ip") or shutil.which("ip", path="/usr/sbin:/sbin") or "ip"
+        subprocess.run([ip, "link", "set", "lo", "up"], check=False, capture_output=True)
     assert loopback_works(), ("The loopback interface is down (e.g. `unshare -n` run as a user who may not "
                                   "bring it up): a LocalCluster needs 127.0.0.1.")
 
