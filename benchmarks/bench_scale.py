@@ -1,7 +1,7 @@
 """Beyond one process: map matching on a Dask LocalCluster, and a point-in-polygon join of points
 read in chunks, with peak memory.
 
-    .venv/bin/python benchmarks/bench_scale.py [--quick] [--only mapmatch,join,joinalg,mapmatchfile]
+    .venv/bin/python benchmarks/bench_scale.py [--quick] [--only mapmatch,join,joinalg,mapmatchfile,mapmatchengine]
         [--points N] [--repeat R] [--order track|time]
 
 1. mapmatch: seeded synthetic lorry tracks on the sample city's drive network (Helsinki, OSM),
@@ -32,6 +32,14 @@ read in chunks, with peak memory.
    the run), and a check that both wrote the same routes and quality table. --order time writes
    the file sorted by time (tracks interleaved, as a fleet export by time), track (default) by
    track.
+5. mapmatchengine: the engine part of 4 alone, in plain Python (no QGIS), on the same
+   track-sorted GeoPackage: engine.scale_tracks.match_file on a LocalCluster of 2 workers, in a
+   process of its own per variant: results fetched as each task ends (gather_each, the default
+   since 5 December 2026) and, for comparison, all gathered at the end (run_tasks as before).
+   This process's RSS and peak (VmHWM) after the network is built, after the partition, at the
+   end, and after malloc_trim (the heap freed but kept by glibc given back), with the routes'
+   own size (vertices x the bytes GEOS keeps per vertex, plus the text), and a check that both
+   variants return the same routes and quality table.
 For 1, 2 and 4 no QGIS algorithm reads a point layer in chunks or runs on a cluster: the
 comparison is with JoinedUp's own in-process run, on the same input, in the same run.
 """
@@ -367,11 +375,101 @@ def bench_mapmatch_file(quick: bool, n_points: int | None, order: str):
     report(f"scale_mapmatch_file_{n}_{order}", rows, note)
 
 
+MAPMATCH_ENGINE_RUNS = (("results fetched as each task ends", True), ("all gathered at the end (before)", False))
+
+
+def _status_mb() -> dict:
+    out = {}
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                out[line.split(":")[0]] = round(int(line.split()[1]) / 1024)
+    return out
+
+
+def mapmatch_engine_worker(k: int, gps: str, out_dir: str) -> dict:
+    """One variant of MAPMATCH_ENGINE_RUNS: match_file in plain Python, this process's memory
+    at each step (VmHWM reset after the network is built)."""
+    import ctypes
+    import gc
+
+    import shapely
+    from gen_tracks import drive_graph
+
+    import joinedup.engine.scale as scale
+    from joinedup.engine.scale import Execution
+    from joinedup.engine.scale_tracks import match_file
+
+    label, each = MAPMATCH_ENGINE_RUNS[k]
+    _, graph = drive_graph(DATA)
+    run_tasks, steps = scale.run_tasks, {}
+
+    def measured(*args, **kwargs):  # the partition is over when the tasks are handed out
+        if not steps:  # the first call (run_tasks calls itself again with the cluster's client)
+            gc.collect()
+            steps["after_partition"] = _status_mb()
+        return run_tasks(*args, **{**kwargs, "gather_each": each})
+
+    scale.run_tasks = measured
+    gc.collect()
+    start = _status_mb()
+    reset_peak_rss()
+    t0 = time.perf_counter()
+    routes, quality, _ = match_file(gps, graph, layer="gps", track_field="track_id", time_field="time",
+                                    mode_field="mode", execution=Execution("local cluster", 2))
+    seconds = time.perf_counter() - t0
+    gc.collect()
+    end = _status_mb()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    trimmed = _status_mb()
+    per_vertex = 16 if shapely.geos_version >= (3, 12, 0) else 24  # GEOS < 3.12 keeps x, y and z
+    vertices = int(shapely.get_num_coordinates(routes.geometry.values).sum())
+    text = sum(sys.getsizeof(v) for c in ("track_id", "mode", "edge_ids") for v in routes[c].tolist())
+    out = {name: str(Path(out_dir) / f"engine_{name}_{k}.parquet") for name in ("routes", "quality")}
+    routes.to_parquet(out["routes"])
+    quality.to_parquet(out["quality"])
+    return {"run": label, "seconds": round(seconds, 1), "start_rss_mb": start["VmRSS"],
+            "after_partition_rss_mb": steps["after_partition"]["VmRSS"], "peak_mb": end["VmHWM"],
+            "end_rss_mb": end["VmRSS"], "trimmed_rss_mb": trimmed["VmRSS"], "routes": len(routes),
+            "route_vertices": vertices, "routes_own_mb": round((vertices * per_vertex + text) / 2 ** 20),
+            "load": load(), **out}
+
+
+def bench_mapmatch_engine(quick: bool, n_points: int | None):
+    import geopandas as gpd
+    import pandas as pd
+
+    n = n_points or (100_000 if quick else 1_000_000)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    gps = SCRATCH / f"gps_{n}_track.gpkg"
+    if not gps.exists():
+        write_gps_file(gps, SCRATCH / "helsinki_lines.gpkg", n, "track")
+    print(f"{n:,} GPS points sorted by track; {load()}", flush=True)
+    rows, outputs = [], []
+    for k in range(len(MAPMATCH_ENGINE_RUNS)):
+        got = run_worker(__file__, "mapmatchengine", k, str(gps), str(SCRATCH))
+        outputs.append((gpd.read_parquet(got.pop("routes")), pd.read_parquet(got.pop("quality"))))
+        got["growth_mb"] = got["peak_mb"] - got["start_rss_mb"]
+        rows.append({"points": n, **got})
+        print(rows[-1], flush=True)
+    (ra, qa), (rb, qb) = outputs
+    same = (pd.DataFrame(ra.drop(columns="geometry")).equals(pd.DataFrame(rb.drop(columns="geometry")))
+            and qa.equals(qb) and bool((ra.geometry.geom_equals_exact(rb.geometry, 0)
+                                        | (ra.geometry.isna() & rb.geometry.isna())).all()))
+    note = (f"Growth of this process (peak over its size once the network is built): {rows[0]['growth_mb']} MB "
+            f"fetching each result as its task ends, {rows[1]['growth_mb']} MB gathering all at the end; the "
+            f"routes themselves are about {rows[0]['routes_own_mb']} MB. Same routes and quality: {same}. "
+            f"After the runs: {load()}.")
+    report(f"scale_mapmatch_engine_{n}", rows, note)
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         plugin_importable()
         if sys.argv[2] == "joinalg":
             print(json.dumps(join_algorithm_worker(int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))))
+        elif sys.argv[2] == "mapmatchengine":
+            print(json.dumps(mapmatch_engine_worker(int(sys.argv[3]), sys.argv[4], sys.argv[5])))
         elif sys.argv[2] == "mapmatchfile":
             print(json.dumps(mapmatch_file_worker(int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])))
         else:
@@ -379,7 +477,7 @@ def main():
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="mapmatch,join,joinalg,mapmatchfile")
+    ap.add_argument("--only", default="mapmatch,join,joinalg,mapmatchfile,mapmatchengine")
     ap.add_argument("--order", default="track", choices=("track", "time"),
                     help="mapmatchfile: the GPS file sorted by track (default) or by time")
     ap.add_argument("--repeat", type=int, default=3, help="runs per variant of joinalg (the median is reported)")
@@ -396,6 +494,8 @@ def main():
         bench_join_algorithm(args.quick, args.points, args.repeat)
     if "mapmatchfile" in wanted:
         bench_mapmatch_file(args.quick, args.points, args.order)
+    if "mapmatchengine" in wanted:
+        bench_mapmatch_engine(args.quick, args.points)
 
 
 if __name__ == "__main__":

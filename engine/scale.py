@@ -207,7 +207,7 @@ def dask_client(execution: Execution, feedback=None):
 
 
 def run_tasks(func, shared, tasks, *, execution: Execution | None = None, client=None, combine=None,
-              feedback=None):
+              feedback=None, gather_each: bool = False):
     """``[func(shared, *task) for task in tasks]``, in this process or on a Dask cluster.
 
     ``shared`` (the network) goes to each worker once (broadcast), never with each task.
@@ -216,10 +216,19 @@ def run_tasks(func, shared, tasks, *, execution: Execution | None = None, client
     :func:`dask_client`). Results come back in the order of ``tasks``; with ``combine(a, b)``
     they are instead summed by :func:`tree_sum` (on the cluster, each pair on a worker, so only
     the total comes back).
+
+    ``gather_each``: on a cluster, each result is brought here as soon as its task has finished
+    and its future released at once (the worker frees it), instead of every result gathered
+    together at the end. For large results (map matching's routes): this process then holds one
+    task's transfer at a time, not the serialised bytes of every result beside their objects.
+    The results and their order are the same; a failed task stops the run when it is seen
+    (the others are cancelled). Not with ``combine``.
     """
     fb = as_feedback(feedback)
     tasks = list(tasks)
     execution = execution or Execution()
+    if gather_each and combine is not None:
+        raise ValueError("run_tasks: gather_each sums nothing; use it without combine.")
     if client is None and execution.is_local:
         out = []
         for i, task in enumerate(tasks):
@@ -229,11 +238,14 @@ def run_tasks(func, shared, tasks, *, execution: Execution | None = None, client
         return tree_sum(out, combine) if combine is not None else out
     if client is None:
         with dask_client(execution, fb) as own:
-            return run_tasks(func, shared, tasks, client=own, combine=combine, feedback=fb)
+            return run_tasks(func, shared, tasks, client=own, combine=combine, feedback=fb,
+                             gather_each=gather_each)
     if not tasks:
         return tree_sum([], combine) if combine is not None else []
     shared_future = client.scatter(shared, broadcast=True, hash=False)
     futures = [client.submit(func, shared_future, *task, pure=False) for task in tasks]
+    if gather_each:
+        return _gather_each(client, futures, fb)
     every = list(futures)
     try:
         if combine is not None:
@@ -254,6 +266,40 @@ def run_tasks(func, shared, tasks, *, execution: Execution | None = None, client
         return out[0] if combine is not None else out
     except EngineCancelled:
         client.cancel(every)
+        raise
+
+
+def _gather_each(client, futures, fb):
+    """The results of ``futures`` in their order, each fetched as soon as it is done and its
+    future released (see :func:`run_tasks`'s ``gather_each``). Only the futures not yet fetched
+    are kept, so a result's bytes and the worker's copy go as soon as it is here."""
+    n = len(futures)
+    pending = dict(enumerate(futures))
+    del futures
+    out: list = [None] * n
+    try:
+        while pending:
+            fb.check()
+            ready = [i for i, f in pending.items() if f.done()]
+            for i in ready:
+                future = pending.pop(i)
+                if future.status == "error":
+                    exc = future.exception()
+                    if isinstance(exc, EngineError):
+                        raise exc
+                    raise EngineError(f"A task failed on the cluster: {exc!r}") from exc
+                out[i] = future.result()
+                future.release()
+                del future
+                fb.check()
+            fb.set_progress((n - len(pending)) / n)
+            if not ready:
+                time.sleep(POLL_S)
+        fb.set_progress(1.0)
+        return out
+    except BaseException:
+        if pending:
+            client.cancel(list(pending.values()))
         raise
 
 

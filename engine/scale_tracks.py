@@ -389,7 +389,8 @@ def match_file(path: str, graph, *, track_field: str, time_field: str, layer=Non
     columns = [c for c in (track_field, time_field, mode_field) if c]
     work = [(str(path), layer, fid_column, pos, keys, columns, name, track_field, time_field, mode_field,
              max_gap_s, options) for pos, keys in tasks]
-    parts = run_tasks(_match_task, graph, work, execution=execution, feedback=fb.sub(0.05, 0.95))
+    # each part fetched when its task ends and released there: never every part's bytes at once
+    parts = run_tasks(_match_task, graph, work, execution=execution, feedback=fb.sub(0.05, 0.95), gather_each=True)
     # pieces and routes numbered as in-process: tracks by the file row of their first usable point
     piece_first = np.concatenate([p["piece_first_row"] for p in parts]) if parts else np.zeros(0, np.int64)
     piece_local = np.concatenate([np.arange(len(p["piece_first_row"])) for p in parts]) if parts else piece_first

@@ -163,6 +163,51 @@ def test_cancel_stops_the_workers_reading_the_file(helsinki, tmp_path):  # noqa:
     assert set(multiprocessing.active_children()) - before == set()  # and are gone
 
 
+def test_gather_each_keeps_order_and_releases_every_result(loopback):  # noqa: F811
+    """run_tasks(gather_each=True) on a real LocalCluster: the results of tasks that finish in
+    another order than they were given come back in task order, equal to gather-all's and to
+    the in-process run; while it runs this process holds only the tasks not yet fetched (each
+    future released when its result is here, so the worker frees it), where gather-all holds
+    every one to the end; a failed task is one EngineError; it refuses combine."""
+    from joinedup.engine.errors import EngineError, Feedback
+    from joinedup.engine.scale import Execution, dask_client, run_tasks
+
+    def _slow_identity(shared, k, pause):  # local: sent to the workers by value (cloudpickle)
+        import time
+
+        time.sleep(pause)  # later tasks finish first: the results must still come back in task order
+        if k < 0:
+            raise RuntimeError("task failed on purpose")
+        return {"k": k, "shared": shared, "payload": np.full(1000, k)}
+
+    async def _after_pending_callbacks():  # releases run on the client's loop, in order
+        return None
+
+    tasks = [(k, 0.3 * (k % 3 == 0)) for k in range(9)]  # 0, 3, 6 finish last
+    here = run_tasks(_slow_identity, "net", tasks)
+    with dask_client(Execution("local cluster", workers=2)) as client:
+        seen: dict = {True: [], False: []}
+        got = {}
+        for each in (True, False):
+            def progress(fraction, each=each):
+                client.sync(_after_pending_callbacks)
+                held = sum(str(key).startswith("_slow_identity") for key in client.refcount)
+                seen[each].append((round(fraction * len(tasks)), held))
+
+            got[each] = run_tasks(_slow_identity, "net", tasks, client=client, gather_each=each,
+                                  feedback=Feedback(progress=progress))
+        with pytest.raises(EngineError, match="task failed on purpose"):
+            run_tasks(_slow_identity, "net", [(1, 0.0), (-1, 0.0), (2, 0.5)], client=client, gather_each=True)
+    for result in got.values():
+        assert [r["k"] for r in result] == list(range(9)) and all(r["shared"] == "net" for r in result)
+        assert all(np.array_equal(a["payload"], b["payload"]) for a, b in zip(here, result, strict=True))
+    # fetched tasks are no longer held: only those still to come
+    assert seen[True][-1] == (9, 0) and all(held == 9 - done for done, held in seen[True])
+    assert any(0 < done < 9 for done, _ in seen[True])  # progress seen while tasks ran
+    assert all(held == 9 for done, held in seen[False] if done < 9)  # gather-all: every one until the end
+    with pytest.raises(ValueError, match="without combine"):
+        run_tasks(_slow_identity, "net", tasks, combine=lambda a, b: a, gather_each=True)
+
 # --- through processing.run -----------------------------------------------------------------------
 
 def _params(folder, lines, gps, tag, **extra):
