@@ -247,7 +247,7 @@ def read_rows(path: str, keys, *, layer=None, fid_column: str | None = None, col
                 rows = {"where": _fid_where(fid_column, lo, hi)}
             else:
                 rows = {"skip_features": lo, "max_features": hi - lo}
-            _, fids, wkb, cols = read(path, layer=layer, columns=columns, return_fids=True, **rows)
+            meta, fids, wkb, cols = read(path, layer=layer, columns=columns, return_fids=True, **rows)
             got = np.asarray(fids, np.int64) if fid_column else np.arange(lo, lo + len(wkb), dtype=np.int64)
             order = np.argsort(got, kind="stable")
             got = got[order]
@@ -256,8 +256,10 @@ def read_rows(path: str, keys, *, layer=None, fid_column: str | None = None, col
                 raise InputError(f"The GPS file {os.path.basename(path)} changed while it was read: some of its "
                                  "features are gone. Run again when it is no longer being written.")
             pick = order[at]
-            for c, values in zip(columns, cols, strict=True):
-                parts[c].append(ogr_column(np.asarray(values)[pick], declared.get(c)))
+            # by the names pyogrio returns: its columns come in the file's order, not the order
+            # asked for (pyogrio 0.10 on Debian 13 put the mode before the track id)
+            for c, values in zip(meta["fields"], cols, strict=True):
+                parts[str(c)].append(ogr_column(np.asarray(values)[pick], declared.get(str(c))))
             wkb_parts.append(shapely.from_wkb(np.asarray(wkb, dtype=object)[pick], on_invalid="ignore"))
     n = int(sum(len(w) for w in wkb_parts))
     if n != len(keys):
