@@ -85,11 +85,51 @@ def cpu_seconds(execution) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+EXECUTIONS = (("in-process", None, 0), ("LocalCluster 1 worker", "local cluster", 1),
+              ("LocalCluster 2 workers", "local cluster", 2))
+
+
+def time_executions(work, n: int, unit: str, same):
+    """``work(execution)`` in-process, then on a LocalCluster of 1 and of 2 workers, each
+    cluster's start-up measured apart: a row per run (seconds, rate, CPU seconds, cores
+    obtained, ``same(reference, result)`` against the in-process result) and the note with
+    the 1 -> 2 worker ratio, its scaling efficiency and the rate per worker CPU second."""
+    from joinedup.engine.scale import Execution, run_tasks
+
+    rows, reference = [], None
+    for label, kind, workers in EXECUTIONS:
+        execution = Execution() if kind is None else Execution(kind, workers)
+        startup = 0.0
+        if not execution.is_local:  # the cluster's own start-up, measured apart
+            t0 = time.perf_counter()
+            run_tasks(lambda shared, x: x, None, [(1,)], execution=execution)
+            startup = time.perf_counter() - t0
+        t0, cpu0 = time.perf_counter(), cpu_seconds(execution)
+        result = work(execution)
+        total = time.perf_counter() - t0
+        cpu = cpu_seconds(execution) - cpu0
+        equal = ""
+        if reference is None:
+            reference = result
+        else:
+            equal = bool(same(reference, result))
+        rows.append({"run": label, unit: n, "seconds": round(total, 2), "startup_s": round(startup, 1),
+                     f"{unit}_per_s": round(n / total),
+                     f"{unit}_per_s_after_startup": round(n / max(total - startup, 1e-9)),
+                     "cpu_s": round(cpu, 1), "cores_obtained": round(cpu / total, 2), "same_as_in_process": equal})
+        print(rows[-1], f"({load()})", flush=True)
+    one, two = rows[1][f"{unit}_per_s"], rows[2][f"{unit}_per_s"]
+    note = (f"1 -> 2 workers: {two / one:.2f}x (scaling efficiency {two / one / 2:.0%}); cores obtained "
+            f"{rows[1]['cores_obtained']} -> {rows[2]['cores_obtained']}; {unit} per worker CPU second "
+            f"{n / max(rows[1]['cpu_s'], 1e-9):.0f} -> {n / max(rows[2]['cpu_s'], 1e-9):.0f}; 2 workers / in-process: "
+            f"{two / rows[0][f'{unit}_per_s']:.2f}x. After the run: {load()}.")
+    return rows, note
+
+
 def bench_mapmatch(quick: bool):
     from gen_tracks import drive_graph, generate_tracks
 
     from joinedup.engine.mapmatch import match_tracks
-    from joinedup.engine.scale import Execution, run_tasks
     from joinedup.engine.tracks import prepare_tracks
 
     _, graph = drive_graph(DATA)
@@ -98,36 +138,14 @@ def bench_mapmatch(quick: bool):
     table, _, _ = prepare_tracks(pts, track_field="track_id", time_field="time")
     n = len(table)
     print(f"{n} points, {n_tracks} tracks; {load()}", flush=True)
-    rows, reference = [], None
-    for label, execution in (("in-process", Execution()), ("LocalCluster 1 worker", Execution("local cluster", 1)),
-                             ("LocalCluster 2 workers", Execution("local cluster", 2))):
-        startup = 0.0
-        if not execution.is_local:  # the cluster's own start-up, measured apart
-            t0 = time.perf_counter()
-            run_tasks(lambda shared, x: x, None, [(1,)], execution=execution)
-            startup = time.perf_counter() - t0
-        t0, cpu0 = time.perf_counter(), cpu_seconds(execution)
-        result = match_tracks(graph, table, execution=execution)
-        total = time.perf_counter() - t0
-        cpu = cpu_seconds(execution) - cpu0
-        same = ""
-        if reference is None:
-            reference = result
-        else:
-            same = bool(reference.points.equals(result.points) and reference.traversals.equals(result.traversals))
-        rows.append({"run": label, "points": n, "seconds": round(total, 1), "startup_s": round(startup, 1),
-                     "points_per_s": round(n / total), "points_per_s_after_startup": round(n / max(total - startup,
-                                                                                                    1e-9)),
-                     "cpu_s": round(cpu, 1), "cores_obtained": round(cpu / total, 2),
-                     "same_as_in_process": same})
-        print(rows[-1], f"({load()})", flush=True)
-    one, two = rows[1]["points_per_s"], rows[2]["points_per_s"]
-    note = (f"1 -> 2 workers: {two / one:.2f}x (scaling efficiency {two / one / 2:.0%}); cores obtained "
-            f"{rows[1]['cores_obtained']} -> {rows[2]['cores_obtained']}; points per worker CPU second "
-            f"{n / max(rows[1]['cpu_s'], 1e-9):.0f} -> {n / max(rows[2]['cpu_s'], 1e-9):.0f}; 2 workers / in-process: "
-            f"{two / rows[0]['points_per_s']:.2f}x. After the run: {load()}. Tasks: chunks of 5,000 points of whole "
-            "track pieces; the network (0.7 MB pickled) is broadcast to each worker once.")
-    report("scale_mapmatch", rows, note)
+
+    def same(a, b):
+        return a.points.equals(b.points) and a.traversals.equals(b.traversals)
+
+    rows, note = time_executions(lambda execution: match_tracks(graph, table, execution=execution), n, "points",
+                                 same)
+    report("scale_mapmatch", rows, note + " Tasks: chunks of 5,000 points of whole track pieces; the network "
+           "(0.7 MB pickled) is broadcast to each worker once.")
 
 
 def write_points(path: Path, n: int, seed: int = 5):

@@ -21,49 +21,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scale import DATA, cpu_seconds, load  # noqa: E402
+from bench_scale import DATA, load, time_executions  # noqa: E402
 from common import plugin_importable, report  # noqa: E402
-
-RUNS = (("in-process", None, 0), ("LocalCluster 1 worker", "local cluster", 1),
-        ("LocalCluster 2 workers", "local cluster", 2))
-
-
-def _time_runs(work, n: int, unit: str, same):
-    """``work(execution)`` for each run of RUNS: a row per run, and the 1 -> 2 note."""
-    from joinedup.engine.scale import Execution, run_tasks
-
-    rows, reference = [], None
-    for label, kind, workers in RUNS:
-        execution = Execution() if kind is None else Execution(kind, workers)
-        startup = 0.0
-        if not execution.is_local:  # the cluster's own start-up, measured apart
-            t0 = time.perf_counter()
-            run_tasks(lambda shared, x: x, None, [(1,)], execution=execution)
-            startup = time.perf_counter() - t0
-        t0, cpu0 = time.perf_counter(), cpu_seconds(execution)
-        result = work(execution)
-        total = time.perf_counter() - t0
-        cpu = cpu_seconds(execution) - cpu0
-        equal = ""
-        if reference is None:
-            reference = result
-        else:
-            equal = bool(same(reference, result))
-        rows.append({"run": label, unit: n, "seconds": round(total, 2), "startup_s": round(startup, 1),
-                     f"{unit}_per_s": round(n / total), "cpu_s": round(cpu, 1),
-                     "cores_obtained": round(cpu / total, 2), "same_as_in_process": equal})
-        print(rows[-1], f"({load()})", flush=True)
-    one, two = rows[1][f"{unit}_per_s"], rows[2][f"{unit}_per_s"]
-    note = (f"1 -> 2 workers: {two / one:.2f}x (scaling efficiency {two / one / 2:.0%}); cores obtained "
-            f"{rows[1]['cores_obtained']} -> {rows[2]['cores_obtained']}; 2 workers / in-process: "
-            f"{two / rows[0][f'{unit}_per_s']:.2f}x. After the run: {load()}.")
-    return rows, note
 
 
 def bench_od(net, n_pairs: int):
@@ -83,7 +47,7 @@ def bench_od(net, n_pairs: int):
     def same(a, b):
         return a[0].equals(b[0]) and a[1] == b[1] and np.array_equal(a[2], b[2])
 
-    rows, note = _time_runs(work, n_pairs, "pairs", same)
+    rows, note = time_executions(work, n_pairs, "pairs", same)
     report("scale_flows_od", rows, note + " Tasks: chunks of 2,000 OD rows; the network and the snapped "
            "ends are broadcast to each worker once; per-edge volumes summed in a tree.")
 
@@ -111,7 +75,7 @@ def bench_routes(net, n_routes: int):
 
     from joinedup.engine.flows import ROUTES_PER_TASK
 
-    rows, note = _time_runs(work, n_routes, "routes", same)
+    rows, note = time_executions(work, n_routes, "routes", same)
     report("scale_flows_routes", rows, note + f" Tasks: partitions of whole tracks ({ROUTES_PER_TASK:,} routes); "
            "per-edge counts summed in a tree.")
 
