@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SAMPLE, plugin_parent
+from feedback_helpers import recording_feedback
 from joins_data import read_layer, write_layer
 from test_scale_cluster import loopback  # noqa: F401 (brings 127.0.0.1 up inside `unshare -n`)
 
@@ -26,21 +27,6 @@ TWO_WORKERS = "local cluster:2"
 CRS = "EPSG:27700"
 X0, Y0 = 530_000.0, 180_000.0
 N_POINTS = 30_000  # three chunks or partitions of 10,000 (engine.scale_points.chunk_rows_for)
-
-
-def _recording():
-    from qgis.core import QgsProcessingFeedback
-
-    class Recording(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.log = []
-
-        def pushInfo(self, info):  # noqa: N802 (QGIS's name)
-            self.log.append(info)
-            super().pushInfo(info)
-
-    return Recording()
 
 
 def _layer(uri, name):
@@ -147,7 +133,7 @@ def test_sample_city_on_local_cluster_equals_in_process(run_alg, tmp_path):
                          _layer(f"{city}|layername=buildings", "buildings")],
               "VALUE_FIELDS": "incidents:severity; clinics:capacity", "POPULATION_FIELD": "population"}
     here = _profile(run_alg, params, "here", tmp_path, "local")
-    feedback = _recording()
+    feedback = recording_feedback()
     there = _profile(run_alg, params, "there", tmp_path, TWO_WORKERS, feedback)
     a, _ = _assert_same(here["OUTPUT"], there["OUTPUT"])
     assert list(a.columns) == [
@@ -181,7 +167,7 @@ def test_seeded_input_on_local_cluster_equals_in_process_and_qgis(run_alg, seede
                          _layer(seeded["lines"], "streets"), _layer(seeded["parks"], "parks")],
               "VALUE_FIELDS": "pts file:wn; pts memory:f; pts wgs:w; multi:w", "POPULATION_FIELD": "population"}
     here = _profile(run_alg, params, "here", folder, "local")
-    feedback = _recording()
+    feedback = recording_feedback()
     there = _profile(run_alg, params, "there", folder, TWO_WORKERS, feedback)
     a, b = _assert_same(here["OUTPUT"], there["OUTPUT"], real=("pts_memory_f_sum", "pts_memory_f_mean"))
     assert list(a.columns) == [

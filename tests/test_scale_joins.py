@@ -12,6 +12,7 @@ import distributed  # noqa: F401  (in requirements.lock: missing it is a failure
 import numpy as np
 import pandas as pd
 import pytest
+from feedback_helpers import recording_feedback
 from joins_data import read_layer, write_layer
 from test_scale_cluster import loopback  # noqa: F401 (brings 127.0.0.1 up inside `unshare -n`)
 
@@ -63,21 +64,6 @@ def layers(tmp_path_factory):
             "areas_gdf": areas, "points_gdf": points}
 
 
-def _recording():
-    from qgis.core import QgsProcessingFeedback
-
-    class Recording(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.log = []
-
-        def pushInfo(self, info):  # noqa: N802 (QGIS's name)
-            self.log.append(info)
-            super().pushInfo(info)
-
-    return Recording()
-
-
 def _memory_copy(uri):
     """The layer as a QGIS memory layer: not a file the workers can read."""
     from qgis.core import QgsFeatureRequest, QgsVectorLayer
@@ -102,7 +88,7 @@ def test_point_summary_on_local_cluster_equals_in_process_and_qgis(run_alg, laye
     join = layers["points"] if source == "file" else _memory_copy(layers["points"])
     tag = f"{source}_{'_'.join(map(str, predicate))}"
     here = _join(run_alg, layers, f"here_{tag}", join, predicate, "local")
-    feedback = _recording()
+    feedback = recording_feedback()
     there = _join(run_alg, layers, f"there_{tag}", join, predicate, TWO_WORKERS, feedback)
     assert "Execution: a local Dask cluster of 2 worker processes." in feedback.log
     if source == "file":
@@ -207,7 +193,7 @@ def test_what_the_cluster_does_not_serve_runs_in_process_and_says_why(run_alg, l
         change = {"JOIN": layers["areas"], "JOIN_FIELDS": ["area_id"]}
     params.update(change)
     here = run_alg("joinedup:joinbylocation", {**params, "EXECUTION": "local"})
-    feedback = _recording()
+    feedback = recording_feedback()
     there = run_alg("joinedup:joinbylocation", {**params, "EXECUTION": TWO_WORKERS,
                                                 "OUTPUT": str(layers["folder"] / "refused_there.gpkg")},
                     feedback=feedback)
