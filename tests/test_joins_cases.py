@@ -273,3 +273,43 @@ def test_point_pairs_on_grid_cells_equal_geos(predicates):
     assert set(zip(i.tolist(), j.tolist())) == expected
     assert joins._axis_aligned_rectangles(geoms[:-1], shapely.bounds(geoms[:-1])).tolist() == \
         [True, True, True, False, False, False, False, False]
+
+
+@pytest.mark.parametrize("order_within", [True, False])
+@pytest.mark.parametrize("with_null_points", [False, True])
+def test_point_pairs_on_a_grid_alone_equal_geos(order_within, with_null_points):
+    """The matcher's shortcuts where every INPUT feature is a present rectangle and (or not)
+    every point has coordinates: the pairs equal shapely's, and the INPUT side comes sorted
+    (the summary statistics need it) whether or not JOIN order is asked for."""
+    from joinedup.engine import joins
+
+    geoms = np.array([shapely.box(cx, cy, cx + 10, cy + 10) for cx in range(0, 50, 10)
+                      for cy in range(0, 30, 10)], dtype=object)
+    rng = np.random.default_rng(1)
+    x = np.r_[rng.uniform(-5, 55, 30000), np.arange(0, 51, 10.0)]
+    y = np.r_[rng.uniform(-5, 35, 30000), np.full(6, 10.0)]
+    if with_null_points:
+        x[::7] = np.nan
+        y[::7] = np.nan
+    i, j = joins.match_pairs_xy(geoms, x, y, ["intersects"], order_within=order_within)
+    expected = {(k, int(p)) for k, g in enumerate(geoms) for p in np.flatnonzero(shapely.intersects_xy(g, x, y))}
+    assert set(zip(i.tolist(), j.tolist())) == expected
+    assert len(i) == len(expected)
+    assert (np.diff(i) >= 0).all()
+    if order_within:
+        assert all((np.diff(j[i == k]) > 0).all() for k in range(len(geoms)))
+
+
+def test_cell_sort_packed_and_argsort_agree():
+    """The point matcher sorts points by cell with one sort of packed (cell, position) keys
+    where they fit in 63 bits, else with an argsort: both give the same cells in order and an
+    order that puts every point at its cell."""
+    from joinedup.engine.joins.matching import _sort_cells
+
+    cell_id = np.random.default_rng(2).integers(0, 5000, 100000)
+    packed_order, packed_cells = _sort_cells(cell_id.copy(), 5000)
+    arg_order, arg_cells = _sort_cells(cell_id.copy(), 2 ** 62)  # too wide to pack: the argsort
+    assert (packed_cells == np.sort(cell_id)).all() and (arg_cells == packed_cells).all()
+    for order in (packed_order, arg_order):
+        assert (cell_id[order] == packed_cells).all()
+        assert (np.sort(order) == np.arange(len(cell_id))).all()

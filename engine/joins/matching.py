@@ -107,8 +107,11 @@ def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     present = ~shapely.is_missing(input_geoms)
     if not ok_pts.any() or not present.any():
         return empty
-    pts = np.flatnonzero(ok_pts)
-    px, py = x[pts], y[pts]
+    # index arrays are left out where they would be the identity (every point usable, every
+    # INPUT feature present): at 1M points each such gather costs a few milliseconds
+    all_pts = bool(ok_pts.all())
+    pts = None if all_pts else np.flatnonzero(ok_pts)
+    px, py = (x, y) if all_pts else (x[pts], y[pts])
     bounds = shapely.bounds(input_geoms)  # NaN for missing
     x0, y0 = px.min(), py.min()
     span = max(px.max() - x0, py.max() - y0, 1e-9)
@@ -120,11 +123,11 @@ def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     cell = float(np.median(widths)) / 4.0 if len(widths) else span
     cell = max(cell, span / 2.0 ** 20, 1e-9)
     ncx = int(np.floor(span / cell)) + 1
-    cx = np.floor((px - x0) / cell).astype(np.int64)
-    cy = np.floor((py - y0) / cell).astype(np.int64)
-    cell_id = cy * ncx + cx
-    order = np.argsort(cell_id)
-    sorted_cells = cell_id[order]
+    cell_id = np.floor((py - y0) / cell).astype(np.int64)
+    cell_id *= ncx
+    cell_id += np.floor((px - x0) / cell).astype(np.int64)
+    order, sorted_cells = _sort_cells(cell_id, ncx * ncx)
+    del cell_id
     # cell ranges of every INPUT bbox, clipped to the grid
     idx = np.flatnonzero(present)
     b = bounds[idx]
@@ -143,44 +146,70 @@ def match_pairs_xy(input_geoms, x, y, predicates, *, order_within=True):
     r_y = iy0[r_in] + (np.arange(len(r_in)) - np.repeat(np.cumsum(rows) - rows, rows))
     lo = np.searchsorted(sorted_cells, r_y * ncx + ix0[r_in], side="left")
     hi = np.searchsorted(sorted_cells, r_y * ncx + ix1[r_in], side="right")
+    del sorted_cells
     cnt = hi - lo
     c_in = np.repeat(r_in, cnt)
     c_pos = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
     c_pt = order[c_pos]
+    del c_pos, order
     cxv, cyv = px[c_pt], py[c_pt]
-    inside = (cxv >= b[c_in, 0]) & (cxv <= b[c_in, 2]) & (cyv >= b[c_in, 1]) & (cyv <= b[c_in, 3])
+    # the bbox test, on contiguous copies of the bounds (a gather from a small array each)
+    bx0, by0, bx1, by1 = (np.ascontiguousarray(b[:, k]) for k in range(4))
+    inside = bx0[c_in] <= cxv
+    inside &= cxv <= bx1[c_in]
+    inside &= by0[c_in] <= cyv
+    inside &= cyv <= by1[c_in]
     c_in, c_pt, cxv, cyv = c_in[inside], c_pt[inside], cxv[inside], cyv[inside]
+    del inside
     geoms = input_geoms[idx]
     preds = set(check_predicates(predicates))
-    hit = np.zeros(len(c_in), dtype=bool)
     # an axis-aligned rectangle (a grid cell) is its own bounding box: a point intersects it
     # when it is inside the closed box (true of every candidate left) and is contained when
     # strictly inside; only the other shapes need GEOS
     rect = _axis_aligned_rectangles(geoms, b)
-    exact = ~rect[c_in]
+    exact = None if rect.all() else ~rect[c_in]
     inter = cont = None
     if preds & {"intersects", "touches"}:
         inter = np.ones(len(c_in), dtype=bool)
     if preds & {"contains", "touches"}:
-        cont = (cxv > b[c_in, 0]) & (cxv < b[c_in, 2]) & (cyv > b[c_in, 1]) & (cyv < b[c_in, 3])
-    if exact.any():
+        cont = (bx0[c_in] < cxv) & (cxv < bx1[c_in]) & (by0[c_in] < cyv) & (cyv < by1[c_in])
+    if exact is not None and exact.any():
         shapely.prepare(geoms[~rect])
         g = geoms[c_in[exact]]
         if inter is not None:
             inter[exact] = shapely.intersects_xy(g, cxv[exact], cyv[exact])
         if cont is not None:
             cont[exact] = shapely.contains_xy(g, cxv[exact], cyv[exact])
+    hit = np.zeros(len(c_in), dtype=bool)
     if "intersects" in preds:
         hit |= inter
     if "contains" in preds:
         hit |= cont
     if "touches" in preds:
         hit |= inter & ~cont
-    i = idx[c_in[hit]]  # ascending already: candidates were generated input by input
-    j = pts[c_pt[hit]]
+    if not hit.all():
+        c_in, c_pt = c_in[hit], c_pt[hit]
+    # ascending already: candidates were generated input by input
+    i = c_in if len(idx) == len(input_geoms) else idx[c_in]
+    j = c_pt if pts is None else pts[c_pt]
     if order_within:  # JOIN order within each INPUT feature (first, last, concatenate ...)
         return _sorted_pairs(i, j, len(x))
-    return i.astype(np.int64), j.astype(np.int64)
+    return i.astype(np.int64, copy=False), j.astype(np.int64, copy=False)
+
+
+def _sort_cells(cell_id, n_cells):
+    """``(order, sorted cell ids)`` of points' cell ids. Where the cell id and the point's
+    position fit in one 63-bit key together, one sort of the keys (numpy's vectorised sort
+    of values, 7 ms for 1M) replaces an argsort (26 ms) and the gather of the sorted ids."""
+    n = len(cell_id)
+    index_bits = max(int(n - 1).bit_length(), 1)
+    if int(max(n_cells, 1)).bit_length() + index_bits <= 63:
+        key = cell_id << index_bits
+        key |= np.arange(n, dtype=np.int64)
+        key.sort()
+        return key & ((1 << index_bits) - 1), key >> index_bits
+    order = np.argsort(cell_id)
+    return order, cell_id[order]
 
 
 def _axis_aligned_rectangles(geoms, bounds):

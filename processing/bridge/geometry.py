@@ -93,13 +93,20 @@ def _xy_of_point_records(rec, present):
     """:func:`_point_xy` of 21-byte WKB records (one per present geometry), or None."""
     import numpy as np
 
-    if not ((rec[:, 0] == 1) & (rec[:, 1] == 1) & (rec[:, 2:5] == 0).all(axis=1)).all():
+    # a little-endian 2D WKB point: byte order 1, type 1 (uint32), x, y (doubles), 21 bytes
+    # packed. One structured view of the records: two field compares and two strided copies,
+    # not a compare over every byte (that took 45 ms of a 0.55 s join of 1M points).
+    point_wkb = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+    fields = np.ascontiguousarray(rec).view(point_wkb).reshape(-1)
+    if not ((fields["order"] == 1) & (fields["type"] == 1)).all():
         return None
-    coords = rec[:, 5:21].copy().view("<f8").reshape(-1, 2)
-    x = np.full(len(present), np.nan)
-    y = np.full(len(present), np.nan)
-    x[present], y[present] = coords[:, 0], coords[:, 1]
-    if np.isnan(x[present]).any() or np.isnan(y[present]).any():
+    if present.all():
+        x, y = fields["x"].astype(np.float64), fields["y"].astype(np.float64)
+    else:
+        x = np.full(len(present), np.nan)
+        y = np.full(len(present), np.nan)
+        x[present], y[present] = fields["x"], fields["y"]
+    if ((np.isnan(x) | np.isnan(y)) & present).any():
         return None  # POINT EMPTY: the general path handles it
     return x, y
 

@@ -160,8 +160,11 @@ def read_layer(layer, context, feedback, *, selected_only=False):
 COLUMNAR_EXTENSIONS = (".gpkg", ".fgb")
 
 
-# Features per batch of that read (GDAL's default is 65,536).
+# Features per batch of that read when it includes text (see below), and when it does not:
+# GDAL's default, which on a GeoPackage of 1M points is 0.11 s against 0.15 s in batches of
+# 2,048 (Debian 13's GDAL 3.10 fills the batches on a second thread).
 TEXT_BATCH_ROWS = 2048
+BATCH_ROWS = 65536
 
 
 def _read_columnar(file_path, layer_name, columns):
@@ -213,8 +216,9 @@ def _read_columnar_arrays(ogr, file_path, layer_name, columns):
     # GDAL hands text as fixed-width bytes padded to the batch's longest value: small batches,
     # each decoded to Python strings at once, keep one long free-text note from costing
     # (rows x its length) bytes.
+    batch_rows = TEXT_BATCH_ROWS if text_fields else BATCH_ROWS
     stream = layer.GetArrowStreamAsNumPy(options=["GEOMETRY_ENCODING=WKB",
-                                                  f"MAX_FEATURES_IN_BATCH={TEXT_BATCH_ROWS}"])
+                                                  f"MAX_FEATURES_IN_BATCH={batch_rows}"])
     for batch in stream:
         for key, values in batch.items():
             if key in text_fields:
