@@ -449,17 +449,24 @@ def _full_offsets(reach, p, h):
 def _moment_sum(xy, w, x0, y_top, rows_p, cols_p, reach, p, h, kernel, full):
     """Exact kernel sums over the fully-inside offsets, through per-cell moments of the
     points' positions inside their cells (u, v in [-0.5, 0.5), cells as unit)."""
-    from scipy import fft as sfft
-
     fx = (xy[:, 0] - x0) / p
     fy = (y_top - xy[:, 1]) / p
     c0 = np.floor(fx)
     r0 = np.floor(fy)
-    u = fx - c0 - 0.5
-    v = fy - r0 - 0.5
     cell = (r0.astype(np.int64) + reach) * cols_p + (c0.astype(np.int64) + reach)
+    return _moment_convolution(cell, fx - c0 - 0.5, fy - r0 - 0.5, w, rows_p, cols_p, reach, p, h,
+                               kernel, full)
+
+
+def _moment_convolution(cell, u, v, w, rows_p, cols_p, reach, p, h, kernel, full):
+    """The kernel sums at the offsets in ``full`` ((side, side), [oy + reach, ox + reach]) of
+    points in flat cell ``cell`` of a (rows_p, cols_p) grid, at (u, v) cells from its centre
+    (both in [-0.5, 0.5]; the target at offset (ox, oy) lies (ox - u, oy - v) cells away), as a
+    (rows_p, cols_p) array: per-cell moments convolved with each monomial's coefficients."""
+    from scipy import fft as sfft
+
     q = u * u + v * v
-    ww = np.ones(len(xy)) if w is None else w
+    ww = np.ones(len(u)) if w is None else w
     monomials = {"1": None, "u": u, "v": v, "q": q, "uu": u * u, "vv": v * v, "uv": u * v,
                  "uq": u * q, "vq": v * q, "qq": q * q}
     o = np.arange(-reach, reach + 1, dtype=float)
@@ -497,18 +504,56 @@ def _exact_qgis(acc, touched, xy, w, x0, y0, y_top, rows, cols, p, h, kernel, fb
     y_io = np.trunc((y_top - xy[:, 1]) / p - b).astype(np.int64)
     fits = (x_pos >= 0) & (y_io >= 0) & (x_pos + size <= cols) & (y_io + size <= rows)
     dropped = int((~fits).sum())
-    keep = np.flatnonzero(fits)
-    total, done = len(keep), 0
+    # QGIS: centroid x = (xPos + xp + 0.5) p + xmin; centroid y = (yPos + yp + 0.5) p + ymin,
+    # written to row yIO + yp (rows counted from the top). So the cell at block offset
+    # (xp, yp) = (ox + b, oy + b) of a point lies (ox - u, oy - v) cells from it, with u, v the
+    # point's place beside its block's centre cell; that cell is (yIO + b, xPos + b).
+    u = (xy[:, 0] - x0) / p - (x_pos + b) - 0.5
+    v = (xy[:, 1] - y0) / p - (y_pos + b) - 0.5
+    total, done = int(fits.sum()), 0
+    if kernel in _MOMENT_KERNELS:
+        # as in _exact: the offsets wholly inside the radius through per-cell moments, the ring
+        # the radius crosses point by point. A point QGIS truncates towards zero at the
+        # raster's edge (|u| or |v| beyond half a cell) takes the point-by-point path throughout.
+        full = _full_offsets(b, p, h)
+        regular = np.flatnonzero(fits & (np.abs(u) <= 0.5) & (np.abs(v) <= 0.5))
+        fits[regular] = False
+        if len(regular):
+            cell = (y_io[regular] + b) * cols + (x_pos[regular] + b)
+            acc += _moment_convolution(cell, u[regular], v[regular], None if w is None else w[regular],
+                                       rows, cols, b, p, h, kernel, full).ravel()
+            touched |= _reached(cell, rows, cols, b, full)
+            done = _accumulate_block(acc, touched, regular, x_pos, y_pos, y_io, xy, w, x0, y0, cols, size,
+                                     p, h, kernel, fb, total, done, only=~full)
+    _accumulate_block(acc, touched, np.flatnonzero(fits), x_pos, y_pos, y_io, xy, w, x0, y0, cols, size,
+                      p, h, kernel, fb, total, done)
+    return dropped
+
+
+def _accumulate_block(acc, touched, keep, x_pos, y_pos, y_io, xy, w, x0, y0, cols, size, p, h, kernel,
+                      fb, total, done, only=None):
+    """:func:`_accumulate` of QGIS's kernel blocks for the points ``keep`` (see _exact_qgis)."""
     for sl in _chunks(len(keep)):
         k = keep[sl]
         idx0 = y_io[k] * cols + x_pos[k]
-        # QGIS: centroid x = (xPos + xp + 0.5) p + xmin; centroid y = (yPos + yp + 0.5) p + ymin,
-        # written to row yIO + yp (rows counted from the top)
         bx = (x_pos[k] + 0.5) * p + x0 - xy[k, 0]
         by = (y_pos[k] + 0.5) * p + y0 - xy[k, 1]
         done = _accumulate(acc, touched, idx0, bx, by, size, size, cols, p, h, h, kernel,
-                           None if w is None else w[k], fb, total, done)
-    return dropped
+                           None if w is None else w[k], fb, total, done, only=only)
+    return done
+
+
+def _reached(cell, rows, cols, reach, full):
+    """Flat (rows * cols) mask of the cells at an offset in ``full`` of some cell in ``cell``:
+    the occupied cells' counts convolved with the offsets (counts are whole numbers, so the
+    FFT's rounding cannot blur the threshold of a half)."""
+    from scipy import fft as sfft
+
+    side = 2 * reach + 1
+    shape = [sfft.next_fast_len(n, real=True) for n in (rows + side - 1, cols + side - 1)]
+    occupied = (np.bincount(cell, minlength=rows * cols) > 0).astype(float).reshape(rows, cols)
+    conv = sfft.irfft2(sfft.rfft2(occupied, shape) * sfft.rfft2(full.astype(float), shape), shape)
+    return (conv[reach:reach + rows, reach:reach + cols] > 0.5).ravel()
 
 
 def _fft(acc, xy, w, x0, y_top, rows, cols, p, h, radius, kernel):

@@ -71,6 +71,52 @@ def test_exact_convention_equals_brute_force_and_integrates(plugin, real_data):
     assert np.allclose(km2.values * (20 * 20) / 1e6, per_cell.values)
 
 
+def _qgis_heatmap_loop(xy, w, cell, radius, kernel):
+    """QGIS 3.40's heatmap (QgsKernelDensityEstimation::addFeature), written out loop by loop
+    as its C++ does it, raw values: the reference for the QGIS-compatible convention."""
+    x0, y0, _x1, y_top, rows, cols = eng.grid_like_qgis(xy, radius, cell)
+    b = int(radius / cell)
+    if radius - cell * b > 0.5:
+        b += 1
+    out = np.full((rows, cols), np.nan)
+    for (x, y), weight in zip(xy, w, strict=True):
+        x_pos = int((x - x0) / cell - b)
+        y_pos = int((y - y0) / cell - b)
+        y_inv = int((y_top - y) / cell - b)
+        if x_pos < 0 or y_inv < 0 or x_pos + 2 * b + 1 > cols or y_inv + 2 * b + 1 > rows:
+            continue
+        for xp in range(2 * b + 1):
+            for yp in range(2 * b + 1):
+                cx = (x_pos + xp + 0.5) * cell + x0
+                cy = (y_pos + yp + 0.5) * cell + y0
+                d2 = (cx - x) ** 2 + (cy - y) ** 2
+                if d2 > radius * radius:
+                    continue
+                t = 1 - d2 / radius ** 2
+                value = {"quartic": t * t, "epanechnikov": t, "uniform": 1.0}[kernel]
+                r, c = y_inv + yp, x_pos + xp
+                out[r, c] = (0.0 if np.isnan(out[r, c]) else out[r, c]) + weight * value
+    return out
+
+
+@pytest.mark.parametrize("kernel", ["quartic", "epanechnikov", "uniform"])
+@pytest.mark.parametrize("cell,radius", [(10.0, 75.0), (7.0, 33.0), (3.0, 10.2)])
+def test_qgis_convention_equals_qgis_loop(kernel, cell, radius):
+    """The QGIS-compatible exact convention (per-cell moments for the kernel block's inner
+    offsets, point by point at the radius's edge) equals QGIS's own loop on every cell, the
+    cells no kernel reaches (nodata) included, points on cell edges and weights among them."""
+    rng = np.random.default_rng(3)
+    xy = np.c_[rng.normal(500, 60, 300), rng.normal(2000, 40, 300)]
+    xy[:40] = np.round(xy[:40] / cell) * cell
+    w = rng.uniform(0, 3, len(xy))
+    expected = _qgis_heatmap_loop(xy, w, cell, radius, kernel)
+    got, _ = eng.kernel_density(xy, cell_size=cell, bandwidth=radius, kernel=kernel, weights=w,
+                                values="raw", convention="qgis")
+    assert ((got.values == eng.NODATA) == np.isnan(expected)).all()
+    reached = ~np.isnan(expected)
+    np.testing.assert_allclose(got.values[reached], expected[reached], rtol=1e-9, atol=1e-9)
+
+
 def test_fft_method_close_to_exact(plugin, real_data):
     xy = _xy(_points_layer(real_data))
     exact, _ = eng.kernel_density(xy, cell_size=10, bandwidth=150, values="per_km2")
