@@ -95,6 +95,7 @@ def qgis_service_area(processing, lines_path, facilities_path, cost):
 def main(quick: bool) -> None:
     plugin_importable()
     import numpy as np
+    import shapely
     from gen_network import grid_network, points_near
     from scipy.sparse.csgraph import dijkstra
 
@@ -193,8 +194,6 @@ def main(quick: bool) -> None:
     # issue 19's aim, polygons at 30x QGIS's lines-only run, leaves qgis/30 - lines-only for the
     # polygons. The floor of any method: building the finished polygons from their coordinates
     # (shapely's ragged-array constructor), with nothing left to compute.
-    import shapely
-
     poly_geoms = np.asarray(polys.geometry.values)
     ragged = shapely.to_ragged_array(poly_geoms)
     t_rebuild, _, _ = median_time(lambda: shapely.from_ragged_array(*ragged), repeat=7)

@@ -463,8 +463,6 @@ def _moment_convolution(cell, u, v, w, rows_p, cols_p, reach, p, h, kernel, full
     points in flat cell ``cell`` of a (rows_p, cols_p) grid, at (u, v) cells from its centre
     (both in [-0.5, 0.5]; the target at offset (ox, oy) lies (ox - u, oy - v) cells away), as a
     (rows_p, cols_p) array: per-cell moments convolved with each monomial's coefficients."""
-    from scipy import fft as sfft
-
     q = u * u + v * v
     ww = np.ones(len(u)) if w is None else w
     monomials = {"1": None, "u": u, "v": v, "q": q, "uu": u * u, "vv": v * v, "uv": u * v,
@@ -481,16 +479,26 @@ def _moment_convolution(cell, u, v, w, rows_p, cols_p, reach, p, h, kernel, full
         coef = {"1": a0, "u": a1, "v": a2, "q": np.full_like(a0, a3)}
     else:
         coef = {"1": np.ones_like(a0)}
+    moments = ((np.bincount(cell, weights=ww if monomials[name] is None else ww * monomials[name],
+                            minlength=rows_p * cols_p).reshape(rows_p, cols_p), np.where(full, c, 0.0))
+               for name, c in coef.items())
+    return _offset_convolution(moments, rows_p, cols_p, reach)
+
+
+def _offset_convolution(terms, rows, cols, reach):
+    """Sum over ``terms`` of (grid, offsets): each (rows, cols) grid's cell values spread to
+    the cells at the offsets' weights ((side, side), [oy + reach, ox + reach]), cropped to the
+    grid; the spectra summed, one inverse FFT."""
+    from scipy import fft as sfft
+
     side = 2 * reach + 1
-    shape = [sfft.next_fast_len(n, real=True) for n in (rows_p + side - 1, cols_p + side - 1)]
+    shape = [sfft.next_fast_len(n, real=True) for n in (rows + side - 1, cols + side - 1)]
     spectrum = None
-    for name, c in coef.items():
-        mono = monomials[name]
-        moment = np.bincount(cell, weights=ww if mono is None else ww * mono, minlength=rows_p * cols_p)
-        term = sfft.rfft2(moment.reshape(rows_p, cols_p), shape) * sfft.rfft2(np.where(full, c, 0.0), shape)
+    for grid, offsets in terms:
+        term = sfft.rfft2(grid, shape) * sfft.rfft2(offsets, shape)
         spectrum = term if spectrum is None else spectrum + term
     conv = sfft.irfft2(spectrum, shape)
-    return conv[reach:reach + rows_p, reach:reach + cols_p]
+    return conv[reach:reach + rows, reach:reach + cols]
 
 
 def _exact_qgis(acc, touched, xy, w, x0, y0, y_top, rows, cols, p, h, kernel, fb):
@@ -504,29 +512,29 @@ def _exact_qgis(acc, touched, xy, w, x0, y0, y_top, rows, cols, p, h, kernel, fb
     y_io = np.trunc((y_top - xy[:, 1]) / p - b).astype(np.int64)
     fits = (x_pos >= 0) & (y_io >= 0) & (x_pos + size <= cols) & (y_io + size <= rows)
     dropped = int((~fits).sum())
-    # QGIS: centroid x = (xPos + xp + 0.5) p + xmin; centroid y = (yPos + yp + 0.5) p + ymin,
-    # written to row yIO + yp (rows counted from the top). So the cell at block offset
-    # (xp, yp) = (ox + b, oy + b) of a point lies (ox - u, oy - v) cells from it, with u, v the
-    # point's place beside its block's centre cell; that cell is (yIO + b, xPos + b).
-    u = (xy[:, 0] - x0) / p - (x_pos + b) - 0.5
-    v = (xy[:, 1] - y0) / p - (y_pos + b) - 0.5
     total, done = int(fits.sum()), 0
+    pointwise = fits
     if kernel in _MOMENT_KERNELS:
         # as in _exact: the offsets wholly inside the radius through per-cell moments, the ring
-        # the radius crosses point by point. A point QGIS truncates towards zero at the
-        # raster's edge (|u| or |v| beyond half a cell) takes the point-by-point path throughout.
-        full = _full_offsets(b, p, h)
-        regular = np.flatnonzero(fits & (np.abs(u) <= 0.5) & (np.abs(v) <= 0.5))
-        fits[regular] = False
-        if len(regular):
-            cell = (y_io[regular] + b) * cols + (x_pos[regular] + b)
-            acc += _moment_convolution(cell, u[regular], v[regular], None if w is None else w[regular],
+        # the radius crosses point by point. QGIS places the cell at block offset (ox + b, oy + b)
+        # (ox - u, oy - v) cells from the point, u and v its place beside the block's centre
+        # cell (yIO + b, xPos + b); a point QGIS truncates towards zero at the raster's edge
+        # (|u| or |v| beyond half a cell) takes the point-by-point path throughout.
+        u = (xy[:, 0] - x0) / p - (x_pos + b) - 0.5
+        v = (xy[:, 1] - y0) / p - (y_pos + b) - 0.5
+        regular = fits & (np.abs(u) <= 0.5) & (np.abs(v) <= 0.5)
+        pointwise = fits & ~regular
+        if regular.any():
+            k = np.flatnonzero(regular)
+            full = _full_offsets(b, p, h)
+            cell = (y_io[k] + b) * cols + (x_pos[k] + b)
+            acc += _moment_convolution(cell, u[k], v[k], None if w is None else w[k],
                                        rows, cols, b, p, h, kernel, full).ravel()
             touched |= _reached(cell, rows, cols, b, full)
-            done = _accumulate_block(acc, touched, regular, x_pos, y_pos, y_io, xy, w, x0, y0, cols, size,
+            done = _accumulate_block(acc, touched, k, x_pos, y_pos, y_io, xy, w, x0, y0, cols, size,
                                      p, h, kernel, fb, total, done, only=~full)
-    _accumulate_block(acc, touched, np.flatnonzero(fits), x_pos, y_pos, y_io, xy, w, x0, y0, cols, size,
-                      p, h, kernel, fb, total, done)
+    _accumulate_block(acc, touched, np.flatnonzero(pointwise), x_pos, y_pos, y_io, xy, w, x0, y0, cols,
+                      size, p, h, kernel, fb, total, done)
     return dropped
 
 
@@ -536,6 +544,8 @@ def _accumulate_block(acc, touched, keep, x_pos, y_pos, y_io, xy, w, x0, y0, col
     for sl in _chunks(len(keep)):
         k = keep[sl]
         idx0 = y_io[k] * cols + x_pos[k]
+        # QGIS: centroid x = (xPos + xp + 0.5) p + xmin; centroid y = (yPos + yp + 0.5) p + ymin,
+        # written to row yIO + yp (rows counted from the top)
         bx = (x_pos[k] + 0.5) * p + x0 - xy[k, 0]
         by = (y_pos[k] + 0.5) * p + y0 - xy[k, 1]
         done = _accumulate(acc, touched, idx0, bx, by, size, size, cols, p, h, h, kernel,
@@ -545,15 +555,10 @@ def _accumulate_block(acc, touched, keep, x_pos, y_pos, y_io, xy, w, x0, y0, col
 
 def _reached(cell, rows, cols, reach, full):
     """Flat (rows * cols) mask of the cells at an offset in ``full`` of some cell in ``cell``:
-    the occupied cells' counts convolved with the offsets (counts are whole numbers, so the
-    FFT's rounding cannot blur the threshold of a half)."""
-    from scipy import fft as sfft
-
-    side = 2 * reach + 1
-    shape = [sfft.next_fast_len(n, real=True) for n in (rows + side - 1, cols + side - 1)]
+    the occupied cells convolved with the offsets (whole numbers, so the FFT's rounding cannot
+    blur the threshold of a half)."""
     occupied = (np.bincount(cell, minlength=rows * cols) > 0).astype(float).reshape(rows, cols)
-    conv = sfft.irfft2(sfft.rfft2(occupied, shape) * sfft.rfft2(full.astype(float), shape), shape)
-    return (conv[reach:reach + rows, reach:reach + cols] > 0.5).ravel()
+    return (_offset_convolution([(occupied, full.astype(float))], rows, cols, reach) > 0.5).ravel()
 
 
 def _fft(acc, xy, w, x0, y_top, rows, cols, p, h, radius, kernel):

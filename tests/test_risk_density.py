@@ -74,7 +74,10 @@ def test_exact_convention_equals_brute_force_and_integrates(plugin, real_data):
 def _qgis_heatmap_loop(xy, w, cell, radius, kernel):
     """QGIS 3.40's heatmap (QgsKernelDensityEstimation::addFeature), written out loop by loop
     as its C++ does it, raw values: the reference for the QGIS-compatible convention."""
-    x0, y0, _x1, y_top, rows, cols = eng.grid_like_qgis(xy, radius, cell)
+    # QGIS's raster: the points' extent grown by the radius, one cell more than it covers
+    x0, y0 = xy.min(0) - radius
+    x1, y_top = xy.max(0) + radius
+    rows, cols = int(np.ceil((y_top - y0) / cell)) + 1, int(np.ceil((x1 - x0) / cell)) + 1
     b = int(radius / cell)
     if radius - cell * b > 0.5:
         b += 1
