@@ -460,6 +460,40 @@ def street_names(normalised: pd.Series) -> pd.Series:
     return pd.Series(np.array(names, dtype=object)[inverse], index=normalised.index, dtype=object)
 
 
+def streets_meant(names, gazetteer_names) -> list:
+    """The gazetteer's street(s) each record's street name (from :func:`street_names`) means: the
+    name itself where the gazetteer has it; else the gazetteer's names with the same street type
+    and as many words, each word within a slip of one letter ('ROSEBREY ROAD' -> ROSEBERY ROAD;
+    not ROSEBERY CRESCENT); None where the name is None or nothing is that close."""
+    known = set(gazetteer_names)
+    by_shape: dict = {}
+    for name in known:
+        words = name.split()
+        by_shape.setdefault((words[-1], len(words)), []).append(words)
+    out = []
+    for name in names:
+        if name is None or name in known:
+            out.append(None if name is None else {name})
+            continue
+        words = name.split()
+        near = {" ".join(g) for g in by_shape.get((words[-1], len(words)), [])
+                if all(_within_one_edit(a, b) for a, b in zip(words, g, strict=True))}
+        out.append(near or None)
+    return out
+
+
+def place_words(keys: pd.Series, names: pd.Series) -> list:
+    """The words after the street's name in each street key (its locality and town, a county
+    added): 'FAIRFAX GARDENS OLD TOWN LINDWORTH' with FAIRFAX GARDENS -> {OLD, TOWN, LINDWORTH}."""
+    out = []
+    for key, name in zip(keys, names, strict=True):
+        if not isinstance(key, str) or not isinstance(name, str) or name not in key:
+            out.append(frozenset())
+        else:
+            out.append(frozenset(key.split(name, 1)[1].split()))
+    return out
+
+
 def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Series) -> np.ndarray:
     """True where a record leaves part of its candidate's street name out ('31 WESTBOURNE' for
     '31 WESTBOURNE LANE', '21 WAY' for '21 YARROW WAY'), writes no word the candidate lacks, and
@@ -490,19 +524,25 @@ def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Seri
     return out
 
 
-def _leading_words(words: list, shared: set) -> list:
-    """The words before the first word in ``shared`` (a building's name before its street)."""
-    out = []
-    for word in words:
-        if word in shared:
-            break
-        out.append(word)
-    return out
+def _names_before_street(record: list, candidate: list) -> tuple:
+    """The words of two addresses before the longest run of words they share in the same order
+    (their street and town): the building names of 'ORCHARD COTTAGE ST ANNES TERRACE OLD TOWN'
+    and 'OLD RECTORY ST ANNES TERRACE OLD TOWN' are ORCHARD COTTAGE and OLD RECTORY, though OLD
+    is in both. Returns (record's, candidate's); None when they share no word."""
+    best, start_r, start_c = 0, 0, 0
+    for i in range(len(record)):
+        for j in range(len(candidate)):
+            k = 0
+            while i + k < len(record) and j + k < len(candidate) and record[i + k] == candidate[j + k]:
+                k += 1
+            if k > best:
+                best, start_r, start_c = k, i, j
+    return (record[:start_r], candidate[:start_c]) if best else None
 
 
 def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray:
     """True where a record with no number at all names a building ('CHERRY TREE HOUSE, ST PETERS
-    AVENUE') and its candidate names another before the words they share ('IVY HOUSE, ST PETERS
+    AVENUE') and its candidate names another before the street they share ('IVY HOUSE, ST PETERS
     AVENUE'): a house known by its name only is another house when the name is another (a slip
     of one letter in a word of the name is allowed; THE is left out). Normalised text."""
     record = pd.Series(record).reset_index(drop=True)
@@ -512,10 +552,10 @@ def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray
     for i in np.flatnonzero(~has_number):
         r = [w for w in str(record.iloc[i]).split() if w not in ("THE", "FLAT")]
         c = [w for w in str(candidate.iloc[i] or "").split() if w not in ("THE", "FLAT") and not w[0].isdigit()]
-        shared = set(r) & set(c)
-        if not shared:
+        names = _names_before_street(r, c)
+        if names is None:
             continue
-        rec_name, cand_name = _leading_words(r, shared), _leading_words(c, shared)
+        rec_name, cand_name = names
         rec_name = [w for w in rec_name if not any(_within_one_edit(w, v) for v in cand_name)]
         out[i] = bool(rec_name) and bool(cand_name)
     return out

@@ -499,13 +499,19 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # candidate's, whatever the weight says
     rec_street = ad.street_names(pd.Series(text.to_numpy())).to_numpy()
     cand_street_name = ad.street_names(cand_text).to_numpy()
-    gazetteer_streets = set(ad.street_names(ref["text"]).dropna())
+    gazetteer_street_names = ad.street_names(ref["text"])
+    # a street name the gazetteer lacks is read through a slip of one letter per word ('14
+    # ROSEBREY ROAD' with another street's postcode found '14 ROSEBERY CRESCENT')
+    meant = ad.streets_meant(rec_street, gazetteer_street_names.dropna())
     street_disagrees = has_cand & ~reject_conflict & ~by_person & np.array(
-        [a is not None and b is not None and a != b and a in gazetteer_streets
-         for a, b in zip(rec_street, cand_street_name, strict=True)], dtype=bool)
-    reason[street_disagrees] = [f"street disagrees: the record names {a}, a street of the gazetteer; the best "
-                                f"candidate is on {b}" for a, b in zip(rec_street[street_disagrees],
-                                                                    cand_street_name[street_disagrees], strict=True)]
+        [m is not None and b is not None and b not in m for m, b in zip(meant, cand_street_name, strict=True)],
+        dtype=bool)
+    reason[street_disagrees] = [
+        f"street disagrees: the record names {a}" + (", a street of the gazetteer" if a in m else
+                                                     f", read as {' or '.join(sorted(m))}")
+        + f"; the best candidate is on {b}"
+        for a, m, b in zip(rec_street[street_disagrees], np.array(meant, dtype=object)[street_disagrees],
+                           cand_street_name[street_disagrees], strict=True)]
     reject_conflict = reject_conflict | street_disagrees
     # a house known by its name only, written with another name than its candidate's ('CHERRY
     # TREE HOUSE, ST PETERS AVENUE' found 'IVY HOUSE, ST PETERS AVENUE' through the street)
@@ -519,6 +525,23 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # and another street fits it as well ('31 WESTBOURNE': LANE or DRIVE, both with a 31): the
     # matcher's choice is a guess
     pc_settles = np.array([isinstance(a, str) and a == b for a, b in zip(rec_pc, cand_pc, strict=True)], dtype=bool)
+    # one street name in two towns or localities ('52 FAIRFAX GARDENS, LINDWORTH' found 52 in the
+    # FAIRFAX GARDENS of CASTLEBRIDGE): the record names the place of the other, and no postcode
+    # settles it
+    ref_places = ad.place_words(ad.street_keys(ref["text"]), gazetteer_street_names)
+    street_places = {(name, word) for name, words in zip(gazetteer_street_names, ref_places, strict=True)
+                     for word in words}
+    rec_places = ad.place_words(ad.street_keys(pd.Series(text.to_numpy())), pd.Series(rec_street))
+    cand_places = ad.place_words(ad.street_keys(cand_text), pd.Series(cand_street_name))
+    place_disagrees = has_cand & ~reject_conflict & ~by_person & ~pc_settles & np.array(
+        [b is not None and any((b, w) in street_places for w in r - c)
+         for b, r, c in zip(cand_street_name, rec_places, cand_places, strict=True)], dtype=bool)
+    reason[place_disagrees] = [
+        f"place disagrees: the record names {b} in {' '.join(sorted(r - c))}; the best candidate is the {b} "
+        f"in {' '.join(sorted(c)) or 'another place'}"
+        for b, r, c in zip(cand_street_name[place_disagrees], np.array(rec_places, dtype=object)[place_disagrees],
+                           np.array(cand_places, dtype=object)[place_disagrees], strict=True)]
+    reject_conflict = reject_conflict | place_disagrees
     fuzzy = np.flatnonzero(np.isin(method, ["probabilistic", "trigram"]) & has_cand & ~reject_conflict & ~by_person
                            & ~pc_settles)
     street_open = np.zeros(n, dtype=bool)
@@ -620,7 +643,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
     reasons = reasons.str.replace(
         r"^(number not in street|flat not in building|postcode disagrees|street disagrees|street unclear"
-        r"|name differs):.*",
+        r"|name differs|place disagrees):.*",
         r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())

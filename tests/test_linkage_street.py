@@ -18,12 +18,12 @@ ROWS = [  # uprn, parent, address, postcode
 ]
 
 
-def _link(addresses, postcodes):
+def _link(addresses, postcodes, rows=ROWS):
     from joinedup.engine.linkage import link_addresses
 
-    gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in ROWS], "parent_uprn": pd.array([r[1] for r in ROWS], dtype="Int64"),
-                            "address": [r[2] for r in ROWS], "postcode": [r[3] for r in ROWS]},
-                           geometry=[Point(400000 + 10 * i, 300000) for i in range(len(ROWS))], crs="EPSG:27700")
+    gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in rows], "parent_uprn": pd.array([r[1] for r in rows], dtype="Int64"),
+                            "address": [r[2] for r in rows], "postcode": [r[3] for r in rows]},
+                           geometry=[Point(400000 + 10 * i, 300000) for i in range(len(rows))], crs="EPSG:27700")
     records = pd.DataFrame({"address": addresses, "postcode": postcodes})
     return link_addresses(records, gaz, address_fields=["address"], postcode_field="postcode",
                           ref_uprn_field="uprn", ref_address_fields=["address"], ref_postcode_field="postcode",
@@ -72,3 +72,54 @@ def test_candidate_without_a_street_type_is_not_another_street():
 
     names = street_names(pd.Series(["ROSE COTTAGE LINDWORTH", "12 HIGH STREET LINDWORTH"])).tolist()
     assert names == [None, "HIGH STREET"]
+
+
+# Two towns with a street of the same name, two streets of one name with other types, and houses
+# known by their names in a locality whose name shares a word (OLD) with one of them.
+TOWNS_ROWS = [
+    (500, None, "50 FAIRFAX GARDENS, LINDWORTH", "LW6 6AA"),
+    (510, None, "52 FAIRFAX GARDENS, CASTLEBRIDGE", "CB1 1AA"),
+    (600, None, "14 ROSEBERY CRESCENT, LINDWORTH", "LW7 7AA"),
+    (610, None, "12 ROSEBERY ROAD, LINDWORTH", "LW7 7BB"),
+    (700, None, "THE OLD RECTORY, ST ANNES TERRACE, OLD TOWN, LINDWORTH", "LW8 8AA"),
+    (710, None, "ORCHARD HOUSE, ST ANNES TERRACE, OLD TOWN, LINDWORTH", "LW8 8AA"),
+]
+
+
+def test_place_street_and_name_decide():
+    """By hand: the record's town, a one-letter slip in its street's name and its house's name each
+    tell it from the only candidate the words leave; then no link, the record waits in review."""
+    linked, report = _link(
+        ["52 Fairfax Gardens, Lindworth",              # 52 is only in Castlebridge's Fairfax Gardens
+         "52 Fairfax Gardens, Lindworth",              # ... with Castlebridge's postcode: settled
+         "52 Fairfax Gardens",                         # no town named: the one 52
+         "14 Rosebrey Road, Lindworth",                # ROSEBERY ROAD, no 14 on it; the postcode is the Crescent's
+         "14 Roseberry Crescent, Lindworth",           # the Crescent, one letter slipped
+         "Orchard Cottage, St Anne's Terrace, Old Town, Lindworth",  # a house the gazetteer lacks
+         "The Old Rectory, St Annes Terrace, Lindworth",
+         "Orchad House, St Annes Terrace, Old Town"],  # a slip of one letter in the name
+        [None, "CB1 1AA", None, "LW7 7AA", "LW7 7AA", "LW8 8AA", "LW8 8AA", "LW8 8AA"], rows=TOWNS_ROWS)
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    reason = linked["unmatched_reason"].tolist()
+    assert uprn[0] is pd.NA and reason[0].startswith("place disagrees: the record names FAIRFAX GARDENS in LINDWORTH")
+    assert uprn[1:3] == [510, 510]
+    assert uprn[3] is pd.NA and reason[3].startswith("street disagrees: the record names ROSEBREY ROAD, read as "
+                                                     "ROSEBERY ROAD; the best candidate is on ROSEBERY CRESCENT")
+    assert uprn[4] == 600
+    assert uprn[5] is pd.NA and reason[5].startswith("name differs")
+    assert uprn[6:] == [700, 710]
+    assert {0, 3, 5} <= set(report.review["SOURCE_ROW"].tolist())
+
+
+def test_streets_meant_and_places_by_hand():
+    """The readings themselves: a street name the gazetteer lacks means the gazetteer's names of its
+    type and length within a slip per word; a place is every word after the street's name."""
+    from joinedup.engine.addresses import place_words, streets_meant
+
+    gazetteer = ["ROSEBERY ROAD", "ROSEBERY CRESCENT", "ROSEBURY ROAD", "HIGH STREET"]
+    assert streets_meant(["ROSEBERY ROAD", "ROSEBREY ROAD", "ROSEBRY ROAD", "ROSEBREY LANE", "HGIH STREET",
+                          "HIGH STREETS", None], gazetteer) == \
+        [{"ROSEBERY ROAD"}, {"ROSEBERY ROAD"}, {"ROSEBERY ROAD", "ROSEBURY ROAD"}, None, {"HIGH STREET"}, None, None]
+    keys = pd.Series(["FAIRFAX GARDENS OLD TOWN LINDWORTH", "FAIRFAX GARDENS", "ROSE COTTAGE MILL LANE X", None])
+    assert place_words(keys, pd.Series(["FAIRFAX GARDENS", "FAIRFAX GARDENS", "MILL LANE", None])) == \
+        [{"OLD", "TOWN", "LINDWORTH"}, set(), {"X"}, set()]

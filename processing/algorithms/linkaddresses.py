@@ -75,6 +75,9 @@ class LinkAddresses(JoinedUpAlgorithm):
         "candidate, below threshold, 'number not in street' (e.g. infill 31A where only 31 is "
         "listed), 'flat not in building', land or garage beside an address, tie): these are "
         "addresses the gazetteer lacks, kept unmatched rather than linked to a neighbour. "
+        "Records whose postcode, street, town or house name disagrees with the only candidate "
+        "('postcode disagrees', 'street disagrees', 'place disagrees', 'name differs', 'street "
+        "unclear') are not linked either; they wait in REVIEW with that candidate. "
         "Duplicate UPRNs in the gazetteer are "
         "reported in the log; records linked to them get the point of the first.\n\n"
         "CSV files: give the file (or a layer added from it) and choose ENCODING; Windows-1252 "
@@ -222,7 +225,8 @@ class LinkAddresses(JoinedUpAlgorithm):
                                                   QgsProcessing.SourceType.TypeVectorPoint, optional=True,
                                                   createByDefault=False),
             "Optional: the uncertain band for a person to check (matches flagged ambiguous, "
-            "candidates below THRESHOLD, ties, postcodes that disagree), one row per record "
+            "candidates below THRESHOLD, ties, a postcode, street, place or house name that "
+            "disagrees with the candidate), one row per record "
             "with its address, the best candidate (UPRN, address, weight, at its point), "
             "the fields that agreed and differed, and empty 'decision' and "
             "'decision_uprn' fields to fill in, then give it as DECISIONS next time.")
