@@ -485,7 +485,7 @@ def streets_meant(names, gazetteer_names) -> list:
 def place_words(keys: pd.Series, names: pd.Series) -> list:
     """The words after the street's name in each street key (its locality and town, a county
     added): 'FAIRFAX GARDENS OLD TOWN LINDWORTH' with FAIRFAX GARDENS -> {OLD, TOWN, LINDWORTH}."""
-    out = []
+    out: list = []
     for key, name in zip(keys, names, strict=True):
         if not isinstance(key, str) or not isinstance(name, str) or name not in key:
             out.append(frozenset())
@@ -524,7 +524,7 @@ def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Seri
     return out
 
 
-def _names_before_street(record: list, candidate: list) -> tuple:
+def _names_before_street(record: list, candidate: list) -> tuple | None:
     """The words of two addresses before the longest run of words they share in the same order
     (their street and town): the building names of 'ORCHARD COTTAGE ST ANNES TERRACE OLD TOWN'
     and 'OLD RECTORY ST ANNES TERRACE OLD TOWN' are ORCHARD COTTAGE and OLD RECTORY, though OLD
