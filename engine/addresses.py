@@ -377,9 +377,24 @@ def has_letters(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna("").str.contains(r"[A-Za-z]{2,}", regex=True)
 
 
-# Words that make a record describe land or an outbuilding beside an address, not the address.
+# Words that make a record describe land, an outbuilding or street furniture beside an address,
+# not the address: business rates list advertising rights, telecoms masts, kiosks and cash
+# machines by the nearest address ('ATM AT 114 ...', 'TELECOMMUNICATIONS MAST NEAR 94 ...').
 _SOMETHING_ELSE = frozenset({"LAND", "PLOT", "SITE", "GARAGE", "GARAGES", "ADJACENT", "ADJ", "REAR",
-                             "OPPOSITE", "PARKING", "YARD", "STORE", "WORKSHOP", "ALLOTMENT"})
+                             "OPPOSITE", "PARKING", "YARD", "STORE", "WORKSHOP", "ALLOTMENT",
+                             "NEAR", "OUTSIDE", "KIOSK", "ATM", "MAST", "TELECOMMUNICATIONS", "TELECOMS",
+                             "ADVERTISING", "ADVERTISEMENT", "HOARDING", "HOARDINGS", "BILLBOARD", "PAYPHONE"})
+
+
+def names_the_unit(record, unit, building) -> np.ndarray:
+    """True where a record (normalised text) holds every word that a sub-unit's address adds to
+    its building's ('THE GRANARY HOME FARM ...' over 'HOME FARM ...'; THE left out), so the
+    record names that unit even without a flat number."""
+    out = np.zeros(len(record), dtype=bool)
+    for i, (r, u, b) in enumerate(zip(record, unit, building, strict=True)):
+        added = set(str(u).split()) - set(str(b).split()) - {"THE"}
+        out[i] = bool(added) and added <= set(str(r).split())
+    return out
 
 
 def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) -> pd.Series:

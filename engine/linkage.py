@@ -456,6 +456,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     cand_is_sub_unit = has_cand & (parent_row[np.maximum(cand_row, 0)] != np.maximum(cand_row, 0))
     by_person = np.isin(method, ["uprn", "review"])  # a UPRN given, or a reviewer's decision
     to_building = has_cand & ~rec_has_flat & cand_is_sub_unit & ~by_person
+    # ... unless the record names the unit by the words its address adds to its building's ('THE
+    # GRANARY, HOME FARM' is the granary, 'SUITE 3' and 'GROUND FLOOR' the suite and the shop)
+    lift = np.flatnonzero(to_building)
+    to_building[lift] = ~ad.names_the_unit(text.to_numpy()[lift], ref["text"].to_numpy()[cand_row[lift]],
+                                           ref["text"].to_numpy()[parent_row[cand_row[lift]]])
     cand_row[to_building] = parent_row[cand_row[to_building]]
     ref_row[to_building & (ref_row >= 0)] = cand_row[to_building & (ref_row >= 0)]
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))

@@ -1,0 +1,68 @@
+"""By hand on a tiny gazetteer with a hierarchy: a unit named by words rather than a number (a
+farm's granary, an office suite, a shop's ground floor) is that unit, not its building; street
+furniture and rights listed by the nearest address (a cash machine, a telecoms mast, a kiosk,
+advertising) are not that address."""
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+ROWS = [  # uprn, parent, class, address, postcode
+    (100, None, "CA01", "HOME FARM, TOLL GATE LANE, MARCHFORD", "EB3 0BF"),
+    (101, 100, "RD02", "THE GRANARY, HOME FARM, TOLL GATE LANE, MARCHFORD", "EB3 0BF"),
+    (102, 100, "RD02", "BARN COTTAGE, HOME FARM, TOLL GATE LANE, MARCHFORD", "EB3 0BF"),
+    (200, None, "PP", "MERCIA HOUSE, 3 NORTHGATE, MARCHFORD", "EB1 3BX"),
+    (201, 200, "CO01", "SUITE 3, MERCIA HOUSE, 3 NORTHGATE, MARCHFORD", "EB1 3BX"),
+    (202, 200, "CO01", "SUITE 4, MERCIA HOUSE, 3 NORTHGATE, MARCHFORD", "EB1 3BX"),
+    (300, None, "PP", "59 FORE STREET, MARCHFORD", "EB1 4AA"),
+    (301, 300, "CR08", "GROUND FLOOR, 59 FORE STREET, MARCHFORD", "EB1 4AA"),
+    (302, 300, "RD06", "FIRST FLOOR FLAT, 59 FORE STREET, MARCHFORD", "EB1 4AA"),
+    (400, None, "RD04", "114 TENNYSON STREET, MARCHFORD", "EB1 5BB"),
+    (401, None, "RD04", "116 TENNYSON STREET, MARCHFORD", "EB1 5BB"),
+]
+
+
+def _link(addresses, postcodes):
+    from joinedup.engine.linkage import link_addresses
+
+    gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in ROWS], "parent_uprn": pd.array([r[1] for r in ROWS], dtype="Int64"),
+                            "class_code": [r[2] for r in ROWS], "address": [r[3] for r in ROWS],
+                            "postcode": [r[4] for r in ROWS]},
+                           geometry=[Point(400000 + 10 * i, 300000) for i in range(len(ROWS))], crs="EPSG:27700")
+    records = pd.DataFrame({"address": addresses, "postcode": postcodes})
+    return link_addresses(records, gaz, address_fields=["address"], postcode_field="postcode",
+                          ref_uprn_field="uprn", ref_address_fields=["address"], ref_postcode_field="postcode",
+                          ref_parent_field="parent_uprn", ref_class_field="class_code")
+
+
+def test_units_named_by_words_and_things_beside_an_address():
+    linked, _ = _link(
+        ["The Granary, Home Farm, Toll Gate Lane, Marchford",      # the granary, not the farm
+         "Home Farm, Toll Gate Lane, Marchford",                   # the farm itself
+         "MERCIA HOUSE, 3 NORTHGATE, SUITE 3, MARCHFORD",          # the suite written last
+         "Mercia House, 3 Northgate, Marchford",                   # the building
+         "GROUND FLOOR, 59 FORE STREET, MARCHFORD",                # the shop
+         "59 Fore Street, Marchford",                              # the building (it has units)
+         "ATM AT 114, TENNYSON STREET, MARCHFORD",                 # listed by the nearest address
+         "Kiosk Outside 116, Tennyson Street, Marchford",
+         "TELECOMMUNICATIONS MAST NEAR 114, TENNYSON STREET",
+         "ADVERTISING STATION AT 116, TENNYSON STREET, MARCHFORD",
+         "114 Tennyson Street, Marchford"],
+        ["EB3 0BF", "EB3 0BF", "EB1 3BX", "EB1 3BX", "EB1 4AA", "EB1 4AA", "EB1 5BB", None, None, "EB1 5BB",
+         "EB1 5BB"])
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    assert uprn[:6] == [101, 100, 201, 200, 301, 300]
+    assert linked["match_level"].tolist()[:6] == ["uprn", "parent", "uprn", "parent", "uprn", "parent"]
+    assert all(u is pd.NA for u in uprn[6:10])
+    assert all(r.startswith("land, garage or plot") for r in linked["unmatched_reason"][6:10])
+    assert uprn[10] == 400
+
+
+def test_names_the_unit_by_hand():
+    from joinedup.engine.addresses import names_the_unit
+
+    assert names_the_unit(["THE GRANARY HOME FARM X", "HOME FARM X", "GRANARY HOME FARM X", "FLAT 3 12 HIGH STREET",
+                           "12 HIGH STREET"],
+                          ["THE GRANARY HOME FARM X", "THE GRANARY HOME FARM X", "THE GRANARY HOME FARM X",
+                           "FLAT 3 12 HIGH STREET", "FLAT 3 12 HIGH STREET"],
+                          ["HOME FARM X", "HOME FARM X", "HOME FARM X", "12 HIGH STREET", "12 HIGH STREET"]
+                          ).tolist() == [True, False, True, True, False]
