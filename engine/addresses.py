@@ -372,6 +372,27 @@ def number_conflicts(record_text: pd.Series, candidate_text: pd.Series) -> pd.Se
     return pd.Series(out, index=record_text.index, dtype=object)
 
 
+def number_slips(number: str) -> set:
+    """House numbers a slip could turn ``number`` into, or out of (digits only; a letter suffix
+    is left out): the next door but one either way (12 -> 10, 11, 13, 14), two digits swapped
+    (12 -> 21), a digit one key away (12 -> 22, 13, 11, 2), one dropped (12 -> 1, 2) or typed twice
+    (12 -> 112, 122)."""
+    digits = "".join(ch for ch in str(number) if ch.isdigit())
+    if not digits:
+        return set()
+    value = int(digits)
+    out = {str(value + step) for step in (-2, -1, 1, 2) if value + step > 0}
+    for i in range(len(digits)):
+        if i + 1 < len(digits):
+            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
+        for d in (int(digits[i]) - 1, int(digits[i]) + 1):
+            if 0 <= d <= 9:
+                out.add(digits[:i] + str(d) + digits[i + 1:])
+        out.add(digits[:i] + digits[i + 1:])
+        out.add(digits[:i] + digits[i] + digits[i:])
+    return {str(int(s)) for s in out if s and int(s) > 0} - {str(value)}
+
+
 def has_letters(series: pd.Series) -> pd.Series:
     """True where the text holds at least two letters in a row (a name, not only numbers)."""
     return series.astype("string").fillna("").str.contains(r"[A-Za-z]{2,}", regex=True)
@@ -395,6 +416,13 @@ def names_the_unit(record, unit, building) -> np.ndarray:
         added = set(str(u).split()) - set(str(b).split()) - {"THE"}
         out[i] = bool(added) and added <= set(str(r).split())
     return out
+
+
+def names_in_full(record, named, places: frozenset) -> np.ndarray:
+    """True where a record (normalised text) holds every word of the ``named`` address but THE
+    and its places (words in ``places``, the gazetteer's localities and towns, may be left out)."""
+    return np.array([set(str(n).split()) - set(str(r).split()) - {"THE"} <= places
+                     for r, n in zip(record, named, strict=True)], dtype=bool)
 
 
 def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) -> pd.Series:

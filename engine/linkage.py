@@ -269,6 +269,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     report.reference_not_addresses = int((usable.to_numpy() & not_an_answer).sum())
     report.reference_rows = len(ref)
     report.reference_unusable = int((~usable).sum())
+    object_positions = np.flatnonzero(usable.to_numpy() & hierarchy.named_objects(ref_class).to_numpy())
+    # each row's street (the words after its last number), street name and places after it
+    # (locality, town): read by the object pass and the acceptance checks
+    ref_street_keys = ad.street_keys(ref["text"])
+    gazetteer_street_names = ad.street_names(ref["text"])
+    ref_places = ad.place_words(ref_street_keys, gazetteer_street_names)
     usable = usable & ~not_an_answer
     dup = ref.loc[usable, "key"]
     counts = dup.value_counts()
@@ -411,6 +417,21 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 todo = np.setdiff1d(todo, hit_rows)
                 exact_hits += int(np.isin(hit_rows, todo, invert=True).sum()) - int(
                     np.isin(hit_rows, to_building_with_units).sum())
+            # a record naming in full an object that is no dwelling's answer ('ELECTRICITY SUB
+            # STATION ADJACENT TO 4 SCHOOL LANE', 'ST PETERS CHURCH, FRIARGATE'): that object
+            if todo.size and object_positions.size:
+                det = deterministic_match(text.to_numpy()[todo], pc.to_numpy()[todo], ReferenceKeys(
+                    ref["text"].to_numpy()[object_positions], ref["postcode"].to_numpy()[object_positions],
+                    ref["key"].to_numpy()[object_positions]))
+                found = np.flatnonzero(det >= 0)
+                rows = object_positions[det[found]]
+                in_full = ad.names_in_full(text.to_numpy()[todo[found]], ref["text"].to_numpy()[rows],
+                                           frozenset().union(*ref_places))
+                named = todo[found[in_full]]
+                ref_row[named] = cand_row[named] = rows[in_full]
+                method[named] = "exact"
+                exact_hits += named.size
+                todo = np.setdiff1d(todo, named)
             fb.log(f"Normalised exact keys matched {exact_hits} records; {todo.size} go to the "
                    f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
         fb.set_progress(0.2)
@@ -489,13 +510,22 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     cand_pc = ref["postcode"].to_numpy()[np.maximum(cand_row, 0)]
     same_sector = np.array([isinstance(a, str) and isinstance(b, str) and a != b and a[:-2] == b[:-2]
                             for a, b in zip(rec_pc, cand_pc, strict=False)], dtype=bool)
-    streets_by_postcode = set(zip(ref["postcode"], ad.street_keys(ref["text"]), strict=False))
+    # ... and that postcode holds, on the candidate's street, a number a slip away from the record's
+    # (12 typed 21 or 14): without one the postcode is the likelier error (a neighbouring unit's),
+    # and the number, which the candidate has, is kept
+    houses_at: dict = {}
+    for key, houses in zip(zip(ref["postcode"], ref_street_keys, strict=True), ad.number_parts(ref["text"])[1],
+                           strict=True):
+        houses_at.setdefault(key, set()).update("".join(ch for ch in h if ch.isdigit()).lstrip("0") for h in houses)
     cand_street = ad.street_keys(cand_text).to_numpy()
-    pc_on_street = np.array([(a, b) in streets_by_postcode
-                             for a, b in zip(rec_pc, cand_street, strict=False)], dtype=bool)
-    pc_disagrees = has_cand & same_sector & pc_on_street & ~reject_conflict & ~tie & ~by_person
+    rec_houses = ad.number_parts(pd.Series(text.to_numpy()))[1].to_numpy()
+    pc_disagrees = has_cand & same_sector & ~reject_conflict & ~tie & ~by_person
+    pc_disagrees[pc_disagrees] = [
+        (a, b) in houses_at and any(ad.number_slips(h) & houses_at[(a, b)] for h in hs)
+        for a, b, hs in zip(rec_pc[pc_disagrees], cand_street[pc_disagrees], rec_houses[pc_disagrees], strict=True)]
     reason[pc_disagrees] = [f"postcode disagrees: the best candidate's postcode is {b}; {a} is another "
-                            "postcode of the same street (house number or postcode wrong; check by hand)"
+                            "postcode of the same street, with a number a slip away from the record's "
+                            "(house number or postcode wrong; check by hand)"
                             for a, b in zip(rec_pc[pc_disagrees], cand_pc[pc_disagrees], strict=False)]
     reject_conflict = reject_conflict | tie | pc_disagrees
     # the record names a street the gazetteer has, and the candidate is on another street
@@ -504,7 +534,6 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # candidate's, whatever the weight says
     rec_street = ad.street_names(pd.Series(text.to_numpy())).to_numpy()
     cand_street_name = ad.street_names(cand_text).to_numpy()
-    gazetteer_street_names = ad.street_names(ref["text"])
     # a street name the gazetteer lacks is read through a slip of one letter per word ('14
     # ROSEBREY ROAD' with another street's postcode found '14 ROSEBERY CRESCENT')
     meant = ad.streets_meant(rec_street, gazetteer_street_names.dropna())
@@ -533,7 +562,6 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # one street name in two towns or localities ('52 FAIRFAX GARDENS, LINDWORTH' found 52 in the
     # FAIRFAX GARDENS of CASTLEBRIDGE): the record names the place of the other, and no postcode
     # settles it
-    ref_places = ad.place_words(ad.street_keys(ref["text"]), gazetteer_street_names)
     street_places = {(name, word) for name, words in zip(gazetteer_street_names, ref_places, strict=True)
                      for word in words}
     rec_places = ad.place_words(ad.street_keys(pd.Series(text.to_numpy())), pd.Series(rec_street))

@@ -17,6 +17,13 @@ def not_an_answer(ref_class: pd.Series) -> pd.Series:
     return ref_class.str.startswith(NOT_AN_ANSWER_CLASSES).fillna(False).astype(bool)
 
 
+def named_objects(ref_class: pd.Series) -> pd.Series:
+    """True for rows that are no dwelling's answer but may be a record's that names them in full
+    (a sub-station, a church, a telephone box the business rates list): every class of
+    :data:`NOT_AN_ANSWER_CLASSES` but street records."""
+    return not_an_answer(ref_class) & ~ref_class.str.startswith("PS").fillna(False).astype(bool)
+
+
 def parent_rows(parent_key: pd.Series | None, n_rows: int, first_row) -> np.ndarray:
     """Per reference row, the row of its building: the first row of its parent UPRN
     (``parent_key``, UPRNs as comparable text, or None when the gazetteer has no parent field)

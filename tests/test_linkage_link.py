@@ -170,7 +170,7 @@ def test_empty_input_and_cancel(run_alg, town):
 
 
 @pytest.mark.parametrize("cancel_after", ["Normalised exact keys", "Prepared gazetteer cached"])
-def test_cancel_stops_the_matcher_threads(town, tmp_path, cancel_after):
+def test_cancel_stops_the_matcher_threads(town, tmp_path, cancel_after, monkeypatch):
     """Cancel while the gazetteer is being prepared in the background, and while the matcher
     runs: the engine raises EngineCancelled, DuckDB's threads stop and temporary files go."""
     import tempfile
@@ -183,6 +183,11 @@ def test_cancel_stops_the_matcher_threads(town, tmp_path, cancel_after):
     asked = []
     feedback = Feedback(info=lambda m: asked.append(m) if m.startswith(cancel_after) else None,
                         is_cancelled=lambda: bool(asked))
+    # this run's temporary folders in a folder of its own: another process linking addresses at
+    # the same time (a benchmark, a second test session) has its own in the shared temp folder
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     before = set(p.name for p in Path(tempfile.gettempdir()).glob("joinedup_*"))
     records = town["extract"].drop(columns=["true_uprn", "error_type", "uprn"])
     with pytest.raises(EngineCancelled):

@@ -29,8 +29,10 @@ def test_review_round_trip_in_qgis_desktop(tmp_path):
     if shutil.which("xvfb-run") is None or shutil.which("qgis") is None:
         pytest.fail("xvfb-run and qgis are needed: run `make setup`")
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    rows = [(1200, "12 HIGH STREET, LINDWORTH", "LW1 2AB"), (1400, "14 HIGH STREET, LINDWORTH", "LW1 2AD"),
-            (1600, "16 HIGH STREET, LINDWORTH", "LW1 2AD"), (3100, "31 MILL LANE, LINDWORTH", "LW1 3CD")]
+    # each record's postcode holds a number a slip from its own (12 typed for 14; 16 for 15)
+    rows = [(1200, "12 HIGH STREET, LINDWORTH", "LW1 2AB"), (1500, "15 HIGH STREET, LINDWORTH", "LW1 2AB"),
+            (1400, "14 HIGH STREET, LINDWORTH", "LW1 2AD"), (1600, "16 HIGH STREET, LINDWORTH", "LW1 2AD"),
+            (3100, "31 MILL LANE, LINDWORTH", "LW1 3CD")]
     gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in rows], "address": [r[1] for r in rows],
                             "postcode": [r[2] for r in rows]},
                            geometry=[Point(400000 + 10 * i, 300000) for i in range(len(rows))], crs="EPSG:27700")

@@ -123,3 +123,33 @@ def test_streets_meant_and_places_by_hand():
     keys = pd.Series(["FAIRFAX GARDENS OLD TOWN LINDWORTH", "FAIRFAX GARDENS", "ROSE COTTAGE MILL LANE X", None])
     assert place_words(keys, pd.Series(["FAIRFAX GARDENS", "FAIRFAX GARDENS", "MILL LANE", None])) == \
         [{"OLD", "TOWN", "LINDWORTH"}, set(), {"X"}, set()]
+
+
+ALMA_ROWS = [
+    (802, None, "2 ALMA STREET, MARCHFORD", "EB1 1AA"), (804, None, "4 ALMA STREET, MARCHFORD", "EB1 1AA"),
+    (806, None, "6 ALMA STREET, MARCHFORD", "EB1 1AA"), (830, None, "30 ALMA STREET, MARCHFORD", "EB1 1AB"),
+    (832, None, "32 ALMA STREET, MARCHFORD", "EB1 1AB"), (803, None, "3 ALMA STREET, MARCHFORD", "EB1 1AD"),
+]
+
+
+def test_postcode_of_another_unit_on_the_street():
+    """By hand: a record whose postcode is another unit of its street links to the number written,
+    unless that unit holds a number a slip away from it (then number or postcode is wrong, and a
+    person decides)."""
+    linked, report = _link(["4 Alma Street, Marchford", "4 Alma Street, Marchford", "32 Alma Street, Marchford"],
+                           ["EB1 1AB", "EB1 1AD", "EB1 1AA"], rows=ALMA_ROWS)
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    reason = linked["unmatched_reason"].tolist()
+    assert uprn[0] == 804                       # 30 and 32 are no slip of 4: the postcode is wrong
+    assert uprn[1] is pd.NA and reason[1].startswith("postcode disagrees")   # 3 is
+    assert uprn[2] is pd.NA and reason[2].startswith("postcode disagrees")   # 2 is a digit dropped from 32
+    assert linked["candidate_uprn"].astype("Int64").tolist()[1:] == [804, 832]
+    assert {1, 2} <= set(report.review["SOURCE_ROW"].tolist())
+
+
+def test_number_slips_by_hand():
+    from joinedup.engine.addresses import number_slips
+
+    assert number_slips("12") == {"10", "11", "13", "14", "21", "2", "22", "1", "112", "122"}
+    assert number_slips("7A") == {"5", "6", "8", "9", "77"}
+    assert number_slips("") == set()

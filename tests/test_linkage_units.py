@@ -18,6 +18,9 @@ ROWS = [  # uprn, parent, class, address, postcode
     (302, 300, "RD06", "FIRST FLOOR FLAT, 59 FORE STREET, MARCHFORD", "EB1 4AA"),
     (400, None, "RD04", "114 TENNYSON STREET, MARCHFORD", "EB1 5BB"),
     (401, None, "RD04", "116 TENNYSON STREET, MARCHFORD", "EB1 5BB"),
+    (500, None, "CU01", "ELECTRICITY SUB STATION ADJACENT TO 114, TENNYSON STREET, MARCHFORD", "EB1 5BB"),
+    (600, None, "ZW99CH", "ST PETERS CHURCH, FRIARGATE, MARCHFORD", "EB1 6CC"),
+    (601, None, "RD04", "2 FRIARGATE, MARCHFORD", "EB1 6CC"),
 ]
 
 
@@ -66,3 +69,20 @@ def test_names_the_unit_by_hand():
                            "FLAT 3 12 HIGH STREET", "FLAT 3 12 HIGH STREET"],
                           ["HOME FARM X", "HOME FARM X", "HOME FARM X", "12 HIGH STREET", "12 HIGH STREET"]
                           ).tolist() == [True, False, True, True, False]
+
+
+def test_objects_only_for_a_record_naming_them_in_full():
+    """A sub-station or a church (classes that are no dwelling's answer) is the answer of a record
+    that names it in full, town and locality aside; never of the address it stands by."""
+    linked, _ = _link(["ELECTRICITY SUB STATION ADJACENT TO 114, TENNYSON STREET, MARCHFORD",
+                       "Electricity Sub Station Adjacent To 114 Tennyson Street",   # no town, no postcode
+                       "114 Tennyson Street, Marchford", "114 Tennyson Street",
+                       "St Peters Church, Friargate, Marchford", "ST PETERS CHURCH, FRIARGATE",
+                       "Church, Friargate, Marchford",                              # not named in full
+                       "2 Friargate"],
+                      ["EB1 5BB", None, "EB1 5BB", None, "EB1 6CC", "EB1 6CC", "EB1 6CC", None])
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    assert uprn[:6] == [500, 500, 400, 400, 600, 600]
+    assert uprn[6] is pd.NA
+    assert uprn[7] == 601
+    assert linked["match_level"].tolist()[:2] == ["uprn", "uprn"]

@@ -154,9 +154,10 @@ class LinkAddresses(JoinedUpAlgorithm):
             QgsProcessingParameterField(self.REF_CLASS_FIELD, self.tr("Gazetteer classification code field"),
                                             parentLayerParameterName=self.REFERENCE, optional=True),
             "Optional (AddressBase / LLPG CLASS, e.g. RD06 flat, PP property shell): "
-            "street records (PS) and objects without a postal address (Z*, CU*, CZ*, "
-            "L*, U*) are never an answer; a property shell is an answer only for a "
-            "record that names no flat (match_level 'parent').")
+            "street records (PS) are never an answer; objects without a dwelling's address "
+            "(Z*, CU*, CZ*, L*, U*: a sub-station, a church) only for a record that names "
+            "one in full; a property shell is an answer only for a record that names no "
+            "flat (match_level 'parent').")
         self.add_parameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD, self.tr("Match weight threshold"), QgsProcessingParameterNumber.Type.Double,
