@@ -392,25 +392,39 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             todo = todo[~hit]
             exact_hits = int(hit.sum())
             # other readings of the sub-unit ('12/3' as flat 3 of 12; '3 Umbria Court, 50 X Road'
-            # as flat 3 of the block at 50), tried only where the first reading found nothing
-            # ('17 Cavendish House, 17 Cavendish Street' first found the block: flat 17 is likelier)
+            # as flat 3 of the block at 50; see ad.other_subunit_readings), tried only where the
+            # first reading found nothing ('17 Cavendish House, 17 Cavendish Street' first found
+            # the block: flat 17 is likelier), one kind after another, each where those before it
+            # found nothing; a top floor flat is read from the floors the gazetteer lists there
             to_building_with_units = np.flatnonzero((method == "exact") & (ref_row >= 0)
                                                     & has_units[np.maximum(ref_row, 0)])
             retry = np.union1d(todo, to_building_with_units)
-            alt = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
-            has_alt = np.flatnonzero(alt != "")
-            if has_alt.size:
-                det = deterministic_match(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys)
+            readings = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
+            readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry],
+                                                          ref["text"].to_numpy()[ref_positions])
+            still_open = np.ones(len(retry), dtype=bool)
+            for kind, alt in readings.items():
+                has_alt = np.flatnonzero((alt != "") & still_open)
+                if not has_alt.size:
+                    continue
+                # a block's flat may be written without the block's street number
+                det = deterministic_match(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys,
+                                          house_optional=kind == "block")
                 hit = det >= 0
+                if kind == "block" and hit.any():
+                    found_text = ref["text"].to_numpy()[ref_positions[det[hit]]]
+                    named = np.array([ad.block_named_after_flat(a, c)
+                                      for a, c in zip(alt[has_alt[hit]], found_text, strict=True)], dtype=bool)
+                    hit[np.flatnonzero(hit)[~named]] = False
                 rows = ref_positions[det[hit]]
                 hit_rows = retry[has_alt[hit]]
                 ref_row[hit_rows] = rows
                 cand_row[hit_rows] = rows
                 method[hit_rows] = "exact"
                 text.iloc[hit_rows] = alt[has_alt[hit]]  # the reading that matched, for the checks below
+                still_open[has_alt[hit]] = False
                 todo = np.setdiff1d(todo, hit_rows)
-                exact_hits += int(np.isin(hit_rows, todo, invert=True).sum()) - int(
-                    np.isin(hit_rows, to_building_with_units).sum())
+                exact_hits += int(np.isin(hit_rows, to_building_with_units, invert=True).sum())
             fb.log(f"Normalised exact keys matched {exact_hits} records; {todo.size} go to the "
                    f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
         fb.set_progress(0.2)
