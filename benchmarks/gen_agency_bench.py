@@ -28,7 +28,8 @@ environmental health 15 %, business rates 15 % of records. Records with a main e
 first with the agency's weights (AGENCIES), then a property it fits; the rest are clean in the
 agency's own style (case, commas, where the postcode goes: rates put it in the text too). Records
 describing an address the gazetteer lacks: 8 / 9 / 12 / 15 / 16 % by agency, about 10-11 % overall;
-a flat missing from a listed block or house keeps the building as truth (true_level "parent"), the
+a flat missing from a listed block or house has no true UPRN either (issue 15 asks for such
+records to stay unmatched as 'flat not in building', the building only their candidate); the
 others (infill 31A, new street, new-build name, land, garages, advertising rights, kiosks) have no
 true UPRN (true_level "none"). Gazetteer: ~15 delivery points a postcode unit (runs of 8-25 along
 one side), 250-480 a sector, towns of 1-3 districts; ~20 % of terraced houses converted into 2-4
@@ -1299,14 +1300,14 @@ def _absent(rng, g, rows, kind):
                 continue
             c["saon"] = _pick(rng, ["FLAT 1", "FLAT 2", "FLAT A", "FLAT B", "GROUND FLOOR FLAT", "FIRST FLOOR FLAT",
                                     "TOP FLAT", "BASEMENT FLAT", "ANNEXE", "ROOM 3"])
-            truth = {"uprn": row["uprn"], "level": "parent"}
+            truth = {"uprn": None, "level": "none"}  # issue 15: 'flat not in building', no link
         elif kind == "flat_past_last":
             num = _numeric_saon(row["saon"])
             if not num or row["parent"] is None:
                 continue
             last = max(_numeric_saon(x["saon"])[1] for x in _siblings(g, row) if _numeric_saon(x["saon"]))
             c["saon"] = f"{num[0]} {last + int(rng.integers(1, 4))}"
-            truth = {"uprn": row["parent"], "level": "parent"}
+            truth = {"uprn": None, "level": "none"}
         elif kind == "new_street":
             town = row["town"]
             names = [n for n in NEW_STREETS if n not in {s["street"] for s in g.streets.values() if s["town"] == town}]

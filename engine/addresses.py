@@ -33,13 +33,18 @@ ABBREVIATIONS = {
     "STH": "SOUTH", "RDS": "ROADS",
 }
 _ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
-# Words that name a sub-building unit; all become FLAT.
-FLAT_WORDS = ("FLAT NO", "FLAT NUMBER", "FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "UNIT",
-              "APTS")
-_FLAT_WORD_RE = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in FLAT_WORDS)
-                           + r")\b\.?\s*(?:NO\b\.?)?\s*", re.IGNORECASE)
-_F_NUMBER_RE = re.compile(r"\bF(\d+[A-Z]?)\b")           # F3 -> FLAT 3
-_SLASH_RE = re.compile(r"\b(\d+[A-Z]?)\s*/\s*(\d+[A-Z]?)\b")  # 3/12 -> FLAT 3 12
+# Words that name a sub-building unit; all become FLAT (a unit of a building, BS 7666's SAON:
+# a suite of offices, a workshop of an estate and a flat are keyed alike).
+FLAT_WORDS = ("FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT", "STUDIO", "SUITE")
+# Words that name a unit only before its number ('WORKSHOP 4', 'SHOP 2', 'OFFICE 3', 'BAY 12',
+# 'STE 5'); alone they are a word of a name ('REAR WORKSHOP', 'POST OFFICE', 'BAY VIEW').
+UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK")
+# (the number right after the word, no comma between: 'SHOP, 12 HIGH STREET' is the shop of 12)
+_UNIT_WORD_RE = re.compile(r"\b(?:" + "|".join(UNIT_WORDS_BEFORE_NUMBER)
+                           + r")\b\.?[ \t]*(?:NO\b\.?[ \t]*)?(?=\d+[A-Z]?\b)")
+# 'SHOP, 12 HIGH STREET' (the unit named by its use alone, first, before the house number)
+_SHOP_FIRST_RE = re.compile(r"^\s*SHOP\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+_OFFICE_BEFORE_UNIT_RE = re.compile(r"\bOFFICE\s+(?=(?:SUITE|UNIT)\b)")  # 'OFFICE SUITE 3': one unit word
 # Floors written as a sub-unit ('GROUND FLOOR FLAT', 'GFF', 'G/F', '1st Flr Flat', 'GROUNDFLOOR')
 # become one flat key, ``FLAT GF`` / ``FLAT 1F`` ..., on both sides, so the way a floor flat is
 # written does not matter and a floor flat is a sub-unit like ``FLAT 3`` (BS 7666 SAON).
@@ -48,14 +53,18 @@ FLOOR_CODES = {"GROUND": "GF", "GRD": "GF", "GND": "GF", "G": "GF", "BASEMENT": 
                "SECOND": "2F", "2ND": "2F", "2": "2F", "S": "2F", "THIRD": "3F", "3RD": "3F",
                "3": "3F", "T": "3F", "FOURTH": "4F", "4TH": "4F", "4": "4F", "TOP": "TF"}
 _FLAT_AFTER = r"(?:\s*(?:FLAT|FLT)\b)?"
+# (FLOOR may run into FLAT: 'GROUND FLOORFLAT')
 _FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRST|1ST|SECOND|2ND|THIRD|3RD|"
-                             r"FOURTH|4TH|TOP)\s*(?:FLOOR|FLR)\b" + _FLAT_AFTER)
-_FLOOR_SLASH_RE = re.compile(r"\b([GB1-4])\s*/\s*F\b" + _FLAT_AFTER)
+                             r"FOURTH|4TH|TOP)\s*(?:FLOOR|FLR)(?:\b|(?=FLAT\b|FLT\b))" + _FLAT_AFTER)
+# 'G/F', '1/F' and the letters' 'F/F' (first), 'S/F' (second), 'T/F' (third); 'B/M' (basement)
+_FLOOR_SLASH_RE = re.compile(r"\b([GBFST1-4])\s*/\s*F\b" + _FLAT_AFTER)
+_BASEMENT_SLASH_RE = re.compile(r"\bB\s*/\s*MT?\b" + _FLAT_AFTER)
 _FLOOR_SHORT_RE = re.compile(r"(?<!FLAT )\b(GFF|FFF|SFF|TFF|BFF|LGFF|LGF|GF)\b" + _FLAT_AFTER)
 FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3F", "BFF": "BF", "LGF": "BF",
                     "LGFF": "BF"})
-# 'BASEMENT FLAT', 'TOP FLAT': a floor named without the word FLOOR, followed by FLAT
-_FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|BASEMENT|BSMT|TOP)\s+(?:FLAT|FLT)\b")
+# 'BASEMENT FLAT', 'TOP FLAT', 'GROUND FLAT': a floor named without the word FLOOR, followed by
+# FLAT (or run into it: 'BASEMENTFLAT')
+_FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP)\s*(?:FLAT|FLT)\b")
 # Numbers written as words ('Seven Cavendish Street'), read as digits before a name.
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN "
@@ -98,6 +107,7 @@ def _floor_flats(text: pd.Series) -> pd.Series:
     text = text.str.replace(_FLOOR_WORDS_RE, code, regex=True)
     text = text.str.replace(_FLOOR_TYPO_RE, _floor_typo, regex=True)
     text = text.str.replace(_FLOOR_SLASH_RE, code, regex=True)
+    text = text.str.replace(_BASEMENT_SLASH_RE, " FLAT BF ", regex=True)
     text = text.str.replace(_FLOOR_FLAT_RE, code, regex=True)
     return text.str.replace(_FLOOR_SHORT_RE, code, regex=True)
 
@@ -193,7 +203,7 @@ _TRANSLATE = {i: (chr(i) if chr(i) in _KEEP else " ") for i in range(128)}
 _OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
 _INWARD = re.compile(r"[0-9][A-Z]{2}")
 _COMPACT = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|GIR0AA")
-_FLAT_TOKENS = {"FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT", "STUDIO"}
+_FLAT_TOKENS = set(FLAT_WORDS)
 # a Scottish tenement flat by floor and door ('1F2': first floor, second door; 'GF1', 'BF1')
 _TENEMENT = re.compile(r"(?:\d|G|B)F\d{1,2}")
 _NUMBER = re.compile(r"\d+[A-Z]?")
@@ -219,7 +229,11 @@ def _token_map(token: str) -> str:
     m = re.fullmatch(r"([A-Z])/(\d+[A-Z]?)", token)  # 'A/40': flat A of number 40
     if m:
         return f"FLAT {m.group(1)} {m.group(2)}"
-    m = re.fullmatch(r"(?:F|FLAT|FLT|APT|UNIT)(\d+[A-Z]?)", token)  # F3, FLAT3 (words run together)
+    # F3, FLAT3, U6, SUITE2 (words run together)
+    m = re.fullmatch(r"(?:F|FLAT|FLT|APT|UNIT|U|SUITE)(\d+[A-Z]?)", token)
+    if m:
+        return "FLAT " + m.group(1)
+    m = re.fullmatch(r"(?:FLAT|FLT)([A-RT-Z])", token)  # FLATB: flat B (not FLATS, a block's name)
     if m:
         return "FLAT " + m.group(1)
     m = re.fullmatch(r"(\d+[A-Z]?)/(\d+[A-Z]?)", token)
@@ -250,6 +264,8 @@ def _normalise(series: pd.Series):
     text = text.str.replace(r"['`]", "", regex=True)  # (’ is folded away above)
     text = text.str.replace(_RANGE_RE, r"\1-\2", regex=True).str.replace("&", " AND ", regex=False)
     text = text.str.replace(_NUMBER_DASH_LETTER_RE, r"\1\2", regex=True)
+    text = text.str.replace(_UNIT_WORD_RE, "FLAT ", regex=True).str.replace(_OFFICE_BEFORE_UNIT_RE, "", regex=True)
+    text = text.str.replace(_SHOP_FIRST_RE, "FLAT SHOP ", regex=True)
     text = _floor_flats(text).str.translate(_TRANSLATE)
     text = text.str.replace(_LONE_DASH_RE, " ", regex=True)
     tokens = text.str.split().explode()
@@ -300,6 +316,11 @@ def _normalise(series: pd.Series):
         out = out.copy()
         out[as_digit] = [NUMBER_WORDS[t] for t in raw[as_digit]]
         is_num = is_num | as_digit
+        next_num = np.r_[is_num[1:], False] & same_next
+        # 'B, 86 RUSKIN STREET': a lone letter first, before the house number, is the flat (F is
+        # left alone: 'F 3' is an F3 written apart)
+        first_letter = is_letter & ~same_prev & next_num & (raw != "F")
+        out[first_letter] = ["FLAT " + t for t in raw[first_letter]]
         # '12 A' -> '12A' (a lone letter after a number)
         join_letter = is_letter & np.r_[False, is_num[:-1]] & same_prev & ~drop
         join_letter &= ~np.isin(raw, ["FLAT"])
@@ -342,7 +363,8 @@ def number_tokens(series: pd.Series) -> pd.Series:
     return found.map(lambda items: frozenset(items) if isinstance(items, list) else frozenset())
 
 
-FLAT_KEY = r"\bFLAT ((?:\d|G|B)F\d{1,2}|\d+[A-Z]?|[A-Z]F?)\b"
+# (FLAT SHOP: 'SHOP, 12 HIGH STREET', the shop of a building with a flat above, a unit as flat A is)
+FLAT_KEY = r"\bFLAT ((?:\d|G|B)F\d{1,2}|\d+[A-Z]?|[A-Z]F?|SHOP)\b"
 
 
 def number_parts(series: pd.Series):
@@ -398,13 +420,14 @@ def has_letters(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna("").str.contains(r"[A-Za-z]{2,}", regex=True)
 
 
-# Words that make a record describe land, an outbuilding or street furniture beside an address,
-# not the address: business rates list advertising rights, telecoms masts, kiosks and cash
+# Words that make a record describe land, an outbuilding (a granny annexe) or street furniture
+# beside an address, not the address: business rates list advertising rights, telecoms masts, kiosks and cash
 # machines by the nearest address ('ATM AT 114 ...', 'TELECOMMUNICATIONS MAST NEAR 94 ...').
 _SOMETHING_ELSE = frozenset({"LAND", "PLOT", "SITE", "GARAGE", "GARAGES", "ADJACENT", "ADJ", "REAR",
                              "OPPOSITE", "PARKING", "YARD", "STORE", "WORKSHOP", "ALLOTMENT",
                              "NEAR", "OUTSIDE", "KIOSK", "ATM", "MAST", "TELECOMMUNICATIONS", "TELECOMS",
-                             "ADVERTISING", "ADVERTISEMENT", "HOARDING", "HOARDINGS", "BILLBOARD", "PAYPHONE"})
+                             "ADVERTISING", "ADVERTISEMENT", "HOARDING", "HOARDINGS", "BILLBOARD", "PAYPHONE",
+                             "ANNEXE", "ANNEX"})
 
 
 def names_the_unit(record, unit, building) -> np.ndarray:
@@ -438,27 +461,101 @@ def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) 
 
 _SLASH_IN_RAW = re.compile(r"(?<![0-9A-Z/])(\d+[A-Z]?)\s*/\s*(\d+[A-Z]?)(?![0-9A-Z/])", re.IGNORECASE)
 _LEADING_NUMBER_BEFORE_NAME = re.compile(r"^(\d+[A-Z]?) (?=[A-Z]{2,}.*\b\d+[A-Z]?\b)")
+_LEADING_NUMBER_ONLY_BEFORE_NAME = re.compile(r"^\d+[A-Z]? [A-Z]{2,}(?:(?! \d).)*$")
+_FLOOR_AND_NUMBER = re.compile(r"\bFLAT (?:([GB1-4]F) (\d{1,2})|(\d{1,2}) FLAT ([GB1-4]F))\b")
+_FLAT_NUMBER_LETTER = re.compile(r"\bFLAT (\d+)([A-Z])\b")
+_HOUSE_NUMBER_LETTER = re.compile(r"^(\d+)([A-Z]) (?=[A-Z])")
+# The order other readings are tried in: each only where the ones before it found nothing.
+SUBUNIT_READINGS = ("swapped", "tenement", "floor_dropped", "lettered", "block")
 
 
-def other_subunit_readings(raw_text, normalised_text) -> np.ndarray:
-    """Another reading of each address's sub-unit, in normal form ('' when there is none):
-    ``12/3`` read as flat 3 of number 12 (``3/12`` is read first as flat 3 of 12, the English
-    habit; Scottish and some council systems write the building first), and ``3 Umbria Court,
-    50 X Road`` read as flat 3 of the block at 50."""
-    out = np.full(len(normalised_text), "", dtype=object)
+def other_subunit_readings(raw_text, normalised_text) -> dict:
+    """Other readings of each address's sub-unit, in normal form ('' where there is none), by
+    kind, in :data:`SUBUNIT_READINGS` order:
+
+    - swapped: ``12/3`` read as flat 3 of number 12 (``3/12`` is read first as flat 3 of 12, the
+      English habit; Scottish and some council systems write the building first), and ``3 Umbria
+      Court, 50 X Road`` read as flat 3 of the block at 50;
+    - tenement: a Glasgow ``FLAT 1/2, 22 X ROAD`` or ``0/2`` (floor 1 or ground, door 2), and
+      ``2ND FLOOR FLAT 3`` / ``FLAT 3, GROUND FLOOR``, as the tenement flat ``1F2`` / ``2F3`` / ``GF3``;
+    - floor_dropped: ``FLAT 1, 1ST FLOOR`` as flat 1 (the floor said as well);
+    - lettered: ``FLAT 98B, X PLACE`` and ``98B X PLACE`` as flat B of 98 (the gazetteer writing
+      the letter as the flat, where it has no 98B);
+    - block: ``15 The Old Brewery, Avocet Drive`` (a number before a building's name, no number
+      after it) as flat 15 of that block, as PAF writes block flats.
+    """
+    out = {kind: np.full(len(normalised_text), "", dtype=object) for kind in SUBUNIT_READINGS}
     for i, (raw, norm) in enumerate(zip(raw_text, normalised_text, strict=False)):
         if not norm:
             continue
         m = _SLASH_IN_RAW.search(str(raw).upper())
         if m:
             first, second = m.group(1), m.group(2)
-            swapped = norm.replace(f"FLAT {first} {second}", f"FLAT {second} {first}", 1)
+            written = f"FLAT {first} {second}"
+            swapped = norm.replace(written, f"FLAT {second} {first}", 1)
             if swapped != norm:
-                out[i] = swapped
+                out["swapped"][i] = swapped
+            # floor / door, with the building's number after it
+            if (written in norm and first.isdigit() and len(first) == 1 and second.isdigit()
+                    and len(second) <= 2 and re.search(r"\b\d", norm.split(written, 1)[1])):
+                out["tenement"][i] = norm.replace(written, f"FLAT {'G' if first == '0' else first}F{second}", 1)
             continue
         if "FLAT " not in norm and _LEADING_NUMBER_BEFORE_NAME.match(norm):
-            out[i] = "FLAT " + norm
+            out["swapped"][i] = "FLAT " + norm
+        m = _FLOOR_AND_NUMBER.search(norm)
+        if m:
+            floor, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            out["tenement"][i] = norm[:m.start()] + f"FLAT {floor}{number}" + norm[m.end():]
+            out["floor_dropped"][i] = norm[:m.start()] + f"FLAT {number}" + norm[m.end():]
+        m = _FLAT_NUMBER_LETTER.search(norm)
+        if m and m.group(2) == "F" and len(m.group(1)) == 1:
+            m = None  # a floor ('FLAT 2F'), not flat F of 2
+        if m:
+            out["lettered"][i] = norm[:m.start()] + f"FLAT {m.group(2)} {m.group(1)}" + norm[m.end():]
+        elif "FLAT " not in norm:
+            m = _HOUSE_NUMBER_LETTER.match(norm)
+            if m:
+                out["lettered"][i] = f"FLAT {m.group(2)} {m.group(1)} " + norm[m.end():]
+            elif _LEADING_NUMBER_ONLY_BEFORE_NAME.match(norm):
+                out["block"][i] = "FLAT " + norm
     return out
+
+
+_FLOOR_ORDER = ("BF", "GF", "1F", "2F", "3F", "4F")
+
+
+def top_floor_readings(normalised_text, reference_text) -> np.ndarray:
+    """``TOP FLAT`` / ``TOP FLOOR FLAT`` (``FLAT TF``) read as the highest floor flat the
+    reference lists at the same house number and street (``FLAT 2F`` where it has ground, first
+    and second floor flats); '' where the record names no top flat or the building has fewer
+    than two floor flats (then which is the top is not known)."""
+    normalised_text = pd.Series(normalised_text, dtype=object).reset_index(drop=True)
+    out = np.full(len(normalised_text), "", dtype=object)
+    top = normalised_text.astype("string").fillna("").str.contains(r"\bFLAT TF\b", regex=True).to_numpy()
+    if not top.any():
+        return out
+    reference_text = pd.Series(reference_text, dtype=object).reset_index(drop=True)
+    ref_flat, ref_house = number_parts(reference_text)
+    floors: dict = {}
+    for flats, houses, street in zip(ref_flat, ref_house, street_keys(reference_text), strict=True):
+        for flat in flats & set(_FLOOR_ORDER):
+            floors.setdefault((houses, street), set()).add(flat)
+    rows = np.flatnonzero(top)
+    _, rec_house = number_parts(normalised_text.iloc[rows])
+    for i, houses, street in zip(rows, rec_house, street_keys(normalised_text.iloc[rows]), strict=True):
+        found = floors.get((houses, street), set())
+        if len(found) >= 2:
+            highest = max(found, key=_FLOOR_ORDER.index)
+            out[i] = re.sub(r"\bFLAT TF\b", f"FLAT {highest}", normalised_text.iloc[i], count=1)
+    return out
+
+
+def block_named_after_flat(reading: str, candidate: str) -> bool:
+    """True where a block reading (``FLAT 15 THE OLD BREWERY AVOCET DRIVE``) and its candidate
+    name the same first word right after the flat: the block's name, not only the street ('15
+    AVOCET DRIVE' is not flat 15 of KESTREL COURT, AVOCET DRIVE)."""
+    words, cand = reading.split(), str(candidate).split()
+    return len(words) > 2 and len(cand) > 2 and cand[0] == "FLAT" and cand[1] == words[1] and cand[2] == words[2]
 
 
 def street_keys(series: pd.Series) -> pd.Series:
@@ -501,6 +598,34 @@ def street_names(normalised: pd.Series) -> pd.Series:
     names = [name(u[:-2], u[-1] == "0") for u in uniq]
     # object dtype: pandas 3 would infer 'str' and turn None into NaN, which is no 'None'
     return pd.Series(np.array(names, dtype=object)[inverse], index=normalised.index, dtype=object)
+
+
+def known_street_names(normalised: pd.Series, known: set) -> np.ndarray:
+    """The street each address names, as one of the ``known`` street names (the gazetteer's
+    numbered streets): of the runs of words ending in a street type after the last house number,
+    the first (numbered) or last (no number) whose run of last words is known ('LOCK KEEPERS
+    COTTAGE BLACKTHORN ROAD' -> BLACKTHORN ROAD; 'FOUNDRY WHARF BITTERN CLOSE ABBOTS GREEN' ->
+    BITTERN CLOSE, ABBOTS GREEN being a locality); else :func:`street_names`' reading."""
+    fallback = street_names(normalised).to_numpy()
+    keys = street_keys(normalised).to_numpy()
+    numbered = normalised.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True) \
+        .str.contains(r"\b\d", regex=True).to_numpy()
+    out = np.array(fallback, dtype=object)
+    for i, key in enumerate(keys):
+        if not isinstance(key, str) or fallback[i] in known:
+            continue
+        runs, taken = [], []
+        for word in key.split():
+            taken.append(word)
+            if word in STREET_TYPE_WORDS:
+                runs.append(taken)
+                taken = []
+        for run in (runs if numbered[i] else runs[::-1]):
+            name = next((" ".join(run[k:]) for k in range(len(run)) if " ".join(run[k:]) in known), None)
+            if name is not None:
+                out[i] = name
+                break
+    return out
 
 
 def streets_meant(names, gazetteer_names) -> list:

@@ -275,6 +275,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_street_keys = ad.street_keys(ref["text"])
     gazetteer_street_names = ad.street_names(ref["text"])
     ref_places = ad.place_words(ref_street_keys, gazetteer_street_names)
+    ref_flats, ref_houses = ad.number_parts(ref["text"])
     usable = usable & ~not_an_answer
     dup = ref.loc[usable, "key"]
     counts = dup.value_counts()
@@ -398,25 +399,39 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             todo = todo[~hit]
             exact_hits = int(hit.sum())
             # other readings of the sub-unit ('12/3' as flat 3 of 12; '3 Umbria Court, 50 X Road'
-            # as flat 3 of the block at 50), tried only where the first reading found nothing
-            # ('17 Cavendish House, 17 Cavendish Street' first found the block: flat 17 is likelier)
+            # as flat 3 of the block at 50; see ad.other_subunit_readings), tried only where the
+            # first reading found nothing ('17 Cavendish House, 17 Cavendish Street' first found
+            # the block: flat 17 is likelier), one kind after another, each where those before it
+            # found nothing; a top floor flat is read from the floors the gazetteer lists there
             to_building_with_units = np.flatnonzero((method == "exact") & (ref_row >= 0)
                                                     & has_units[np.maximum(ref_row, 0)])
             retry = np.union1d(todo, to_building_with_units)
-            alt = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
-            has_alt = np.flatnonzero(alt != "")
-            if has_alt.size:
-                det = deterministic_match(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys)
+            readings = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
+            readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry],
+                                                          ref["text"].to_numpy()[ref_positions])
+            still_open = np.ones(len(retry), dtype=bool)
+            for kind, alt in readings.items():
+                has_alt = np.flatnonzero((alt != "") & still_open)
+                if not has_alt.size:
+                    continue
+                # a block's flat may be written without the block's street number
+                det = deterministic_match(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys,
+                                          house_optional=kind == "block")
                 hit = det >= 0
+                if kind == "block" and hit.any():
+                    found_text = ref["text"].to_numpy()[ref_positions[det[hit]]]
+                    named = np.array([ad.block_named_after_flat(a, c)
+                                      for a, c in zip(alt[has_alt[hit]], found_text, strict=True)], dtype=bool)
+                    hit[np.flatnonzero(hit)[~named]] = False
                 rows = ref_positions[det[hit]]
                 hit_rows = retry[has_alt[hit]]
                 ref_row[hit_rows] = rows
                 cand_row[hit_rows] = rows
                 method[hit_rows] = "exact"
                 text.iloc[hit_rows] = alt[has_alt[hit]]  # the reading that matched, for the checks below
+                still_open[has_alt[hit]] = False
                 todo = np.setdiff1d(todo, hit_rows)
-                exact_hits += int(np.isin(hit_rows, todo, invert=True).sum()) - int(
-                    np.isin(hit_rows, to_building_with_units).sum())
+                exact_hits += int(np.isin(hit_rows, to_building_with_units, invert=True).sum())
             # a record naming in full an object that is no dwelling's answer ('ELECTRICITY SUB
             # STATION ADJACENT TO 4 SCHOOL LANE', 'ST PETERS CHURCH, FRIARGATE'): that object
             if todo.size and object_positions.size:
@@ -427,11 +442,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 rows = object_positions[det[found]]
                 in_full = ad.names_in_full(text.to_numpy()[todo[found]], ref["text"].to_numpy()[rows],
                                            frozenset().union(*ref_places))
-                named = todo[found[in_full]]
-                ref_row[named] = cand_row[named] = rows[in_full]
-                method[named] = "exact"
-                exact_hits += named.size
-                todo = np.setdiff1d(todo, named)
+                naming = todo[found[in_full]]
+                ref_row[naming] = cand_row[naming] = rows[in_full]
+                method[naming] = "exact"
+                exact_hits += naming.size
+                todo = np.setdiff1d(todo, naming)
             fb.log(f"Normalised exact keys matched {exact_hits} records; {todo.size} go to the "
                    f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
         fb.set_progress(0.2)
@@ -514,8 +529,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # (12 typed 21 or 14): without one the postcode is the likelier error (a neighbouring unit's),
     # and the number, which the candidate has, is kept
     houses_at: dict = {}
-    for key, houses in zip(zip(ref["postcode"], ref_street_keys, strict=True), ad.number_parts(ref["text"])[1],
-                           strict=True):
+    for key, houses in zip(zip(ref["postcode"], ref_street_keys, strict=True), ref_houses, strict=True):
         houses_at.setdefault(key, set()).update("".join(ch for ch in h if ch.isdigit()).lstrip("0") for h in houses)
     cand_street = ad.street_keys(cand_text).to_numpy()
     rec_houses = ad.number_parts(pd.Series(text.to_numpy()))[1].to_numpy()
@@ -532,11 +546,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # ('FLAT 2, 1 KELSO TERRACE' found 'FLAT 2, KELSO COURT, 1 CHESTNUT TERRACE' through the
     # block's name; '9 ROSEBERY ROAD' found '9 ROSEBERY GROVE'): the address written is not the
     # candidate's, whatever the weight says
-    rec_street = ad.street_names(pd.Series(text.to_numpy())).to_numpy()
-    cand_street_name = ad.street_names(cand_text).to_numpy()
+    # (read as streets the gazetteer numbers houses on: 'LOCK KEEPERS COTTAGE, BLACKTHORN ROAD' names
+    # BLACKTHORN ROAD; a locality ending in a street's word, ABBOTS GREEN, is no street)
+    numbered_streets = set(gazetteer_street_names[(ref_houses.map(len) > 0).to_numpy()].dropna())
+    rec_street = ad.known_street_names(pd.Series(text.to_numpy()), numbered_streets)
+    cand_street_name = ad.known_street_names(cand_text, numbered_streets)
     # a street name the gazetteer lacks is read through a slip of one letter per word ('14
     # ROSEBREY ROAD' with another street's postcode found '14 ROSEBERY CRESCENT')
-    meant = ad.streets_meant(rec_street, gazetteer_street_names.dropna())
+    meant = ad.streets_meant(rec_street, numbered_streets)
     street_disagrees = has_cand & ~reject_conflict & ~by_person & np.array(
         [m is not None and b is not None and b not in m for m, b in zip(meant, cand_street_name, strict=True)],
         dtype=bool)
@@ -603,11 +620,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         det = deterministic_match(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
         hit = det >= 0
         # ... and only when no address of that building (same numbers and street) has the flat
-        ref_flat, ref_house = ad.number_parts(ref["text"])
-        ref_street = ad.street_keys(ref["text"]).to_numpy()
-        flats_at = {(h, st, f) for fs, h, st in zip(ref_flat, ref_house, ref_street, strict=False) for f in fs}
+        flats_at = {(h, st, f) for fs, h, st in zip(ref_flats, ref_houses, ref_street_keys, strict=False) for f in fs}
         building = ref_positions[det[hit]]
-        flat_there = np.array([any((ref_house.iloc[b], ref_street[b], f) in flats_at for f in fs)
+        flat_there = np.array([any((ref_houses.iloc[b], ref_street_keys.iloc[b], f) in flats_at for f in fs)
                                for b, fs in zip(building, rec_flat.to_numpy()[look[hit]], strict=False)], dtype=bool)
         hit[np.flatnonzero(hit)[flat_there]] = False
         found = look[hit]

@@ -57,9 +57,11 @@ class ReferenceKeys:
         return self._freq, self._by_word
 
 
-def deterministic_match(rec_text, rec_pc, ref: ReferenceKeys) -> np.ndarray:
+def deterministic_match(rec_text, rec_pc, ref: ReferenceKeys, house_optional: bool = False) -> np.ndarray:
     """Reference position for each record matched by a normalised key, else -1 (see step 2).
-    Candidates are counted per UPRN (the reference's key): two rows of one UPRN are one candidate."""
+    Candidates are counted per UPRN (the reference's key): two rows of one UPRN are one candidate.
+    ``house_optional``: a record with a postcode and a flat but no house number may match an
+    address that has one (a block's flat written without the block's street number)."""
     rec = _parts(rec_text)
     rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
     out = np.full(len(rec), -1, dtype=np.int64)
@@ -68,6 +70,11 @@ def deterministic_match(rec_text, rec_pc, ref: ReferenceKeys) -> np.ndarray:
     if with_pc.any():
         found = _unique_subset_match(rec[with_pc], ref.with_pc, ["pc", "flat", "house"])
         out[np.flatnonzero(with_pc)] = found.to_numpy()
+    if house_optional:
+        open_house = with_pc & (out < 0) & (rec["house"].to_numpy() == "") & (rec["flat"].to_numpy() != "")
+        if open_house.any():
+            found = _unique_subset_match(rec[open_house], ref.with_pc, ["pc", "flat"])
+            out[np.flatnonzero(open_house)] = found.to_numpy()
     rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
     if rest.any():
         # block on the numbers and the record's rarest word

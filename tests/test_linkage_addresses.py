@@ -1,4 +1,5 @@
 """UK address normalisation, identifiers and the seeded generator: pure functions, no QGIS."""
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -149,6 +150,26 @@ def test_missing_matcher_gives_install_steps(monkeypatch):
     ("12 to 14 Mill Road", "12-14 MILL ROAD"),
     ("12 - 14 Mill Road", "12-14 MILL ROAD"),
     ("12  Church-Lane ,Lindworth,", "12 CHURCH LANE, LINDWORTH"),
+    # a unit of a building however it is named: suites, offices, workshops, bays, shops, U6
+    ("Suite No 3, Regent House, 25 High St", "SUITE 3, REGENT HOUSE, 25 HIGH STREET"),
+    ("Ste 3, Regent House, 25 High St", "SUITE 3, REGENT HOUSE, 25 HIGH STREET"),
+    ("OFFICE SUITE 3, REGENT HOUSE, 25 HIGH STREET", "SUITE 3, REGENT HOUSE, 25 HIGH STREET"),
+    ("Office 3, Regent House, 25 High Street", "SUITE 3, REGENT HOUSE, 25 HIGH STREET"),
+    ("U6, Sawmill Business Park, Sawmill Road", "UNIT 6, SAWMILL BUSINESS PARK, SAWMILL ROAD"),
+    ("U16 Sawmill Business Park Sawmill Road", "UNIT 16, SAWMILL BUSINESS PARK, SAWMILL ROAD"),
+    ("Workshop 4, Sawmill Business Park, Sawmill Road", "UNIT 4, SAWMILL BUSINESS PARK, SAWMILL ROAD"),
+    ("Bay 12, Sawmill Business Park, Sawmill Road", "UNIT 12, SAWMILL BUSINESS PARK, SAWMILL ROAD"),
+    ("Shop 2, 5 Market Place", "SHOP 2, 5 MARKET PLACE"),
+    ("Shop No. 2, 5 Market Place", "UNIT 2, 5 MARKET PLACE"),
+    # flats run into their words or written short
+    ("FLATB, 86 RUSKIN ST", "FLAT B, 86 RUSKIN STREET"),
+    ("B, 86 Ruskin Street", "FLAT B, 86 RUSKIN STREET"),
+    ("GROUND FLOORFLAT, 7 RUSKIN STREET", "GROUND FLOOR FLAT, 7 RUSKIN STREET"),
+    ("BASEMENTFLAT, 7 RUSKIN STREET", "BASEMENT FLAT, 7 RUSKIN STREET"),
+    ("Ground Flat, 7 Ruskin Street", "GROUND FLOOR FLAT, 7 RUSKIN STREET"),
+    ("F/F FLAT, 133 RUSKIN STREET", "FIRST FLOOR FLAT, 133 RUSKIN STREET"),
+    ("S/F Flat 133 Ruskin Street", "SECOND FLOOR FLAT, 133 RUSKIN STREET"),
+    ("B/M FLAT, 7 RUSKIN STREET", "BASEMENT FLAT, 7 RUSKIN STREET"),
 ])
 def test_variant_forms_meet(record, gazetteer):
     """Same flat, same house numbers and the same words (their order aside: the exact keys of
@@ -165,6 +186,14 @@ def test_variant_forms_keep_apart():
     assert ad.number_parts(pd.Series([ad.normalise_address("BASEMENT FLAT, 19 X ROAD")]))[0].iloc[0] == {"BF"}
     assert ad.normalise_address("12 High St, Little Green") == "12 HIGH STREET LITTLE GREEN"
     assert ad.normalise_address("12-A Mill Road") != ad.normalise_address("12 Mill Road")
+    # a word naming a unit before its number only: 'POST OFFICE, 3', 'REAR WORKSHOP, 3', '12 BAY VIEW'
+    # keep the house number ('SHOP, 12' is the shop of 12); FLATS is a block's name, not flat S
+    for text, flats, houses in (("POST OFFICE, 3 MILL ROAD", set(), {"3"}), ("SHOP, 12 HIGH STREET", {"SHOP"}, {"12"}),
+                                ("REAR WORKSHOP, 3 MILL ROAD", set(), {"3"}), ("12 BAY VIEW", set(), {"12"}),
+                                ("CHURCH FLATS, 4 MILL ROAD", set(), {"4"}),
+                                ("F/F FLAT, 133 MILL ROAD", {"1F"}, {"133"})):
+        parts = ad.number_parts(pd.Series([ad.normalise_address(text)]))
+        assert (parts[0].iloc[0], parts[1].iloc[0]) == (flats, houses), text
     # the house's name comes first when it has no number: the street is the last one named
     assert ad.street_names(pd.Series(["MEADOW VIEW SAINT PETERS AVENUE CASTLEBRIDGE"])).iloc[0] == \
         "SAINT PETERS AVENUE"
@@ -186,3 +215,90 @@ def test_building_name_differs():
     cand = pd.Series(["IVY HOUSE SAINT PETERS AVENUE", "ROSE COTTAGE 4 KINGS ROAD HIGHFIELD", "LIMES KINGS ROAD",
                       "ROSE COTTAGE 12 KINGS ROAD"])
     assert ad.building_name_differs(rec, cand).tolist() == [True, False, False, False]
+
+
+# A small gazetteer worked by hand for the sub-unit forms agencies write (benchmarks/gen_agency_bench.py
+# found them misread): uprn, parent, address.
+SUBUNIT_ROWS = [
+    (100, None, "EXCHANGE BUILDINGS, 1 HIGH STREET"),
+    (101, 100, "SUITE 1, EXCHANGE BUILDINGS, 1 HIGH STREET"),
+    (102, 100, "SUITE 2, EXCHANGE BUILDINGS, 1 HIGH STREET"),
+    (120, None, "12 HIGH STREET"),
+    (121, 120, "SHOP, 12 HIGH STREET"),
+    (122, 120, "FIRST FLOOR FLAT, 12 HIGH STREET"),
+    (123, 120, "SECOND FLOOR FLAT, 12 HIGH STREET"),
+    (300, None, "SAWMILL BUSINESS PARK, SAWMILL ROAD"),
+    (306, 300, "UNIT 6, SAWMILL BUSINESS PARK, SAWMILL ROAD"),
+    (316, 300, "UNIT 16, SAWMILL BUSINESS PARK, SAWMILL ROAD"),
+    (860, None, "86 RUSKIN STREET"),
+    (861, 860, "FLAT A, 86 RUSKIN STREET"),
+    (862, 860, "FLAT B, 86 RUSKIN STREET"),
+    (863, 860, "GROUND FLOOR FLAT, 86 RUSKIN STREET"),
+    (980, None, "98 CORONATION PLACE"),
+    (982, 980, "FLAT B, 98 CORONATION PLACE"),
+    (500, None, "50 CORONATION PLACE"),
+    (501, 500, "FLAT A, 50 CORONATION PLACE"),
+    (1600, None, "16 THIRLESTANE ROAD"),
+    (1605, 1600, "FLAT 5, 16 THIRLESTANE ROAD"),
+    (1900, None, "19 THIRLESTANE ROAD"),
+    (1923, 1900, "2F3, 19 THIRLESTANE ROAD"),
+    (2200, None, "22 KELVIN STREET"),
+    (2201, 2200, "GF1, 22 KELVIN STREET"),
+    (2242, 2200, "4F2, 22 KELVIN STREET"),
+    (700, None, "7 MILL ROAD"),
+    (702, 700, "FLAT 2, 7 MILL ROAD"),
+    (1500, None, "THE OLD BREWERY, AVOCET DRIVE"),
+    (1515, 1500, "FLAT 15, THE OLD BREWERY, AVOCET DRIVE"),
+    (900, None, "KESTREL COURT, 9 AVOCET DRIVE"),
+    (903, 900, "FLAT 3, KESTREL COURT, 9 AVOCET DRIVE"),
+]
+
+# record -> the UPRN it is (None: no link)
+SUBUNIT_CASES = {
+    "SUITE 1, EXCHANGE BUILDINGS, 1 HIGH STREET": 101,  # SUITE 1 is a unit, not a second house number
+    "Ste 2, Exchange Buildings, 1 High St": 102,
+    "SHOP, 12 HIGH STREET": 121,                        # the gazetteer's own SAON
+    "Top Floor Flat, 12 High Street": 123,              # the highest of the floor flats there
+    "U6, Sawmill Business Park, Sawmill Road": 306,
+    "U16, Sawmill Business Park, Sawmill Road": 316,
+    "Workshop 6, Sawmill Business Park, Sawmill Road": 306,
+    "FLATB, 86 RUSKIN STREET": 862,
+    "B, 86 Ruskin Street": 862,                         # a bare letter before the number: the flat
+    "GROUND FLOORFLAT, 86 RUSKIN STREET": 863,
+    "FLAT 98B, CORONATION PLACE": 982,                  # flat B of 98: the gazetteer has no 98B
+    "50a Coronation Place": 501,
+    "16/5 Thirlestane Road": 1605,                      # Edinburgh: flat 5 of 16
+    "2nd Floor Flat 3, 19 Thirlestane Road": 1923,      # tenement 2F3
+    "FLAT 4/2, 22 KELVIN STREET": 2242,                 # Glasgow: fourth floor, door 2
+    "0/1, 22 Kelvin Street": 2201,                      # Glasgow: ground floor, door 1
+    "Flat 2, 1st Floor, 7 Mill Road": 702,              # the floor said as well
+    "15 The Old Brewery, Avocet Drive": 1515,           # PAF's block flat: flat 15 of the block
+    "3 Kestrel Court, Avocet Drive": 903,               # ... without the block's street number
+}
+
+
+def test_subunit_forms_link_by_hand():
+    from shapely.geometry import Point
+
+    from joinedup.engine.linkage import link_addresses
+
+    rows = SUBUNIT_ROWS
+    # one postcode per building (a unit has its building's)
+    building = [r[1] or r[0] for r in rows]
+    postcode_of = {b: f"LW{1 + i // 9} {1 + i % 9}AA" for i, b in enumerate(dict.fromkeys(building))}
+    postcode_of.update({r[0]: postcode_of[b] for r, b in zip(rows, building, strict=True)})
+    gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in rows], "parent_uprn": pd.array([r[1] for r in rows], dtype="Int64"),
+                            "address": [r[2] + ", LINDWORTH" for r in rows],
+                            "postcode": [postcode_of[b] for b in building]},
+                           geometry=[Point(400000 + 10 * i, 300000) for i in range(len(rows))], crs="EPSG:27700")
+    # '15 Avocet Drive' names no block: not flat 15 of THE OLD BREWERY on that street
+    addresses = list(SUBUNIT_CASES) + ["15 Avocet Drive"]
+    records = pd.DataFrame({"address": [a + ", Lindworth" for a in addresses],
+                            "postcode": [postcode_of[u] for u in SUBUNIT_CASES.values()] + [postcode_of[1500]]})
+    linked, _ = link_addresses(records, gaz, address_fields=["address"], postcode_field="postcode",
+                               ref_uprn_field="uprn", ref_address_fields=["address"], ref_postcode_field="postcode",
+                               ref_parent_field="parent_uprn")
+    got = [None if pd.isna(u) else int(u) for u in linked["matched_uprn"]]
+    for (text, uprn), g, reason in zip(SUBUNIT_CASES.items(), got, linked["unmatched_reason"], strict=False):
+        assert g == uprn, (text, g, reason)
+    assert got[-1] is None, linked.iloc[-1].to_dict()

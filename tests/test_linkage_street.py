@@ -153,3 +153,43 @@ def test_number_slips_by_hand():
     assert number_slips("12") == {"10", "11", "13", "14", "21", "2", "22", "1", "112", "122"}
     assert number_slips("7A") == {"5", "6", "8", "9", "77"}
     assert number_slips("") == set()
+
+
+def test_known_street_names_by_hand():
+    """The street an address names, as a street the gazetteer numbers houses on: a house's name
+    before it is left out, and a locality ending in a street's word (ABBOTS GREEN) is no street."""
+    from joinedup.engine.addresses import known_street_names, normalise_addresses
+
+    known = {"BITTERN CLOSE", "BLACKTHORN ROAD", "THE GREEN"}
+    text = normalise_addresses(pd.Series([
+        "FLAT 11, FOUNDRY WHARF, BITTERN CLOSE, ABBOTS GREEN, MARCHFORD",
+        "68 BITTERN CLOSE, ABBOTS GREEN, MARCHFORD",
+        "Lock Keepers Cottage, Blackthorn Road, Upper Marchford",
+        "LOCK KEEPERS COTTAGE, THE GREEN, UPPER MARCHFORD",
+        "12 KESTREL ROAD, MARCHFORD"]))
+    assert known_street_names(text, known).tolist() == ["BITTERN CLOSE", "BITTERN CLOSE", "BLACKTHORN ROAD",
+                                                        "THE GREEN", "KESTREL ROAD"]
+
+
+HOUSE_NAME_ROWS = [
+    (900, None, "LOCK KEEPERS COTTAGE, THE GREEN, UPPER MARCHFORD, MARCHFORD", "EB2 1AA"),
+    (901, None, "1 THE GREEN, UPPER MARCHFORD, MARCHFORD", "EB2 1AA"),
+    (910, None, "5 BLACKTHORN ROAD, UPPER MARCHFORD, MARCHFORD", "EB2 2BB"),
+    (920, None, "FLAT 1, FOUNDRY WHARF, 45 BITTERN CLOSE, ABBOTS GREEN, MARCHFORD", "EB3 3CC"),
+    (921, None, "FLAT 2, FOUNDRY WHARF, 45 BITTERN CLOSE, ABBOTS GREEN, MARCHFORD", "EB3 3CC"),
+    (930, None, "HOME FARM, TOLL GATE LANE, ABBOTS GREEN, MARCHFORD", "EB3 4DD"),
+    (940, None, "12 ROWAN DRIVE, MARCHFORD", "EB3 5EE"),
+]
+
+
+def test_house_name_on_another_street_and_a_locality_named_like_a_street():
+    linked, _ = _link(["Lock Keepers Cottage, Blackthorn Road, Upper Marchford, Marchford",   # another street
+                       "Lock Keepers Cottage, The Green, Marchford",
+                       "FLAT 2, FOUNDRY WHARF, BITTERN CLOSE, ABBOTS GREEN, MARCHFORD",       # ABBOTS GREEN a locality
+                       "Annexe, 12 Rowan Drive, Marchford"],                                 # a dwelling it lacks
+                      [None, None, "EB3 3CC", "EB3 5EE"], rows=HOUSE_NAME_ROWS)
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    reason = linked["unmatched_reason"].tolist()
+    assert uprn[0] is pd.NA and reason[0].startswith(("street disagrees", "name differs"))
+    assert uprn[1:3] == [900, 921]
+    assert uprn[3] is pd.NA and reason[3].startswith("land, garage or plot")
