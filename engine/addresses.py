@@ -132,6 +132,8 @@ def format_postcode(text):
 _POSTCODE_COMPACT = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA"
 _POSTCODE_MISTYPED = r"[A-Z]{1,2}[0-9OIL][A-Z0-9]?[0-9OIL][A-Z]{2}"
 _AS_DIGIT = str.maketrans("OIL", "011")
+# a mistyped postcode in address text: one real digit at least, so that words are never read as one
+_MISTYPED_PAIR = re.compile(r"(?=.*\d)[A-Z]{1,2}[0-9OIL][A-Z0-9]?[0-9OIL][A-Z]{2}")
 
 
 def _postcode_digits(compact: str) -> str:
@@ -285,6 +287,17 @@ def _normalise(series: pd.Series):
         prv_out = np.r_[False, is_out[:-1]] & same_prev
         pair_start = is_out & nxt_in
         pair_end = is_in & prv_out & np.r_[False, pair_start[:-1]]
+        # a postcode typed with O for 0 or I/L for 1 ('EBI4 3BJ'), as the last two words only
+        # (where a postcode is written) and only when it reads as a valid one
+        last_in_row = ~same_next
+        typed = ~pair_start & same_next & np.r_[last_in_row[1:], False]
+        typed[typed] = [bool(_MISTYPED_PAIR.fullmatch(a + b)) for a, b in zip(tok[typed], tok[1:][typed[:-1]],
+                                                                            strict=True)]
+        if typed.any():
+            readable = format_postcodes(pd.Series(tok[typed] + tok[1:][typed[:-1]]), typed_digits=True).notna()
+            typed[np.flatnonzero(typed)[~readable.to_numpy()]] = False
+            pair_start |= typed
+            pair_end |= np.r_[False, typed[:-1]]
         drop = pair_start | pair_end | is_compact
         # the postcode found: the last one in each row
         pc_text = np.where(pair_start, tok + np.r_[tok[1:], [""]], np.where(is_compact, tok, None))
@@ -293,7 +306,7 @@ def _normalise(series: pd.Series):
             pc_rows = rows[have]
             last_of_row = np.r_[pc_rows[1:] != pc_rows[:-1], True]
             last = pd.Series(pc_text[have][last_of_row], index=pc_rows[last_of_row])
-            found_pc.iloc[last.index.to_numpy()] = format_postcodes(last).to_numpy()
+            found_pc.iloc[last.index.to_numpy()] = format_postcodes(last, typed_digits=True).to_numpy()
         mapped_uniq = np.array([_token_map(u) for u in uniq], dtype=object)
         out = mapped_uniq[inverse]
         is_num = np.array([bool(_NUMBER.fullmatch(u)) for u in uniq])[inverse]
@@ -446,6 +459,15 @@ def names_in_full(record, named, places: frozenset) -> np.ndarray:
     and its places (words in ``places``, the gazetteer's localities and towns, may be left out)."""
     return np.array([set(str(n).split()) - set(str(r).split()) - {"THE"} <= places
                      for r, n in zip(record, named, strict=True)], dtype=bool)
+
+
+_FLAT_ABOVE = re.compile(r"\b(?:ABOVE|UPSTAIRS)\b|\bFLAT OVER\b|\bOVER (?:THE )?SHOP\b")
+
+
+def names_a_flat_above(normalised: pd.Series) -> np.ndarray:
+    """True where an address names the flat above a shop or office without its number ('FLAT
+    ABOVE, 19 FRIARGATE', '16 HIGH STREET (ABOVE SHOP)', 'FLAT OVER 39 FORE STREET')."""
+    return normalised.astype("string").fillna("").str.contains(_FLAT_ABOVE).to_numpy(dtype=bool)
 
 
 def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) -> pd.Series:

@@ -600,6 +600,32 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reason[street_open] = ("street unclear: part of the street's name is missing and another street of the "
                            "gazetteer fits the record too (see candidate_uprn)")
     reject_conflict = reject_conflict | street_open
+    # the flat above a shop, written without its number ('FLAT ABOVE, 19 FRIARGATE'): the one
+    # dwelling unit of the building where the gazetteer lists one; the building where it lists
+    # several (the flat is missing: match_level parent) or none; but with no unit and a lettered
+    # neighbour ('19A', often the flat above) which is meant is for a person
+    above = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & ~rec_has_flat
+                           & ad.names_a_flat_above(pd.Series(text.to_numpy())))
+    if above.size:
+        own = np.arange(len(parent_row))
+        dwelling = ref_class.str.startswith("R").to_numpy() if ref_class_field else (ref_flats.map(len) > 0).to_numpy()
+        units = pd.Series(own[(parent_row != own) & dwelling & usable.to_numpy()])
+        units_of = units.groupby(parent_row[units.to_numpy()]).agg(list).to_dict()
+        houses_on: dict = {}
+        for street, houses in zip(ref_street_keys, ref_houses, strict=True):
+            houses_on.setdefault(street, set()).update(houses)
+        for i in above:
+            found = units_of.get(int(cand_row[i]), [])
+            lettered = [f"{h}{letter}" for h in ref_houses.iloc[cand_row[i]] if h.isdigit() for letter in "ABC"]
+            if len({ref["key"].iloc[u] for u in found}) == 1:
+                cand_row[i] = found[0]
+                if ref_row[i] >= 0:
+                    ref_row[i] = found[0]
+            elif not found and set(lettered) & houses_on.get(ref_street_keys.iloc[cand_row[i]], set()):
+                reason[i] = ("flat above: the record names the flat above the building without its number, and "
+                             "the gazetteer lists a lettered number beside it (19A) that may be that flat "
+                             "(candidate_uprn is the building)")
+                reject_conflict[i] = True
     reject_below = below & ~reject_conflict
     reason[reject_below] = [f"best candidate's match weight {w:.1f} is below the threshold {threshold:g}"
                             for w in weight[reject_below]]

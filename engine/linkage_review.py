@@ -23,7 +23,7 @@ DECISIONS = ("accept", "reject", "other")
 # Unmatched reasons that leave the answer open (a person can settle them); 'number not in
 # street', 'flat not in building' and land or garage records are answers, not doubts.
 UNCERTAIN_REASONS = ("best candidate's match weight", "tie:", "postcode disagrees", "street disagrees",
-                     "street unclear", "name differs", "place disagrees")
+                     "street unclear", "name differs", "place disagrees", "flat above")
 
 
 def record_keys(normalised_text, postcodes) -> np.ndarray:

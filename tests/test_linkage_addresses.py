@@ -209,6 +209,16 @@ def test_postcode_letters_for_digits(raw, expected):
         assert ad.format_postcodes(pd.Series([raw])).iloc[0] is None
 
 
+def test_postcode_typed_with_letters_inside_the_text():
+    """A postcode typed with I for 1 or O for 0 at the end of the address text is found and read
+    with digits, and its digits are never read as house numbers; words never read as one."""
+    text = pd.Series(["GROUND FLOOR, 50 HIGH STREET, HOLBECK-ON-SEA, EBI4 3BJ", "13 Bridge Street, Marchford EBI 1AZ",
+                      "2 Leeds Road, LS1 4AB", "4 OLD MILL 1AB", "3 ELM OIL", "12 Mill Lane"])
+    assert ad.postcode_in_text(text).tolist() == ["EB14 3BJ", "EB1 1AZ", "LS1 4AB", None, None, None]
+    assert ad.normalise_addresses(text).tolist()[:2] == ["FLAT GF 50 HIGH STREET HOLBECK ON SEA",
+                                                        "13 BRIDGE STREET MARCHFORD"]
+
+
 def test_building_name_differs():
     rec = pd.Series(["CHERRY TREE HOUSE SAINT PETERS AVENUE", "ROSE COTAGE KINGS ROAD", "THE LIMES KINGS ROAD",
                      "12 KINGS ROAD"])

@@ -21,6 +21,13 @@ ROWS = [  # uprn, parent, class, address, postcode
     (500, None, "CU01", "ELECTRICITY SUB STATION ADJACENT TO 114, TENNYSON STREET, MARCHFORD", "EB1 5BB"),
     (600, None, "ZW99CH", "ST PETERS CHURCH, FRIARGATE, MARCHFORD", "EB1 6CC"),
     (601, None, "RD04", "2 FRIARGATE, MARCHFORD", "EB1 6CC"),
+    (700, None, "CR08", "71 BRIDGE STREET, MARCHFORD", "EB1 7DD"),
+    (701, None, "RD06", "71A BRIDGE STREET, MARCHFORD", "EB1 7DD"),
+    (800, None, "PP", "21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
+    (801, 800, "CR08", "GROUND FLOOR, 21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
+    (802, 800, "RD06", "FLAT 1, 21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
+    (803, 800, "RD06", "FLAT 2, 21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
+    (900, None, "CR08", "30 CHEAPSIDE, MARCHFORD", "EB1 8EF"),
 ]
 
 
@@ -86,3 +93,19 @@ def test_objects_only_for_a_record_naming_them_in_full():
     assert uprn[6] is pd.NA
     assert uprn[7] == 601
     assert linked["match_level"].tolist()[:2] == ["uprn", "uprn"]
+
+
+def test_the_flat_above_a_shop():
+    """'FLAT ABOVE' without a number: the building's one flat; the building (match_level parent)
+    when it has several; the shop itself when it lists none; a person's question when a lettered
+    number beside it (71A) may be that flat."""
+    linked, report = _link(["FLAT ABOVE, 59 FORE STREET, MARCHFORD", "59 Fore Street (Upstairs Flat), Marchford",
+                            "21 Cheapside (Above Shop), Marchford", "Flat Over, 30 Cheapside, Marchford",
+                            "71 BRIDGE STREET (FLAT ABOVE SHOP), MARCHFORD"],
+                           ["EB1 4AA", "EB1 4AA", "EB1 8EE", "EB1 8EF", "EB1 7DD"])
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    assert uprn[:4] == [302, 302, 800, 900]
+    assert linked["match_level"].tolist()[:4] == ["uprn", "uprn", "parent", "uprn"]
+    assert uprn[4] is pd.NA and linked["unmatched_reason"][4].startswith("flat above")
+    assert int(linked["candidate_uprn"][4]) == 700
+    assert 4 in report.review["SOURCE_ROW"].tolist()
