@@ -616,14 +616,15 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             houses_on.setdefault(street, set()).update(houses)
         for i in above:
             found = units_of.get(int(cand_row[i]), [])
-            lettered = [f"{h}{letter}" for h in ref_houses.iloc[cand_row[i]] if h.isdigit() for letter in "ABC"]
+            lettered = {f"{h}{letter}" for h in ref_houses.iloc[cand_row[i]] if h.isdigit() for letter in "ABC"}
+            lettered &= houses_on.get(ref_street_keys.iloc[cand_row[i]], set())
             if len({ref["key"].iloc[u] for u in found}) == 1:
                 cand_row[i] = found[0]
                 if ref_row[i] >= 0:
                     ref_row[i] = found[0]
-            elif not found and set(lettered) & houses_on.get(ref_street_keys.iloc[cand_row[i]], set()):
+            elif not found and lettered:
                 reason[i] = ("flat above: the record names the flat above the building without its number, and "
-                             "the gazetteer lists a lettered number beside it (19A) that may be that flat "
+                             f"the gazetteer lists {', '.join(sorted(lettered))} beside it, which may be that flat "
                              "(candidate_uprn is the building)")
                 reject_conflict[i] = True
     reject_below = below & ~reject_conflict

@@ -107,5 +107,6 @@ def test_the_flat_above_a_shop():
     assert uprn[:4] == [302, 302, 800, 900]
     assert linked["match_level"].tolist()[:4] == ["uprn", "uprn", "parent", "uprn"]
     assert uprn[4] is pd.NA and linked["unmatched_reason"][4].startswith("flat above")
+    assert "71A" in linked["unmatched_reason"][4]
     assert int(linked["candidate_uprn"][4]) == 700
     assert 4 in report.review["SOURCE_ROW"].tolist()
