@@ -30,7 +30,7 @@ ABBREVIATIONS = {
     "BR": "BRIDGE", "PT": "POINT", "PAS": "PASSAGE", "BK": "BANK", "RW": "ROW", "MWS": "MEWS",
     "HSE": "HOUSE", "CTG": "COTTAGE", "CTGE": "COTTAGE", "BLDGS": "BUILDINGS", "ST": "STREET",
     "STR": "STREET", "UPR": "UPPER", "LWR": "LOWER", "GT": "GREAT", "NTH": "NORTH",
-    "STH": "SOUTH", "RDS": "ROADS",
+    "STH": "SOUTH", "RDS": "ROADS", "STN": "STATION", "COTTS": "COTTAGES",
 }
 _ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
 # Words that name a sub-building unit; all become FLAT (a unit of a building, BS 7666's SAON:

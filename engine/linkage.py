@@ -658,6 +658,18 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                          "address (candidate_uprn is the building)" for f in rec_flat.to_numpy()[found]]
         weight[found] = np.nan
         has_cand = cand_row >= 0
+    # 'SHOP, 12 HIGH STREET' where the gazetteer lists the shop by its floor ('GROUND FLOOR, 12
+    # HIGH STREET'): the building's one commercial unit, where it lists exactly one
+    shop = np.flatnonzero(~accepted & has_cand & np.array([f == {"SHOP"} for f in rec_flat], dtype=bool)
+                          & pd.Series(reason).str.startswith("flat not in building").to_numpy())
+    if shop.size and ref_class_field:
+        own = np.arange(len(parent_row))
+        commercial = pd.Series(own[(parent_row != own) & ref_class.str.startswith("C").to_numpy() & usable.to_numpy()])
+        shops_of = commercial.groupby(parent_row[commercial.to_numpy()]).agg(list).to_dict()
+        one = [i for i in shop if len({ref["key"].iloc[u] for u in shops_of.get(int(cand_row[i]), [])}) == 1]
+        for i in one:
+            ref_row[i] = cand_row[i] = shops_of[int(cand_row[i])][0]
+        accepted[one], method[one], reason[one] = True, "exact", ""
 
     # --- the output ---------------------------------------------------------------------
     ref_uprn = reference[ref_uprn_field].reset_index(drop=True)

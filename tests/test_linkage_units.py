@@ -28,6 +28,10 @@ ROWS = [  # uprn, parent, class, address, postcode
     (802, 800, "RD06", "FLAT 1, 21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
     (803, 800, "RD06", "FLAT 2, 21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
     (900, None, "CR08", "30 CHEAPSIDE, MARCHFORD", "EB1 8EF"),
+    (1000, None, "PP", "40 MARKET PLACE, MARCHFORD", "EB1 9FF"),
+    (1001, 1000, "CR08", "GROUND FLOOR, 40 MARKET PLACE, MARCHFORD", "EB1 9FF"),
+    (1002, 1000, "CO01", "FIRST FLOOR, 40 MARKET PLACE, MARCHFORD", "EB1 9FF"),
+    (1100, None, "CU01", "ELECTRICITY SUB STATION ADJACENT TO 4, SCHOOL LANE, MARCHFORD", "EB1 9GG"),
 ]
 
 
@@ -110,3 +114,16 @@ def test_the_flat_above_a_shop():
     assert "71A" in linked["unmatched_reason"][4]
     assert int(linked["candidate_uprn"][4]) == 700
     assert 4 in report.review["SOURCE_ROW"].tolist()
+
+
+def test_a_shop_written_as_shop_and_a_station_written_short():
+    """'SHOP, 59 FORE STREET' is the building's one commercial unit, listed by its floor; with two
+    (a shop and an office) which is meant stays open. 'SUB STN' is SUB STATION."""
+    linked, _ = _link(["SHOP, 59 FORE STREET, MARCHFORD", "Shop, 21 Cheapside, Marchford", "SHOP, 40 MARKET PLACE",
+                       "ELECTRICITY SUB STN ADJACENT TO 4, SCHOOL LN, MARCHFORD"],
+                      ["EB1 4AA", "EB1 8EE", "EB1 9FF", "EB1 9GG"])
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    assert uprn[:2] == [301, 801]
+    assert linked["match_level"].tolist()[:2] == ["uprn", "uprn"]
+    assert uprn[2] is pd.NA and linked["unmatched_reason"][2].startswith("flat not in building")
+    assert uprn[3] == 1100
