@@ -543,6 +543,24 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
     return out
 
 
+_LETTER_JOINED = re.compile(r"\b(\d+) ([A-Z])([A-Z]{3,})\b")
+
+
+def letter_joined_readings(normalised_text) -> np.ndarray:
+    """A house number's letter typed against the street's name ('21AVictoria Place', normalised
+    '21 AVICTORIA PLACE') read as '21A VICTORIA PLACE'; '' where the text has no such word."""
+    return np.array([_LETTER_JOINED.sub(r"\1\2 \3", t, count=1) if _LETTER_JOINED.search(str(t)) else ""
+                     for t in normalised_text], dtype=object)
+
+
+def flat_before_block_readings(normalised_text) -> np.ndarray:
+    """'3 UMBRIA COURT 50 X ROAD' (a number before a block's name and the block's street number
+    after it) read as 'FLAT 3 UMBRIA COURT 50 X ROAD', for the matcher when no exact key found
+    either reading; '' where the text has that form not."""
+    return np.array(["FLAT " + t if isinstance(t, str) and "FLAT " not in t and _LEADING_NUMBER_BEFORE_NAME.match(t)
+                     else "" for t in normalised_text], dtype=object)
+
+
 _FLOOR_ORDER = ("BF", "GF", "1F", "2F", "3F", "4F")
 
 

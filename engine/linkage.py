@@ -432,6 +432,17 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 still_open[has_alt[hit]] = False
                 todo = np.setdiff1d(todo, hit_rows)
                 exact_hits += int(np.isin(hit_rows, to_building_with_units, invert=True).sum())
+            # a house number's letter joined to the street ('21AVictoria Place'): 21A VICTORIA
+            joined = ad.letter_joined_readings(text.to_numpy()[todo])
+            has = np.flatnonzero(joined != "")
+            if has.size:
+                det = deterministic_match(joined[has], pc.to_numpy()[todo[has]], ref_keys)
+                read = todo[has[det >= 0]]
+                ref_row[read] = cand_row[read] = ref_positions[det[det >= 0]]
+                method[read] = "exact"
+                text.iloc[read] = joined[has[det >= 0]]
+                exact_hits += read.size
+                todo = np.setdiff1d(todo, read)
             # a record naming in full an object that is no dwelling's answer ('ELECTRICITY SUB
             # STATION ADJACENT TO 4 SCHOOL LANE', 'ST PETERS CHURCH, FRIARGATE'): that object
             if todo.size and object_positions.size:
@@ -456,6 +467,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         if todo.size:
             if preparation is None:
                 raise EngineError(backend_problem)
+            # '1, NEWLAND POINT, 6 ENNRDALE PLACE' that no exact key found either way (a slip in a
+            # name): the matcher sees flat 1 of the block at 6, not two house numbers
+            flat_first = ad.flat_before_block_readings(text.to_numpy()[todo])
+            text.iloc[todo[flat_first != ""]] = flat_first[flat_first != ""]
             folder = preparation.wait(fb)
             res = match_ukam(pd.DataFrame({"unique_id": todo.astype(str),
                                             "address_concat": text.to_numpy()[todo],

@@ -31,6 +31,11 @@ ROWS = [  # uprn, parent, class, address, postcode
     (1000, None, "PP", "40 MARKET PLACE, MARCHFORD", "EB1 9FF"),
     (1001, 1000, "CR08", "GROUND FLOOR, 40 MARKET PLACE, MARCHFORD", "EB1 9FF"),
     (1002, 1000, "CO01", "FIRST FLOOR, 40 MARKET PLACE, MARCHFORD", "EB1 9FF"),
+    (1200, None, "RD04", "21 VICTORIA PLACE, MARCHFORD", "EB2 1AA"),
+    (1201, None, "RD04", "21A VICTORIA PLACE, MARCHFORD", "EB2 1AA"),
+    (1300, None, "PP", "NEWLAND POINT, 6 ENNERDALE PLACE, MARCHFORD", "EB2 2BB"),
+    (1301, 1300, "RD06", "FLAT 1, NEWLAND POINT, 6 ENNERDALE PLACE, MARCHFORD", "EB2 2BB"),
+    (1302, 1300, "RD06", "FLAT 2, NEWLAND POINT, 6 ENNERDALE PLACE, MARCHFORD", "EB2 2BB"),
     (1100, None, "CU01", "ELECTRICITY SUB STATION ADJACENT TO 4, SCHOOL LANE, MARCHFORD", "EB1 9GG"),
 ]
 
@@ -127,3 +132,11 @@ def test_a_shop_written_as_shop_and_a_station_written_short():
     assert linked["match_level"].tolist()[:2] == ["uprn", "uprn"]
     assert uprn[2] is pd.NA and linked["unmatched_reason"][2].startswith("flat not in building")
     assert uprn[3] == 1100
+
+
+def test_a_letter_joined_to_the_street_and_a_flat_before_its_block():
+    """'21AVictoria Place' is 21A (not 21 of a street AVICTORIA); '1, NEWLAND POINT, 6 ENNRDALE
+    PLACE' (a slip in the street's name, so no exact key) is flat 1 of the block at 6."""
+    linked, _ = _link(["21AVictoria Place, Marchford", "21AVictoria Place", "1, NEWLAND POINT, 6 ENNRDALE PLACE",
+                       "2, Newland Point, 6 Ennerdale Place"], ["EB2 1AA", None, "EB2 2BB", "EB2 2BB"])
+    assert linked["matched_uprn"].astype("Int64").tolist() == [1201, 1201, 1301, 1302]
