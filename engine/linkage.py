@@ -276,6 +276,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     gazetteer_street_names = ad.street_names(ref["text"])
     ref_places = ad.place_words(ref_street_keys, gazetteer_street_names)
     ref_flats, ref_houses = ad.number_parts(ref["text"])
+    numbered_streets = set(gazetteer_street_names[(ref_houses.map(len) > 0).to_numpy()].dropna())
     usable = usable & ~not_an_answer
     dup = ref.loc[usable, "key"]
     counts = dup.value_counts()
@@ -432,17 +433,44 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 still_open[has_alt[hit]] = False
                 todo = np.setdiff1d(todo, hit_rows)
                 exact_hits += int(np.isin(hit_rows, to_building_with_units, invert=True).sum())
-            # a house number's letter joined to the street ('21AVictoria Place'): 21A VICTORIA
-            joined = ad.letter_joined_readings(text.to_numpy()[todo])
-            has = np.flatnonzero(joined != "")
-            if has.size:
-                det = deterministic_match(joined[has], pc.to_numpy()[todo[has]], ref_keys)
+            def exact_on(reading):
+                """Link the records of ``todo`` whose ``reading`` ('' where none) an exact key finds;
+                returns (positions in todo with a reading, which of them were found)."""
+                has = np.flatnonzero(reading != "")
+                det = deterministic_match(reading[has], pc.to_numpy()[todo[has]], ref_keys) if has.size \
+                    else np.zeros(0, dtype=np.int64)
                 read = todo[has[det >= 0]]
                 ref_row[read] = cand_row[read] = ref_positions[det[det >= 0]]
                 method[read] = "exact"
-                text.iloc[read] = joined[has[det >= 0]]
-                exact_hits += read.size
-                todo = np.setdiff1d(todo, read)
+                text.iloc[read] = reading[has[det >= 0]]
+                return has, det >= 0
+
+            # a house number's letter joined to the street ('21AVictoria Place'): 21A VICTORIA
+            joined = ad.letter_joined_readings(text.to_numpy()[todo])
+            has, found = exact_on(joined)
+            # not found: still 21A where VICTORIA is a word of the gazetteer and AVICTORIA is not
+            # (an infill 21A the gazetteer lacks is then no link to 21)
+            words = ref_keys.by_word()[0]
+            rest = [i for i in has[~found] if all(
+                w in words or w.isdigit() for w in set(joined[i].split()) - set(text.iloc[todo[i]].split())
+                if not w[:-1].isdigit())]
+            text.iloc[todo[rest]] = joined[rest]
+            exact_hits += int(found.sum())
+            todo = np.setdiff1d(todo, todo[has[found]])
+            # a slip of one letter in the street's name ('3 CHSETNUT DRIVE', no postcode): read as
+            # the gazetteer's one street that close (ad.streets_meant), where an exact key then
+            # finds the address; the matcher, too, sees the street so read
+            names = ad.street_names(pd.Series(text.to_numpy()[todo])).to_numpy()
+            meant = ad.streets_meant(names, numbered_streets)
+            # (not '21AVICTORIA PLACE', a letter joined to the number and no slip: read as 21A above)
+            mended = np.array([t.replace(a, next(iter(m)), 1) if m is not None and len(m) == 1 and a not in m
+                               and not j else "" for t, a, m, j in zip(text.to_numpy()[todo], names, meant,
+                                                                       ad.letter_joined_readings(text.to_numpy()[todo]),
+                                                                       strict=True)], dtype=object)
+            has, found = exact_on(mended)
+            text.iloc[todo[has]] = mended[has]
+            exact_hits += int(found.sum())
+            todo = np.setdiff1d(todo, todo[has[found]])
             # a record naming in full an object that is no dwelling's answer ('ELECTRICITY SUB
             # STATION ADJACENT TO 4 SCHOOL LANE', 'ST PETERS CHURCH, FRIARGATE'): that object
             if todo.size and object_positions.size:
@@ -563,7 +591,6 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # candidate's, whatever the weight says
     # (read as streets the gazetteer numbers houses on: 'LOCK KEEPERS COTTAGE, BLACKTHORN ROAD' names
     # BLACKTHORN ROAD; a locality ending in a street's word, ABBOTS GREEN, is no street)
-    numbered_streets = set(gazetteer_street_names[(ref_houses.map(len) > 0).to_numpy()].dropna())
     rec_street = ad.known_street_names(pd.Series(text.to_numpy()), numbered_streets)
     cand_street_name = ad.known_street_names(cand_text, numbered_streets)
     # a street name the gazetteer lacks is read through a slip of one letter per word ('14

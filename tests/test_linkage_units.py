@@ -33,6 +33,9 @@ ROWS = [  # uprn, parent, class, address, postcode
     (1002, 1000, "CO01", "FIRST FLOOR, 40 MARKET PLACE, MARCHFORD", "EB1 9FF"),
     (1200, None, "RD04", "21 VICTORIA PLACE, MARCHFORD", "EB2 1AA"),
     (1201, None, "RD04", "21A VICTORIA PLACE, MARCHFORD", "EB2 1AA"),
+    (1203, None, "RD04", "23 VICTORIA PLACE, MARCHFORD", "EB2 1AA"),
+    (1400, None, "RD04", "3 CHESTNUT DRIVE, MARCHFORD", "EB2 3CC"),
+    (1401, None, "RD04", "3 CHESTNUT ROAD, MARCHFORD", "EB2 3CD"),
     (1300, None, "PP", "NEWLAND POINT, 6 ENNERDALE PLACE, MARCHFORD", "EB2 2BB"),
     (1301, 1300, "RD06", "FLAT 1, NEWLAND POINT, 6 ENNERDALE PLACE, MARCHFORD", "EB2 2BB"),
     (1302, 1300, "RD06", "FLAT 2, NEWLAND POINT, 6 ENNERDALE PLACE, MARCHFORD", "EB2 2BB"),
@@ -140,3 +143,14 @@ def test_a_letter_joined_to_the_street_and_a_flat_before_its_block():
     linked, _ = _link(["21AVictoria Place, Marchford", "21AVictoria Place", "1, NEWLAND POINT, 6 ENNRDALE PLACE",
                        "2, Newland Point, 6 Ennerdale Place"], ["EB2 1AA", None, "EB2 2BB", "EB2 2BB"])
     assert linked["matched_uprn"].astype("Int64").tolist() == [1201, 1201, 1301, 1302]
+
+
+def test_a_slip_in_the_street_name_without_a_postcode():
+    """'3 Chsetnut Drive' (two letters swapped, no postcode) is 3 CHESTNUT DRIVE, the one street
+    of its type that close (not CHESTNUT ROAD); '23AVictoria Place' is 23A, which the gazetteer
+    lacks, and is not read as 23 of VICTORIA PLACE through a dropped letter."""
+    linked, _ = _link(["3 Chsetnut Drive, Marchford", "3 Chestnut Rd, Marchford", "23AVictoria Place, Marchford"],
+                      [None, None, "EB2 1AA"])
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    assert uprn[:2] == [1400, 1401]
+    assert uprn[2] is pd.NA
