@@ -133,7 +133,7 @@ _POSTCODE_COMPACT = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA"
 _POSTCODE_MISTYPED = r"[A-Z]{1,2}[0-9OIL][A-Z0-9]?[0-9OIL][A-Z]{2}"
 _AS_DIGIT = str.maketrans("OIL", "011")
 # a mistyped postcode in address text: one real digit at least, so that words are never read as one
-_MISTYPED_PAIR = re.compile(r"(?=.*\d)[A-Z]{1,2}[0-9OIL][A-Z0-9]?[0-9OIL][A-Z]{2}")
+_MISTYPED_PAIR = re.compile(r"(?=.*\d)" + _POSTCODE_MISTYPED)
 
 
 def _postcode_digits(compact: str) -> str:
@@ -613,6 +613,12 @@ STREET_TYPE_WORDS = frozenset({"ROAD", "STREET", "AVENUE", "LANE", "CLOSE", "CRE
                                "MEWS", "RISE", "VIEW", "GREEN"})
 
 
+def _has_house_number(normalised: pd.Series) -> np.ndarray:
+    """True where normalised text holds a number besides its flat's."""
+    return normalised.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True) \
+        .str.contains(r"\b\d", regex=True).to_numpy(dtype=bool)
+
+
 def street_names(normalised: pd.Series) -> pd.Series:
     """The street an address names, in normalised text: the words after its last house number up
     to the first street-type word ('FLAT 2 1 KELSO TERRACE CASTLEBRIDGE' -> 'KELSO TERRACE');
@@ -631,8 +637,7 @@ def street_names(normalised: pd.Series) -> pd.Series:
     keys = street_keys(normalised)
     # without a house number a house's name may come first ('MEADOW VIEW, ST PETERS AVENUE'):
     # the street is then the last run of words ending in a street type
-    numbered = normalised.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True) \
-        .str.contains(r"\b\d", regex=True).to_numpy()
+    numbered = _has_house_number(normalised)
     pairs = pd.Series(keys.astype(str).to_numpy() + np.where(numbered, "|1", "|0"))
     uniq, inverse = np.unique(pairs.to_numpy(), return_inverse=True)
     names = [name(u[:-2], u[-1] == "0") for u in uniq]
@@ -648,8 +653,7 @@ def known_street_names(normalised: pd.Series, known: set) -> np.ndarray:
     BITTERN CLOSE, ABBOTS GREEN being a locality); else :func:`street_names`' reading."""
     fallback = street_names(normalised).to_numpy()
     keys = street_keys(normalised).to_numpy()
-    numbered = normalised.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True) \
-        .str.contains(r"\b\d", regex=True).to_numpy()
+    numbered = _has_house_number(normalised)
     out = np.array(fallback, dtype=object)
     for i, key in enumerate(keys):
         if not isinstance(key, str) or fallback[i] in known:

@@ -456,6 +456,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 if not w[:-1].isdigit())]
             text.iloc[todo[rest]] = joined[rest]
             exact_hits += int(found.sum())
+            with_joined_letter = todo[has]
             todo = np.setdiff1d(todo, todo[has[found]])
             # a slip of one letter in the street's name ('3 CHSETNUT DRIVE', no postcode): read as
             # the gazetteer's one street that close (ad.streets_meant), where an exact key then
@@ -465,7 +466,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # (not '21AVICTORIA PLACE', a letter joined to the number and no slip: read as 21A above)
             mended = np.array([t.replace(a, next(iter(m)), 1) if m is not None and len(m) == 1 and a not in m
                                and not j else "" for t, a, m, j in zip(text.to_numpy()[todo], names, meant,
-                                                                       ad.letter_joined_readings(text.to_numpy()[todo]),
+                                                                       np.isin(todo, with_joined_letter),
                                                                        strict=True)], dtype=object)
             has, found = exact_on(mended)
             text.iloc[todo[has]] = mended[has]
@@ -649,10 +650,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     above = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & ~rec_has_flat
                            & ad.names_a_flat_above(pd.Series(text.to_numpy())))
     if above.size:
-        own = np.arange(len(parent_row))
         dwelling = ref_class.str.startswith("R").to_numpy() if ref_class_field else (ref_flats.map(len) > 0).to_numpy()
-        units = pd.Series(own[(parent_row != own) & dwelling & usable.to_numpy()])
-        units_of = units.groupby(parent_row[units.to_numpy()]).agg(list).to_dict()
+        units_of = hierarchy.units_by_building(parent_row, dwelling & usable.to_numpy())
         houses_on: dict = {}
         for street, houses in zip(ref_street_keys, ref_houses, strict=True):
             houses_on.setdefault(street, set()).update(houses)
@@ -705,9 +704,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     shop = np.flatnonzero(~accepted & has_cand & np.array([f == {"SHOP"} for f in rec_flat], dtype=bool)
                           & pd.Series(reason).str.startswith("flat not in building").to_numpy())
     if shop.size and ref_class_field:
-        own = np.arange(len(parent_row))
-        commercial = pd.Series(own[(parent_row != own) & ref_class.str.startswith("C").to_numpy() & usable.to_numpy()])
-        shops_of = commercial.groupby(parent_row[commercial.to_numpy()]).agg(list).to_dict()
+        shops_of = hierarchy.units_by_building(parent_row, ref_class.str.startswith("C").to_numpy() & usable.to_numpy())
         one = [i for i in shop if len({ref["key"].iloc[u] for u in shops_of.get(int(cand_row[i]), [])}) == 1]
         for i in one:
             ref_row[i] = cand_row[i] = shops_of[int(cand_row[i])][0]

@@ -39,6 +39,14 @@ def parent_rows(parent_key: pd.Series | None, n_rows: int, first_row) -> np.ndar
     return out
 
 
+def units_by_building(parent_row: np.ndarray, kind: np.ndarray) -> dict:
+    """Per building row, the rows of its units (rows whose parent it is) where ``kind`` holds:
+    its dwellings, its shops."""
+    own = np.arange(len(parent_row))
+    units = pd.Series(own[(parent_row != own) & kind])
+    return units.groupby(parent_row[units.to_numpy()]).agg(list).to_dict()
+
+
 def is_building(ref_row, parent_row, ref_class) -> np.ndarray:
     """True where the accepted row is a building with sub-units (some row's parent) or a
     property shell (class PP)."""
