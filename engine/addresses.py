@@ -8,8 +8,10 @@ case and punctuation. Vectorised over pandas Series (regular expressions in bulk
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -65,6 +67,8 @@ FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3
 # 'BASEMENT FLAT', 'TOP FLAT', 'GROUND FLAT': a floor named without the word FLOOR, followed by
 # FLAT (or run into it: 'BASEMENTFLAT')
 _FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP)\s*(?:FLAT|FLT)\b")
+# 'BASEMENT, 31 ROPERY STREET': the basement named alone, first, before the house number
+_BASEMENT_FIRST_RE = re.compile(r"^\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s*(?=\d+[A-Z]?\b)")
 # Numbers written as words ('Seven Cavendish Street'), read as digits before a name.
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN "
@@ -109,6 +113,7 @@ def _floor_flats(text: pd.Series) -> pd.Series:
     text = text.str.replace(_FLOOR_SLASH_RE, code, regex=True)
     text = text.str.replace(_BASEMENT_SLASH_RE, " FLAT BF ", regex=True)
     text = text.str.replace(_FLOOR_FLAT_RE, code, regex=True)
+    text = text.str.replace(_BASEMENT_FIRST_RE, " FLAT BF ", regex=True)
     return text.str.replace(_FLOOR_SHORT_RE, code, regex=True)
 
 
@@ -443,14 +448,23 @@ _SOMETHING_ELSE = frozenset({"LAND", "PLOT", "SITE", "GARAGE", "GARAGES", "ADJAC
                              "ANNEXE", "ANNEX"})
 
 
+_LONG_SOMETHING_ELSE = frozenset(w for w in _SOMETHING_ELSE if len(w) >= 6)
+
+
 def names_the_unit(record, unit, building) -> np.ndarray:
     """True where a record (normalised text) holds every word that a sub-unit's address adds to
     its building's ('THE GRANARY HOME FARM ...' over 'HOME FARM ...'; THE left out), so the
     record names that unit even without a flat number."""
     out = np.zeros(len(record), dtype=bool)
     for i, (r, u, b) in enumerate(zip(record, unit, building, strict=True)):
-        added = set(str(u).split()) - set(str(b).split()) - {"THE"}
-        out[i] = bool(added) and added <= set(str(r).split())
+        # words counted ('FARM HOUSE, LOWER HOUSE FARM' adds FARM and HOUSE to its farm's address)
+        unit_words = Counter(str(u).split())
+        added = unit_words - Counter(str(b).split())
+        added.pop("THE", None)
+        words = Counter(str(r).split())
+        # ... and found run into a neighbour ('THEGRANARY', 'REARWORKSHOP')
+        out[i] = bool(added) and all(words[w] >= unit_words[w] or (len(w) >= 4 and any(
+            w in v and v != w for v in words)) for w in added)
     return out
 
 
@@ -474,9 +488,15 @@ def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) 
     """True where the record holds a word naming land or an outbuilding (``LAND ADJACENT TO``,
     ``GARAGE 3 REAR OF``) that its candidate's address lacks: the record is about something
     beside that address, which the gazetteer does not list."""
+    def named(ws) -> frozenset:
+        # (a slip of one letter in a long word: 'ADJACCENT')
+        return frozenset(ws) & _SOMETHING_ELSE | frozenset(
+            s for w in ws if len(w) >= 6 and w not in _SOMETHING_ELSE for s in _LONG_SOMETHING_ELSE
+            if _within_one_edit(w, s))
+
     def words(series):
         return series.astype("string").fillna("").str.findall(r"[A-Z]+").map(
-            lambda ws: frozenset(ws) & _SOMETHING_ELSE if isinstance(ws, list) else frozenset())
+            lambda ws: named(ws) if isinstance(ws, list) else frozenset())
     return pd.Series([bool(r - c) for r, c in zip(words(record_text), words(candidate_text), strict=False)],
                      index=record_text.index, dtype=bool)
 
@@ -694,6 +714,78 @@ def streets_meant(names, gazetteer_names) -> list:
     return out
 
 
+# Words that begin many streets' names and say nothing of which ('THE CRESCENT', 'SAINT MARYS
+# ROAD'): a street's head is its first word besides these.
+_NOT_A_HEAD = frozenset({"THE", "SAINT"})
+
+
+def street_heads(normalised: pd.Series) -> np.ndarray:
+    """The first word of each address's street: the first word after its last house number, THE
+    and SAINT left out ('FLAT 3 12 THE PADDOCKS LINDWORTH' -> PADDOCKS); None where the address
+    has no house number besides its flat's, or no word of three letters or more follows it."""
+    keys = street_keys(normalised).to_numpy()
+    numbered = _has_house_number(normalised)
+    out = np.full(len(keys), None, dtype=object)
+    for i in np.flatnonzero(numbered):
+        head = next((w for w in str(keys[i]).split() if w not in _NOT_A_HEAD), None)
+        if head is not None and len(head) >= 3 and head.isalpha():
+            out[i] = head
+    return out
+
+
+def _is_subsequence(short: str, long_: str) -> bool:
+    letters = iter(long_)
+    return all(ch in letters for ch in short)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """One word written two ways, as the agencies write streets: a slip of one letter; run into
+    its neighbour ('BRIDGESTREET'); cut short or its vowels dropped ('MKT' MARKET, 'NWLAD'
+    NEWLAND); or, from the same first letter, its first four letters or most of its letters in
+    order ('BRALUY' BRAMLEY, 'GRNRY' GRANBY), or most of them shuffled."""
+    if _within_one_edit(a, b) or (min(len(a), len(b)) >= 4 and (a in b or b in a)):
+        return True
+    if a[0] != b[0]:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    # (letters shuffled: 'GARBNY' GRANBY, 'UPRNO' UPTON)
+    shared = sum((Counter(a) & Counter(b)).values())
+    return _is_subsequence(short, long_) or (len(short) >= 4 and short[:4] == long_[:4]) \
+        or difflib.SequenceMatcher(None, a, b).ratio() >= 0.7 or shared >= 0.8 * len(long_)
+
+
+def heads_disagree(record: pd.Series, candidate: pd.Series, places: frozenset) -> np.ndarray:
+    """True where a record and its candidate, both with a house number, are on streets that share
+    no word: the record's street head (:func:`street_heads`) is no word of the candidate's street
+    and town, and the candidate's head no word of the record's street (its places, ``places``,
+    left out: 'WREN GARDENS, LOWER TILFORD' is not on LOWER BRIDGE ROAD). A slip of one letter or
+    words run together are the same word. Normalised text; a dropped word never disagrees."""
+    record = pd.Series(record).reset_index(drop=True)
+    candidate = pd.Series(candidate).reset_index(drop=True)
+    rec_heads, cand_heads = street_heads(record), street_heads(candidate)
+    rec_keys, cand_keys = street_keys(record).to_numpy(), street_keys(candidate).to_numpy()
+    out = np.zeros(len(record), dtype=bool)
+    for i in range(len(record)):
+        a, b = rec_heads[i], cand_heads[i]
+        if a is None or b is None or a == b:
+            continue
+        in_cand = any(_same_word(a, w) for w in str(cand_keys[i]).split())
+        in_rec = any(_same_word(b, w) for w in str(rec_keys[i]).split() if w not in places)
+        out[i] = not in_cand and not in_rec
+    return out
+
+
+def heads_known(heads, gazetteer_heads: set) -> np.ndarray:
+    """True where a street head (:func:`street_heads`) is, within a slip of one letter, the head of
+    a street of the gazetteer (``gazetteer_heads``): False is a street the gazetteer lacks."""
+    by_length: dict = {}
+    for h in gazetteer_heads:
+        by_length.setdefault(len(h), []).append(h)
+    return np.array([h is None or h in gazetteer_heads or any(
+        _within_one_edit(h, g) for n in (len(h) - 1, len(h), len(h) + 1) for g in by_length.get(n, []))
+        for h in heads], dtype=bool)
+
+
 def place_words(keys: pd.Series, names: pd.Series) -> list:
     """The words after the street's name in each street key (its locality and town, a county
     added): 'FAIRFAX GARDENS OLD TOWN LINDWORTH' with FAIRFAX GARDENS -> {OLD, TOWN, LINDWORTH}."""
@@ -736,6 +828,21 @@ def street_left_open(record: pd.Series, candidate: pd.Series, reference: pd.Seri
     return out
 
 
+def building_names(normalised: pd.Series) -> np.ndarray:
+    """The name an address gives its building before its last house number, its flat and THE left
+    out ('THE KINGS HEAD 7 CORNHILL' -> KINGS HEAD; 'FLAT 5 TELFORD HOUSE 50 FORE STREET' ->
+    TELFORD HOUSE); None where it names none or has no house number."""
+    text = normalised.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True)
+    numbered = _has_house_number(normalised)
+    out = np.full(len(text), None, dtype=object)
+    for i in np.flatnonzero(numbered):
+        before = re.split(r"\b\d+[A-Z]?\b", text.iloc[i])[:-1]
+        words = [w for w in " ".join(before).split() if w.isalpha() and w not in ("THE", "FLAT")]
+        if words:
+            out[i] = " ".join(words)
+    return out
+
+
 def _names_before_street(record: list, candidate: list) -> tuple | None:
     """The words of two addresses before the longest run of words they share in the same order
     (their street and town): the building names of 'ORCHARD COTTAGE ST ANNES TERRACE OLD TOWN'
@@ -753,21 +860,27 @@ def _names_before_street(record: list, candidate: list) -> tuple | None:
 
 
 def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray:
-    """True where a record with no number at all names a building ('CHERRY TREE HOUSE, ST PETERS
-    AVENUE') and its candidate names another before the street they share ('IVY HOUSE, ST PETERS
-    AVENUE'): a house known by its name only is another house when the name is another (a slip
-    of one letter in a word of the name is allowed; THE is left out). Normalised text."""
+    """True where a record with no house number (a flat's aside) names a building ('CHERRY TREE
+    HOUSE, ST PETERS AVENUE'; 'FLAT 31, FOUNDRY WHARF, KINGFISHER WAY') and its candidate names
+    another before the street they share ('IVY HOUSE, ST PETERS AVENUE'; 'FLAT 31, THE MALTINGS,
+    13 KINGFISHER WAY'): a building known by its name only is another building when the name is
+    another (a slip of one letter in a word of the name is allowed; THE is left out). Normalised
+    text."""
     record = pd.Series(record).reset_index(drop=True)
     candidate = pd.Series(candidate).reset_index(drop=True)
     out = np.zeros(len(record), dtype=bool)
-    has_number = record.astype("string").fillna("").str.contains(r"\d", regex=True).to_numpy()
+    # (a flat's number is no house number: 'FLAT 31, FOUNDRY WHARF, KINGFISHER WAY' names its block)
+    has_number = _has_house_number(record)
+    unflatted = lambda t: re.sub(FLAT_KEY, " ", str(t or "")).split()  # noqa: E731
     for i in np.flatnonzero(~has_number):
-        r = [w for w in str(record.iloc[i]).split() if w not in ("THE", "FLAT")]
-        c = [w for w in str(candidate.iloc[i] or "").split() if w not in ("THE", "FLAT") and not w[0].isdigit()]
+        r = [w for w in unflatted(record.iloc[i]) if w not in ("THE", "FLAT")]
+        c = [w for w in unflatted(candidate.iloc[i]) if w not in ("THE", "FLAT") and not w[0].isdigit()]
         names = _names_before_street(r, c)
         if names is None:
             continue
         rec_name, cand_name = names
-        rec_name = [w for w in rec_name if not any(_within_one_edit(w, v) for v in cand_name)]
+        # (ST read as STREET or SAINT, before a word the normaliser did not know for a name)
+        rec_name = [w for w in rec_name
+                    if w not in ("SAINT", "STREET") and not any(_within_one_edit(w, v) for v in cand_name)]
         out[i] = bool(rec_name) and bool(cand_name)
     return out

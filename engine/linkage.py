@@ -277,6 +277,13 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_places = ad.place_words(ref_street_keys, gazetteer_street_names)
     ref_flats, ref_houses = ad.number_parts(ref["text"])
     numbered_streets = set(gazetteer_street_names[(ref_houses.map(len) > 0).to_numpy()].dropna())
+    gazetteer_heads = set(ad.street_heads(ref["text"])) - {None}
+    gazetteer_places = frozenset().union(*ref_places)
+    # the building names of each street ('KINGS HEAD' on CORNHILL ...) and an address bearing each
+    names_on: dict = {}
+    for key, name, address in zip(ref_street_keys, ad.building_names(ref["text"]), ref["text"], strict=True):
+        if name is not None:
+            names_on.setdefault((key, name), address)
     usable = usable & ~not_an_answer
     dup = ref.loc[usable, "key"]
     counts = dup.value_counts()
@@ -481,7 +488,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 found = np.flatnonzero(det >= 0)
                 rows = object_positions[det[found]]
                 in_full = ad.names_in_full(text.to_numpy()[todo[found]], ref["text"].to_numpy()[rows],
-                                           frozenset().union(*ref_places))
+                                           gazetteer_places)
                 naming = todo[found[in_full]]
                 ref_row[naming] = cand_row[naming] = rows[in_full]
                 method[naming] = "exact"
@@ -597,16 +604,36 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # a street name the gazetteer lacks is read through a slip of one letter per word ('14
     # ROSEBREY ROAD' with another street's postcode found '14 ROSEBERY CRESCENT')
     meant = ad.streets_meant(rec_street, numbered_streets)
+    # (a candidate on a street named without a street type, NORTHGATE or WATERSIDE: the record's
+    # street is not among its words)
     street_disagrees = has_cand & ~reject_conflict & ~by_person & np.array(
-        [m is not None and b is not None and b not in m for m, b in zip(meant, cand_street_name, strict=True)],
-        dtype=bool)
+        [m is not None and (b not in m if b is not None else not any(f" {a} " in f" {c} " for a in m))
+         for m, b, c in zip(meant, cand_street_name, cand_text, strict=True)], dtype=bool)
     reason[street_disagrees] = [
         f"street disagrees: the record names {a}" + (", a street of the gazetteer" if a in m else
                                                      f", read as {' or '.join(sorted(m))}")
-        + f"; the best candidate is on {b}"
+        + f"; the best candidate is on {b or 'another street'}"
         for a, m, b in zip(rec_street[street_disagrees], np.array(meant, dtype=object)[street_disagrees],
                            cand_street_name[street_disagrees], strict=True)]
     reject_conflict = reject_conflict | street_disagrees
+    # streets that share no word, whatever their type ('4 NORTHGATE' found '4 THIRLESTANE ROAD',
+    # '14 THE PADDOCKS' '14 THE CRESCENT'): a street the gazetteer lacks is an answer (a new
+    # street); one it has, another address than the candidate's, for a person to settle
+    open_rows = np.flatnonzero(has_cand & ~reject_conflict & ~by_person)
+    apart = np.zeros(n, dtype=bool)
+    apart[open_rows] = ad.heads_disagree(pd.Series(text.to_numpy()[open_rows]), cand_text.iloc[open_rows],
+                                         gazetteer_places)
+    rec_heads = np.full(n, None, dtype=object)
+    rec_heads[apart] = ad.street_heads(pd.Series(text.to_numpy()[apart]))
+    new_street = apart.copy()
+    new_street[apart] = ~ad.heads_known(rec_heads[apart], gazetteer_heads)
+    reason[new_street] = [f"street not in gazetteer: no street of the gazetteer begins {h} (or a slip of it); "
+                          "the best candidate is on another street" for h in rec_heads[new_street]]
+    reason[apart & ~new_street] = [
+        f"street disagrees: the record's street begins {h}, the best candidate's "
+        f"{' '.join(str(k).split()[:3])}" for h, k in zip(rec_heads[apart & ~new_street],
+                                                           ad.street_keys(cand_text[apart & ~new_street]), strict=True)]
+    reject_conflict = reject_conflict | apart
     # a house known by its name only, written with another name than its candidate's ('CHERRY
     # TREE HOUSE, ST PETERS AVENUE' found 'IVY HOUSE, ST PETERS AVENUE' through the street)
     named = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & np.isin(method, ["probabilistic", "trigram"]))
@@ -614,6 +641,18 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     name_differs[named] = ad.building_name_differs(pd.Series(text.to_numpy()[named]), cand_text.iloc[named])
     reason[name_differs] = ("name differs: the record names a building by a name the best candidate does not "
                             "have (a house the gazetteer may lack; see candidate_uprn)")
+    # a numbered record naming its building by the name the gazetteer gives another address of the
+    # candidate's street ('THE KINGS HEAD, 7 CORNHILL' found 7 CORNHILL; the KINGS HEAD is 9): the
+    # number or the name is wrong, and no text can tell which
+    open_rows = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & ~name_differs)
+    rec_names = ad.building_names(pd.Series(text.to_numpy()[open_rows]))
+    cand_keys = ad.street_keys(cand_text.iloc[open_rows]).to_numpy()
+    for i, name, key, cand in zip(open_rows, rec_names, cand_keys, cand_text.iloc[open_rows], strict=True):
+        other = names_on.get((key, name)) if name is not None else None
+        if other is not None and f" {name} " not in f" {cand} ":
+            name_differs[i] = True
+            reason[i] = (f"name differs: the record names {name}, which the gazetteer gives to {other}; the "
+                         "best candidate does not have it (number or name wrong; see candidate_uprn)")
     reject_conflict = reject_conflict | name_differs
     # the record leaves part of the street's name out, its postcode does not settle the street,
     # and another street fits it as well ('31 WESTBOURNE': LANE or DRIVE, both with a 31): the

@@ -193,3 +193,71 @@ def test_house_name_on_another_street_and_a_locality_named_like_a_street():
     assert uprn[0] is pd.NA and reason[0].startswith(("street disagrees", "name differs"))
     assert uprn[1:3] == [900, 921]
     assert uprn[3] is pd.NA and reason[3].startswith("land, garage or plot")
+
+
+HEAD_ROWS = [  # uprn, parent, address, postcode
+    (500, None, "14 THE CRESCENT, LINDWORTH", "LW6 6AA"),
+    (501, None, "27 WATERSIDE, LINDWORTH", "LW6 6AB"),
+    (502, None, "27 BRIDGE STREET, LINDWORTH", "LW6 6AC"),
+    (503, None, "4 NORTHGATE, LINDWORTH", "LW6 6AD"),
+    (504, None, "4 THIRLESTANE ROAD, LINDWORTH", "LW6 6AE"),
+    (505, None, "8 GRANBY WAY, LINDWORTH", "LW6 6AF"),
+    (600, None, "THE KINGS HEAD, 9 CORNHILL, LINDWORTH", "LW7 7AA"),
+    (601, None, "7 CORNHILL, LINDWORTH", "LW7 7AA"),
+    (602, None, "11 CORNHILL, LINDWORTH", "LW7 7AA"),
+]
+
+
+def test_streets_that_share_no_word_by_hand():
+    """The check on normalised text: a record's street and its candidate's share no word (the
+    record's first street word is none of the candidate's, and the other way about), with the
+    ways agencies misspell a street allowed as the same word (worked out letter by letter)."""
+    from joinedup.engine.addresses import heads_disagree, heads_known, normalise_addresses, street_heads
+
+    record = normalise_addresses(pd.Series([
+        "14 The Paddocks, Lindworth",           # PADDOCKS / CRESCENT: apart (THE is no street's word)
+        "27 Bridge Street, Lindworth",           # BRIDGE / WATERSIDE: apart
+        "4 Northgate, Lindworth",                # NORTHGATE / THIRLESTANE: apart
+        "8 Garbny Way, Lindworth",               # GARBNY: GRANBY's letters shuffled
+        "28 Mkt Pl, Lindworth",                  # MKT: MARKET's letters in order
+        "29 SandringhmWay, Lindworth",           # run together, a letter dropped
+        "14 Road, Lindworth",                    # the name dropped: nothing to disagree with
+        "23 Wren Gardens, Lower Tilford",        # LOWER is the record's place, not its street
+        "FLAT 1, 12 Kestrel Court, High Street"]))  # the block's number written on it: HIGH is in both
+    candidate = normalise_addresses(pd.Series([
+        "14 THE CRESCENT, LINDWORTH", "27 WATERSIDE, LINDWORTH", "4 THIRLESTANE ROAD, LINDWORTH",
+        "8 GRANBY WAY, LINDWORTH", "28 MARKET PLACE, LINDWORTH", "29 SANDRINGHAM WAY, LINDWORTH",
+        "14 ROSEBERY ROAD, LINDWORTH", "23 LOWER BRIDGE ROAD, TILFORD",
+        "FLAT 1, KESTREL COURT, 12 HIGH STREET"]))
+    apart = heads_disagree(record, candidate, frozenset({"LINDWORTH", "LOWER", "TILFORD"}))
+    assert apart.tolist() == [True, True, True, False, False, False, False, True, False]
+    heads = street_heads(record)
+    assert heads[:3].tolist() == ["PADDOCKS", "BRIDGE", "NORTHGATE"]
+    gazetteer = set(street_heads(normalise_addresses(pd.Series([r[2] for r in HEAD_ROWS])))) - {None}
+    assert heads_known(heads[:3], gazetteer).tolist() == [False, True, True]
+    assert heads_known(["NORTHGTAE"], gazetteer).tolist() == [True]  # a slip of a street it has
+
+
+def test_new_street_and_a_name_of_another_address():
+    """Linked on a tiny gazetteer, by hand: a street the gazetteer lacks is an answer ('street not in
+    gazetteer', no review), a street it has but the candidate is not on goes to review, and a
+    numbered record naming its building by the name of another address of the street (the pub
+    at 9, written at 7) is no link to 7."""
+    linked, report = _link(
+        ["14 The Paddocks, Lindworth",            # a new street; THE CRESCENT has a 14
+         "FIRST FLOOR, 27 Bridge Street, Lindworth",  # no flat at 27 BRIDGE STREET
+         "4 Northgate, Lindworth",                # clean: links
+         "8 Garbny Way, Lindworth",               # letters shuffled: links
+         "The Kings Head, 7 Cornhill, Lindworth",  # the Kings Head is 9
+         "The Kings Head, 9 Cornhill, Lindworth",  # right
+         "11 Cornhill, Lindworth"],               # right
+        [None, None, None, None, "LW7 7AA", "LW7 7AA", None], rows=HEAD_ROWS)
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    reason = linked["unmatched_reason"].fillna("").tolist()
+    assert uprn[0] is pd.NA and reason[0].startswith("street not in gazetteer"), reason[0]
+    assert uprn[1] is pd.NA and reason[1].startswith(("street disagrees", "flat not in building")), reason[1]
+    assert uprn[2:4] == [503, 505]
+    assert uprn[4] is pd.NA and reason[4].startswith("name differs") and "9 CORNHILL" in reason[4], reason[4]
+    assert uprn[5:] == [600, 602]
+    review_rows = report.review["SOURCE_ROW"].tolist()
+    assert 4 in review_rows and 0 not in review_rows

@@ -40,6 +40,16 @@ ROWS = [  # uprn, parent, class, address, postcode
     (1301, 1300, "RD06", "FLAT 1, NEWLAND POINT, 6 ENNERDALE PLACE, MARCHFORD", "EB2 2BB"),
     (1302, 1300, "RD06", "FLAT 2, NEWLAND POINT, 6 ENNERDALE PLACE, MARCHFORD", "EB2 2BB"),
     (1100, None, "CU01", "ELECTRICITY SUB STATION ADJACENT TO 4, SCHOOL LANE, MARCHFORD", "EB1 9GG"),
+    (1500, None, "CA01", "LOWER HOUSE FARM, OLD MILL ROAD, TILFORD", "EB7 8FE"),
+    (1501, 1500, "RD02", "FARM HOUSE, LOWER HOUSE FARM, OLD MILL ROAD, TILFORD", "EB7 8FE"),
+    (1600, None, "PP", "37 SHEEP STREET, MARCHFORD", "EB1 5BY"),
+    (1601, 1600, "CR08", "REAR WORKSHOP, 37 SHEEP STREET, MARCHFORD", "EB1 5BY"),
+    (1602, 1600, "RD06", "FLAT 1, 37 SHEEP STREET, MARCHFORD", "EB1 5BY"),
+    (1700, None, "PP", "THE MALTINGS, 13 KINGFISHER WAY, MARCHFORD", "EB2 4DS"),
+    (1701, 1700, "RD06", "FLAT 31, THE MALTINGS, 13 KINGFISHER WAY, MARCHFORD", "EB2 4DS"),
+    (1800, None, "PP", "31 ROPERY STREET, MARCHFORD", "EB1 5BJ"),
+    (1801, 1800, "RD06", "BASEMENT FLAT, 31 ROPERY STREET, MARCHFORD", "EB1 5BJ"),
+    (1802, 1800, "RD06", "GROUND FLOOR FLAT, 31 ROPERY STREET, MARCHFORD", "EB1 5BJ"),
 ]
 
 
@@ -88,6 +98,33 @@ def test_names_the_unit_by_hand():
                            "FLAT 3 12 HIGH STREET", "FLAT 3 12 HIGH STREET"],
                           ["HOME FARM X", "HOME FARM X", "HOME FARM X", "12 HIGH STREET", "12 HIGH STREET"]
                           ).tolist() == [True, False, True, True, False]
+    # words counted (FARM HOUSE adds a FARM and a HOUSE to LOWER HOUSE FARM), and run together
+    farm, unit = "LOWER HOUSE FARM OLD MILL ROAD", "FARM HOUSE LOWER HOUSE FARM OLD MILL ROAD"
+    assert names_the_unit([unit, farm, "THEGRANARY HOME FARM X", "REARWORKSHOP 37 SHEEP STREET",
+                           "WORKSHOP 37 SHEEP STREET"],
+                          [unit, unit, "THE GRANARY HOME FARM X", "REAR WORKSHOP 37 SHEEP STREET",
+                           "REAR WORKSHOP 37 SHEEP STREET"],
+                          [farm, farm, "HOME FARM X", "37 SHEEP STREET", "37 SHEEP STREET"]
+                          ).tolist() == [True, False, True, True, False]
+
+
+def test_units_named_loosely_and_blocks_by_their_name():
+    """A unit named by words its building's address also holds (a farm's FARM HOUSE), or run
+    together; a basement written alone before the number; a flat of a block the record names by
+    another name than the gazetteer's block with that flat (no link); a slip in ADJACENT."""
+    linked, _ = _link(["Farm House, Lower House Farm, Old Mill Road, Tilford",
+                       "Lower House Farm, Old Mill Road, Tilford",
+                       "Rearworkshop, 37 Sheep Street, Marchford",
+                       "Basement, 31 Ropery Street, Marchford",
+                       "Flat 31, Foundry Wharf, Kingfisher Way, Marchford",
+                       "Flat 31, The Maltings, Kingfisher Way, Marchford",
+                       "ELECTRICITY SUB STATION ADJACCENT TO 114, TENNYSON STREET"],
+                      ["EB7 8FE", "EB7 8FE", "EB1 5BY", "EB1 5BJ", "EB2 4DS", "EB2 4DS", None])
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    assert uprn[:4] == [1501, 1500, 1601, 1801]
+    assert uprn[4] is pd.NA and linked["unmatched_reason"][4].startswith("name differs")
+    assert uprn[5] == 1701
+    assert uprn[6] is pd.NA or uprn[6] == 500
 
 
 def test_objects_only_for_a_record_naming_them_in_full():
