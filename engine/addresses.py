@@ -488,17 +488,26 @@ def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) 
     """True where the record holds a word naming land or an outbuilding (``LAND ADJACENT TO``,
     ``GARAGE 3 REAR OF``) that its candidate's address lacks: the record is about something
     beside that address, which the gazetteer does not list."""
+    return pd.Series([bool(r - c) for r, c in zip(something_else_words(record_text),
+                                                  something_else_words(candidate_text), strict=False)],
+                     index=record_text.index, dtype=bool)
+
+
+# shops named by what they sell ('EVANS CONVENIENCE STORE'): a business, not a store beside an address
+_SHOP_NAMED_STORE = re.compile(r"\b(?:CONVENIENCE|DEPARTMENT|GENERAL|FOOD|CORNER|VILLAGE|DISCOUNT|FARM|DIY|PET|"
+                               r"CHARITY|GROCERY|HARDWARE)\s+STORES?\b")
+
+
+def something_else_words(normalised: pd.Series) -> list:
+    """The words of each address that name land, an outbuilding or street furniture (LAND,
+    ADJACENT, GARAGE, REAR, KIOSK ...), a slip of one letter in a long one allowed ('ADJACCENT')."""
     def named(ws) -> frozenset:
-        # (a slip of one letter in a long word: 'ADJACCENT')
         return frozenset(ws) & _SOMETHING_ELSE | frozenset(
             s for w in ws if len(w) >= 6 and w not in _SOMETHING_ELSE for s in _LONG_SOMETHING_ELSE
             if _within_one_edit(w, s))
 
-    def words(series):
-        return series.astype("string").fillna("").str.findall(r"[A-Z]+").map(
-            lambda ws: named(ws) if isinstance(ws, list) else frozenset())
-    return pd.Series([bool(r - c) for r, c in zip(words(record_text), words(candidate_text), strict=False)],
-                     index=record_text.index, dtype=bool)
+    text = pd.Series(normalised).astype("string").fillna("").str.replace(_SHOP_NAMED_STORE, " ", regex=True)
+    return [named(ws) if isinstance(ws, list) else frozenset() for ws in text.str.findall(r"[A-Z]+")]
 
 
 _SLASH_IN_RAW = re.compile(r"(?<![0-9A-Z/])(\d+[A-Z]?)\s*/\s*(\d+[A-Z]?)(?![0-9A-Z/])", re.IGNORECASE)
@@ -607,6 +616,39 @@ def top_floor_readings(normalised_text, reference_text) -> np.ndarray:
         if len(found) >= 2:
             highest = max(found, key=_FLOOR_ORDER.index)
             out[i] = re.sub(r"\bFLAT TF\b", f"FLAT {highest}", normalised_text.iloc[i], count=1)
+    return out
+
+
+_NUMBERED_FLAT = re.compile(r"\bFLAT (\d{1,2})\b")
+
+
+def stair_order_readings(normalised_text, reference_text) -> np.ndarray:
+    """A numbered flat (``FLAT 8, 11 X CRESCENT``, Edinburgh's ``11/8``) read as the tenement flat
+    in that place up the stair, where the reference lists the building's flats by floor and door
+    only (``GF1 GF2 GF3 1F1 ...``: flat 8 of three a floor is ``2F2``), basement first, doors in
+    order on each floor; '' where the building lists a flat by number, or fewer flats than that."""
+    normalised_text = pd.Series(normalised_text, dtype=object).reset_index(drop=True)
+    out = np.full(len(normalised_text), "", dtype=object)
+    numbered = normalised_text.astype("string").fillna("").str.contains(_NUMBERED_FLAT).to_numpy(dtype=bool)
+    if not numbered.any():
+        return out
+    reference_text = pd.Series(reference_text, dtype=object).reset_index(drop=True)
+    ref_flat, ref_house = number_parts(reference_text)
+    flats_at: dict = {}
+    for flats, houses, street in zip(ref_flat, ref_house, street_keys(reference_text), strict=True):
+        if flats and houses:
+            flats_at.setdefault((houses, street), set()).update(flats)
+    rows = np.flatnonzero(numbered)
+    _, rec_house = number_parts(normalised_text.iloc[rows])
+    for i, houses, street in zip(rows, rec_house, street_keys(normalised_text.iloc[rows]), strict=True):
+        flats = flats_at.get((houses, street), set())
+        if not flats or not all(_TENEMENT.fullmatch(f) for f in flats):
+            continue
+        stair = sorted(flats, key=lambda f: (_FLOOR_ORDER.index(f[:2]) if f[:2] in _FLOOR_ORDER else 99, int(f[2:])))
+        m = _NUMBERED_FLAT.search(normalised_text.iloc[i])
+        if m is not None and 1 <= int(m.group(1)) <= len(stair):
+            out[i] = normalised_text.iloc[i][:m.start()] + f"FLAT {stair[int(m.group(1)) - 1]}" \
+                + normalised_text.iloc[i][m.end():]
     return out
 
 

@@ -417,6 +417,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             readings = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
             readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry],
                                                           ref["text"].to_numpy()[ref_positions])
+            # Edinburgh's '11/8' (flat 8 of 11, the building first) or 'FLAT 4, 13 X ROAD' where the
+            # gazetteer lists that building's flats by floor and door (GF1 ... 2F2): the 8th up the stair
+            stair = ad.stair_order_readings(text.to_numpy()[retry], ref["text"].to_numpy()[ref_positions])
+            swapped_stair = ad.stair_order_readings(readings["swapped"], ref["text"].to_numpy()[ref_positions])
+            # ('3/5' read both ways finds a flat up each stair: which is meant is a guess)
+            readings["stair"] = np.where(swapped_stair == "", stair, np.where(stair == "", swapped_stair, ""))
             still_open = np.ones(len(retry), dtype=bool)
             for kind, alt in readings.items():
                 has_alt = np.flatnonzero((alt != "") & still_open)
@@ -556,6 +562,22 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # 'LAND ADJACENT TO 38 X ROAD', 'GARAGE 3 REAR OF 9 X ROAD': not the address they name
     other_thing = ad.describes_something_else(pd.Series(text.to_numpy()), cand_text).to_numpy() \
         & ~by_person & ~empty
+    # ... unless the building lists a unit that is that thing ('REAR OF 41 CORNHILL' where the
+    # gazetteer has 'REAR WORKSHOP, 41 CORNHILL'): the one unit of the candidate's building whose
+    # address holds the record's words for it
+    things = np.flatnonzero(other_thing)
+    if things.size:
+        units_of = hierarchy.units_by_building(parent_row, usable.to_numpy())
+        for i, words in zip(things, ad.something_else_words(pd.Series(text.to_numpy()[things])), strict=True):
+            units = units_of.get(int(parent_row[cand_row[i]]), [])
+            that_thing = [u for u, w in zip(units, ad.something_else_words(ref["text"].iloc[units]), strict=True)
+                          if words <= w]
+            if len({ref["key"].iloc[u] for u in that_thing}) == 1:
+                cand_row[i] = that_thing[0]
+                if ref_row[i] >= 0:
+                    ref_row[i] = that_thing[0]
+                cand_text.iloc[i] = ref["text"].iloc[that_thing[0]]
+                other_thing[i] = False
     reason[other_thing] = REASON_NOT_THE_ADDRESS
     reject_conflict = reject_conflict & ~other_thing
     house_conflict = np.array([w.startswith("house number") for w in why], dtype=bool) & reject_conflict
@@ -691,13 +713,20 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     if above.size:
         dwelling = ref_class.str.startswith("R").to_numpy() if ref_class_field else (ref_flats.map(len) > 0).to_numpy()
         units_of = hierarchy.units_by_building(parent_row, dwelling & usable.to_numpy())
-        houses_on: dict = {}
-        for street, houses in zip(ref_street_keys, ref_houses, strict=True):
-            houses_on.setdefault(street, set()).update(houses)
+        rows_at: dict = {}  # (street, house number) -> usable rows
+        for row in np.flatnonzero(usable.to_numpy()):
+            for house in ref_houses.iloc[row]:
+                rows_at.setdefault((ref_street_keys.iloc[row], house), []).append(row)
         for i in above:
             found = units_of.get(int(cand_row[i]), [])
+            street = ref_street_keys.iloc[cand_row[i]]
             lettered = {f"{h}{letter}" for h in ref_houses.iloc[cand_row[i]] if h.isdigit() for letter in "ABC"}
-            lettered &= houses_on.get(ref_street_keys.iloc[cand_row[i]], set())
+            lettered = {h for h in lettered if (street, h) in rows_at}
+            # ... a shop (the class says so) with one lettered dwelling beside it: that is its flat
+            beside = [r for h in lettered for r in rows_at[(street, h)] if dwelling[r]]
+            if not found and ref_class.iloc[cand_row[i]].startswith("C") and len(lettered) == 1 \
+                    and len({ref["key"].iloc[r] for r in beside}) == 1:
+                found = beside[:1]
             if len({ref["key"].iloc[u] for u in found}) == 1:
                 cand_row[i] = found[0]
                 if ref_row[i] >= 0:
@@ -807,8 +836,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
     reasons = reasons.str.replace(
-        r"^(number not in street|flat not in building|postcode disagrees|street disagrees|street unclear"
-        r"|name differs|place disagrees):.*",
+        r"^(number not in street|flat not in building|street not in gazetteer|postcode disagrees|street disagrees"
+        r"|street unclear|name differs|place disagrees|flat above):.*",
         r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())

@@ -23,6 +23,8 @@ ROWS = [  # uprn, parent, class, address, postcode
     (601, None, "RD04", "2 FRIARGATE, MARCHFORD", "EB1 6CC"),
     (700, None, "CR08", "71 BRIDGE STREET, MARCHFORD", "EB1 7DD"),
     (701, None, "RD06", "71A BRIDGE STREET, MARCHFORD", "EB1 7DD"),
+    (710, None, "RD04", "75 BRIDGE STREET, MARCHFORD", "EB1 7DD"),
+    (711, None, "RD04", "75A BRIDGE STREET, MARCHFORD", "EB1 7DD"),
     (800, None, "PP", "21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
     (801, 800, "CR08", "GROUND FLOOR, 21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
     (802, 800, "RD06", "FLAT 1, 21 CHEAPSIDE, MARCHFORD", "EB1 8EE"),
@@ -50,7 +52,9 @@ ROWS = [  # uprn, parent, class, address, postcode
     (1800, None, "PP", "31 ROPERY STREET, MARCHFORD", "EB1 5BJ"),
     (1801, 1800, "RD06", "BASEMENT FLAT, 31 ROPERY STREET, MARCHFORD", "EB1 5BJ"),
     (1802, 1800, "RD06", "GROUND FLOOR FLAT, 31 ROPERY STREET, MARCHFORD", "EB1 5BJ"),
-]
+    (1900, None, "PP", "11 SPOTTISWOODE CRESCENT, MARCHFORD", "EB1 1EE"),
+] + [(1901 + k, 1900, "RD06", f"{floor}{door}, 11 SPOTTISWOODE CRESCENT, MARCHFORD", "EB1 1EE")
+     for k, (floor, door) in enumerate((f, d) for f in ("GF", "1F", "2F") for d in (1, 2, 3))]
 
 
 def _link(addresses, postcodes):
@@ -111,20 +115,30 @@ def test_names_the_unit_by_hand():
 def test_units_named_loosely_and_blocks_by_their_name():
     """A unit named by words its building's address also holds (a farm's FARM HOUSE), or run
     together; a basement written alone before the number; a flat of a block the record names by
-    another name than the gazetteer's block with that flat (no link); a slip in ADJACENT."""
+    another name than the gazetteer's block with that flat (no link); a slip in ADJACENT; the thing
+    behind an address that the gazetteer lists as a unit of it (REAR WORKSHOP)."""
     linked, _ = _link(["Farm House, Lower House Farm, Old Mill Road, Tilford",
                        "Lower House Farm, Old Mill Road, Tilford",
                        "Rearworkshop, 37 Sheep Street, Marchford",
                        "Basement, 31 Ropery Street, Marchford",
                        "Flat 31, Foundry Wharf, Kingfisher Way, Marchford",
                        "Flat 31, The Maltings, Kingfisher Way, Marchford",
-                       "ELECTRICITY SUB STATION ADJACCENT TO 114, TENNYSON STREET"],
-                      ["EB7 8FE", "EB7 8FE", "EB1 5BY", "EB1 5BJ", "EB2 4DS", "EB2 4DS", None])
+                       "ELECTRICITY SUB STATION ADJACCENT TO 114, TENNYSON STREET",
+                       "Rear Of 37 Sheep Street, Marchford", "37 SHEEP STREET (REAR), MARCHFORD",
+                       "Evans Convenience Store, 37 Sheep Street, Marchford", "Garage Rear Of 37 Sheep Street"],
+                      ["EB7 8FE", "EB7 8FE", "EB1 5BY", "EB1 5BJ", "EB2 4DS", "EB2 4DS", None, "EB1 5BY", "EB1 5BY",
+                       "EB1 5BY", None])
     uprn = linked["matched_uprn"].astype("Int64").tolist()
     assert uprn[:4] == [1501, 1500, 1601, 1801]
     assert uprn[4] is pd.NA and linked["unmatched_reason"][4].startswith("name differs")
     assert uprn[5] == 1701
     assert uprn[6] is pd.NA or uprn[6] == 500
+    # the thing behind 37 is the building's rear workshop; a shop named a store is no store
+    # beside an address; a garage behind it is not the workshop
+    assert uprn[7:9] == [1601, 1601]
+    reason = linked["unmatched_reason"].fillna("").tolist()
+    assert not reason[9].startswith("land") and uprn[9] == 1600
+    assert uprn[10] is pd.NA and reason[10].startswith("land")
 
 
 def test_objects_only_for_a_record_naming_them_in_full():
@@ -146,19 +160,20 @@ def test_objects_only_for_a_record_naming_them_in_full():
 
 def test_the_flat_above_a_shop():
     """'FLAT ABOVE' without a number: the building's one flat; the building (match_level parent)
-    when it has several; the shop itself when it lists none; a person's question when a lettered
-    number beside it (71A) may be that flat."""
+    when it has several; the shop itself when it lists none; the one lettered dwelling beside a
+    shop (71A beside the shop at 71); a person's question when a lettered number beside a house
+    (75A beside 75, both dwellings) may be that flat."""
     linked, report = _link(["FLAT ABOVE, 59 FORE STREET, MARCHFORD", "59 Fore Street (Upstairs Flat), Marchford",
                             "21 Cheapside (Above Shop), Marchford", "Flat Over, 30 Cheapside, Marchford",
-                            "71 BRIDGE STREET (FLAT ABOVE SHOP), MARCHFORD"],
-                           ["EB1 4AA", "EB1 4AA", "EB1 8EE", "EB1 8EF", "EB1 7DD"])
+                            "71 BRIDGE STREET (FLAT ABOVE SHOP), MARCHFORD", "FLAT ABOVE, 75 BRIDGE STREET, MARCHFORD"],
+                           ["EB1 4AA", "EB1 4AA", "EB1 8EE", "EB1 8EF", "EB1 7DD", "EB1 7DD"])
     uprn = linked["matched_uprn"].astype("Int64").tolist()
-    assert uprn[:4] == [302, 302, 800, 900]
-    assert linked["match_level"].tolist()[:4] == ["uprn", "uprn", "parent", "uprn"]
-    assert uprn[4] is pd.NA and linked["unmatched_reason"][4].startswith("flat above")
-    assert "71A" in linked["unmatched_reason"][4]
-    assert int(linked["candidate_uprn"][4]) == 700
-    assert 4 in report.review["SOURCE_ROW"].tolist()
+    assert uprn[:5] == [302, 302, 800, 900, 701]
+    assert linked["match_level"].tolist()[:5] == ["uprn", "uprn", "parent", "uprn", "uprn"]
+    assert uprn[5] is pd.NA and linked["unmatched_reason"][5].startswith("flat above")
+    assert "75A" in linked["unmatched_reason"][5]
+    assert int(linked["candidate_uprn"][5]) == 710
+    assert 5 in report.review["SOURCE_ROW"].tolist()
 
 
 def test_a_shop_written_as_shop_and_a_station_written_short():
@@ -191,3 +206,34 @@ def test_a_slip_in_the_street_name_without_a_postcode():
     uprn = linked["matched_uprn"].astype("Int64").tolist()
     assert uprn[:2] == [1400, 1401]
     assert uprn[2] is pd.NA
+
+
+def test_stair_order_by_hand():
+    """Edinburgh's 11/8 is the 8th flat up the stair of 11: with three doors a floor, GF1-GF3,
+    1F1-1F3, then 2F1, 2F2 (counted by hand). Not where the building lists numbered flats, or
+    fewer flats than the number."""
+    from joinedup.engine.addresses import normalise_addresses, stair_order_readings
+
+    stair = [f"{floor}{door}, 11 SPOTTISWOODE CRESCENT, MARCHFORD"
+             for floor in ("GF", "1F", "2F") for door in (1, 2, 3)]
+    numbered = [f"FLAT {n}, 5 SPOTTISWOODE CRESCENT, MARCHFORD" for n in (1, 2, 3)]
+    reference = normalise_addresses(pd.Series(stair + numbered + ["BF1, 7 SPOTTISWOODE CRESCENT, MARCHFORD",
+                                                                  "GF1, 7 SPOTTISWOODE CRESCENT, MARCHFORD"]))
+    records = normalise_addresses(pd.Series(["Flat 8, 11 Spottiswoode Crescent, Marchford",
+                                             "Flat 1, 11 Spottiswoode Crescent, Marchford",
+                                             "Flat 10, 11 Spottiswoode Crescent, Marchford",
+                                             "Flat 2, 5 Spottiswoode Crescent, Marchford",
+                                             "Flat 1, 7 Spottiswoode Crescent, Marchford"]))
+    assert stair_order_readings(records, reference).tolist() == [
+        "FLAT 2F2 11 SPOTTISWOODE CRESCENT MARCHFORD", "FLAT GF1 11 SPOTTISWOODE CRESCENT MARCHFORD", "", "",
+        "FLAT BF1 7 SPOTTISWOODE CRESCENT MARCHFORD"]
+
+
+def test_edinburgh_stair_numbers_linked():
+    """'11/8' and 'Flat 8, 11 ...' link to 2F2 (the 8th flat up a stair of three a floor: uprn
+    1901 + 7); 'Flat 10' is past the stair's last and stays unmatched."""
+    linked, _ = _link(["11/8 Spottiswoode Crescent, Marchford", "Flat 8, 11 Spottiswoode Crescent, Marchford",
+                       "Flat 10, 11 Spottiswoode Crescent, Marchford"], ["EB1 1EE", None, "EB1 1EE"])
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    assert uprn[:2] == [1908, 1908]
+    assert uprn[2] is pd.NA and linked["unmatched_reason"][2].startswith("flat not in building")
