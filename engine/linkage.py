@@ -469,7 +469,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 if not w[:-1].isdigit())]
             text.iloc[todo[rest]] = joined[rest]
             exact_hits += int(found.sum())
-            with_joined_letter = todo[has]
+            with_joined_letter = todo[rest]  # (every "N WORD" has a joined reading: only those taken)
             todo = np.setdiff1d(todo, todo[has[found]])
             # a slip of one letter in the street's name ('3 CHSETNUT DRIVE', no postcode): read as
             # the gazetteer's one street that close (ad.streets_meant), where an exact key then
