@@ -32,7 +32,7 @@ ABBREVIATIONS = {
     "BR": "BRIDGE", "PT": "POINT", "PAS": "PASSAGE", "BK": "BANK", "RW": "ROW", "MWS": "MEWS",
     "HSE": "HOUSE", "CTG": "COTTAGE", "CTGE": "COTTAGE", "BLDGS": "BUILDINGS", "ST": "STREET",
     "STR": "STREET", "UPR": "UPPER", "LWR": "LOWER", "GT": "GREAT", "NTH": "NORTH",
-    "STH": "SOUTH", "RDS": "ROADS", "STN": "STATION", "COTTS": "COTTAGES",
+    "STH": "SOUTH", "RDS": "ROADS", "STN": "STATION", "COTTS": "COTTAGES", "COTT": "COTTAGE",
 }
 _ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
 # Words that name a sub-building unit; all become FLAT (a unit of a building, BS 7666's SAON:
@@ -323,6 +323,11 @@ def _normalise(series: pd.Series):
         # 'FLAT NO 4' / 'FLAT NUMBER 4': drop NO/NUMBER after a flat word
         prev_flat = np.r_[False, out[:-1] == "FLAT"] & same_prev
         drop |= prev_flat & np.isin(raw, ["NO", "NUMBER", "NR"])
+        # 'FLAT 03': a flat's number padded with zeros by the agency's system is flat 3
+        unpadded = np.char.lstrip(raw.astype(str), "0")
+        padded = prev_flat & is_num & (unpadded != raw.astype(str)) & (unpadded != "")
+        out = out.copy()
+        out[padded] = unpadded[padded].astype(object)
         # 'No. 14 Rosebery Way': NO before a house number
         drop |= np.isin(raw, ["NO", "NR", "NOS"]) & np.r_[is_num[1:] | is_range[1:], False] & same_next
         # 'Seven Cavendish Street': a number word first in the address, or after a flat key,
@@ -513,7 +518,8 @@ def something_else_words(normalised: pd.Series) -> list:
 _SLASH_IN_RAW = re.compile(r"(?<![0-9A-Z/])(\d+[A-Z]?)\s*/\s*(\d+[A-Z]?)(?![0-9A-Z/])", re.IGNORECASE)
 _LEADING_NUMBER_BEFORE_NAME = re.compile(r"^(\d+[A-Z]?) (?=[A-Z]{2,}.*\b\d+[A-Z]?\b)")
 _LEADING_NUMBER_ONLY_BEFORE_NAME = re.compile(r"^\d+[A-Z]? [A-Z]{2,}(?:(?! \d).)*$")
-_FLOOR_AND_NUMBER = re.compile(r"\bFLAT (?:([GB1-4]F) (\d{1,2})|(\d{1,2}) FLAT ([GB1-4]F))\b")
+# (a flat's letter too: 'GROUND FLOOR FLAT A', 'FLAT A, GROUND FLOOR')
+_FLOOR_AND_NUMBER = re.compile(r"\bFLAT (?:([GB1-4]F) (?:FLAT )?(\d{1,2}|[A-Z])|(\d{1,2}|[A-Z]) FLAT ([GB1-4]F))\b")
 _FLAT_NUMBER_LETTER = re.compile(r"\bFLAT (\d+)([A-Z])\b")
 _HOUSE_NUMBER_LETTER = re.compile(r"^(\d+)([A-Z]) (?=[A-Z])")
 # The order other readings are tried in: each only where the ones before it found nothing.
@@ -556,7 +562,8 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
         m = _FLOOR_AND_NUMBER.search(norm)
         if m:
             floor, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-            out["tenement"][i] = norm[:m.start()] + f"FLAT {floor}{number}" + norm[m.end():]
+            if number.isdigit():
+                out["tenement"][i] = norm[:m.start()] + f"FLAT {floor}{number}" + norm[m.end():]
             out["floor_dropped"][i] = norm[:m.start()] + f"FLAT {number}" + norm[m.end():]
         m = _FLAT_NUMBER_LETTER.search(norm)
         if m and m.group(2) == "F" and len(m.group(1)) == 1:
@@ -629,7 +636,7 @@ def stair_order_readings(normalised_text, reference_text) -> np.ndarray:
     order on each floor; '' where the building lists a flat by number, or fewer flats than that."""
     normalised_text = pd.Series(normalised_text, dtype=object).reset_index(drop=True)
     out = np.full(len(normalised_text), "", dtype=object)
-    numbered = normalised_text.astype("string").fillna("").str.contains(_NUMBERED_FLAT).to_numpy(dtype=bool)
+    numbered = normalised_text.astype("string").fillna("").str.contains(r"\bFLAT \d{1,2}\b").to_numpy(dtype=bool)
     if not numbered.any():
         return out
     reference_text = pd.Series(reference_text, dtype=object).reset_index(drop=True)
@@ -922,7 +929,9 @@ def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray
             continue
         rec_name, cand_name = names
         # (ST read as STREET or SAINT, before a word the normaliser did not know for a name)
+        # (a name run together, 'ROSECOTTAGE', is the name)
+        run_together = _within_one_edit("".join(names[0]), "".join(cand_name))
         rec_name = [w for w in rec_name
                     if w not in ("SAINT", "STREET") and not any(_within_one_edit(w, v) for v in cand_name)]
-        out[i] = bool(rec_name) and bool(cand_name)
+        out[i] = bool(rec_name) and bool(cand_name) and not run_together
     return out
