@@ -9,6 +9,7 @@ case and punctuation. Vectorised over pandas Series (regular expressions in bulk
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -324,10 +325,10 @@ def _normalise(series: pd.Series):
         prev_flat = np.r_[False, out[:-1] == "FLAT"] & same_prev
         drop |= prev_flat & np.isin(raw, ["NO", "NUMBER", "NR"])
         # 'FLAT 03': a flat's number padded with zeros by the agency's system is flat 3
-        unpadded = np.char.lstrip(raw.astype(str), "0")
-        padded = prev_flat & is_num & (unpadded != raw.astype(str)) & (unpadded != "")
+        unpadded_uniq = np.array([u.lstrip("0") if u[:1] == "0" and u.strip("0") else "" for u in uniq], dtype=object)
+        padded = prev_flat & (unpadded_uniq[inverse] != "")
         out = out.copy()
-        out[padded] = unpadded[padded].astype(object)
+        out[padded] = unpadded_uniq[inverse][padded]
         # 'No. 14 Rosebery Way': NO before a house number
         drop |= np.isin(raw, ["NO", "NR", "NOS"]) & np.r_[is_num[1:] | is_range[1:], False] & same_next
         # 'Seven Cavendish Street': a number word first in the address, or after a flat key,
@@ -503,13 +504,18 @@ _SHOP_NAMED_STORE = re.compile(r"\b(?:CONVENIENCE|DEPARTMENT|GENERAL|FOOD|CORNER
                                r"CHARITY|GROCERY|HARDWARE)\s+STORES?\b")
 
 
+@functools.lru_cache(maxsize=65536)
+def _something_else_slip(word: str) -> frozenset:
+    """The long words naming something else that ``word`` is a slip of one letter from."""
+    return frozenset(s for s in _LONG_SOMETHING_ELSE if _within_one_edit(word, s))
+
+
 def something_else_words(normalised: pd.Series) -> list:
     """The words of each address that name land, an outbuilding or street furniture (LAND,
     ADJACENT, GARAGE, REAR, KIOSK ...), a slip of one letter in a long one allowed ('ADJACCENT')."""
     def named(ws) -> frozenset:
-        return frozenset(ws) & _SOMETHING_ELSE | frozenset(
-            s for w in ws if len(w) >= 6 and w not in _SOMETHING_ELSE for s in _LONG_SOMETHING_ELSE
-            if _within_one_edit(w, s))
+        return frozenset(ws) & _SOMETHING_ELSE | frozenset().union(
+            *(_something_else_slip(w) for w in ws if len(w) >= 6 and w not in _SOMETHING_ELSE))
 
     text = pd.Series(normalised).astype("string").fillna("").str.replace(_SHOP_NAMED_STORE, " ", regex=True)
     return [named(ws) if isinstance(ws, list) else frozenset() for ws in text.str.findall(r"[A-Z]+")]
@@ -629,22 +635,27 @@ def top_floor_readings(normalised_text, reference_text) -> np.ndarray:
 _NUMBERED_FLAT = re.compile(r"\bFLAT (\d{1,2})\b")
 
 
-def stair_order_readings(normalised_text, reference_text) -> np.ndarray:
+def flats_by_building(ref_flats, ref_houses, ref_street_keys) -> dict:
+    """The flat keys a reference lists at each building, keyed by (house numbers, street key),
+    from its :func:`number_parts` and :func:`street_keys`."""
+    flats_at: dict = {}
+    for flats, houses, street in zip(ref_flats, ref_houses, ref_street_keys, strict=True):
+        if flats and houses:
+            flats_at.setdefault((houses, street), set()).update(flats)
+    return flats_at
+
+
+def stair_order_readings(normalised_text, flats_at: dict) -> np.ndarray:
     """A numbered flat (``FLAT 8, 11 X CRESCENT``, Edinburgh's ``11/8``) read as the tenement flat
     in that place up the stair, where the reference lists the building's flats by floor and door
     only (``GF1 GF2 GF3 1F1 ...``: flat 8 of three a floor is ``2F2``), basement first, doors in
-    order on each floor; '' where the building lists a flat by number, or fewer flats than that."""
+    order on each floor; '' where the building lists a flat by number, or fewer flats than that.
+    ``flats_at``: :func:`flats_by_building` of the reference."""
     normalised_text = pd.Series(normalised_text, dtype=object).reset_index(drop=True)
     out = np.full(len(normalised_text), "", dtype=object)
     numbered = normalised_text.astype("string").fillna("").str.contains(r"\bFLAT \d{1,2}\b").to_numpy(dtype=bool)
     if not numbered.any():
         return out
-    reference_text = pd.Series(reference_text, dtype=object).reset_index(drop=True)
-    ref_flat, ref_house = number_parts(reference_text)
-    flats_at: dict = {}
-    for flats, houses, street in zip(ref_flat, ref_house, street_keys(reference_text), strict=True):
-        if flats and houses:
-            flats_at.setdefault((houses, street), set()).update(flats)
     rows = np.flatnonzero(numbered)
     _, rec_house = number_parts(normalised_text.iloc[rows])
     for i, houses, street in zip(rows, rec_house, street_keys(normalised_text.iloc[rows]), strict=True):
@@ -772,13 +783,14 @@ def street_heads(normalised: pd.Series) -> np.ndarray:
     """The first word of each address's street: the first word after its last house number, THE
     and SAINT left out ('FLAT 3 12 THE PADDOCKS LINDWORTH' -> PADDOCKS); None where the address
     has no house number besides its flat's, or no word of three letters or more follows it."""
-    keys = street_keys(normalised).to_numpy()
-    numbered = _has_house_number(normalised)
-    out = np.full(len(keys), None, dtype=object)
-    for i in np.flatnonzero(numbered):
-        head = next((w for w in str(keys[i]).split() if w not in _NOT_A_HEAD), None)
-        if head is not None and len(head) >= 3 and head.isalpha():
-            out[i] = head
+    keys = street_keys(normalised).to_numpy().astype(str)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    heads = []
+    for key in uniq:
+        head = next((w for w in key.split() if w not in _NOT_A_HEAD), None)
+        heads.append(head if head is not None and len(head) >= 3 and head.isalpha() else None)
+    out = np.array(heads, dtype=object)[inverse] if len(uniq) else np.full(len(keys), None, dtype=object)
+    out[~_has_house_number(normalised)] = None
     return out
 
 
@@ -882,13 +894,15 @@ def building_names(normalised: pd.Series) -> np.ndarray:
     out ('THE KINGS HEAD 7 CORNHILL' -> KINGS HEAD; 'FLAT 5 TELFORD HOUSE 50 FORE STREET' ->
     TELFORD HOUSE); None where it names none or has no house number."""
     text = normalised.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True)
-    numbered = _has_house_number(normalised)
-    out = np.full(len(text), None, dtype=object)
-    for i in np.flatnonzero(numbered):
-        before = re.split(r"\b\d+[A-Z]?\b", text.iloc[i])[:-1]
-        words = [w for w in " ".join(before).split() if w.isalpha() and w not in ("THE", "FLAT")]
-        if words:
-            out[i] = " ".join(words)
+    # (everything before the last house number; '' where there is none)
+    before = text.str.extract(r"^(.*)\b\d+[A-Z]?\b", expand=False).fillna("").to_numpy(dtype=object)
+    uniq, inverse = np.unique(before.astype(str), return_inverse=True)
+    names = []
+    for u in uniq:
+        words = [w for w in u.split() if w.isalpha() and w not in ("THE", "FLAT")]
+        names.append(" ".join(words) if words else None)
+    out = np.array(names, dtype=object)[inverse] if len(uniq) else np.full(len(text), None, dtype=object)
+    out[~_has_house_number(normalised)] = None
     return out
 
 

@@ -212,7 +212,13 @@ def test_stair_order_by_hand():
     """Edinburgh's 11/8 is the 8th flat up the stair of 11: with three doors a floor, GF1-GF3,
     1F1-1F3, then 2F1, 2F2 (counted by hand). Not where the building lists numbered flats, or
     fewer flats than the number."""
-    from joinedup.engine.addresses import normalise_addresses, stair_order_readings
+    from joinedup.engine.addresses import (
+        flats_by_building,
+        normalise_addresses,
+        number_parts,
+        stair_order_readings,
+        street_keys,
+    )
 
     stair = [f"{floor}{door}, 11 SPOTTISWOODE CRESCENT, MARCHFORD"
              for floor in ("GF", "1F", "2F") for door in (1, 2, 3)]
@@ -224,7 +230,8 @@ def test_stair_order_by_hand():
                                              "Flat 10, 11 Spottiswoode Crescent, Marchford",
                                              "Flat 2, 5 Spottiswoode Crescent, Marchford",
                                              "Flat 1, 7 Spottiswoode Crescent, Marchford"]))
-    assert stair_order_readings(records, reference).tolist() == [
+    flats_at = flats_by_building(*number_parts(reference), street_keys(reference))
+    assert stair_order_readings(records, flats_at).tolist() == [
         "FLAT 2F2 11 SPOTTISWOODE CRESCENT MARCHFORD", "FLAT GF1 11 SPOTTISWOODE CRESCENT MARCHFORD", "", "",
         "FLAT BF1 7 SPOTTISWOODE CRESCENT MARCHFORD"]
 
