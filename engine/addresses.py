@@ -34,6 +34,7 @@ ABBREVIATIONS = {
     "HSE": "HOUSE", "CTG": "COTTAGE", "CTGE": "COTTAGE", "BLDGS": "BUILDINGS", "ST": "STREET",
     "STR": "STREET", "UPR": "UPPER", "LWR": "LOWER", "GT": "GREAT", "NTH": "NORTH",
     "STH": "SOUTH", "RDS": "ROADS", "STN": "STATION", "COTTS": "COTTAGES", "COTT": "COTTAGE",
+    "IND": "INDUSTRIAL", "EST": "ESTATE",
 }
 _ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
 # Words that name a sub-building unit; all become FLAT (a unit of a building, BS 7666's SAON:
@@ -47,6 +48,8 @@ _UNIT_WORD_RE = re.compile(r"\b(?:" + "|".join(UNIT_WORDS_BEFORE_NUMBER)
                            + r")\b\.?[ \t]*(?:NO\b\.?[ \t]*)?(?=\d+[A-Z]?\b)")
 # 'SHOP, 12 HIGH STREET' (the unit named by its use alone, first, before the house number)
 _SHOP_FIRST_RE = re.compile(r"^\s*SHOP\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+# 'THE FLAT, 12 HIGH STREET': the building's one flat, named as the flat above is (not flat 12)
+_THE_FLAT_FIRST_RE = re.compile(r"^\s*THE\s+FLAT\s*[,;]?\s*(?=\d+[A-Z]?\b)")
 _OFFICE_BEFORE_UNIT_RE = re.compile(r"\bOFFICE\s+(?=(?:SUITE|UNIT)\b)")  # 'OFFICE SUITE 3': one unit word
 # Floors written as a sub-unit ('GROUND FLOOR FLAT', 'GFF', 'G/F', '1st Flr Flat', 'GROUNDFLOOR')
 # become one flat key, ``FLAT GF`` / ``FLAT 1F`` ..., on both sides, so the way a floor flat is
@@ -274,6 +277,7 @@ def _normalise(series: pd.Series):
     text = text.str.replace(_NUMBER_DASH_LETTER_RE, r"\1\2", regex=True)
     text = text.str.replace(_UNIT_WORD_RE, "FLAT ", regex=True).str.replace(_OFFICE_BEFORE_UNIT_RE, "", regex=True)
     text = text.str.replace(_SHOP_FIRST_RE, "FLAT SHOP ", regex=True)
+    text = text.str.replace(_THE_FLAT_FIRST_RE, "FLAT ABOVE, ", regex=True)
     text = _floor_flats(text).str.translate(_TRANSLATE)
     text = text.str.replace(_LONE_DASH_RE, " ", regex=True)
     tokens = text.str.split().explode()
@@ -325,7 +329,8 @@ def _normalise(series: pd.Series):
         prev_flat = np.r_[False, out[:-1] == "FLAT"] & same_prev
         drop |= prev_flat & np.isin(raw, ["NO", "NUMBER", "NR"])
         # 'FLAT 03': a flat's number padded with zeros by the agency's system is flat 3
-        unpadded_uniq = np.array([u.lstrip("0") if u[:1] == "0" and u.strip("0") else "" for u in uniq], dtype=object)
+        unpadded_uniq = np.array([u.lstrip("0") if u[:1] == "0" and u.isdigit() and u.strip("0") else ""
+                                  for u in uniq], dtype=object)
         padded = prev_flat & (unpadded_uniq[inverse] != "")
         out = out.copy()
         out[padded] = unpadded_uniq[inverse][padded]
@@ -818,20 +823,21 @@ def _same_word(a: str, b: str) -> bool:
 def heads_disagree(record: pd.Series, candidate: pd.Series, places: frozenset) -> np.ndarray:
     """True where a record and its candidate, both with a house number, are on streets that share
     no word: the record's street head (:func:`street_heads`) is no word of the candidate's street
-    and town, and the candidate's head no word of the record's street (its places, ``places``,
-    left out: 'WREN GARDENS, LOWER TILFORD' is not on LOWER BRIDGE ROAD). A slip of one letter or
+    and town, and the candidate's head no word of the record at all (its places, ``places``, left
+    out: 'WREN GARDENS, LOWER TILFORD' is not on LOWER BRIDGE ROAD; anywhere in the record, for
+    the number written after the street: 'MILL ROAD 10, BEECH LODGE'). A slip of one letter or
     words run together are the same word. Normalised text; a dropped word never disagrees."""
     record = pd.Series(record).reset_index(drop=True)
     candidate = pd.Series(candidate).reset_index(drop=True)
     rec_heads, cand_heads = street_heads(record), street_heads(candidate)
-    rec_keys, cand_keys = street_keys(record).to_numpy(), street_keys(candidate).to_numpy()
+    cand_keys = street_keys(candidate).to_numpy()
     out = np.zeros(len(record), dtype=bool)
     for i in range(len(record)):
         a, b = rec_heads[i], cand_heads[i]
         if a is None or b is None or a == b:
             continue
         in_cand = any(_same_word(a, w) for w in str(cand_keys[i]).split())
-        in_rec = any(_same_word(b, w) for w in str(rec_keys[i]).split() if w not in places)
+        in_rec = any(_same_word(b, w) for w in str(record.iloc[i]).split() if w not in places and not w[0].isdigit())
         out[i] = not in_cand and not in_rec
     return out
 
