@@ -57,7 +57,7 @@ _OFFICE_BEFORE_UNIT_RE = re.compile(r"\bOFFICE\s+(?=(?:SUITE|UNIT)\b)")  # 'OFFI
 FLOOR_CODES = {"GROUND": "GF", "GRD": "GF", "GND": "GF", "G": "GF", "BASEMENT": "BF", "BSMT": "BF",
                "B": "BF", "LOWER GROUND": "BF", "FIRST": "1F", "1ST": "1F", "1": "1F", "F": "1F",
                "SECOND": "2F", "2ND": "2F", "2": "2F", "S": "2F", "THIRD": "3F", "3RD": "3F",
-               "3": "3F", "T": "3F", "FOURTH": "4F", "4TH": "4F", "4": "4F", "TOP": "TF"}
+               "3": "3F", "T": "3F", "FOURTH": "4F", "4TH": "4F", "4": "4F", "TOP": "TF", "UPPER": "UF"}
 _FLAT_AFTER = r"(?:\s*(?:FLAT|FLT)\b)?"
 # (FLOOR may run into FLAT: 'GROUND FLOORFLAT')
 _FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRST|1ST|SECOND|2ND|THIRD|3RD|"
@@ -70,7 +70,10 @@ FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3
                     "LGFF": "BF"})
 # 'BASEMENT FLAT', 'TOP FLAT', 'GROUND FLAT': a floor named without the word FLOOR, followed by
 # FLAT (or run into it: 'BASEMENTFLAT')
-_FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP)\s*(?:FLAT|FLT)\b")
+_FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP|UPPER)\s*(?:FLAT|FLT)\b")
+# 'REAR WORKSHOP UNIT, 25 HIGH STREET': a unit word ending a unit's name, a comma before the house
+# number, is a word of that name (the unit of 25 named REAR WORKSHOP), not flat 25
+_UNIT_WORD_ENDING_NAME = re.compile(r"(?<=[A-Z]) +UNIT\s*,\s*(?=\d)")
 # 'BASEMENT, 31 ROPERY STREET': the basement named alone, first, before the house number
 _BASEMENT_FIRST_RE = re.compile(r"^\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s*(?=\d+[A-Z]?\b)")
 # Numbers written as words ('Seven Cavendish Street'), read as digits before a name.
@@ -103,6 +106,11 @@ def _floor_typo(m) -> str:
     floor, word = m.group(1), m.group(2)
     if _within_one_edit(word, "FLOOR") or word == "FLR":
         for name in _FLOOR_NAMES:
+            if _within_one_edit(floor, name):
+                return f" FLAT {FLOOR_CODES[name]} "
+    # a floor said before FLAT without FLOOR, mistyped ('BAESMENT FLAT')
+    if word in ("FLAT", "FLT") and len(floor) >= 5:
+        for name in ("BASEMENT", "GROUND"):
             if _within_one_edit(floor, name):
                 return f" FLAT {FLOOR_CODES[name]} "
     return m.group(0)
@@ -278,7 +286,7 @@ def _normalise(series: pd.Series):
     text = text.str.replace(_UNIT_WORD_RE, "FLAT ", regex=True).str.replace(_OFFICE_BEFORE_UNIT_RE, "", regex=True)
     text = text.str.replace(_SHOP_FIRST_RE, "FLAT SHOP ", regex=True)
     text = text.str.replace(_THE_FLAT_FIRST_RE, "FLAT ABOVE, ", regex=True)
-    text = _floor_flats(text).str.translate(_TRANSLATE)
+    text = _floor_flats(text).str.replace(_UNIT_WORD_ENDING_NAME, ", ", regex=True).str.translate(_TRANSLATE)
     text = text.str.replace(_LONE_DASH_RE, " ", regex=True)
     tokens = text.str.split().explode()
     tokens = tokens[tokens.notna() & (tokens != "")]
@@ -611,14 +619,25 @@ def flat_before_block_readings(normalised_text) -> np.ndarray:
 _FLOOR_ORDER = ("BF", "GF", "1F", "2F", "3F", "4F")
 
 
+def _at_building(by_building: dict, houses, street: str):
+    """``by_building``'s entry for the building at ``houses`` on ``street`` (a street key); for a
+    record that leaves its town out, the one building whose key begins with the record's."""
+    found = by_building.get((houses, street))
+    if found is None and street:
+        near = [v for (h, k), v in by_building.items() if h == houses and k.startswith(street + " ")]
+        found = near[0] if len(near) == 1 else None
+    return found
+
+
 def top_floor_readings(normalised_text, reference_text) -> np.ndarray:
     """``TOP FLAT`` / ``TOP FLOOR FLAT`` (``FLAT TF``) read as the highest floor flat the
     reference lists at the same house number and street (``FLAT 2F`` where it has ground, first
     and second floor flats); '' where the record names no top flat or the building has fewer
-    than two floor flats (then which is the top is not known)."""
+    than two floor flats (then which is the top is not known). ``UPPER FLAT`` (``FLAT UF``) the
+    same, where the building has exactly two floor flats (with three, two are upper)."""
     normalised_text = pd.Series(normalised_text, dtype=object).reset_index(drop=True)
     out = np.full(len(normalised_text), "", dtype=object)
-    top = normalised_text.astype("string").fillna("").str.contains(r"\bFLAT TF\b", regex=True).to_numpy()
+    top = normalised_text.astype("string").fillna("").str.contains(r"\bFLAT [TU]F\b", regex=True).to_numpy()
     if not top.any():
         return out
     reference_text = pd.Series(reference_text, dtype=object).reset_index(drop=True)
@@ -630,10 +649,11 @@ def top_floor_readings(normalised_text, reference_text) -> np.ndarray:
     rows = np.flatnonzero(top)
     _, rec_house = number_parts(normalised_text.iloc[rows])
     for i, houses, street in zip(rows, rec_house, street_keys(normalised_text.iloc[rows]), strict=True):
-        found = floors.get((houses, street), set())
-        if len(found) >= 2:
+        found = _at_building(floors, houses, street) or set()
+        upper = " FLAT UF " in f" {normalised_text.iloc[i]} "
+        if len(found) == 2 or (len(found) > 2 and not upper):
             highest = max(found, key=_FLOOR_ORDER.index)
-            out[i] = re.sub(r"\bFLAT TF\b", f"FLAT {highest}", normalised_text.iloc[i], count=1)
+            out[i] = re.sub(r"\bFLAT [TU]F\b", f"FLAT {highest}", normalised_text.iloc[i], count=1)
     return out
 
 
@@ -664,7 +684,7 @@ def stair_order_readings(normalised_text, flats_at: dict) -> np.ndarray:
     rows = np.flatnonzero(numbered)
     _, rec_house = number_parts(normalised_text.iloc[rows])
     for i, houses, street in zip(rows, rec_house, street_keys(normalised_text.iloc[rows]), strict=True):
-        flats = flats_at.get((houses, street), set())
+        flats = _at_building(flats_at, houses, street) or set()
         if not flats or not all(_TENEMENT.fullmatch(f) for f in flats):
             continue
         stair = sorted(flats, key=lambda f: (_FLOOR_ORDER.index(f[:2]) if f[:2] in _FLOOR_ORDER else 99, int(f[2:])))

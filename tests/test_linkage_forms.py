@@ -115,6 +115,10 @@ MORE_ROWS = [
  (601, None, "RD04", "3 BRYN AWEL, LINDWORTH", "LW5 5EE"),
  (700, None, "RD02", "FLAT 0/1, 22 DUMBARTON ROAD, GLASGOW", "G11 6AA"),
  (701, None, "RD02", "FLAT 1/1, 22 DUMBARTON ROAD, GLASGOW", "G11 6AA"),
+ (800, None, "PP", "25 HIGH STREET, LINDWORTH", "LW1 1AC"),
+ (801, 800, "CR08", "REAR WORKSHOP, 25 HIGH STREET, LINDWORTH", "LW1 1AC"),
+ (802, 800, "RD06", "FIRST FLOOR FLAT, 25 HIGH STREET, LINDWORTH", "LW1 1AC"),
+ (803, 800, "RD06", "BASEMENT FLAT, 25 HIGH STREET, LINDWORTH", "LW1 1AC"),
 ]
 MORE_CASES = [
  ("1st Floor Flat, 12 High Street", "LW1 1AA", 102),
@@ -141,6 +145,9 @@ MORE_CASES = [
  ("0/1, 22 Dumbarton Road, Glasgow", "G11 6AA", 700),
  ("22 Dumbarton Road, Flat 1/1, Glasgow", "G11 6AA", 701),
  ("1/1 22 Dumbarton Rd", None, 701),
+ ("REAR WORKSHOP UNIT, 25 HIGH STREET", "LW1 1AC", 801),  # UNIT ends the unit's name
+ ("Upper Flat, 25 High Street", "LW1 1AC", 802),  # the top of its floor flats
+ ("Baesment Flat, 25 High Street", "LW1 1AC", 803),  # a slip in the floor
 ]
 
 
