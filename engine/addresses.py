@@ -629,27 +629,22 @@ def _at_building(by_building: dict, houses, street: str):
     return found
 
 
-def top_floor_readings(normalised_text, reference_text) -> np.ndarray:
+def top_floor_readings(normalised_text, flats_at: dict) -> np.ndarray:
     """``TOP FLAT`` / ``TOP FLOOR FLAT`` (``FLAT TF``) read as the highest floor flat the
     reference lists at the same house number and street (``FLAT 2F`` where it has ground, first
     and second floor flats); '' where the record names no top flat or the building has fewer
     than two floor flats (then which is the top is not known). ``UPPER FLAT`` (``FLAT UF``) the
-    same, where the building has exactly two floor flats (with three, two are upper)."""
+    same, where the building has exactly two floor flats (with three, two are upper).
+    ``flats_at``: :func:`flats_by_building` of the reference."""
     normalised_text = pd.Series(normalised_text, dtype=object).reset_index(drop=True)
     out = np.full(len(normalised_text), "", dtype=object)
     top = normalised_text.astype("string").fillna("").str.contains(r"\bFLAT [TU]F\b", regex=True).to_numpy()
     if not top.any():
         return out
-    reference_text = pd.Series(reference_text, dtype=object).reset_index(drop=True)
-    ref_flat, ref_house = number_parts(reference_text)
-    floors: dict = {}
-    for flats, houses, street in zip(ref_flat, ref_house, street_keys(reference_text), strict=True):
-        for flat in flats & set(_FLOOR_ORDER):
-            floors.setdefault((houses, street), set()).add(flat)
     rows = np.flatnonzero(top)
     _, rec_house = number_parts(normalised_text.iloc[rows])
     for i, houses, street in zip(rows, rec_house, street_keys(normalised_text.iloc[rows]), strict=True):
-        found = _at_building(floors, houses, street) or set()
+        found = (_at_building(flats_at, houses, street) or set()) & set(_FLOOR_ORDER)
         upper = " FLAT UF " in f" {normalised_text.iloc[i]} "
         if len(found) == 2 or (len(found) > 2 and not upper):
             highest = max(found, key=_FLOOR_ORDER.index)
@@ -665,7 +660,7 @@ def flats_by_building(ref_flats, ref_houses, ref_street_keys) -> dict:
     from its :func:`number_parts` and :func:`street_keys`."""
     flats_at: dict = {}
     for flats, houses, street in zip(ref_flats, ref_houses, ref_street_keys, strict=True):
-        if flats and houses:
+        if flats:  # (a building named, not numbered, too: 'TOP FLAT, ROSE COTTAGE')
             flats_at.setdefault((houses, street), set()).update(flats)
     return flats_at
 

@@ -415,13 +415,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                                                     & has_units[np.maximum(ref_row, 0)])
             retry = np.union1d(todo, to_building_with_units)
             readings = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
-            readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry],
-                                                          ref["text"].to_numpy()[ref_positions])
-            # Edinburgh's '11/8' (flat 8 of 11, the building first) or 'FLAT 4, 13 X ROAD' where the
-            # gazetteer lists that building's flats by floor and door (GF1 ... 2F2): the 8th up the stair
             flats_of_building = ad.flats_by_building(ref_flats.to_numpy()[ref_positions],
                                                      ref_houses.to_numpy()[ref_positions],
                                                      ref_street_keys.to_numpy()[ref_positions])
+            readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry], flats_of_building)
+            # Edinburgh's '11/8' (flat 8 of 11, the building first) or 'FLAT 4, 13 X ROAD' where the
+            # gazetteer lists that building's flats by floor and door (GF1 ... 2F2): the 8th up the stair
             stair = ad.stair_order_readings(text.to_numpy()[retry], flats_of_building)
             swapped_stair = ad.stair_order_readings(readings["swapped"], flats_of_building)
             # ('3/5' read both ways finds a flat up each stair: which is meant is a guess)

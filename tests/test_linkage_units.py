@@ -57,7 +57,7 @@ ROWS = [  # uprn, parent, class, address, postcode
      for k, (floor, door) in enumerate((f, d) for f in ("GF", "1F", "2F") for d in (1, 2, 3))]
 
 
-def _link(addresses, postcodes):
+def _link(addresses, postcodes, feedback=None):
     from joinedup.engine.linkage import link_addresses
 
     gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in ROWS], "parent_uprn": pd.array([r[1] for r in ROWS], dtype="Int64"),
@@ -67,7 +67,7 @@ def _link(addresses, postcodes):
     records = pd.DataFrame({"address": addresses, "postcode": postcodes})
     return link_addresses(records, gaz, address_fields=["address"], postcode_field="postcode",
                           ref_uprn_field="uprn", ref_address_fields=["address"], ref_postcode_field="postcode",
-                          ref_parent_field="parent_uprn", ref_class_field="class_code")
+                          ref_parent_field="parent_uprn", ref_class_field="class_code", feedback=feedback)
 
 
 def test_units_named_by_words_and_things_beside_an_address():
@@ -206,6 +206,19 @@ def test_a_slip_in_the_street_name_without_a_postcode():
     uprn = linked["matched_uprn"].astype("Int64").tolist()
     assert uprn[:2] == [1400, 1401]
     assert uprn[2] is pd.NA
+
+
+def test_the_street_slip_is_read_before_the_matcher():
+    """The slip is read by the exact keys, not left to the matcher: every record with a number
+    before a word also has a letter-joined reading ('3C HSETNUT'), which had kept the slip
+    reading from it (the log counts what the exact keys found)."""
+    from joinedup.engine.errors import Feedback
+
+    feedback = Feedback()
+    linked, _ = _link(["3 Chsetnut Drive, Marchford"], [None], feedback=feedback)
+    assert linked["matched_uprn"].astype("Int64").tolist() == [1400]
+    assert any(m.startswith("Normalised exact keys matched 1 records; 0 go to the probabilistic matcher")
+               for m in feedback.messages), feedback.messages
 
 
 def test_stair_order_by_hand():
