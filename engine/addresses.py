@@ -799,11 +799,12 @@ def streets_meant(names, gazetteer_names) -> list:
 _NOT_A_HEAD = frozenset({"THE", "SAINT"})
 
 
-def street_heads(normalised: pd.Series) -> np.ndarray:
+def street_heads(normalised: pd.Series, keys: pd.Series | None = None) -> np.ndarray:
     """The first word of each address's street: the first word after its last house number, THE
     and SAINT left out ('FLAT 3 12 THE PADDOCKS LINDWORTH' -> PADDOCKS); None where the address
-    has no house number besides its flat's, or no word of three letters or more follows it."""
-    keys = street_keys(normalised).to_numpy().astype(str)
+    has no house number besides its flat's, or no word of three letters or more follows it.
+    ``keys``: its :func:`street_keys`, where already split."""
+    keys = (street_keys(normalised) if keys is None else keys).to_numpy().astype(str)
     uniq, inverse = np.unique(keys, return_inverse=True)
     heads = []
     for key in uniq:

@@ -277,7 +277,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_places = ad.place_words(ref_street_keys, gazetteer_street_names)
     ref_flats, ref_houses = ad.number_parts(ref["text"])
     numbered_streets = set(gazetteer_street_names[(ref_houses.map(len) > 0).to_numpy()].dropna())
-    gazetteer_heads = set(ad.street_heads(ref["text"])) - {None}
+    gazetteer_heads = set(ad.street_heads(ref["text"], ref_street_keys)) - {None}
     gazetteer_places = frozenset().union(*ref_places)
     # the building names of each street ('KINGS HEAD' on CORNHILL ...) and an address bearing each
     names_on: dict = {}
