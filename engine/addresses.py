@@ -71,9 +71,10 @@ FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3
 # 'BASEMENT FLAT', 'TOP FLAT', 'GROUND FLAT': a floor named without the word FLOOR, followed by
 # FLAT (or run into it: 'BASEMENTFLAT')
 _FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP|UPPER)\s*(?:FLAT|FLT)\b")
-# 'REAR WORKSHOP UNIT, 25 HIGH STREET': a unit word ending a unit's name, a comma before the house
-# number, is a word of that name (the unit of 25 named REAR WORKSHOP), not flat 25
-_UNIT_WORD_ENDING_NAME = re.compile(r"(?<=[A-Z]) +UNIT\s*,\s*(?=\d)")
+# 'REAR WORKSHOP UNIT, 25 HIGH STREET', 'MARCHFORD HAIR STUDIO, 8 MARKET PLACE': a unit word
+# ending a unit's or a business's name, a comma before the house number, is a word of that name
+# (the unit of 25 named REAR WORKSHOP, the hair studio at 8), not flat 25 or flat 8
+_UNIT_WORD_ENDING_NAME = re.compile(r"(?<=[A-Z]) +(?:UNIT|STUDIO|SUITE)\s*,\s*(?=\d)")
 # 'BASEMENT, 31 ROPERY STREET': the basement named alone, first, before the house number
 _BASEMENT_FIRST_RE = re.compile(r"^\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s*(?=\d+[A-Z]?\b)")
 # Numbers written as words ('Seven Cavendish Street'), read as digits before a name.
@@ -450,6 +451,26 @@ def number_slips(number: str) -> set:
         out.add(digits[:i] + digits[i + 1:])
         out.add(digits[:i] + digits[i] + digits[i:])
     return {str(int(s)) for s in out if s and int(s) > 0} - {str(value)}
+
+
+def house_number_slip_readings(text: str) -> list:
+    """``(reading, slip)`` pairs for a normalised address holding one plain house number (no
+    letter: an infill ``31A`` is no slip): the text with that number written as each number a
+    slip could have turned into it (:func:`number_slips`, and a digit dropped: 6 for 16 or 60;
+    '74 FORE STREET' -> '72 FORE STREET', '47 FORE STREET' ...). The flat number, if any, is
+    kept. Empty for a text with no house number or several."""
+    flatless = re.sub(FLAT_KEY, lambda m: "#" * len(m.group(0)), text)  # (as number_parts reads it)
+    houses = set(re.findall(r"\b\d+[A-Z]?\b", flatless))
+    if len(houses) != 1 or not next(iter(houses)).isdigit():
+        return []
+    number = next(iter(houses))
+    spans = [m.span() for m in re.finditer(rf"\b{number}\b", flatless)]
+    if not spans:
+        return []
+    start, end = spans[-1]
+    dropped = {number[:i] + d + number[i:] for i in range(len(number) + 1) for d in "0123456789"}
+    slips = number_slips(number) | {str(int(x)) for x in dropped if int(x) > 0} - {number}
+    return [(f"{text[:start]}{slip}{text[end:]}", slip) for slip in sorted(slips, key=int)]
 
 
 def has_letters(series: pd.Series) -> pd.Series:

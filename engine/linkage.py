@@ -502,6 +502,33 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 method[naming] = "exact"
                 exact_hits += naming.size
                 todo = np.setdiff1d(todo, naming)
+            # a business's name before a building the gazetteer names, no number ('NOWAK UPHOLSTERY,
+            # FOUNDRY ENTERPRISE CENTRE, FOUNDRY WAY', with its postcode): read without the words no
+            # gazetteer address has; the record's own text is kept for the checks of step 4
+            if todo.size:
+                vocabulary = ref_keys.by_word()[0]
+                flats_todo, houses_todo = ad.number_parts(pd.Series(text.to_numpy()[todo]))
+                known_only = np.array(["" if f or h or not isinstance(code, str) else
+                                       " ".join(w for w in t.split() if w in vocabulary or not w.isalpha())
+                                       for t, f, h, code in zip(text.to_numpy()[todo], flats_todo, houses_todo,
+                                                                pc.to_numpy()[todo], strict=True)], dtype=object)
+                shorter = np.array([len(k.split()) >= 2 and k != t for k, t in zip(known_only, text.to_numpy()[todo],
+                                                                                     strict=True)], dtype=bool)
+                known_only[~shorter] = ""
+                has = np.flatnonzero(known_only != "")
+                det = deterministic_match(known_only[has], pc.to_numpy()[todo[has]], ref_keys) if has.size \
+                    else np.zeros(0, dtype=np.int64)
+                # ... naming every word of that address but its town or locality ('CHERRY TREE HOUSE,
+                # ST PETERS AVENUE' is no reading of 'IVY HOUSE, ST PETERS AVENUE': a house the
+                # gazetteer lacks)
+                found = np.flatnonzero(det >= 0)
+                det[found[[not set(ref["text"].iloc[ref_positions[det[f]]].split())
+                           - set(known_only[has[f]].split()) <= gazetteer_places for f in found]]] = -1
+                named = todo[has[det >= 0]]
+                ref_row[named] = cand_row[named] = ref_positions[det[det >= 0]]
+                method[named] = "exact"
+                exact_hits += named.size
+                todo = np.setdiff1d(todo, named)
             fb.log(f"Normalised exact keys matched {exact_hits} records; {todo.size} go to the "
                    f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
         fb.set_progress(0.2)
@@ -780,6 +807,62 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             ref_row[i] = cand_row[i] = shops_of[int(cand_row[i])][0]
         accepted[one], method[one], reason[one] = True, "exact", ""
 
+    # a house number the street does not have, a slip away from one address that fits every other
+    # word of the record ('74 FORE STREET, EB14 8BE' where FORE STREET has no 74 and that postcode
+    # holds 72 and no other slip of 74): typed wrong, and that address is meant. Not past the
+    # street's last number (a new house at its end), never a lettered number (an infill 31A)
+    slipped = np.flatnonzero(~accepted & ~by_person & ~rejected_in_review & ~empty & ~other_thing
+                             & pd.Series(reason).str.startswith(("number not in street", "no candidate")).to_numpy())
+    if slipped.size:
+        if ref_keys is None:
+            ref_keys = ReferenceKeys(ref["text"].to_numpy()[ref_positions],
+                                      ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
+        # (with a postcode, only the slips that postcode holds are read: a few, not thirty)
+        numbers_at: dict = {}
+        for code, houses in zip(ref["postcode"], ref_houses, strict=True):
+            if isinstance(code, str):
+                numbers_at.setdefault(code, set()).update(houses)
+        record_pc = pc.to_numpy()
+        slip_readings = [(i, reading, slip) for i in slipped
+                         for reading, slip in ad.house_number_slip_readings(text.iloc[i])
+                         if not isinstance(record_pc[i], str) or slip in numbers_at.get(record_pc[i], ())]
+        if slip_readings:
+            rows_of, texts, _ = (np.array(col, dtype=object) for col in zip(*slip_readings, strict=True))
+            slip_pc = pc.to_numpy()[rows_of.astype(np.int64)]
+            det = deterministic_match(texts, slip_pc, ref_keys)
+            # a record with a postcode reads its slips in that postcode only (the rare-word key the
+            # exact step falls back to would find a slip on every stretch of the street)
+            found_pc = ref["postcode"].to_numpy()[ref_positions[np.maximum(det, 0)]]
+            det[np.array([isinstance(a, str) and a != b for a, b in zip(slip_pc, found_pc, strict=True)],
+                         dtype=bool)] = -1
+            numbers_on: dict = {}
+            for key, houses in zip(ref_street_keys, ref_houses, strict=True):
+                numbers_on.setdefault(key, set()).update(
+                    int(d) for d in ("".join(ch for ch in h if ch.isdigit()) for h in houses) if d)
+            found_by_row: dict = {}
+            for i, position in zip(rows_of[det >= 0], det[det >= 0], strict=True):
+                found_by_row.setdefault(int(i), set()).add(int(ref_positions[position]))
+            for i, rows in found_by_row.items():
+                if len({ref["key"].iloc[r] for r in rows}) != 1:
+                    continue  # two addresses a slip away: which is meant is a guess
+                row = next(iter(rows))
+                written = int(next(iter(ad.number_parts(pd.Series([text.iloc[i]]))[1].iloc[0])))
+                on_street = numbers_on.get(ref_street_keys.iloc[row], set())
+                # (past the street's last number only a flat the gazetteer has there: a new house
+                # at the end of a street is likelier than a typo, a new block with that flat is not)
+                past_end = not on_street or written > max(on_street)
+                if written in on_street or (past_end and not rec_has_flat[i]):
+                    continue
+                ref_row[i] = cand_row[i] = row
+                accepted[i], method[i], reason[i] = True, "number slip", ""
+                weight[i] = gap[i] = np.nan  # (the matcher's, for the number written: not this address's)
+                note[i] = (f"house number {written} is not on the street; read as "
+                           f"{', '.join(sorted(ref_houses.iloc[row]))}, the one address a slip away that fits "
+                           "the rest of the record")
+                is_building[i] = not rec_has_flat[i] and hierarchy.is_building(
+                    np.array([row]), parent_row, ref_class.to_numpy())[0]
+        has_cand = cand_row >= 0
+
     # --- the output ---------------------------------------------------------------------
     ref_uprn = reference[ref_uprn_field].reset_index(drop=True)
     if pd.api.types.is_integer_dtype(ref_uprn) or (
@@ -816,7 +899,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 
     report.matched = int(accepted.sum())
     report.by_method = {m: int((method == m).sum())
-                        for m in ("review", "uprn", "exact", "trigram", "probabilistic")}
+                        for m in ("review", "uprn", "exact", "trigram", "probabilistic", "number slip")}
     # the review band: open questions a person can settle
     uncertain = (~accepted & has_cand & pd.Series(reason).str.startswith(rv.UNCERTAIN_REASONS).to_numpy()) \
         | (accepted & ambiguous & (method == "probabilistic"))

@@ -66,6 +66,13 @@ HAND_CASES = {
     "Flat 7, Kestrel Court, 12 High Street": (None, "none", "flat not in building", 1200),
     "Flat 1, 31 High Street": (None, "none", "flat not in building", 3100),  # house listed as one dwelling
     "31A High Street": (None, "none", "number not in street", None),        # infill
+    # a number the street lacks, within its numbers: the one address a typing slip away that fits
+    # the rest (21 for 12: two digits swapped) ...
+    "Flat 2, Kestrel Court, 21 High Street": (1202, "uprn", "", None),
+    "Kestrel Court, 21 High Street": (1200, "parent", "", None),
+    # ... but not where two fit (31 and 33 for 32), nor past the street's last (a new house)
+    "32 High Street": (None, "none", "number not in street", None),
+    "35 High Street": (None, "none", "number not in street", None),
     "Land adjacent to 31 High Street": (None, "none", "land, garage or plot", None),
     "Garage 3 rear of 33 High Street": (None, "none", "land, garage or plot", None),
 }
@@ -85,6 +92,9 @@ def test_hand_worked_council_cases(run_alg, tiny):
         assert str(row["unmatched_reason"] or "").startswith(reason), (text, row["unmatched_reason"])
         if candidate is not None:
             assert int(row["candidate_uprn"]) == candidate, (text, row["candidate_uprn"])
+    slips = [i for i, text in enumerate(HAND_CASES) if " 21 " in text]
+    assert (out.iloc[slips]["match_method"] == "number slip").all()
+    assert out.iloc[slips]["note"].str.contains("house number 21 is not on the street; read as 12").all()
     # the street record and the sub-station are never an answer, even for their own words
     assert int(out.iloc[-1]["matched_uprn"]) == 3100
     assert not out["matched_uprn"].isin([900, 9100]).any()

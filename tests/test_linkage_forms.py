@@ -119,6 +119,10 @@ MORE_ROWS = [
  (801, 800, "CR08", "REAR WORKSHOP, 25 HIGH STREET, LINDWORTH", "LW1 1AC"),
  (802, 800, "RD06", "FIRST FLOOR FLAT, 25 HIGH STREET, LINDWORTH", "LW1 1AC"),
  (803, 800, "RD06", "BASEMENT FLAT, 25 HIGH STREET, LINDWORTH", "LW1 1AC"),
+ (900, None, "PP", "FOUNDRY ENTERPRISE CENTRE, FOUNDRY WAY, LINDWORTH", "LW7 7GG"),
+ (901, 900, "CI03", "UNIT 1, FOUNDRY ENTERPRISE CENTRE, FOUNDRY WAY, LINDWORTH", "LW7 7GG"),
+ (902, 900, "CO01", "UNIT 2, FOUNDRY ENTERPRISE CENTRE, FOUNDRY WAY, LINDWORTH", "LW7 7GG"),
+ (910, None, "RD04", "IVY HOUSE, FOUNDRY WAY, LINDWORTH", "LW7 7GG"),
 ]
 MORE_CASES = [
  ("1st Floor Flat, 12 High Street", "LW1 1AA", 102),
@@ -148,6 +152,11 @@ MORE_CASES = [
  ("REAR WORKSHOP UNIT, 25 HIGH STREET", "LW1 1AC", 801),  # UNIT ends the unit's name
  ("Upper Flat, 25 High Street", "LW1 1AC", 802),  # the top of its floor flats
  ("Baesment Flat, 25 High Street", "LW1 1AC", 803),  # a slip in the floor
+ # a business's name first: the building it names (no unit written: the estate itself), or
+ # the building of its number ('STUDIO' ends the name: not flat 12)
+ ("Nowak Upholstery, Foundry Enterprise Centre, Foundry Way", "LW7 7GG", 900),
+ ("Costas Hair Studio, 12 High Street", "LW1 1AA", 100),
+ ("Cherry Tree House, Foundry Way, Lindworth", "LW7 7GG", None),  # a house the gazetteer lacks
 ]
 
 

@@ -84,7 +84,7 @@ def test_quality_by_error_type(run_alg, town, record_property):
     # names are dropped by default
     assert "account_name" not in out.columns
     assert out["match_probability"].dropna().between(0, 1).all()
-    assert set(out["match_method"]) <= {"uprn", "exact", "trigram", "probabilistic", ""}
+    assert set(out["match_method"]) <= {"uprn", "exact", "trigram", "probabilistic", "number slip", ""}
     # mistyped street words reach the matcher's trigram and Splink stages (and are right, above)
     typos = truth["error_type"].eq("typo").to_numpy()
     assert {"trigram", "probabilistic"} <= set(out.loc[typos, "match_method"])
