@@ -351,6 +351,7 @@ def _normalise(series: pd.Series):
         prev_num = np.r_[False, is_num[:-1]] & same_prev
         prev_flat_number = np.r_[False, prev_flat[:-1]] & same_prev
         as_digit = is_numword & (~prev_num | prev_flat_number) & np.r_[is_word[1:], False] & same_next
+        as_digit |= is_numword & prev_flat  # 'FLAT TWO' wherever it stands ('8 QUEENS ROAD, FLAT TWO')
         out = out.copy()
         out[as_digit] = [NUMBER_WORDS[t] for t in raw[as_digit]]
         is_num = is_num | as_digit
@@ -558,6 +559,8 @@ def something_else_words(normalised: pd.Series) -> list:
 _SLASH_IN_RAW = re.compile(r"(?<![0-9A-Z/])(\d+[A-Z]?)\s*/\s*(\d+[A-Z]?)(?![0-9A-Z/])", re.IGNORECASE)
 _LEADING_NUMBER_BEFORE_NAME = re.compile(r"^(\d+[A-Z]?) (?=[A-Z]{2,}.*\b\d+[A-Z]?\b)")
 _LEADING_NUMBER_ONLY_BEFORE_NAME = re.compile(r"^\d+[A-Z]? [A-Z]{2,}(?:(?! \d).)*$")
+# '2, 8 QUEENS ROAD' / '2 8 QUEENS ROAD': two numbers first, then the street (flat 2 of 8)
+_TWO_LEADING_NUMBERS = re.compile(r"^\d+[A-Z]? \d+[A-Z]? [A-Z]{2,}(?:(?! \d).)*$")
 # (a flat's letter too: 'GROUND FLOOR FLAT A', 'FLAT A, GROUND FLOOR')
 _FLOOR_AND_NUMBER = re.compile(r"\bFLAT (?:([GB1-4]F) (?:FLAT )?(\d{1,2}|[A-Z])|(\d{1,2}|[A-Z]) FLAT ([GB1-4]F))\b")
 _FLAT_NUMBER_LETTER = re.compile(r"\bFLAT (\d+)([A-Z])\b")
@@ -571,8 +574,9 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
     kind, in :data:`SUBUNIT_READINGS` order:
 
     - swapped: ``12/3`` read as flat 3 of number 12 (``3/12`` is read first as flat 3 of 12, the
-      English habit; Scottish and some council systems write the building first), and ``3 Umbria
-      Court, 50 X Road`` read as flat 3 of the block at 50;
+      English habit; Scottish and some council systems write the building first), ``3 Umbria
+      Court, 50 X Road`` read as flat 3 of the block at 50, and ``2, 8 Queens Road`` (two numbers
+      first) as flat 2 of 8;
     - tenement: a Glasgow ``FLAT 1/2, 22 X ROAD`` or ``0/2`` (floor 1 or ground, door 2), and
       ``2ND FLOOR FLAT 3`` / ``FLAT 3, GROUND FLOOR``, as the tenement flat ``1F2`` / ``2F3`` / ``GF3``;
     - floor_dropped: ``FLAT 1, 1ST FLOOR`` as flat 1 (the floor said as well);
@@ -598,6 +602,8 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
                 out["tenement"][i] = norm.replace(written, f"FLAT {'G' if first == '0' else first}F{second}", 1)
             continue
         if "FLAT " not in norm and _LEADING_NUMBER_BEFORE_NAME.match(norm):
+            out["swapped"][i] = "FLAT " + norm
+        elif "FLAT " not in norm and _TWO_LEADING_NUMBERS.match(norm):
             out["swapped"][i] = "FLAT " + norm
         m = _FLOOR_AND_NUMBER.search(norm)
         if m:

@@ -79,6 +79,8 @@ CASES = [  # record, postcode, expected uprn (None: no link)
  ("Flat 2, 8 Queens Road", "LW55EE", 502),
  ("Flat 2, 8 Queens Road", "lw5 5ee", 502),
  ("FLAT 2 , 8 , QUEENS ROAD , LINDWORTH", None, 502),
+ ("2, 8 Queens Road", "LW5 5EE", 502),  # two numbers first: the flat, then the house
+ ("8 Queens Road, Flat Two", "LW5 5EE", 502),
  ("Flat 4, 8 Queens Road", "LW5 5EE", None),
  ("8 Queens Road", "LW5 5EE", 500),
  ("9 St Johns Way", "LW6 6FF", 600),
