@@ -224,6 +224,7 @@ _OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
 _INWARD = re.compile(r"[0-9][A-Z]{2}")
 _COMPACT = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|GIR0AA")
 _FLAT_TOKENS = set(FLAT_WORDS)
+_LONG_FLAT_WORDS = ("APARTMENT", "STUDIO")  # long enough that a slip of one letter is still the word
 # a Scottish tenement flat by floor and door ('1F2': first floor, second door; 'GF1', 'BF1')
 _TENEMENT = re.compile(r"(?:\d|G|B)F\d{1,2}")
 _NUMBER = re.compile(r"\d+[A-Z]?")
@@ -356,6 +357,11 @@ def _normalise(series: pd.Series):
         out[as_digit] = [NUMBER_WORDS[t] for t in raw[as_digit]]
         is_num = is_num | as_digit
         next_num = np.r_[is_num[1:], False] & same_next
+        # 'Apatment 7', 'APATTMENT 7', 'StOdio 1': a flat word typed with a slip, before a number,
+        # is FLAT (not APARTMENTS or STUDIOS: a block's name)
+        unit_slip = np.array([len(u) >= 6 and u not in _FLAT_TOKENS and any(
+            _within_one_edit(u, w) and u != w + "S" for w in _LONG_FLAT_WORDS) for u in uniq])[inverse]
+        out[unit_slip & next_num] = "FLAT"
         # 'B, 86 RUSKIN STREET': a lone letter first, before the house number, is the flat (F is
         # left alone: 'F 3' is an F3 written apart)
         first_letter = is_letter & ~same_prev & next_num & (raw != "F")
@@ -472,6 +478,42 @@ def house_number_slip_readings(text: str) -> list:
     dropped = {number[:i] + d + number[i:] for i in range(len(number) + 1) for d in "0123456789"}
     slips = number_slips(number) | {str(int(x)) for x in dropped if int(x) > 0} - {number}
     return [(f"{text[:start]}{slip}{text[end:]}", slip) for slip in sorted(slips, key=int)]
+
+
+def mended_word_readings(normalised_text, vocabulary) -> np.ndarray:
+    """Each address with every word the gazetteer does not have (``vocabulary``: its words) and
+    of five letters or more replaced by the one gazetteer word a typing slip away
+    (:func:`_within_one_edit`: 'ENNERDAOE POINT' -> ENNERDALE, 'SNADRINGHAM' -> SANDRINGHAM,
+    'TERRAE' -> TERRACE); '' where no word was mended or a word has none or several such."""
+    by_delete: dict = {}
+    for word in vocabulary:
+        if len(word) >= 4 and word.isalpha():
+            for key in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}:
+                by_delete.setdefault(key, set()).add(word)
+    mend: dict = {}
+
+    def mended(word):
+        if word not in mend:
+            near = set()
+            for key in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}:
+                near |= by_delete.get(key, set())
+            near = {w for w in near if _within_one_edit(word, w)}
+            mend[word] = next(iter(near)) if len(near) == 1 else None
+        return mend[word]
+
+    out = np.full(len(normalised_text), "", dtype=object)
+    for i, text in enumerate(normalised_text):
+        words = str(text).split()
+        unknown = [k for k, w in enumerate(words) if len(w) >= 5 and w.isalpha() and w not in vocabulary]
+        if not unknown:
+            continue
+        for k in unknown:
+            words[k] = mended(words[k])
+            if words[k] is None:
+                break
+        else:
+            out[i] = " ".join(words)
+    return out
 
 
 def has_letters(series: pd.Series) -> pd.Series:

@@ -487,6 +487,15 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             text.iloc[todo[has]] = mended[has]
             exact_hits += int(found.sum())
             todo = np.setdiff1d(todo, todo[has[found]])
+            # a slip of one letter in any other word ('FLAT 4, ENNERDAOE POINT, 9 SANDRINGHAM STREET',
+            # no postcode, whose rarest word was the slip): each such word read as the one word of
+            # the gazetteer that close, where an exact key then finds the address
+            # ('1, UBRIA HEIGHTS, 1 SALISBURY AVENUE' read as flat 1 of the block, as the matcher would)
+            flat_first = ad.flat_before_block_readings(text.to_numpy()[todo])
+            has, found = exact_on(ad.mended_word_readings(np.where(flat_first != "", flat_first, text.to_numpy()[todo]),
+                                                          ref_keys.by_word()[0]))
+            exact_hits += int(found.sum())
+            todo = np.setdiff1d(todo, todo[has[found]])
             # a record naming in full an object that is no dwelling's answer ('ELECTRICITY SUB
             # STATION ADJACENT TO 4 SCHOOL LANE', 'ST PETERS CHURCH, FRIARGATE'): that object
             if todo.size and object_positions.size:

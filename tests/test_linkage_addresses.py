@@ -28,6 +28,12 @@ def test_format_postcode(raw, expected):
     ("Unit 2, 5-7 Mill Road", "FLAT 2 5-7 MILL ROAD"),
     ("FLAT  11, 6 FREDRIKIN STREET, KINGSMERE .", "FLAT 11 6 FREDRIKIN STREET KINGSMERE"),
     ("Flat 2, 1 Yrjön Street", "FLAT 2 1 YRJON STREET"),
+    # a flat word with a slip before its number; a business's name ending in a unit word
+    ("Apatment 7, Thornhill Court", "FLAT 7 THORNHILL COURT"),
+    ("StOdio 1 Norbury Court", "FLAT 1 NORBURY COURT"),
+    ("Kestrel Apartments, 12 Mill Road", "KESTREL APARTMENTS 12 MILL ROAD"),
+    ("Costas Hair Studio, 27 Sheep St", "COSTAS HAIR 27 SHEEP STREET"),
+    ("8 Queens Road, Flat Two", "8 QUEENS ROAD FLAT 2"),
     ("   ", ""), (None, ""),
 ])
 def test_normalise_address(raw, expected):
@@ -179,6 +185,24 @@ def test_variant_forms_meet(record, gazetteer):
     assert sorted(ad.street_keys(rec).iloc[0].split()) == sorted(ad.street_keys(gaz).iloc[0].split()), (rec, gaz)
     words = [sorted(w for w in t.iloc[0].split() if w.isalpha()) for t in (rec, gaz)]
     assert words[0] == words[1], (rec, gaz)
+
+
+def test_mended_words_and_number_slips():
+    vocabulary = {"FLAT", "ENNERDALE", "POINT", "SANDRINGHAM", "STREET", "CASTLEBRIDGE", "VICTORIA", "VICTOR",
+                  "GROVE", "COVE"}
+    got = ad.mended_word_readings(["FLAT 4 ENNERDAOE POINT 9 SANDRINGHAM STREET CASTLEBRIDGE",
+                                   "9 SNADRINGHAM STREET", "2 VICTORIA GOVE", "2 VICTORIA GROVE", "7 QUXXXZ STREET"],
+                                  vocabulary)
+    # a slip of one letter, two letters swapped; GOVE is short (left alone), QUXXXZ near nothing
+    assert got.tolist() == ["FLAT 4 ENNERDALE POINT 9 SANDRINGHAM STREET CASTLEBRIDGE", "9 SANDRINGHAM STREET",
+                            "", "", ""]
+    # the numbers a slip could have turned into 74: next door but one, swapped, a key away,
+    # dropped or typed twice, a digit dropped from it (7 and 4 kept as readings of 47 / 704 ...)
+    slips = {slip for _, slip in ad.house_number_slip_readings("74 FORE STREET")}
+    assert {"72", "73", "75", "76", "47", "64", "84", "7", "4", "774", "744", "704", "174"} <= slips
+    assert "74" not in slips and "71" not in slips
+    assert ad.house_number_slip_readings("31A FORE STREET") == []   # an infill letter: no slip
+    assert ad.house_number_slip_readings("FLAT 32 54 KITTIWAKE WAY")[0][0].startswith("FLAT 32 ")
 
 
 def test_variant_forms_keep_apart():
