@@ -460,21 +460,25 @@ def number_slips(number: str) -> set:
     return {str(int(s)) for s in out if s and int(s) > 0} - {str(value)}
 
 
+def plain_house_number(text: str) -> str | None:
+    """The house number of a normalised address holding exactly one, without a letter (the
+    flat number aside, as :func:`number_parts` reads it); None otherwise ('31A', '12-14')."""
+    houses = set(re.findall(r"\b\d+[A-Z]?\b", re.sub(FLAT_KEY, " ", text)))
+    return next(iter(houses)) if len(houses) == 1 and next(iter(houses)).isdigit() else None
+
+
 def house_number_slip_readings(text: str) -> list:
     """``(reading, slip)`` pairs for a normalised address holding one plain house number (no
     letter: an infill ``31A`` is no slip): the text with that number written as each number a
     slip could have turned into it (:func:`number_slips`, and a digit dropped: 6 for 16 or 60;
     '74 FORE STREET' -> '72 FORE STREET', '47 FORE STREET' ...). The flat number, if any, is
     kept. Empty for a text with no house number or several."""
-    flatless = re.sub(FLAT_KEY, lambda m: "#" * len(m.group(0)), text)  # (as number_parts reads it)
-    houses = set(re.findall(r"\b\d+[A-Z]?\b", flatless))
-    if len(houses) != 1 or not next(iter(houses)).isdigit():
+    number = plain_house_number(text)
+    if number is None:
         return []
-    number = next(iter(houses))
-    spans = [m.span() for m in re.finditer(rf"\b{number}\b", flatless)]
-    if not spans:
-        return []
-    start, end = spans[-1]
+    # (its last place outside the flat key: 'FLAT 12 12 HIGH STREET' keeps flat 12)
+    flatless = re.sub(FLAT_KEY, lambda m: "#" * len(m.group(0)), text)
+    start, end = [m.span() for m in re.finditer(rf"\b{number}\b", flatless)][-1]
     dropped = {number[:i] + d + number[i:] for i in range(len(number) + 1) for d in "0123456789"}
     slips = number_slips(number) | {str(int(x)) for x in dropped if int(x) > 0} - {number}
     return [(f"{text[:start]}{slip}{text[end:]}", slip) for slip in sorted(slips, key=int)]

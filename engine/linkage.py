@@ -389,15 +389,19 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         empty = ~ad.has_letters(text).to_numpy() & (ref_row < 0) & ~rejected_in_review
         reason[empty] = "empty address (no street or building name)"
         todo = np.flatnonzero((ref_row < 0) & ~empty & ~rejected_in_review)
-        ref_keys = None
         fb.set_progress(0.1)
         fb.check()
+
+        @functools.cache
+        def gazetteer_keys() -> ReferenceKeys:
+            """The gazetteer's exact keys, built once, on first use (steps 2 and 4)."""
+            return ReferenceKeys(ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
+                                 ref["key"].to_numpy()[ref_positions])
 
         # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
         # numbers and a rare word) pointing at exactly one address that holds all the record's words
         if todo.size:
-            ref_keys = ReferenceKeys(ref["text"].to_numpy()[ref_positions],
-                                      ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
+            ref_keys = gazetteer_keys()
             det = deterministic_match(text.to_numpy()[todo], pc.to_numpy()[todo], ref_keys)
             hit = det >= 0
             rows = ref_positions[det[hit]]
@@ -788,9 +792,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                           & ~rejected_in_review)
     if look.size:
         building_text = pd.Series(text.to_numpy()[look]).str.replace(ad.FLAT_KEY, " ", regex=True)
-        if ref_keys is None:
-            ref_keys = ReferenceKeys(ref["text"].to_numpy()[ref_positions],
-                                      ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
+        ref_keys = gazetteer_keys()
         det = deterministic_match(building_text.str.strip().to_numpy(), pc.to_numpy()[look], ref_keys)
         hit = det >= 0
         # ... and only when no address of that building (same numbers and street) has the flat
@@ -823,16 +825,15 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     slipped = np.flatnonzero(~accepted & ~by_person & ~rejected_in_review & ~empty & ~other_thing
                              & pd.Series(reason).str.startswith(("number not in street", "no candidate")).to_numpy())
     if slipped.size:
-        if ref_keys is None:
-            ref_keys = ReferenceKeys(ref["text"].to_numpy()[ref_positions],
-                                      ref["postcode"].to_numpy()[ref_positions], ref["key"].to_numpy()[ref_positions])
+        ref_keys = gazetteer_keys()
         # (with a postcode, only the slips that postcode holds are read: a few, not thirty)
         numbers_at: dict = {}
         for code, houses in zip(ref["postcode"], ref_houses, strict=True):
             if isinstance(code, str):
                 numbers_at.setdefault(code, set()).update(houses)
         record_pc = pc.to_numpy()
-        slip_readings = [(i, reading, slip) for i in slipped
+        written_of = {i: number for i in slipped if (number := ad.plain_house_number(text.iloc[i])) is not None}
+        slip_readings = [(i, reading, slip) for i in written_of
                          for reading, slip in ad.house_number_slip_readings(text.iloc[i])
                          if not isinstance(record_pc[i], str) or slip in numbers_at.get(record_pc[i], ())]
         if slip_readings:
@@ -844,10 +845,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             found_pc = ref["postcode"].to_numpy()[ref_positions[np.maximum(det, 0)]]
             det[np.array([isinstance(a, str) and a != b for a, b in zip(slip_pc, found_pc, strict=True)],
                          dtype=bool)] = -1
-            numbers_on: dict = {}
-            for key, houses in zip(ref_street_keys, ref_houses, strict=True):
-                numbers_on.setdefault(key, set()).update(
-                    int(d) for d in ("".join(ch for ch in h if ch.isdigit()) for h in houses) if d)
+            numbers_on: dict = {}  # street -> its house numbers (digits), whatever the postcode
+            for (_, street), numbers in houses_at.items():
+                numbers_on.setdefault(street, set()).update(int(d) for d in numbers if d)
             found_by_row: dict = {}
             for i, position in zip(rows_of[det >= 0], det[det >= 0], strict=True):
                 found_by_row.setdefault(int(i), set()).add(int(ref_positions[position]))
@@ -855,7 +855,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 if len({ref["key"].iloc[r] for r in rows}) != 1:
                     continue  # two addresses a slip away: which is meant is a guess
                 row = next(iter(rows))
-                written = int(next(iter(ad.number_parts(pd.Series([text.iloc[i]]))[1].iloc[0])))
+                written = int(written_of[i])
                 on_street = numbers_on.get(ref_street_keys.iloc[row], set())
                 # (past the street's last number only a flat the gazetteer has there: a new house
                 # at the end of a street is likelier than a typo, a new block with that flat is not)
