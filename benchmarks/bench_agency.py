@@ -6,8 +6,9 @@ the electoral register, housing benefit, environmental health and business rates
 
 For each seed (gazetteer seed s, records seed s + 1) it prints precision and recall by error class and
 by agency, overall and without the unrecoverable records (text that is letter for letter another real
-address), then the first wrong links and a sample of misses grouped by class, so that failures can be
-read. With several seeds it ends with the pooled tables.
+address), how many unmatched records were placed on their street (match_level 'street'), then the
+first wrong links and a sample of misses grouped by class, so that failures can be read. With
+several seeds it ends with the pooled tables.
 """
 from __future__ import annotations
 
@@ -34,8 +35,26 @@ def link(records: pd.DataFrame, gaz: pd.DataFrame) -> pd.DataFrame:
     out, _rep = link_addresses(records[["record_id", "agency", "address", "postcode"]], gazetteer_layer(gaz),
                                address_fields=["address"], postcode_field="postcode", ref_uprn_field="uprn",
                                ref_address_fields=["address"], ref_postcode_field="postcode",
-                               ref_parent_field="parent_uprn", ref_class_field="class_code")
+                               ref_parent_field="parent_uprn", ref_class_field="class_code",
+                               ref_usrn_field="usrn")
     return out
+
+
+def street_level(records: pd.DataFrame, out: pd.DataFrame, gaz: pd.DataFrame) -> str:
+    """How the unmatched records were placed on streets (match_level 'street'), checked against the
+    USRN of their true address where the gazetteer has it, and against the bench's new streets."""
+    usrn_of = dict(zip(gaz["uprn"].astype("int64"), gaz["usrn"].astype("int64")))
+    level = out["match_level"].to_numpy()
+    unmatched = out["matched_uprn"].isna().to_numpy()
+    street = level == "street"
+    truth = records["true_uprn"].reset_index(drop=True)
+    known = street & truth.notna().to_numpy()
+    true_usrn = truth[known].map(lambda u: usrn_of.get(int(u))).to_numpy()
+    right = int((pd.to_numeric(pd.Series(list(out["matched_usrn"][known]))).to_numpy() == true_usrn).sum())
+    new = records["error_class"].str.contains("new_street").to_numpy()
+    return (f"street level: {int(street.sum())} of {int(unmatched.sum())} unmatched records placed on a street; "
+            f"{right} of {int(known.sum())} with a true address on its street (USRN); "
+            f"{int((street & new).sum())} of {int(new.sum())} on a new street placed")
 
 
 def table(df: pd.DataFrame) -> str:
@@ -110,6 +129,7 @@ def run(seed: int, n_records: int, n_streets: int) -> tuple:
     print(table(quality(matched, records, by="agency")))
     print(f"\noverall:                  {overall(quality(matched, records))}")
     print(f"without unrecoverable:    {overall(rec_only)}")
+    print(street_level(records, out, gaz))
     show_failures(records, out, gaz, seed)
     return records, matched
 

@@ -10,7 +10,9 @@ module level.
 Every record comes back, in input order, with ``SOURCE_ROW``, ``matched_uprn`` (null when
 unmatched), ``match_status`` ('matched' / 'unmatched'), ``match_method`` ('review', 'uprn',
 'exact', 'trigram', 'probabilistic', or '' when unmatched), ``match_level`` ('uprn': the
-addressed unit; 'parent': its building, for a record naming no flat; 'none'), ``match_weight``
+addressed unit; 'parent': its building, for a record naming no flat; 'street': unmatched, but the
+one street of the gazetteer the record names is known; 'none'), ``matched_street`` and
+``matched_usrn`` (the street of the matched address, or of a 'street' record), ``match_weight``
 (Splink's log2 Bayes factor;
 null for 'uprn', 'exact' and 'trigram'), ``match_probability``, ``weight_gap`` (best minus second-best candidate;
 null when there was only one candidate), ``ambiguous``, ``candidate_uprn`` (the best candidate
@@ -32,6 +34,7 @@ from .errors import EngineError, InputError, as_feedback
 from .linkage_hierarchy import NOT_AN_ANSWER_CLASSES  # noqa: F401
 from .linkage_keys import ReferenceKeys, deterministic_match
 from .linkage_matcher import CACHE_KEEP, CACHE_PREFIX, GazetteerPreparation, match_ukam, quiet_matcher  # noqa: F401
+from .linkage_streets import StreetIndex
 
 # Default acceptance threshold on the match weight (log2 Bayes factor, prior included):
 # 5 means the evidence favours "same address" 32:1 (probability 0.97). Chosen on the
@@ -43,7 +46,8 @@ DEFAULT_AMBIGUITY_MARGIN = 5.0
 BACKEND_PACKAGE = "uk_address_matcher"
 BACKEND_PIP = "uk_address_matcher"
 
-OUTPUT_FIELDS = ["SOURCE_ROW", "matched_uprn", "match_status", "match_method", "match_level", "match_weight",
+OUTPUT_FIELDS = ["SOURCE_ROW", "matched_uprn", "match_status", "match_method", "match_level", "matched_street",
+                 "matched_usrn", "match_weight",
                  "match_probability", "weight_gap", "ambiguous", "candidate_uprn",
                  "matched_address", "unmatched_reason", "note"]
 
@@ -107,6 +111,9 @@ class LinkReport:
         if self.by_level.get("parent"):
             lines.append(f"  of which {self.by_level['parent']} linked to the building (match_level "
                          "parent): the record names no flat, or the gazetteer lists the building only")
+        if self.by_level.get("street"):
+            lines.append(f"{self.by_level['street']} unmatched records name a street of the gazetteer "
+                         "unmistakably and are placed on it (match_level street, matched_street; no point)")
         if self.reference_not_addresses:
             lines.append(f"Reference: {self.reference_not_addresses} rows are street records or objects "
                          "without a postal address (by class code) and are never an answer")
@@ -188,7 +195,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                    ref_uprn_field: str, ref_address_fields, postcode_field: str | None = None,
                    uprn_field: str | None = None, ref_postcode_field: str | None = None,
                    ref_parent_field: str | None = None, ref_class_field: str | None = None,
-                   threshold: float = DEFAULT_THRESHOLD,
+                   ref_usrn_field: str | None = None, threshold: float = DEFAULT_THRESHOLD,
                    ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
                    records_name: str = "records", reference_name: str = "reference",
                    cache_dir: str | None = None, decisions: pd.DataFrame | None = None, feedback=None,
@@ -206,6 +213,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         ref_class_field: the gazetteer's classification code (AddressBase / LLPG), optional:
             street records (PS) and objects without a postal address are never an answer, and a
             property shell (PP) is only a building-level answer.
+        ref_usrn_field: the gazetteer's street reference (USRN), optional: copied to
+            ``matched_usrn``; streets that share a name and place but not a USRN are then told apart.
         postcode_field: record field with the postcode (optional; a postcode inside the
             address text is also found).
         uprn_field: record field with a UPRN already known (optional); used when it is in the
@@ -247,7 +256,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     _require_fields(records, address_fields + [f for f in (postcode_field, uprn_field) if f],
                     "address, postcode or UPRN field", records_name)
     _require_fields(reference, [ref_uprn_field] + ref_address_fields
-                    + [f for f in (ref_postcode_field, ref_parent_field, ref_class_field) if f],
+                    + [f for f in (ref_postcode_field, ref_parent_field, ref_class_field, ref_usrn_field) if f],
                     "UPRN, address or postcode field", reference_name)
     report = LinkReport(records=len(records), threshold=float(threshold))
     n = len(records)
@@ -872,6 +881,41 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                     np.array([row]), parent_row, ref_class.to_numpy())[0]
         has_cand = cand_row >= 0
 
+    # the street: of each matched record, its address's; of a record left unmatched that names a
+    # street the gazetteer holds, unmistakably by its name, postcode and places, that street
+    # (match_level 'street': infill 31A, a house or shop known by a name the gazetteer lacks,
+    # land beside an address), for counts by street and a person's search
+    ref_usrn = (reference[ref_usrn_field].reset_index(drop=True) if ref_usrn_field
+                else pd.Series([None] * len(ref), dtype=object))
+    if pd.api.types.is_float_dtype(ref_usrn) and (ref_usrn.dropna() % 1 == 0).all():
+        ref_usrn = ref_usrn.astype("Int64")  # (a whole number stays one where some rows have none)
+    usrn_key = _uprn_key(ref_usrn) if ref_usrn_field else ref_usrn
+    ref_numbered = (ref_houses.map(len) > 0).to_numpy()
+    streets = StreetIndex(ref_street_keys, gazetteer_street_names, ref_numbered & usable.to_numpy(),
+                          ref["postcode"], usrn_key)
+    street_key = np.full(n, None, dtype=object)
+    street_usrn = np.full(n, None, dtype=object)
+    placeable = np.flatnonzero(~accepted & ~empty & ~pd.Series(reason).str.startswith(
+        ("street not in gazetteer", "street unclear")).to_numpy())
+    street_key[placeable], street_usrn[placeable] = streets.find_all(text.to_numpy()[placeable],
+                                                                     pc.to_numpy()[placeable])
+    on_street = street_key != None  # noqa: E711 (elementwise)
+    # (a matched address: its row's USRN, and its street read as a record's would be)
+    matched_rows = np.flatnonzero(accepted)
+    row_of = ref_row[matched_rows]
+    keys_of_rows = ref_street_keys.to_numpy()[row_of]
+    known_key = ref_numbered[row_of] & np.array([k in streets.name_of_key for k in keys_of_rows], dtype=bool)
+    street_key[matched_rows[known_key]] = keys_of_rows[known_key]
+    read = np.flatnonzero(~known_key)
+    if read.size:
+        street_key[matched_rows[read]] = streets.find_all(ref["text"].to_numpy()[row_of[read]],
+                                                          ref["postcode"].to_numpy()[row_of[read]])[0]
+    usrn_of_row = {k: v for k, v in zip(usrn_key, ref_usrn, strict=True) if isinstance(k, str)}
+    matched_usrn_value = np.full(n, None, dtype=object)
+    if ref_usrn_field:
+        matched_usrn_value[matched_rows] = ref_usrn.to_numpy()[row_of]
+        matched_usrn_value[on_street] = [usrn_of_row.get(k) for k in street_usrn[on_street]]
+
     # --- the output ---------------------------------------------------------------------
     ref_uprn = reference[ref_uprn_field].reset_index(drop=True)
     if pd.api.types.is_integer_dtype(ref_uprn) or (
@@ -887,7 +931,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     out["matched_uprn"] = matched_uprn.array
     out["match_status"] = np.where(accepted, "matched", "unmatched")
     out["match_method"] = method
-    out["match_level"] = np.where(accepted, np.where(is_building, "parent", "uprn"), "none")
+    out["match_level"] = np.where(accepted, np.where(is_building, "parent", "uprn"),
+                                  np.where(on_street, "street", "none"))
+    out["matched_street"] = [streets.label(k) if isinstance(k, str) else None for k in street_key]
+    out["matched_usrn"] = (pd.array(matched_usrn_value, dtype="Int64")
+                           if ref_usrn_field and pd.api.types.is_integer_dtype(ref_usrn.dtype)
+                           else matched_usrn_value)
     out["match_weight"] = np.where(accepted | has_cand, weight, np.nan)
     with np.errstate(over="ignore"):
         prob = 1.0 / (1.0 + np.power(2.0, -weight))
@@ -926,7 +975,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     report.review_geometry = _as_points(reference.geometry.to_numpy()[cand_row[band]])[0] \
         if hasattr(reference, "geometry") else np.full(len(band), None, dtype=object)
     report.gazetteer_version = version
-    report.by_level = {lv: int((out["match_level"] == lv).sum()) for lv in ("uprn", "parent")}
+    report.by_level = {lv: int((out["match_level"] == lv).sum()) for lv in ("uprn", "parent", "street")}
     reasons = pd.Series(out["unmatched_reason"][~accepted]).str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
     reasons = reasons.str.replace(

@@ -264,9 +264,12 @@ def link_addresses_partitioned(records: pd.DataFrame, reference: pd.DataFrame, *
     reason = np.where(no_postcode[left], REASON_NO_POSTCODE,
                       np.where(district_unknown[left], REASON_DISTRICT_UNKNOWN, REASON_NO_USABLE_ROW))
     uprn_dtype = "Int64" if _whole_numbers(reference[ref_uprn_field]) else object
+    usrn_field = options.get("ref_usrn_field")
+    usrn_dtype = "Int64" if usrn_field and _whole_numbers(reference[usrn_field]) else object
     unmatched = pd.DataFrame({
         "SOURCE_ROW": left.astype(np.int64), "matched_uprn": pd.array([None] * left.size, dtype=uprn_dtype),
-        "match_status": "unmatched", "match_method": "", "match_level": "none", "match_weight": np.nan,
+        "match_status": "unmatched", "match_method": "", "match_level": "none", "matched_street": None,
+        "matched_usrn": pd.array([None] * left.size, dtype=usrn_dtype), "match_weight": np.nan,
         "match_probability": np.nan, "weight_gap": np.nan, "ambiguous": False,
         "candidate_uprn": pd.array([None] * left.size, dtype=uprn_dtype), "matched_address": None,
         "unmatched_reason": reason, "note": ""}, index=left)
@@ -274,8 +277,10 @@ def link_addresses_partitioned(records: pd.DataFrame, reference: pd.DataFrame, *
     pieces.append(gpd.GeoDataFrame(unmatched, geometry=gpd.GeoSeries([None] * left.size, index=left, crs=crs),
                                    crs=crs))
     text_dtypes = {name: pieces[0][name].dtype for name in ("match_status", "match_method", "match_level",
-                                                            "unmatched_reason", "note", "matched_address")}
-    whole = pd.concat([p.astype({"matched_uprn": uprn_dtype, "candidate_uprn": uprn_dtype}) for p in pieces])
+                                                            "unmatched_reason", "note", "matched_address",
+                                                            "matched_street")}
+    whole = pd.concat([p.astype({"matched_uprn": uprn_dtype, "candidate_uprn": uprn_dtype,
+                                 "matched_usrn": usrn_dtype}) for p in pieces])
     whole = whole.sort_index().astype(text_dtypes)  # the dtypes of the run without partitions
     whole["ambiguous"] = whole["ambiguous"].astype(bool)
     whole = gpd.GeoDataFrame(whole[OUTPUT_FIELDS], geometry=whole.geometry.to_numpy(), crs=crs)
@@ -285,7 +290,7 @@ def link_addresses_partitioned(records: pd.DataFrame, reference: pd.DataFrame, *
 
     report.records = n
     report.matched = int((whole["match_status"] == "matched").sum())
-    report.by_level = {lv: int((whole["match_level"] == lv).sum()) for lv in ("uprn", "parent")}
+    report.by_level = {lv: int((whole["match_level"] == lv).sum()) for lv in ("uprn", "parent", "street")}
     report.ambiguous = int(whole["ambiguous"].sum())
     for why, count in ((REASON_NO_POSTCODE, report.records_no_postcode),
                        (REASON_DISTRICT_UNKNOWN, report.records_district_unknown),

@@ -45,14 +45,16 @@ def tiny(tmp_path_factory):
             (9100, None, "CU11", "ELECTRICITY SUB STATION ADJACENT TO 31 HIGH STREET, LINDWORTH")]
     gaz = gpd.GeoDataFrame(
         {"uprn": [r[0] for r in rows], "parent_uprn": pd.array([r[1] for r in rows], dtype="Int64"),
-         "class_code": [r[2] for r in rows], "address": [r[3] for r in rows], "postcode": pc},
+         "class_code": [r[2] for r in rows], "address": [r[3] for r in rows], "postcode": pc,
+         "usrn": 7100001},
         geometry=[Point(400000 + i * 10, 300000) for i in range(len(rows))], crs="EPSG:27700")
     path = folder / "gazetteer.gpkg"
     pyogrio.write_dataframe(gaz, path, layer="gazetteer")
     return folder, path
 
 
-# record text -> (matched UPRN or None, match_level, start of unmatched_reason, candidate UPRN)
+# record text -> (matched UPRN or None, match_level, start of unmatched_reason, candidate UPRN);
+# an address the gazetteer lacks on a street it has is placed on that street (match_level street)
 HAND_CASES = {
     "Flat 2, Kestrel Court, 12 High St": (1202, "uprn", "", None),
     "2/12 High Street": (1202, "uprn", "", None),         # flat 2 of number 12
@@ -63,18 +65,18 @@ HAND_CASES = {
     "1st Floor Flat, 14 High Street": (1402, "uprn", "", None),
     "Fourteen High Street": (1400, "parent", "", None),   # no flat named: the building
     "Kestrel Court, 12 High Street": (1200, "parent", "", None),
-    "Flat 7, Kestrel Court, 12 High Street": (None, "none", "flat not in building", 1200),
-    "Flat 1, 31 High Street": (None, "none", "flat not in building", 3100),  # house listed as one dwelling
-    "31A High Street": (None, "none", "number not in street", None),        # infill
+    "Flat 7, Kestrel Court, 12 High Street": (None, "street", "flat not in building", 1200),
+    "Flat 1, 31 High Street": (None, "street", "flat not in building", 3100),  # house listed as one dwelling
+    "31A High Street": (None, "street", "number not in street", None),        # infill
     # a number the street lacks, within its numbers: the one address a typing slip away that fits
     # the rest (21 for 12: two digits swapped) ...
     "Flat 2, Kestrel Court, 21 High Street": (1202, "uprn", "", None),
     "Kestrel Court, 21 High Street": (1200, "parent", "", None),
     # ... but not where two fit (31 and 33 for 32), nor past the street's last (a new house)
-    "32 High Street": (None, "none", "number not in street", None),
-    "35 High Street": (None, "none", "number not in street", None),
-    "Land adjacent to 31 High Street": (None, "none", "land, garage or plot", None),
-    "Garage 3 rear of 33 High Street": (None, "none", "land, garage or plot", None),
+    "32 High Street": (None, "street", "number not in street", None),
+    "35 High Street": (None, "street", "number not in street", None),
+    "Land adjacent to 31 High Street": (None, "street", "land, garage or plot", None),
+    "Garage 3 rear of 33 High Street": (None, "street", "land, garage or plot", None),
 }
 
 
@@ -82,7 +84,7 @@ def test_hand_worked_council_cases(run_alg, tiny):
     folder, gaz_path = tiny
     records = pd.DataFrame({"address": list(HAND_CASES) + ["31 High Street"],
                             "postcode": ["LW1 2AB"] * (len(HAND_CASES) + 1)})
-    out = _run(run_alg, folder, records, gaz_path, "hand")
+    out = _run(run_alg, folder, records, gaz_path, "hand", REF_USRN_FIELD="usrn")
     assert len(out) == len(records)
     for i, (text, (uprn, level, reason, candidate)) in enumerate(HAND_CASES.items()):
         row = out.iloc[i]
@@ -95,6 +97,9 @@ def test_hand_worked_council_cases(run_alg, tiny):
     slips = [i for i, text in enumerate(HAND_CASES) if " 21 " in text]
     assert (out.iloc[slips]["match_method"] == "number slip").all()
     assert out.iloc[slips]["note"].str.contains("house number 21 is not on the street; read as 12").all()
+    # every record is on the one street, matched or not
+    assert (out["matched_street"] == "HIGH STREET, LINDWORTH").all(), out["matched_street"].tolist()
+    assert (out["matched_usrn"] == 7100001).all(), out["matched_usrn"].tolist()
     # the street record and the sub-station are never an answer, even for their own words
     assert int(out.iloc[-1]["matched_uprn"]) == 3100
     assert not out["matched_uprn"].isin([900, 9100]).any()
@@ -108,6 +113,50 @@ def test_without_hierarchy_fields_no_sibling_flat(run_alg, tiny):
     out = _run(run_alg, folder, records, gaz_path, "nohier", REF_PARENT_FIELD=None, REF_CLASS_FIELD=None)
     assert out["matched_uprn"].iloc[0] == 1400
     assert pd.isna(out["matched_uprn"].iloc[1])
+
+
+# record text, postcode -> the street it is placed on (None: no street level), by hand
+STREET_CASES = {
+    ("AHMED NOODLE BAR, FRIARGATE, LINDWORTH", ""): "FRIARGATE, LINDWORTH",  # a street named without a type
+    ("31A High Street", ""): None,                       # HIGH STREET of two towns: which is a guess
+    ("31A High Street, Castlebridge", ""): "HIGH STREET, CASTLEBRIDGE",
+    ("31A High Street", "CB1 1AA"): "HIGH STREET, CASTLEBRIDGE",   # the postcode settles it
+    ("Rose Cottage, High Street, Lindworth", ""): "HIGH STREET, LINDWORTH",
+    ("12 Old High Street, Lindworth", ""): None,          # a street the gazetteer lacks, not HIGH STREET
+    ("Willow Bank, Friargate, Castlebridge", ""): None,   # no FRIARGATE in Castlebridge
+    ("Rose Cottage, Cuckoo Lane, Lindworth", ""): None,   # a street the gazetteer lacks
+    ("Flat 3, 7 Friargate, Lindworth", ""): "FRIARGATE, LINDWORTH",  # the flat the gazetteer lacks
+}
+
+
+def test_street_level(run_alg, tmp_path):
+    """A record the gazetteer lacks is placed on the one street of the gazetteer it names, told
+    apart from a street of the same name in another town by its postcode or its town; a street
+    the gazetteer lacks, or one name two streets share, is no answer."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    rows = [(1, "31 HIGH STREET, LINDWORTH", "LW1 2AB", 100), (2, "33 HIGH STREET, LINDWORTH", "LW1 2AB", 100),
+            (3, "31 HIGH STREET, CASTLEBRIDGE", "CB1 1AA", 200), (4, "35 HIGH STREET, CASTLEBRIDGE", "CB1 1AA", 200),
+            (5, "7 FRIARGATE, LINDWORTH", "LW1 3CD", 300), (6, "9 FRIARGATE, LINDWORTH", "LW1 3CD", 300),
+            (7, "12 LINDWORTH", "LW1 4EF", 400)]  # (a number on no street: names no street)
+    gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in rows], "address": [r[1] for r in rows],
+                            "postcode": [r[2] for r in rows], "usrn": [r[3] for r in rows]},
+                           geometry=[Point(400000 + i * 10, 300000) for i in range(len(rows))], crs="EPSG:27700")
+    gaz_path = tmp_path / "two_towns.gpkg"
+    pyogrio.write_dataframe(gaz, gaz_path, layer="gazetteer")
+    records = pd.DataFrame({"address": [a for a, _ in STREET_CASES], "postcode": [p for _, p in STREET_CASES]})
+    out = _run(run_alg, tmp_path, records, gaz_path, "streets", REF_PARENT_FIELD=None, REF_CLASS_FIELD=None,
+               REF_USRN_FIELD="usrn")
+    usrn_of = {"HIGH STREET, LINDWORTH": 100, "HIGH STREET, CASTLEBRIDGE": 200, "FRIARGATE, LINDWORTH": 300}
+    for i, (case, street) in enumerate(STREET_CASES.items()):
+        row = out.iloc[i]
+        assert pd.isna(row["matched_uprn"]), (case, row["matched_uprn"])
+        assert row["match_level"] == ("street" if street else "none"), (case, row["match_level"])
+        got = None if pd.isna(row["matched_street"]) else row["matched_street"]
+        assert got == street, (case, got)
+        assert (None if pd.isna(row["matched_usrn"]) else int(row["matched_usrn"])) == usrn_of.get(street), case
+        assert row.geometry is None or row.geometry.is_empty, case  # no point stands for a street
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +175,8 @@ def test_council_bench_quality(run_alg, bench, record_property):
     import gen_council_bench as g
 
     folder, gaz_path, records = bench
-    out = _run(run_alg, folder, records[["record_id", "agency", "address", "postcode"]], gaz_path, "bench")
+    out = _run(run_alg, folder, records[["record_id", "agency", "address", "postcode"]], gaz_path, "bench",
+               REF_USRN_FIELD="usrn")
     assert out["record_id"].tolist() == records["record_id"].tolist()  # every record, in order
     by_class = g.quality(out["matched_uprn"], records).set_index("error_class")
     by_agency = g.quality(out["matched_uprn"], records, by="agency").set_index("agency")
@@ -150,6 +200,15 @@ def test_council_bench_quality(run_alg, bench, record_property):
     missing = (records["error_class"] == "subunit_missing").to_numpy()
     linked = out["matched_uprn"].notna().to_numpy()
     assert (out.loc[missing & linked, "match_level"] == "parent").all()
+    # records placed on a street: on their own street (USRN) where the gazetteer has them, never
+    # on one for a street the gazetteer lacks
+    usrn_of = dict(zip(g.gazetteer_layer(g.make_gazetteer(60, seed=5))["uprn"],
+                       g.gazetteer_layer(g.make_gazetteer(60, seed=5))["usrn"], strict=True))
+    street = (out["match_level"] == "street").to_numpy()
+    known = street & records["true_uprn"].notna().to_numpy()
+    assert street.sum() >= 0.8 * absent.sum(), street.sum()
+    assert (out.loc[known, "matched_usrn"].to_numpy() == records.loc[known, "true_uprn"].map(usrn_of).to_numpy()).all()
+    assert not (street & records["error_class"].str.contains("new_street").to_numpy()).any()
 
 
 def test_cache_on_another_drive(run_alg, tiny, monkeypatch, tmp_path):

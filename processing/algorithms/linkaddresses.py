@@ -38,6 +38,7 @@ class LinkAddresses(JoinedUpAlgorithm):
     REF_POSTCODE_FIELD = "REF_POSTCODE_FIELD"
     REF_PARENT_FIELD = "REF_PARENT_FIELD"
     REF_CLASS_FIELD = "REF_CLASS_FIELD"
+    REF_USRN_FIELD = "REF_USRN_FIELD"
     THRESHOLD = "THRESHOLD"
     AMBIGUITY_MARGIN = "AMBIGUITY_MARGIN"
     IDENTIFIER_FIELDS = "IDENTIFIER_FIELDS"
@@ -70,13 +71,16 @@ class LinkAddresses(JoinedUpAlgorithm):
         "number past the street's last (a new house at its end), stay unmatched.\n\n"
         "Output: every input record, in input order (SOURCE_ROW), with its fields and "
         "matched_uprn, match_status, match_method, match_level ('uprn': the addressed unit; "
-        "'parent': the building, for a record naming no flat; 'none'), match_weight (log2 Bayes "
-        "factor), "
+        "'parent': the building, for a record naming no flat; 'street': not matched, but the "
+        "record names one street of the gazetteer unmistakably; 'none'), matched_street and "
+        "matched_usrn (the street of the matched address, or of a 'street' record; the USRN "
+        "when REF_USRN_FIELD is given), match_weight (log2 Bayes factor), "
         "match_probability, weight_gap (best minus second-best candidate), ambiguous (gap below "
         "AMBIGUITY_MARGIN), candidate_uprn (the best candidate, also when not accepted), "
         "matched_address, unmatched_reason and note. The geometry is the gazetteer point of the "
-        "matched UPRN; unmatched records have no geometry and say why (empty address, no "
-        "candidate, below threshold, 'number not in street' (e.g. infill 31A where only 31 is "
+        "matched UPRN; unmatched records (those at street level too: no point stands for a "
+        "whole street) have no geometry and say why (empty address, no candidate, below "
+        "threshold, 'number not in street' (e.g. infill 31A where only 31 is "
         "listed), 'flat not in building', 'street not in gazetteer' (a new street), land or "
         "garage beside an address, tie): these are "
         "addresses the gazetteer lacks, kept unmatched rather than linked to a neighbour. "
@@ -143,26 +147,32 @@ class LinkAddresses(JoinedUpAlgorithm):
             QgsProcessingParameterField(self.REF_ADDRESS_FIELDS, self.tr("Gazetteer address field(s)"),
                                             parentLayerParameterName=self.REFERENCE, allowMultiple=True),
             "One field with the whole address, or several joined in the order given.")
-        self.add_parameter(
-            QgsProcessingParameterField(self.REF_POSTCODE_FIELD, self.tr("Gazetteer postcode field"),
-                                            parentLayerParameterName=self.REFERENCE, optional=True),
-            "Optional; a postcode inside the gazetteer's address text is also found.")
-        self.add_parameter(
-            QgsProcessingParameterField(self.REF_PARENT_FIELD, self.tr("Gazetteer parent UPRN field"),
-                                            parentLayerParameterName=self.REFERENCE, optional=True),
-            "Optional (AddressBase / LLPG PARENT_UPRN): the building a flat belongs to. "
-            "A record that names no flat then links to the building (match_level "
-            "'parent'), never to one of its flats; a record whose flat is not in the "
-            "building stays unmatched ('flat not in building') with the building in "
-            "candidate_uprn.")
-        self.add_parameter(
-            QgsProcessingParameterField(self.REF_CLASS_FIELD, self.tr("Gazetteer classification code field"),
-                                            parentLayerParameterName=self.REFERENCE, optional=True),
-            "Optional (AddressBase / LLPG CLASS, e.g. RD06 flat, PP property shell): "
-            "street records (PS) are never an answer; objects without a dwelling's address "
-            "(Z*, CU*, CZ*, L*, U*: a sub-station, a church) only for a record that names "
-            "one in full; a property shell is an answer only for a record that names no "
-            "flat (match_level 'parent').")
+        # the gazetteer's optional fields, each with what it changes
+        for name, label, help_text in (
+                (self.REF_POSTCODE_FIELD, "Gazetteer postcode field",
+                 "Optional; a postcode inside the gazetteer's address text is also found."),
+                (self.REF_PARENT_FIELD, "Gazetteer parent UPRN field",
+                 "Optional (AddressBase / LLPG PARENT_UPRN): the building a flat belongs to. "
+                 "A record that names no flat then links to the building (match_level "
+                 "'parent'), never to one of its flats; a record whose flat is not in the "
+                 "building stays unmatched ('flat not in building') with the building in "
+                 "candidate_uprn."),
+                (self.REF_CLASS_FIELD, "Gazetteer classification code field",
+                 "Optional (AddressBase / LLPG CLASS, e.g. RD06 flat, PP property shell): "
+                 "street records (PS) are never an answer; objects without a dwelling's address "
+                 "(Z*, CU*, CZ*, L*, U*: a sub-station, a church) only for a record that names "
+                 "one in full; a property shell is an answer only for a record that names no "
+                 "flat (match_level 'parent')."),
+                (self.REF_USRN_FIELD, "Gazetteer street reference (USRN) field",
+                 "Optional (AddressBase / LLPG USRN): copied to matched_usrn, for every matched "
+                 "record and for a record placed on its street only (match_level 'street': an "
+                 "infill 31A, a flat or a shop the gazetteer lacks, land beside an address), so "
+                 "records can be counted or joined by street (OS Open USRN). Two streets of one "
+                 "name and place with different USRNs are then told apart by postcode, or not "
+                 "placed. Empty: matched_usrn stays empty; matched_street is filled either way.")):
+            self.add_parameter(
+                QgsProcessingParameterField(name, self.tr(label), parentLayerParameterName=self.REFERENCE,
+                                            optional=True), help_text)
         self.add_parameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD, self.tr("Match weight threshold"), QgsProcessingParameterNumber.Type.Double,
@@ -279,7 +289,7 @@ class LinkAddresses(JoinedUpAlgorithm):
             ref_uprn_field=field(self.REF_UPRN_FIELD),
             ref_address_fields=self.parameterAsStrings(parameters, self.REF_ADDRESS_FIELDS, context),
             ref_postcode_field=field(self.REF_POSTCODE_FIELD), ref_parent_field=field(self.REF_PARENT_FIELD),
-            ref_class_field=field(self.REF_CLASS_FIELD),
+            ref_class_field=field(self.REF_CLASS_FIELD), ref_usrn_field=field(self.REF_USRN_FIELD),
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
             ambiguity_margin=self.parameterAsDouble(parameters, self.AMBIGUITY_MARGIN, context),
             records_name=records.attrs.get("source_name", "records"),
