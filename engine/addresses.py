@@ -188,6 +188,11 @@ def postcode_in_text(series: pd.Series) -> pd.Series:
     return _normalise(series)[1]
 
 
+def normalised_with_postcodes(series: pd.Series) -> tuple:
+    """(:func:`normalise_addresses`, :func:`postcode_in_text`) of the same text, read once."""
+    return _normalise(series)
+
+
 def strip_postcode(series: pd.Series) -> pd.Series:
     """Address text with any UK postcode removed."""
     return series.astype("string").str.replace(_POSTCODE_IN_TEXT, " ", regex=True)
@@ -692,12 +697,22 @@ def flat_before_block_readings(normalised_text) -> np.ndarray:
 _FLOOR_ORDER = ("BF", "GF", "1F", "2F", "3F", "4F")
 
 
-def _at_building(by_building: dict, houses, street: str):
+def _streets_by_houses(by_building: dict) -> dict:
+    """``by_building`` ((house numbers, street key) -> value) keyed by house numbers alone:
+    numbers -> [(street key, value)], for :func:`_at_building`'s search by the street's start."""
+    by_houses: dict = {}
+    for (houses, street), value in by_building.items():
+        by_houses.setdefault(houses, []).append((street, value))
+    return by_houses
+
+
+def _at_building(by_building: dict, houses, street: str, by_houses: dict):
     """``by_building``'s entry for the building at ``houses`` on ``street`` (a street key); for a
-    record that leaves its town out, the one building whose key begins with the record's."""
+    record that leaves its town out, the one building whose key begins with the record's
+    (``by_houses``: :func:`_streets_by_houses` of ``by_building``)."""
     found = by_building.get((houses, street))
     if found is None and street:
-        near = [v for (h, k), v in by_building.items() if h == houses and k.startswith(street + " ")]
+        near = [v for k, v in by_houses.get(houses, ()) if k.startswith(street + " ")]
         found = near[0] if len(near) == 1 else None
     return found
 
@@ -716,8 +731,9 @@ def top_floor_readings(normalised_text, flats_at: dict) -> np.ndarray:
         return out
     rows = np.flatnonzero(top)
     _, rec_house = number_parts(normalised_text.iloc[rows])
+    by_houses = _streets_by_houses(flats_at)
     for i, houses, street in zip(rows, rec_house, street_keys(normalised_text.iloc[rows]), strict=True):
-        found = (_at_building(flats_at, houses, street) or set()) & set(_FLOOR_ORDER)
+        found = (_at_building(flats_at, houses, street, by_houses) or set()) & set(_FLOOR_ORDER)
         upper = " FLAT UF " in f" {normalised_text.iloc[i]} "
         if len(found) == 2 or (len(found) > 2 and not upper):
             highest = max(found, key=_FLOOR_ORDER.index)
@@ -751,8 +767,9 @@ def stair_order_readings(normalised_text, flats_at: dict) -> np.ndarray:
         return out
     rows = np.flatnonzero(numbered)
     _, rec_house = number_parts(normalised_text.iloc[rows])
+    by_houses = _streets_by_houses(flats_at)
     for i, houses, street in zip(rows, rec_house, street_keys(normalised_text.iloc[rows]), strict=True):
-        flats = _at_building(flats_at, houses, street) or set()
+        flats = _at_building(flats_at, houses, street, by_houses) or set()
         if not flats or not all(_TENEMENT.fullmatch(f) for f in flats):
             continue
         stair = sorted(flats, key=lambda f: (_FLOOR_ORDER.index(f[:2]) if f[:2] in _FLOOR_ORDER else 99, int(f[2:])))

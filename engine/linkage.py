@@ -267,8 +267,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     ref_text_raw = _join_fields(reference, ref_address_fields)
     ref_pc = ad.format_postcodes(reference[ref_postcode_field]) if ref_postcode_field \
         else pd.Series([None] * len(reference), index=reference.index, dtype=object)
-    ref_pc = ref_pc.where(ref_pc.notna(), ad.postcode_in_text(ref_text_raw))
-    ref["text"] = ad.normalise_addresses(ref_text_raw)
+    ref_normalised, ref_pc_in_text = ad.normalised_with_postcodes(ref_text_raw)
+    ref_pc = ref_pc.where(ref_pc.notna(), ref_pc_in_text.to_numpy())
+    ref["text"] = ref_normalised.to_numpy()
     ref["postcode"] = ref_pc
     ref["raw"] = ref_text_raw
     usable = ref["key"].notna() & ad.has_letters(ref["text"]).to_numpy()
@@ -329,14 +330,13 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     try:
         # --- the records --------------------------------------------------------------------
         raw_text = _join_fields(records, address_fields)
-        text = ad.normalise_addresses(raw_text)
+        text, pc_text = ad.normalised_with_postcodes(raw_text)
         pc_given = records[postcode_field] if postcode_field else pd.Series([None] * n, index=records.index)
         pc = ad.format_postcodes(pc_given, typed_digits=True)
         digits_read = (pc.notna() & ad.format_postcodes(pc_given).isna()).to_numpy()  # 'LWI 1AB'
         report.postcodes_digits_read = int(digits_read.sum())
         given_text = pc_given.astype("string").str.strip()
         not_uk = given_text.notna() & (given_text.str.len() > 0) & pc.isna()
-        pc_text = ad.postcode_in_text(raw_text)
         # a postcode in the field and another in the address text: the one the gazetteer has when
         # the other is no postcode of it; else which is right is a guess, and the record is matched
         # as one without a postcode (on its words)
