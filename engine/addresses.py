@@ -803,7 +803,7 @@ STREET_TYPE_WORDS = frozenset({"ROAD", "STREET", "AVENUE", "LANE", "CLOSE", "CRE
                                "MEWS", "RISE", "VIEW", "GREEN"})
 
 
-def _has_house_number(normalised: pd.Series) -> np.ndarray:
+def has_house_number(normalised: pd.Series) -> np.ndarray:
     """True where normalised text holds a number besides its flat's."""
     return normalised.astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True) \
         .str.contains(r"\b\d", regex=True).to_numpy(dtype=bool)
@@ -827,7 +827,7 @@ def street_names(normalised: pd.Series) -> pd.Series:
     keys = street_keys(normalised)
     # without a house number a house's name may come first ('MEADOW VIEW, ST PETERS AVENUE'):
     # the street is then the last run of words ending in a street type
-    numbered = _has_house_number(normalised)
+    numbered = has_house_number(normalised)
     pairs = pd.Series(keys.astype(str).to_numpy() + np.where(numbered, "|1", "|0"))
     uniq, inverse = np.unique(pairs.to_numpy(), return_inverse=True)
     names = [name(u[:-2], u[-1] == "0") for u in uniq]
@@ -843,7 +843,7 @@ def known_street_names(normalised: pd.Series, known: set) -> np.ndarray:
     BITTERN CLOSE, ABBOTS GREEN being a locality); else :func:`street_names`' reading."""
     fallback = street_names(normalised).to_numpy()
     keys = street_keys(normalised).to_numpy()
-    numbered = _has_house_number(normalised)
+    numbered = has_house_number(normalised)
     out = np.array(fallback, dtype=object)
     for i, key in enumerate(keys):
         if not isinstance(key, str) or fallback[i] in known:
@@ -901,7 +901,7 @@ def street_heads(normalised: pd.Series, keys: pd.Series | None = None) -> np.nda
         head = next((w for w in key.split() if w not in _NOT_A_HEAD), None)
         heads.append(head if head is not None and len(head) >= 3 and head.isalpha() else None)
     out = np.array(heads, dtype=object)[inverse] if len(uniq) else np.full(len(keys), None, dtype=object)
-    out[~_has_house_number(normalised)] = None
+    out[~has_house_number(normalised)] = None
     return out
 
 
@@ -1014,7 +1014,7 @@ def building_names(normalised: pd.Series) -> np.ndarray:
         words = [w for w in u.split() if w.isalpha() and w not in ("THE", "FLAT")]
         names.append(" ".join(words) if words else None)
     out = np.array(names, dtype=object)[inverse] if len(uniq) else np.full(len(text), None, dtype=object)
-    out[~_has_house_number(normalised)] = None
+    out[~has_house_number(normalised)] = None
     return out
 
 
@@ -1045,7 +1045,7 @@ def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray
     candidate = pd.Series(candidate).reset_index(drop=True)
     out = np.zeros(len(record), dtype=bool)
     # (a flat's number is no house number: 'FLAT 31, FOUNDRY WHARF, KINGFISHER WAY' names its block)
-    has_number = _has_house_number(record)
+    has_number = has_house_number(record)
     unflatted = lambda t: re.sub(FLAT_KEY, " ", str(t or "")).split()  # noqa: E731
     for i in np.flatnonzero(~has_number):
         r = [w for w in unflatted(record.iloc[i]) if w not in ("THE", "FLAT")]

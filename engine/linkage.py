@@ -181,6 +181,17 @@ def _uprn_key(series: pd.Series) -> pd.Series:
     return text.where(text.str.len() > 0)
 
 
+def _whole_numbers(series: pd.Series) -> bool:
+    """True for a UPRN or USRN column of whole numbers, stored as integer or float."""
+    return bool(pd.api.types.is_integer_dtype(series) or (
+        pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all()))
+
+
+def _whole_numbers_as_int(series: pd.Series) -> pd.Series:
+    """Such a column as nullable integers, so a null row keeps the rest whole; others as they are."""
+    return series.astype("Int64") if _whole_numbers(series) else series
+
+
 def _matcher_quiet_during(func):
     """Run ``func`` with the matcher's warnings and logging quietened, and restored after."""
     @functools.wraps(func)
@@ -885,21 +896,18 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # street the gazetteer holds, unmistakably by its name, postcode and places, that street
     # (match_level 'street': infill 31A, a house or shop known by a name the gazetteer lacks,
     # land beside an address), for counts by street and a person's search
-    ref_usrn = (reference[ref_usrn_field].reset_index(drop=True) if ref_usrn_field
+    ref_usrn = (_whole_numbers_as_int(reference[ref_usrn_field].reset_index(drop=True)) if ref_usrn_field
                 else pd.Series([None] * len(ref), dtype=object))
-    if pd.api.types.is_float_dtype(ref_usrn) and (ref_usrn.dropna() % 1 == 0).all():
-        ref_usrn = ref_usrn.astype("Int64")  # (a whole number stays one where some rows have none)
-    usrn_key = _uprn_key(ref_usrn) if ref_usrn_field else ref_usrn
     ref_numbered = (ref_houses.map(len) > 0).to_numpy()
     streets = StreetIndex(ref_street_keys, gazetteer_street_names, ref_numbered & usable.to_numpy(),
-                          ref["postcode"], usrn_key)
+                          ref["postcode"], ref_usrn)
     street_key = np.full(n, None, dtype=object)
     street_usrn = np.full(n, None, dtype=object)
     placeable = np.flatnonzero(~accepted & ~empty & ~pd.Series(reason).str.startswith(
         ("street not in gazetteer", "street unclear")).to_numpy())
     street_key[placeable], street_usrn[placeable] = streets.find_all(text.to_numpy()[placeable],
                                                                      pc.to_numpy()[placeable])
-    on_street = street_key != None  # noqa: E711 (elementwise)
+    on_street = pd.notna(street_key)
     # (a matched address: its row's USRN, and its street read as a record's would be)
     matched_rows = np.flatnonzero(accepted)
     row_of = ref_row[matched_rows]
@@ -910,17 +918,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     if read.size:
         street_key[matched_rows[read]] = streets.find_all(ref["text"].to_numpy()[row_of[read]],
                                                           ref["postcode"].to_numpy()[row_of[read]])[0]
-    usrn_of_row = {k: v for k, v in zip(usrn_key, ref_usrn, strict=True) if isinstance(k, str)}
-    matched_usrn_value = np.full(n, None, dtype=object)
-    if ref_usrn_field:
-        matched_usrn_value[matched_rows] = ref_usrn.to_numpy()[row_of]
-        matched_usrn_value[on_street] = [usrn_of_row.get(k) for k in street_usrn[on_street]]
+    street_usrn[matched_rows] = ref_usrn.to_numpy()[row_of]
 
     # --- the output ---------------------------------------------------------------------
-    ref_uprn = reference[ref_uprn_field].reset_index(drop=True)
-    if pd.api.types.is_integer_dtype(ref_uprn) or (
-            pd.api.types.is_float_dtype(ref_uprn) and (ref_uprn.dropna() % 1 == 0).all()):
-        ref_uprn = ref_uprn.astype("Int64")  # stays a whole number where unmatched rows are null
+    ref_uprn = _whole_numbers_as_int(reference[ref_uprn_field].reset_index(drop=True))
     take = np.maximum(ref_row, 0)
     matched_uprn = ref_uprn.iloc[take].reset_index(drop=True)
     matched_uprn = matched_uprn.where(pd.Series(accepted), None)
@@ -934,9 +935,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     out["match_level"] = np.where(accepted, np.where(is_building, "parent", "uprn"),
                                   np.where(on_street, "street", "none"))
     out["matched_street"] = [streets.label(k) if isinstance(k, str) else None for k in street_key]
-    out["matched_usrn"] = (pd.array(matched_usrn_value, dtype="Int64")
-                           if ref_usrn_field and pd.api.types.is_integer_dtype(ref_usrn.dtype)
-                           else matched_usrn_value)
+    out["matched_usrn"] = pd.Series(street_usrn, index=out.index, dtype=ref_usrn.dtype)
     out["match_weight"] = np.where(accepted | has_cand, weight, np.nan)
     with np.errstate(over="ignore"):
         prob = 1.0 / (1.0 + np.power(2.0, -weight))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import warnings
 
 import pandas as pd
@@ -126,18 +127,16 @@ MATCHER_LOGGERS = ("uk_address_matcher", "splink")
 _PARSED: dict = {}
 _PARSED_MAX = 4096
 _parse_users = {"count": 0, "original": None}
+_parse_users_lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def reused_sql_parses():
     """sqlglot.parse_one with each (text, dialect) parsed once, for the matcher's runs (several
     threads may hold it at once: the first in installs it, the last out restores sqlglot)."""
-    import threading
-
     import sqlglot
 
-    lock = _parse_users.setdefault("lock", threading.Lock())
-    with lock:
+    with _parse_users_lock:
         if _parse_users["count"] == 0:
             original = _parse_users["original"] = sqlglot.parse_one
 
@@ -159,7 +158,7 @@ def reused_sql_parses():
     try:
         yield
     finally:
-        with lock:
+        with _parse_users_lock:
             _parse_users["count"] -= 1
             if _parse_users["count"] == 0:
                 sqlglot.parse_one = _parse_users["original"]
@@ -227,8 +226,6 @@ class GazetteerPreparation:
     :meth:`wait` gives the folder; :meth:`close` stops the work and removes temporary files."""
 
     def __init__(self, canonical: pd.DataFrame, *, cache_dir: str | None, feedback=None):
-        import threading
-
         self.fb = as_feedback(feedback)
         self.error = None
         self.thread = None
@@ -319,7 +316,6 @@ def match_ukam(messy: pd.DataFrame, prepared_folder: str, feedback=None) -> pd.D
     Cancel interrupts it: its exact stage, its deterministic trigram stage, then its pretrained
     Splink model on the rest."""
     import shutil
-    import threading
 
     from uk_address_matcher import AddressMatcher, ExactMatchStage, SplinkStage, UniqueTrigramStage
 

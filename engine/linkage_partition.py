@@ -49,7 +49,15 @@ import pandas as pd
 from . import addresses as ad
 from . import linkage_review as rv
 from .errors import InputError, as_feedback
-from .linkage import OUTPUT_FIELDS, LinkReport, _join_fields, _require_fields, _uprn_key, link_addresses
+from .linkage import (
+    OUTPUT_FIELDS,
+    LinkReport,
+    _join_fields,
+    _require_fields,
+    _uprn_key,
+    _whole_numbers,
+    link_addresses,
+)
 
 DEFAULT_PARTITION_MAX_ADDRESSES = 250_000
 
@@ -312,11 +320,6 @@ def link_addresses_partitioned(records: pd.DataFrame, reference: pd.DataFrame, *
     fb.set_progress(1.0)
     fb.log(f"Partitioned linkage done in {time.perf_counter() - started:.1f} s")
     return whole, report
-
-
-def _whole_numbers(series: pd.Series) -> bool:
-    return bool(pd.api.types.is_integer_dtype(series) or (
-        pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all()))
 
 
 _SUMMED = ("reference_unusable", "duplicate_uprns", "duplicate_uprn_rows", "postcodes_not_uk",

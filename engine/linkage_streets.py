@@ -29,7 +29,7 @@ class StreetIndex:
         street_names: per row, the name :func:`ad.street_names` reads (None without a street type).
         numbered: per row, whether it has a house number (only those say where a street's name ends).
         postcodes: per row, the formatted postcode or None.
-        usrns: per row, the USRN as text or None (None for every row: no USRN field).
+        usrns: per row, the USRN, or null (null in every row: no USRN field).
     """
 
     def __init__(self, street_keys: pd.Series, street_names: pd.Series, numbered: np.ndarray,
@@ -52,7 +52,8 @@ class StreetIndex:
         self.streets_named: dict = {}
         for key, name, code, usrn in zip(rows["key"], rows["name"], rows["pc"], rows["usrn"], strict=True):
             self.streets_named.setdefault(name, []).append((key, code if isinstance(code, str) else None,
-                                                            usrn if isinstance(usrn, str) else None))
+                                                            usrn if pd.notna(usrn) else None))
+        self._typed_names = {n for n in self.streets_named if n.split()[-1] in ad.STREET_TYPE_WORDS}
 
     def _name_before_places(self, key: str) -> str | None:
         words = key.split()
@@ -77,8 +78,8 @@ class StreetIndex:
         be the gazetteer's, or a slip of one letter from one (``ad.streets_meant``): 'OLD HIGH
         STREET' is a street the gazetteer lacks, not HIGH STREET."""
         texts = pd.Series(list(texts), dtype=object).fillna("")
-        typed_names = {n for n in self.streets_named if n.split()[-1] in ad.STREET_TYPE_WORDS}
-        numbered = ad._has_house_number(texts)
+        typed_names = self._typed_names
+        numbered = ad.has_house_number(texts)
         # (after a house number the street's whole name: '12 OLD HIGH STREET' is no HIGH STREET;
         # without one, the last name the gazetteer knows: 'ROSE COTTAGE, CUCKOO LANE')
         typed = np.where(numbered, ad.street_names(texts).to_numpy(), ad.known_street_names(texts, typed_names))
