@@ -41,8 +41,9 @@ _ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(sorted(ABBREVIATIONS, key=len,
 # a suite of offices, a workshop of an estate and a flat are keyed alike).
 FLAT_WORDS = ("FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT", "STUDIO", "SUITE")
 # Words that name a unit only before its number ('WORKSHOP 4', 'SHOP 2', 'OFFICE 3', 'BAY 12',
-# 'STE 5'); alone they are a word of a name ('REAR WORKSHOP', 'POST OFFICE', 'BAY VIEW').
-UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK")
+# 'STE 5', a room let in a house in multiple occupation 'ROOM 3'); alone they are a word of a name
+# ('REAR WORKSHOP', 'POST OFFICE', 'BAY VIEW', 'GARDEN ROOM').
+UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK", "ROOM")
 # (the number right after the word, no comma between: 'SHOP, 12 HIGH STREET' is the shop of 12)
 _UNIT_WORD_RE = re.compile(r"\b(?:" + "|".join(UNIT_WORDS_BEFORE_NUMBER)
                            + r")\b\.?[ \t]*(?:NO\b\.?[ \t]*)?(?=\d+[A-Z]?\b)")
@@ -1032,6 +1033,39 @@ def _names_before_street(record: list, candidate: list) -> tuple | None:
             if k > best:
                 best, start_r, start_c = k, i, j
     return (record[:start_r], candidate[:start_c]) if best else None
+
+
+def building_name_words(normalised: str) -> str:
+    """The name of a building in the normalised words before its street, as
+    :func:`building_name_differs` compares names: flats and THE left out ('FLAT 1 THE MALTINGS'
+    -> 'MALTINGS'); '' where none is left."""
+    return " ".join(w for w in re.sub(FLAT_KEY, " ", normalised).split() if w not in ("THE", "FLAT"))
+
+
+def names_a_listed_building(record: pd.Series, candidate: pd.Series, buildings_on: set) -> np.ndarray:
+    """The name of the building a record names without a house number, where its candidate has a
+    house number and no name, and the gazetteer lists a building of that name on the candidate's
+    street (``buildings_on``: (street key, name) pairs, :class:`engine.linkage_streets.StreetIndex`):
+    'FLAT 30, WHARFSIDE, YELLOWHAMMER MEWS' and 'FLAT 30, 4 YELLOWHAMMER MEWS' where WHARFSIDE is
+    a block of its own. None elsewhere. Normalised text."""
+    record = pd.Series(record).reset_index(drop=True)
+    candidate = pd.Series(candidate).reset_index(drop=True)
+    out = np.full(len(record), None, dtype=object)
+    if not buildings_on:
+        return out
+    unnumbered = ~has_house_number(record)
+    cand_numbered = has_house_number(candidate)
+    cand_keys = street_keys(candidate).to_numpy()
+    for i in np.flatnonzero(unnumbered & cand_numbered):
+        r = building_name_words(str(record.iloc[i] or "")).split()
+        c = [w for w in building_name_words(str(candidate.iloc[i] or "")).split() if not w[0].isdigit()]
+        names = _names_before_street(r, c)
+        if names is None or names[1] or not names[0]:
+            continue
+        name = " ".join(names[0])
+        if (cand_keys[i], name) in buildings_on:
+            out[i] = name
+    return out
 
 
 def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray:

@@ -297,7 +297,6 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     gazetteer_street_names = ad.street_names(ref["text"])
     ref_places = ad.place_words(ref_street_keys, gazetteer_street_names)
     ref_flats, ref_houses = ad.number_parts(ref["text"])
-    numbered_streets = set(gazetteer_street_names[(ref_houses.map(len) > 0).to_numpy()].dropna())
     gazetteer_heads = set(ad.street_heads(ref["text"], ref_street_keys)) - {None}
     gazetteer_places = frozenset().union(*ref_places)
     # the building names of each street ('KINGS HEAD' on CORNHILL ...) and an address bearing each
@@ -306,6 +305,15 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         if name is not None:
             names_on.setdefault((key, name), address)
     usable = usable & ~not_an_answer
+    # the gazetteer's streets (StreetIndex): their typed names ('HIGH STREET'), those it numbers
+    # houses on and those it lists only named houses on, are what records' streets are read as
+    # and compared by; and the streets records are placed on (match_level 'street')
+    ref_usrn = (_whole_numbers_as_int(reference[ref_usrn_field].reset_index(drop=True)) if ref_usrn_field
+                else pd.Series([None] * len(ref), dtype=object))
+    ref_numbered = (ref_houses.map(len) > 0).to_numpy()
+    streets = StreetIndex(ref_street_keys, gazetteer_street_names, ref_numbered, ref["postcode"], ref_usrn,
+                          ref["text"], ref["raw"], usable.to_numpy())
+    gazetteer_streets = streets.typed_names
     dup = ref.loc[usable, "key"]
     counts = dup.value_counts()
     many = counts[counts > 1]
@@ -501,7 +509,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # the gazetteer's one street that close (ad.streets_meant), where an exact key then
             # finds the address; the matcher, too, sees the street so read
             names = ad.street_names(pd.Series(text.to_numpy()[todo])).to_numpy()
-            meant = ad.streets_meant(names, numbered_streets)
+            meant = ad.streets_meant(names, gazetteer_streets)
             # (not '21AVICTORIA PLACE', a letter joined to the number and no slip: read as 21A above)
             mended = np.array([t.replace(a, next(iter(m)), 1) if m is not None and len(m) == 1 and a not in m
                                and not j else "" for t, a, m, j in zip(text.to_numpy()[todo], names, meant,
@@ -683,11 +691,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # candidate's, whatever the weight says
     # (read as streets the gazetteer numbers houses on: 'LOCK KEEPERS COTTAGE, BLACKTHORN ROAD' names
     # BLACKTHORN ROAD; a locality ending in a street's word, ABBOTS GREEN, is no street)
-    rec_street = ad.known_street_names(pd.Series(text.to_numpy()), numbered_streets)
-    cand_street_name = ad.known_street_names(cand_text, numbered_streets)
+    rec_street = ad.known_street_names(pd.Series(text.to_numpy()), gazetteer_streets)
+    cand_street_name = ad.known_street_names(cand_text, gazetteer_streets)
     # a street name the gazetteer lacks is read through a slip of one letter per word ('14
     # ROSEBREY ROAD' with another street's postcode found '14 ROSEBERY CRESCENT')
-    meant = ad.streets_meant(rec_street, numbered_streets)
+    meant = ad.streets_meant(rec_street, gazetteer_streets)
     # (a candidate on a street named without a street type, NORTHGATE or WATERSIDE: the record's
     # street is not among its words)
     street_disagrees = has_cand & ~reject_conflict & ~by_person & np.array(
@@ -737,6 +745,17 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             name_differs[i] = True
             reason[i] = (f"name differs: the record names {name}, which the gazetteer gives to {other}; the "
                          "best candidate does not have it (number or name wrong; see candidate_uprn)")
+    # a record naming, without a house number, a building the gazetteer lists by that name on the
+    # candidate's street, and a candidate with a number and no name ('FLAT 30, WHARFSIDE,
+    # YELLOWHAMMER MEWS' found 'FLAT 30, 4 YELLOWHAMMER MEWS'; WHARFSIDE's flats end at 29): the
+    # candidate is another building
+    open_rows = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & ~name_differs)
+    listed = ad.names_a_listed_building(pd.Series(text.to_numpy()[open_rows]), cand_text.iloc[open_rows],
+                                        streets.buildings_on)
+    for i, name in zip(open_rows[pd.notna(listed)], listed[pd.notna(listed)], strict=True):
+        name_differs[i] = True
+        reason[i] = (f"name differs: the record names {name}, a building the gazetteer lists on this street; "
+                     "the best candidate is another building (a flat or house it may lack; see candidate_uprn)")
     reject_conflict = reject_conflict | name_differs
     # the record leaves part of the street's name out, its postcode does not settle the street,
     # and another street fits it as well ('31 WESTBOURNE': LANE or DRIVE, both with a 31): the
@@ -896,11 +915,6 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # street the gazetteer holds, unmistakably by its name, postcode and places, that street
     # (match_level 'street': infill 31A, a house or shop known by a name the gazetteer lacks,
     # land beside an address), for counts by street and a person's search
-    ref_usrn = (_whole_numbers_as_int(reference[ref_usrn_field].reset_index(drop=True)) if ref_usrn_field
-                else pd.Series([None] * len(ref), dtype=object))
-    ref_numbered = (ref_houses.map(len) > 0).to_numpy()
-    streets = StreetIndex(ref_street_keys, gazetteer_street_names, ref_numbered & usable.to_numpy(),
-                          ref["postcode"], ref_usrn)
     street_key = np.full(n, None, dtype=object)
     street_usrn = np.full(n, None, dtype=object)
     placeable = np.flatnonzero(~accepted & ~empty & ~pd.Series(reason).str.startswith(

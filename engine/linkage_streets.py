@@ -5,9 +5,11 @@ gazetteer has a USRN field). Split from ``linkage.py`` (one concern per module).
 
 A street here is what the gazetteer's numbered addresses write after their last house number:
 its name ('HIGH STREET', 'FRIARGATE', 'THE SHAMBLES') and the places after it (locality,
-town). A record names one when that name is a run of its words; which street of that name is
-meant is settled by the record's postcode (the street's rows holding it), else by the places it
-writes; a name left with two streets (or two USRNs) is no answer.
+town); and a street the gazetteer lists only named houses on ('PEAR TREE HOUSE, COOPERS CLOSE,
+FENNY BRIDGE'), read from the parts of the address between its commas. A record names one
+when that name is a run of its words; which street of that name is meant is settled by the
+record's postcode (the street's rows holding it), else by the places it writes; a name left
+with two streets (or two USRNs) is no answer.
 """
 from __future__ import annotations
 
@@ -30,12 +32,20 @@ class StreetIndex:
         numbered: per row, whether it has a house number (only those say where a street's name ends).
         postcodes: per row, the formatted postcode or None.
         usrns: per row, the USRN, or null (null in every row: no USRN field).
+        texts: per row, the normalised address.
+        raw_texts: per row, the address as the gazetteer writes it (its fields joined with ', ').
+        usable: per row, whether it may be read at all (an answer of the gazetteer).
+
+    ``buildings_on`` holds (street key, building name) of the buildings the gazetteer lists by
+    name without a house number ('WHARFSIDE' on 'YELLOWHAMMER MEWS UPPER MARCHFORD MARCHFORD').
     """
 
     def __init__(self, street_keys: pd.Series, street_names: pd.Series, numbered: np.ndarray,
-                 postcodes: pd.Series, usrns: pd.Series):
-        rows = pd.DataFrame({"key": street_keys.to_numpy(), "name": street_names.to_numpy(),
-                             "pc": postcodes.to_numpy(), "usrn": usrns.to_numpy()})[numbered]
+                 postcodes: pd.Series, usrns: pd.Series, texts: pd.Series, raw_texts: pd.Series,
+                 usable: np.ndarray):
+        every = pd.DataFrame({"key": street_keys.to_numpy(), "name": street_names.to_numpy(),
+                              "pc": postcodes.to_numpy(), "usrn": usrns.to_numpy()})
+        rows = every[numbered & usable]
         rows = rows[rows["key"].map(lambda k: isinstance(k, str) and k != "")]
         # a key without a street type ('FRIARGATE MARCHFORD'): its name is what precedes the places
         # (locality and town, as the typed streets' keys end: 'FENNY BRIDGE MARCHFORD') it ends in
@@ -45,15 +55,67 @@ class StreetIndex:
         untyped = ~typed
         names_of = {k: self._name_before_places(k) for k in rows.loc[untyped, "key"].unique()}
         rows.loc[untyped, "name"] = rows.loc[untyped, "key"].map(names_of)
+        # streets of named houses only (no number says where their name ends): the typed name
+        # between the address's commas
+        unnumbered = np.flatnonzero(~numbered & usable)
+        buildings_on: set = set()
+        if unnumbered.size:
+            keys, names, buildings = self._named_house_streets(texts.to_numpy()[unnumbered],
+                                                               raw_texts.to_numpy()[unnumbered])
+            buildings_on = {(k, b) for k, b in zip(keys, buildings, strict=True) if k is not None and b}
+            found = pd.notna(keys)
+            named = every.iloc[unnumbered[found]].copy()
+            named["key"], named["name"] = keys[found], names[found]
+            rows = pd.concat([rows, named])
         rows = rows[np.array([isinstance(name, str) and key.startswith(name)
                               for key, name in zip(rows["key"], rows["name"], strict=True)], dtype=bool)]
         rows = rows.drop_duplicates(["key", "name", "pc", "usrn"])
+        self.buildings_on = buildings_on
         self.name_of_key = dict(zip(rows["key"], rows["name"], strict=True))
         self.streets_named: dict = {}
         for key, name, code, usrn in zip(rows["key"], rows["name"], rows["pc"], rows["usrn"], strict=True):
             self.streets_named.setdefault(name, []).append((key, code if isinstance(code, str) else None,
                                                             usrn if pd.notna(usrn) else None))
-        self._typed_names = {n for n in self.streets_named if n.split()[-1] in ad.STREET_TYPE_WORDS}
+        # the names ending in a street type, by which records' streets are read and compared
+        self.typed_names = {n for n in self.streets_named if n.split()[-1] in ad.STREET_TYPE_WORDS}
+
+    def _named_house_streets(self, texts: np.ndarray, raw_texts: np.ndarray) -> tuple:
+        """Of addresses without a house number, the street key (name and places), the name of the
+        street each lies on and the name of the building (``ad.building_name_words``) before it.
+        The street is the last part after the first (a house's name) that ends in a street type
+        and is no known place ('ROSE COTTAGE, ABBOTS GREEN, MARCHFORD' where ABBOTS
+        GREEN is a locality), as normalised in the address. The last, as a block's name comes
+        before its street ('FLAT 27, CASTLE MEWS, KITTIWAKE GROVE'). Where no part ends in a
+        street type, the part before the known places the address ends in ('LARCHMONT, TANNERS
+        END, STANWELL MAGNA'). None where no part is such."""
+        parts = [str(raw).split(",") if isinstance(raw, str) else [] for raw in raw_texts]
+        flat = [p for ps in parts for p in ps]
+        normalised = ad.normalise_addresses(pd.Series(flat, dtype=object)).to_numpy() if flat else []
+        keys = np.full(len(texts), None, dtype=object)
+        names = np.full(len(texts), None, dtype=object)
+        buildings = np.full(len(texts), None, dtype=object)
+        at = 0
+        for i, (text, ps) in enumerate(zip(texts, parts, strict=True)):
+            own = list(normalised[at:at + len(ps)])
+            at += len(ps)
+            for j in range(len(own) - 1, 0, -1):
+                words = own[j].split()
+                if len(words) < 2 or words[-1] not in ad.STREET_TYPE_WORDS:
+                    continue
+                key = " ".join(p for p in own[j:] if p)
+                if key in self._places:
+                    continue  # a locality named like a street
+                if isinstance(text, str) and (text == key or text.endswith(" " + key)):
+                    keys[i], names[i], buildings[i] = key, own[j], ad.building_name_words(" ".join(own[:j]))
+                break
+            else:
+                for j in range(1, len(own) - 1):
+                    key = " ".join(p for p in own[j:] if p)
+                    if own[j] and " ".join(p for p in own[j + 1:] if p) in self._places and key not in self._places \
+                            and isinstance(text, str) and (text == key or text.endswith(" " + key)):
+                        keys[i], names[i], buildings[i] = key, own[j], ad.building_name_words(" ".join(own[:j]))
+                        break
+        return keys, names, buildings
 
     def _name_before_places(self, key: str) -> str | None:
         words = key.split()
@@ -78,11 +140,15 @@ class StreetIndex:
         be the gazetteer's, or a slip of one letter from one (``ad.streets_meant``): 'OLD HIGH
         STREET' is a street the gazetteer lacks, not HIGH STREET."""
         texts = pd.Series(list(texts), dtype=object).fillna("")
-        typed_names = self._typed_names
+        typed_names = self.typed_names
         numbered = ad.has_house_number(texts)
         # (after a house number the street's whole name: '12 OLD HIGH STREET' is no HIGH STREET;
         # without one, the last name the gazetteer knows: 'ROSE COTTAGE, CUCKOO LANE')
-        typed = np.where(numbered, ad.street_names(texts).to_numpy(), ad.known_street_names(texts, typed_names))
+        # (without a number and no typed name the gazetteer knows, a name without a type:
+        # 'SUNNYSIDE, TANNERS COURT, ABBOTS GREEN')
+        known = np.array([n if n in typed_names else None for n in ad.known_street_names(texts, typed_names)],
+                         dtype=object)
+        typed = np.where(numbered, ad.street_names(texts).to_numpy(), known)
         meant = ad.streets_meant(typed, typed_names)
         keys = ad.street_keys(texts).to_numpy()
         out_key = np.full(len(texts), None, dtype=object)

@@ -215,6 +215,8 @@ def test_variant_forms_keep_apart():
     for text, flats, houses in (("POST OFFICE, 3 MILL ROAD", set(), {"3"}), ("SHOP, 12 HIGH STREET", {"SHOP"}, {"12"}),
                                 ("REAR WORKSHOP, 3 MILL ROAD", set(), {"3"}), ("12 BAY VIEW", set(), {"12"}),
                                 ("CHURCH FLATS, 4 MILL ROAD", set(), {"4"}),
+                                # a room let in a house in multiple occupation is a unit of it
+                                ("ROOM 3, 3 NORTH STREET", {"3"}, {"3"}), ("GARDEN ROOM, 4 MILL ROAD", set(), {"4"}),
                                 ("F/F FLAT, 133 MILL ROAD", {"1F"}, {"133"})):
         parts = ad.number_parts(pd.Series([ad.normalise_address(text)]))
         assert (parts[0].iloc[0], parts[1].iloc[0]) == (flats, houses), text

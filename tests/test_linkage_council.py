@@ -126,6 +126,9 @@ STREET_CASES = {
     ("Willow Bank, Friargate, Castlebridge", ""): None,   # no FRIARGATE in Castlebridge
     ("Rose Cottage, Cuckoo Lane, Lindworth", ""): None,   # a street the gazetteer lacks
     ("Flat 3, 7 Friargate, Lindworth", ""): "FRIARGATE, LINDWORTH",  # the flat the gazetteer lacks
+    # a street the gazetteer lists only named houses on: PEAR TREE HOUSE is on another street
+    ("Pear Tree House, Coopers Close, Lindworth", ""): "COOPERS CLOSE, LINDWORTH",
+    ("The Granary, Coopers Close", "LW1 6JK"): "COOPERS CLOSE, LINDWORTH",
 }
 
 
@@ -139,7 +142,10 @@ def test_street_level(run_alg, tmp_path):
     rows = [(1, "31 HIGH STREET, LINDWORTH", "LW1 2AB", 100), (2, "33 HIGH STREET, LINDWORTH", "LW1 2AB", 100),
             (3, "31 HIGH STREET, CASTLEBRIDGE", "CB1 1AA", 200), (4, "35 HIGH STREET, CASTLEBRIDGE", "CB1 1AA", 200),
             (5, "7 FRIARGATE, LINDWORTH", "LW1 3CD", 300), (6, "9 FRIARGATE, LINDWORTH", "LW1 3CD", 300),
-            (7, "12 LINDWORTH", "LW1 4EF", 400)]  # (a number on no street: names no street)
+            (7, "12 LINDWORTH", "LW1 4EF", 400),  # (a number on no street: names no street)
+            (8, "PEAR TREE HOUSE, CORDWAINERS COURT, LINDWORTH", "LW1 5GH", 500),  # (named houses only)
+            (9, "WESTWARD HO, COOPERS CLOSE, LINDWORTH", "LW1 6JK", 600),
+            (10, "BEECH HOUSE, COOPERS CLOSE, LINDWORTH", "LW1 6JK", 600)]
     gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in rows], "address": [r[1] for r in rows],
                             "postcode": [r[2] for r in rows], "usrn": [r[3] for r in rows]},
                            geometry=[Point(400000 + i * 10, 300000) for i in range(len(rows))], crs="EPSG:27700")
@@ -148,7 +154,8 @@ def test_street_level(run_alg, tmp_path):
     records = pd.DataFrame({"address": [a for a, _ in STREET_CASES], "postcode": [p for _, p in STREET_CASES]})
     out = _run(run_alg, tmp_path, records, gaz_path, "streets", REF_PARENT_FIELD=None, REF_CLASS_FIELD=None,
                REF_USRN_FIELD="usrn")
-    usrn_of = {"HIGH STREET, LINDWORTH": 100, "HIGH STREET, CASTLEBRIDGE": 200, "FRIARGATE, LINDWORTH": 300}
+    usrn_of = {"HIGH STREET, LINDWORTH": 100, "HIGH STREET, CASTLEBRIDGE": 200, "FRIARGATE, LINDWORTH": 300,
+               "COOPERS CLOSE, LINDWORTH": 600}
     for i, (case, street) in enumerate(STREET_CASES.items()):
         row = out.iloc[i]
         assert pd.isna(row["matched_uprn"]), (case, row["matched_uprn"])

@@ -263,3 +263,39 @@ def test_new_street_and_a_name_of_another_address():
     assert uprn[5:] == [600, 602]
     review_rows = report.review["SOURCE_ROW"].tolist()
     assert 4 in review_rows and 0 not in review_rows
+
+
+NAMED_ROWS = [  # uprn, parent, address, postcode: a block known by its name, one by its number, and
+    # streets the gazetteer lists only named houses on
+    (950, None, "WHARFSIDE, YELLOWHAMMER MEWS, UPPER MARCHFORD, MARCHFORD", "EB2 4BD"),
+    (951, 950, "FLAT 1, WHARFSIDE, YELLOWHAMMER MEWS, UPPER MARCHFORD, MARCHFORD", "EB2 4BD"),
+    (952, 950, "FLAT 2, WHARFSIDE, YELLOWHAMMER MEWS, UPPER MARCHFORD, MARCHFORD", "EB2 4BD"),
+    (960, None, "4 YELLOWHAMMER MEWS, UPPER MARCHFORD, MARCHFORD", "EB2 4BD"),
+    (961, 960, "FLAT 1, 4 YELLOWHAMMER MEWS, UPPER MARCHFORD, MARCHFORD", "EB2 4BD"),
+    (962, 960, "FLAT 2, 4 YELLOWHAMMER MEWS, UPPER MARCHFORD, MARCHFORD", "EB2 4BD"),
+    (963, 960, "FLAT 3, 4 YELLOWHAMMER MEWS, UPPER MARCHFORD, MARCHFORD", "EB2 4BD"),
+    (970, None, "2 YELLOWHAMMER MEWS, UPPER MARCHFORD, MARCHFORD", "EB2 4BD"),
+    (980, None, "PEAR TREE HOUSE, CORDWAINERS COURT, FENNY BRIDGE, MARCHFORD", "EB2 2BL"),
+    (981, None, "WESTWARD HO, COOPERS CLOSE, FENNY BRIDGE, MARCHFORD", "EB2 2BL"),
+    (982, None, "BEECH HOUSE, COOPERS CLOSE, FENNY BRIDGE, MARCHFORD", "EB2 2BL"),
+    (990, None, "7 MILL ROAD, FENNY BRIDGE, MARCHFORD", "EB2 2BM"),
+]
+
+
+def test_named_block_and_streets_of_named_houses():
+    """A flat of a block the gazetteer lists by its name is not the same flat of a numbered block
+    on the street; a street the gazetteer lists only named houses on is a street (its name read
+    between the commas), so a house of another street's name is not linked across."""
+    linked, _ = _link(["Flat 3, Wharfside, Yellowhammer Mews, Upper Marchford, Marchford",   # WHARFSIDE has 2
+                       "Flat 2, Wharfside, Yellowhammer Mews, Upper Marchford, Marchford",
+                       "Flat 3, 4 Yellowhammer Mews, Upper Marchford, Marchford",
+                       "Pear Tree House, Coopers Close, Fenny Bridge, Marchford",          # another street's
+                       "Westward Ho, Coopers Close, Fenny Bridge, Marchford"],
+                      ["EB2 4BD", "EB2 4BD", "EB2 4BD", "EB2 2BL", "EB2 2BL"], rows=NAMED_ROWS)
+    uprn = linked["matched_uprn"].astype("Int64").tolist()
+    reason = linked["unmatched_reason"].tolist()
+    assert uprn[0] is pd.NA and reason[0].startswith(("name differs", "flat not in building")), reason[0]
+    assert uprn[1:3] == [952, 963]
+    assert uprn[3] is pd.NA and reason[3].startswith(("street disagrees", "name differs")), reason[3]
+    assert linked["match_level"][3] == "street" and linked["matched_street"][3].startswith("COOPERS CLOSE")
+    assert uprn[4] == 981 and linked["matched_street"][4].startswith("COOPERS CLOSE")
