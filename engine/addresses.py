@@ -8,9 +8,11 @@ case and punctuation. Vectorised over pandas Series (regular expressions in bulk
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import re
+import threading
 import unicodedata
 from collections import Counter
 
@@ -414,10 +416,60 @@ def number_tokens(series: pd.Series) -> pd.Series:
     return found.map(lambda items: frozenset(items) if isinstance(items, list) else frozenset())
 
 
+# A linkage run reads the same texts' streets and numbers at several checks (the gazetteer's, the
+# records', the candidates'): within :func:`texts_read_once`, each of the functions marked
+# ``_read_once`` keeps its answer per text and hands out copies. Per thread, so two runs at
+# once keep apart; outside it nothing is kept.
+_read_once_cache = threading.local()
+_MISSING = object()
+
+
+@contextlib.contextmanager
+def texts_read_once():
+    """Within it, :func:`street_keys`, :func:`street_names` and :func:`number_parts` read each
+    text once (a linkage run); the answers are dropped at its end."""
+    outer = getattr(_read_once_cache, "answers", None)
+    if outer is None:
+        _read_once_cache.answers = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _read_once_cache.answers = None
+
+
+def _copy_of(answer):
+    if isinstance(answer, tuple):
+        return tuple(_copy_of(a) for a in answer)
+    return answer.copy()
+
+
+def _read_once(func):
+    @functools.wraps(func)
+    def read(series):
+        answers = getattr(_read_once_cache, "answers", None)
+        if answers is None:
+            return func(series)
+        series = pd.Series(series) if not isinstance(series, pd.Series) else series
+        values = series.astype(object).to_numpy()
+        key = (func.__name__, tuple(_MISSING if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+                                    for v in values))
+        index = series.index
+        if key not in answers:
+            answers[key] = func(series.reset_index(drop=True))
+        answer = _copy_of(answers[key])
+        # (the answer as the caller's index: Series are read on their own index)
+        if isinstance(answer, tuple):
+            return tuple(a.set_axis(index) if isinstance(a, pd.Series) else a for a in answer)
+        return answer.set_axis(index) if isinstance(answer, pd.Series) else answer
+    return read
+
+
 # (FLAT SHOP: 'SHOP, 12 HIGH STREET', the shop of a building with a flat above, a unit as flat A is)
 FLAT_KEY = r"\bFLAT ((?:\d|G|B)F\d{1,2}|\d+[A-Z]?|[A-Z]F?|SHOP)\b"
 
 
+@_read_once
 def number_parts(series: pd.Series):
     """(flat numbers, house numbers) of normalised address text, each a Series of frozensets:
     the token after FLAT is a flat number, every other number token a house number."""
@@ -789,6 +841,7 @@ def block_named_after_flat(reading: str, candidate: str) -> bool:
     return len(words) > 2 and len(cand) > 2 and cand[0] == "FLAT" and cand[1] == words[1] and cand[2] == words[2]
 
 
+@_read_once
 def street_keys(series: pd.Series) -> pd.Series:
     """The words after an address's last house number in normalised text (its street and
     town: 'FLAT 3 KESTREL COURT 12 HIGH STREET LINDWORTH' -> 'HIGH STREET LINDWORTH'); the
@@ -810,6 +863,7 @@ def has_house_number(normalised: pd.Series) -> np.ndarray:
         .str.contains(r"\b\d", regex=True).to_numpy(dtype=bool)
 
 
+@_read_once
 def street_names(normalised: pd.Series) -> pd.Series:
     """The street an address names, in normalised text: the words after its last house number up
     to the first street-type word ('FLAT 2 1 KELSO TERRACE CASTLEBRIDGE' -> 'KELSO TERRACE');

@@ -202,6 +202,7 @@ def _matcher_quiet_during(func):
 
 
 @_matcher_quiet_during
+@ad.texts_read_once()  # (the checks read the same texts' streets and numbers: once a run)
 def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fields,
                    ref_uprn_field: str, ref_address_fields, postcode_field: str | None = None,
                    uprn_field: str | None = None, ref_postcode_field: str | None = None,
@@ -291,29 +292,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     report.reference_rows = len(ref)
     report.reference_unusable = int((~usable).sum())
     object_positions = np.flatnonzero(usable.to_numpy() & hierarchy.named_objects(ref_class).to_numpy())
-    # each row's street (the words after its last number), street name and places after it
-    # (locality, town): read by the object pass and the acceptance checks
-    ref_street_keys = ad.street_keys(ref["text"])
-    gazetteer_street_names = ad.street_names(ref["text"])
-    ref_places = ad.place_words(ref_street_keys, gazetteer_street_names)
-    ref_flats, ref_houses = ad.number_parts(ref["text"])
-    gazetteer_heads = set(ad.street_heads(ref["text"], ref_street_keys)) - {None}
-    gazetteer_places = frozenset().union(*ref_places)
-    # the building names of each street ('KINGS HEAD' on CORNHILL ...) and an address bearing each
-    names_on: dict = {}
-    for key, name, address in zip(ref_street_keys, ad.building_names(ref["text"]), ref["text"], strict=True):
-        if name is not None:
-            names_on.setdefault((key, name), address)
     usable = usable & ~not_an_answer
-    # the gazetteer's streets (StreetIndex): their typed names ('HIGH STREET'), those it numbers
-    # houses on and those it lists only named houses on, are what records' streets are read as
-    # and compared by; and the streets records are placed on (match_level 'street')
-    ref_usrn = (_whole_numbers_as_int(reference[ref_usrn_field].reset_index(drop=True)) if ref_usrn_field
-                else pd.Series([None] * len(ref), dtype=object))
-    ref_numbered = (ref_houses.map(len) > 0).to_numpy()
-    streets = StreetIndex(ref_street_keys, gazetteer_street_names, ref_numbered, ref["postcode"], ref_usrn,
-                          ref["text"], ref["raw"], usable.to_numpy())
-    gazetteer_streets = streets.typed_names
     dup = ref.loc[usable, "key"]
     counts = dup.value_counts()
     many = counts[counts > 1]
@@ -347,6 +326,30 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                           "postcode": ref["postcode"].to_numpy()[ref_positions]}),
             cache_dir=cache_dir, feedback=fb)
     try:
+        # --- the reference's streets and numbers (while the preparation runs) --------------
+        # each row's street (the words after its last number), street name and places after it
+        # (locality, town): read by the object pass and the acceptance checks
+        ref_street_keys = ad.street_keys(ref["text"])
+        gazetteer_street_names = ad.street_names(ref["text"])
+        ref_places = ad.place_words(ref_street_keys, gazetteer_street_names)
+        ref_flats, ref_houses = ad.number_parts(ref["text"])
+        gazetteer_heads = set(ad.street_heads(ref["text"], ref_street_keys)) - {None}
+        gazetteer_places = frozenset().union(*ref_places)
+        # the building names of each street ('KINGS HEAD' on CORNHILL ...) and an address bearing each
+        names_on: dict = {}
+        for key, name, address in zip(ref_street_keys, ad.building_names(ref["text"]), ref["text"], strict=True):
+            if name is not None:
+                names_on.setdefault((key, name), address)
+        # the gazetteer's streets (StreetIndex): their typed names ('HIGH STREET'), those it numbers
+        # houses on and those it lists only named houses on, are what records' streets are read as
+        # and compared by; and the streets records are placed on (match_level 'street')
+        ref_usrn = (_whole_numbers_as_int(reference[ref_usrn_field].reset_index(drop=True)) if ref_usrn_field
+                    else pd.Series([None] * len(ref), dtype=object))
+        ref_numbered = (ref_houses.map(len) > 0).to_numpy()
+        streets = StreetIndex(ref_street_keys, gazetteer_street_names, ref_numbered, ref["postcode"], ref_usrn,
+                              ref["text"], ref["raw"], usable.to_numpy())
+        gazetteer_streets = streets.typed_names
+
         # --- the records --------------------------------------------------------------------
         raw_text = _join_fields(records, address_fields)
         text, pc_text = ad.normalised_with_postcodes(raw_text)

@@ -338,3 +338,30 @@ def test_subunit_forms_link_by_hand():
     for (text, uprn), g, reason in zip(SUBUNIT_CASES.items(), got, linked["unmatched_reason"], strict=False):
         assert g == uprn, (text, g, reason)
     assert got[-1] is None, linked.iloc[-1].to_dict()
+
+
+def test_texts_read_once_gives_the_same_answers_as_copies():
+    """Within a linkage run each text's street and numbers are read once: the answers are those
+    read afresh, on the caller's index, a caller changing its copy changes no later answer, and
+    nothing is kept after the run or seen by another thread."""
+    import threading
+
+    text = pd.Series([ad.normalise_address(a) for a in ("Flat 3, Kestrel Court, 12 High St, Lindworth",
+                                                        "Rose Cottage, Mill Lane", "5 Mill Road")] + [None],
+                     index=[7, 8, 9, 10])
+    fresh = (ad.street_keys(text), ad.street_names(text), ad.number_parts(text))
+    with ad.texts_read_once():
+        first = ad.street_keys(text)
+        first.iloc[0] = "CHANGED"
+        again = (ad.street_keys(text), ad.street_names(text), ad.number_parts(text))
+        seen_elsewhere = []
+        worker = threading.Thread(target=lambda: seen_elsewhere.append(ad._read_once_cache.__dict__.get("answers")))
+        worker.start()
+        worker.join()
+    pd.testing.assert_series_equal(again[0], fresh[0])
+    pd.testing.assert_series_equal(again[1], fresh[1])
+    for got, want in zip(again[2], fresh[2], strict=True):
+        pd.testing.assert_series_equal(got, want)
+    assert list(again[0].index) == [7, 8, 9, 10]
+    assert seen_elsewhere == [None]
+    assert getattr(ad._read_once_cache, "answers", None) is None
