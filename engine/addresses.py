@@ -1096,6 +1096,15 @@ def building_name_words(normalised: str) -> str:
     return " ".join(w for w in re.sub(FLAT_KEY, " ", normalised).split() if w not in ("THE", "FLAT"))
 
 
+def _names_of_pair(record, candidate) -> tuple | None:
+    """The building names a record and its candidate give before the street they share, as
+    :func:`_names_before_street` reads them from their :func:`building_name_words` (the
+    candidate's house numbers left out)."""
+    r = building_name_words(str(record or "")).split()
+    c = [w for w in building_name_words(str(candidate or "")).split() if not w[0].isdigit()]
+    return _names_before_street(r, c)
+
+
 def names_a_listed_building(record: pd.Series, candidate: pd.Series, buildings_on: set) -> np.ndarray:
     """The name of the building a record names without a house number, where its candidate has a
     house number and no name, and the gazetteer lists a building of that name on the candidate's
@@ -1107,17 +1116,14 @@ def names_a_listed_building(record: pd.Series, candidate: pd.Series, buildings_o
     out = np.full(len(record), None, dtype=object)
     if not buildings_on:
         return out
-    unnumbered = ~has_house_number(record)
-    cand_numbered = has_house_number(candidate)
-    cand_keys = street_keys(candidate).to_numpy()
-    for i in np.flatnonzero(unnumbered & cand_numbered):
-        r = building_name_words(str(record.iloc[i] or "")).split()
-        c = [w for w in building_name_words(str(candidate.iloc[i] or "")).split() if not w[0].isdigit()]
-        names = _names_before_street(r, c)
+    rows = np.flatnonzero(~has_house_number(record) & has_house_number(candidate))
+    cand_keys = street_keys(candidate.iloc[rows]).to_numpy()
+    for i, key in zip(rows, cand_keys, strict=True):
+        names = _names_of_pair(record.iloc[i], candidate.iloc[i])
         if names is None or names[1] or not names[0]:
             continue
         name = " ".join(names[0])
-        if (cand_keys[i], name) in buildings_on:
+        if (key, name) in buildings_on:
             out[i] = name
     return out
 
@@ -1134,11 +1140,8 @@ def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray
     out = np.zeros(len(record), dtype=bool)
     # (a flat's number is no house number: 'FLAT 31, FOUNDRY WHARF, KINGFISHER WAY' names its block)
     has_number = has_house_number(record)
-    unflatted = lambda t: re.sub(FLAT_KEY, " ", str(t or "")).split()  # noqa: E731
     for i in np.flatnonzero(~has_number):
-        r = [w for w in unflatted(record.iloc[i]) if w not in ("THE", "FLAT")]
-        c = [w for w in unflatted(candidate.iloc[i]) if w not in ("THE", "FLAT") and not w[0].isdigit()]
-        names = _names_before_street(r, c)
+        names = _names_of_pair(record.iloc[i], candidate.iloc[i])
         if names is None:
             continue
         rec_name, cand_name = names

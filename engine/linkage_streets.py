@@ -55,8 +55,8 @@ class StreetIndex:
         untyped = ~typed
         names_of = {k: self._name_before_places(k) for k in rows.loc[untyped, "key"].unique()}
         rows.loc[untyped, "name"] = rows.loc[untyped, "key"].map(names_of)
-        # streets of named houses only (no number says where their name ends): the typed name
-        # between the address's commas
+        # streets of named houses only (no number says where their name ends): read between the
+        # address's commas (_named_house_streets)
         unnumbered = np.flatnonzero(~numbered & usable)
         buildings_on: set = set()
         if unnumbered.size:
