@@ -346,7 +346,8 @@ def _normalise(series: pd.Series):
         # 'FLAT NO 4' / 'FLAT NUMBER 4': drop NO/NUMBER after a flat word
         prev_flat = np.r_[False, out[:-1] == "FLAT"] & same_prev
         drop |= prev_flat & np.isin(raw, ["NO", "NUMBER", "NR"])
-        # 'FLAT 03': a flat's number padded with zeros by the agency's system is flat 3
+        # 'FLAT 03': a flat's number padded with zeros by the agency's system is flat 3 (not a
+        # house number: '01 GRANBY CRESCENT' is as often 10 with its digits swapped as a padded 1)
         unpadded_uniq = np.array([u.lstrip("0") if u[:1] == "0" and u.isdigit() and u.strip("0") else ""
                                   for u in uniq], dtype=object)
         padded = prev_flat & (unpadded_uniq[inverse] != "")
@@ -542,11 +543,25 @@ def house_number_slip_readings(text: str) -> list:
     return [(f"{text[:start]}{slip}{text[end:]}", slip) for slip in sorted(slips, key=int)]
 
 
+def _split_words_joined(words: list, vocabulary) -> list:
+    """``words`` with each two neighbours that together make a gazetteer word of five letters or
+    more written as that word ('WEST FIELD ROAD' -> WESTFIELD ROAD, 'BROAD WAY' -> BROADWAY)."""
+    out: list = []
+    for word in words:
+        if out and out[-1].isalpha() and word.isalpha() and len(out[-1] + word) >= 5 \
+                and out[-1] + word in vocabulary:
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
 def mended_word_readings(normalised_text, vocabulary) -> np.ndarray:
-    """Each address with every word the gazetteer does not have (``vocabulary``: its words) and
-    of five letters or more replaced by the one gazetteer word a typing slip away
-    (:func:`_within_one_edit`: 'ENNERDAOE POINT' -> ENNERDALE, 'SNADRINGHAM' -> SANDRINGHAM,
-    'TERRAE' -> TERRACE); '' where no word was mended or a word has none or several such."""
+    """Each address with a word the gazetteer has written as two joined (``vocabulary``: its
+    words; 'WEST FIELD' -> WESTFIELD), then every word it does not have and of five letters or
+    more replaced by the one gazetteer word a typing slip away (:func:`_within_one_edit`:
+    'ENNERDAOE POINT' -> ENNERDALE, 'SNADRINGHAM' -> SANDRINGHAM, 'TERRAE' -> TERRACE); '' where
+    nothing was mended or a word has none or several such."""
     by_delete: dict = {}
     for word in vocabulary:
         if len(word) >= 4 and word.isalpha():
@@ -565,9 +580,11 @@ def mended_word_readings(normalised_text, vocabulary) -> np.ndarray:
 
     out = np.full(len(normalised_text), "", dtype=object)
     for i, text in enumerate(normalised_text):
-        words = str(text).split()
+        words = _split_words_joined(str(text).split(), vocabulary)
         unknown = [k for k, w in enumerate(words) if len(w) >= 5 and w.isalpha() and w not in vocabulary]
         if not unknown:
+            if len(words) < len(str(text).split()):
+                out[i] = " ".join(words)
             continue
         for k in unknown:
             words[k] = mended(words[k])
@@ -611,6 +628,15 @@ def names_the_unit(record, unit, building) -> np.ndarray:
         out[i] = bool(added) and all(words[w] >= unit_words[w] or (len(w) >= 4 and any(
             w in v and v != w for v in words)) for w in added)
     return out
+
+
+def words_to_the_town(normalised: str, places: frozenset) -> list:
+    """The words of an address up to its last word in ``places`` (the gazetteer's towns and
+    localities), and after it only words that are no name (a postcode's): a county or 'TOWN'
+    written after the town left out. All its words where it names no place."""
+    words = normalised.split()
+    last = max((k for k, w in enumerate(words) if w in places), default=len(words))
+    return words[:last + 1] + [w for w in words[last + 1:] if not w.isalpha()]
 
 
 def names_in_full(record, named, places: frozenset) -> np.ndarray:
@@ -737,6 +763,18 @@ def letter_joined_readings(normalised_text) -> np.ndarray:
     '21 AVICTORIA PLACE') read as '21A VICTORIA PLACE'; '' where the text has no such word."""
     return np.array([_LETTER_JOINED.sub(r"\1\2 \3", t, count=1) if _LETTER_JOINED.search(str(t)) else ""
                      for t in normalised_text], dtype=object)
+
+
+def letter_word_known(normalised: str, words) -> bool:
+    """Whether the word :func:`letter_joined_readings` would split ('AVICTORIA' of '21 AVICTORIA
+    PLACE') is a word of ``words`` (the gazetteer's), alone or run into the word after it
+    ('BROAD' of '11 BROAD WAY': BROADWAY): then it is that word, not a house number's letter."""
+    found = _LETTER_JOINED.search(str(normalised))
+    if found is None:
+        return False
+    word = found.group(2) + found.group(3)
+    after = normalised[found.end():].split(maxsplit=1)
+    return word in words or bool(after) and word + after[0] in words
 
 
 def flat_before_block_readings(normalised_text) -> np.ndarray:
@@ -1128,6 +1166,9 @@ def names_a_listed_building(record: pd.Series, candidate: pd.Series, buildings_o
     return out
 
 
+_TRADING_WORDS = frozenset({"PH", "PUB", "LTD", "LIMITED", "PLC"})
+
+
 def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray:
     """True where a record with no house number (a flat's aside) names a building ('CHERRY TREE
     HOUSE, ST PETERS AVENUE'; 'FLAT 31, FOUNDRY WHARF, KINGFISHER WAY') and its candidate names
@@ -1148,7 +1189,8 @@ def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray
         # (ST read as STREET or SAINT, before a word the normaliser did not know for a name)
         # (a name run together, 'ROSECOTTAGE', is the name)
         run_together = _within_one_edit("".join(names[0]), "".join(cand_name))
-        rec_name = [w for w in rec_name
-                    if w not in ("SAINT", "STREET") and not any(_within_one_edit(w, v) for v in cand_name)]
+        # (a business's trading words are no other name: 'THE RED LION PH' is THE RED LION)
+        rec_name = [w for w in rec_name if w not in ("SAINT", "STREET") and w not in _TRADING_WORDS
+                    and not any(_within_one_edit(w, v) for v in cand_name)]
         out[i] = bool(rec_name) and bool(cand_name) and not run_together
     return out

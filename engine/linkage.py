@@ -499,11 +499,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             joined = ad.letter_joined_readings(text.to_numpy()[todo])
             has, found = exact_on(joined)
             # not found: still 21A where VICTORIA is a word of the gazetteer and AVICTORIA is not
-            # (an infill 21A the gazetteer lacks is then no link to 21)
+            # (an infill 21A the gazetteer lacks is then no link to 21), nor, run into the next
+            # word, one ('11 BROAD WAY' is 11 BROADWAY, no 11B ROAD WAY)
             words = ref_keys.by_word()[0]
             rest = [i for i in has[~found] if all(
                 w in words or w.isdigit() for w in set(joined[i].split()) - set(text.iloc[todo[i]].split())
-                if not w[:-1].isdigit())]
+                if not w[:-1].isdigit()) and not ad.letter_word_known(text.iloc[todo[i]], words)]
             text.iloc[todo[rest]] = joined[rest]
             exact_hits += int(found.sum())
             with_joined_letter = todo[rest]  # (every "N WORD" has a joined reading: only those taken)
@@ -533,8 +534,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             todo = np.setdiff1d(todo, todo[has[found]])
             # a record naming in full an object that is no dwelling's answer ('ELECTRICITY SUB
             # STATION ADJACENT TO 4 SCHOOL LANE', 'ST PETERS CHURCH, FRIARGATE'): that object
+            # (read without a county: the words no gazetteer address has, 'N WESSEX', and the words
+            # after the town, 'MARCHFORD, MERCIA', 'MARCHFORD TOWN')
             if todo.size and object_positions.size:
-                det = deterministic_match(text.to_numpy()[todo], pc.to_numpy()[todo], ReferenceKeys(
+                vocabulary = ref_keys.by_word()[0]
+                known_words = np.array([" ".join(w for w in ad.words_to_the_town(str(t), gazetteer_places)
+                                                 if w in vocabulary or not w.isalpha())
+                                        for t in text.to_numpy()[todo]], dtype=object)
+                det = deterministic_match(known_words, pc.to_numpy()[todo], ReferenceKeys(
                     ref["text"].to_numpy()[object_positions], ref["postcode"].to_numpy()[object_positions],
                     ref["key"].to_numpy()[object_positions]))
                 found = np.flatnonzero(det >= 0)
@@ -604,7 +611,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             method[pos[found & is_exact]] = "exact"
             method[pos[found & is_trigram]] = "trigram"
             method[pos[found & ~is_exact & ~is_trigram]] = "probabilistic"
-            reason[pos[~found]] = "no candidate with this postcode or these address words"
+            reason[pos[~found]] = NO_CANDIDATE
             fb.log(f"Probabilistic matcher done ({time.perf_counter() - started:.1f} s so far)")
     finally:
         if preparation is not None:
@@ -925,6 +932,26 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     street_key[placeable], street_usrn[placeable] = streets.find_all(text.to_numpy()[placeable],
                                                                      pc.to_numpy()[placeable])
     on_street = pd.notna(street_key)
+    # (a shop or house known by a name the gazetteer lacks, with no number: the matcher found no
+    # candidate, but the record is no stranger to the gazetteer; say what it lacks)
+    # nor, with a house number the street lacks (an infill 31A on a street of few addresses),
+    # a stranger: that number is not in the street
+    nameless = np.flatnonzero(on_street & (reason == NO_CANDIDATE))
+    flats_of, houses_of = ad.number_parts(pd.Series(text.to_numpy()[nameless]))
+    no_flat = (flats_of.map(len) == 0).to_numpy()
+    reason[nameless[no_flat & (houses_of.map(len) == 0).to_numpy()]] = REASON_NO_NUMBER_ON_STREET
+    numbered = np.flatnonzero(no_flat & (houses_of.map(len) > 0).to_numpy())
+    if numbered.size:
+        def unpadded(houses) -> set:  # (01 is 1)
+            return {h.lstrip("0") for h in houses}
+        houses_on: dict = {}
+        for key, houses in zip(ref_street_keys, ref_houses, strict=True):
+            houses_on.setdefault(key, set()).update(unpadded(houses))
+        for k in numbered:
+            i = nameless[k]
+            if not unpadded(houses_of.iloc[k]) & houses_on.get(street_key[i], set()):
+                reason[i] = (f"number not in street: house number {', '.join(sorted(houses_of.iloc[k]))} is not on "
+                             f"{streets.label(street_key[i])} (placed on the street)")
     # (a matched address: its row's USRN, and its street read as a record's would be)
     matched_rows = np.flatnonzero(accepted)
     row_of = ref_row[matched_rows]
@@ -996,7 +1023,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reasons = reasons.str.replace(r"(house number|flat) [#A-Z, ]*(?= and| not)", r"\1", regex=True)
     reasons = reasons.str.replace(
         r"^(number not in street|flat not in building|street not in gazetteer|postcode disagrees|street disagrees"
-        r"|street unclear|name differs|place disagrees|flat above):.*",
+        r"|street unclear|name differs|place disagrees|flat above|no house number):.*",
         r"\1", regex=True)
     report.unmatched_by_reason = reasons.value_counts().to_dict()
     report.ambiguous = int(ambiguous.sum())
@@ -1004,6 +1031,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     return result, report
 
 
+# Unmatched because the matcher found no address sharing the record's postcode or words.
+NO_CANDIDATE = "no candidate with this postcode or these address words"
+# Unmatched, placed on its street (match_level 'street'), and naming no house number.
+REASON_NO_NUMBER_ON_STREET = ("no house number: the record names its street but no number, and no building "
+                              "the gazetteer lists there (placed on the street)")
 # Unmatched because the record describes something beside an address (land, a garage, a plot).
 REASON_NOT_THE_ADDRESS = ("land, garage or plot described by a nearby address, not the address "
                           "itself (not in the gazetteer)")

@@ -193,3 +193,54 @@ def test_more_ways_shops_ranges_estates_maisonettes_glasgow():
     read as a flat, and a Welsh name run together (BRYNAWEL)."""
     wrong = _wrong_links(MORE_ROWS, MORE_CASES)
     assert not wrong, wrong
+
+
+SPLIT_ROWS = [
+    (100, None, "RD04", "11 BROADWAY, LINDWORTH", "LW1 1AC"),
+    (101, None, "RD04", "13 BROADWAY, LINDWORTH", "LW1 1AC"),
+    (110, None, "RD04", "21 WESTFIELD ROAD, LINDWORTH", "LW1 1AE"),
+    (111, None, "RD04", "23 WESTFIELD ROAD, LINDWORTH", "LW1 1AE"),
+    (120, None, "RD04", "2 WEST STREET, LINDWORTH", "LW1 1AF"),
+    (121, None, "RD04", "2 FIELD LANE, LINDWORTH", "LW1 1AG"),
+    (130, None, "RD04", "5 BRIDGE STREET, LINDWORTH", "LW1 1AH"),
+    (131, None, "RD04", "7 BRIDGE STREET, LINDWORTH", "LW1 1AH"),
+    (132, None, "RD04", "7 RIDGE STREET, LINDWORTH", "LW1 1AJ"),
+    (140, None, "CR", "THE RED LION, 2 MARKET PLACE, LINDWORTH", "LW1 1AL"),
+    (141, None, "RD04", "4 MARKET PLACE, LINDWORTH", "LW1 1AL"),
+    (150, None, "CR", "THE KINGS HEAD, 7 CORNHILL, LINDWORTH", "LW1 3AA"),
+    (151, None, "RD04", "9 CORNHILL, LINDWORTH", "LW1 3AA"),
+    (160, None, "CR01", "14 HIGH STREET, LINDWORTH", "LW1 4AA"),
+    (161, None, "CR01", "TESCO EXPRESS, 16 HIGH STREET, LINDWORTH", "LW1 4AA"),
+    (170, None, "RD04", "12 THE GREEN, LINDWORTH", "LW1 5AA"),
+    (171, None, "RD04", "3 HEOL Y FELIN, LINDWORTH", "LW1 5AB"),
+    (180, None, "RD04", "7 HIGH STREET NORTH, LINDWORTH", "LW1 6AA"),
+    (181, None, "RD04", "7 HIGH STREET SOUTH, LINDWORTH", "LW1 6AB"),
+]
+SPLIT_CASES = [
+    ("11 Broad Way", None, 100),  # a street's name written as two words
+    ("11 Broad Way, Lindworth", "LW1 1AC", 100),  # ... not read as 11B ROAD WAY
+    ("21 West Field Road", None, 110),
+    ("21 West Field Road, Lindworth", None, 110),
+    ("25 West Field Road", None, None),  # joined, the street has no 25
+    ("2 West St", None, 120),
+    ("7 Bridge Street", None, 131),  # not 7B RIDGE STREET
+    ("9 Bridge Street, Lindworth", None, None),
+    ("The Red Lion PH, Market Place, Lindworth", "LW1 1AL", 140),  # trading words of a business
+    ("Red Lion Public House, 2 Market Pl", "LW1 1AL", 140),
+    ("Kings Head PH, 7 Cornhill", "LW1 3AA", 150),
+    ("JOES CAFE LTD 14 HIGH ST", "LW1 4AA", 160),
+    ("Tesco Stores Ltd, 16 High Street", "LW1 4AA", 161),
+    ("12 Green, Lindworth", "LW1 5AA", 170),  # a street whose type comes first
+    ("3 Heol-y-Felin", None, 171),
+    ("7 High St N, Lindworth", "LW1 6AA", 180),
+    ("7 High Street South", "LW1 6AB", 181),
+]
+
+
+def test_split_street_names_trading_words_and_street_types_first():
+    """A street's one-word name written as two ('BROAD WAY', 'WEST FIELD'), read as the gazetteer's
+    word only where an address of it is then found; a house number's letter is not read into a
+    word the gazetteer has; a business's trading words (PH, LTD) are no other building name;
+    streets whose type comes first (THE GREEN, HEOL) and NORTH/SOUTH halves of one street."""
+    wrong = _wrong_links(SPLIT_ROWS, SPLIT_CASES)
+    assert not wrong, wrong

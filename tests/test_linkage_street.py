@@ -299,3 +299,21 @@ def test_named_block_and_streets_of_named_houses():
     assert uprn[3] is pd.NA and reason[3].startswith(("street disagrees", "name differs")), reason[3]
     assert linked["match_level"][3] == "street" and linked["matched_street"][3].startswith("COOPERS CLOSE")
     assert uprn[4] == 981 and linked["matched_street"][4].startswith("COOPERS CLOSE")
+
+
+def test_reasons_of_records_placed_on_their_street():
+    """A record placed on its street (match_level street) that the matcher found no candidate for
+    says what it lacks: a shop by a name the gazetteer lacks writes no number ('no house
+    number'); an infill on a street of one address has a number the street lacks ('number not
+    in street', with the street), where a padded 01 of a street that has a 1 says neither."""
+    linked, report = _link(["Ahmed Noodle Bar, Mill Lane, Lindworth",   # MILL LANE has only 12
+                            "31A Kelso Terrace, Lindworth",             # KELSO TERRACE has only 1
+                            "01 Kelso Terrace, Lindworth"],             # 1, written 01 (or 10 swapped)
+                           [None, None, None])
+    reason = linked["unmatched_reason"].tolist()
+    assert linked["matched_uprn"].isna().all()
+    assert linked["match_level"].tolist() == ["street"] * 3
+    assert reason[0].startswith("no house number:"), reason[0]
+    assert reason[1].startswith("number not in street: house number 31A is not on KELSO TERRACE"), reason[1]
+    assert not reason[2].startswith(("no house number", "number not in street: house number 01 is not")), reason[2]
+    assert report.unmatched_by_reason.get("no house number") == 1, report.unmatched_by_reason

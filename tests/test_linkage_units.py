@@ -149,12 +149,17 @@ def test_objects_only_for_a_record_naming_them_in_full():
                        "114 Tennyson Street, Marchford", "114 Tennyson Street",
                        "St Peters Church, Friargate, Marchford", "ST PETERS CHURCH, FRIARGATE",
                        "Church, Friargate, Marchford",                              # not named in full
-                       "2 Friargate"],
-                      ["EB1 5BB", None, "EB1 5BB", None, "EB1 6CC", "EB1 6CC", "EB1 6CC", None])
+                       "2 Friargate",
+                       # a county the gazetteer does not write (or writes as a word of another
+                       # address, MERCIA HOUSE), with or without the postcode
+                       "ST PETERS CHURCH, FRIARGATE, MARCHFORD, N WESSEX, EB1 6CC",
+                       "Electricity Sub Station Adjacent To 114, Tennyson Street, Marchford, Mercia"],
+                      ["EB1 5BB", None, "EB1 5BB", None, "EB1 6CC", "EB1 6CC", "EB1 6CC", None, "EB1 6CC", None])
     uprn = linked["matched_uprn"].astype("Int64").tolist()
     assert uprn[:6] == [500, 500, 400, 400, 600, 600]
     assert uprn[6] is pd.NA
     assert uprn[7] == 601
+    assert uprn[8:] == [600, 500]
     assert linked["match_level"].tolist()[:2] == ["uprn", "uprn"]
 
 
