@@ -777,6 +777,35 @@ def letter_word_known(normalised: str, words) -> bool:
     return word in words or bool(after) and word + after[0] in words
 
 
+def named_house_readings(normalised_text, numbered_names: dict) -> np.ndarray:
+    """A house written by its name and street without its number ('CHURCH VIEW MILL LANE ABBOTS
+    GREEN MARCHFORD'), where the gazetteer numbers the house of that name on that street
+    ('CHURCH VIEW 17 MILL LANE ...'), read with the number after the name, for an exact key to
+    confirm; '' where the text has a number, or no name the gazetteer gives one numbered house
+    on a street the rest of the text fits. ``numbered_names``: building name (THE left out) ->
+    [(street key, house number)] of the gazetteer's numbered houses without a flat."""
+    out = np.full(len(normalised_text), "", dtype=object)
+    if not numbered_names:
+        return out
+    for i, text in enumerate(normalised_text):
+        words = str(text).split()
+        if not words or any(ch.isdigit() for ch in str(text)):
+            continue
+        fits = set()
+        for k in range(1, len(words)):
+            name = " ".join(w for w in words[:k] if w != "THE")
+            rest = words[k:]
+            for key, house in numbered_names.get(name, ()):
+                key_words = key.split()
+                # the rest is the street, perhaps without its locality or town
+                if rest[0] == key_words[0] and set(rest) <= set(key_words):
+                    fits.add((k, name, house))
+        if len(fits) == 1:
+            k, name, house = next(iter(fits))
+            out[i] = " ".join([name, house, *words[k:]])  # (THE left out, as the gazetteer may)
+    return out
+
+
 def flat_before_block_readings(normalised_text) -> np.ndarray:
     """'3 UMBRIA COURT 50 X ROAD' (a number before a block's name and the block's street number
     after it) read as 'FLAT 3 UMBRIA COURT 50 X ROAD', for the matcher when no exact key found

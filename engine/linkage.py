@@ -337,9 +337,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         gazetteer_places = frozenset().union(*ref_places)
         # the building names of each street ('KINGS HEAD' on CORNHILL ...) and an address bearing each
         names_on: dict = {}
-        for key, name, address in zip(ref_street_keys, ad.building_names(ref["text"]), ref["text"], strict=True):
+        # ... and, of a house (no flat) with a name and a number, its street and number by its name
+        numbered_names: dict = {}
+        for key, name, address, flats, houses in zip(ref_street_keys, ad.building_names(ref["text"]), ref["text"],
+                                                     ref_flats, ref_houses, strict=True):
             if name is not None:
                 names_on.setdefault((key, name), address)
+                if not flats and len(houses) == 1:
+                    numbered_names.setdefault(name, set()).add((key, next(iter(houses))))
         # the gazetteer's streets (StreetIndex): their typed names ('HIGH STREET'), those it numbers
         # houses on and those it lists only named houses on, are what records' streets are read as
         # and compared by; and the streets records are placed on (match_level 'street')
@@ -530,6 +535,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             flat_first = ad.flat_before_block_readings(text.to_numpy()[todo])
             has, found = exact_on(ad.mended_word_readings(np.where(flat_first != "", flat_first, text.to_numpy()[todo]),
                                                           ref_keys.by_word()[0]))
+            exact_hits += int(found.sum())
+            todo = np.setdiff1d(todo, todo[has[found]])
+            # a house written by its name and street, its number left out ('CHURCH VIEW, MILL LANE'
+            # where the gazetteer has CHURCH VIEW, 17 MILL LANE): read with that number
+            has, found = exact_on(ad.named_house_readings(text.to_numpy()[todo], numbered_names))
             exact_hits += int(found.sum())
             todo = np.setdiff1d(todo, todo[has[found]])
             # a record naming in full an object that is no dwelling's answer ('ELECTRICITY SUB

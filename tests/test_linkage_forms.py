@@ -209,6 +209,8 @@ SPLIT_ROWS = [
     (141, None, "RD04", "4 MARKET PLACE, LINDWORTH", "LW1 1AL"),
     (150, None, "CR", "THE KINGS HEAD, 7 CORNHILL, LINDWORTH", "LW1 3AA"),
     (151, None, "RD04", "9 CORNHILL, LINDWORTH", "LW1 3AA"),
+    (152, None, "RD04", "ROSE COTTAGE, 3 CORNHILL, LINDWORTH", "LW1 3AA"),
+    (153, None, "RD04", "ROSE COTTAGE, 18 HIGH STREET, LINDWORTH", "LW1 4AB"),
     (160, None, "CR01", "14 HIGH STREET, LINDWORTH", "LW1 4AA"),
     (161, None, "CR01", "TESCO EXPRESS, 16 HIGH STREET, LINDWORTH", "LW1 4AA"),
     (170, None, "RD04", "12 THE GREEN, LINDWORTH", "LW1 5AA"),
@@ -229,6 +231,10 @@ SPLIT_CASES = [
     ("Red Lion Public House, 2 Market Pl", "LW1 1AL", 140),
     ("Kings Head PH, 7 Cornhill", "LW1 3AA", 150),
     ("JOES CAFE LTD 14 HIGH ST", "LW1 4AA", 160),
+    ("Kings Head, Cornhill", None, 150),  # a numbered house by its name, the number left out
+    ("Rose Cottage, Cornhill, Lindworth", None, 152),
+    ("The Rose Cottage, High St", "LW1 4AB", 153),
+    ("Rose Cottage, Lindworth", None, None),  # two streets have one
     ("Tesco Stores Ltd, 16 High Street", "LW1 4AA", 161),
     ("12 Green, Lindworth", "LW1 5AA", 170),  # a street whose type comes first
     ("3 Heol-y-Felin", None, 171),
@@ -240,7 +246,8 @@ SPLIT_CASES = [
 def test_split_street_names_trading_words_and_street_types_first():
     """A street's one-word name written as two ('BROAD WAY', 'WEST FIELD'), read as the gazetteer's
     word only where an address of it is then found; a house number's letter is not read into a
-    word the gazetteer has; a business's trading words (PH, LTD) are no other building name;
+    word the gazetteer has; a business's trading words (PH, LTD) are no other building name; a
+    numbered house written by its name and street alone is that house where the street has one;
     streets whose type comes first (THE GREEN, HEOL) and NORTH/SOUTH halves of one street."""
     wrong = _wrong_links(SPLIT_ROWS, SPLIT_CASES)
     assert not wrong, wrong
