@@ -332,3 +332,40 @@ def test_gazetteer_in_separate_fields_links_as_one_line(town):
     # the matched address is the gazetteer's, joined from its parts
     row = in_parts["matched_address"].dropna().iloc[0]
     assert ", " in row and not row.startswith(",")
+
+
+@pytest.mark.slow
+def test_gazetteer_csv_without_points_through_qgis_process(run_alg, town, tmp_path):
+    """A gazetteer given as a CSV table of uprn, parent_uprn, class_code, address, postcode and
+    usrn, without coordinates (as councils often export an LLPG extract), links through
+    qgis_process to the same UPRNs as the same gazetteer with its points; every record is in
+    the output, and none has a point (the gazetteer gives none)."""
+    from qgis_process_helpers import qgis_process_run
+
+    gaz = pd.DataFrame(town["gaz"].drop(columns="geometry"))
+    gaz["class_code"] = gaz["kind"].map({"parent": "PP", "flat": "RD06", "single": "RD04"})
+    gaz["usrn"] = pd.factorize(gaz["street"] + gaz["town"])[0] + 8_000_000
+    gaz_csv = tmp_path / "llpg_extract.csv"
+    gaz[["uprn", "parent_uprn", "class_code", "address", "postcode", "usrn"]].to_csv(gaz_csv, index=False)
+    records = town["extract"].drop(columns=["true_uprn", "error_type", "uprn"]).iloc[:300]
+    records_csv = tmp_path / "records.csv"
+    records.to_csv(records_csv, index=False)
+    common = {"INPUT": str(records_csv), "ADDRESS_FIELDS": ["address"], "POSTCODE_FIELD": "postcode",
+              "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"], "REF_POSTCODE_FIELD": "postcode"}
+    answer = qgis_process_run(ALG, {**common, "REFERENCE": str(gaz_csv), "REF_PARENT_FIELD": "parent_uprn",
+                                    "REF_CLASS_FIELD": "class_code", "REF_USRN_FIELD": "usrn",
+                                    "OUTPUT": str(tmp_path / "linked.gpkg")},
+                              env={"JOINEDUP_QGIS_CONFIG": str(tmp_path / "profile")})
+    assert answer["returncode"] == 0, answer["stderr"][-2000:]
+    linked = read(answer["results"]["OUTPUT"])
+    with_points = read(run_alg(ALG, {**common, "REFERENCE": town["gaz_path"],
+                                     "OUTPUT": str(tmp_path / "with_points.gpkg")})["OUTPUT"])
+    assert len(linked) == len(records)
+    # (OGR reads a CSV's columns as text: the UPRN comes back as the text it was)
+    def uprns(frame):
+        return pd.to_numeric(frame["matched_uprn"]).astype("Int64").tolist()
+    assert uprns(linked) == uprns(with_points)
+    assert (linked["match_status"] == "matched").sum() > 250
+    assert linked.geometry.isna().all() or linked.geometry.is_empty.all()
+    matched = linked["match_status"] == "matched"
+    assert linked.loc[matched, "matched_usrn"].notna().all()
