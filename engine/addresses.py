@@ -900,12 +900,18 @@ def stair_order_readings(normalised_text, flats_at: dict) -> np.ndarray:
     return out
 
 
-def block_named_after_flat(reading: str, candidate: str) -> bool:
+def block_named_after_flat(reading: str, candidate: str, whole_name: bool = False) -> bool:
     """True where a block reading (``FLAT 15 THE OLD BREWERY AVOCET DRIVE``) and its candidate
     name the same first word right after the flat: the block's name, not only the street ('15
-    AVOCET DRIVE' is not flat 15 of KESTREL COURT, AVOCET DRIVE)."""
+    AVOCET DRIVE' is not flat 15 of KESTREL COURT, AVOCET DRIVE). ``whole_name``: every word of
+    the candidate's block name up to its house number, and that number there ('FLAT 11
+    HAWTHORN TERRACE' is not flat 11 of HAWTHORN HOUSE, 5 CHAPEL TERRACE)."""
     words, cand = reading.split(), str(candidate).split()
-    return len(words) > 2 and len(cand) > 2 and cand[0] == "FLAT" and cand[1] == words[1] and cand[2] == words[2]
+    first = len(words) > 2 and len(cand) > 2 and cand[0] == "FLAT" and cand[1] == words[1] and cand[2] == words[2]
+    if not first or not whole_name:
+        return first
+    number_at = next((k for k in range(3, len(cand)) if cand[k][:1].isdigit()), None)
+    return number_at is not None and words[2:number_at] == cand[2:number_at]
 
 
 @_read_once

@@ -476,8 +476,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 hit = det >= 0
                 if kind == "block" and hit.any():
                     found_text = ref["text"].to_numpy()[ref_positions[det[hit]]]
-                    named = np.array([ad.block_named_after_flat(a, c)
-                                      for a, c in zip(alt[has_alt[hit]], found_text, strict=True)], dtype=bool)
+                    # (without a postcode, the block's whole name: '11 HAWTHORN TERRACE' is no flat
+                    # of HAWTHORN HOUSE, 5 CHAPEL TERRACE)
+                    no_pc = pd.isna(pc.to_numpy()[retry[has_alt[hit]]]) | (pc.to_numpy()[retry[has_alt[hit]]] == "")
+                    named = np.array([ad.block_named_after_flat(a, c, whole_name=w) for a, c, w
+                                      in zip(alt[has_alt[hit]], found_text, no_pc, strict=True)], dtype=bool)
                     hit[np.flatnonzero(hit)[~named]] = False
                 rows = ref_positions[det[hit]]
                 hit_rows = retry[has_alt[hit]]

@@ -83,4 +83,14 @@ def deterministic_match(rec_text, rec_pc, ref: ReferenceKeys, house_optional: bo
         sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
         found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
         out[np.flatnonzero(rest)] = found.to_numpy()
+    if house_optional:
+        # ... and without a postcode, a flat with no house number on the flat and that word
+        open_house = usable & (out < 0) & (rec["pc"].to_numpy() == "") & (rec["house"].to_numpy() == "") \
+            & (rec["flat"].to_numpy() != "")
+        if open_house.any():
+            freq, exploded = ref.by_word()
+            sub = rec[open_house].copy()
+            sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
+            found = _unique_subset_match(sub, exploded, ["flat", "word"])
+            out[np.flatnonzero(open_house)] = found.to_numpy()
     return out

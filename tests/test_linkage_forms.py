@@ -217,6 +217,13 @@ SPLIT_ROWS = [
     (171, None, "RD04", "3 HEOL Y FELIN, LINDWORTH", "LW1 5AB"),
     (180, None, "RD04", "7 HIGH STREET NORTH, LINDWORTH", "LW1 6AA"),
     (181, None, "RD04", "7 HIGH STREET SOUTH, LINDWORTH", "LW1 6AB"),
+    (190, None, "PP", "KESTREL COURT, 20 MILL ROAD, LINDWORTH", "LW1 7AA"),
+    (191, 190, "RD06", "FLAT 3, KESTREL COURT, 20 MILL ROAD, LINDWORTH", "LW1 7AA"),
+    (192, 190, "RD06", "FLAT 4, KESTREL COURT, 20 MILL ROAD, LINDWORTH", "LW1 7AA"),
+    (195, None, "PP", "HAWTHORN HOUSE, 5 CHAPEL TERRACE, LINDWORTH", "LW1 8AA"),
+    (196, 195, "RD06", "FLAT 11, HAWTHORN HOUSE, 5 CHAPEL TERRACE, LINDWORTH", "LW1 8AA"),
+    (197, None, "RD04", "11 HAWTHORN TERRACE, LINDWORTH", "LW1 8AB"),
+    (198, None, "RD04", "13 HAWTHORN TERRACE, LINDWORTH", "LW1 8AB"),
 ]
 SPLIT_CASES = [
     ("11 Broad Way", None, 100),  # a street's name written as two words
@@ -240,6 +247,10 @@ SPLIT_CASES = [
     ("3 Heol-y-Felin", None, 171),
     ("7 High St N, Lindworth", "LW1 6AA", 180),
     ("7 High Street South", "LW1 6AB", 181),
+    ("3 Kestrel Court, Mill Road", None, 191),  # a block's flat, no FLAT, no postcode
+    ("3 Kestrel Court, Lindworth", None, 191),
+    ("11 Hawthorn Terrace, Lindworth", None, 197),  # not flat 11 of HAWTHORN HOUSE
+    ("11 Hawthorn Terrace", None, 197),
 ]
 
 
@@ -248,6 +259,7 @@ def test_split_street_names_trading_words_and_street_types_first():
     word only where an address of it is then found; a house number's letter is not read into a
     word the gazetteer has; a business's trading words (PH, LTD) are no other building name; a
     numbered house written by its name and street alone is that house where the street has one;
+    a block's flat written '3 Kestrel Court' without a postcode (the block's whole name read);
     streets whose type comes first (THE GREEN, HEOL) and NORTH/SOUTH halves of one street."""
     wrong = _wrong_links(SPLIT_ROWS, SPLIT_CASES)
     assert not wrong, wrong
