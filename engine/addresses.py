@@ -777,6 +777,42 @@ def letter_word_known(normalised: str, words) -> bool:
     return word in words or bool(after) and word + after[0] in words
 
 
+def houses_by_name_alone(normalised_text, postcodes, houses_named: dict, ref_postcodes, ref_keys,
+                         answers) -> tuple:
+    """A house written by its name and no number, its street perhaps left out ('MANOR FARM,
+    TILFORD'; 'THE GRANARY' with its postcode, where THE GRANARY COTTAGE has it too): the
+    gazetteer's houses of that name, without a number (``houses_named``: building name -> [(row,
+    its street's words, the places after it)]), on the street the record names, if any, at the
+    record's postcode, or, without one, in every place the record names (its locality, town).
+    Only rows where ``answers`` is true, told apart by
+    ``ref_keys`` (their UPRNs). Returns per record the row of the one such house (-1 where none
+    or several fit) and how many fit (several: the name alone cannot tell them)."""
+    row_of = np.full(len(normalised_text), -1, dtype=np.int64)
+    fitting = np.zeros(len(normalised_text), dtype=np.int64)
+    if not houses_named:
+        return row_of, fitting
+    for i, (text, code) in enumerate(zip(normalised_text, postcodes, strict=True)):
+        text = str(text)
+        if any(ch.isdigit() for ch in text):
+            continue
+        words = text.split()
+        has_pc = isinstance(code, str) and code != ""
+        found: dict = {}
+        for k in range(1, len(words) + 1):
+            if k == len(words) and not has_pc:
+                break  # a name alone, nowhere
+            for row, street, row_places in houses_named.get(building_name_words(" ".join(words[:k])), ()):
+                rest = words[k:]
+                if tuple(rest[:len(street)]) == street:
+                    rest = rest[len(street):]
+                if answers[row] and set(rest) <= row_places and (not has_pc or ref_postcodes[row] == code):
+                    found.setdefault(ref_keys[row], row)
+        fitting[i] = len(found)
+        if len(found) == 1:
+            row_of[i] = next(iter(found.values()))
+    return row_of, fitting
+
+
 def named_house_readings(normalised_text, numbered_names: dict) -> np.ndarray:
     """A house written by its name and street without its number ('CHURCH VIEW MILL LANE ABBOTS
     GREEN MARCHFORD'), where the gazetteer numbers the house of that name on that street
@@ -788,7 +824,8 @@ def named_house_readings(normalised_text, numbered_names: dict) -> np.ndarray:
     if not numbered_names:
         return out
     for i, text in enumerate(normalised_text):
-        words = str(text).split()
+        # (a business's trading words left out: 'RED LION PUBLIC HOUSE, MARKET PLACE')
+        words = [w for w in str(text).replace("PUBLIC HOUSE", "PH").split() if w not in _TRADING_WORDS]
         if not words or any(ch.isdigit() for ch in str(text)):
             continue
         fits = set()
@@ -1224,7 +1261,9 @@ def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray
         # (ST read as STREET or SAINT, before a word the normaliser did not know for a name)
         # (a name run together, 'ROSECOTTAGE', is the name)
         run_together = _within_one_edit("".join(names[0]), "".join(cand_name))
-        # (a business's trading words are no other name: 'THE RED LION PH' is THE RED LION)
+        # (a business's trading words are no other name: 'THE RED LION PH' and 'THE RED LION
+        # PUBLIC HOUSE' are THE RED LION)
+        rec_name = " ".join(rec_name).replace("PUBLIC HOUSE", "PH").split()
         rec_name = [w for w in rec_name if w not in ("SAINT", "STREET") and w not in _TRADING_WORDS
                     and not any(_within_one_edit(w, v) for v in cand_name)]
         out[i] = bool(rec_name) and bool(cand_name) and not run_together

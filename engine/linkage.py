@@ -385,6 +385,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         note = np.array([""] * n, dtype=object)
         weight = np.full(n, np.nan)
         gap = np.full(n, np.nan)
+        named_alike = np.zeros(n, dtype=bool)  # a house's name alone, which several houses have
         note[not_uk.to_numpy()] = "postcode is not a UK postcode; matched on the address alone"
         note[digits_read] = "postcode typed with a letter for a digit (O for 0, I or l for 1); read with the digit"
         note[two_postcodes] = np.where(guess[two_postcodes], "the postcode field and the postcode in the address "
@@ -545,6 +546,22 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             has, found = exact_on(ad.named_house_readings(text.to_numpy()[todo], numbered_names))
             exact_hits += int(found.sum())
             todo = np.setdiff1d(todo, todo[has[found]])
+            # a house known by its name, no number, its street perhaps left out ('MANOR FARM,
+            # TILFORD'; 'THE GRANARY' with its postcode, where THE GRANARY COTTAGE has it too): the
+            # one house of that name at the record's postcode, or without one in the places it
+            # names; where several fit, whichever the matcher picks is a guess (step 4: a tie)
+            if todo.size:
+                unit_free = (ad.number_parts(pd.Series(text.to_numpy()[todo]))[0].map(len) == 0).to_numpy()
+                rows, fitting = ad.houses_by_name_alone(
+                    np.where(unit_free, text.to_numpy()[todo], "0"), pc.to_numpy()[todo], streets.houses_named,
+                    ref["postcode"].to_numpy(), ref["key"].to_numpy(),
+                    (parent_row == np.arange(len(ref))) & (ref_flats.map(len) == 0).to_numpy())
+                named_alike[todo[fitting > 1]] = True
+                named = todo[rows >= 0]
+                ref_row[named] = cand_row[named] = rows[rows >= 0]
+                method[named] = "exact"
+                exact_hits += named.size
+                todo = np.setdiff1d(todo, named)
             # a record naming in full an object that is no dwelling's answer ('ELECTRICITY SUB
             # STATION ADJACENT TO 4 SCHOOL LANE', 'ST PETERS CHURCH, FRIARGATE'): that object
             # (read without a county: the words no gazetteer address has, 'N WESSEX', and the words
@@ -682,7 +699,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reason[flat_conflict] = [f"flat not in building: {w} not in the gazetteer at this address "
                              "(candidate_uprn is the building)" for w in why[flat_conflict]]
     reject_conflict = reject_conflict | other_thing
-    tie = (method == "probabilistic") & (gap < 0.01) & ~reject_conflict
+    guessed = np.isin(method, ["probabilistic", "trigram"]) & named_alike  # a name several houses have
+    tie = (((method == "probabilistic") & (gap < 0.01)) | guessed) & ~reject_conflict
     reason[tie] = "tie: two or more gazetteer addresses fit equally well (see candidate_uprn)"
     # the record's postcode is not the candidate's but another of the same sector with addresses
     # on the candidate's street: the number was typed wrong (12 -> 21) or is a neighbour's as

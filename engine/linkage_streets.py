@@ -37,7 +37,10 @@ class StreetIndex:
         usable: per row, whether it may be read at all (an answer of the gazetteer).
 
     ``buildings_on`` holds (street key, building name) of the buildings the gazetteer lists by
-    name without a house number ('WHARFSIDE' on 'YELLOWHAMMER MEWS UPPER MARCHFORD MARCHFORD').
+    name without a house number ('WHARFSIDE' on 'YELLOWHAMMER MEWS UPPER MARCHFORD MARCHFORD');
+    ``houses_named`` the same buildings by name: name -> [(row, its street's words, the places
+    after it)] ('MANOR FARM' -> [(row of MANOR FARM, CHURCH LANE, TILFORD, (CHURCH, LANE),
+    {TILFORD})]).
     """
 
     def __init__(self, street_keys: pd.Series, street_names: pd.Series, numbered: np.ndarray,
@@ -59,10 +62,15 @@ class StreetIndex:
         # address's commas (_named_house_streets)
         unnumbered = np.flatnonzero(~numbered & usable)
         buildings_on: set = set()
+        self.houses_named: dict = {}
         if unnumbered.size:
             keys, names, buildings = self._named_house_streets(texts.to_numpy()[unnumbered],
                                                                raw_texts.to_numpy()[unnumbered])
             buildings_on = {(k, b) for k, b in zip(keys, buildings, strict=True) if k is not None and b}
+            for row, key, name, building in zip(unnumbered, keys, names, buildings, strict=True):
+                if key is not None and building:
+                    self.houses_named.setdefault(building, []).append(
+                        (int(row), tuple(name.split()), frozenset(key[len(name):].split())))
             found = pd.notna(keys)
             named = every.iloc[unnumbered[found]].copy()
             named["key"], named["name"] = keys[found], names[found]

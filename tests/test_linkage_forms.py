@@ -239,6 +239,8 @@ SPLIT_CASES = [
     ("Kings Head PH, 7 Cornhill", "LW1 3AA", 150),
     ("JOES CAFE LTD 14 HIGH ST", "LW1 4AA", 160),
     ("Kings Head, Cornhill", None, 150),  # a numbered house by its name, the number left out
+    ("Red Lion PH, Market Place, Lindworth", None, 140),  # ... a trading word after it
+    ("The Red Lion Public House, Market Place", None, 140),
     ("Rose Cottage, Cornhill, Lindworth", None, 152),
     ("The Rose Cottage, High St", "LW1 4AB", 153),
     ("Rose Cottage, Lindworth", None, None),  # two streets have one
@@ -262,4 +264,50 @@ def test_split_street_names_trading_words_and_street_types_first():
     a block's flat written '3 Kestrel Court' without a postcode (the block's whole name read);
     streets whose type comes first (THE GREEN, HEOL) and NORTH/SOUTH halves of one street."""
     wrong = _wrong_links(SPLIT_ROWS, SPLIT_CASES)
+    assert not wrong, wrong
+
+
+# Rural houses known by name: a farm and its cottage share a postcode and a lane; two houses of
+# one name in one town (THE OLD RECTORY twice in TILFORD, on two lanes)
+NAME_ROWS = [
+    (100, None, "RD04", "MANOR FARM, CHURCH LANE, TILFORD", "TL1 1AA"),
+    (101, None, "RD04", "MANOR FARM COTTAGE, CHURCH LANE, TILFORD", "TL1 1AA"),
+    (102, None, "RD04", "2 CHURCH LANE, TILFORD", "TL1 1AA"),
+    (103, None, "RD04", "ROSE COTTAGE, CHURCH LANE, TILFORD", "TL1 1AA"),
+    (104, None, "RD04", "THE GRANARY, MILL LANE, LOWER TILFORD, TILFORD", "TL1 2AB"),
+    (105, None, "RD04", "THE GRANARY COTTAGE, MILL LANE, LOWER TILFORD, TILFORD", "TL1 2AB"),
+    (106, None, "RD04", "THE OLD RECTORY, CHURCH LANE, TILFORD", "TL1 1AB"),
+    (107, None, "RD04", "THE OLD RECTORY, MILL LANE, LOWER TILFORD, TILFORD", "TL1 2AA"),
+    (108, None, "RD04", "4 MILL LANE, LOWER TILFORD, TILFORD", "TL1 2AA"),
+    (110, None, "PP", "ORCHARD HOUSE, CHURCH LANE, TILFORD", "TL1 1AD"),
+    (111, 110, "RD06", "FLAT A, ORCHARD HOUSE, CHURCH LANE, TILFORD", "TL1 1AD"),
+    (112, 110, "RD06", "FLAT B, ORCHARD HOUSE, CHURCH LANE, TILFORD", "TL1 1AD"),
+]
+NAME_CASES = [
+    ("Manor Farm, Tilford", "TL1 1AA", 100),  # the street left out
+    ("Manor Farm", "TL1 1AA", 100),
+    ("Manor Farm, Tilford", None, 100),
+    ("Manor Farm, Church Lane, Tilford", None, 100),
+    ("Manor Farm Cottage, Tilford", None, 101),
+    ("Manor Farm Cottage", "TL1 1AA", 101),
+    ("Rose Cottage, Tilford", None, 103),
+    ("The Granary, Lower Tilford", "TL1 2AB", 104),
+    ("Granary, Tilford", None, 104),
+    ("The Granary Cottage, Tilford", "TL1 2AB", 105),
+    ("The Old Rectory, Tilford", "TL1 1AB", 106),
+    ("The Old Rectory, Lower Tilford", None, 107),
+    ("The Old Rectory, Tilford", None, None),  # two in the town: which is a guess
+    ("The Old Rectory", None, None),
+    ("Flat A, Orchard House, Tilford", "TL1 1AD", 111),
+    ("Orchard House, Tilford", None, 110),
+    ("Apple Tree Cottage, Tilford", "TL1 1AA", None),  # a house the gazetteer lacks
+]
+
+
+def test_houses_known_by_name_their_street_left_out():
+    """A house known by its name, no number, written without its street ('Manor Farm, Tilford';
+    'The Granary' with its postcode, where THE GRANARY COTTAGE shares it): the one house of that
+    name at its postcode, or without one in the places written; a name two houses of the town
+    have is no link (a tie, for the review), nor is a name the gazetteer lacks."""
+    wrong = _wrong_links(NAME_ROWS, NAME_CASES)
     assert not wrong, wrong
