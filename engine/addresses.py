@@ -778,15 +778,18 @@ def letter_word_known(normalised: str, words) -> bool:
 
 
 def houses_by_name_alone(normalised_text, postcodes, houses_named: dict, ref_postcodes, ref_keys,
-                         answers) -> tuple:
+                         answers, places: frozenset = frozenset(), vocabulary=()) -> tuple:
     """A house written by its name and no number, its street perhaps left out ('MANOR FARM,
     TILFORD'; 'THE GRANARY' with its postcode, where THE GRANARY COTTAGE has it too): the
     gazetteer's houses of that name, without a number (``houses_named``: building name -> [(row,
     its street's words, the places after it)]), on the street the record names, if any, at the
     record's postcode, or, without one, in every place the record names (its locality, town).
     Only rows where ``answers`` is true, told apart by
-    ``ref_keys`` (their UPRNs). Returns per record the row of the one such house (-1 where none
-    or several fit) and how many fit (several: the name alone cannot tell them)."""
+    ``ref_keys`` (their UPRNs). Words after the record's last word of ``places`` (the
+    gazetteer's localities and towns) that no address of the gazetteer has (``vocabulary``) are a
+    county and left out ('MANOR FARM, TILFORD, N WESSEX'). Returns per record the row of the one
+    such house (-1 where none or several fit) and how many fit (several: the name alone cannot
+    tell them)."""
     row_of = np.full(len(normalised_text), -1, dtype=np.int64)
     fitting = np.zeros(len(normalised_text), dtype=np.int64)
     if not houses_named:
@@ -796,6 +799,9 @@ def houses_by_name_alone(normalised_text, postcodes, houses_named: dict, ref_pos
         if any(ch.isdigit() for ch in text):
             continue
         words = text.split()
+        last = max((k for k, w in enumerate(words) if w in places), default=None)
+        if last is not None and not any(w in vocabulary for w in words[last + 1:]):
+            words = words[:last + 1]
         has_pc = isinstance(code, str) and code != ""
         found: dict = {}
         for k in range(1, len(words) + 1):

@@ -555,7 +555,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 rows, fitting = ad.houses_by_name_alone(
                     np.where(unit_free, text.to_numpy()[todo], "0"), pc.to_numpy()[todo], streets.houses_named,
                     ref["postcode"].to_numpy(), ref["key"].to_numpy(),
-                    (parent_row == np.arange(len(ref))) & (ref_flats.map(len) == 0).to_numpy())
+                    (parent_row == np.arange(len(ref))) & (ref_flats.map(len) == 0).to_numpy(),
+                    places=gazetteer_places, vocabulary=ref_keys.by_word()[0])
                 named_alike[todo[fitting > 1]] = True
                 named = todo[rows >= 0]
                 ref_row[named] = cand_row[named] = rows[rows >= 0]

@@ -282,12 +282,17 @@ NAME_ROWS = [
     (110, None, "PP", "ORCHARD HOUSE, CHURCH LANE, TILFORD", "TL1 1AD"),
     (111, 110, "RD06", "FLAT A, ORCHARD HOUSE, CHURCH LANE, TILFORD", "TL1 1AD"),
     (112, 110, "RD06", "FLAT B, ORCHARD HOUSE, CHURCH LANE, TILFORD", "TL1 1AD"),
+    (120, None, "RD04", "MANOR FARM, TILFORD ROAD, LINDWORTH", "LW9 9AA"),
+    (121, None, "RD04", "3 TILFORD ROAD, LINDWORTH", "LW9 9AA"),
 ]
 NAME_CASES = [
     ("Manor Farm, Tilford", "TL1 1AA", 100),  # the street left out
     ("Manor Farm", "TL1 1AA", 100),
     ("Manor Farm, Tilford", None, 100),
     ("Manor Farm, Church Lane, Tilford", None, 100),
+    ("Manor Farm, Tilford, Wessex", "TL1 1AA", 100),  # a county after the town
+    ("Manor Farm, Tilford, N Wessex", None, 100),
+    ("Manor Farm, Tilford Road", None, 120),  # a street named after the town: no county
     ("Manor Farm Cottage, Tilford", None, 101),
     ("Manor Farm Cottage", "TL1 1AA", 101),
     ("Rose Cottage, Tilford", None, 103),
@@ -307,7 +312,8 @@ NAME_CASES = [
 def test_houses_known_by_name_their_street_left_out():
     """A house known by its name, no number, written without its street ('Manor Farm, Tilford';
     'The Granary' with its postcode, where THE GRANARY COTTAGE shares it): the one house of that
-    name at its postcode, or without one in the places written; a name two houses of the town
-    have is no link (a tie, for the review), nor is a name the gazetteer lacks."""
+    name at its postcode, or without one in the places written (a county after the town left
+    out); a name two houses of the town have is no link (a tie, for the review), nor is a name
+    the gazetteer lacks."""
     wrong = _wrong_links(NAME_ROWS, NAME_CASES)
     assert not wrong, wrong
