@@ -784,12 +784,12 @@ def houses_by_name_alone(normalised_text, postcodes, houses_named: dict, ref_pos
     gazetteer's houses of that name, without a number (``houses_named``: building name -> [(row,
     its street's words, the places after it)]), on the street the record names, if any, at the
     record's postcode, or, without one, in every place the record names (its locality, town).
-    Only rows where ``answers`` is true, told apart by
-    ``ref_keys`` (their UPRNs). Words after the record's last word of ``places`` (the
-    gazetteer's localities and towns) that no address of the gazetteer has (``vocabulary``) are a
-    county and left out ('MANOR FARM, TILFORD, N WESSEX'). Returns per record the row of the one
-    such house (-1 where none or several fit) and how many fit (several: the name alone cannot
-    tell them)."""
+    Only rows where ``answers`` is true, told apart by ``ref_keys`` (their UPRNs). Words after
+    the record's last word of ``places`` (the gazetteer's localities and towns) that no address
+    of the gazetteer has (``vocabulary``) are a county and left out ('MANOR FARM, TILFORD, N
+    WESSEX'). Records with a number are left alone. Returns per record the row of the one such
+    house (-1 where none or several fit) and how many fit (several: the name alone cannot tell
+    them)."""
     row_of = np.full(len(normalised_text), -1, dtype=np.int64)
     fitting = np.zeros(len(normalised_text), dtype=np.int64)
     if not houses_named:

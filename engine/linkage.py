@@ -551,14 +551,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # one house of that name at the record's postcode, or without one in the places it
             # names; where several fit, whichever the matcher picks is a guess (step 4: a tie)
             if todo.size:
-                unit_free = (ad.number_parts(pd.Series(text.to_numpy()[todo]))[0].map(len) == 0).to_numpy()
+                no_flat = todo[(ad.number_parts(pd.Series(text.to_numpy()[todo]))[0].map(len) == 0).to_numpy()]
                 rows, fitting = ad.houses_by_name_alone(
-                    np.where(unit_free, text.to_numpy()[todo], "0"), pc.to_numpy()[todo], streets.houses_named,
+                    text.to_numpy()[no_flat], pc.to_numpy()[no_flat], streets.houses_named,
                     ref["postcode"].to_numpy(), ref["key"].to_numpy(),
                     (parent_row == np.arange(len(ref))) & (ref_flats.map(len) == 0).to_numpy(),
                     places=gazetteer_places, vocabulary=ref_keys.by_word()[0])
-                named_alike[todo[fitting > 1]] = True
-                named = todo[rows >= 0]
+                named_alike[no_flat[fitting > 1]] = True
+                named = no_flat[rows >= 0]
                 ref_row[named] = cand_row[named] = rows[rows >= 0]
                 method[named] = "exact"
                 exact_hits += named.size
