@@ -799,9 +799,9 @@ def houses_by_name_alone(normalised_text, postcodes, houses_named: dict, ref_pos
         if any(ch.isdigit() for ch in text):
             continue
         words = text.split()
-        last = max((k for k, w in enumerate(words) if w in places), default=None)
-        if last is not None and not any(w in vocabulary for w in words[last + 1:]):
-            words = words[:last + 1]
+        to_the_town = words_to_the_town(text, places)
+        if not any(w in vocabulary for w in words[len(to_the_town):]):
+            words = to_the_town
         has_pc = isinstance(code, str) and code != ""
         found: dict = {}
         for k in range(1, len(words) + 1):
@@ -831,7 +831,7 @@ def named_house_readings(normalised_text, numbered_names: dict) -> np.ndarray:
         return out
     for i, text in enumerate(normalised_text):
         # (a business's trading words left out: 'RED LION PUBLIC HOUSE, MARKET PLACE')
-        words = [w for w in str(text).replace("PUBLIC HOUSE", "PH").split() if w not in _TRADING_WORDS]
+        words = _without_trading_words(str(text).split())
         if not words or any(ch.isdigit() for ch in str(text)):
             continue
         fits = set()
@@ -1247,6 +1247,12 @@ def names_a_listed_building(record: pd.Series, candidate: pd.Series, buildings_o
 _TRADING_WORDS = frozenset({"PH", "PUB", "LTD", "LIMITED", "PLC"})
 
 
+def _without_trading_words(words: list) -> list:
+    """A business's name without its trading words (PH, PUB, PUBLIC HOUSE, LTD ...): 'THE RED
+    LION PUBLIC HOUSE' is THE RED LION."""
+    return [w for w in " ".join(words).replace("PUBLIC HOUSE", "PH").split() if w not in _TRADING_WORDS]
+
+
 def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray:
     """True where a record with no house number (a flat's aside) names a building ('CHERRY TREE
     HOUSE, ST PETERS AVENUE'; 'FLAT 31, FOUNDRY WHARF, KINGFISHER WAY') and its candidate names
@@ -1269,8 +1275,7 @@ def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray
         run_together = _within_one_edit("".join(names[0]), "".join(cand_name))
         # (a business's trading words are no other name: 'THE RED LION PH' and 'THE RED LION
         # PUBLIC HOUSE' are THE RED LION)
-        rec_name = " ".join(rec_name).replace("PUBLIC HOUSE", "PH").split()
-        rec_name = [w for w in rec_name if w not in ("SAINT", "STREET") and w not in _TRADING_WORDS
+        rec_name = [w for w in _without_trading_words(rec_name) if w not in ("SAINT", "STREET")
                     and not any(_within_one_edit(w, v) for v in cand_name)]
         out[i] = bool(rec_name) and bool(cand_name) and not run_together
     return out

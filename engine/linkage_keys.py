@@ -60,8 +60,9 @@ class ReferenceKeys:
 def deterministic_match(rec_text, rec_pc, ref: ReferenceKeys, house_optional: bool = False) -> np.ndarray:
     """Reference position for each record matched by a normalised key, else -1 (see step 2).
     Candidates are counted per UPRN (the reference's key): two rows of one UPRN are one candidate.
-    ``house_optional``: a record with a postcode and a flat but no house number may match an
-    address that has one (a block's flat written without the block's street number)."""
+    ``house_optional``: a record with a flat but no house number may match an address that has
+    one (a block's flat written without the block's street number), on its postcode or, without
+    one, on its rarest word."""
     rec = _parts(rec_text)
     rec["pc"] = pd.Series(rec_pc, dtype=object).fillna("").to_numpy()
     out = np.full(len(rec), -1, dtype=np.int64)
@@ -76,21 +77,23 @@ def deterministic_match(rec_text, rec_pc, ref: ReferenceKeys, house_optional: bo
             found = _unique_subset_match(rec[open_house], ref.with_pc, ["pc", "flat"])
             out[np.flatnonzero(open_house)] = found.to_numpy()
     rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
-    if rest.any():
-        # block on the numbers and the record's rarest word
-        freq, exploded = ref.by_word()
-        sub = rec[rest].copy()
-        sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
-        found = _unique_subset_match(sub, exploded, ["flat", "house", "word"])
-        out[np.flatnonzero(rest)] = found.to_numpy()
+    # block on the numbers and the record's rarest word
+    _match_on_rarest_word(rec, rest, ref, ["flat", "house"], out)
     if house_optional:
         # ... and without a postcode, a flat with no house number on the flat and that word
         open_house = usable & (out < 0) & (rec["pc"].to_numpy() == "") & (rec["house"].to_numpy() == "") \
             & (rec["flat"].to_numpy() != "")
-        if open_house.any():
-            freq, exploded = ref.by_word()
-            sub = rec[open_house].copy()
-            sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
-            found = _unique_subset_match(sub, exploded, ["flat", "word"])
-            out[np.flatnonzero(open_house)] = found.to_numpy()
+        _match_on_rarest_word(rec, open_house, ref, ["flat"], out)
     return out
+
+
+def _match_on_rarest_word(rec: pd.DataFrame, mask: np.ndarray, ref: ReferenceKeys, numbers: list,
+                          out: np.ndarray) -> None:
+    """Into ``out``, for the records where ``mask`` holds, the one reference address with the same
+    ``numbers`` (flat, house) and the record's rarest word, holding all its words."""
+    if not mask.any():
+        return
+    freq, exploded = ref.by_word()
+    sub = rec[mask].copy()
+    sub["word"] = [min(ws, key=lambda w: (freq.get(w, 0), w)) for ws in sub["words"]]
+    out[np.flatnonzero(mask)] = _unique_subset_match(sub, exploded, [*numbers, "word"]).to_numpy()
