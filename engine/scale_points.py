@@ -108,20 +108,24 @@ def _ogr_rows_arrow(path, layer, rows, columns):
     """``(x, y, values)`` of an OGR source's features (``rows``: pyogrio's arguments that pick them) through
     GDAL's Arrow stream (pyogrio.read_arrow: WKB and columns, no Python object per point, about
     three times faster than a GeoDataFrame for points), or None where that reader is not
-    available (then the caller reads a GeoDataFrame)."""
+    available or fails (then the caller reads a GeoDataFrame, which raises a real fault again)."""
     try:
         import pyarrow  # noqa: F401  (read_arrow needs it)
         import pyogrio
         import shapely
 
         meta, table = pyogrio.read_arrow(path, layer=layer, columns=columns, **rows)
-    except Exception:  # noqa: BLE001 - an older GDAL or pyogrio, no pyarrow: the general reader
+        gcol = meta.get("geometry_name") or "wkb_geometry"
+        if gcol not in table.column_names:
+            return None
+        values = table.select(list(columns)).to_pandas()
+        wkb = table.column(gcol).combine_chunks().to_numpy(zero_copy_only=False)
+    # An older GDAL or pyogrio, no pyarrow; and the conversion itself: once, in a Dask worker on a
+    # loaded machine, to_numpy raised pyarrow's ArrowException ("Wrapping ...") where the same
+    # chunk read again went through. The general reader is slower, never wrong.
+    except Exception:  # noqa: BLE001
         return None
-    gcol = meta.get("geometry_name") or "wkb_geometry"
-    if gcol not in table.column_names:
-        return None
-    values = table.select(list(columns)).to_pandas()
-    geoms = shapely.from_wkb(table.column(gcol).combine_chunks().to_numpy(zero_copy_only=False), on_invalid="ignore")
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     return (*_point_xy(geoms), values)
 
 
