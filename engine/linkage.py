@@ -818,6 +818,20 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         f"in {' '.join(sorted(c)) or 'another place'}"
         for b, r, c in zip(cand_street_name[place_disagrees], np.array(rec_places, dtype=object)[place_disagrees],
                            np.array(cand_places, dtype=object)[place_disagrees], strict=True)]
+    # ... and where those names cannot read the street (one named without a type, NORTHGATE; a
+    # house known by its name): the one street the record names by its name and places, read as
+    # the street level reads it, is another town's than the candidate's ('49 NORTHGATE, MARCHFORD'
+    # found 49 NORTHGATE, TILFORD; Marchford's NORTHGATE ends at 45: a house the gazetteer lacks)
+    open_rows = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & ~pc_settles & ~place_disagrees
+                               & np.isin(method, ["probabilistic", "trigram"]))
+    if open_rows.size:
+        named_key = streets.find_all(text.to_numpy()[open_rows], rec_pc[open_rows])[0]
+        cand_key = streets.find_all(cand_text.to_numpy()[open_rows], cand_pc[open_rows])[0]
+        elsewhere = pd.notna(named_key) & pd.notna(cand_key) & (named_key != cand_key)
+        place_disagrees[open_rows[elsewhere]] = True
+        reason[open_rows[elsewhere]] = [
+            f"place disagrees: the record names {streets.label(a)}; the best candidate is on {streets.label(b)}"
+            for a, b in zip(named_key[elsewhere], cand_key[elsewhere], strict=True)]
     reject_conflict = reject_conflict | place_disagrees
     fuzzy = np.flatnonzero(np.isin(method, ["probabilistic", "trigram"]) & has_cand & ~reject_conflict & ~by_person
                            & ~pc_settles)
@@ -927,8 +941,18 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             det[np.array([isinstance(a, str) and a != b for a, b in zip(slip_pc, found_pc, strict=True)],
                          dtype=bool)] = -1
             numbers_on: dict = {}  # street -> its house numbers (digits), whatever the postcode
-            for (_, street), numbers in houses_at.items():
+            postcodes_of: dict = {}  # (street, number) -> the postcodes it has
+            for (code, street), numbers in houses_at.items():
                 numbers_on.setdefault(street, set()).update(int(d) for d in numbers if d)
+                for d in numbers:
+                    if d:
+                        postcodes_of.setdefault((street, int(d)), set()).add(code)
+
+            def end_postcodes(street, written: int) -> set:
+                """Postcodes of the street's last number, and its last on the written number's side."""
+                numbers = numbers_on.get(street, set())
+                ends = {max(numbers, default=0), max((x for x in numbers if x % 2 == written % 2), default=0)}
+                return set().union(*(postcodes_of.get((street, x), set()) for x in ends))
             found_by_row: dict = {}
             for i, position in zip(rows_of[det >= 0], det[det >= 0], strict=True):
                 found_by_row.setdefault(int(i), set()).add(int(ref_positions[position]))
@@ -937,11 +961,20 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                     continue  # two addresses a slip away: which is meant is a guess
                 row = next(iter(rows))
                 written = int(written_of[i])
-                on_street = numbers_on.get(ref_street_keys.iloc[row], set())
+                street = ref_street_keys.iloc[row]
+                on_street = numbers_on.get(street, set())
                 # (past the street's last number only a flat the gazetteer has there: a new house
-                # at the end of a street is likelier than a typo, a new block with that flat is not)
+                # at the end of a street is likelier than a typo, a new block with that flat is not;
+                # or two digits swapped, with a postcode of the street's middle, not its end: '73
+                # INGRAM CRESCENT, LW7 2ES' where the crescent ends at 60 in LW7 2EX and LW7 2ES
+                # holds 37. A new house at the end takes the end's postcode or a new one; and other
+                # slips stay out: a postcode copied from a neighbour's record with a new number
+                # finds 7 for 37 or 15 for 25 as readily)
                 past_end = not on_street or written > max(on_street)
-                if written in on_street or (past_end and not rec_has_flat[i]):
+                swapped = any(sorted(h) == sorted(str(written)) for h in ref_houses.iloc[row])
+                mid_street = (swapped and isinstance(record_pc[i], str)
+                              and record_pc[i] not in end_postcodes(street, written))
+                if written in on_street or (past_end and not rec_has_flat[i] and not mid_street):
                     continue
                 ref_row[i] = cand_row[i] = row
                 accepted[i], method[i], reason[i] = True, "number slip", ""

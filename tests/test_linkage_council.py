@@ -115,6 +115,57 @@ def test_without_hierarchy_fields_no_sibling_flat(run_alg, tiny):
     assert pd.isna(out["matched_uprn"].iloc[1])
 
 
+# MILL ROAD by hand: 1-9 and 2-10 in LW2 1AA, 11-19 and 12-20 in LW2 1AB (the middle), 21-29
+# and 22-30 in LW2 1AC (its end). Record (text, postcode) -> matched house number or None
+PAST_END_CASES = {
+    # 41, past the road's last number (30), with the middle's postcode: of the numbers a slip could
+    # have turned into 41 (39, 40, 42, 43, 14, 31, 51, 4, 1, 441, 411) LW2 1AB holds 14 alone
+    ("41 Mill Road", "LW2 1AB"): 14,
+    ("31 Mill Road", "LW2 1AB"): 13,   # (29 and 30 are in LW2 1AC; 13 is the one in LW2 1AB)
+    # ... with the end's postcode: a new house at the end of the road is likelier than a typo
+    ("41 Mill Road", "LW2 1AC"): None,
+    ("31 Mill Road", "LW2 1AC"): None,
+    ("41 Mill Road", ""): None,        # no postcode to say which stretch: no guess
+    ("41A Mill Road", "LW2 1AB"): None,  # a lettered number is no slip
+    # a number the road has, at its own postcode, is that number
+    ("21 Mill Road", "LW2 1AC"): 21,
+}
+
+
+def test_number_past_the_streets_end(run_alg, tmp_path):
+    """A house number past the street's last, written with the postcode of the street's middle,
+    where that postcode holds one address a slip away (two digits swapped: 41 for 14), is that
+    address; with the postcode of the street's end, or none, it is a house the gazetteer lacks."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    def postcode_of(number: int) -> str:
+        return "LW2 1AA" if number <= 10 else "LW2 1AB" if number <= 20 else "LW2 1AC"
+
+    numbers = range(1, 31)
+    gaz = gpd.GeoDataFrame({"uprn": [5000 + n for n in numbers],
+                            "address": [f"{n} MILL ROAD, LINDWORTH" for n in numbers],
+                            "postcode": [postcode_of(n) for n in numbers], "usrn": 800},
+                           geometry=[Point(400000 + n * 10, 300000) for n in numbers], crs="EPSG:27700")
+    gaz_path = tmp_path / "mill_road.gpkg"
+    pyogrio.write_dataframe(gaz, gaz_path, layer="gazetteer")
+    records = pd.DataFrame({"address": [f"{a}, Lindworth" for a, _ in PAST_END_CASES],
+                            "postcode": [p for _, p in PAST_END_CASES]})
+    out = _run(run_alg, tmp_path, records, gaz_path, "past_end", REF_PARENT_FIELD=None, REF_CLASS_FIELD=None,
+               REF_USRN_FIELD="usrn")
+    assert len(out) == len(records)
+    for i, (case, number) in enumerate(PAST_END_CASES.items()):
+        row = out.iloc[i]
+        got = None if pd.isna(row["matched_uprn"]) else int(row["matched_uprn"]) - 5000
+        assert got == number, (case, got, row["unmatched_reason"])
+        if number is None:
+            assert str(row["unmatched_reason"]).startswith("number not in street"), (case, row["unmatched_reason"])
+            assert row["matched_usrn"] == 800, case   # placed on its street
+        elif not case[0].startswith(str(number)):
+            assert row["match_method"] == "number slip", case
+            assert f"read as {number}" in row["note"], (case, row["note"])
+
+
 # record text, postcode -> the street it is placed on (None: no street level), by hand
 STREET_CASES = {
     ("AHMED NOODLE BAR, FRIARGATE, LINDWORTH", ""): "FRIARGATE, LINDWORTH",  # a street named without a type
@@ -129,6 +180,9 @@ STREET_CASES = {
     # a street the gazetteer lists only named houses on: PEAR TREE HOUSE is on another street
     ("Pear Tree House, Coopers Close, Lindworth", ""): "COOPERS CLOSE, LINDWORTH",
     ("The Granary, Coopers Close", "LW1 6JK"): "COOPERS CLOSE, LINDWORTH",
+    # a street named without a type in two towns: Lindworth's NORTHGATE has no 11, Castlebridge's
+    # has; the record names Lindworth (a house the gazetteer lacks there), not Castlebridge's 11
+    ("11 Northgate, Lindworth", ""): "NORTHGATE, LINDWORTH",
 }
 
 
@@ -145,7 +199,9 @@ def test_street_level(run_alg, tmp_path):
             (7, "12 LINDWORTH", "LW1 4EF", 400),  # (a number on no street: names no street)
             (8, "PEAR TREE HOUSE, CORDWAINERS COURT, LINDWORTH", "LW1 5GH", 500),  # (named houses only)
             (9, "WESTWARD HO, COOPERS CLOSE, LINDWORTH", "LW1 6JK", 600),
-            (10, "BEECH HOUSE, COOPERS CLOSE, LINDWORTH", "LW1 6JK", 600)]
+            (10, "BEECH HOUSE, COOPERS CLOSE, LINDWORTH", "LW1 6JK", 600),
+            (11, "3 NORTHGATE, LINDWORTH", "LW1 7LM", 700), (12, "5 NORTHGATE, LINDWORTH", "LW1 7LM", 700),
+            (13, "11 NORTHGATE, CASTLEBRIDGE", "CB1 3CC", 800)]
     gaz = gpd.GeoDataFrame({"uprn": [r[0] for r in rows], "address": [r[1] for r in rows],
                             "postcode": [r[2] for r in rows], "usrn": [r[3] for r in rows]},
                            geometry=[Point(400000 + i * 10, 300000) for i in range(len(rows))], crs="EPSG:27700")
@@ -155,7 +211,7 @@ def test_street_level(run_alg, tmp_path):
     out = _run(run_alg, tmp_path, records, gaz_path, "streets", REF_PARENT_FIELD=None, REF_CLASS_FIELD=None,
                REF_USRN_FIELD="usrn")
     usrn_of = {"HIGH STREET, LINDWORTH": 100, "HIGH STREET, CASTLEBRIDGE": 200, "FRIARGATE, LINDWORTH": 300,
-               "COOPERS CLOSE, LINDWORTH": 600}
+               "COOPERS CLOSE, LINDWORTH": 600, "NORTHGATE, LINDWORTH": 700}
     for i, (case, street) in enumerate(STREET_CASES.items()):
         row = out.iloc[i]
         assert pd.isna(row["matched_uprn"]), (case, row["matched_uprn"])
