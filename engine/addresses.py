@@ -1221,10 +1221,10 @@ def _names_of_pair(record, candidate) -> tuple | None:
     return _names_before_street(r, c)
 
 
-def names_a_listed_building(record: pd.Series, candidate: pd.Series, buildings_on: set) -> np.ndarray:
+def names_a_listed_building(record: pd.Series, candidate: pd.Series, buildings_on: dict) -> np.ndarray:
     """The name of the building a record names without a house number, where its candidate has a
     house number and no name, and the gazetteer lists a building of that name on the candidate's
-    street (``buildings_on``: (street key, name) pairs, :class:`engine.linkage_streets.StreetIndex`):
+    street (``buildings_on``: its (street key, name) keys, :class:`engine.linkage_streets.StreetIndex`):
     'FLAT 30, WHARFSIDE, YELLOWHAMMER MEWS' and 'FLAT 30, 4 YELLOWHAMMER MEWS' where WHARFSIDE is
     a block of its own. None elsewhere. Normalised text."""
     record = pd.Series(record).reset_index(drop=True)

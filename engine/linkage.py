@@ -776,13 +776,16 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reason[name_differs] = ("name differs: the record names a building by a name the best candidate does not "
                             "have (a house the gazetteer may lack; see candidate_uprn)")
     # a numbered record naming its building by the name the gazetteer gives another address of the
-    # candidate's street ('THE KINGS HEAD, 7 CORNHILL' found 7 CORNHILL; the KINGS HEAD is 9): the
-    # number or the name is wrong, and no text can tell which
+    # candidate's street ('THE KINGS HEAD, 7 CORNHILL' found 7 CORNHILL; the KINGS HEAD is 9; 'ROSE
+    # COTTAGE, 5 CHURCH LANE' found 5 CHURCH LANE, and ROSE COTTAGE is a house of the lane without
+    # a number): the number or the name is wrong, and no text can tell which
     open_rows = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & ~name_differs)
     rec_names = ad.building_names(pd.Series(text.to_numpy()[open_rows]))
     cand_keys = ad.street_keys(cand_text.iloc[open_rows]).to_numpy()
     for i, name, key, cand in zip(open_rows, rec_names, cand_keys, cand_text.iloc[open_rows], strict=True):
         other = names_on.get((key, name)) if name is not None else None
+        if other is None and (key, name) in streets.buildings_on:
+            other = ref["text"].iloc[streets.buildings_on[(key, name)]]
         if other is not None and f" {name} " not in f" {cand} ":
             name_differs[i] = True
             reason[i] = (f"name differs: the record names {name}, which the gazetteer gives to {other}; the "

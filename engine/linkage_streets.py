@@ -36,8 +36,9 @@ class StreetIndex:
         raw_texts: per row, the address as the gazetteer writes it (its fields joined with ', ').
         usable: per row, whether it may be read at all (an answer of the gazetteer).
 
-    ``buildings_on`` holds (street key, building name) of the buildings the gazetteer lists by
-    name without a house number ('WHARFSIDE' on 'YELLOWHAMMER MEWS UPPER MARCHFORD MARCHFORD');
+    ``buildings_on`` maps (street key, building name) of the buildings the gazetteer lists by
+    name without a house number ('WHARFSIDE' on 'YELLOWHAMMER MEWS UPPER MARCHFORD MARCHFORD')
+    to the row of the first;
     ``houses_named`` the same buildings by name: name -> [(row, its street's words, the places
     after it)] ('MANOR FARM' -> [(row of MANOR FARM, CHURCH LANE, TILFORD, (CHURCH, LANE),
     {TILFORD})]).
@@ -61,12 +62,14 @@ class StreetIndex:
         # streets of named houses only (no number says where their name ends): read between the
         # address's commas (_named_house_streets)
         unnumbered = np.flatnonzero(~numbered & usable)
-        buildings_on: set = set()
+        buildings_on: dict = {}
         self.houses_named: dict = {}
         if unnumbered.size:
             keys, names, buildings = self._named_house_streets(texts.to_numpy()[unnumbered],
                                                                raw_texts.to_numpy()[unnumbered])
-            buildings_on = {(k, b) for k, b in zip(keys, buildings, strict=True) if k is not None and b}
+            for row, key, building in zip(unnumbered, keys, buildings, strict=True):
+                if key is not None and building:
+                    buildings_on.setdefault((key, building), int(row))
             for row, key, name, building in zip(unnumbered, keys, names, buildings, strict=True):
                 if key is not None and building:
                     self.houses_named.setdefault(building, []).append(

@@ -92,6 +92,17 @@ CASES = [  # record, postcode, expected uprn (None: no link)
  ("Number 3 Westfield Drive", "CB1 1AA", 700),
  ("3-5 Westfield Drive", "CB1 1AA", None),
  ("Westfield Drive 3, Castlebridge", "CB1 1AA", 700),
+ # a name the gazetteer gives a house of the lane without a number, written with a number of the
+ # lane: the name or the number is wrong (as 'THE KINGS HEAD, 7 CORNHILL' where the Kings Head is 9)
+ ("Rose Cottage, 5 Church Lane", "LW4 4DD", None),
+ # exports: a cell of several lines, no-break spaces (spreadsheets), the country, G/F, '#2'
+ ("Flat 2\n8 Queens Road\nLindworth", "LW5 5EE", 502),
+ ("Flat\u00a02, 8\u00a0Queens Road", "LW5\u00a05EE", 502),
+ ("Flat 2, 8 Queens Road, Lindworth, United Kingdom", None, 502),
+ ("G/F Flat, 12 High Street", "LW1 1AA", 101),
+ ("#2, 8 Queens Road", "LW5 5EE", 502),
+ ("8 Queens Road - Flat 2", "LW5 5EE", 502),
+ ("9 St.Johns Way", "LW6 6FF", 600),
 ]
 
 
