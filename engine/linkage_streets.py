@@ -67,11 +67,9 @@ class StreetIndex:
         if unnumbered.size:
             keys, names, buildings = self._named_house_streets(texts.to_numpy()[unnumbered],
                                                                raw_texts.to_numpy()[unnumbered])
-            for row, key, building in zip(unnumbered, keys, buildings, strict=True):
-                if key is not None and building:
-                    buildings_on.setdefault((key, building), int(row))
             for row, key, name, building in zip(unnumbered, keys, names, buildings, strict=True):
                 if key is not None and building:
+                    buildings_on.setdefault((key, building), int(row))
                     self.houses_named.setdefault(building, []).append(
                         (int(row), tuple(name.split()), frozenset(key[len(name):].split())))
             found = pd.notna(keys)
