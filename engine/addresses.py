@@ -849,6 +849,21 @@ def named_house_readings(normalised_text, numbered_names: dict) -> np.ndarray:
     return out
 
 
+def unit_numbers_as_flats(normalised: pd.Series, is_unit: np.ndarray) -> pd.Series:
+    """A gazetteer's units (rows with a parent building, ``is_unit``) written with their number
+    alone before the building ('3 KESTREL COURT 12 HIGH STREET'; '3 12 HIGH STREET': AddressBase-
+    style fields joined, a secondary number without secondary text) as flats: 'FLAT 3 KESTREL
+    COURT 12 HIGH STREET', the way records write them. Other rows as they are."""
+    text = pd.Series(normalised).reset_index(drop=True)
+    look = np.flatnonzero(np.asarray(is_unit, dtype=bool) & text.map(lambda t: isinstance(t, str)).to_numpy())
+    out = text.to_numpy(dtype=object).copy()
+    for i in look:
+        t = out[i]
+        if "FLAT " not in t and (_LEADING_NUMBER_BEFORE_NAME.match(t) or _TWO_LEADING_NUMBERS.match(t)):
+            out[i] = "FLAT " + t
+    return pd.Series(out, index=pd.Series(normalised).index, dtype=object)
+
+
 def flat_before_block_readings(normalised_text) -> np.ndarray:
     """'3 UMBRIA COURT 50 X ROAD' (a number before a block's name and the block's street number
     after it) read as 'FLAT 3 UMBRIA COURT 50 X ROAD', for the matcher when no exact key found
