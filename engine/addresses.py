@@ -849,18 +849,19 @@ def named_house_readings(normalised_text, numbered_names: dict) -> np.ndarray:
     return out
 
 
-def unit_numbers_as_flats(normalised: pd.Series, is_unit: np.ndarray) -> pd.Series:
-    """A gazetteer's units (rows with a parent building, ``is_unit``) written with their number
-    alone before the building ('3 KESTREL COURT 12 HIGH STREET'; '3 12 HIGH STREET': AddressBase-
-    style fields joined, a secondary number without secondary text) as flats: 'FLAT 3 KESTREL
-    COURT 12 HIGH STREET', the way records write them. Other rows as they are."""
-    text = pd.Series(normalised).reset_index(drop=True)
-    look = np.flatnonzero(np.asarray(is_unit, dtype=bool) & text.map(lambda t: isinstance(t, str)).to_numpy())
-    out = text.to_numpy(dtype=object).copy()
-    for i in look:
-        t = out[i]
-        if "FLAT " not in t and (_LEADING_NUMBER_BEFORE_NAME.match(t) or _TWO_LEADING_NUMBERS.match(t)):
-            out[i] = "FLAT " + t
+def unit_numbers_as_flats(normalised: pd.Series, parent_text: pd.Series) -> pd.Series:
+    """A gazetteer's units written as their number and then their building's whole address
+    (``parent_text``: per row, its parent's normalised address, None for a row without one):
+    '3 KESTREL COURT 12 HIGH STREET' under KESTREL COURT 12 HIGH STREET, '2 THE OLD SCHOOL QUEENS
+    ROAD', '3 12 HIGH STREET' (AddressBase-style fields joined, a secondary number without
+    secondary text), as flats: 'FLAT 3 KESTREL COURT 12 HIGH STREET', the way records write them.
+    Other rows as they are: '2 ORCHARD CLOSE' under an estate's record is a house."""
+    out = pd.Series(normalised).to_numpy(dtype=object).copy()
+    for i, (text, parent) in enumerate(zip(out, parent_text, strict=True)):
+        if isinstance(text, str) and isinstance(parent, str) and parent and text.endswith(" " + parent):
+            number = text[:-len(parent) - 1]
+            if re.fullmatch(r"\d+[A-Z]?", number):
+                out[i] = "FLAT " + text
     return pd.Series(out, index=pd.Series(normalised).index, dtype=object)
 
 

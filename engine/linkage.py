@@ -312,9 +312,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                                        len(ref), first_row)
     has_units = np.zeros(len(ref), dtype=bool)
     has_units[parent_row[parent_row != np.arange(len(ref))]] = True
-    # a unit written with its number alone before its building (secondary number fields without
+    # a unit written as its number and its building's address (secondary number fields without
     # secondary text, joined: '3, KESTREL COURT, 12, HIGH STREET') is read as the flat it is
-    ref["text"] = ad.unit_numbers_as_flats(ref["text"], parent_row != np.arange(len(ref))).to_numpy()
+    is_unit = parent_row != np.arange(len(ref))
+    ref["text"] = ad.unit_numbers_as_flats(
+        ref["text"], np.where(is_unit, ref["text"].to_numpy()[parent_row], None)).to_numpy()
     fb.set_progress(0.05)
     fb.check()
 

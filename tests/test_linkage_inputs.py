@@ -75,6 +75,11 @@ SPLIT_ROWS = [
     (121, 120, "RD06", "GROUND FLOOR FLAT", None, None, None, 20, None, 22, "HIGH STREET", None, "LINDWORTH"),
     (130, None, "RD04", None, None, None, "ROSE COTTAGE", None, None, None, "CHURCH LANE", "FENNY BRIDGE",
      "LINDWORTH"),
+    (140, None, "PP", None, None, None, "THE OLD SCHOOL", None, None, None, "QUEENS ROAD", None, "LINDWORTH"),
+    (142, 140, "RD06", None, 2, None, "THE OLD SCHOOL", None, None, None, "QUEENS ROAD", None, "LINDWORTH"),
+    # a house of a private road under its estate's record: its number is a house's
+    (150, None, "PP", None, None, None, "ORCHARD ESTATE", None, None, None, "ORCHARD CLOSE", None, "LINDWORTH"),
+    (152, 150, "RD04", None, None, None, None, 2, None, None, "ORCHARD CLOSE", None, "LINDWORTH"),
 ]
 SPLIT_CASES = [  # record, postcode, the UPRN worked out by hand
     ("Flat 1, Kestrel Court, 12 High Street, Lindworth", "LW1 1AA", 101),
@@ -85,6 +90,9 @@ SPLIT_CASES = [  # record, postcode, the UPRN worked out by hand
     ("GFF 20 High Street", "LW1 1AB", 121),          # one number of the range
     ("Rose Cottage, Church Lane, Fenny Bridge", "", 130),
     ("Kestrel Court, 12 High Street", "LW1 1AA", 100),
+    ("Flat 2, The Old School, Queens Road", "", 142),
+    ("Flat 2 Old School Queens Road", "", 142),
+    ("2 Orchard Close, Lindworth", "", 152),
 ]
 
 
