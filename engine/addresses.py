@@ -51,6 +51,9 @@ _UNIT_WORD_RE = re.compile(r"\b(?:" + "|".join(UNIT_WORDS_BEFORE_NUMBER)
                            + r")\b\.?[ \t]*(?:NO\b\.?[ \t]*)?(?=\d+[A-Z]?\b)")
 # 'SHOP, 12 HIGH STREET' (the unit named by its use alone, first, before the house number)
 _SHOP_FIRST_RE = re.compile(r"^\s*SHOP\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+# '12 HIGH STREET (SHOP)', '12 HIGH STREET - SHOP, LINDWORTH': the same shop, named after the
+# address (a part that is SHOP alone; not where the record names a flat as well)
+_SHOP_AFTER_RE = re.compile(r"^(?!.*\bFLAT\b)(\s*\d+[A-Z]?\b[^(]*?)\s*(?:\(\s*SHOP\s*\)|[,;-]\s*SHOP\s*(?=[,;]|$))")
 # 'THE FLAT, 12 HIGH STREET': the building's one flat, named as the flat above is (not flat 12)
 _THE_FLAT_FIRST_RE = re.compile(r"^\s*THE\s+FLAT\s*[,;]?\s*(?=\d+[A-Z]?\b)")
 _OFFICE_BEFORE_UNIT_RE = re.compile(r"\bOFFICE\s+(?=(?:SUITE|UNIT)\b)")  # 'OFFICE SUITE 3': one unit word
@@ -294,6 +297,9 @@ def _normalise(series: pd.Series):
     text = text.str.replace(_RANGE_RE, r"\1-\2", regex=True).str.replace("&", " AND ", regex=False)
     text = text.str.replace(_NUMBER_DASH_LETTER_RE, r"\1\2", regex=True)
     text = text.str.replace(_UNIT_WORD_RE, "FLAT ", regex=True).str.replace(_OFFICE_BEFORE_UNIT_RE, "", regex=True)
+    shop = text.str.contains("SHOP", regex=False).fillna(False).to_numpy(dtype=bool)  # (the regex is slow)
+    if shop.any():
+        text[shop] = text[shop].str.replace(_SHOP_AFTER_RE, r"SHOP, \1", regex=True)
     text = text.str.replace(_SHOP_FIRST_RE, "FLAT SHOP ", regex=True)
     text = text.str.replace(_THE_FLAT_FIRST_RE, "FLAT ABOVE, ", regex=True)
     text = _floor_flats(text).str.replace(_UNIT_WORD_ENDING_NAME, ", ", regex=True).str.translate(_TRANSLATE)

@@ -142,6 +142,8 @@ MORE_CASES = [
  ("First Floor, 12 High Street", "LW1 1AA", 102),
  ("The Flat, 12 High Street", "LW1 1AA", 102),
  ("Shop, 12 High Street", "LW1 1AA", 101),
+ ("12 High Street (Shop)", "LW1 1AA", 101),        # the shop named after the address
+ ("12 High Street, Shop, Lindworth", "LW1 1AA", 101),
  ("12 High Street", "LW1  1AA", 100),
  ("12 High Street", "LW1-1AA", 100),
  ("12 High Street LW11AA", None, 100),
