@@ -310,11 +310,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # the building of each reference row (its parent, else itself), and which rows have units
     parent_row = hierarchy.parent_rows(_uprn_key(reference[ref_parent_field]) if ref_parent_field else None,
                                        len(ref), first_row)
+    is_unit = parent_row != np.arange(len(ref))
     has_units = np.zeros(len(ref), dtype=bool)
-    has_units[parent_row[parent_row != np.arange(len(ref))]] = True
+    has_units[parent_row[is_unit]] = True
     # a unit written as its number and its building's address (secondary number fields without
     # secondary text, joined: '3, KESTREL COURT, 12, HIGH STREET') is read as the flat it is
-    is_unit = parent_row != np.arange(len(ref))
     ref["text"] = ad.unit_numbers_as_flats(
         ref["text"], np.where(is_unit, ref["text"].to_numpy()[parent_row], None)).to_numpy()
     fb.set_progress(0.05)
@@ -834,7 +834,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                                & np.isin(method, ["probabilistic", "trigram"]))
     if open_rows.size:
         named_key = streets.find_all(text.to_numpy()[open_rows], rec_pc[open_rows])[0]
-        cand_key = streets.find_all(cand_text.to_numpy()[open_rows], cand_pc[open_rows])[0]
+        cand_key = streets.keys_of_rows(cand_row[open_rows])
         elsewhere = pd.notna(named_key) & pd.notna(cand_key) & (named_key != cand_key)
         place_disagrees[open_rows[elsewhere]] = True
         reason[open_rows[elsewhere]] = [
@@ -1028,13 +1028,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # (a matched address: its row's USRN, and its street read as a record's would be)
     matched_rows = np.flatnonzero(accepted)
     row_of = ref_row[matched_rows]
-    keys_of_rows = ref_street_keys.to_numpy()[row_of]
-    known_key = ref_numbered[row_of] & np.array([k in streets.name_of_key for k in keys_of_rows], dtype=bool)
-    street_key[matched_rows[known_key]] = keys_of_rows[known_key]
-    read = np.flatnonzero(~known_key)
-    if read.size:
-        street_key[matched_rows[read]] = streets.find_all(ref["text"].to_numpy()[row_of[read]],
-                                                          ref["postcode"].to_numpy()[row_of[read]])[0]
+    street_key[matched_rows] = streets.keys_of_rows(row_of)
     street_usrn[matched_rows] = ref_usrn.to_numpy()[row_of]
 
     # --- the output ---------------------------------------------------------------------

@@ -87,6 +87,23 @@ class StreetIndex:
                                                             usrn if pd.notna(usrn) else None))
         # the names ending in a street type, by which records' streets are read and compared
         self.typed_names = {n for n in self.streets_named if n.split()[-1] in ad.STREET_TYPE_WORDS}
+        # (the rows themselves, for keys_of_rows)
+        self._row_keys = street_keys.to_numpy()
+        self._row_numbered = np.asarray(numbered, dtype=bool)
+        self._row_texts = texts.to_numpy()
+        self._row_postcodes = postcodes.to_numpy()
+
+    def keys_of_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The street key of each gazetteer row in ``rows``: its own, where it has a house number
+        and that key is a street's; else its text read as a record's is (:meth:`find_all`), so a
+        flat of a named block or a house known by its name is on its street too."""
+        rows = np.asarray(rows, dtype=np.int64)
+        keys = self._row_keys[rows].astype(object)
+        known = self._row_numbered[rows] & np.array([k in self.name_of_key for k in keys], dtype=bool)
+        read = np.flatnonzero(~known)
+        if read.size:
+            keys[read] = self.find_all(self._row_texts[rows[read]], self._row_postcodes[rows[read]])[0]
+        return keys
 
     def _named_house_streets(self, texts: np.ndarray, raw_texts: np.ndarray) -> tuple:
         """Of addresses without a house number, the street key (name and places), the name of the
