@@ -87,6 +87,11 @@ _BASEMENT_FIRST_RE = re.compile(r"^\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN "
     "SIXTEEN SEVENTEEN EIGHTEEN NINETEEN TWENTY".split(), start=1)}
+_TENS = "TWENTY THIRTY FORTY FIFTY SIXTY SEVENTY EIGHTY NINETY".split()
+# ('Twenty Two', 'Thirty-One': run into one word, TWENTYTWO, read as the others are)
+NUMBER_WORDS.update({ten + unit: str(10 * k + int(NUMBER_WORDS[unit]))
+                     for k, ten in enumerate(_TENS, start=2) for unit in list(NUMBER_WORDS)[:9]})
+_COMPOUND_NUMBER_RE = re.compile(rf"\b({'|'.join(_TENS)})[ -]?({'|'.join(list(NUMBER_WORDS)[:9])})\b")
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -295,6 +300,9 @@ def _normalise(series: pd.Series):
     # '12 TO 14' the range 12-14
     text = text.str.replace(r"['`]", "", regex=True)  # (’ is folded away above)
     text = text.str.replace(_RANGE_RE, r"\1-\2", regex=True).str.replace("&", " AND ", regex=False)
+    tens = text.str.contains("TY", regex=False).fillna(False).to_numpy(dtype=bool)  # (most have none)
+    if tens.any():
+        text[tens] = text[tens].str.replace(_COMPOUND_NUMBER_RE, r"\1\2", regex=True)
     text = text.str.replace(_NUMBER_DASH_LETTER_RE, r"\1\2", regex=True)
     text = text.str.replace(_UNIT_WORD_RE, "FLAT ", regex=True).str.replace(_OFFICE_BEFORE_UNIT_RE, "", regex=True)
     shop = text.str.contains("SHOP", regex=False).fillna(False).to_numpy(dtype=bool)  # (the regex is slow)
@@ -636,6 +644,23 @@ def names_the_unit(record, unit, building) -> np.ndarray:
     return out
 
 
+# words that name no unit alone ('FLAT, 30 PARK ROAD' names none of the building's flats)
+_WORDS_NAMING_NO_UNIT = frozenset({"THE", "FLAT", "FLOOR", "AND", "OF"})
+
+
+def unit_named_by_its_words(record: str, building: str, units) -> int:
+    """Index in ``units`` (the texts of one building's units) of the one unit whose address holds
+    every word the record adds to its building's, where that is not all the unit adds
+    (:func:`names_the_unit` reads those): 'MAISONETTE, 30 PARK ROAD' where the building has a
+    GROUND FLOOR FLAT and one FIRST AND SECOND FLOOR MAISONETTE. -1 where none or several do, or
+    the record adds no such word."""
+    added = Counter(str(record).split()) - Counter(str(building).split())
+    if not set(added) - _WORDS_NAMING_NO_UNIT:
+        return -1
+    holding = [k for k, u in enumerate(units) if not added - Counter(str(u).split())]
+    return holding[0] if len(holding) == 1 else -1
+
+
 def words_to_the_town(normalised: str, places: frozenset) -> list:
     """The words of an address up to its last word in ``places`` (the gazetteer's towns and
     localities), and after it only words that are no name (a postcode's): a county or 'TOWN'
@@ -719,7 +744,7 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
     - lettered: ``FLAT 98B, X PLACE`` and ``98B X PLACE`` as flat B of 98 (the gazetteer writing
       the letter as the flat, where it has no 98B);
     - block: ``15 The Old Brewery, Avocet Drive`` (a number before a building's name, no number
-      after it) as flat 15 of that block, as PAF writes block flats.
+      after it, ``15A`` too) as flat 15 of that block, as PAF writes block flats.
     """
     out = {kind: np.full(len(normalised_text), "", dtype=object) for kind in SUBUNIT_READINGS}
     for i, (raw, norm) in enumerate(zip(raw_text, normalised_text, strict=False)):
@@ -756,7 +781,8 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
             m = _HOUSE_NUMBER_LETTER.match(norm)
             if m:
                 out["lettered"][i] = f"FLAT {m.group(2)} {m.group(1)} " + norm[m.end():]
-            elif _LEADING_NUMBER_ONLY_BEFORE_NAME.match(norm):
+            # ('5A KESTREL COURT, MILL ROAD' too: flat 5A of the block, where 5 has no flat A)
+            if _LEADING_NUMBER_ONLY_BEFORE_NAME.match(norm):
                 out["block"][i] = "FLAT " + norm
     return out
 

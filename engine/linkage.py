@@ -670,6 +670,20 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     lift = np.flatnonzero(to_building)
     to_building[lift] = ~ad.names_the_unit(text.to_numpy()[lift], ref["text"].to_numpy()[cand_row[lift]],
                                            ref["text"].to_numpy()[parent_row[cand_row[lift]]])
+    # ... or by a word that one unit of the building has and no other ('MAISONETTE, 30 PARK ROAD'
+    # where 30 has a GROUND FLOOR FLAT and a FIRST AND SECOND FLOOR MAISONETTE)
+    unnamed = lift[to_building[lift]]
+    if unnamed.size:
+        units_of = hierarchy.units_by_building(parent_row, usable.to_numpy())
+        for i in unnamed:
+            units = units_of.get(int(parent_row[cand_row[i]]), [])
+            k = ad.unit_named_by_its_words(text.iloc[i], ref["text"].iloc[parent_row[cand_row[i]]],
+                                           ref["text"].iloc[units])
+            if k >= 0:
+                to_building[i] = False
+                cand_row[i] = units[k]
+                if ref_row[i] >= 0:
+                    ref_row[i] = units[k]
     cand_row[to_building] = parent_row[cand_row[to_building]]
     ref_row[to_building & (ref_row >= 0)] = cand_row[to_building & (ref_row >= 0)]
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))

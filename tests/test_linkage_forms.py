@@ -2,8 +2,10 @@
 by hand: floors written as codes, before or after the number or in brackets; a block's flats
 written as 20/3, 3/20, 'Apt', 'Flat 03', 'Flat Three', the flat last; lettered flats as 31A or
 FLAT A, with a floor; house names short or run together; apostrophes, 'No.', a range, the
-number after the street. None: no link is the right answer (a flat or number the gazetteer
-lacks, an 'upper flat' of a building with three floor flats, a range over two houses)."""
+number after the street; a block's lettered flat as PAF writes it (5A Kestrel Court); a number in
+two words (Twenty-Two); a building's one maisonette by that word. None: no link is the right
+answer (a flat or number the gazetteer lacks, an 'upper flat' of a building with three floor
+flats, a range over two houses)."""
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
@@ -15,8 +17,10 @@ ROWS = [
  (103, 100, "RD06", "SECOND FLOOR FLAT, 12 HIGH STREET, LINDWORTH", "LW1 1AA"),
  (110, None, "RD04", "14 HIGH STREET, LINDWORTH", "LW1 1AA"),
  (111, None, "RD04", "16 HIGH STREET, LINDWORTH", "LW1 1AA"),
+ (112, None, "RD04", "22 HIGH STREET, LINDWORTH", "LW1 1AA"),
  (200, None, "PP", "KESTREL COURT, 20 MILL ROAD, LINDWORTH", "LW2 2BB"),
 ] + [(200 + k, 200, "RD06", f"FLAT {k}, KESTREL COURT, 20 MILL ROAD, LINDWORTH", "LW2 2BB") for k in range(1, 13)] + [
+ (220, 200, "RD06", "FLAT 5A, KESTREL COURT, 20 MILL ROAD, LINDWORTH", "LW2 2BB"),
  (300, None, "PP", "31 PARK AVENUE, LINDWORTH", "LW3 3CC"),
  (301, 300, "RD06", "FLAT A, 31 PARK AVENUE, LINDWORTH", "LW3 3CC"),
  (302, 300, "RD06", "FLAT B, 31 PARK AVENUE, LINDWORTH", "LW3 3CC"),
@@ -32,6 +36,10 @@ ROWS = [
  (600, None, "RD04", "9 ST JOHN'S WAY, LINDWORTH", "LW6 6FF"),
  (700, None, "RD04", "3 WESTFIELD DRIVE, CASTLEBRIDGE", "CB1 1AA"),
  (701, None, "RD04", "5 WESTFIELD DRIVE, CASTLEBRIDGE", "CB1 1AA"),
+ (800, None, "PP", "40 PARK ROAD, LINDWORTH", "LW3 3CD"),
+ (801, 800, "RD06", "GROUND FLOOR FLAT, 40 PARK ROAD, LINDWORTH", "LW3 3CD"),
+ (802, 800, "RD06", "FIRST AND SECOND FLOOR MAISONETTE, 40 PARK ROAD, LINDWORTH", "LW3 3CD"),
+ (810, None, "RD04", "42 PARK ROAD, LINDWORTH", "LW3 3CD"),
 ]
 CASES = [  # record, postcode, expected uprn (None: no link)
  ("GFF 12 High Street, Lindworth", "LW1 1AA", 101),
@@ -103,6 +111,11 @@ CASES = [  # record, postcode, expected uprn (None: no link)
  ("#2, 8 Queens Road", "LW5 5EE", 502),
  ("8 Queens Road - Flat 2", "LW5 5EE", 502),
  ("9 St.Johns Way", "LW6 6FF", 600),
+ ("5A Kestrel Court, Mill Road", "LW2 2BB", 220),  # a lettered flat, as PAF writes block flats
+ ("Twenty-Two High Street, Lindworth", "LW1 1AA", 112),
+ ("Twenty Two High St", None, 112),
+ ("Maisonette, 40 Park Road", "LW3 3CD", 802),  # the building's one maisonette
+ ("Flat, 40 Park Road", "LW3 3CD", None),  # read as flat 40, which 40 lacks: not linked
 ]
 
 
@@ -158,6 +171,7 @@ MORE_CASES = [
  ("5 Riverside Industrial Estate, Mill Road", "LW2 2BC", 301),
  ("Ground Floor Maisonette, 30 Park Road", "LW3 3CC", 401),
  ("Upper Maisonette, 30 Park Road", "LW3 3CC", 400),  # no unit named: the building (parent)
+ ("Maisonette, 30 Park Road", "LW3 3CC", None),  # two maisonettes: the review
  ("2 The Square", "LW4 4DD", 500),
  ("2 Square, Lindworth", None, 500),
  ("3 Bryn Awel, Lindworth", None, 601),
