@@ -3,6 +3,11 @@ bench of benchmarks/gen_agency_bench.py: a synthetic council gazetteer and recor
 the electoral register, housing benefit, environmental health and business rates, each with its truth.
 
     .venv/bin/python benchmarks/bench_agency.py [--seeds 11 12] [--records 5000] [--streets 170]
+                                                [--bench opendata]
+
+``--bench opendata``: the open-data bench of benchmarks/gen_opendata_bench.py instead (records as
+EPC, Price Paid, food hygiene, rating-list, Companies House, patient and police extracts write
+addresses; a Welsh town, a London borough, a university town; seeds 21 and up).
 
 For each seed (gazetteer seed s, records seed s + 1) it prints precision and recall by error class and
 by agency, overall and without the unrecoverable records (text that is letter for letter another real
@@ -21,8 +26,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_agency_bench  # noqa: E402
+import gen_opendata_bench  # noqa: E402
 from common import plugin_importable  # noqa: E402
-from gen_agency_bench import gazetteer_layer, make_gazetteer, make_records, quality  # noqa: E402
+from gen_agency_bench import gazetteer_layer, quality  # noqa: E402
+
+# (both benches make their gazetteer and records by the same interface)
+BENCHES = {"agency": gen_agency_bench, "opendata": gen_opendata_bench}
 
 N_WRONG = 40
 N_MISSES = 40
@@ -107,9 +117,9 @@ def show_failures(records: pd.DataFrame, out: pd.DataFrame, gaz: pd.DataFrame, s
             print(f"        truth ({r.true_level}): {address.get(int(r.true_uprn), '?')}")
 
 
-def run(seed: int, n_records: int, n_streets: int) -> tuple:
-    gaz = make_gazetteer(n_streets=n_streets, seed=seed)
-    records = make_records(gaz, n=n_records, seed=seed + 1)
+def run(bench, seed: int, n_records: int, n_streets: int | None) -> tuple:
+    gaz = bench.make_gazetteer(seed=seed, **({"n_streets": n_streets} if n_streets else {}))
+    records = bench.make_records(gaz, n=n_records, seed=seed + 1)
     start = time.perf_counter()
     out = link(records, gaz)
     seconds = time.perf_counter() - start
@@ -136,18 +146,20 @@ def run(seed: int, n_records: int, n_streets: int) -> tuple:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[11])
+    parser.add_argument("--bench", choices=sorted(BENCHES), default="agency")
+    parser.add_argument("--seeds", type=int, nargs="+")
     parser.add_argument("--records", type=int, default=5000)
-    parser.add_argument("--streets", type=int, default=170)
+    parser.add_argument("--streets", type=int, help="streets in the gazetteer (the bench's own default)")
     args = parser.parse_args()
     pooled_records, pooled_matched = [], []
-    for seed in args.seeds:
-        records, matched = run(seed, args.records, args.streets)
+    seeds = args.seeds or ([11] if args.bench == "agency" else [21])
+    for seed in seeds:
+        records, matched = run(BENCHES[args.bench], seed, args.records, args.streets)
         pooled_records.append(records.assign(record_id=records["record_id"] + f"-{seed}"))
         pooled_matched += list(matched)
-    if len(args.seeds) > 1:
+    if len(seeds) > 1:
         records = pd.concat(pooled_records, ignore_index=True)
-        print(f"\n==== pooled seeds {' '.join(map(str, args.seeds))}")
+        print(f"\n==== pooled seeds {' '.join(map(str, seeds))}")
         print(table(quality(pooled_matched, records, by="agency")))
         print(f"\noverall:                  {overall(quality(pooled_matched, records))}")
         print(f"without unrecoverable:    {overall(quality(pooled_matched, records, recoverable_only=True))}")

@@ -36,7 +36,7 @@ ABBREVIATIONS = {
     "HSE": "HOUSE", "CTG": "COTTAGE", "CTGE": "COTTAGE", "BLDGS": "BUILDINGS", "ST": "STREET",
     "STR": "STREET", "UPR": "UPPER", "LWR": "LOWER", "GT": "GREAT", "NTH": "NORTH",
     "STH": "SOUTH", "RDS": "ROADS", "STN": "STATION", "COTTS": "COTTAGES", "COTT": "COTTAGE",
-    "IND": "INDUSTRIAL", "EST": "ESTATE",
+    "IND": "INDUSTRIAL", "EST": "ESTATE", "CTR": "CENTRE", "BLDG": "BUILDING", "UNIV": "UNIVERSITY",
 }
 _ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
 # Words that name a sub-building unit; all become FLAT (a unit of a building, BS 7666's SAON:
@@ -45,12 +45,14 @@ FLAT_WORDS = ("FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT", "
 # Words that name a unit only before its number ('WORKSHOP 4', 'SHOP 2', 'OFFICE 3', 'BAY 12',
 # 'STE 5', a room let in a house in multiple occupation 'ROOM 3'); alone they are a word of a name
 # ('REAR WORKSHOP', 'POST OFFICE', 'BAY VIEW', 'GARDEN ROOM').
-UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK", "ROOM")
+UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK", "ROOM", "UNITS")
 # (the number right after the word, no comma between: 'SHOP, 12 HIGH STREET' is the shop of 12)
 _UNIT_WORD_RE = re.compile(r"\b(?:" + "|".join(UNIT_WORDS_BEFORE_NUMBER)
                            + r")\b\.?[ \t]*(?:NO\b\.?[ \t]*)?(?=\d+[A-Z]?\b)")
-# 'SHOP, 12 HIGH STREET' (the unit named by its use alone, first, before the house number)
-_SHOP_FIRST_RE = re.compile(r"^\s*SHOP\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+# 'SHOP, 12 HIGH STREET' (the unit named by its use alone, before the house number: first, or a
+# part of its own after the business's name, 'NISA LOCAL, SHOP, 68 BROADWAY'; 'SHOP PREMISES' as
+# rating lists write it)
+_SHOP_FIRST_RE = re.compile(r"(?:^|(?<=[,;]))\s*SHOP(?:\s+(?:AND\s+)?PREMISES)?\s*[,;]?\s*(?=\d+[A-Z]?\b)")
 # '12 HIGH STREET (SHOP)', '12 HIGH STREET - SHOP, LINDWORTH': the same shop, named after the
 # address (a part that is SHOP alone; not where the record names a flat as well)
 _SHOP_AFTER_RE = re.compile(r"^(?!.*\bFLAT\b)(\s*\d+[A-Z]?\b[^(]*?)\s*(?:\(\s*SHOP\s*\)|[,;-]\s*SHOP\s*(?=[,;]|$))")
@@ -72,6 +74,8 @@ _FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRS
 _FLOOR_SLASH_RE = re.compile(r"\b([GBFST1-4])\s*/\s*F\b" + _FLAT_AFTER)
 _BASEMENT_SLASH_RE = re.compile(r"\bB\s*/\s*MT?\b" + _FLAT_AFTER)
 _FLOOR_SHORT_RE = re.compile(r"(?<!FLAT )\b(GFF|FFF|SFF|TFF|BFF|LGFF|LGF|GF)\b" + _FLAT_AFTER)
+# ... and after FLAT ('FLAT LGF', 'FLAT GFF')
+_FLAT_FLOOR_SHORT_RE = re.compile(r"\bFLAT\s+(GFF|FFF|SFF|TFF|BFF|LGFF|LGF)\b")
 FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3F", "BFF": "BF", "LGF": "BF",
                     "LGFF": "BF"})
 # 'BASEMENT FLAT', 'TOP FLAT', 'GROUND FLAT': a floor named without the word FLOOR, followed by
@@ -83,6 +87,22 @@ _FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP|UPPER)\s*
 _UNIT_WORD_ENDING_NAME = re.compile(r"(?<=[A-Z]) +(?:UNIT|STUDIO|SUITE)\s*,\s*(?=\d)")
 # 'BASEMENT, 31 ROPERY STREET': the basement named alone, first, before the house number
 _BASEMENT_FIRST_RE = re.compile(r"^\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+# 'O/S 47 QUEX ROAD', 'NR 24 HOLSTEIN ROAD' (police and rating lists): outside or near the
+# address, not the address (OUTSIDE and NEAR are words of something_else_words)
+_OUTSIDE_NEAR_RE = re.compile(r"\bO\s*/\s*S\b\.?|\bNR\b\.?(?=\s*\d)")
+# 'FLAT 1, 5/7 PERCIVAL ROAD': after a flat, two numbers of one side a few apart are the range
+# 5-7 the flat is in (not another flat)
+_FLAT_THEN_SLASH_RE = re.compile(r"(\b(?:FLAT|FLT|APARTMENT|APT|UNIT|SUITE|STUDIO)\s+\w+\s*[,;]?\s*)"
+                                 r"(\d+)\s*/\s*(\d+)\b")
+
+
+def _slash_as_range(m) -> str:
+    first, second = int(m.group(2)), int(m.group(3))
+    if 0 < second - first <= 6 and first % 2 == second % 2:
+        return f"{m.group(1)}{first}-{second}"
+    return m.group(0)
+
+
 # Numbers written as words ('Seven Cavendish Street'), read as digits before a name.
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN "
@@ -133,11 +153,14 @@ def _floor_flats(text: pd.Series) -> pd.Series:
     of one letter in the floor's words allowed (``FIRST FLOR FLAT``, ``GORUND FLOOR``)."""
     code = lambda m: f" FLAT {FLOOR_CODES[m.group(1)]} "  # noqa: E731
     text = text.str.replace(_FLOOR_WORDS_RE, code, regex=True)
+    # (a floor named before FLAT, read before the slips: 'LOWER GROUND FLAT' is the basement, not
+    # LOWER and a GROUND FLAT)
+    text = text.str.replace(_FLOOR_FLAT_RE, code, regex=True)
     text = text.str.replace(_FLOOR_TYPO_RE, _floor_typo, regex=True)
     text = text.str.replace(_FLOOR_SLASH_RE, code, regex=True)
     text = text.str.replace(_BASEMENT_SLASH_RE, " FLAT BF ", regex=True)
-    text = text.str.replace(_FLOOR_FLAT_RE, code, regex=True)
     text = text.str.replace(_BASEMENT_FIRST_RE, " FLAT BF ", regex=True)
+    text = text.str.replace(_FLAT_FLOOR_SHORT_RE, code, regex=True)
     return text.str.replace(_FLOOR_SHORT_RE, code, regex=True)
 
 
@@ -300,6 +323,8 @@ def _normalise(series: pd.Series):
     # '12 TO 14' the range 12-14
     text = text.str.replace(r"['`]", "", regex=True)  # (’ is folded away above)
     text = text.str.replace(_RANGE_RE, r"\1-\2", regex=True).str.replace("&", " AND ", regex=False)
+    text = text.str.replace(_OUTSIDE_NEAR_RE, lambda m: "OUTSIDE " if m.group(0)[0] == "O" else "NEAR ", regex=True)
+    text = text.str.replace(_FLAT_THEN_SLASH_RE, _slash_as_range, regex=True)
     tens = text.str.contains("TY", regex=False).fillna(False).to_numpy(dtype=bool)  # (most have none)
     if tens.any():
         text[tens] = text[tens].str.replace(_COMPOUND_NUMBER_RE, r"\1\2", regex=True)
@@ -368,7 +393,7 @@ def _normalise(series: pd.Series):
         out = out.copy()
         out[padded] = unpadded_uniq[inverse][padded]
         # 'No. 14 Rosebery Way': NO before a house number
-        drop |= np.isin(raw, ["NO", "NR", "NOS"]) & np.r_[is_num[1:] | is_range[1:], False] & same_next
+        drop |= np.isin(raw, ["NO", "NOS"]) & np.r_[is_num[1:] | is_range[1:], False] & same_next
         # 'Seven Cavendish Street': a number word first in the address, or after a flat key,
         # and before a name (not after a number: '5 ONE TREE HILL' keeps its name)
         is_numword = np.array([u in NUMBER_WORDS for u in uniq])[inverse]
@@ -695,6 +720,9 @@ def describes_something_else(record_text: pd.Series, candidate_text: pd.Series) 
                      index=record_text.index, dtype=bool)
 
 
+# 'ROSE COTTAGE, CHURCH LANE, NEAR TILFORD': near a town is where the address is, postally; near
+# a number ('NEAR 24 HOLSTEIN ROAD') is beside an address
+_NEAR_A_PLACE = re.compile(r"\bNEAR\b(?!\s+(?:TO\s+)?\d)")
 # shops named by what they sell ('EVANS CONVENIENCE STORE'): a business, not a store beside an address
 _SHOP_NAMED_STORE = re.compile(r"\b(?:CONVENIENCE|DEPARTMENT|GENERAL|FOOD|CORNER|VILLAGE|DISCOUNT|FARM|DIY|PET|"
                                r"CHARITY|GROCERY|HARDWARE)\s+STORES?\b")
@@ -714,6 +742,7 @@ def something_else_words(normalised: pd.Series) -> list:
             *(_something_else_slip(w) for w in ws if len(w) >= 6 and w not in _SOMETHING_ELSE))
 
     text = pd.Series(normalised).astype("string").fillna("").str.replace(_SHOP_NAMED_STORE, " ", regex=True)
+    text = text.str.replace(_NEAR_A_PLACE, " ", regex=True)
     return [named(ws) if isinstance(ws, list) else frozenset() for ws in text.str.findall(r"[A-Z]+")]
 
 
@@ -727,7 +756,7 @@ _FLOOR_AND_NUMBER = re.compile(r"\bFLAT (?:([GB1-4]F) (?:FLAT )?(\d{1,2}|[A-Z])|
 _FLAT_NUMBER_LETTER = re.compile(r"\bFLAT (\d+)([A-Z])\b")
 _HOUSE_NUMBER_LETTER = re.compile(r"^(\d+)([A-Z]) (?=[A-Z])")
 # The order other readings are tried in: each only where the ones before it found nothing.
-SUBUNIT_READINGS = ("swapped", "tenement", "floor_dropped", "lettered", "block")
+SUBUNIT_READINGS = ("swapped", "tenement", "floor_dropped", "lettered", "block", "range")
 
 
 def other_subunit_readings(raw_text, normalised_text) -> dict:
@@ -744,7 +773,9 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
     - lettered: ``FLAT 98B, X PLACE`` and ``98B X PLACE`` as flat B of 98 (the gazetteer writing
       the letter as the flat, where it has no 98B);
     - block: ``15 The Old Brewery, Avocet Drive`` (a number before a building's name, no number
-      after it, ``15A`` too) as flat 15 of that block, as PAF writes block flats.
+      after it, ``15A`` too) as flat 15 of that block, as PAF writes block flats;
+    - range: ``20/22 High Street`` (two numbers of one side, a few apart) as the range 20-22, as
+      rating lists write a building over two numbers.
     """
     out = {kind: np.full(len(normalised_text), "", dtype=object) for kind in SUBUNIT_READINGS}
     for i, (raw, norm) in enumerate(zip(raw_text, normalised_text, strict=False)):
@@ -761,6 +792,9 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
             if (written in norm and first.isdigit() and len(first) == 1 and second.isdigit()
                     and len(second) <= 2 and re.search(r"\b\d", norm.split(written, 1)[1])):
                 out["tenement"][i] = norm.replace(written, f"FLAT {'G' if first == '0' else first}F{second}", 1)
+            if (written in norm and first.isdigit() and second.isdigit()
+                    and 0 < int(second) - int(first) <= 6 and int(second) % 2 == int(first) % 2):
+                out["range"][i] = norm.replace(written, f"{first}-{second}", 1)
             continue
         if "FLAT " not in norm and _LEADING_NUMBER_BEFORE_NAME.match(norm):
             out["swapped"][i] = "FLAT " + norm
