@@ -66,6 +66,8 @@ FLOOR_CODES = {"GROUND": "GF", "GRD": "GF", "GND": "GF", "G": "GF", "BASEMENT": 
                "B": "BF", "LOWER GROUND": "BF", "FIRST": "1F", "1ST": "1F", "1": "1F", "F": "1F",
                "SECOND": "2F", "2ND": "2F", "2": "2F", "S": "2F", "THIRD": "3F", "3RD": "3F",
                "3": "3F", "T": "3F", "FOURTH": "4F", "4TH": "4F", "4": "4F", "TOP": "TF", "UPPER": "UF"}
+# the flat keys of the floors above the ground
+UPPER_FLOORS = frozenset({"1F", "2F", "3F", "4F", "TF", "UF"})
 _FLAT_AFTER = r"(?:\s*(?:FLAT|FLT)\b)?"
 # (FLOOR may run into FLAT: 'GROUND FLOORFLAT')
 _FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRST|1ST|SECOND|2ND|THIRD|3RD|"
@@ -90,6 +92,10 @@ _BASEMENT_FIRST_RE = re.compile(r"^\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s
 # 'O/S 47 QUEX ROAD', 'NR 24 HOLSTEIN ROAD' (police and rating lists): outside or near the
 # address, not the address (OUTSIDE and NEAR are words of something_else_words)
 _OUTSIDE_NEAR_RE = re.compile(r"\bO\s*/\s*S\b\.?|\bNR\b\.?(?=\s*\d)")
+# 'NO 4, 3-5 FORTESS ROAD', '54, NO 3, FORTESS VILLAS': a number written with NO beside the
+# building's number, a comma between, is the flat's (Price Paid's SAON written 'NO 3')
+_NO_FLAT_FIRST_RE = re.compile(r"^\s*NO\.?\s*(\d+[A-Z]?)\s*[,;]\s*(?=\d)")
+_NO_FLAT_SECOND_RE = re.compile(r"^\s*(\d+[A-Z]?)\s*[,;]\s*NO\.?\s*(\d+[A-Z]?)\s*[,;]")
 # 'FLAT 1, 5/7 PERCIVAL ROAD': after a flat, two numbers of one side a few apart are the range
 # 5-7 the flat is in (not another flat)
 _FLAT_THEN_SLASH_RE = re.compile(r"(\b(?:FLAT|FLT|APARTMENT|APT|UNIT|SUITE|STUDIO)\s+\w+\s*[,;]?\s*)"
@@ -325,6 +331,8 @@ def _normalise(series: pd.Series):
     text = text.str.replace(_RANGE_RE, r"\1-\2", regex=True).str.replace("&", " AND ", regex=False)
     text = text.str.replace(_OUTSIDE_NEAR_RE, lambda m: "OUTSIDE " if m.group(0)[0] == "O" else "NEAR ", regex=True)
     text = text.str.replace(_FLAT_THEN_SLASH_RE, _slash_as_range, regex=True)
+    text = text.str.replace(_NO_FLAT_FIRST_RE, r"FLAT \1, ", regex=True)
+    text = text.str.replace(_NO_FLAT_SECOND_RE, r"FLAT \2, \1 ", regex=True)
     tens = text.str.contains("TY", regex=False).fillna(False).to_numpy(dtype=bool)  # (most have none)
     if tens.any():
         text[tens] = text[tens].str.replace(_COMPOUND_NUMBER_RE, r"\1\2", regex=True)

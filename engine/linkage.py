@@ -440,6 +440,22 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             return ReferenceKeys(ref["text"].to_numpy()[ref_positions], ref["postcode"].to_numpy()[ref_positions],
                                  ref["key"].to_numpy()[ref_positions])
 
+        def without_county(texts, places_only: bool = False) -> np.ndarray:
+            """Normalised texts read without a county: without the words after the town
+            ('MARCHFORD, MERCIA', 'MARCHFORD TOWN') and the words no gazetteer address has ('N
+            WESSEX', GREATER of 'GREATER LONDON'); with ``places_only``, only those after the
+            first place named (a street's name mistyped, 'DEVONSOIRE TERRACE', is kept). Numbers,
+            flats' letters and FLAT, which are no words of the keys' vocabulary, are kept."""
+            vocabulary = gazetteer_keys().by_word()[0]
+            out = []
+            for t in texts:
+                words = ad.words_to_the_town(str(t), gazetteer_places)
+                first = next((k for k, w in enumerate(words) if w in gazetteer_places), len(words)) \
+                    if places_only else 0
+                out.append(" ".join(words[:first] + [w for w in words[first:] if w in vocabulary or not w.isalpha()
+                                                     or len(w) == 1 or w == "FLAT"]))
+            return np.array(out, dtype=object)
+
         # 2. deterministic: postcode + flat + house numbers (or, without a usable postcode, the
         # numbers and a rare word) pointing at exactly one address that holds all the record's words
         if todo.size:
@@ -460,7 +476,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             to_building_with_units = np.flatnonzero((method == "exact") & (ref_row >= 0)
                                                     & has_units[np.maximum(ref_row, 0)])
             retry = np.union1d(todo, to_building_with_units)
-            readings = ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])
+            # (first the record as written, found below without its county: '1A, FORTESS VILLAS,
+            # ..., GREATER LONDON' is 1A where the gazetteer has it, before any flat A of 1)
+            readings = {"as written": np.where(np.isin(retry, todo), text.to_numpy()[retry], ""),
+                        **ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])}
             flats_of_building = ad.flats_by_building(ref_flats.to_numpy()[ref_positions],
                                                      ref_houses.to_numpy()[ref_positions],
                                                      ref_street_keys.to_numpy()[ref_positions])
@@ -479,6 +498,13 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 # a block's flat may be written without the block's street number
                 det = deterministic_match(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys,
                                           house_optional=kind == "block")
+                # ... and a reading may be found without its county ('1C, HADLEY STREET, HAMWELL
+                # GREEN, LONDON, HAMWELL, GREATER LONDON', as Price Paid writes district and county)
+                again = np.flatnonzero(det < 0)
+                if again.size:
+                    det[again] = deterministic_match(without_county(alt[has_alt[again]], places_only=True),
+                                                     pc.to_numpy()[retry[has_alt[again]]], ref_keys,
+                                                     house_optional=kind == "block")
                 hit = det >= 0
                 if kind == "block" and hit.any():
                     found_text = ref["text"].to_numpy()[ref_positions[det[hit]]]
@@ -573,11 +599,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # (read without a county: the words no gazetteer address has, 'N WESSEX', and the words
             # after the town, 'MARCHFORD, MERCIA', 'MARCHFORD TOWN')
             if todo.size and object_positions.size:
-                vocabulary = ref_keys.by_word()[0]
-                known_words = np.array([" ".join(w for w in ad.words_to_the_town(str(t), gazetteer_places)
-                                                 if w in vocabulary or not w.isalpha())
-                                        for t in text.to_numpy()[todo]], dtype=object)
-                det = deterministic_match(known_words, pc.to_numpy()[todo], ReferenceKeys(
+                det = deterministic_match(without_county(text.to_numpy()[todo]), pc.to_numpy()[todo], ReferenceKeys(
                     ref["text"].to_numpy()[object_positions], ref["postcode"].to_numpy()[object_positions],
                     ref["key"].to_numpy()[object_positions]))
                 found = np.flatnonzero(det >= 0)
@@ -712,6 +734,19 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     reject_conflict = reject_conflict & ~other_thing
     house_conflict = np.array([w.startswith("house number") for w in why], dtype=bool) & reject_conflict
     flat_conflict = reject_conflict & ~house_conflict
+    # ... but where the record's flat is another unit of the candidate's building ('HAPPY GARDEN,
+    # GROUND FLOOR, 36 X ROAD' scored nearest the FIRST FLOOR FLAT of 36), that unit
+    sibling = np.flatnonzero(flat_conflict & ~by_person)
+    if sibling.size:
+        units_of = hierarchy.units_by_building(parent_row, usable.to_numpy())
+        for i in sibling:
+            fits = [u for u in units_of.get(int(parent_row[cand_row[i]]), []) if ref_flats.iloc[u] == rec_flat.iloc[i]]
+            if rec_flat.iloc[i] and len({ref["key"].iloc[u] for u in fits}) == 1:
+                cand_row[i] = fits[0]
+                if ref_row[i] >= 0:
+                    ref_row[i] = fits[0]
+                cand_text.iloc[i] = ref["text"].iloc[fits[0]]
+                flat_conflict[i] = reject_conflict[i] = False
     reason[house_conflict] = [f"number not in street: {w} not in the best candidate's address"
                               for w in why[house_conflict]]
     # the record's flat is not in the building: the building (not a flat of it) is the candidate
@@ -925,12 +960,18 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         weight[found] = np.nan
         has_cand = cand_row >= 0
     # 'SHOP, 12 HIGH STREET' where the gazetteer lists the shop by its floor ('GROUND FLOOR, 12
-    # HIGH STREET'): the building's one commercial unit, where it lists exactly one
-    shop = np.flatnonzero(~accepted & has_cand & np.array([f == {"SHOP"} for f in rec_flat], dtype=bool)
+    # HIGH STREET'): the building's one commercial unit, where it lists exactly one; and 'GRD FLR,
+    # 12 HIGH STREET' (a rating list's) where it lists that shop as SHOP, and its other units are
+    # all on upper floors (a FLAT A might be the ground floor's)
+    shop = np.flatnonzero(~accepted & has_cand & np.array([f in ({"SHOP"}, {"GF"}) for f in rec_flat], dtype=bool)
                           & pd.Series(reason).str.startswith("flat not in building").to_numpy())
     if shop.size and ref_class_field:
-        shops_of = hierarchy.units_by_building(parent_row, ref_class.str.startswith("C").to_numpy() & usable.to_numpy())
-        one = [i for i in shop if len({ref["key"].iloc[u] for u in shops_of.get(int(cand_row[i]), [])}) == 1]
+        commercial = ref_class.str.startswith("C").to_numpy() & usable.to_numpy()
+        shops_of = hierarchy.units_by_building(parent_row, commercial)
+        upper_of = hierarchy.units_by_building(parent_row, ~commercial & usable.to_numpy())
+        one = [i for i in shop if len({ref["key"].iloc[u] for u in shops_of.get(int(cand_row[i]), [])}) == 1
+               and (rec_flat.iloc[i] == {"SHOP"} or all(ref_flats.iloc[u] and ref_flats.iloc[u] <= ad.UPPER_FLOORS
+                                                        for u in upper_of.get(int(cand_row[i]), [])))]
         for i in one:
             ref_row[i] = cand_row[i] = shops_of[int(cand_row[i])][0]
         accepted[one], method[one], reason[one] = True, "exact", ""
