@@ -1147,12 +1147,15 @@ def streets_meant(names, gazetteer_names) -> list:
 
 # Words that begin many streets' names and say nothing of which ('THE CRESCENT', 'SAINT MARYS
 # ROAD'): a street's head is its first word besides these.
-_NOT_A_HEAD = frozenset({"THE", "SAINT"})
+# (and a Welsh street's type, written first, and its article: MAES Y BARCUD is not on MAES Y DERI)
+_NOT_A_HEAD = frozenset({"THE", "SAINT", "HEOL", "FFORDD", "STRYD", "LON", "MAES", "CILGANT", "RHODFA", "CLOS",
+                         "Y", "YR"})
 
 
 def street_heads(normalised: pd.Series, keys: pd.Series | None = None) -> np.ndarray:
-    """The first word of each address's street: the first word after its last house number, THE
-    and SAINT left out ('FLAT 3 12 THE PADDOCKS LINDWORTH' -> PADDOCKS); None where the address
+    """The first word of each address's street: the first word after its last house number, THE,
+    SAINT and a Welsh street's type left out ('FLAT 3 12 THE PADDOCKS LINDWORTH' -> PADDOCKS; '4
+    HEOL Y FELIN' -> FELIN); None where the address
     has no house number besides its flat's, or no word of three letters or more follows it.
     ``keys``: its :func:`street_keys`, where already split."""
     keys = (street_keys(normalised) if keys is None else keys).to_numpy().astype(str)

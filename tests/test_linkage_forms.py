@@ -228,7 +228,9 @@ OPEN_ROWS = [
 ] + [(400 + k, 400, "RD06", f"FLAT {k}, 43 LADBROKE ROAD, WESTBRIDGE, LONDON", "EW7 9YY") for k in range(1, 4)] + [
  (410, None, "RD04", "45 LADBROKE ROAD, WESTBRIDGE, LONDON", "EW7 9YY"),
  (500, None, "PP", "3-5 FORTESS ROAD, WESTBRIDGE, LONDON", "EW7 5ZE"),
-] + [(500 + k, 500, "RD06", f"FLAT {k}, 3-5 FORTESS ROAD, WESTBRIDGE, LONDON", "EW7 5ZE") for k in range(1, 5)]
+] + [(500 + k, 500, "RD06", f"FLAT {k}, 3-5 FORTESS ROAD, WESTBRIDGE, LONDON", "EW7 5ZE") for k in range(1, 5)] + [
+ (600 + k, None, "RD04", f"{k} MAES Y DERI, ABERGWYN", "CY5 8EW") for k in range(30, 50)] + [
+ (700 + k, None, "RD04", f"{k} HEOL Y DDOL, ABERGWYN", "CY4 1FA") for k in range(1, 20)]
 OPEN_CASES = [
  ("66B VERNON ROAD, WESTBRIDGE, LONDON, GREATER LONDON", "EW12 4JA", 102),
  ("66 B, VERNON ROAD, WESTBRIDGE, LONDON, HAMWELL, GREATER LONDON", "EW12 4JA", 102),
@@ -241,6 +243,10 @@ OPEN_CASES = [
  ("43, NO 2, LADBROKE ROAD, WESTBRIDGE, LONDON", "EW7 9YY", 402),
  ("No 4, 3-5 Fortess Road, London", "EW7 5ZE", 504),
  ("FLAT 2, 3/5, FORTESS ROAD, WESTBRIDGE, LONDON, HAMWELL, GREATER LONDON", "EW7 5ZE", 502),
+ # Welsh streets, their type first: a new street of the same type is no other street of that type
+ ("41 Maes y Barcud, Abergwyn", "CY5 8EW", None),
+ ("41 Maes y Deri, Abergwyn", "CY5 8EW", 641),
+ ("13 Hl y Ddol, Abergwyn", "CY4 1FA", 713),
 ]
 
 
@@ -406,6 +412,6 @@ def test_open_data_forms_price_paid_rating_list_food_hygiene():
     and county after the town, its SAON 'NO 3' before or after the building's number, a lettered
     flat written as a number's letter; a food business's name before its floor; a rating list's
     GRD FLR for a shop the gazetteer names SHOP (not where a FLAT A of the building may be the
-    ground floor's)."""
+    ground floor's); Welsh streets, whose type comes first (MAES Y BARCUD is no MAES Y DERI)."""
     wrong = _wrong_links(OPEN_ROWS, OPEN_CASES)
     assert not wrong, wrong
