@@ -694,6 +694,22 @@ def unit_named_by_its_words(record: str, building: str, units) -> int:
     return holding[0] if len(holding) == 1 else -1
 
 
+def block_flats_as_paf_writes(record: pd.Series, candidate: pd.Series, places: frozenset) -> np.ndarray:
+    """True where a record is written as PAF writes a block's flat, its number before the block's
+    name ('78 LOVELACE TOWER, CAVERSHAM STREET'; '11 ENTERPRISE PARK, UNIVERSITY WAY, KINGSMERE'
+    for UNIT 11, KINGSMERE ENTERPRISE PARK), and its candidate is that flat: the record's one
+    number, no flat, is the candidate's flat; the candidate has no house number; and the record
+    holds every other word of the candidate but THE and its places (``places``)."""
+    record, candidate = pd.Series(record).reset_index(drop=True), pd.Series(candidate).reset_index(drop=True)
+    rec_flat, rec_house = number_parts(record)
+    cand_flat, cand_house = number_parts(candidate)
+    fits = np.array([not rf and not ch and len(rh) == 1 and rh == cf for rf, rh, cf, ch
+                     in zip(rec_flat, rec_house, cand_flat, cand_house, strict=True)], dtype=bool)
+    rest = candidate[fits].astype("string").fillna("").str.replace(FLAT_KEY, " ", regex=True)
+    fits[fits] = names_in_full(record[fits].to_numpy(), rest.to_numpy(), places)
+    return fits
+
+
 def words_to_the_town(normalised: str, places: frozenset) -> list:
     """The words of an address up to its last word in ``places`` (the gazetteer's towns and
     localities), and after it only words that are no name (a postcode's): a county or 'TOWN'

@@ -709,8 +709,15 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     cand_row[to_building] = parent_row[cand_row[to_building]]
     ref_row[to_building & (ref_row >= 0)] = cand_row[to_building & (ref_row >= 0)]
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
-    why = ad.number_conflicts(pd.Series(text.to_numpy()), cand_text).to_numpy()
+    why = ad.number_conflicts(pd.Series(text.to_numpy()), cand_text).to_numpy().copy()
     reject_conflict = (why != "") & np.isin(method, ["probabilistic", "exact", "trigram"])
+    # ... but a block's flat written as PAF writes it, found by the matcher where the exact
+    # reading was not (a postcode typed wrong, a town's name in the block's): that flat
+    paf = np.flatnonzero(reject_conflict)
+    if paf.size:
+        as_paf = ad.block_flats_as_paf_writes(pd.Series(text.to_numpy()[paf]), cand_text.iloc[paf], gazetteer_places)
+        reject_conflict[paf[as_paf]] = False
+        why[paf[as_paf]] = ""
     # 'LAND ADJACENT TO 38 X ROAD', 'GARAGE 3 REAR OF 9 X ROAD': not the address they name
     other_thing = ad.describes_something_else(pd.Series(text.to_numpy()), cand_text).to_numpy() \
         & ~by_person & ~empty

@@ -230,7 +230,13 @@ OPEN_ROWS = [
  (500, None, "PP", "3-5 FORTESS ROAD, WESTBRIDGE, LONDON", "EW7 5ZE"),
 ] + [(500 + k, 500, "RD06", f"FLAT {k}, 3-5 FORTESS ROAD, WESTBRIDGE, LONDON", "EW7 5ZE") for k in range(1, 5)] + [
  (600 + k, None, "RD04", f"{k} MAES Y DERI, ABERGWYN", "CY5 8EW") for k in range(30, 50)] + [
- (700 + k, None, "RD04", f"{k} HEOL Y DDOL, ABERGWYN", "CY4 1FA") for k in range(1, 20)]
+ (700 + k, None, "RD04", f"{k} HEOL Y DDOL, ABERGWYN", "CY4 1FA") for k in range(1, 20)] + [
+ (800, None, "PP", "LOVELACE TOWER, CAVERSHAM STREET, NORTHMOOR, LONDON", "EW12 2RR")] + [
+ (800 + k, 800, "RD06", f"FLAT {k}, LOVELACE TOWER, CAVERSHAM STREET, NORTHMOOR, LONDON", "EW12 2RR")
+ for k in range(70, 80)] + [
+ (900, None, "PP", "KINGSMERE ENTERPRISE PARK, UNIVERSITY WAY, KINGSMERE", "KM9 7GH")] + [
+ (900 + k, 900, "CI03", f"UNIT {k}, KINGSMERE ENTERPRISE PARK, UNIVERSITY WAY, KINGSMERE", "KM9 7GH")
+ for k in range(1, 15)]
 OPEN_CASES = [
  ("66B VERNON ROAD, WESTBRIDGE, LONDON, GREATER LONDON", "EW12 4JA", 102),
  ("66 B, VERNON ROAD, WESTBRIDGE, LONDON, HAMWELL, GREATER LONDON", "EW12 4JA", 102),
@@ -247,6 +253,10 @@ OPEN_CASES = [
  ("41 Maes y Barcud, Abergwyn", "CY5 8EW", None),
  ("41 Maes y Deri, Abergwyn", "CY5 8EW", 641),
  ("13 Hl y Ddol, Abergwyn", "CY4 1FA", 713),
+ # a block's flat as PAF writes it, its postcode typed wrong; the town's name in the block's
+ ("78 Lovelace Tower, Caversham Street, London", "EW12 3RR", 878),
+ ("78 Caversham Street, London", "EW12 2RR", None),  # no block named: no flat 78 of the tower
+ ("11 Enterprise Park, University Way, Kingsmere", "KM9 7GH", 911),
 ]
 
 
