@@ -1004,7 +1004,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         if slip_readings:
             rows_of, texts, _ = (np.array(col, dtype=object) for col in zip(*slip_readings, strict=True))
             slip_pc = pc.to_numpy()[rows_of.astype(np.int64)]
-            det = deterministic_match(texts, slip_pc, ref_keys)
+            # (read without a county, as the readings of the sub-unit are: 'APARTMENT 13, HERON
+            # COURT, 488, EGREMONT WAY, KINGSMERE, SOUTH MERCIA, WESTSHIRE')
+            det = deterministic_match(without_county(texts, places_only=True), slip_pc, ref_keys)
             # a record with a postcode reads its slips in that postcode only (the rare-word key the
             # exact step falls back to would find a slip on every stretch of the street)
             found_pc = ref["postcode"].to_numpy()[ref_positions[np.maximum(det, 0)]]
@@ -1044,7 +1046,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 swapped = any(sorted(h) == sorted(str(written)) for h in ref_houses.iloc[row])
                 mid_street = (swapped and isinstance(record_pc[i], str)
                               and record_pc[i] not in end_postcodes(street, written))
-                if written in on_street or (past_end and not rec_has_flat[i] and not mid_street):
+                # (nor where the record names the house as well, by the name the gazetteer gives
+                # it: 'GWELFOR, 400 HEOL Y GARTH' where GWELFOR is 40, the last)
+                named = bool(set(text.iloc[i].split()) - set(street.split()) - gazetteer_places - {"FLAT"}
+                             - {w for w in text.iloc[i].split() if not w.isalpha()})
+                if written in on_street or (past_end and not rec_has_flat[i] and not mid_street and not named):
                     continue
                 ref_row[i] = cand_row[i] = row
                 accepted[i], method[i], reason[i] = True, "number slip", ""

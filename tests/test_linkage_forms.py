@@ -231,6 +231,8 @@ OPEN_ROWS = [
 ] + [(500 + k, 500, "RD06", f"FLAT {k}, 3-5 FORTESS ROAD, WESTBRIDGE, LONDON", "EW7 5ZE") for k in range(1, 5)] + [
  (600 + k, None, "RD04", f"{k} MAES Y DERI, ABERGWYN", "CY5 8EW") for k in range(30, 50)] + [
  (700 + k, None, "RD04", f"{k} HEOL Y DDOL, ABERGWYN", "CY4 1FA") for k in range(1, 20)] + [
+ (750 + k, None, "RD04", f"{k} HEOL Y GARTH, ABERGWYN", "CY5 4FD") for k in range(30, 40)] + [
+ (750, None, "RD02", "GWELFOR, 40 HEOL Y GARTH, ABERGWYN", "CY5 4FD")] + [
  (800, None, "PP", "LOVELACE TOWER, CAVERSHAM STREET, NORTHMOOR, LONDON", "EW12 2RR")] + [
  (800 + k, 800, "RD06", f"FLAT {k}, LOVELACE TOWER, CAVERSHAM STREET, NORTHMOOR, LONDON", "EW12 2RR")
  for k in range(70, 80)] + [
@@ -257,6 +259,9 @@ OPEN_CASES = [
  ("78 Lovelace Tower, Caversham Street, London", "EW12 3RR", 878),
  ("78 Caversham Street, London", "EW12 2RR", None),  # no block named: no flat 78 of the tower
  ("11 Enterprise Park, University Way, Kingsmere", "KM9 7GH", 911),
+ # a number past the street's last, a digit added: the house its name names, not a new house
+ ("Gwelfor, 400 Heol y Garth, Abergwyn", "CY5 4FD", 750),
+ ("400 Heol y Garth, Abergwyn", "CY5 4FD", None),
 ]
 
 
