@@ -981,11 +981,15 @@ def _streets_by_houses(by_building: dict) -> dict:
 
 def _at_building(by_building: dict, houses, street: str, by_houses: dict):
     """``by_building``'s entry for the building at ``houses`` on ``street`` (a street key); for a
-    record that leaves its town out, the one building whose key begins with the record's
+    record that leaves its town out, the one building whose key begins with the record's, and
+    for one that adds a district and county after it ('ASHBROOK ROAD HAMWELL GREEN LONDON
+    HAMWELL GREATER LONDON', as Price Paid writes), the one whose key the record's begins with
     (``by_houses``: :func:`_streets_by_houses` of ``by_building``)."""
     found = by_building.get((houses, street))
     if found is None and street:
         near = [v for k, v in by_houses.get(houses, ()) if k.startswith(street + " ")]
+        if not near:
+            near = [v for k, v in by_houses.get(houses, ()) if street.startswith(k + " ")]
         found = near[0] if len(near) == 1 else None
     return found
 
