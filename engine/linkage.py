@@ -1048,9 +1048,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                               and record_pc[i] not in end_postcodes(street, written))
                 # (nor where the record names the house as well, by the name the gazetteer gives
                 # it: 'GWELFOR, 400 HEOL Y GARTH' where GWELFOR is 40, the last)
-                named = bool(set(text.iloc[i].split()) - set(street.split()) - gazetteer_places - {"FLAT"}
-                             - {w for w in text.iloc[i].split() if not w.isalpha()})
-                if written in on_street or (past_end and not rec_has_flat[i] and not mid_street and not named):
+                names_house = bool(set(text.iloc[i].split()) - set(street.split()) - gazetteer_places - {"FLAT"}
+                                   - {w for w in text.iloc[i].split() if not w.isalpha()})
+                if written in on_street or (past_end and not rec_has_flat[i] and not mid_street and not names_house):
                     continue
                 ref_row[i] = cand_row[i] = row
                 accepted[i], method[i], reason[i] = True, "number slip", ""
