@@ -37,6 +37,7 @@ ABBREVIATIONS = {
     "STR": "STREET", "UPR": "UPPER", "LWR": "LOWER", "GT": "GREAT", "NTH": "NORTH",
     "STH": "SOUTH", "RDS": "ROADS", "STN": "STATION", "COTTS": "COTTAGES", "COTT": "COTTAGE",
     "IND": "INDUSTRIAL", "EST": "ESTATE", "CTR": "CENTRE", "BLDG": "BUILDING", "UNIV": "UNIVERSITY",
+    "HOSP": "HOSPITAL", "TWR": "TOWER",
 }
 _ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
 # Words that name a sub-building unit; all become FLAT (a unit of a building, BS 7666's SAON:

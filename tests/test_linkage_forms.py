@@ -263,6 +263,7 @@ OPEN_CASES = [
  # a block's flat as PAF writes it, its postcode typed wrong; the town's name in the block's
  ("78 Lovelace Tower, Caversham Street, London", "EW12 3RR", 878),
  ("78 Caversham Street, London", "EW12 2RR", None),  # no block named: no flat 78 of the tower
+ ("Flt 77, Lovelace Twr, Caversham St, London", "EW12 2RR", 877),
  ("11 Enterprise Park, University Way, Kingsmere", "KM9 7GH", 911),
  # a number past the street's last, a digit added: the house its name names, not a new house
  ("Gwelfor, 400 Heol y Garth, Abergwyn", "CY5 4FD", 750),
