@@ -969,16 +969,20 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # 'SHOP, 12 HIGH STREET' where the gazetteer lists the shop by its floor ('GROUND FLOOR, 12
     # HIGH STREET'): the building's one commercial unit, where it lists exactly one; and 'GRD FLR,
     # 12 HIGH STREET' (a rating list's) where it lists that shop as SHOP, and its other units are
-    # all on upper floors (a FLAT A might be the ground floor's)
+    # all on upper floors, or the FLAT ABOVE (a FLAT A might be the ground floor's)
     shop = np.flatnonzero(~accepted & has_cand & np.array([f in ({"SHOP"}, {"GF"}) for f in rec_flat], dtype=bool)
                           & pd.Series(reason).str.startswith("flat not in building").to_numpy())
     if shop.size and ref_class_field:
         commercial = ref_class.str.startswith("C").to_numpy() & usable.to_numpy()
         shops_of = hierarchy.units_by_building(parent_row, commercial)
         upper_of = hierarchy.units_by_building(parent_row, ~commercial & usable.to_numpy())
+        flat_above = ad.names_a_flat_above(ref["text"]) if any(f == {"GF"} for f in rec_flat.iloc[shop]) \
+            else np.zeros(len(ref), dtype=bool)
+
+        def upstairs(u: int) -> bool:
+            return bool(ref_flats.iloc[u]) and ref_flats.iloc[u] <= ad.UPPER_FLOORS or bool(flat_above[u])
         one = [i for i in shop if len({ref["key"].iloc[u] for u in shops_of.get(int(cand_row[i]), [])}) == 1
-               and (rec_flat.iloc[i] == {"SHOP"} or all(ref_flats.iloc[u] and ref_flats.iloc[u] <= ad.UPPER_FLOORS
-                                                        for u in upper_of.get(int(cand_row[i]), [])))]
+               and (rec_flat.iloc[i] == {"SHOP"} or all(upstairs(u) for u in upper_of.get(int(cand_row[i]), [])))]
         for i in one:
             ref_row[i] = cand_row[i] = shops_of[int(cand_row[i])][0]
         accepted[one], method[one], reason[one] = True, "exact", ""
