@@ -76,9 +76,10 @@ _FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRS
 # 'G/F', '1/F' and the letters' 'F/F' (first), 'S/F' (second), 'T/F' (third); 'B/M' (basement)
 _FLOOR_SLASH_RE = re.compile(r"\b([GBFST1-4])\s*/\s*F\b" + _FLAT_AFTER)
 _BASEMENT_SLASH_RE = re.compile(r"\bB\s*/\s*MT?\b" + _FLAT_AFTER)
-_FLOOR_SHORT_RE = re.compile(r"(?<!FLAT )\b(GFF|FFF|SFF|TFF|BFF|LGFF|LGF|GF)\b" + _FLAT_AFTER)
+_FLOOR_FLAT_CODES = "GFF|FFF|SFF|TFF|BFF|LGFF|LGF"
+_FLOOR_SHORT_RE = re.compile(rf"(?<!FLAT )\b({_FLOOR_FLAT_CODES}|GF)\b" + _FLAT_AFTER)
 # ... and after FLAT ('FLAT LGF', 'FLAT GFF')
-_FLAT_FLOOR_SHORT_RE = re.compile(r"\bFLAT\s+(GFF|FFF|SFF|TFF|BFF|LGFF|LGF)\b")
+_FLAT_FLOOR_SHORT_RE = re.compile(rf"\bFLAT\s+({_FLOOR_FLAT_CODES})\b")
 FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3F", "BFF": "BF", "LGF": "BF",
                     "LGFF": "BF"})
 # 'BASEMENT FLAT', 'TOP FLAT', 'GROUND FLAT': a floor named without the word FLOOR, followed by
@@ -99,15 +100,22 @@ _NO_FLAT_FIRST_RE = re.compile(r"^\s*NO\.?\s*(\d+[A-Z]?)\s*[,;]\s*(?=\d)")
 _NO_FLAT_SECOND_RE = re.compile(r"^\s*(\d+[A-Z]?)\s*[,;]\s*NO\.?\s*(\d+[A-Z]?)\s*[,;]")
 # 'FLAT 1, 5/7 PERCIVAL ROAD': after a flat, two numbers of one side a few apart are the range
 # 5-7 the flat is in (not another flat)
-_FLAT_THEN_SLASH_RE = re.compile(r"(\b(?:FLAT|FLT|APARTMENT|APT|UNIT|SUITE|STUDIO)\s+\w+\s*[,;]?\s*)"
-                                 r"(\d+)\s*/\s*(\d+)\b")
+_FLAT_THEN_SLASH_RE = re.compile(rf"(\b(?:{'|'.join(FLAT_WORDS)})\s+\w+\s*[,;]?\s*)(\d+)\s*/\s*(\d+)\b")
+
+
+def _one_side_range(first: str, second: str) -> bool:
+    """Whether two numbers written with a slash ('20/22') may be a range of one side of a street
+    (a building over both): the second a few past the first, of the same parity."""
+    return first.isdigit() and second.isdigit() and 0 < int(second) - int(first) <= 6 \
+        and int(first) % 2 == int(second) % 2
 
 
 def _slash_as_range(m) -> str:
-    first, second = int(m.group(2)), int(m.group(3))
-    if 0 < second - first <= 6 and first % 2 == second % 2:
-        return f"{m.group(1)}{first}-{second}"
-    return m.group(0)
+    return f"{m.group(1)}{m.group(2)}-{m.group(3)}" if _one_side_range(m.group(2), m.group(3)) else m.group(0)
+
+
+def _outside_or_near(m) -> str:
+    return "OUTSIDE " if m.group(0)[0] == "O" else "NEAR "
 
 
 # Numbers written as words ('Seven Cavendish Street'), read as digits before a name.
@@ -332,21 +340,22 @@ def _normalise(series: pd.Series):
     text = text.str.replace(_RANGE_RE, r"\1-\2", regex=True).str.replace("&", " AND ", regex=False)
     # (each rewrite below only on the texts holding its letters: most hold none, and a regex
     # over every text costs a second at 250,000)
-    def rewrite(letters: str, pattern, repl) -> None:
-        holding = text.str.contains(letters, regex=False).fillna(False).to_numpy(dtype=bool)
+    def rewrite(letters: tuple, pattern, repl) -> None:
+        holding = np.zeros(len(text), dtype=bool)
+        for some in letters:
+            holding |= text.str.contains(some, regex=False).fillna(False).to_numpy(dtype=bool)
         if holding.any():
             text[holding] = text[holding].str.replace(pattern, repl, regex=True)
 
-    rewrite("/", _OUTSIDE_NEAR_RE, lambda m: "OUTSIDE " if m.group(0)[0] == "O" else "NEAR ")
-    rewrite("NR", _OUTSIDE_NEAR_RE, lambda m: "OUTSIDE " if m.group(0)[0] == "O" else "NEAR ")
-    rewrite("/", _FLAT_THEN_SLASH_RE, _slash_as_range)
-    rewrite("NO", _NO_FLAT_FIRST_RE, r"FLAT \1, ")
-    rewrite("NO", _NO_FLAT_SECOND_RE, r"FLAT \2, \1 ")
-    rewrite("TY", _COMPOUND_NUMBER_RE, r"\1\2")
+    rewrite(("/", "NR"), _OUTSIDE_NEAR_RE, _outside_or_near)
+    rewrite(("/",), _FLAT_THEN_SLASH_RE, _slash_as_range)
+    rewrite(("NO",), _NO_FLAT_FIRST_RE, r"FLAT \1, ")
+    rewrite(("NO",), _NO_FLAT_SECOND_RE, r"FLAT \2, \1 ")
+    rewrite(("TY",), _COMPOUND_NUMBER_RE, r"\1\2")
     text = text.str.replace(_NUMBER_DASH_LETTER_RE, r"\1\2", regex=True)
     text = text.str.replace(_UNIT_WORD_RE, "FLAT ", regex=True).str.replace(_OFFICE_BEFORE_UNIT_RE, "", regex=True)
-    rewrite("SHOP", _SHOP_AFTER_RE, r"SHOP, \1")
-    rewrite("SHOP", _SHOP_FIRST_RE, "FLAT SHOP ")
+    rewrite(("SHOP",), _SHOP_AFTER_RE, r"SHOP, \1")
+    rewrite(("SHOP",), _SHOP_FIRST_RE, "FLAT SHOP ")
     text = text.str.replace(_THE_FLAT_FIRST_RE, "FLAT ABOVE, ", regex=True)
     text = _floor_flats(text).str.replace(_UNIT_WORD_ENDING_NAME, ", ", regex=True).str.translate(_TRANSLATE)
     text = text.str.replace(_LONE_DASH_RE, " ", regex=True)
@@ -821,8 +830,7 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
             if (written in norm and first.isdigit() and len(first) == 1 and second.isdigit()
                     and len(second) <= 2 and re.search(r"\b\d", norm.split(written, 1)[1])):
                 out["tenement"][i] = norm.replace(written, f"FLAT {'G' if first == '0' else first}F{second}", 1)
-            if (written in norm and first.isdigit() and second.isdigit()
-                    and 0 < int(second) - int(first) <= 6 and int(second) % 2 == int(first) % 2):
+            if written in norm and _one_side_range(first, second):
                 out["range"][i] = norm.replace(written, f"{first}-{second}", 1)
             continue
         if "FLAT " not in norm and _LEADING_NUMBER_BEFORE_NAME.match(norm):

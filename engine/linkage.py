@@ -694,18 +694,25 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                                            ref["text"].to_numpy()[parent_row[cand_row[lift]]])
     # ... or by a word that one unit of the building has and no other ('MAISONETTE, 30 PARK ROAD'
     # where 30 has a GROUND FLOOR FLAT and a FIRST AND SECOND FLOOR MAISONETTE)
-    unnamed = lift[to_building[lift]]
-    if unnamed.size:
-        units_of = hierarchy.units_by_building(parent_row, usable.to_numpy())
-        for i in unnamed:
-            units = units_of.get(int(parent_row[cand_row[i]]), [])
-            k = ad.unit_named_by_its_words(text.iloc[i], ref["text"].iloc[parent_row[cand_row[i]]],
-                                           ref["text"].iloc[units])
-            if k >= 0:
-                to_building[i] = False
-                cand_row[i] = units[k]
-                if ref_row[i] >= 0:
-                    ref_row[i] = units[k]
+
+    @functools.cache
+    def units_of() -> dict:
+        """Each building's usable units (rows), built once, on first use."""
+        return hierarchy.units_by_building(parent_row, usable.to_numpy())
+
+    def take_unit(i: int, unit: int) -> None:
+        """Record ``i``'s candidate (and its link, where it has one) becomes ``unit``."""
+        cand_row[i] = unit
+        if ref_row[i] >= 0:
+            ref_row[i] = unit
+
+    for i in lift[to_building[lift]]:
+        units = units_of().get(int(parent_row[cand_row[i]]), [])
+        k = ad.unit_named_by_its_words(text.iloc[i], ref["text"].iloc[parent_row[cand_row[i]]],
+                                       ref["text"].iloc[units])
+        if k >= 0:
+            to_building[i] = False
+            take_unit(i, units[k])
     cand_row[to_building] = parent_row[cand_row[to_building]]
     ref_row[to_building & (ref_row >= 0)] = cand_row[to_building & (ref_row >= 0)]
     cand_text = pd.Series(np.where(has_cand, ref["text"].to_numpy()[np.maximum(cand_row, 0)], ""))
@@ -726,15 +733,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # address holds the record's words for it
     things = np.flatnonzero(other_thing)
     if things.size:
-        units_of = hierarchy.units_by_building(parent_row, usable.to_numpy())
         for i, words in zip(things, ad.something_else_words(pd.Series(text.to_numpy()[things])), strict=True):
-            units = units_of.get(int(parent_row[cand_row[i]]), [])
+            units = units_of().get(int(parent_row[cand_row[i]]), [])
             that_thing = [u for u, w in zip(units, ad.something_else_words(ref["text"].iloc[units]), strict=True)
                           if words <= w]
             if len({ref["key"].iloc[u] for u in that_thing}) == 1:
-                cand_row[i] = that_thing[0]
-                if ref_row[i] >= 0:
-                    ref_row[i] = that_thing[0]
+                take_unit(i, that_thing[0])
                 cand_text.iloc[i] = ref["text"].iloc[that_thing[0]]
                 other_thing[i] = False
     reason[other_thing] = REASON_NOT_THE_ADDRESS
@@ -743,17 +747,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     flat_conflict = reject_conflict & ~house_conflict
     # ... but where the record's flat is another unit of the candidate's building ('HAPPY GARDEN,
     # GROUND FLOOR, 36 X ROAD' scored nearest the FIRST FLOOR FLAT of 36), that unit
-    sibling = np.flatnonzero(flat_conflict & ~by_person)
-    if sibling.size:
-        units_of = hierarchy.units_by_building(parent_row, usable.to_numpy())
-        for i in sibling:
-            fits = [u for u in units_of.get(int(parent_row[cand_row[i]]), []) if ref_flats.iloc[u] == rec_flat.iloc[i]]
-            if rec_flat.iloc[i] and len({ref["key"].iloc[u] for u in fits}) == 1:
-                cand_row[i] = fits[0]
-                if ref_row[i] >= 0:
-                    ref_row[i] = fits[0]
-                cand_text.iloc[i] = ref["text"].iloc[fits[0]]
-                flat_conflict[i] = reject_conflict[i] = False
+    for i in np.flatnonzero(flat_conflict & ~by_person):
+        fits = [u for u in units_of().get(int(parent_row[cand_row[i]]), []) if ref_flats.iloc[u] == rec_flat.iloc[i]]
+        if rec_flat.iloc[i] and len({ref["key"].iloc[u] for u in fits}) == 1:
+            take_unit(i, fits[0])
+            cand_text.iloc[i] = ref["text"].iloc[fits[0]]
+            flat_conflict[i] = reject_conflict[i] = False
     reason[house_conflict] = [f"number not in street: {w} not in the best candidate's address"
                               for w in why[house_conflict]]
     # the record's flat is not in the building: the building (not a flat of it) is the candidate
@@ -913,13 +912,13 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                            & ad.names_a_flat_above(pd.Series(text.to_numpy())))
     if above.size:
         dwelling = ref_class.str.startswith("R").to_numpy() if ref_class_field else (ref_flats.map(len) > 0).to_numpy()
-        units_of = hierarchy.units_by_building(parent_row, dwelling & usable.to_numpy())
+        dwellings_of = hierarchy.units_by_building(parent_row, dwelling & usable.to_numpy())
         rows_at: dict = {}  # (street, house number) -> usable rows
         for row in np.flatnonzero(usable.to_numpy()):
             for house in ref_houses.iloc[row]:
                 rows_at.setdefault((ref_street_keys.iloc[row], house), []).append(row)
         for i in above:
-            found = units_of.get(int(cand_row[i]), [])
+            found = dwellings_of.get(int(cand_row[i]), [])
             street = ref_street_keys.iloc[cand_row[i]]
             lettered = {f"{h}{letter}" for h in ref_houses.iloc[cand_row[i]] if h.isdigit() for letter in "ABC"}
             lettered = {h for h in lettered if (street, h) in rows_at}
@@ -976,8 +975,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         commercial = ref_class.str.startswith("C").to_numpy() & usable.to_numpy()
         shops_of = hierarchy.units_by_building(parent_row, commercial)
         upper_of = hierarchy.units_by_building(parent_row, ~commercial & usable.to_numpy())
-        flat_above = ad.names_a_flat_above(ref["text"]) if any(f == {"GF"} for f in rec_flat.iloc[shop]) \
-            else np.zeros(len(ref), dtype=bool)
+        # (the FLAT ABOVE read of the units of the buildings asked about only, not every row)
+        asked = sorted({u for i in shop if rec_flat.iloc[i] == {"GF"} for u in upper_of.get(int(cand_row[i]), [])})
+        flat_above = dict(zip(asked, ad.names_a_flat_above(ref["text"].iloc[asked]), strict=True))
 
         def upstairs(u: int) -> bool:
             return bool(ref_flats.iloc[u]) and ref_flats.iloc[u] <= ad.UPPER_FLOORS or bool(flat_above[u])
