@@ -247,6 +247,12 @@ def strip_postcode(series: pd.Series) -> pd.Series:
     return series.astype("string").str.replace(_POSTCODE_IN_TEXT, " ", regex=True)
 
 
+# Dashes and slashes that NFKD has no ASCII form for, so would drop: '16\u201318' (a word
+# processor's en dash) must stay the range 16-18, not become house 1618.
+_DASHES_AND_SLASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"}
+                                    | {c: "/" for c in "\u2044\u2215"})
+
+
 def _ascii_upper(series: pd.Series) -> pd.Series:
     """Upper case; accents kept as their base letter (Ä -> A) so spellings with and without
     them meet; characters no encoding could show are dropped."""
@@ -254,7 +260,8 @@ def _ascii_upper(series: pd.Series) -> pd.Series:
     nonascii = text.str.contains(r"[^\x00-\x7f]", regex=True)
     if nonascii.any():
         text[nonascii] = text[nonascii].map(
-            lambda s: unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii"))
+            lambda s: unicodedata.normalize("NFKD", s.translate(_DASHES_AND_SLASHES))
+            .encode("ascii", "ignore").decode("ascii"))
     return text.str.upper()
 
 
@@ -819,7 +826,7 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
     for i, (raw, norm) in enumerate(zip(raw_text, normalised_text, strict=False)):
         if not norm:
             continue
-        m = _SLASH_IN_RAW.search(str(raw).upper())
+        m = _SLASH_IN_RAW.search(str(raw).translate(_DASHES_AND_SLASHES).upper())
         if m:
             first, second = m.group(1), m.group(2)
             written = f"FLAT {first} {second}"

@@ -440,3 +440,28 @@ def test_open_data_forms_price_paid_rating_list_food_hygiene():
     ground floor's); Welsh streets, whose type comes first (MAES Y BARCUD is no MAES Y DERI)."""
     wrong = _wrong_links(OPEN_ROWS, OPEN_CASES)
     assert not wrong, wrong
+
+
+# Characters a word processor or a web form puts in: dashes and slashes NFKD has no ASCII form for
+TYPESET_ROWS = [
+    (100, None, "RD04", "16-18 HIGH STREET, LINDWORTH", "LW1 1AB"),
+    (101, None, "RD04", "1618 HIGH STREET, LINDWORTH", "LW1 1AB"),  # a long street's real 1618
+    (110, None, "PP", "20 MILL ROAD, LINDWORTH", "LW2 2BB"),
+    (111, 110, "RD06", "FLAT 3, 20 MILL ROAD, LINDWORTH", "LW2 2BB"),
+    (120, None, "RD04", "3 ST JOHN'S WAY, LINDWORTH", "LW6 6FF"),
+]
+TYPESET_CASES = [
+    ("16\u201318 High Street", "LW1 1AB", 100),  # en dash
+    ("16 \u2014 18 High Street, Lindworth", "LW1 1AB", 100),  # em dash
+    ("16\u221218 High Street", None, 100),  # minus sign
+    ("20\u20443 Mill Road", "LW2 2BB", 111),  # fraction slash: number 20, flat 3
+    ("3\u00a0St John\u2019s Way", "LW6 6FF", 120),  # no-break space, curly apostrophe
+    ("1618 High Street", "LW1 1AB", 101),
+]
+
+
+def test_dashes_slashes_and_spaces_of_word_processors():
+    """'16\u201318 High Street' (an en dash) is the range 16-18, not house 1618; an em dash, a minus
+    sign, a fraction slash, a no-break space and a curly apostrophe read as their plain forms."""
+    wrong = _wrong_links(TYPESET_ROWS, TYPESET_CASES)
+    assert not wrong, wrong
