@@ -888,7 +888,8 @@ def letter_word_known(normalised: str, words) -> bool:
 
 
 def houses_by_name_alone(normalised_text, postcodes, houses_named: dict, ref_postcodes, ref_keys,
-                         answers, places: frozenset = frozenset(), vocabulary=()) -> tuple:
+                         answers, places: frozenset = frozenset(), vocabulary=(),
+                         numbered_names=None) -> tuple:
     """A house written by its name and no number, its street perhaps left out ('MANOR FARM,
     TILFORD'; 'THE GRANARY' with its postcode, where THE GRANARY COTTAGE has it too): the
     gazetteer's houses of that name, without a number (``houses_named``: building name -> [(row,
@@ -897,9 +898,11 @@ def houses_by_name_alone(normalised_text, postcodes, houses_named: dict, ref_pos
     Only rows where ``answers`` is true, told apart by ``ref_keys`` (their UPRNs). Words after
     the record's last word of ``places`` (the gazetteer's localities and towns) that no address
     of the gazetteer has (``vocabulary``) are a county and left out ('MANOR FARM, TILFORD, N
-    WESSEX'). Records with a number are left alone. Returns per record the row of the one such
-    house (-1 where none or several fit) and how many fit (several: the name alone cannot tell
-    them)."""
+    WESSEX'). Records with a number are left alone. A record without a postcode fits a numbered
+    house of the name in its places too (``numbered_names``, as :func:`named_house_readings`
+    takes them): ROSE COTTAGE, 3 MILL LANE beside ROSE COTTAGE, CHURCH LANE makes 'Rose Cottage'
+    and its town a guess. Returns per record the row of the one such house (-1 where none or
+    several fit) and how many fit (several: the name alone cannot tell them)."""
     row_of = np.full(len(normalised_text), -1, dtype=np.int64)
     fitting = np.zeros(len(normalised_text), dtype=np.int64)
     if not houses_named:
@@ -923,19 +926,37 @@ def houses_by_name_alone(normalised_text, postcodes, houses_named: dict, ref_pos
                     rest = rest[len(street):]
                 if answers[row] and set(rest) <= row_places and (not has_pc or ref_postcodes[row] == code):
                     found.setdefault(ref_keys[row], row)
+                    if not has_pc:
+                        for key, house in (numbered_names or {}).get(building_name_words(" ".join(words[:k])), ()):
+                            if set(words[k:]) <= set(key.split()):  # (its street too, if written)
+                                found.setdefault((key, house), -1)
         fitting[i] = len(found)
         if len(found) == 1:
             row_of[i] = next(iter(found.values()))
     return row_of, fitting
 
 
-def named_house_readings(normalised_text, numbered_names: dict) -> np.ndarray:
+def _run_at(words: list, run: list) -> int:
+    """Where ``run`` stands in ``words`` as a run of words in order; -1 where it does not."""
+    for start in range(len(words) - len(run) + 1):
+        if words[start:start + len(run)] == run:
+            return start
+    return -1
+
+
+def named_house_readings(normalised_text, numbered_names: dict, unnumbered_names=frozenset()) -> np.ndarray:
     """A house written by its name and street without its number ('CHURCH VIEW MILL LANE ABBOTS
     GREEN MARCHFORD'), where the gazetteer numbers the house of that name on that street
     ('CHURCH VIEW 17 MILL LANE ...'), read with the number after the name, for an exact key to
     confirm; '' where the text has a number, or no name the gazetteer gives one numbered house
     on a street the rest of the text fits. ``numbered_names``: building name (THE left out) ->
-    [(street key, house number)] of the gazetteer's numbered houses without a flat."""
+    [(street key, house number)] of the gazetteer's numbered houses without a flat.
+
+    The street may be left out too, the name followed by its places only ('THE SWAN, KINGSMERE'
+    where the gazetteer has THE SWAN, 68 DAMSON ROAD, KINGSMERE, as food hygiene lists a pub):
+    read with its number and street where the name is one numbered house's in those places and
+    no house without a number (``unnumbered_names``, as :func:`building_name_words` writes them)
+    has it."""
     out = np.full(len(normalised_text), "", dtype=object)
     if not numbered_names:
         return out
@@ -952,10 +973,17 @@ def named_house_readings(normalised_text, numbered_names: dict) -> np.ndarray:
                 key_words = key.split()
                 # the rest is the street, perhaps without its locality or town
                 if rest[0] == key_words[0] and set(rest) <= set(key_words):
-                    fits.add((k, name, house))
+                    fits.add((k, name, house, ""))
+                # ... or places of the street's key (its locality, its town, or both), the street
+                # left out
+                elif name not in unnumbered_names:
+                    start = _run_at(key_words, rest)
+                    if start > 0:
+                        fits.add((k, name, house, " ".join(key_words[:start])))
         if len(fits) == 1:
-            k, name, house = next(iter(fits))
-            out[i] = " ".join([name, house, *words[k:]])  # (THE left out, as the gazetteer may)
+            k, name, house, street = next(iter(fits))
+            # (THE left out, as the gazetteer may)
+            out[i] = " ".join(w for w in [name, house, street, *words[k:]] if w)
     return out
 
 

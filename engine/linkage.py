@@ -573,8 +573,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             exact_hits += int(found.sum())
             todo = np.setdiff1d(todo, todo[has[found]])
             # a house written by its name and street, its number left out ('CHURCH VIEW, MILL LANE'
-            # where the gazetteer has CHURCH VIEW, 17 MILL LANE): read with that number
-            has, found = exact_on(ad.named_house_readings(text.to_numpy()[todo], numbered_names))
+            # where the gazetteer has CHURCH VIEW, 17 MILL LANE), or its street left out too ('THE
+            # SWAN, KINGSMERE'): read with that number (and street)
+            has, found = exact_on(ad.named_house_readings(text.to_numpy()[todo], numbered_names,
+                                                          frozenset(streets.houses_named)))
             exact_hits += int(found.sum())
             todo = np.setdiff1d(todo, todo[has[found]])
             # a house known by its name, no number, its street perhaps left out ('MANOR FARM,
@@ -587,7 +589,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                     text.to_numpy()[no_flat], pc.to_numpy()[no_flat], streets.houses_named,
                     ref["postcode"].to_numpy(), ref["key"].to_numpy(),
                     (parent_row == np.arange(len(ref))) & (ref_flats.map(len) == 0).to_numpy(),
-                    places=gazetteer_places, vocabulary=ref_keys.by_word()[0])
+                    places=gazetteer_places, vocabulary=ref_keys.by_word()[0], numbered_names=numbered_names)
                 named_alike[no_flat[fitting > 1]] = True
                 named = no_flat[rows >= 0]
                 ref_row[named] = cand_row[named] = rows[rows >= 0]

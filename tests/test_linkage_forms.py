@@ -465,3 +465,38 @@ def test_dashes_slashes_and_spaces_of_word_processors():
     sign, a fraction slash, a no-break space and a curly apostrophe read as their plain forms."""
     wrong = _wrong_links(TYPESET_ROWS, TYPESET_CASES)
     assert not wrong, wrong
+
+
+# Pubs and shops the gazetteer names and numbers, written by their name and town alone (food
+# hygiene's and licensing's way)
+NAMED_NUMBERED_ROWS = [
+    (100, None, "CR06", "THE SWAN, 68 DAMSON ROAD, KINGSMERE", "KM9 1RZ"),
+    (101, None, "RD04", "66 DAMSON ROAD, KINGSMERE", "KM9 1RZ"),
+    (110, None, "CR06", "THE SWAN, 12 HIGH ROAD, HAMWELL GREEN, LONDON", "EW7 5SB"),
+    (120, None, "CR06", "THE ANCHOR, 13 SHEEP STREET, ORTON PARVA, KINGSMERE", "KM3 1AA"),
+    (130, None, "CR06", "THE GREYHOUND, 29 BROADWAY, WESTBRIDGE, LONDON", "EW7 5ZQ"),
+    (131, None, "CR06", "THE GREYHOUND, 4 MILL LANE, HAMWELL GREEN, LONDON", "EW7 5SC"),
+    (140, None, "RD04", "ROSE COTTAGE, 3 MILL LANE, HAMWELL GREEN, LONDON", "EW7 5SC"),
+    (141, None, "RD04", "ROSE COTTAGE, CHURCH LANE, HAMWELL GREEN, LONDON", "EW7 5SD"),
+]
+NAMED_NUMBERED_CASES = [
+    ("The Swan, Kingsmere", None, 100),
+    ("THE SWAN PUBLIC HOUSE, KINGSMERE", "KM9 1RZ", 100),
+    ("The Anchor, Orton Parva", None, 120),  # its locality, the town left out
+    ("The Anchor, Orton Parva, Kingsmere", None, 120),
+    ("The Swan, Hamwell Green, London", None, 110),
+    ("The Swan, Westbridge, London", None, None),  # no Swan in Westbridge
+    ("The Greyhound, Westbridge", None, 130),
+    ("The Greyhound, London", None, None),  # two Greyhounds in London: a guess
+    ("Rose Cottage, Hamwell Green", None, None),  # a numbered and an unnumbered Rose Cottage
+    ("The Crown, Kingsmere", None, None),  # a pub the gazetteer lacks
+]
+
+
+def test_named_numbered_premises_by_name_and_town():
+    """A pub the gazetteer names and numbers (THE SWAN, 68 DAMSON ROAD, KINGSMERE), written by its
+    name and its places only ('The Swan, Kingsmere'): that pub, where it is the one of that name
+    in the places written; no link where two premises of the name are there, or a house without a
+    number has it too, or the name is the gazetteer's only elsewhere."""
+    wrong = _wrong_links(NAMED_NUMBERED_ROWS, NAMED_NUMBERED_CASES)
+    assert not wrong, wrong
