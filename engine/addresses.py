@@ -734,9 +734,20 @@ def block_flats_as_paf_writes(record: pd.Series, candidate: pd.Series, places: f
 def words_to_the_town(normalised: str, places: frozenset) -> list:
     """The words of an address up to its last word in ``places`` (the gazetteer's towns and
     localities), and after it only words that are no name (a postcode's): a county or 'TOWN'
-    written after the town left out. All its words where it names no place."""
+    written after the town left out. All its words where it names no place.
+
+    A county that ends in the town's name, as Price Paid writes its district and county
+    ('ARDWICK STREET, NORTHMOOR, LONDON, HAMWELL, GREATER LONDON'; 'BRISTOL, CITY OF
+    BRISTOL'), is left out from the town's first place: the first time the last word stands
+    after a street type and not before one ('12 LONDON ROAD, WESTBRIDGE, LONDON' is kept)."""
     words = normalised.split()
     last = max((k for k, w in enumerate(words) if w in places), default=len(words))
+    if last < len(words):
+        first = next((k for k in range(1, last) if words[k] == words[last]
+                      and words[k + 1] not in STREET_TYPE_WORDS
+                      and any(w in STREET_TYPE_WORDS for w in words[:k])), last)
+        if first < last:
+            last = first
     return words[:last + 1] + [w for w in words[last + 1:] if not w.isalpha()]
 
 

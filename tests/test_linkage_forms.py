@@ -500,3 +500,33 @@ def test_named_numbered_premises_by_name_and_town():
     number has it too, or the name is the gazetteer's only elsewhere."""
     wrong = _wrong_links(NAMED_NUMBERED_ROWS, NAMED_NUMBERED_CASES)
     assert not wrong, wrong
+
+
+# Price Paid's district and county after the town, the county ending in the town's name
+COUNTY_ROWS = [
+    (100, None, "PP", "85 ARDWICK STREET, NORTHMOOR, LONDON", "EW12 8EJ"),
+    (101, 100, "RD06", "FLAT A, 85 ARDWICK STREET, NORTHMOOR, LONDON", "EW12 8EJ"),
+    (102, 100, "RD06", "FLAT B, 85 ARDWICK STREET, NORTHMOOR, LONDON", "EW12 8EJ"),
+    (110, None, "PP", "BEVIN COURT, GAUDEN GROVE, WESTBRIDGE, LONDON", "EW12 0JG"),
+] + [(110 + k, 110, "RD06", f"FLAT {k}, BEVIN COURT, GAUDEN GROVE, WESTBRIDGE, LONDON", "EW12 0JG")
+     for k in range(1, 7)] + [
+    (120, None, "RD04", "12 LONDON ROAD, WESTBRIDGE, LONDON", "EW12 0LR"),
+    (121, None, "RD04", "12 HAMWELL ROAD, WESTBRIDGE, LONDON", "EW12 0LS"),
+    (130, None, "RD04", "7 HAMWELL STREET, HAMWELL, LONDON", "EW12 0LT"),
+]
+COUNTY_CASES = [
+    ("85B, ARDWICK STREET, NORTHMOOR, LONDON, HAMWELL, GREATER LONDON", "EW12 8EJ", 102),
+    ("4, BEVIN COURT, GAUDEN GROVE, WESTBRIDGE, LONDON, HAMWELL, GREATER LONDON", "EW12 0JG", 114),
+    ("NO 5, BEVIN COURT, GAUDEN GROVE, WESTBRIDGE, LONDON, HAMWELL, GREATER LONDON", "EW12 0JG", 115),
+    ("12, LONDON ROAD, WESTBRIDGE, LONDON, HAMWELL, GREATER LONDON", "EW12 0LR", 120),
+    ("12 London Road, Westbridge, London", None, 120),  # LONDON of LONDON ROAD is no town
+    ("7, HAMWELL STREET, HAMWELL, LONDON, HAMWELL, GREATER LONDON", "EW12 0LT", 130),
+]
+
+
+def test_price_paid_county_ending_in_the_town():
+    """Price Paid writes its district and county after the town ('..., LONDON, HAMWELL, GREATER
+    LONDON'): a flat written as the number's letter (85B) or as a block's number (4, BEVIN COURT)
+    is found as it is without them; LONDON of LONDON ROAD is the street's, not the town."""
+    wrong = _wrong_links(COUNTY_ROWS, COUNTY_CASES)
+    assert not wrong, wrong
