@@ -955,6 +955,23 @@ def _run_at(words: list, run: list) -> int:
     return -1
 
 
+def without_a_name_before(normalised_text, vocabulary) -> np.ndarray:
+    """A business's name before its address ('HAPPY GARDEN FLAT GF 26 NORTHMOOR BROADWAY', as food
+    hygiene writes a takeaway) read from the address's first flat or number ('FLAT GF 26
+    NORTHMOOR BROADWAY'), where a word of the name is none the gazetteer has (``vocabulary``); ''
+    where the text starts with its flat or number, names something beside an address (LAND
+    ADJACENT TO, OUTSIDE, GARAGE: :func:`something_else_words`), or names nothing before one."""
+    out = np.full(len(normalised_text), "", dtype=object)
+    beside = something_else_words(pd.Series(normalised_text, dtype=object))
+    for i, (text, other) in enumerate(zip(normalised_text, beside, strict=True)):
+        words = str(text).split()
+        start = next((k for k, w in enumerate(words) if w == "FLAT" or any(ch.isdigit() for ch in w)), 0)
+        if 0 < start < len(words) - 1 and not other and any(w.isalpha() and w not in vocabulary
+                                                             for w in words[:start]):
+            out[i] = " ".join(words[start:])
+    return out
+
+
 def named_house_readings(normalised_text, numbered_names: dict, unnumbered_names=frozenset()) -> np.ndarray:
     """A house written by its name and street without its number ('CHURCH VIEW MILL LANE ABBOTS
     GREEN MARCHFORD'), where the gazetteer numbers the house of that name on that street

@@ -613,6 +613,22 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 method[naming] = "exact"
                 exact_hits += naming.size
                 todo = np.setdiff1d(todo, naming)
+            def named_in_full(readings) -> np.ndarray:
+                """The records of ``todo`` an exact key finds by their reading (none where it is
+                ''), to an address naming every word of it but its town or locality ('CHERRY TREE
+                HOUSE, ST PETERS AVENUE' is no reading of 'IVY HOUSE, ST PETERS AVENUE': a house
+                the gazetteer lacks); those records are linked there."""
+                has = np.flatnonzero(readings != "")
+                det = deterministic_match(readings[has], pc.to_numpy()[todo[has]], ref_keys) if has.size \
+                    else np.zeros(0, dtype=np.int64)
+                found = np.flatnonzero(det >= 0)
+                det[found[[not set(ref["text"].iloc[ref_positions[det[f]]].split())
+                           - set(readings[has[f]].split()) <= gazetteer_places for f in found]]] = -1
+                named = todo[has[det >= 0]]
+                ref_row[named] = cand_row[named] = ref_positions[det[det >= 0]]
+                method[named] = "exact"
+                return named
+
             # a business's name before a building the gazetteer names, no number ('NOWAK UPHOLSTERY,
             # FOUNDRY ENTERPRISE CENTRE, FOUNDRY WAY', with its postcode): read without the words no
             # gazetteer address has; the record's own text is kept for the checks of step 4
@@ -626,18 +642,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 shorter = np.array([len(k.split()) >= 2 and k != t for k, t in zip(known_only, text.to_numpy()[todo],
                                                                                      strict=True)], dtype=bool)
                 known_only[~shorter] = ""
-                has = np.flatnonzero(known_only != "")
-                det = deterministic_match(known_only[has], pc.to_numpy()[todo[has]], ref_keys) if has.size \
-                    else np.zeros(0, dtype=np.int64)
-                # ... naming every word of that address but its town or locality ('CHERRY TREE HOUSE,
-                # ST PETERS AVENUE' is no reading of 'IVY HOUSE, ST PETERS AVENUE': a house the
-                # gazetteer lacks)
-                found = np.flatnonzero(det >= 0)
-                det[found[[not set(ref["text"].iloc[ref_positions[det[f]]].split())
-                           - set(known_only[has[f]].split()) <= gazetteer_places for f in found]]] = -1
-                named = todo[has[det >= 0]]
-                ref_row[named] = cand_row[named] = ref_positions[det[det >= 0]]
-                method[named] = "exact"
+                named = named_in_full(known_only)
+                exact_hits += named.size
+                todo = np.setdiff1d(todo, named)
+            # a business's name before its address, with its number ('HAPPY GARDEN, GROUND FLOOR,
+            # 26 NORTHMOOR BROADWAY' without its postcode, whose unknown words weigh against the
+            # matcher's score): read from its first flat or number
+            if todo.size:
+                named = named_in_full(ad.without_a_name_before(text.to_numpy()[todo], ref_keys.by_word()[0]))
                 exact_hits += named.size
                 todo = np.setdiff1d(todo, named)
             fb.log(f"Normalised exact keys matched {exact_hits} records; {todo.size} go to the "

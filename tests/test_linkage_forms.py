@@ -530,3 +530,29 @@ def test_price_paid_county_ending_in_the_town():
     is found as it is without them; LONDON of LONDON ROAD is the street's, not the town."""
     wrong = _wrong_links(COUNTY_ROWS, COUNTY_CASES)
     assert not wrong, wrong
+
+
+# A business's name before its address, its postcode left out (food hygiene's way)
+BUSINESS_ROWS = [
+    (100, None, "PP", "26 NORTHMOOR BROADWAY, WESTBRIDGE, LONDON", "EW7 5AJ"),
+    (101, 100, "CR08", "GROUND FLOOR, 26 NORTHMOOR BROADWAY, WESTBRIDGE, LONDON", "EW7 5AJ"),
+    (102, 100, "RD06", "FIRST FLOOR FLAT, 26 NORTHMOOR BROADWAY, WESTBRIDGE, LONDON", "EW7 5AJ"),
+    (110, None, "RD04", "28 NORTHMOOR BROADWAY, WESTBRIDGE, LONDON", "EW7 5AJ"),
+    (120, None, "RD04", "IVY HOUSE, 12 MILL ROAD, WESTBRIDGE, LONDON", "EW7 5AK"),
+    (121, None, "RD04", "14 MILL ROAD, WESTBRIDGE, LONDON", "EW7 5AK"),
+]
+BUSINESS_CASES = [
+    ("Happy Garden, Ground Floor, 26 Northmoor Broadway, Westbridge, London", None, 101),
+    ("Spice Garden, Grd Flr, 26 Northmoor Broadway, London", None, 101),
+    ("Bloggs Barbers, 28 Northmoor Broadway, Westbridge", None, 110),
+    ("Land Adjacent To 14 Mill Road, Westbridge", None, None),  # beside the house, not it
+    ("O/S 28 Northmoor Broadway, Westbridge", None, None),  # a police location outside it
+]
+
+
+def test_business_name_before_its_address_without_a_postcode():
+    """A takeaway's name before its floor and number, no postcode ('Happy Garden, Ground Floor, 26
+    Northmoor Broadway'): the building's ground floor unit. Not land beside an address, nor a
+    place outside it."""
+    wrong = _wrong_links(BUSINESS_ROWS, BUSINESS_CASES)
+    assert not wrong, wrong
