@@ -980,7 +980,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         weight[found] = np.nan
         has_cand = cand_row >= 0
     # 'SHOP, 12 HIGH STREET' where the gazetteer lists the shop by its floor ('GROUND FLOOR, 12
-    # HIGH STREET'): the building's one commercial unit, where it lists exactly one; and 'GRD FLR,
+    # HIGH STREET'): the building's one commercial unit, or its one retail unit, where it lists
+    # exactly one; and 'GRD FLR,
     # 12 HIGH STREET' (a rating list's) where it lists that shop as SHOP, and its other units are
     # all on upper floors, or the FLAT ABOVE (a FLAT A might be the ground floor's)
     shop = np.flatnonzero(~accepted & has_cand & np.array([f in ({"SHOP"}, {"GF"}) for f in rec_flat], dtype=bool)
@@ -988,6 +989,17 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     if shop.size and ref_class_field:
         commercial = ref_class.str.startswith("C").to_numpy() & usable.to_numpy()
         shops_of = hierarchy.units_by_building(parent_row, commercial)
+        # (a SHOP is the building's one retail unit (class CR) where it has offices or a workshop
+        # too: CR08 GROUND FLOOR beside CO01 FIRST FLOOR)
+        retail_of = hierarchy.units_by_building(parent_row, ref_class.str.startswith("CR").to_numpy()
+                                                & usable.to_numpy())
+
+        def one_unit(units: list) -> bool:
+            return len({ref["key"].iloc[u] for u in units}) == 1
+
+        def shops_in(i: int) -> list:
+            retail = retail_of.get(int(cand_row[i]), [])
+            return retail if rec_flat.iloc[i] == {"SHOP"} and one_unit(retail) else shops_of.get(int(cand_row[i]), [])
         upper_of = hierarchy.units_by_building(parent_row, ~commercial & usable.to_numpy())
         # (the FLAT ABOVE read of the units of the buildings asked about only, not every row)
         asked = sorted({u for i in shop if rec_flat.iloc[i] == {"GF"} for u in upper_of.get(int(cand_row[i]), [])})
@@ -995,10 +1007,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 
         def upstairs(u: int) -> bool:
             return bool(ref_flats.iloc[u]) and ref_flats.iloc[u] <= ad.UPPER_FLOORS or bool(flat_above[u])
-        one = [i for i in shop if len({ref["key"].iloc[u] for u in shops_of.get(int(cand_row[i]), [])}) == 1
+        one = [i for i in shop if one_unit(shops_in(i))
                and (rec_flat.iloc[i] == {"SHOP"} or all(upstairs(u) for u in upper_of.get(int(cand_row[i]), [])))]
         for i in one:
-            ref_row[i] = cand_row[i] = shops_of[int(cand_row[i])][0]
+            ref_row[i] = cand_row[i] = shops_in(i)[0]
         accepted[one], method[one], reason[one] = True, "exact", ""
 
     # a house number the street does not have, a slip away from one address that fits every other

@@ -556,3 +556,31 @@ def test_business_name_before_its_address_without_a_postcode():
     place outside it."""
     wrong = _wrong_links(BUSINESS_ROWS, BUSINESS_CASES)
     assert not wrong, wrong
+
+
+# A shop written SHOP where the gazetteer lists it by its floor, beside offices or a workshop
+SHOP_ROWS = [
+    (100, None, "PP", "13 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (101, 100, "CR08", "GROUND FLOOR, 13 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (102, 100, "CO01", "FIRST FLOOR, 13 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (110, None, "PP", "14 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (111, 110, "CR08", "GROUND FLOOR, 14 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (112, 110, "RD06", "FIRST FLOOR FLAT, 14 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (113, 110, "CI03", "REAR WORKSHOP, 14 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (120, None, "PP", "16 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (121, 120, "CR08", "UNIT 1, 16 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+    (122, 120, "CR07", "UNIT 2, 16 HIGH STREET, STANWELL MAGNA", "EB16 0BL"),
+]
+SHOP_CASES = [
+    ("SHOP, 13 HIGH STREET, STANWELL MAGNA", "EB16 0BL", 101),
+    ("Shop, 14 High Street, Stanwell Magna", "EB16 0BL", 111),
+    ("SHOP, 16 HIGH STREET, STANWELL MAGNA", "EB16 0BL", None),  # two retail units: which?
+]
+
+
+def test_shop_is_the_buildings_one_retail_unit():
+    """'SHOP, 13 HIGH STREET' where the gazetteer lists GROUND FLOOR (a shop, CR08) and FIRST
+    FLOOR (an office, CO01): the one retail unit; beside a flat and a workshop too; no link where
+    the building has two retail units."""
+    wrong = _wrong_links(SHOP_ROWS, SHOP_CASES)
+    assert not wrong, wrong
