@@ -265,6 +265,29 @@ def _ascii_upper(series: pd.Series) -> pd.Series:
     return text.str.upper()
 
 
+def without_repeated_parts(series: pd.Series) -> pd.Series:
+    """Address text with a comma-separated part that holds letters and repeats an earlier one
+    (case and spaces aside) left out: '24 Broadway Shopping Centre, 24 Broadway Shopping Centre,
+    Harberton Road' (an address line entered twice), 'ABERGWYN, GWYNFRYN, GWYNFRYN' (district and
+    county of one name). A part of digits alone is kept: '12, 12, HIGH STREET' may be flat 12
+    of number 12."""
+    text = series.astype(object).where(series.notna(), "").astype(str)
+    out = text.to_numpy(dtype=object).copy()
+    for i in np.flatnonzero(text.str.count(",").to_numpy() >= 1):
+        parts = out[i].split(",")
+        seen: set = set()
+        kept = []
+        for part in parts:
+            key = " ".join(part.upper().split())
+            if key in seen and any(ch.isalpha() for ch in key):
+                continue
+            seen.add(key)
+            kept.append(part)
+        if len(kept) < len(parts):
+            out[i] = ",".join(kept)
+    return pd.Series(out, index=series.index, dtype=object)
+
+
 def normalise_address(text):
     """One address line in the normal form used for matching (see :func:`normalise_addresses`)."""
     return normalise_addresses(pd.Series([text])).iloc[0]
@@ -812,7 +835,9 @@ _FLOOR_AND_NUMBER = re.compile(r"\bFLAT (?:([GB1-4]F) (?:FLAT )?(\d{1,2}|[A-Z])|
 _FLAT_NUMBER_LETTER = re.compile(r"\bFLAT (\d+)([A-Z])\b")
 _HOUSE_NUMBER_LETTER = re.compile(r"^(\d+)([A-Z]) (?=[A-Z])")
 # The order other readings are tried in: each only where the ones before it found nothing.
-SUBUNIT_READINGS = ("swapped", "tenement", "floor_dropped", "lettered", "block", "range")
+SUBUNIT_READINGS = ("swapped", "tenement", "floor_dropped", "lettered", "block", "range", "name_first")
+# 'LLYS LLIFON, FLAT 9, HEOL YR EGLWYS': a building's name (words, no number) before its flat
+_NAME_BEFORE_FLAT = re.compile(r"^((?:(?!FLAT\b)[A-Z][A-Z'-]* ){1,5})(FLAT [0-9A-Z]+) (?=\S)")
 
 
 def other_subunit_readings(raw_text, normalised_text) -> dict:
@@ -831,7 +856,10 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
     - block: ``15 The Old Brewery, Avocet Drive`` (a number before a building's name, no number
       after it, ``15A`` too) as flat 15 of that block, as PAF writes block flats;
     - range: ``20/22 High Street`` (two numbers of one side, a few apart) as the range 20-22, as
-      rating lists write a building over two numbers.
+      rating lists write a building over two numbers;
+    - name_first: ``Llys Llifon, Flat 9, Heol yr Eglwys`` and ``The Broadway Shopping Centre,
+      Unit 12, Harberton Road`` (the building's name before its flat, as split fields joined
+      in the wrong order give) as ``FLAT 9 LLYS LLIFON HEOL YR EGLWYS``.
     """
     out = {kind: np.full(len(normalised_text), "", dtype=object) for kind in SUBUNIT_READINGS}
     for i, (raw, norm) in enumerate(zip(raw_text, normalised_text, strict=False)):
@@ -873,6 +901,9 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
             # ('5A KESTREL COURT, MILL ROAD' too: flat 5A of the block, where 5 has no flat A)
             if _LEADING_NUMBER_ONLY_BEFORE_NAME.match(norm):
                 out["block"][i] = "FLAT " + norm
+        m = _NAME_BEFORE_FLAT.match(norm)
+        if m:
+            out["name_first"][i] = f"{m.group(2)} {m.group(1)}{norm[m.end():]}"
     return out
 
 

@@ -362,7 +362,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
 
         # --- the records --------------------------------------------------------------------
         raw_text = _join_fields(records, address_fields)
-        text, pc_text = ad.normalised_with_postcodes(raw_text)
+        text, pc_text = ad.normalised_with_postcodes(ad.without_repeated_parts(raw_text))
         pc_given = records[postcode_field] if postcode_field else pd.Series([None] * n, index=records.index)
         pc = ad.format_postcodes(pc_given, typed_digits=True)
         digits_read = (pc.notna() & ad.format_postcodes(pc_given).isna()).to_numpy()  # 'LWI 1AB'
@@ -496,15 +496,16 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 if not has_alt.size:
                     continue
                 # a block's flat may be written without the block's street number
+                house_optional = kind in ("block", "name_first")
                 det = deterministic_match(alt[has_alt], pc.to_numpy()[retry[has_alt]], ref_keys,
-                                          house_optional=kind == "block")
+                                          house_optional=house_optional)
                 # ... and a reading may be found without its county ('1C, HADLEY STREET, HAMWELL
                 # GREEN, LONDON, HAMWELL, GREATER LONDON', as Price Paid writes district and county)
                 again = np.flatnonzero(det < 0)
                 if again.size:
                     det[again] = deterministic_match(without_county(alt[has_alt[again]], places_only=True),
                                                      pc.to_numpy()[retry[has_alt[again]]], ref_keys,
-                                                     house_optional=kind == "block")
+                                                     house_optional=house_optional)
                 hit = det >= 0
                 if kind == "block" and hit.any():
                     found_text = ref["text"].to_numpy()[ref_positions[det[hit]]]

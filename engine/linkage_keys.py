@@ -20,13 +20,19 @@ def _parts(text: np.ndarray) -> pd.DataFrame:
                          "house": houses.map(lambda h: " ".join(sorted(h))), "words": words})
 
 
-def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list) -> pd.Series:
+def _unique_subset_match(rec: pd.DataFrame, ref: pd.DataFrame, keys: list,
+                         no_more_than: set | None = None) -> pd.Series:
     """Per record row (index of ``rec``), the ``ref`` row (index) that is the only candidate
-    sharing ``keys`` whose words include all the record's words; -1 when none or several."""
+    sharing ``keys`` whose words include all the record's words (and, with ``no_more_than``, no
+    other words but those); -1 when none or several."""
     pairs = rec.reset_index(names="r").merge(ref.reset_index(names="c"), on=keys, suffixes=("", "_c"))
     if pairs.empty:
         return pd.Series(-1, index=rec.index)
-    ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"], strict=False)), bool, len(pairs))
+    if no_more_than is None:
+        ok = np.fromiter((a <= b for a, b in zip(pairs["words"], pairs["words_c"], strict=False)), bool, len(pairs))
+    else:
+        ok = np.fromiter((a <= b and b - a <= no_more_than for a, b in zip(pairs["words"], pairs["words_c"],
+                                                                             strict=False)), bool, len(pairs))
     pairs = pairs.loc[ok, ["r", "c", "key"]].drop_duplicates(subset=["r", "key"])  # one row per UPRN
     counts = pairs.groupby("r")["c"].transform("size")
     unique = pairs[counts == 1].set_index("r")["c"]
@@ -44,6 +50,11 @@ class ReferenceKeys:
         self.with_pc = self.parts[self.parts["pc"] != ""]
         self._by_word = None
         self._freq = None
+
+    def flats_of_unnumbered_blocks(self) -> pd.DataFrame:
+        """The rows with a flat and no house number (a named block's flats, a shopping centre's
+        units)."""
+        return self.parts[(self.parts["house"] == "") & (self.parts["flat"] != "")]
 
     def by_word(self):
         """(word frequencies, one row per numbered address and word), built on first use."""
@@ -79,6 +90,15 @@ def deterministic_match(rec_text, rec_pc, ref: ReferenceKeys, house_optional: bo
     rest = usable & (out < 0) & (rec["house"].to_numpy() != "")
     # block on the numbers and the record's rarest word
     _match_on_rarest_word(rec, rest, ref, ["flat", "house"], out)
+    # a flat of a block the gazetteer numbers no house of ('UNIT 12, THE BROADWAY SHOPPING CENTRE,
+    # HARBERTON ROAD', no postcode): the one such flat whose address has every word of the
+    # record and no other but THE (the block named in full: FLAT 11 HADLEY STREET is no flat of
+    # HADLEY HOUSE, HADLEY STREET)
+    flat_only = usable & (out < 0) & (rec["house"].to_numpy() == "") & (rec["flat"].to_numpy() != "")
+    if flat_only.any():
+        found = _unique_subset_match(rec[flat_only], ref.flats_of_unnumbered_blocks(), ["flat", "house"],
+                                     no_more_than={"THE"})
+        out[np.flatnonzero(flat_only)] = found.to_numpy()
     if house_optional:
         # ... and without a postcode, a flat with no house number on the flat and that word
         open_house = usable & (out < 0) & (rec["pc"].to_numpy() == "") & (rec["house"].to_numpy() == "") \

@@ -584,3 +584,42 @@ def test_shop_is_the_buildings_one_retail_unit():
     the building has two retail units."""
     wrong = _wrong_links(SHOP_ROWS, SHOP_CASES)
     assert not wrong, wrong
+
+
+# Named blocks and centres the gazetteer numbers no house of: their units written name first,
+# without a postcode, or with an address line entered twice
+CENTRE_ROWS = [
+    (100, None, "PP", "THE BROADWAY SHOPPING CENTRE, HARBERTON ROAD, HAMWELL GREEN, LONDON", "EW7 3PY"),
+] + [(100 + k, 100, "CR08", f"UNIT {k}, THE BROADWAY SHOPPING CENTRE, HARBERTON ROAD, HAMWELL GREEN, LONDON",
+      "EW7 3PY") for k in range(1, 30)] + [
+    (200, None, "PP", "LLYS LLIFON, HEOL YR EGLWYS, ABERGWYN", "CY4 6QN"),
+] + [(200 + k, 200, "RD06", f"FLAT {k}, LLYS LLIFON, HEOL YR EGLWYS, ABERGWYN", "CY4 6QN") for k in range(1, 12)] + [
+    (300, None, "RD04", "9 HEOL YR EGLWYS, ABERGWYN", "CY4 6NS"),
+    (310, None, "PP", "HADLEY HOUSE, HADLEY STREET, HAMWELL GREEN, LONDON", "EW12 2UL"),
+] + [(310 + k, 310, "RD06", f"FLAT {k}, HADLEY HOUSE, HADLEY STREET, HAMWELL GREEN, LONDON", "EW12 2UL")
+     for k in range(1, 13)] + [
+    (330, None, "RD04", "11 HADLEY STREET, HAMWELL GREEN, LONDON", "EW12 2UM"),
+    (340, None, "PP", "12 HIGH STREET, HAMWELL GREEN, LONDON", "EW12 2UN"),
+    (341, 340, "RD06", "FLAT 12, 12 HIGH STREET, HAMWELL GREEN, LONDON", "EW12 2UN"),
+    (342, 340, "RD06", "FLAT 1, 12 HIGH STREET, HAMWELL GREEN, LONDON", "EW12 2UN"),
+]
+CENTRE_CASES = [
+    ("Unit 12, The Broadway Shopping Centre, Harberton Road, Hamwell Green, London", None, 112),
+    ("The Broadway Shopping Centre, Unit 12, Harberton Road, Hamwell Green, London", None, 112),
+    ("UNITS 9, Broadway Shopping Centre, Harberton ROAD, HAMWELL Green, London", None, 109),
+    ("24 Broadway Shopping Centre, 24 Broadway Shopping Centre, Harberton Road, Hamwell Green", "EW7 3PY", 124),
+    ("LLYS LLIFON, FLAT 9, HEOL YR EGLWYS, ABERGWYN, GWYNFRYN, GWYNFRYN", "CY4 6QN", 209),
+    ("Flat 4, Llys Llifon, Heol yr Eglwys, Abergwyn", None, 204),
+    ("11 Hadley Street, Hamwell Green", "EW12 2UM", 330),  # the house, not flat 11 of HADLEY HOUSE
+    ("12, 12, High Street, Hamwell Green", "EW12 2UN", 341),  # numbers alone repeat: flat 12 of 12
+]
+
+
+def test_units_of_named_blocks_name_first_or_written_twice():
+    """A unit of a shopping centre or a flat of a named block the gazetteer numbers no house of:
+    found by its flat and every word of the block's address, without a postcode; written with
+    the block's name before the flat (split fields joined in the wrong order); with an address
+    line entered twice. '11 Hadley Street' stays the house, not flat 11 of HADLEY HOUSE, and
+    '12, 12' stays flat 12 of number 12."""
+    wrong = _wrong_links(CENTRE_ROWS, CENTRE_CASES)
+    assert not wrong, wrong
