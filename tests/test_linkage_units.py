@@ -182,15 +182,16 @@ def test_the_flat_above_a_shop():
 
 
 def test_a_shop_written_as_shop_and_a_station_written_short():
-    """'SHOP, 59 FORE STREET' is the building's one commercial unit, listed by its floor; with two
-    (a shop and an office) which is meant stays open. 'SUB STN' is SUB STATION."""
+    """'SHOP, 59 FORE STREET' is the building's one commercial unit, listed by its floor; beside an
+    office (CR08 GROUND FLOOR, CO01 FIRST FLOOR) it is the one retail unit (two retail units stay
+    open: test_linkage_forms.py). 'SUB STN' is SUB STATION."""
     linked, _ = _link(["SHOP, 59 FORE STREET, MARCHFORD", "Shop, 21 Cheapside, Marchford", "SHOP, 40 MARKET PLACE",
                        "ELECTRICITY SUB STN ADJACENT TO 4, SCHOOL LN, MARCHFORD"],
                       ["EB1 4AA", "EB1 8EE", "EB1 9FF", "EB1 9GG"])
     uprn = linked["matched_uprn"].astype("Int64").tolist()
     assert uprn[:2] == [301, 801]
     assert linked["match_level"].tolist()[:2] == ["uprn", "uprn"]
-    assert uprn[2] is pd.NA and linked["unmatched_reason"][2].startswith("flat not in building")
+    assert uprn[2] == 1001
     assert uprn[3] == 1100
 
 
