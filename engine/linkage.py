@@ -649,10 +649,16 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # a business's name before its address, with its number ('HAPPY GARDEN, GROUND FLOOR,
             # 26 NORTHMOOR BROADWAY' without its postcode, whose unknown words weigh against the
             # matcher's score): read from its first flat or number
-            if todo.size:
-                named = named_in_full(ad.without_a_name_before(text.to_numpy()[todo], ref_keys.by_word()[0]))
-                exact_hits += named.size
-                todo = np.setdiff1d(todo, named)
+            # ... and with a slip of one letter in a word of the rest ('SPICE GARDEN, GROUND FLOOR,
+            # 11 NORTHMOOR BROSDWAY')
+            for mend in (False, True):
+                if todo.size:
+                    unnamed = ad.without_a_name_before(text.to_numpy()[todo], ref_keys.by_word()[0])
+                    if mend:
+                        unnamed[unnamed != ""] = ad.mended_word_readings(unnamed[unnamed != ""], ref_keys.by_word()[0])
+                    named = named_in_full(unnamed)
+                    exact_hits += named.size
+                    todo = np.setdiff1d(todo, named)
             fb.log(f"Normalised exact keys matched {exact_hits} records; {todo.size} go to the "
                    f"probabilistic matcher ({time.perf_counter() - started:.1f} s so far)")
         fb.set_progress(0.2)

@@ -545,6 +545,7 @@ BUSINESS_CASES = [
     ("Happy Garden, Ground Floor, 26 Northmoor Broadway, Westbridge, London", None, 101),
     ("Spice Garden, Grd Flr, 26 Northmoor Broadway, London", None, 101),
     ("Bloggs Barbers, 28 Northmoor Broadway, Westbridge", None, 110),
+    ("Spice Garden, Ground Floor, 26 Northmoor Brosdway, Westbridge", "EW7 5AJ", 101),  # a slip too
     ("Land Adjacent To 14 Mill Road, Westbridge", None, None),  # beside the house, not it
     ("O/S 28 Northmoor Broadway, Westbridge", None, None),  # a police location outside it
 ]
