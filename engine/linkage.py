@@ -654,7 +654,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             for mend in (False, True):
                 if todo.size:
                     unnamed = ad.without_a_name_before(text.to_numpy()[todo], ref_keys.by_word()[0])
-                    if mend:
+                    if mend and (unnamed != "").any():
                         unnamed[unnamed != ""] = ad.mended_word_readings(unnamed[unnamed != ""], ref_keys.by_word()[0])
                     named = named_in_full(unnamed)
                     exact_hits += named.size
