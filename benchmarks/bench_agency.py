@@ -3,11 +3,15 @@ bench of benchmarks/gen_agency_bench.py: a synthetic council gazetteer and recor
 the electoral register, housing benefit, environmental health and business rates, each with its truth.
 
     .venv/bin/python benchmarks/bench_agency.py [--seeds 11 12] [--records 5000] [--streets 170]
-                                                [--bench opendata]
+                                                [--bench opendata|tenement]
 
 ``--bench opendata``: the open-data bench of benchmarks/gen_opendata_bench.py instead (records as
 EPC, Price Paid, food hygiene, rating-list, Companies House, patient and police extracts write
 addresses; a Welsh town, a London borough, a university town; seeds 21 and up).
+``--bench tenement``: the Scottish bench of benchmarks/gen_tenement_bench.py (Glasgow and Edinburgh
+tenements, towers, halls, HMOs and care homes, as council tax, the assessors' roll, Scottish EPCs,
+housing associations, HMO and landlord registers, NHS Scotland and police Scotland write them;
+seeds 31 and up).
 
 For each seed (gazetteer seed s, records seed s + 1) it prints precision and recall by error class and
 by agency, overall and without the unrecoverable records (text that is letter for letter another real
@@ -28,11 +32,12 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_agency_bench  # noqa: E402
 import gen_opendata_bench  # noqa: E402
+import gen_tenement_bench  # noqa: E402
 from common import plugin_importable  # noqa: E402
 from gen_agency_bench import gazetteer_layer, quality  # noqa: E402
 
 # (both benches make their gazetteer and records by the same interface)
-BENCHES = {"agency": gen_agency_bench, "opendata": gen_opendata_bench}
+BENCHES = {"agency": gen_agency_bench, "opendata": gen_opendata_bench, "tenement": gen_tenement_bench}
 
 N_WRONG = 40
 N_MISSES = 40
