@@ -77,11 +77,11 @@ _FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRS
 _FLOOR_SLASH_RE = re.compile(r"\b([GBFST1-4])\s*/\s*F\b" + _FLAT_AFTER)
 _BASEMENT_SLASH_RE = re.compile(r"\bB\s*/\s*MT?\b" + _FLAT_AFTER)
 _FLOOR_FLAT_CODES = "GFF|FFF|SFF|TFF|BFF|LGFF|LGF"
-_FLOOR_SHORT_RE = re.compile(rf"(?<!FLAT )\b({_FLOOR_FLAT_CODES}|GF)\b" + _FLAT_AFTER)
+_FLOOR_SHORT_RE = re.compile(rf"(?<!FLAT )\b({_FLOOR_FLAT_CODES}|GF|BF)\b" + _FLAT_AFTER)
 # ... and after FLAT ('FLAT LGF', 'FLAT GFF')
 _FLAT_FLOOR_SHORT_RE = re.compile(rf"\bFLAT\s+({_FLOOR_FLAT_CODES})\b")
-FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "FFF": "1F", "SFF": "2F", "TFF": "3F", "BFF": "BF", "LGF": "BF",
-                    "LGFF": "BF"})
+FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "BF": "BF", "FFF": "1F", "SFF": "2F", "TFF": "3F", "BFF": "BF",
+                    "LGF": "BF", "LGFF": "BF"})
 # 'BASEMENT FLAT', 'TOP FLAT', 'GROUND FLAT': a floor named without the word FLOOR, followed by
 # FLAT (or run into it: 'BASEMENTFLAT')
 _FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP|UPPER)\s*(?:FLAT|FLT)\b")
@@ -94,6 +94,10 @@ _BASEMENT_FIRST_RE = re.compile(r"^\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s
 # 'O/S 47 QUEX ROAD', 'NR 24 HOLSTEIN ROAD' (police and rating lists): outside or near the
 # address, not the address (OUTSIDE and NEAR are words of something_else_words)
 _OUTSIDE_NEAR_RE = re.compile(r"\bO\s*/\s*S\b\.?|\bNR\b\.?(?=\s*\d)")
+# ... as are 'OPP 20 KILMUN STREET' and a tenement's 'BACK COURT OF 10 X STREET' (police Scotland):
+# opposite it, and its back court (the shared yard behind it, which has no address of its own)
+_OPPOSITE_RE = re.compile(r"\bOPP\b\.?(?=\s*\d)")
+_BACK_COURT_RE = re.compile(r"\bBACK\s+(?:COURT|GREEN)S?\s+(?:(?:OF|AT|TO|BEHIND)\s+)?(?=\d)")
 # 'NO 4, 3-5 FORTESS ROAD', '54, NO 3, FORTESS VILLAS': a number written with NO beside the
 # building's number, a comma between, is the flat's (Price Paid's SAON written 'NO 3')
 _NO_FLAT_FIRST_RE = re.compile(r"^\s*NO\.?\s*(\d+[A-Z]?)\s*[,;]\s*(?=\d)")
@@ -310,7 +314,8 @@ _COMPACT = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|GIR0AA")
 _FLAT_TOKENS = set(FLAT_WORDS)
 _LONG_FLAT_WORDS = ("APARTMENT", "STUDIO")  # long enough that a slip of one letter is still the word
 # a Scottish tenement flat by floor and door ('1F2': first floor, second door; 'GF1', 'BF1')
-_TENEMENT = re.compile(r"(?:\d|G|B)F\d{1,2}")
+# (PF1: Edinburgh's principal floor; 12F3 a tower's twelfth floor)
+_TENEMENT = re.compile(r"(?:\d{1,2}|G|B|P)F\d{1,2}")
 _NUMBER = re.compile(r"\d+[A-Z]?")
 _STREET_TYPES = set(ABBREVIATIONS.values()) | set(ABBREVIATIONS)
 
@@ -378,6 +383,8 @@ def _normalise(series: pd.Series):
             text[holding] = text[holding].str.replace(pattern, repl, regex=True)
 
     rewrite(("/", "NR"), _OUTSIDE_NEAR_RE, _outside_or_near)
+    rewrite(("OPP",), _OPPOSITE_RE, "OPPOSITE ")
+    rewrite(("BACK",), _BACK_COURT_RE, "REAR OF ")
     rewrite(("/",), _FLAT_THEN_SLASH_RE, _slash_as_range)
     rewrite(("NO",), _NO_FLAT_FIRST_RE, r"FLAT \1, ")
     rewrite(("NO",), _NO_FLAT_SECOND_RE, r"FLAT \2, \1 ")
@@ -558,7 +565,7 @@ def _read_once(func):
 
 
 # (FLAT SHOP: 'SHOP, 12 HIGH STREET', the shop of a building with a flat above, a unit as flat A is)
-FLAT_KEY = r"\bFLAT ((?:\d|G|B)F\d{1,2}|\d+[A-Z]?|[A-Z]F?|SHOP)\b"
+FLAT_KEY = r"\bFLAT ((?:\d{1,2}|G|B|P)F\d{1,2}|\d+[A-Z]?|[A-Z]F?|SHOP)\b"
 
 
 @_read_once
@@ -698,7 +705,7 @@ _SOMETHING_ELSE = frozenset({"LAND", "PLOT", "SITE", "GARAGE", "GARAGES", "ADJAC
                              "OPPOSITE", "PARKING", "YARD", "STORE", "WORKSHOP", "ALLOTMENT",
                              "NEAR", "OUTSIDE", "KIOSK", "ATM", "MAST", "TELECOMMUNICATIONS", "TELECOMS",
                              "ADVERTISING", "ADVERTISEMENT", "HOARDING", "HOARDINGS", "BILLBOARD", "PAYPHONE",
-                             "ANNEXE", "ANNEX"})
+                             "ANNEXE", "ANNEX", "SIGN", "SIGNS"})
 
 
 _LONG_SOMETHING_ELSE = frozenset(w for w in _SOMETHING_ELSE if len(w) >= 6)
@@ -835,7 +842,13 @@ _FLOOR_AND_NUMBER = re.compile(r"\bFLAT (?:([GB1-4]F) (?:FLAT )?(\d{1,2}|[A-Z])|
 _FLAT_NUMBER_LETTER = re.compile(r"\bFLAT (\d+)([A-Z])\b")
 _HOUSE_NUMBER_LETTER = re.compile(r"^(\d+)([A-Z]) (?=[A-Z])")
 # The order other readings are tried in: each only where the ones before it found nothing.
-SUBUNIT_READINGS = ("swapped", "tenement", "floor_dropped", "lettered", "block", "range", "name_first")
+SUBUNIT_READINGS = ("swapped", "tenement", "glasgow", "principal", "floor_dropped", "lettered", "block", "range",
+                    "name_first")
+# a Glasgow flat by floor and door written after FLAT, with the building's number before or after
+# it ('FLAT 2/3, 3 BANK STREET'; '3 BANK STREET FLAT 2/3'): floor and door, never number and flat
+_FLAT_WORD_BEFORE = re.compile(r"\b(?:FLAT|FLT|APARTMENT|APT)\s*$")
+_EDINBURGH_FLAT = re.compile(r"\bFLAT (\d{1,2}|G)F(\d{1,2})\b")
+_PRINCIPAL_OR_FIRST = re.compile(r"\bFLAT (P|1)F(\d{1,2})\b")
 # 'LLYS LLIFON, FLAT 9, HEOL YR EGLWYS': a building's name (words, no number) before its flat
 _NAME_BEFORE_FLAT = re.compile(r"^((?:(?!FLAT\b)[A-Z][A-Z'-]* ){1,5})(FLAT [0-9A-Z]+) (?=\S)")
 
@@ -850,6 +863,10 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
       first) as flat 2 of 8;
     - tenement: a Glasgow ``FLAT 1/2, 22 X ROAD`` or ``0/2`` (floor 1 or ground, door 2), and
       ``2ND FLOOR FLAT 3`` / ``FLAT 3, GROUND FLOOR``, as the tenement flat ``1F2`` / ``2F3`` / ``GF3``;
+    - glasgow: the other way, Edinburgh's ``2F1`` / ``GF1`` as Glasgow writes it, ``FLAT 2/1`` /
+      ``FLAT 0/1`` (floor and door);
+    - principal: Edinburgh New Town's principal floor ``PF1`` as ``1F1``, and ``1F1`` as ``PF1``
+      (a stair whose first floor is its principal floor);
     - floor_dropped: ``FLAT 1, 1ST FLOOR`` as flat 1 (the floor said as well);
     - lettered: ``FLAT 98B, X PLACE`` and ``98B X PLACE`` as flat B of 98 (the gazetteer writing
       the letter as the flat, where it has no 98B);
@@ -865,12 +882,15 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
     for i, (raw, norm) in enumerate(zip(raw_text, normalised_text, strict=False)):
         if not norm:
             continue
-        m = _SLASH_IN_RAW.search(str(raw).translate(_DASHES_AND_SLASHES).upper())
+        upper = str(raw).translate(_DASHES_AND_SLASHES).upper()
+        m = _SLASH_IN_RAW.search(upper)
         if m:
             first, second = m.group(1), m.group(2)
             written = f"FLAT {first} {second}"
             swapped = norm.replace(written, f"FLAT {second} {first}", 1)
-            if swapped != norm:
+            floor_and_door = bool(_FLAT_WORD_BEFORE.search(upper[:m.start()])) and bool(
+                re.match(r"\s*[,;]?\s*\d", upper[m.end():]) or re.match(r"\s*\d", upper))
+            if swapped != norm and not floor_and_door:
                 out["swapped"][i] = swapped
             # floor / door, with the building's number after it
             if (written in norm and first.isdigit() and len(first) == 1 and second.isdigit()
@@ -904,6 +924,18 @@ def other_subunit_readings(raw_text, normalised_text) -> dict:
         m = _NAME_BEFORE_FLAT.match(norm)
         if m:
             out["name_first"][i] = f"{m.group(2)} {m.group(1)}{norm[m.end():]}"
+    # (no slash: these read the flat key the normal form gives)
+    for i, norm in enumerate(normalised_text):
+        if "F" not in str(norm):
+            continue
+        m = _EDINBURGH_FLAT.search(norm)
+        if m:
+            out["glasgow"][i] = f"{norm[:m.start()]}FLAT {'0' if m.group(1) == 'G' else m.group(1)} {m.group(2)}" \
+                f"{norm[m.end():]}"
+        m = _PRINCIPAL_OR_FIRST.search(norm)
+        if m:
+            out["principal"][i] = f"{norm[:m.start()]}FLAT {'1' if m.group(1) == 'P' else 'P'}F{m.group(2)}" \
+                f"{norm[m.end():]}"
     return out
 
 
@@ -1134,6 +1166,12 @@ def flats_by_building(ref_flats, ref_houses, ref_street_keys) -> dict:
     return flats_at
 
 
+def _stair_place(flat: str) -> tuple:
+    """(floor, door) of a tenement flat key, for ordering a stair: BF1 < GF2 < 1F1 = PF1 < 12F3."""
+    floor, door = flat.split("F", 1)
+    return ({"B": -1, "G": 0, "P": 1}.get(floor) if not floor.isdigit() else int(floor), int(door))
+
+
 def stair_order_readings(normalised_text, flats_at: dict) -> np.ndarray:
     """A numbered flat (``FLAT 8, 11 X CRESCENT``, Edinburgh's ``11/8``) read as the tenement flat
     in that place up the stair, where the reference lists the building's flats by floor and door
@@ -1152,7 +1190,7 @@ def stair_order_readings(normalised_text, flats_at: dict) -> np.ndarray:
         flats = _at_building(flats_at, houses, street, by_houses) or set()
         if not flats or not all(_TENEMENT.fullmatch(f) for f in flats):
             continue
-        stair = sorted(flats, key=lambda f: (_FLOOR_ORDER.index(f[:2]) if f[:2] in _FLOOR_ORDER else 99, int(f[2:])))
+        stair = sorted(flats, key=_stair_place)
         m = _NUMBERED_FLAT.search(normalised_text.iloc[i])
         if m is not None and 1 <= int(m.group(1)) <= len(stair):
             out[i] = normalised_text.iloc[i][:m.start()] + f"FLAT {stair[int(m.group(1)) - 1]}" \

@@ -624,3 +624,42 @@ def test_units_of_named_blocks_name_first_or_written_twice():
     '12, 12' stays flat 12 of number 12."""
     wrong = _wrong_links(CENTRE_ROWS, CENTRE_CASES)
     assert not wrong, wrong
+
+
+# Scottish tenements: Glasgow writes a flat by floor and door with a slash (FLAT 0/1 the ground
+# floor's first door), Edinburgh as 1F2 (GF, BF; PF the New Town's principal floor)
+TENEMENT_ROWS = [
+    (100, None, "PP", "14 OTAGO STREET, HILLHEAD, GLASGOW", "G12 8JH"),
+] + [(100 + 10 * f + d, 100, "RD06", f"FLAT {f}/{d}, 14 OTAGO STREET, HILLHEAD, GLASGOW", "G12 8JH")
+     for f in range(4) for d in (1, 2)] + [
+    (200, None, "PP", "10 MARCHMONT ROAD, MARCHMONT, EDINBURGH", "EH9 1HZ"),
+] + [(200 + 10 * k + d, 200, "RD06", f"{floor}{d}, 10 MARCHMONT ROAD, MARCHMONT, EDINBURGH", "EH9 1HZ")
+     for k, floor in enumerate(("GF", "1F", "2F")) for d in (1, 2)] + [
+    (300, None, "PP", "1 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6NP"),
+] + [(300 + 10 * k + d, 300, "RD06", f"{floor}{d}, 1 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6NP")
+     for k, floor in enumerate(("BF", "GF", "PF", "2F")) for d in (1, 2)]
+TENEMENT_CASES = [
+    ("FLAT 2/1, 14 OTAGO STREET, GLASGOW", "G12 8JH", 121),
+    ("2F1, 14 Otago Street, Glasgow", "G12 8JH", 121),  # as Edinburgh writes it
+    ("Flat GF2, 14 Otago Street", "G12 8JH", 102),
+    ("Flat 1/2, 10 Marchmont Road, Edinburgh", "EH9 1HZ", 212),  # as Glasgow writes it
+    ("PF1, 10 Marchmont Road", "EH9 1HZ", 211),  # no principal floor here: the first floor
+    ("1F2, 1 Northumberland Street", "EH3 6NP", 322),  # no first floor here: the principal floor
+    ("PF2, 1 Northumberland Street, Edinburgh", "EH3 6NP", 322),
+    ("BF1, 1 Northumberland Street", "EH3 6NP", 301),
+    ("FLAT 1/3, 14 OTAGO STREET, GLASGOW", "G12 8JH", None),  # no third door (not flat 3 of 1)
+    ("14 OTAGO STREET FLAT 1/3 GLASGOW", "G12 8JH", None),
+    ("BACK COURT OF 14 OTAGO STREET, GLASGOW", None, None),  # police Scotland: the yard behind
+    ("OPP 14 OTAGO STREET, GLASGOW", None, None),
+    ("SIGN, 10 MARCHMONT ROAD, EDINBURGH", "EH9 1HZ", None),  # an advertising sign, rated
+]
+
+
+def test_scottish_tenement_flats_either_way_and_police_locations():
+    """A tenement flat written the Edinburgh way (2F1) where the gazetteer writes Glasgow's FLAT
+    2/1, and the other way; PF (the principal floor) for 1F where a stair has no PF, and 1F for
+    PF where it has no 1F; a Glasgow floor and door the building lacks is no flat of another
+    number; the back court of a tenement, a place opposite it and a rated sign are not the
+    tenement."""
+    wrong = _wrong_links(TENEMENT_ROWS, TENEMENT_CASES)
+    assert not wrong, wrong
