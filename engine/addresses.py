@@ -1153,6 +1153,93 @@ def top_floor_readings(normalised_text, flats_at: dict) -> np.ndarray:
     return out
 
 
+# A tenement flat in the gazetteer by floor and door, before its building: Glasgow's 'FLAT 2/1,
+# 14 OTAGO STREET' (0 the ground floor), Edinburgh's '2F1, 10 MARCHMONT ROAD' (G, B, P)
+_STAIR_ROW = re.compile(r"^\s*(?:FLAT\s+)?(?:(\d{1,2})\s*/\s*(\d{1,2})|(\d{1,2}|G|B|P)F(\d{1,2}))\s*,\s*(.+)$")
+# ... and in a record by floor and side: 'SECOND FLOOR LEFT', 'FLAT 2F LEFT', '1ST FLOOR MIDDLE',
+# 'GROUND RIGHT', Glasgow's '2/R', 'G/L', 'FLAT 1/L' (normalised 'FLAT 2 R', 'G L'), or by floor
+# and door ('18TH FLR FLAT 2', 'TOP FLOOR FLAT 1')
+_FLOOR_SIDE = re.compile(r"\bFLAT (\d{1,2}|G|B|T)F? (?:FLAT )?(LEFT|RIGHT|MIDDLE|MID)\b"
+                         r"|\b(GROUND|BASEMENT) (LEFT|RIGHT|MIDDLE)\b"
+                         r"|(?:\bFLAT |^|(?<=[A-Z] ))(\d{1,2}|G|B) (L|R|M)\b"
+                         r"|\b(\d{1,2})(?:ST|ND|RD|TH) (?:FLOOR|FLR) (?:FLAT )?(\d{1,2})\b"
+                         r"|\bFLAT TF (?:FLAT )?(\d{1,2})\b")
+
+
+def stairs_by_building(ref_raw_texts, ref_normalised) -> dict:
+    """The tenement flats a gazetteer lists by floor and door (Glasgow's 'FLAT 2/1, ...',
+    Edinburgh's '2F1, ...'), keyed as :func:`flats_by_building` keys buildings: (house numbers,
+    street key) -> {(floor, door): the flat's normalised address}, floor 0 the ground, -1 the
+    basement, 1 Edinburgh's principal floor."""
+    parts = pd.Series(ref_raw_texts, dtype=object).astype("string").str.upper().str.extract(_STAIR_ROW)
+    listed = parts[4].notna().to_numpy()
+    stairs: dict = {}
+    if not listed.any():
+        return stairs
+    parts = parts[listed]
+    rows = np.flatnonzero(listed)
+    floors = [{"G": 0, "B": -1, "P": 1}.get(f) if not f.isdigit() else int(f)
+              for f in parts[0].fillna(parts[2]).to_numpy(dtype=object)]
+    doors = parts[1].fillna(parts[3]).astype(int).to_numpy()
+    buildings = parts[4].to_numpy(dtype=object)
+    building_text = normalise_addresses(pd.Series(buildings, dtype=object))
+    _, houses_of = number_parts(building_text)
+    normalised = pd.Series(ref_normalised, dtype=object).to_numpy()
+    for row, floor, door, houses, street in zip(rows, floors, doors, houses_of, street_keys(building_text),
+                                                strict=True):
+        if houses:
+            stairs.setdefault((houses, street), {})[(floor, door)] = normalised[row]
+    return stairs
+
+
+def floor_side_readings(normalised_text, stairs: dict) -> np.ndarray:
+    """A tenement flat written by its floor and side ('SECOND FLOOR LEFT, 5 IONA STREET',
+    'Flat 2/R, 15 Nithsdale Road', 'G/L 8 MARCHMONT ROAD') or floor and door ('18TH FLR FLAT 2',
+    'TOP FLOOR FLAT 1') read as the flat the gazetteer lists there (``stairs``:
+    :func:`stairs_by_building`): left the floor's first door, right its last, middle the second of
+    three; top the highest floor. '' where the building lists no such floor, or no such door."""
+    out = np.full(len(normalised_text), "", dtype=object)
+    if not stairs:
+        return out
+    found = [(i, m) for i, t in enumerate(normalised_text) if (m := _FLOOR_SIDE.search(str(t))) is not None]
+    if not found:
+        return out
+    rest = pd.Series([str(normalised_text[i])[:m.start()] + " " + str(normalised_text[i])[m.end():]
+                      for i, m in found], dtype=object).str.replace(r"\s+", " ", regex=True).str.strip()
+    _, houses_of = number_parts(rest)
+    by_houses = _streets_by_houses(stairs)
+    for (i, m), houses, street, name in zip(found, houses_of, street_keys(rest), street_names(rest), strict=True):
+        stair = _at_building(stairs, houses, street, by_houses)
+        if not stair and isinstance(name, str):
+            # (its locality left out: 'IONA STREET EDINBURGH' for IONA STREET LEITH EDINBURGH)
+            on_street = [v for k, v in by_houses.get(houses, ()) if k == name or k.startswith(name + " ")]
+            stair = on_street[0] if len(on_street) == 1 else None
+        if not stair:
+            continue
+        g = m.groups()
+        floor_word, side = next(((g[k], g[k + 1]) for k in (0, 2, 4, 6) if g[k] is not None), (None, g[8]))
+        floors = sorted({f for f, _ in stair})
+        if floor_word is None or floor_word in ("T",):
+            floor = floors[-1]
+        else:
+            floor = {"G": 0, "GROUND": 0, "B": -1, "BASEMENT": -1}.get(floor_word)
+            floor = int(floor_word) if floor is None else floor
+        doors = sorted(d for f, d in stair if f == floor)
+        if not doors:
+            continue
+        if side.isdigit():
+            door = int(side) if int(side) in doors else None
+        elif side[0] == "L":
+            door = doors[0]
+        elif side[0] == "R":
+            door = doors[-1]
+        else:
+            door = doors[1] if len(doors) == 3 else None
+        if door is not None:
+            out[i] = stair[(floor, door)]
+    return out
+
+
 _NUMBERED_FLAT = re.compile(r"\bFLAT (\d{1,2})\b")
 
 

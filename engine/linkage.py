@@ -484,6 +484,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                                                      ref_houses.to_numpy()[ref_positions],
                                                      ref_street_keys.to_numpy()[ref_positions])
             readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry], flats_of_building)
+            # a tenement flat by its floor and side ('SECOND FLOOR LEFT', Glasgow's '2/R'), where
+            # the gazetteer lists the building's flats by floor and door
+            readings["floor_side"] = ad.floor_side_readings(
+                text.to_numpy()[retry], ad.stairs_by_building(ref["raw"].to_numpy()[ref_positions],
+                                                              ref["text"].to_numpy()[ref_positions]))
             # Edinburgh's '11/8' (flat 8 of 11, the building first) or 'FLAT 4, 13 X ROAD' where the
             # gazetteer lists that building's flats by floor and door (GF1 ... 2F2): the 8th up the stair
             stair = ad.stair_order_readings(text.to_numpy()[retry], flats_of_building)

@@ -652,6 +652,14 @@ TENEMENT_CASES = [
     ("BACK COURT OF 14 OTAGO STREET, GLASGOW", None, None),  # police Scotland: the yard behind
     ("OPP 14 OTAGO STREET, GLASGOW", None, None),
     ("SIGN, 10 MARCHMONT ROAD, EDINBURGH", "EH9 1HZ", None),  # an advertising sign, rated
+    # by floor and side: left the floor's first door, right its last; top the highest floor
+    ("Second Floor Left, 10 Marchmont Road, Edinburgh", "EH9 1HZ", 221),
+    ("GROUND FLOOR RIGHT, 10 MARCHMONT ROAD", "EH9 1HZ", 202),
+    ("Flat 3/R, 14 Otago Street, Glasgow", "G12 8JH", 132),
+    ("G/L 14 OTAGO STREET GLASGOW", "G12 8JH", 101),
+    ("14 OTAGO STREET 1/R GLASGOW", "G12 8JH", 112),
+    ("TOP FLOOR FLAT 1, 10 MARCHMONT ROAD", "EH9 1HZ", 221),
+    ("Fourth Floor Left, 14 Otago Street", "G12 8JH", None),  # no fourth floor
 ]
 
 
