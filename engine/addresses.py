@@ -46,7 +46,11 @@ FLAT_WORDS = ("FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT", "
 # Words that name a unit only before its number ('WORKSHOP 4', 'SHOP 2', 'OFFICE 3', 'BAY 12',
 # 'STE 5', a room let in a house in multiple occupation 'ROOM 3'); alone they are a word of a name
 # ('REAR WORKSHOP', 'POST OFFICE', 'BAY VIEW', 'GARDEN ROOM').
-UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK", "ROOM", "UNITS")
+UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK", "ROOM", "UNITS", "RM", "BEDSIT",
+                            "BEDROOM")
+# a room let or lived in ('ROOM 11', 'RM 3', 'BEDSIT 2'), or a hall's bedroom written as its flat's
+# letter ('FLAT 4A'), before its number
+_ROOM_RE = re.compile(r"\b(?:ROOM|RM|BEDSIT|BEDROOM)\b\.?\s*(?:NO\b\.?\s*)?(\d+[A-Z]?)\b")
 # (the number right after the word, no comma between: 'SHOP, 12 HIGH STREET' is the shop of 12)
 _UNIT_WORD_RE = re.compile(r"\b(?:" + "|".join(UNIT_WORDS_BEFORE_NUMBER)
                            + r")\b\.?[ \t]*(?:NO\b\.?[ \t]*)?(?=\d+[A-Z]?\b)")
@@ -709,6 +713,21 @@ _SOMETHING_ELSE = frozenset({"LAND", "PLOT", "SITE", "GARAGE", "GARAGES", "ADJAC
 
 
 _LONG_SOMETHING_ELSE = frozenset(w for w in _SOMETHING_ELSE if len(w) >= 6)
+
+
+def rooms_named(raw_texts, record_flats, rows) -> list:
+    """(row, the room's flat key) of the ``rows`` whose address names a room ('ROOM 11', 'RM 3',
+    'BEDSIT 2': the number after the word, as the record's flats read it) or whose one flat is a
+    number and a letter ('FLAT 4A': a hall's bedroom, or a flat the gazetteer lacks, told apart
+    by the caller; not a floor, 1F)."""
+    out = []
+    for i in rows:
+        m = _ROOM_RE.search(str(raw_texts[i]).upper())
+        if m and m.group(1) in record_flats.iloc[i]:
+            out.append((int(i), m.group(1)))
+        elif len(record_flats.iloc[i]) == 1 and re.fullmatch(r"\d+[A-EG-Z]", next(iter(record_flats.iloc[i]))):
+            out.append((int(i), next(iter(record_flats.iloc[i]))))
+    return out
 
 
 def names_the_unit(record, unit, building) -> np.ndarray:

@@ -779,6 +779,29 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             take_unit(i, fits[0])
             cand_text.iloc[i] = ref["text"].iloc[fits[0]]
             flat_conflict[i] = reject_conflict[i] = False
+    # ... and a room of a care home, a hall or a house let in rooms, where the gazetteer lists no
+    # room there ('ROOM 11, MILLBANK CARE HOME, 1 SOUTHPARK AVENUE'; 'RM 3, FLAT 4/1, ...'; a
+    # hall's 'FLAT 4A', bedroom A of its flat 4): the home (a building it lists no unit of) or the
+    # flat the room is in; a room has no address of its own
+    # (a home, hall or house let in rooms by its class: residential institution RI, house in
+    # multiple occupation RH; a room in a house, RD, is a sub-unit the gazetteer lacks)
+    for i, room in ad.rooms_named(raw_text.to_numpy(), rec_flat, np.flatnonzero(flat_conflict & ~by_person)):
+        building = int(parent_row[cand_row[i]])
+        if not ref_class.iloc[building].startswith(("RI", "RH")) and not any(
+                ref_class.iloc[u].startswith("RH") for u in units_of().get(building, [])):
+            continue
+        units = units_of().get(building, [])
+        rest = rec_flat.iloc[i] - {room}
+        if not units and not rest:
+            fits = [building]
+        elif room[-1].isalpha() and not rest:  # a hall's or HMO's lettered room
+            fits = [u for u in units if ref_flats.iloc[u] == {room[:-1]}]
+        else:
+            fits = [u for u in units if rest and ref_flats.iloc[u] == rest]
+        if len({ref["key"].iloc[u] for u in fits}) == 1:
+            take_unit(i, fits[0])
+            cand_text.iloc[i] = ref["text"].iloc[fits[0]]
+            flat_conflict[i] = reject_conflict[i] = False
     reason[house_conflict] = [f"number not in street: {w} not in the best candidate's address"
                               for w in why[house_conflict]]
     # the record's flat is not in the building: the building (not a flat of it) is the candidate

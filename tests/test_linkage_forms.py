@@ -671,3 +671,35 @@ def test_scottish_tenement_flats_either_way_and_police_locations():
     tenement."""
     wrong = _wrong_links(TENEMENT_ROWS, TENEMENT_CASES)
     assert not wrong, wrong
+
+
+# Rooms: of a care home, of a house let in rooms (the gazetteer lists them), a hall's bedrooms
+# written as their flat's letter; and a room in a plain house, a sub-unit the gazetteer lacks
+ROOM_ROWS = [
+    (100, None, "RI01", "MILLBANK CARE HOME, 1 SOUTHPARK AVENUE, HILLHEAD, GLASGOW", "G12 8NU"),
+    (110, None, "RH01", "3 QUEEN SQUARE, STRATHBUNGO, GLASGOW", "G41 2YG"),
+] + [(110 + k, 110, "RH02", f"ROOM {k}, 3 QUEEN SQUARE, STRATHBUNGO, GLASGOW", "G41 2YG") for k in range(1, 6)] + [
+    (120, None, "RI03", "KELVIN HALL OF RESIDENCE, 2 UNIVERSITY GARDENS, HILLHEAD, GLASGOW", "G12 8XU"),
+] + [(120 + k, 120, "RH02", f"FLAT {k}, KELVIN HALL OF RESIDENCE, 2 UNIVERSITY GARDENS, HILLHEAD, GLASGOW",
+      "G12 8XU") for k in range(1, 6)] + [
+    (130, None, "RD04", "90 WELLESLEY ROAD, HILLHEAD, GLASGOW", "G12 8XV"),
+    (140, None, "PP", "12 BANK STREET, HILLHEAD, GLASGOW", "G12 8XW"),
+    (141, 140, "RD06", "FLAT 1, 12 BANK STREET, HILLHEAD, GLASGOW", "G12 8XW"),
+    (142, 140, "RD06", "FLAT 2, 12 BANK STREET, HILLHEAD, GLASGOW", "G12 8XW"),
+]
+ROOM_CASES = [
+    ("ROOM 11, MILLBANK CARE HOME, 1 SOUTHPARK AVENUE, HILLHEAD, GLASGOW", "G12 8NU", 100),
+    ("Bedsit 3, 3 Queen Square, Strathbungo, Glasgow", "G41 2YG", 113),
+    ("RM 4, 3 QUEEN SQUARE, GLASGOW", "G41 2YG", 114),
+    ("KELVIN HALL OF RESIDENCE, FLAT 3C, 2 UNIVERSITY GARDENS, HILLHEAD, GLASGOW", "G12 8XU", 123),
+    ("Room 3, 90 Wellesley Road, Hillhead, Glasgow", "G12 8XV", None),  # a plain house: no rooms
+    ("Flat 2A, 12 Bank Street, Hillhead, Glasgow", "G12 8XW", None),  # a flat it lacks, not a room
+]
+
+
+def test_rooms_of_homes_halls_and_houses_let_in_rooms():
+    """A room of a care home (RI01, no units listed) is the home; a bedsit or RM of a house let in
+    rooms (RH) is that room; a hall's bedroom 3C is in its flat 3. A room in a plain house (RD04)
+    and a lettered flat of a plain block stay unmatched: sub-units the gazetteer lacks."""
+    wrong = _wrong_links(ROOM_ROWS, ROOM_CASES)
+    assert not wrong, wrong
