@@ -94,14 +94,17 @@ _FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP|UPPER)\s*
 # (the unit of 25 named REAR WORKSHOP, the hair studio at 8), not flat 25 or flat 8
 _UNIT_WORD_ENDING_NAME = re.compile(r"(?<=[A-Z]) +(?:UNIT|STUDIO|SUITE)\s*,\s*(?=\d)")
 # 'BASEMENT, 31 ROPERY STREET': the basement named alone, first, before the house number
-_BASEMENT_FIRST_RE = re.compile(r"^\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+# (or as a part of its own after a business's name: 'KHAN NEWSAGENTS, BASEMENT, 8 X STREET'); and
+# 'UPPER, 17 BELL PLACE' (an Edinburgh colony's upper flat) or 'TOP, 5 X STREET' alike
+_BASEMENT_FIRST_RE = re.compile(r"(?:^|(?<=,))\s*(?:BASEMENT|BSMT|LOWER GROUND)\b\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+_UPPER_FIRST_RE = re.compile(r"^\s*(UPPER|TOP)\s*[,;]\s*(?=\d+[A-Z]?\b)")
 # 'O/S 47 QUEX ROAD', 'NR 24 HOLSTEIN ROAD' (police and rating lists): outside or near the
 # address, not the address (OUTSIDE and NEAR are words of something_else_words)
 _OUTSIDE_NEAR_RE = re.compile(r"\bO\s*/\s*S\b\.?|\bNR\b\.?(?=\s*\d)")
-# ... as are 'OPP 20 KILMUN STREET' and a tenement's 'BACK COURT OF 10 X STREET' (police Scotland):
-# opposite it, and its back court (the shared yard behind it, which has no address of its own)
+# ... as are 'OPP 20 KILMUN STREET' and a tenement's 'BACK COURT OF 10 X STREET' or 'DRYING GREEN 14
+# X STREET' (police Scotland): opposite it, and the shared yard behind it (no address of its own)
 _OPPOSITE_RE = re.compile(r"\bOPP\b\.?(?=\s*\d)")
-_BACK_COURT_RE = re.compile(r"\bBACK\s+(?:COURT|GREEN)S?\s+(?:(?:OF|AT|TO|BEHIND)\s+)?(?=\d)")
+_BACK_COURT_RE = re.compile(r"\b(?:BACK\s+(?:COURT|GREEN)|DRYING\s+GREEN)S?\s+(?:(?:OF|AT|TO|BEHIND)\s+)?(?=\d)")
 # 'NO 4, 3-5 FORTESS ROAD', '54, NO 3, FORTESS VILLAS': a number written with NO beside the
 # building's number, a comma between, is the flat's (Price Paid's SAON written 'NO 3')
 _NO_FLAT_FIRST_RE = re.compile(r"^\s*NO\.?\s*(\d+[A-Z]?)\s*[,;]\s*(?=\d)")
@@ -183,6 +186,7 @@ def _floor_flats(text: pd.Series) -> pd.Series:
     text = text.str.replace(_FLOOR_SLASH_RE, code, regex=True)
     text = text.str.replace(_BASEMENT_SLASH_RE, " FLAT BF ", regex=True)
     text = text.str.replace(_BASEMENT_FIRST_RE, " FLAT BF ", regex=True)
+    text = text.str.replace(_UPPER_FIRST_RE, code, regex=True)
     text = text.str.replace(_FLAT_FLOOR_SHORT_RE, code, regex=True)
     return text.str.replace(_FLOOR_SHORT_RE, code, regex=True)
 
@@ -388,7 +392,7 @@ def _normalise(series: pd.Series):
 
     rewrite(("/", "NR"), _OUTSIDE_NEAR_RE, _outside_or_near)
     rewrite(("OPP",), _OPPOSITE_RE, "OPPOSITE ")
-    rewrite(("BACK",), _BACK_COURT_RE, "REAR OF ")
+    rewrite(("BACK", "DRYING"), _BACK_COURT_RE, "REAR OF ")
     rewrite(("/",), _FLAT_THEN_SLASH_RE, _slash_as_range)
     rewrite(("NO",), _NO_FLAT_FIRST_RE, r"FLAT \1, ")
     rewrite(("NO",), _NO_FLAT_SECOND_RE, r"FLAT \2, \1 ")

@@ -637,7 +637,12 @@ TENEMENT_ROWS = [
      for k, floor in enumerate(("GF", "1F", "2F")) for d in (1, 2)] + [
     (300, None, "PP", "1 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6NP"),
 ] + [(300 + 10 * k + d, 300, "RD06", f"{floor}{d}, 1 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6NP")
-     for k, floor in enumerate(("BF", "GF", "PF", "2F")) for d in (1, 2)]
+     for k, floor in enumerate(("BF", "GF", "PF", "2F")) for d in (1, 2)] + [
+    (400, None, "PP", "8 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6HH"),
+    (401, 400, "CR08", "BASEMENT, 8 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6HH"),
+    (402, 400, "CO01", "GROUND FLOOR, 8 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6HH"),
+    (410, None, "RD04", "17 BELL PLACE, STOCKBRIDGE, EDINBURGH", "EH3 5EF"),
+]
 TENEMENT_CASES = [
     ("FLAT 2/1, 14 OTAGO STREET, GLASGOW", "G12 8JH", 121),
     ("2F1, 14 Otago Street, Glasgow", "G12 8JH", 121),  # as Edinburgh writes it
@@ -660,6 +665,9 @@ TENEMENT_CASES = [
     ("14 OTAGO STREET 1/R GLASGOW", "G12 8JH", 112),
     ("TOP FLOOR FLAT 1, 10 MARCHMONT ROAD", "EH9 1HZ", 221),
     ("Fourth Floor Left, 14 Otago Street", "G12 8JH", None),  # no fourth floor
+    ("DRYING GREEN 10 MARCHMONT ROAD, EDINBURGH", None, None),  # the shared yard behind it
+    ("KHAN NEWSAGENTS, BASEMENT, 8 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6HH", 401),
+    ("Upper, 17 Bell Place, Edinburgh", "EH3 5EF", None),  # a colony's upper flat it lacks
 ]
 
 
