@@ -5,29 +5,16 @@ House, patient registers and police locations write addresses, against a gazette
 town (street types first, English aliases), a London borough (converted houses, ranges, towers)
 and a university town."""
 import pandas as pd
-import pyogrio
 import pytest
-
-ALG = "joinedup:linkaddresses"
+from bench_helpers import link_bench
 
 
 @pytest.fixture(scope="module")
 def linked(run_alg, tmp_path_factory):
     import gen_opendata_bench as g
 
-    folder = tmp_path_factory.mktemp("opendata_bench")
     gaz = g.make_gazetteer(90, seed=25)
-    gaz_path = folder / "gazetteer.gpkg"
-    pyogrio.write_dataframe(g.gazetteer_layer(gaz), gaz_path, layer="gazetteer")
-    records = g.make_records(gaz, 1500, seed=26)
-    csv = folder / "records.csv"
-    records[["record_id", "agency", "address", "postcode"]].to_csv(csv, index=False, encoding="utf-8")
-    result = run_alg(ALG, {"INPUT": str(csv), "ADDRESS_FIELDS": ["address"], "POSTCODE_FIELD": "postcode",
-                           "REFERENCE": str(gaz_path), "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"],
-                           "REF_POSTCODE_FIELD": "postcode", "REF_PARENT_FIELD": "parent_uprn",
-                           "REF_CLASS_FIELD": "class_code", "REF_USRN_FIELD": "usrn",
-                           "OUTPUT": str(folder / "linked.gpkg")})
-    return records, pyogrio.read_dataframe(result["OUTPUT"])
+    return link_bench(run_alg, tmp_path_factory.mktemp("opendata_bench"), g, gaz, g.make_records(gaz, 1500, seed=26))
 
 
 def test_open_data_bench_quality(linked, record_property):

@@ -5,29 +5,16 @@ student halls, houses let in rooms and care homes, as council tax, the assessors
 EPCs, housing associations, HMO and landlord registers, NHS Scotland and police Scotland write
 them. Gazetteer seed 35 was not used while the matcher was changed for this bench (31 and 33
 were)."""
-import pyogrio
 import pytest
-
-ALG = "joinedup:linkaddresses"
+from bench_helpers import link_bench
 
 
 @pytest.fixture(scope="module")
 def linked(run_alg, tmp_path_factory):
     import gen_tenement_bench as g
 
-    folder = tmp_path_factory.mktemp("tenement_bench")
     gaz = g.make_gazetteer(seed=35)
-    gaz_path = folder / "gazetteer.gpkg"
-    pyogrio.write_dataframe(g.gazetteer_layer(gaz), gaz_path, layer="gazetteer")
-    records = g.make_records(gaz, 1500, seed=36)
-    csv = folder / "records.csv"
-    records[["record_id", "agency", "address", "postcode"]].to_csv(csv, index=False, encoding="utf-8")
-    result = run_alg(ALG, {"INPUT": str(csv), "ADDRESS_FIELDS": ["address"], "POSTCODE_FIELD": "postcode",
-                           "REFERENCE": str(gaz_path), "REF_UPRN_FIELD": "uprn", "REF_ADDRESS_FIELDS": ["address"],
-                           "REF_POSTCODE_FIELD": "postcode", "REF_PARENT_FIELD": "parent_uprn",
-                           "REF_CLASS_FIELD": "class_code", "REF_USRN_FIELD": "usrn",
-                           "OUTPUT": str(folder / "linked.gpkg")})
-    return records, pyogrio.read_dataframe(result["OUTPUT"])
+    return link_bench(run_alg, tmp_path_factory.mktemp("tenement_bench"), g, gaz, g.make_records(gaz, 1500, seed=36))
 
 
 def test_tenement_bench_quality(linked, record_property):
