@@ -70,7 +70,8 @@ _OFFICE_BEFORE_UNIT_RE = re.compile(r"\bOFFICE\s+(?=(?:SUITE|UNIT)\b)")  # 'OFFI
 FLOOR_CODES = {"GROUND": "GF", "GRD": "GF", "GND": "GF", "G": "GF", "BASEMENT": "BF", "BSMT": "BF",
                "B": "BF", "LOWER GROUND": "BF", "FIRST": "1F", "1ST": "1F", "1": "1F", "F": "1F",
                "SECOND": "2F", "2ND": "2F", "2": "2F", "S": "2F", "THIRD": "3F", "3RD": "3F",
-               "3": "3F", "T": "3F", "FOURTH": "4F", "4TH": "4F", "4": "4F", "TOP": "TF", "UPPER": "UF"}
+               "3": "3F", "T": "3F", "FOURTH": "4F", "4TH": "4F", "4": "4F", "TOP": "TF", "UPPER": "UF",
+               "MAIN DOOR": "GF"}
 # the flat keys of the floors above the ground
 UPPER_FLOORS = frozenset({"1F", "2F", "3F", "4F", "TF", "UF"})
 _FLAT_AFTER = r"(?:\s*(?:FLAT|FLT)\b)?"
@@ -88,7 +89,8 @@ FLOOR_CODES.update({"GFF": "GF", "GF": "GF", "BF": "BF", "FFF": "1F", "SFF": "2F
                     "LGF": "BF", "LGFF": "BF"})
 # 'BASEMENT FLAT', 'TOP FLAT', 'GROUND FLAT': a floor named without the word FLOOR, followed by
 # FLAT (or run into it: 'BASEMENTFLAT')
-_FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP|UPPER)\s*(?:FLAT|FLT)\b")
+# ('MAIN DOOR FLAT': a Scottish flat with its own door to the street, on the ground floor)
+_FLOOR_FLAT_RE = re.compile(r"\b(LOWER GROUND|GROUND|BASEMENT|BSMT|TOP|UPPER|MAIN DOOR)\s*(?:FLAT|FLT)\b")
 # 'REAR WORKSHOP UNIT, 25 HIGH STREET', 'MARCHFORD HAIR STUDIO, 8 MARKET PLACE': a unit word
 # ending a unit's or a business's name, a comma before the house number, is a word of that name
 # (the unit of 25 named REAR WORKSHOP, the hair studio at 8), not flat 25 or flat 8

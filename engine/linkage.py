@@ -22,6 +22,7 @@ geometry is the matched reference point.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -801,6 +802,15 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         if len({ref["key"].iloc[u] for u in fits}) == 1:
             take_unit(i, fits[0])
             cand_text.iloc[i] = ref["text"].iloc[fits[0]]
+            flat_conflict[i] = reject_conflict[i] = False
+    # ... and a main-door flat (a flat with its own number and door, the gazetteer's lone RD06
+    # with no units: '17 POLWARTH STREET'), written by its ground floor ('Gf, 17 Polwarth Street',
+    # 'GF1, 11A GREAT KING STREET', 'Main Door Flat, 33 Dundas Street'): that flat
+    for i in np.flatnonzero(flat_conflict & ~by_person):
+        flat_row = int(cand_row[i])
+        if (ref_class.iloc[flat_row] == "RD06" and parent_row[flat_row] == flat_row
+                and not units_of().get(flat_row) and rec_flat.iloc[i]
+                and all(re.fullmatch(r"GF\d?", f) for f in rec_flat.iloc[i])):
             flat_conflict[i] = reject_conflict[i] = False
     reason[house_conflict] = [f"number not in street: {w} not in the best candidate's address"
                               for w in why[house_conflict]]

@@ -642,6 +642,7 @@ TENEMENT_ROWS = [
     (401, 400, "CR08", "BASEMENT, 8 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6HH"),
     (402, 400, "CO01", "GROUND FLOOR, 8 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6HH"),
     (410, None, "RD04", "17 BELL PLACE, STOCKBRIDGE, EDINBURGH", "EH3 5EF"),
+    (420, None, "RD06", "33 DUNDAS STREET, EDINBURGH", "EH3 6SP"),
 ]
 TENEMENT_CASES = [
     ("FLAT 2/1, 14 OTAGO STREET, GLASGOW", "G12 8JH", 121),
@@ -668,6 +669,9 @@ TENEMENT_CASES = [
     ("DRYING GREEN 10 MARCHMONT ROAD, EDINBURGH", None, None),  # the shared yard behind it
     ("KHAN NEWSAGENTS, BASEMENT, 8 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6HH", 401),
     ("Upper, 17 Bell Place, Edinburgh", "EH3 5EF", None),  # a colony's upper flat it lacks
+    ("Gf, 33 Dundas Street, Edinburgh", "EH3 6SP", 420),  # a main-door flat, its own number
+    ("Main Door Flat, 33 Dundas Street", "EH3 6SP", 420),
+    ("Ground Floor, 17 Bell Place, Edinburgh", "EH3 5EF", None),  # a house: a flat it lacks
 ]
 
 
