@@ -1188,7 +1188,12 @@ _FLOOR_SIDE = re.compile(r"\bFLAT (\d{1,2}|G|B|T)F? (?:FLAT )?(LEFT|RIGHT|MIDDLE
                          r"|\b(GROUND|BASEMENT) (LEFT|RIGHT|MIDDLE)\b"
                          r"|(?:\bFLAT |^|(?<=[A-Z] ))(\d{1,2}|G|B) (L|R|M)\b"
                          r"|\b(\d{1,2})(?:ST|ND|RD|TH) (?:FLOOR|FLR) (?:FLAT )?(\d{1,2})\b"
-                         r"|\bFLAT TF (?:FLAT )?(\d{1,2})\b")
+                         r"|\bFLAT TF (?:FLAT )?(\d{1,2})\b"
+                         # ... or floor and door run together or with a dash: '0-1, 11 CRAWFORD
+                         # STREET', '822 DUMBARTON ROAD 3-2', 'FLAT 22' (2/2), a tower's 'FLAT 125'
+                         # (12/5): only where the building lists flats by floor and door alone
+                         r"|^(\d)-(\d{1,2})(?= \d)|(?<=[A-Z] )(\d{1,2})-(\d{1,2})(?= [A-Z]|$)"
+                         r"|\bFLAT (\d{1,2})(\d)\b")
 
 
 def stairs_by_building(ref_raw_texts, ref_normalised) -> dict:
@@ -1217,12 +1222,14 @@ def stairs_by_building(ref_raw_texts, ref_normalised) -> dict:
     return stairs
 
 
-def floor_side_readings(normalised_text, stairs: dict) -> np.ndarray:
+def floor_side_readings(normalised_text, stairs: dict, raw_texts=None) -> np.ndarray:
     """A tenement flat written by its floor and side ('SECOND FLOOR LEFT, 5 IONA STREET',
     'Flat 2/R, 15 Nithsdale Road', 'G/L 8 MARCHMONT ROAD') or floor and door ('18TH FLR FLAT 2',
     'TOP FLOOR FLAT 1') read as the flat the gazetteer lists there (``stairs``:
     :func:`stairs_by_building`): left the floor's first door, right its last, middle the second of
-    three; top the highest floor. '' where the building lists no such floor, or no such door."""
+    three; top the highest floor. '' where the building lists no such floor, or no such door.
+    ``raw_texts`` (the records as written): a 'FLAT 11 8' that was '11/8' is no floor and door run
+    together."""
     out = np.full(len(normalised_text), "", dtype=object)
     if not stairs:
         return out
@@ -1242,7 +1249,13 @@ def floor_side_readings(normalised_text, stairs: dict) -> np.ndarray:
         if not stair:
             continue
         g = m.groups()
-        floor_word, side = next(((g[k], g[k + 1]) for k in (0, 2, 4, 6) if g[k] is not None), (None, g[8]))
+        # (run together, only where no other reading is: not '11/8' written, nor a stair with as
+        # many flats as the number, where 'FLAT 42' may be its 42nd)
+        if g[13] is not None and (raw_texts is not None and "/" in str(raw_texts[i])
+                                  or len(stair) >= int(g[13] + g[14])):
+            continue
+        floor_word, side = next(((g[k], g[k + 1]) for k in (0, 2, 4, 6, 9, 11, 13) if g[k] is not None),
+                                (None, g[8]))
         floors = sorted({f for f, _ in stair})
         if floor_word is None or floor_word in ("T",):
             floor = floors[-1]

@@ -476,7 +476,14 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # found nothing; a top floor flat is read from the floors the gazetteer lists there
             to_building_with_units = np.flatnonzero((method == "exact") & (ref_row >= 0)
                                                     & has_units[np.maximum(ref_row, 0)])
-            retry = np.union1d(todo, to_building_with_units)
+            # ... and those found on their numbers and rarest word at another postcode than the
+            # one they give ('1/4 WESTERN HARBOUR, EH6 6AT' found as flat 1 of 4 at EH6 6SD, where
+            # FLAT 4, 1 WESTERN HARBOUR is at EH6 6AT): another reading at their own postcode
+            # is taken instead
+            record_pc = pc.to_numpy()
+            off_postcode = np.flatnonzero((method == "exact") & (ref_row >= 0) & pd.notna(record_pc)
+                                          & (ref["postcode"].to_numpy()[np.maximum(ref_row, 0)] != record_pc))
+            retry = np.union1d(np.union1d(todo, to_building_with_units), off_postcode)
             # (first the record as written, found below without its county: '1A, FORTESS VILLAS,
             # ..., GREATER LONDON' is 1A where the gazetteer has it, before any flat A of 1)
             readings = {"as written": np.where(np.isin(retry, todo), text.to_numpy()[retry], ""),
@@ -489,7 +496,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # the gazetteer lists the building's flats by floor and door
             readings["floor_side"] = ad.floor_side_readings(
                 text.to_numpy()[retry], ad.stairs_by_building(ref["raw"].to_numpy()[ref_positions],
-                                                              ref["text"].to_numpy()[ref_positions]))
+                                                              ref["text"].to_numpy()[ref_positions]),
+                raw_text.to_numpy()[retry])
             # Edinburgh's '11/8' (flat 8 of 11, the building first) or 'FLAT 4, 13 X ROAD' where the
             # gazetteer lists that building's flats by floor and door (GF1 ... 2F2): the 8th up the stair
             stair = ad.stair_order_readings(text.to_numpy()[retry], flats_of_building)
@@ -521,6 +529,11 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                     named = np.array([ad.block_named_after_flat(a, c, whole_name=w) for a, c, w
                                       in zip(alt[has_alt[hit]], found_text, no_pc, strict=True)], dtype=bool)
                     hit[np.flatnonzero(hit)[~named]] = False
+                # (a record already linked at another postcode: only the other order of its two
+                # numbers, at its own postcode)
+                moved = np.flatnonzero(hit)[np.isin(retry[has_alt[hit]], off_postcode)]
+                at_own = ref["postcode"].to_numpy()[ref_positions[det[moved]]] == record_pc[retry[has_alt[moved]]]
+                hit[moved] = at_own & (kind in ("swapped", "stair"))
                 rows = ref_positions[det[hit]]
                 hit_rows = retry[has_alt[hit]]
                 ref_row[hit_rows] = rows
@@ -529,7 +542,8 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 text.iloc[hit_rows] = alt[has_alt[hit]]  # the reading that matched, for the checks below
                 still_open[has_alt[hit]] = False
                 todo = np.setdiff1d(todo, hit_rows)
-                exact_hits += int(np.isin(hit_rows, to_building_with_units, invert=True).sum())
+                relinked = np.union1d(to_building_with_units, off_postcode)
+                exact_hits += int(np.isin(hit_rows, relinked, invert=True).sum())
             def exact_on(reading):
                 """Link the records of ``todo`` whose ``reading`` ('' where none) an exact key finds;
                 returns (positions in todo with a reading, which of them were found)."""

@@ -643,7 +643,8 @@ TENEMENT_ROWS = [
     (402, 400, "CO01", "GROUND FLOOR, 8 NORTHUMBERLAND STREET, EDINBURGH", "EH3 6HH"),
     (410, None, "RD04", "17 BELL PLACE, STOCKBRIDGE, EDINBURGH", "EH3 5EF"),
     (420, None, "RD06", "33 DUNDAS STREET, EDINBURGH", "EH3 6SP"),
-]
+] + [(430 + 10 * (n == 4) + k, None, "RD06", f"FLAT {k}, {n} COMMERCIAL QUAY, LEITH, EDINBURGH",
+      "EH6 7BD" if n == 1 else "EH6 7GB") for n in (1, 4) for k in range(1, 5)]
 TENEMENT_CASES = [
     ("FLAT 2/1, 14 OTAGO STREET, GLASGOW", "G12 8JH", 121),
     ("2F1, 14 Otago Street, Glasgow", "G12 8JH", 121),  # as Edinburgh writes it
@@ -672,6 +673,11 @@ TENEMENT_CASES = [
     ("Gf, 33 Dundas Street, Edinburgh", "EH3 6SP", 420),  # a main-door flat, its own number
     ("Main Door Flat, 33 Dundas Street", "EH3 6SP", 420),
     ("Ground Floor, 17 Bell Place, Edinburgh", "EH3 5EF", None),  # a house: a flat it lacks
+    ("0-1, 14 Otago Street, Glasgow", "G12 8JH", 101),  # floor and door with a dash
+    ("14 OTAGO STREET 3-2 GLASGOW", "G12 8JH", 132),
+    ("Flat 22, 14 Otago Street, Glasgow", "G12 8JH", 122),  # run together (8 flats: not the 22nd)
+    ("1/4 COMMERCIAL QUAY, LEITH, EDINBURGH", "EH6 7BD", 434),  # number 1, flat 4: its postcode
+    ("4/1 COMMERCIAL QUAY, LEITH, EDINBURGH", "EH6 7GB", 441),
 ]
 
 
