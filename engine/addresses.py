@@ -1222,19 +1222,22 @@ def stairs_by_building(ref_raw_texts, ref_normalised) -> dict:
     return stairs
 
 
-def floor_side_readings(normalised_text, stairs: dict, raw_texts=None) -> np.ndarray:
+def floor_side_readings(normalised_text, stairs_of, raw_texts=None) -> np.ndarray:
     """A tenement flat written by its floor and side ('SECOND FLOOR LEFT, 5 IONA STREET',
     'Flat 2/R, 15 Nithsdale Road', 'G/L 8 MARCHMONT ROAD') or floor and door ('18TH FLR FLAT 2',
     'TOP FLOOR FLAT 1') read as the flat the gazetteer lists there (``stairs``:
     :func:`stairs_by_building`): left the floor's first door, right its last, middle the second of
     three; top the highest floor. '' where the building lists no such floor, or no such door.
+    ``stairs_of``: the stairs, or a function giving them (called only where some text names a
+    floor and side: reading them costs a pass over the gazetteer).
     ``raw_texts`` (the records as written): a 'FLAT 11 8' that was '11/8' is no floor and door run
     together."""
     out = np.full(len(normalised_text), "", dtype=object)
-    if not stairs:
-        return out
     found = [(i, m) for i, t in enumerate(normalised_text) if (m := _FLOOR_SIDE.search(str(t))) is not None]
     if not found:
+        return out
+    stairs = stairs_of() if callable(stairs_of) else stairs_of
+    if not stairs:
         return out
     rest = pd.Series([str(normalised_text[i])[:m.start()] + " " + str(normalised_text[i])[m.end():]
                       for i, m in found], dtype=object).str.replace(r"\s+", " ", regex=True).str.strip()

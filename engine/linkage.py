@@ -494,9 +494,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry], flats_of_building)
             # a tenement flat by its floor and side ('SECOND FLOOR LEFT', Glasgow's '2/R'), where
             # the gazetteer lists the building's flats by floor and door
+            # (the gazetteer's stairs read only where some record names a floor and side)
             readings["floor_side"] = ad.floor_side_readings(
-                text.to_numpy()[retry], ad.stairs_by_building(ref["raw"].to_numpy()[ref_positions],
-                                                              ref["text"].to_numpy()[ref_positions]),
+                text.to_numpy()[retry], lambda: ad.stairs_by_building(ref["raw"].to_numpy()[ref_positions],
+                                                                      ref["text"].to_numpy()[ref_positions]),
                 raw_text.to_numpy()[retry])
             # Edinburgh's '11/8' (flat 8 of 11, the building first) or 'FLAT 4, 13 X ROAD' where the
             # gazetteer lists that building's flats by floor and door (GF1 ... 2F2): the 8th up the stair
@@ -802,10 +803,10 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # multiple occupation RH; a room in a house, RD, is a sub-unit the gazetteer lacks)
     for i, room in ad.rooms_named(raw_text.to_numpy(), rec_flat, np.flatnonzero(flat_conflict & ~by_person)):
         building = int(parent_row[cand_row[i]])
-        if not ref_class.iloc[building].startswith(("RI", "RH")) and not any(
-                ref_class.iloc[u].startswith("RH") for u in units_of().get(building, [])):
-            continue
         units = units_of().get(building, [])
+        if not ref_class.iloc[building].startswith(("RI", "RH")) and not any(
+                ref_class.iloc[u].startswith("RH") for u in units):
+            continue
         rest = rec_flat.iloc[i] - {room}
         if not units and not rest:
             fits = [building]
@@ -1040,9 +1041,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         has_cand = cand_row >= 0
     # 'SHOP, 12 HIGH STREET' where the gazetteer lists the shop by its floor ('GROUND FLOOR, 12
     # HIGH STREET'): the building's one commercial unit, or its one retail unit, where it lists
-    # exactly one; and 'GRD FLR,
-    # 12 HIGH STREET' (a rating list's) where it lists that shop as SHOP, and its other units are
-    # all on upper floors, or the FLAT ABOVE (a FLAT A might be the ground floor's)
+    # exactly one; and 'GRD FLR, 12 HIGH STREET' (a rating list's) where it lists that shop as
+    # SHOP, and its other units are all on upper floors, or the FLAT ABOVE (a FLAT A might be the
+    # ground floor's)
     shop = np.flatnonzero(~accepted & has_cand & np.array([f in ({"SHOP"}, {"GF"}) for f in rec_flat], dtype=bool)
                           & pd.Series(reason).str.startswith("flat not in building").to_numpy())
     if shop.size and ref_class_field:
