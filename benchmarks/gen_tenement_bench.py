@@ -313,6 +313,15 @@ def _flat(saon, cls, floor, door, doors, top, style, parent_kind):
     }
 
 
+def _numbered_flats(nf, nd, kind):
+    """A block's flats, nf floors of nd doors, numbered FLAT 1, 2 ... up the stair."""
+    units = [_flat(None, "RD06", f, d, nd, nf - 1, "seq", kind) for f in range(nf) for d in range(1, nd + 1)]
+    for i, u in enumerate(units, 1):
+        u["seq"] = i
+        u["saon"] = f"FLAT {i}"
+    return units
+
+
 def _stair(rng, city, newtown=False, shops_below=False, renumber_p=0.0, hmo_p=0.06):
     """Flats of one close / stair: floors (ground .. top), doors a floor, its gazetteer style."""
     storeys = int(rng.choice([3, 4, 4, 4, 5]))
@@ -479,28 +488,14 @@ def _street_buildings(rng, city, kind, street, block_names, hall_names, care_nam
                     )
                 elif kind == "modern":
                     nf, nd = int(rng.integers(4, 8)), int(rng.choice([3, 4, 5]))
-                    units = [
-                        _flat(None, "RD06", f, d, nd, nf - 1, "seq", "block")
-                        for f in range(nf)
-                        for d in range(1, nd + 1)
-                    ]
-                    for i, u in enumerate(units, 1):
-                        u["seq"] = i
-                        u["saon"] = f"FLAT {i}"
+                    units = _numbered_flats(nf, nd, "block")
                     b.append(
                         {"pnum": str(num), "pname": None, "cls": "PP", "kind": "block", "units": units, "side": side}
                     )
                 elif block_names:
                     name = block_names.pop(0)
                     nf, nd = int(rng.integers(2, 5)), int(rng.choice([2, 3, 4]))
-                    units = [
-                        _flat(None, "RD06", f, d, nd, nf - 1, "seq", "named")
-                        for f in range(nf)
-                        for d in range(1, nd + 1)
-                    ]
-                    for i, u in enumerate(units, 1):
-                        u["seq"] = i
-                        u["saon"] = f"FLAT {i}"
+                    units = _numbered_flats(nf, nd, "named")
                     b.append(
                         {"pnum": str(num), "pname": name, "cls": "PP", "kind": "named", "units": units, "side": side}
                     )
@@ -1353,7 +1348,7 @@ def _apply(rng, cls, r, P, idx):
         if cls == "number_wrong_exists":
             cands = [
                 idx.by_text.get(r["address"].replace(f", {parent['pnum']} {r['street']}", f", {n} {r['street']}"))
-                for n in nums
+                for n in sorted(nums)  # (a set: its order would change run to run)
                 if n != str(parent["pnum"])
             ]
             cands = [c for c in cands if c is not None]

@@ -46,11 +46,11 @@ FLAT_WORDS = ("FLAT", "FLT", "APARTMENT", "APPARTMENT", "APT", "APTS", "UNIT", "
 # Words that name a unit only before its number ('WORKSHOP 4', 'SHOP 2', 'OFFICE 3', 'BAY 12',
 # 'STE 5', a room let in a house in multiple occupation 'ROOM 3'); alone they are a word of a name
 # ('REAR WORKSHOP', 'POST OFFICE', 'BAY VIEW', 'GARDEN ROOM').
-UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK", "ROOM", "UNITS", "RM", "BEDSIT",
-                            "BEDROOM")
+ROOM_WORDS = ("ROOM", "RM", "BEDSIT", "BEDROOM")
+UNIT_WORDS_BEFORE_NUMBER = ("STE", "OFFICE", "WORKSHOP", "SHOP", "BAY", "KIOSK", "UNITS", *ROOM_WORDS)
 # a room let or lived in ('ROOM 11', 'RM 3', 'BEDSIT 2'), or a hall's bedroom written as its flat's
 # letter ('FLAT 4A'), before its number
-_ROOM_RE = re.compile(r"\b(?:ROOM|RM|BEDSIT|BEDROOM)\b\.?\s*(?:NO\b\.?\s*)?(\d+[A-Z]?)\b")
+_ROOM_RE = re.compile(r"\b(?:" + "|".join(ROOM_WORDS) + r")\b\.?\s*(?:NO\b\.?\s*)?(\d+[A-Z]?)\b")
 # (the number right after the word, no comma between: 'SHOP, 12 HIGH STREET' is the shop of 12)
 _UNIT_WORD_RE = re.compile(r"\b(?:" + "|".join(UNIT_WORDS_BEFORE_NUMBER)
                            + r")\b\.?[ \t]*(?:NO\b\.?[ \t]*)?(?=\d+[A-Z]?\b)")
@@ -325,7 +325,8 @@ _FLAT_TOKENS = set(FLAT_WORDS)
 _LONG_FLAT_WORDS = ("APARTMENT", "STUDIO")  # long enough that a slip of one letter is still the word
 # a Scottish tenement flat by floor and door ('1F2': first floor, second door; 'GF1', 'BF1')
 # (PF1: Edinburgh's principal floor; 12F3 a tower's twelfth floor)
-_TENEMENT = re.compile(r"(?:\d{1,2}|G|B|P)F\d{1,2}")
+_TENEMENT_KEY = r"(?:\d{1,2}|G|B|P)F\d{1,2}"
+_TENEMENT = re.compile(_TENEMENT_KEY)
 _NUMBER = re.compile(r"\d+[A-Z]?")
 _STREET_TYPES = set(ABBREVIATIONS.values()) | set(ABBREVIATIONS)
 
@@ -575,7 +576,7 @@ def _read_once(func):
 
 
 # (FLAT SHOP: 'SHOP, 12 HIGH STREET', the shop of a building with a flat above, a unit as flat A is)
-FLAT_KEY = r"\bFLAT ((?:\d{1,2}|G|B|P)F\d{1,2}|\d+[A-Z]?|[A-Z]F?|SHOP)\b"
+FLAT_KEY = rf"\bFLAT ({_TENEMENT_KEY}|\d+[A-Z]?|[A-Z]F?|SHOP)\b"
 
 
 @_read_once
@@ -871,7 +872,7 @@ SUBUNIT_READINGS = ("swapped", "tenement", "glasgow", "principal", "floor_droppe
                     "name_first")
 # a Glasgow flat by floor and door written after FLAT, with the building's number before or after
 # it ('FLAT 2/3, 3 BANK STREET'; '3 BANK STREET FLAT 2/3'): floor and door, never number and flat
-_FLAT_WORD_BEFORE = re.compile(r"\b(?:FLAT|FLT|APARTMENT|APT)\s*$")
+_FLAT_WORD_BEFORE = re.compile(r"\b(?:" + "|".join(FLAT_WORDS) + r")\s*$")
 _EDINBURGH_FLAT = re.compile(r"\bFLAT (\d{1,2}|G)F(\d{1,2})\b")
 _PRINCIPAL_OR_FIRST = re.compile(r"\bFLAT (P|1)F(\d{1,2})\b")
 # 'LLYS LLIFON, FLAT 9, HEOL YR EGLWYS': a building's name (words, no number) before its flat
@@ -1208,8 +1209,7 @@ def stairs_by_building(ref_raw_texts, ref_normalised) -> dict:
         return stairs
     parts = parts[listed]
     rows = np.flatnonzero(listed)
-    floors = [{"G": 0, "B": -1, "P": 1}.get(f) if not f.isdigit() else int(f)
-              for f in parts[0].fillna(parts[2]).to_numpy(dtype=object)]
+    floors = [_floor_number(f) for f in parts[0].fillna(parts[2]).to_numpy(dtype=object)]
     doors = parts[1].fillna(parts[3]).astype(int).to_numpy()
     buildings = parts[4].to_numpy(dtype=object)
     building_text = normalise_addresses(pd.Series(buildings, dtype=object))
@@ -1228,15 +1228,15 @@ def floor_side_readings(normalised_text, stairs_of, raw_texts=None) -> np.ndarra
     'TOP FLOOR FLAT 1') read as the flat the gazetteer lists there (``stairs``:
     :func:`stairs_by_building`): left the floor's first door, right its last, middle the second of
     three; top the highest floor. '' where the building lists no such floor, or no such door.
-    ``stairs_of``: the stairs, or a function giving them (called only where some text names a
-    floor and side: reading them costs a pass over the gazetteer).
+    ``stairs_of``: a function giving the stairs (called only where some text names a floor and
+    side: reading them costs a pass over the gazetteer).
     ``raw_texts`` (the records as written): a 'FLAT 11 8' that was '11/8' is no floor and door run
     together."""
     out = np.full(len(normalised_text), "", dtype=object)
     found = [(i, m) for i, t in enumerate(normalised_text) if (m := _FLOOR_SIDE.search(str(t))) is not None]
     if not found:
         return out
-    stairs = stairs_of() if callable(stairs_of) else stairs_of
+    stairs = stairs_of()
     if not stairs:
         return out
     rest = pd.Series([str(normalised_text[i])[:m.start()] + " " + str(normalised_text[i])[m.end():]
@@ -1259,12 +1259,7 @@ def floor_side_readings(normalised_text, stairs_of, raw_texts=None) -> np.ndarra
             continue
         floor_word, side = next(((g[k], g[k + 1]) for k in (0, 2, 4, 6, 9, 11, 13) if g[k] is not None),
                                 (None, g[8]))
-        floors = sorted({f for f, _ in stair})
-        if floor_word is None or floor_word in ("T",):
-            floor = floors[-1]
-        else:
-            floor = {"G": 0, "GROUND": 0, "B": -1, "BASEMENT": -1}.get(floor_word)
-            floor = int(floor_word) if floor is None else floor
+        floor = max(f for f, _ in stair) if floor_word in (None, "T") else _floor_number(floor_word)
         doors = sorted(d for f, d in stair if f == floor)
         if not doors:
             continue
@@ -1294,10 +1289,17 @@ def flats_by_building(ref_flats, ref_houses, ref_street_keys) -> dict:
     return flats_at
 
 
+def _floor_number(code: str) -> int:
+    """A floor's number from its code or word: the basement -1, the ground 0, Edinburgh's
+    principal floor 1 (its first above the ground), digits as they are."""
+    named = {"B": -1, "BASEMENT": -1, "G": 0, "GROUND": 0, "P": 1}.get(code)
+    return int(code) if named is None else named
+
+
 def _stair_place(flat: str) -> tuple:
     """(floor, door) of a tenement flat key, for ordering a stair: BF1 < GF2 < 1F1 = PF1 < 12F3."""
     floor, door = flat.split("F", 1)
-    return ({"B": -1, "G": 0, "P": 1}.get(floor) if not floor.isdigit() else int(floor), int(door))
+    return _floor_number(floor), int(door)
 
 
 def stair_order_readings(normalised_text, flats_at: dict) -> np.ndarray:
