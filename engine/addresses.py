@@ -1194,7 +1194,21 @@ _FLOOR_SIDE = re.compile(r"\bFLAT (\d{1,2}|G|B|T)F? (?:FLAT )?(LEFT|RIGHT|MIDDLE
                          # STREET', '822 DUMBARTON ROAD 3-2', 'FLAT 22' (2/2), a tower's 'FLAT 125'
                          # (12/5): only where the building lists flats by floor and door alone
                          r"|^(\d)-(\d{1,2})(?= \d)|(?<=[A-Z] )(\d{1,2})-(\d{1,2})(?= [A-Z]|$)"
-                         r"|\bFLAT (\d{1,2})(\d)\b")
+                         r"|\bFLAT (\d{1,2})(\d)\b"
+                         # ... 'TOP LEFT, 1064 ARGYLE STREET' (the top floor, FLOOR left out), and
+                         # '1ST FLR FLAT 2' as normalised ('FLAT 1F 2'): the first floor's 2nd door
+                         r"|(?:^|(?<=[A-Z] ))TOP (LEFT|RIGHT|MIDDLE|MID)\b"
+                         r"|\bFLAT (\d)F (?:FLAT )?(\d{1,2})(?= \d)")
+# a flat written with a leading zero ('Flat 01, 16 Westmoreland Street'): Glasgow's 0/1 run
+# together, where the building lists its flats by floor and door (normalising drops the zero)
+_LEADING_ZERO_FLAT = re.compile(r"\bFLAT\s*0(\d)\b", re.IGNORECASE)
+
+
+def floor_side_written(normalised_text, raw_texts) -> np.ndarray:
+    """True where a text names a tenement flat by its floor and side or door (as
+    :func:`floor_side_readings` reads it, a leading zero from ``raw_texts``, as written)."""
+    return np.array([_FLOOR_SIDE.search(str(t)) is not None or _LEADING_ZERO_FLAT.search(str(r)) is not None
+                     for t, r in zip(normalised_text, raw_texts, strict=True)], dtype=bool)
 
 
 def stairs_by_building(ref_raw_texts, ref_normalised) -> dict:
@@ -1234,6 +1248,11 @@ def floor_side_readings(normalised_text, stairs_of, raw_texts=None) -> np.ndarra
     together."""
     out = np.full(len(normalised_text), "", dtype=object)
     found = [(i, m) for i, t in enumerate(normalised_text) if (m := _FLOOR_SIDE.search(str(t))) is not None]
+    if raw_texts is not None:
+        matched = {i for i, _ in found}
+        found += [(i, m) for i, t in enumerate(raw_texts) if i not in matched and (z := _LEADING_ZERO_FLAT.search(
+            str(t))) is not None and (m := re.search(rf"\bFLAT (0)?({z.group(1)})\b", str(normalised_text[i])))]
+        found.sort(key=lambda f: f[0])
     if not found:
         return out
     stairs = stairs_of()
@@ -1254,11 +1273,15 @@ def floor_side_readings(normalised_text, stairs_of, raw_texts=None) -> np.ndarra
         g = m.groups()
         # (run together, only where no other reading is: not '11/8' written, nor a stair with as
         # many flats as the number, where 'FLAT 42' may be its 42nd)
-        if g[13] is not None and (raw_texts is not None and "/" in str(raw_texts[i])
+        if len(g) > 2 and g[13] is not None and (raw_texts is not None and "/" in str(raw_texts[i])
                                   or len(stair) >= int(g[13] + g[14])):
             continue
-        floor_word, side = next(((g[k], g[k + 1]) for k in (0, 2, 4, 6, 9, 11, 13) if g[k] is not None),
-                                (None, g[8]))
+        floor_word: str | None
+        if len(g) == 2:  # (a leading zero: the ground floor, its door)
+            floor_word, side = "0", g[1]
+        else:
+            floor_word, side = next(((g[k], g[k + 1]) for k in (0, 2, 4, 6, 9, 11, 13, 16) if g[k] is not None),
+                                    ("T", g[15]) if g[15] is not None else (None, g[8]))
         floor = max(f for f, _ in stair) if floor_word in (None, "T") else _floor_number(floor_word)
         doors = sorted(d for f, d in stair if f == floor)
         if not doors:
@@ -1501,9 +1524,41 @@ def heads_disagree(record: pd.Series, candidate: pd.Series, places: frozenset) -
         a, b = rec_heads[i], cand_heads[i]
         if a is None or b is None or a == b:
             continue
-        in_cand = any(_same_word(a, w) for w in str(cand_keys[i]).split())
+        # (a place is its own word, not a street's: SHAWHILL GATE is not on DEANSTON DRIVE,
+        # SHAWLANDS, however alike SHAWHILL and SHAWLANDS begin)
+        in_cand = any(_within_one_edit(a, w) if w in places else _same_word(a, w)
+                      for w in str(cand_keys[i]).split())
         in_rec = any(_same_word(b, w) for w in str(record.iloc[i]).split() if w not in places and not w[0].isdigit())
         out[i] = not in_cand and not in_rec
+    return out
+
+
+def street_words_disagree(record: pd.Series, candidate: pd.Series, places: frozenset) -> np.ndarray:
+    """True where a record's street has a word its candidate lacks and the candidate's street a
+    word of its name (not its type) the record lacks: another street, not a slip or a dropped word
+    ('APARTMENT 5, 4 HARBOUR GREEN' is not on WESTERN HARBOUR, '2 KELVIN WHARF' not on KELVIN HAUGH
+    STREET). A slip of one letter, words run together or cut short are the same word (as in
+    :func:`heads_disagree`); a place is compared with places only within a slip. A street whose
+    type alone differs ('ROSEBERY AVENUE', 'ROSEBERY ROAD') never disagrees, nor a record or
+    candidate without a house number (its street is not known). Normalised text."""
+    record = pd.Series(record).reset_index(drop=True)
+    candidate = pd.Series(candidate).reset_index(drop=True)
+    rec_keys, cand_keys = street_keys(record).to_numpy(), street_keys(candidate).to_numpy()
+    numbered = has_house_number(record) & has_house_number(candidate)
+    out = np.zeros(len(record), dtype=bool)
+    for i in np.flatnonzero(numbered):
+        cand_words = str(cand_keys[i]).split()
+        rec_words = str(record.iloc[i]).split()
+
+        extra = [w for w in str(rec_keys[i]).split()
+                 if len(w) >= 3 and w.isalpha() and w not in places
+                 and not any(_within_one_edit(w, c) if c in places else _same_word(w, c) for c in cand_words)]
+        if not extra:
+            continue
+        missing = [c for c in cand_words if len(c) >= 3 and c.isalpha() and c not in places
+                   and c not in _STREET_TYPES and c not in _NOT_A_HEAD
+                   and not any(_same_word(c, w) for w in rec_words if w not in places and not w[0].isdigit())]
+        out[i] = bool(missing)
     return out
 
 

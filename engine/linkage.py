@@ -483,22 +483,29 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             record_pc = pc.to_numpy()
             off_postcode = np.flatnonzero((method == "exact") & (ref_row >= 0) & pd.notna(record_pc)
                                           & (ref["postcode"].to_numpy()[np.maximum(ref_row, 0)] != record_pc))
-            retry = np.union1d(np.union1d(todo, to_building_with_units), off_postcode)
+            # ... and those naming a tenement flat by floor and side ('FLAT 4/R, 1 CRANWORTH STREET'
+            # found FLAT 4/1, its door read as the house number 1): the floor-and-side reading, where
+            # the gazetteer lists the building by floor and door, is taken instead
+            side_written = np.flatnonzero((method == "exact") & (ref_row >= 0))
+            side_written = side_written[ad.floor_side_written(text.to_numpy()[side_written],
+                                                                  raw_text.to_numpy()[side_written])]
+            retry = np.union1d(np.union1d(np.union1d(todo, to_building_with_units), off_postcode), side_written)
             # (first the record as written, found below without its county: '1A, FORTESS VILLAS,
             # ..., GREATER LONDON' is 1A where the gazetteer has it, before any flat A of 1)
-            readings = {"as written": np.where(np.isin(retry, todo), text.to_numpy()[retry], ""),
-                        **ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry])}
-            flats_of_building = ad.flats_by_building(ref_flats.to_numpy()[ref_positions],
-                                                     ref_houses.to_numpy()[ref_positions],
-                                                     ref_street_keys.to_numpy()[ref_positions])
-            readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry], flats_of_building)
+            readings = {"as written": np.where(np.isin(retry, todo), text.to_numpy()[retry], "")}
             # a tenement flat by its floor and side ('SECOND FLOOR LEFT', Glasgow's '2/R'), where
-            # the gazetteer lists the building's flats by floor and door
+            # the gazetteer lists the building's flats by floor and door, before other readings of
+            # its numbers ('1ST FLR FLAT 2, 1 ESSLEMONT AVENUE' is 1/2, not 2/1 read the other way)
             # (the gazetteer's stairs read only where some record names a floor and side)
             readings["floor_side"] = ad.floor_side_readings(
                 text.to_numpy()[retry], lambda: ad.stairs_by_building(ref["raw"].to_numpy()[ref_positions],
                                                                       ref["text"].to_numpy()[ref_positions]),
                 raw_text.to_numpy()[retry])
+            readings.update(ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry]))
+            flats_of_building = ad.flats_by_building(ref_flats.to_numpy()[ref_positions],
+                                                     ref_houses.to_numpy()[ref_positions],
+                                                     ref_street_keys.to_numpy()[ref_positions])
+            readings["top_floor"] = ad.top_floor_readings(text.to_numpy()[retry], flats_of_building)
             # Edinburgh's '11/8' (flat 8 of 11, the building first) or 'FLAT 4, 13 X ROAD' where the
             # gazetteer lists that building's flats by floor and door (GF1 ... 2F2): the 8th up the stair
             stair = ad.stair_order_readings(text.to_numpy()[retry], flats_of_building)
@@ -535,6 +542,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 moved = np.flatnonzero(hit)[np.isin(retry[has_alt[hit]], off_postcode)]
                 at_own = ref["postcode"].to_numpy()[ref_positions[det[moved]]] == record_pc[retry[has_alt[moved]]]
                 hit[moved] = at_own & (kind in ("swapped", "stair"))
+                # (one found on its numbers alone, its side read as nothing: only its floor and side)
+                side_only = np.setdiff1d(side_written, np.union1d(to_building_with_units, off_postcode))
+                hit[np.flatnonzero(hit)[np.isin(retry[has_alt[hit]], side_only)]] = kind == "floor_side"
                 rows = ref_positions[det[hit]]
                 hit_rows = retry[has_alt[hit]]
                 ref_row[hit_rows] = rows
@@ -543,7 +553,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 text.iloc[hit_rows] = alt[has_alt[hit]]  # the reading that matched, for the checks below
                 still_open[has_alt[hit]] = False
                 todo = np.setdiff1d(todo, hit_rows)
-                relinked = np.union1d(to_building_with_units, off_postcode)
+                relinked = np.union1d(np.union1d(to_building_with_units, off_postcode), side_written)
                 exact_hits += int(np.isin(hit_rows, relinked, invert=True).sum())
             def exact_on(reading):
                 """Link the records of ``todo`` whose ``reading`` ('' where none) an exact key finds;
@@ -902,6 +912,22 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
         f"{' '.join(str(k).split()[:3])}" for h, k in zip(rec_heads[apart & ~new_street],
                                                            ad.street_keys(cand_text[apart & ~new_street]), strict=True)]
     reject_conflict = reject_conflict | apart
+    # a street the gazetteer lacks found, through its postcode sector and a word they share, on
+    # another ('4 HARBOUR GREEN' on WESTERN HARBOUR)
+    open_rows = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & np.isin(method, ["probabilistic", "trigram"]))
+    other_street = np.zeros(n, dtype=bool)
+
+    def street_name(key):
+        return " ".join(w for w in str(key).split() if w not in gazetteer_places) or str(key)
+
+    other_street[open_rows] = ad.street_words_disagree(pd.Series(text.to_numpy()[open_rows]),
+                                                       cand_text.iloc[open_rows], gazetteer_places)
+    reason[other_street] = [
+        f"street not in gazetteer: the record's street {street_name(k)} is not the best candidate's "
+        f"{street_name(c)}"
+        for k, c in zip(ad.street_keys(pd.Series(text.to_numpy()[other_street])),
+                        ad.street_keys(cand_text[other_street]), strict=True)]
+    reject_conflict = reject_conflict | other_street
     # a house known by its name only, written with another name than its candidate's ('CHERRY
     # TREE HOUSE, ST PETERS AVENUE' found 'IVY HOUSE, ST PETERS AVENUE' through the street)
     named = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & np.isin(method, ["probabilistic", "trigram"]))

@@ -721,3 +721,47 @@ def test_rooms_of_homes_halls_and_houses_let_in_rooms():
     and a lettered flat of a plain block stay unmatched: sub-units the gazetteer lacks."""
     wrong = _wrong_links(ROOM_ROWS, ROOM_CASES)
     assert not wrong, wrong
+
+
+# A Glasgow stair whose door is also a house number of the street (door 1 of number 1, door 2
+# of number 2), flats written by side, with a leading zero, or by floor words; and new streets
+# that share a word or a place with a gazetteer street
+STAIR_DOOR_ROWS = [
+    (100, None, "PP", "1 CRANWORTH STREET, HILLHEAD, GLASGOW", "G12 8YF"),
+] + [(100 + 10 * f + d, 100, "RD06", f"FLAT {f}/{d}, 1 CRANWORTH STREET, HILLHEAD, GLASGOW", "G12 8YF")
+     for f in range(5) for d in (1, 2)] + [
+    (200, None, "PP", "2 DAISY STREET, GOVANHILL, GLASGOW", "G42 8DY"),
+] + [(200 + 10 * f + d, 200, "RD06", f"FLAT {f}/{d}, 2 DAISY STREET, GOVANHILL, GLASGOW", "G42 8DY")
+     for f in range(4) for d in (1, 2)] + [
+    (300, None, "PP", "12 DEANSTON DRIVE, SHAWLANDS, GLASGOW", "G41 3RN"),
+] + [(300 + 10 * f + d, 300, "RD06", f"FLAT {f}/{d}, 12 DEANSTON DRIVE, SHAWLANDS, GLASGOW", "G41 3RN")
+     for f in range(3) for d in (1, 2)] + [
+    (400, None, "PP", "4 WESTERN HARBOUR, LEITH, EDINBURGH", "EH6 6SD"),
+] + [(400 + k, 400, "RD06", f"FLAT {k}, 4 WESTERN HARBOUR, LEITH, EDINBURGH", "EH6 6SD") for k in range(1, 9)] + [
+    (500, None, "PP", "ALLANDER COURT, 2 KELVIN HAUGH STREET, FINNIESTON, GLASGOW", "G3 8QE"),
+] + [(500 + k, 500, "RD06", f"FLAT {k}, ALLANDER COURT, 2 KELVIN HAUGH STREET, FINNIESTON, GLASGOW", "G3 8QE")
+     for k in range(1, 9)]
+STAIR_DOOR_CASES = [
+    ("Flat 4/R, 1 Cranworth Street, Glasgow", "G12 8YF", 142),  # right: the floor's last door
+    ("Flat 2/L, 2 Daisy Street, Glasgow", "G42 8DY", 221),
+    ("Top Left, 1 Cranworth Street, Glasgow", "G12 8YF", 141),  # the top floor, FLOOR left out
+    ("Flat 01, 2 Daisy Street, Glasgow", "G42 8DY", 201),  # 0/1 run together, its zero kept
+    ("2 DAISY STREET FLAT 02 GOVANHILL GLASGOW", "G42 8DY", 202),
+    ("1ST Flr Flat 2, 1 Cranworth Street, Glasgow", "G12 8YF", 112),  # the first floor's 2nd door
+    ("FLAT 2/1, 12 DEANSTN DRIVE, GLASGOW", "G41 3RN", 321),  # a slip: the same street
+    ("Apartment 5, 4 Western Harbour, Edinburgh", "EH6 6SD", 405),
+    # new streets (their postcodes too): not the gazetteer street sharing a place or a word
+    ("FLAT 2/1, 12 SHAWHILL GATE, SHAWLANDS, GLASGOW", "G41 3FF", None),
+    ("Apartment 5, 4 Harbour Green, Leith, Edinburgh", "EH6 6PQ", None),
+    ("Flat 3, 2 Kelvin Wharf, Glasgow", "G3 8RE", None),
+]
+
+
+def test_stair_doors_by_side_and_new_streets_beside_old():
+    """A Glasgow flat written by floor and side (4/R, 2/L, TOP LEFT), its floor and door run
+    together with a leading zero (Flat 01) or by floor words (1ST FLR FLAT 2) is the flat the
+    stair lists there, even where its door is the house number; a new street sharing a word
+    (HARBOUR, KELVIN) or beginning like a place (SHAWHILL, SHAWLANDS) with a gazetteer street is
+    not that street."""
+    wrong = _wrong_links(STAIR_DOOR_ROWS, STAIR_DOOR_CASES)
+    assert not wrong, wrong
