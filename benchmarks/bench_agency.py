@@ -3,7 +3,7 @@ bench of benchmarks/gen_agency_bench.py: a synthetic council gazetteer and recor
 the electoral register, housing benefit, environmental health and business rates, each with its truth.
 
     .venv/bin/python benchmarks/bench_agency.py [--seeds 11 12] [--records 5000] [--streets 170]
-                                                [--bench opendata|tenement]
+                                                [--bench opendata|tenement|commercial|rural]
 
 ``--bench opendata``: the open-data bench of benchmarks/gen_opendata_bench.py instead (records as
 EPC, Price Paid, food hygiene, rating-list, Companies House, patient and police extracts write
@@ -12,6 +12,14 @@ addresses; a Welsh town, a London borough, a university town; seeds 21 and up).
 tenements, towers, halls, HMOs and care homes, as council tax, the assessors' roll, Scottish EPCs,
 housing associations, HMO and landlord registers, NHS Scotland and police Scotland write them;
 seeds 31 and up).
+``--bench commercial``: the non-domestic bench of benchmarks/gen_commercial_bench.py (shopping
+centres, kiosks, office floors and suites, arches, markets, business parks, flats over shops, as
+business rates, food hygiene, fire safety audits, premises licences, Companies House, trading
+standards, planning enforcement and a BID levy write them; seeds 61 and up).
+``--bench rural``: the rural England and Wales bench of benchmarks/gen_rural_bench.py (named houses,
+farms and their outbuildings, unnamed roads, park homes, Welsh and bilingual names, as council
+tax, the electoral register, EPC, Price Paid, fire safety visits, septic tank and private water
+supply registers and farm holdings write them; seeds 51 and up).
 
 For each seed (gazetteer seed s, records seed s + 1) it prints precision and recall by error class and
 by agency, overall and without the unrecoverable records (text that is letter for letter another real
@@ -31,13 +39,16 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_agency_bench  # noqa: E402
+import gen_commercial_bench  # noqa: E402
 import gen_opendata_bench  # noqa: E402
+import gen_rural_bench  # noqa: E402
 import gen_tenement_bench  # noqa: E402
 from common import plugin_importable  # noqa: E402
 from gen_agency_bench import gazetteer_layer, quality  # noqa: E402
 
 # (both benches make their gazetteer and records by the same interface)
-BENCHES = {"agency": gen_agency_bench, "opendata": gen_opendata_bench, "tenement": gen_tenement_bench}
+BENCHES = {"agency": gen_agency_bench, "opendata": gen_opendata_bench, "tenement": gen_tenement_bench,
+           "commercial": gen_commercial_bench, "rural": gen_rural_bench}
 
 N_WRONG = 40
 N_MISSES = 40
@@ -157,7 +168,7 @@ def main() -> None:
     parser.add_argument("--streets", type=int, help="streets in the gazetteer (the bench's own default)")
     args = parser.parse_args()
     pooled_records, pooled_matched = [], []
-    seeds = args.seeds or ([11] if args.bench == "agency" else [21])
+    seeds = args.seeds or [{"agency": 11, "opendata": 21, "tenement": 31, "rural": 51, "commercial": 61}[args.bench]]
     for seed in seeds:
         records, matched = run(BENCHES[args.bench], seed, args.records, args.streets)
         pooled_records.append(records.assign(record_id=records["record_id"] + f"-{seed}"))

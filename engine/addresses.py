@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
+import itertools
 import re
 import threading
 import unicodedata
@@ -63,6 +64,7 @@ _SHOP_FIRST_RE = re.compile(r"(?:^|(?<=[,;]))\s*SHOP(?:\s+(?:AND\s+)?PREMISES)?\
 _SHOP_AFTER_RE = re.compile(r"^(?!.*\bFLAT\b)(\s*\d+[A-Z]?\b[^(]*?)\s*(?:\(\s*SHOP\s*\)|[,;-]\s*SHOP\s*(?=[,;]|$))")
 # 'THE FLAT, 12 HIGH STREET': the building's one flat, named as the flat above is (not flat 12)
 _THE_FLAT_FIRST_RE = re.compile(r"^\s*THE\s+FLAT\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+_KIOSK_RE = re.compile(r"\bKIOSK\b\.?\s*(?:NO\b\.?\s*)?(\d+[A-Z]?)\b")
 _OFFICE_BEFORE_UNIT_RE = re.compile(r"\bOFFICE\s+(?=(?:SUITE|UNIT)\b)")  # 'OFFICE SUITE 3': one unit word
 # Floors written as a sub-unit ('GROUND FLOOR FLAT', 'GFF', 'G/F', '1st Flr Flat', 'GROUNDFLOOR')
 # become one flat key, ``FLAT GF`` / ``FLAT 1F`` ..., on both sides, so the way a floor flat is
@@ -72,12 +74,22 @@ FLOOR_CODES = {"GROUND": "GF", "GRD": "GF", "GND": "GF", "G": "GF", "BASEMENT": 
                "SECOND": "2F", "2ND": "2F", "2": "2F", "S": "2F", "THIRD": "3F", "3RD": "3F",
                "3": "3F", "T": "3F", "FOURTH": "4F", "4TH": "4F", "4": "4F", "TOP": "TF", "UPPER": "UF",
                "MAIN DOOR": "GF"}
+# (and an office block's floors above the fourth: 'FIFTH FLOOR', '12TH FLOOR', a flat key each)
+_HIGH_FLOOR_WORDS = ("FIFTH", "SIXTH", "SEVENTH", "EIGHTH", "NINTH", "TENTH")
+FLOOR_CODES.update({w: f"{k}F" for k, w in enumerate(_HIGH_FLOOR_WORDS, start=5)})
+FLOOR_CODES.update({f"{k}TH": f"{k}F" for k in range(5, 30)})
+FLOOR_CODES.update({f"{k}{end}": f"{k}F" for k in range(21, 30) for end in ("ST", "ND", "RD")})
 # the flat keys of the floors above the ground
 UPPER_FLOORS = frozenset({"1F", "2F", "3F", "4F", "TF", "UF"})
 _FLAT_AFTER = r"(?:\s*(?:FLAT|FLT)\b)?"
 # (FLOOR may run into FLAT: 'GROUND FLOORFLAT')
 _FLOOR_WORDS_RE = re.compile(r"\b(LOWER GROUND|GROUND|GRD|GND|BASEMENT|BSMT|FIRST|1ST|SECOND|2ND|THIRD|3RD|"
-                             r"FOURTH|4TH|TOP)\s*(?:FLOOR|FLR)(?:\b|(?=FLAT\b|FLT\b))" + _FLAT_AFTER)
+                             r"FOURTH|4TH|TOP|" + "|".join(_HIGH_FLOOR_WORDS)
+                             + r"|[5-9]TH|1\dTH|2[1-3](?:ST|ND|RD)|2\dTH)"
+                             r"\s*(?:FLOOR|FLR)(?:\b|(?=FLAT\b|FLT\b))" + _FLAT_AFTER)
+# 'LEVEL 1, 1 GEORGE STREET', 'FLOOR 2, 9 ST PETERS SQUARE' (an office's floor by its number, a
+# part of its own before the address): that floor, not house number 1 or 2
+_LEVEL_FIRST_RE = re.compile(r"(?:^|(?<=,))\s*(?:LEVEL|FLOOR|FLR)\s+(\d{1,2})\s*,")
 # 'G/F', '1/F' and the letters' 'F/F' (first), 'S/F' (second), 'T/F' (third); 'B/M' (basement)
 _FLOOR_SLASH_RE = re.compile(r"\b([GBFST1-4])\s*/\s*F\b" + _FLAT_AFTER)
 _BASEMENT_SLASH_RE = re.compile(r"\bB\s*/\s*MT?\b" + _FLAT_AFTER)
@@ -106,6 +118,24 @@ _OUTSIDE_NEAR_RE = re.compile(r"\bO\s*/\s*S\b\.?|\bNR\b\.?(?=\s*\d)")
 # ... as are 'OPP 20 KILMUN STREET' and a tenement's 'BACK COURT OF 10 X STREET' or 'DRYING GREEN 14
 # X STREET' (police Scotland): opposite it, and the shared yard behind it (no address of its own)
 _OPPOSITE_RE = re.compile(r"\bOPP\b\.?(?=\s*\d)")
+# A rural street the gazetteer describes rather than names ('ROAD FROM LLANEINON TO LLANGYNFAEL',
+# 'LANE TO WITHERN CROSS': BS 7666 type 2 streets), which few agencies and no postal address write:
+# the same words on both sides, UNNAMED ROAD, so that a house on it is its name and place, and the places
+# the description passes are not read as the house's (a record writing the description still
+# tells that house from one of its name on a named street of the village)
+_DESCRIBED_STREET_RE = re.compile(r"(?:^|(?<=,))\s*(?:ROAD|LANE|TRACK|BYWAY|BRIDLEWAY|FOOTPATH|UNNAMED ROAD)\s+"
+                                  r"(?:FROM\s+[^,]+?\s+)?TO\s+[^,]+(?=,|$)")
+# a house's former name, or how many homes a site holds ('GREYSTONES (FORMERLY THE LODGE)',
+# 'COURT FARM, (3 PROPERTIES)', 'MOAT FARM AND BARNS'): not the address's words
+_ASIDE_RE = re.compile(r"\(\s*(?:FORMERLY|PREVIOUSLY|FKA)\b[^)]*\)"
+                       r"|\(\s*\d+\s+(?:PROPERTIES|DWELLINGS|HOUSES|UNITS)\s*\)"
+                       r"|\bAND\s+(?:BARNS|OUTBUILDINGS|COTTAGES)\b")
+# a park home's pitch ('CARAVAN 27, VALLEY PARK', 'PITCH 21', 'PARK HOME 2'): its number, as the
+# gazetteer numbers the homes of a park (a PLOT written is land, read as such elsewhere)
+_PITCH_RE = re.compile(r"\b(?:PITCH|CARAVAN|(?:PARK|MOBILE)\s+HOME)\s+(?:NO\.?\s*)?(?=\d+[A-Z]?\b)")
+# 'BARN AT GWERNOGLE', 'OUTBUILDINGS AT PARK FARM' (planning, EPC): a building on the land of
+# the address, not the address, as LAND AT is
+_BARN_AT_RE = re.compile(r"\b(?:BARNS?|OUTBUILDINGS?|STABLES?|BUILDINGS?)\s+(?:AT|ADJ(?:ACENT)?\s+TO)\b")
 _BACK_COURT_RE = re.compile(r"\b(?:BACK\s+(?:COURT|GREEN)|DRYING\s+GREEN)S?\s+(?:(?:OF|AT|TO|BEHIND)\s+)?(?=\d)")
 # 'NO 4, 3-5 FORTESS ROAD', '54, NO 3, FORTESS VILLAS': a number written with NO beside the
 # building's number, a comma between, is the flat's (Price Paid's SAON written 'NO 3')
@@ -181,6 +211,8 @@ def _floor_flats(text: pd.Series) -> pd.Series:
     of one letter in the floor's words allowed (``FIRST FLOR FLAT``, ``GORUND FLOOR``)."""
     code = lambda m: f" FLAT {FLOOR_CODES[m.group(1)]} "  # noqa: E731
     text = text.str.replace(_FLOOR_WORDS_RE, code, regex=True)
+    text = text.str.replace(_LEVEL_FIRST_RE, lambda m: f" FLAT {'GF' if m.group(1) == '0' else m.group(1) + 'F'}, ",
+                            regex=True)
     # (a floor named before FLAT, read before the slips: 'LOWER GROUND FLAT' is the basement, not
     # LOWER and a GROUND FLAT)
     text = text.str.replace(_FLOOR_FLAT_RE, code, regex=True)
@@ -396,11 +428,17 @@ def _normalise(series: pd.Series):
     rewrite(("/", "NR"), _OUTSIDE_NEAR_RE, _outside_or_near)
     rewrite(("OPP",), _OPPOSITE_RE, "OPPOSITE ")
     rewrite(("BACK", "DRYING"), _BACK_COURT_RE, "REAR OF ")
+    rewrite((" TO ",), _DESCRIBED_STREET_RE, " UNNAMED ROAD ")
+    rewrite(("(", " AND "), _ASIDE_RE, " ")
+    rewrite(("PITCH", "CARAVAN", " HOME "), _PITCH_RE, "")
+    rewrite(("BARN", "BUILDING", "STABLE"), _BARN_AT_RE, "LAND AT")
     rewrite(("/",), _FLAT_THEN_SLASH_RE, _slash_as_range)
     rewrite(("NO",), _NO_FLAT_FIRST_RE, r"FLAT \1, ")
     rewrite(("NO",), _NO_FLAT_SECOND_RE, r"FLAT \2, \1 ")
     rewrite(("TY",), _COMPOUND_NUMBER_RE, r"\1\2")
     text = text.str.replace(_NUMBER_DASH_LETTER_RE, r"\1\2", regex=True)
+    # (a shopping centre's KIOSK 1 is not its UNIT 1: a flat key of its own, K1)
+    rewrite(("KIOSK",), _KIOSK_RE, r"FLAT K\1")
     text = text.str.replace(_UNIT_WORD_RE, "FLAT ", regex=True).str.replace(_OFFICE_BEFORE_UNIT_RE, "", regex=True)
     rewrite(("SHOP",), _SHOP_AFTER_RE, r"SHOP, \1")
     rewrite(("SHOP",), _SHOP_FIRST_RE, "FLAT SHOP ")
@@ -576,7 +614,7 @@ def _read_once(func):
 
 
 # (FLAT SHOP: 'SHOP, 12 HIGH STREET', the shop of a building with a flat above, a unit as flat A is)
-FLAT_KEY = rf"\bFLAT ({_TENEMENT_KEY}|\d+[A-Z]?|[A-Z]F?|SHOP)\b"
+FLAT_KEY = rf"\bFLAT ({_TENEMENT_KEY}|\d+[A-Z]?|K\d+[A-Z]?|[A-Z]F?|SHOP)\b"
 
 
 @_read_once
@@ -755,7 +793,9 @@ def names_the_unit(record, unit, building) -> np.ndarray:
 
 
 # words that name no unit alone ('FLAT, 30 PARK ROAD' names none of the building's flats)
-_WORDS_NAMING_NO_UNIT = frozenset({"THE", "FLAT", "FLOOR", "AND", "OF"})
+# (nor 'ELM TREE FARM HOUSE' or 'HENDRE FAWR FARM' the COACH HOUSE or the FARM BUILDINGS of the farm:
+# the farmhouse itself)
+_WORDS_NAMING_NO_UNIT = frozenset({"THE", "FLAT", "FLOOR", "AND", "OF", "FARM", "HOUSE", "FARMHOUSE"})
 
 
 def unit_named_by_its_words(record: str, building: str, units) -> int:
@@ -1198,7 +1238,7 @@ _FLOOR_SIDE = re.compile(r"\bFLAT (\d{1,2}|G|B|T)F? (?:FLAT )?(LEFT|RIGHT|MIDDLE
                          # ... 'TOP LEFT, 1064 ARGYLE STREET' (the top floor, FLOOR left out), and
                          # '1ST FLR FLAT 2' as normalised ('FLAT 1F 2'): the first floor's 2nd door
                          r"|(?:^|(?<=[A-Z] ))TOP (LEFT|RIGHT|MIDDLE|MID)\b"
-                         r"|\bFLAT (\d)F (?:FLAT )?(\d{1,2})(?= \d)")
+                         r"|\bFLAT (\d{1,2})F (?:FLAT )?(\d{1,2})(?= \d)")
 # a flat written with a leading zero ('Flat 01, 16 Westmoreland Street'): Glasgow's 0/1 run
 # together, where the building lists its flats by floor and door (normalising drops the zero)
 _LEADING_ZERO_FLAT = re.compile(r"\bFLAT\s*0(\d)\b", re.IGNORECASE)
@@ -1467,7 +1507,7 @@ def streets_meant(names, gazetteer_names) -> list:
 # ROAD'): a street's head is its first word besides these.
 # (and a Welsh street's type, written first, and its article: MAES Y BARCUD is not on MAES Y DERI)
 _NOT_A_HEAD = frozenset({"THE", "SAINT", "HEOL", "FFORDD", "STRYD", "LON", "MAES", "CILGANT", "RHODFA", "CLOS",
-                         "Y", "YR"})
+                         "Y", "YR", "UNNAMED"})
 
 
 def street_heads(normalised: pd.Series, keys: pd.Series | None = None) -> np.ndarray:
@@ -1487,6 +1527,75 @@ def street_heads(normalised: pd.Series, keys: pd.Series | None = None) -> np.nda
     return out
 
 
+# Welsh street words and their English (Welsh councils name a street in one language or both,
+# the gazetteer may hold one and an agency write the other: HEOL Y PARC, PARK ROAD; STRYD FAWR,
+# HIGH STREET); the mutated forms too (Y FELIN, Y BONT, Y FARCHNAD)
+WELSH_STREET_TYPES = {"HEOL": "ROAD", "FFORDD": "ROAD", "STRYD": "STREET", "LON": "LANE", "TERAS": "TERRACE",
+                      "CILGANT": "CRESCENT", "CLOS": "CLOSE", "RHODFA": "AVENUE", "SGWAR": "SQUARE", "LLWYBR": "PATH",
+                      "RHES": "ROW", "MAES": "FIELD", "BRYN": "HILL", "ALLT": "HILL"}
+WELSH_WORDS = {"PARC": "PARK", "CAPEL": "CHAPEL", "EGLWYS": "CHURCH", "YSGOL": "SCHOOL", "ORSAF": "STATION",
+               "GORSAF": "STATION", "MYNYDD": "MOUNTAIN", "DWR": "WATER", "FELIN": "MILL", "MELIN": "MILL",
+               "CASTELL": "CASTLE", "NEWYDD": "NEW", "BONT": "BRIDGE", "PONT": "BRIDGE", "AFON": "RIVER",
+               "FARCHNAD": "MARKET", "MARCHNAD": "MARKET", "FFYNNON": "WELL", "COED": "WOOD", "GOED": "WOOD",
+               "FFERM": "FARM", "FRENHINES": "QUEEN", "BRENHINES": "QUEEN", "BRENIN": "KING", "FRENIN": "KING",
+               "FYNWENT": "CEMETERY", "MYNWENT": "CEMETERY", "HARBWR": "HARBOUR", "CEI": "QUAY", "MOR": "SEA",
+               **WELSH_STREET_TYPES}
+
+
+def english_street_words(words) -> frozenset:
+    """The words of a street's name in English, the street's type and articles left out: HEOL Y
+    PARC and PARK ROAD are both {PARK}; STRYD FAWR and HIGH STREET {HIGH}; HEOL NEWYDD and NEW
+    ROAD {NEW}."""
+    words = [w for w in words if w not in ("Y", "YR", "THE")]
+    if words[:2] == ["STRYD", "FAWR"]:
+        return frozenset({"HIGH"} | set(words[2:]))
+    # (a Welsh street's type first, an English street's last: PARK of PARK ROAD is its name)
+    if words and words[0] in WELSH_STREET_TYPES:
+        words = words[1:]
+    elif words and words[-1] in _STREET_TYPES:
+        words = words[:-1]
+    return frozenset(WELSH_WORDS.get(w, w) for w in words)
+
+
+def other_language_readings(raw_texts, postcodes, ref_raw, ref_postcodes) -> np.ndarray:
+    """Each record (as written, ``raw_texts``) with its street named in the other language than
+    the gazetteer's at the record's postcode ('15 Heol y Parc' where the postcode's street is 15
+    PARK ROAD; 'BODLONDEB, NEW ROAD' where it is HEOL NEWYDD), read with the gazetteer's name:
+    normalised, its parts after the street left out; '' elsewhere. Parts are read between commas,
+    a house number first kept; the same words in English (:func:`english_street_words`), one
+    side with a Welsh word."""
+    out = np.full(len(raw_texts), "", dtype=object)
+    wanted = {pc for pc in postcodes if isinstance(pc, str) and pc}
+    if not wanted:
+        return out
+    streets_at: dict = {}
+    for raw, pc in zip(ref_raw, ref_postcodes, strict=True):
+        if pc in wanted:
+            for part in str(raw).upper().split(",")[:-1]:
+                words = [w for w in _NON_ALNUM.sub(" ", part).split() if not w[0].isdigit()]
+                if words:
+                    streets_at.setdefault(pc, set()).add(" ".join(words))
+    welsh = set(WELSH_WORDS)
+    for i, (raw, pc) in enumerate(zip(raw_texts, postcodes, strict=True)):
+        parts = str(raw).upper().split(",")
+        if len(parts) < 2 or pc not in streets_at:
+            continue
+        for k, part in enumerate(parts):
+            words = _NON_ALNUM.sub(" ", _ascii_upper(pd.Series([part])).iloc[0]).split()
+            number = [w for w in words[:1] if w[0].isdigit()]
+            name = words[len(number):]
+            meaning = english_street_words(name)
+            if not meaning or not name:
+                continue
+            found = [st for st in sorted(streets_at[pc]) if st != " ".join(name)
+                     and english_street_words(st.split()) == meaning and (welsh & (set(name) | set(st.split())))]
+            if len(found) == 1:
+                reading = ", ".join(parts[:k] + [" ".join(number + [found[0]])])
+                out[i] = normalise_addresses(pd.Series([reading])).iloc[0]
+                break
+    return out
+
+
 def _is_subsequence(short: str, long_: str) -> bool:
     letters = iter(long_)
     return all(ch in letters for ch in short)
@@ -1498,6 +1607,8 @@ def _same_word(a: str, b: str) -> bool:
     NEWLAND); or, from the same first letter, its first four letters or most of its letters in
     order ('BRALUY' BRAMLEY, 'GRNRY' GRANBY), or most of them shuffled."""
     if _within_one_edit(a, b) or (min(len(a), len(b)) >= 4 and (a in b or b in a)):
+        return True
+    if WELSH_WORDS.get(a) == b or WELSH_WORDS.get(b) == a:  # (TERAS Y CAPEL is CHAPEL TERRACE)
         return True
     if a[0] != b[0]:
         return False
@@ -1550,15 +1661,20 @@ def street_words_disagree(record: pd.Series, candidate: pd.Series, places: froze
         cand_words = str(cand_keys[i]).split()
         rec_words = str(record.iloc[i]).split()
 
-        extra = [w for w in str(rec_keys[i]).split()
-                 if len(w) >= 3 and w.isalpha() and w not in places
+        # (the record's street: its words before the first place, a county after them left out)
+        street_words = list(itertools.takewhile(lambda w: w not in places, str(rec_keys[i]).split()))
+        extra = [w for w in street_words
+                 if len(w) >= 3 and w.isalpha() and w not in ("SAINT", "STREET")
                  and not any(_within_one_edit(w, c) if c in places else _same_word(w, c) for c in cand_words)]
         if not extra:
             continue
         missing = [c for c in cand_words if len(c) >= 3 and c.isalpha() and c not in places
-                   and c not in _STREET_TYPES and c not in _NOT_A_HEAD
+                   and c not in _NOT_A_HEAD and c not in ("SAINT", "STREET")
                    and not any(_same_word(c, w) for w in rec_words if w not in places and not w[0].isdigit())]
-        out[i] = bool(missing)
+        # (a street type alone missing is another street only where the record has a word of
+        # another kind in its place: 'BARN 4, NEW HOUSE FARM' is not on NEW ROAD)
+        out[i] = any(c not in _STREET_TYPES for c in missing) or (
+            bool(missing) and any(w not in _STREET_TYPES for w in extra))
     return out
 
 
@@ -1696,6 +1812,24 @@ def _without_trading_words(words: list) -> list:
     return [w for w in " ".join(words).replace("PUBLIC HOUSE", "PH").split() if w not in _TRADING_WORDS]
 
 
+def first_name_missing(raw_texts, candidate: pd.Series) -> np.ndarray:
+    """True where a record as written (``raw_texts``) has no house number, names a house first, a
+    part of its own before a comma, and its candidate (normalised text) has none of that name's
+    words, not even within a slip ('Y GRANAR, GREEN FARM' and GREEN FARM; THE, Y, YR, FARM and HOUSE
+    left out: 'FARM HOUSE, LOWER FARM' is the farm)."""
+    candidate = pd.Series(candidate).reset_index(drop=True)
+    out = np.zeros(len(candidate), dtype=bool)
+    for i, raw in enumerate(raw_texts):
+        parts = str(raw).split(",")
+        if len(parts) < 2 or any(ch.isdigit() for ch in str(raw)):
+            continue
+        name = [w for w in normalise_addresses(pd.Series([parts[0]])).iloc[0].split()
+                if w not in ("THE", "Y", "YR", "FARM", "HOUSE", "FARMHOUSE") and len(w) >= 3]
+        cand = str(candidate.iloc[i]).split()
+        out[i] = bool(name) and not any(_within_one_edit(w, c) for w in name for c in cand)
+    return out
+
+
 def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray:
     """True where a record with no house number (a flat's aside) names a building ('CHERRY TREE
     HOUSE, ST PETERS AVENUE'; 'FLAT 31, FOUNDRY WHARF, KINGFISHER WAY') and its candidate names
@@ -1718,7 +1852,9 @@ def building_name_differs(record: pd.Series, candidate: pd.Series) -> np.ndarray
         run_together = _within_one_edit("".join(names[0]), "".join(cand_name))
         # (a business's trading words are no other name: 'THE RED LION PH' and 'THE RED LION
         # PUBLIC HOUSE' are THE RED LION)
+        # (a farm's house is the farm: 'MOAT FARM HOUSE', 'LONGLANDS FARMHOUSE' for MOAT FARM)
         rec_name = [w for w in _without_trading_words(rec_name) if w not in ("SAINT", "STREET")
-                    and not any(_within_one_edit(w, v) for v in cand_name)]
+                    and not any(_within_one_edit(w, v) for v in cand_name)
+                    and not (w in ("HOUSE", "FARMHOUSE") and "FARM" in cand_name)]
         out[i] = bool(rec_name) and bool(cand_name) and not run_together
     return out

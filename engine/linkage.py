@@ -502,6 +502,25 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                                                                       ref["text"].to_numpy()[ref_positions]),
                 raw_text.to_numpy()[retry])
             readings.update(ad.other_subunit_readings(raw_text.to_numpy()[retry], text.to_numpy()[retry]))
+            # the record at its own postcode without its places ('8 MAES Y DERW, WHITEMILL' at a
+            # postcode of MAES Y DERW, LLANGYNFAEL: a wrong post town, found first through its
+            # words on the MAES Y DERW of WHITEMILL): taken only at that postcode
+            # (its parts after the street's, as written between commas, whose words are all places)
+            def without_places(raw: str) -> str:
+                parts = [p for p in str(raw).split(",") if p.strip()]
+                while len(parts) > 1 and not any(ch.isdigit() for ch in parts[-1]) and all(
+                        w in gazetteer_places for w in ad.normalise_addresses(pd.Series([parts[-1]])).iloc[0].split()):
+                    parts.pop()
+                return ",".join(parts)
+            shorter = [without_places(r) for r in raw_text.to_numpy()[retry]]
+            placeless = ad.normalise_addresses(pd.Series(shorter, dtype=object)).to_numpy()
+            # ... and with its street named in the gazetteer's language ('15 HEOL Y PARC' for 15 PARK
+            # ROAD at that postcode), likewise taken only there
+            readings["other_language"] = ad.other_language_readings(
+                raw_text.to_numpy()[retry], pc.to_numpy()[retry], ref["raw"].to_numpy(), ref["postcode"].to_numpy())
+            readings["at_postcode"] = np.array(
+                [p if isinstance(c, str) and c and p != t else "" for p, t, c
+                 in zip(placeless, text.to_numpy()[retry], pc.to_numpy()[retry], strict=True)], dtype=object)
             flats_of_building = ad.flats_by_building(ref_flats.to_numpy()[ref_positions],
                                                      ref_houses.to_numpy()[ref_positions],
                                                      ref_street_keys.to_numpy()[ref_positions])
@@ -541,7 +560,9 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
                 # numbers, at its own postcode)
                 moved = np.flatnonzero(hit)[np.isin(retry[has_alt[hit]], off_postcode)]
                 at_own = ref["postcode"].to_numpy()[ref_positions[det[moved]]] == record_pc[retry[has_alt[moved]]]
-                hit[moved] = at_own & (kind in ("swapped", "stair"))
+                hit[moved] = at_own & (kind in ("swapped", "stair", "at_postcode", "other_language"))
+                if kind in ("at_postcode", "other_language"):
+                    hit[hit] = ref["postcode"].to_numpy()[ref_positions[det[hit]]] == record_pc[retry[has_alt[hit]]]
                 # (one found on its numbers alone, its side read as nothing: only its floor and side)
                 side_only = np.setdiff1d(side_written, np.union1d(to_building_with_units, off_postcode))
                 hit[np.flatnonzero(hit)[np.isin(retry[has_alt[hit]], side_only)]] = kind == "floor_side"
@@ -879,6 +900,37 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # BLACKTHORN ROAD; a locality ending in a street's word, ABBOTS GREEN, is no street)
     rec_street = ad.known_street_names(pd.Series(text.to_numpy()), gazetteer_streets)
     cand_street_name = ad.known_street_names(cand_text, gazetteer_streets)
+    # a street name several places share ('1 HIGH STREET' with a postcode of the HIGH STREET of
+    # HAYFIELD END found 1 HIGH STREET, MOSSLEY VALE through its words): the record's postcode is
+    # on the other street of that name, and nothing in the record names the candidate's place, so
+    # the record is as likely on the street its postcode gives (where the gazetteer may lack it)
+    keys_at: dict = {}
+    for a, k in zip(ref["postcode"], ref_street_keys, strict=True):
+        if isinstance(a, str):
+            keys_at.setdefault(a, set()).add(k)
+    cand_key = ad.street_keys(cand_text).to_numpy()
+    elsewhere = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & (cand_street_name != None)  # noqa: E711
+                               & np.array([isinstance(a, str) and a in keys_at and a != b
+                                           for a, b in zip(rec_pc, cand_pc, strict=False)], dtype=bool))
+    same_name_elsewhere = np.zeros(n, dtype=bool)
+    for i in elsewhere:
+        name, key = cand_street_name[i], cand_key[i]
+        # (the street's name anywhere in the other key: a unit of an estate on it has no number)
+        # (the places after the street's name in each key at the record's postcode: the same as the
+        # candidate's, the postcode is on its street)
+        places_at = {f" {k} ".split(f" {name} ", 1)[1].strip() for k in keys_at[rec_pc[i]] if f" {name} " in f" {k} "}
+        if not places_at or not str(key).startswith(name):
+            continue
+        own = str(key)[len(name):].strip()
+        if own in places_at:
+            continue
+        words = set(str(text.iloc[i]).split())
+        # (the record naming a place of the candidate's that the other street lacks keeps it)
+        same_name_elsewhere[i] = not any((set(own.split()) - set(p.split())) & words for p in places_at)
+    reason[same_name_elsewhere] = [
+        f"postcode disagrees: the record's postcode {rec_pc[i]} is on another {cand_street_name[i]} than the best "
+        f"candidate's ({cand_pc[i]}); check by hand" for i in np.flatnonzero(same_name_elsewhere)]
+    reject_conflict = reject_conflict | same_name_elsewhere
     # a street name the gazetteer lacks is read through a slip of one letter per word ('14
     # ROSEBREY ROAD' with another street's postcode found '14 ROSEBERY CRESCENT')
     meant = ad.streets_meant(rec_street, gazetteer_streets)
@@ -933,6 +985,12 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     named = np.flatnonzero(has_cand & ~reject_conflict & ~by_person & np.isin(method, ["probabilistic", "trigram"]))
     name_differs = np.zeros(n, dtype=bool)
     name_differs[named] = ad.building_name_differs(pd.Series(text.to_numpy()[named]), cand_text.iloc[named])
+    # ... and a home named first, before its farm or house, that its candidate (a home) lacks
+    # ('Y GRANAR, GREEN FARM' found GREEN FARM; 'BARN COTTAGE, UPPER HOUSE FARM'): a conversion
+    # the gazetteer may lack
+    homes = named[ref_class.to_numpy()[np.maximum(cand_row[named], 0)].astype(str) >= "R"]
+    homes = homes[ref_class.to_numpy()[np.maximum(cand_row[homes], 0)].astype(str) < "S"]
+    name_differs[homes] |= ad.first_name_missing(raw_text.to_numpy()[homes], cand_text.iloc[homes])
     reason[name_differs] = ("name differs: the record names a building by a name the best candidate does not "
                             "have (a house the gazetteer may lack; see candidate_uprn)")
     # a numbered record naming its building by the name the gazetteer gives another address of the

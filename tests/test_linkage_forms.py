@@ -765,3 +765,98 @@ def test_stair_doors_by_side_and_new_streets_beside_old():
     not that street."""
     wrong = _wrong_links(STAIR_DOOR_ROWS, STAIR_DOOR_CASES)
     assert not wrong, wrong
+
+
+# Premises: a shopping centre's kiosks beside its units of the same numbers, an office block's
+# floors by number (LEVEL 1, FLOOR 2) and above the fourth, and one street name two districts
+# share, the record's postcode on the other
+PREMISES_ROWS = [
+    (100, None, "PP", "KINGSGATE CENTRE, MARKET STREET, CALDERBURY", "KQ2 0AU"),
+] + [(100 + k, 100, "CR08", f"UNIT {k}, KINGSGATE CENTRE, MARKET STREET, CALDERBURY", "KQ2 0AU") for k in (1, 2, 3)] + [
+    (110 + k, 100, "CR08", f"KIOSK {k}, KINGSGATE CENTRE, MARKET STREET, CALDERBURY", "KQ2 0AU") for k in (1, 2)] + [
+    (200, None, "PP", "1 GEORGE STREET, CALDERBURY", "KQ1 2HN"),
+    (201, 200, "CO01", "GROUND FLOOR, 1 GEORGE STREET, CALDERBURY", "KQ1 2HN"),
+    (202, 200, "CO01", "FIRST FLOOR, 1 GEORGE STREET, CALDERBURY", "KQ1 2HN"),
+    (203, 200, "CO01", "SECOND FLOOR, 1 GEORGE STREET, CALDERBURY", "KQ1 2HN"),
+    (300, None, "RD04", "57 STATION ROAD, WESTHOLME, CALDERBURY", "KQ4 0SU"),
+    (301, None, "RD04", "59 STATION ROAD, WESTHOLME, CALDERBURY", "KQ4 0SU"),
+    (310, None, "PP", "MILLFIELD INDUSTRIAL ESTATE, STATION ROAD, NORTON HEATH, CALDERBURY", "KQ3 0LB"),
+    (311, 310, "CI04", "UNIT 1, MILLFIELD INDUSTRIAL ESTATE, STATION ROAD, NORTON HEATH, CALDERBURY", "KQ3 0LB"),
+]
+PREMISES_CASES = [
+    ("KIOSK 1, KINGSGATE CENTRE, MARKET STREET, CALDERBURY", "KQ2 0AU", 111),  # not UNIT 1
+    ("Unit 1, Kingsgate Centre, Market Street", "KQ2 0AU", 101),
+    ("Level 1, 1 George Street, Calderbury", "KQ1 2HN", 202),  # the first floor, not number 1
+    ("FLOOR 2, 1 GEORGE STREET, CALDERBURY", "KQ1 2HN", 203),
+    ("Fifth Floor, 1 George Street, Calderbury", "KQ1 2HN", None),  # a floor the gazetteer lacks
+    ("5TH FLOOR, 1 GEORGE STREET", "KQ1 2HN", None),
+    ("57 STATION ROAD, CALDERBURY", "KQ3 0LB", None),  # its postcode on Norton Heath's STATION ROAD
+    ("57 STATION ROAD, WESTHOLME, CALDERBURY", "KQ3 0LB", 300),  # ... its place written: a postcode slip
+    ("57 STATION ROAD, CALDERBURY", "KQ4 0SU", 300),
+]
+
+
+def test_kiosks_office_floors_and_a_street_name_two_places_share():
+    """KIOSK 1 of a shopping centre is not its UNIT 1; LEVEL 1 and FLOOR 2 are the block's first
+    and second floors, and a fifth floor it lacks stays unmatched (not the building); a street name
+    two districts share, with the record's postcode on the other district's street and no place
+    of the candidate's named, is not linked."""
+    wrong = _wrong_links(PREMISES_ROWS, PREMISES_CASES)
+    assert not wrong, wrong
+
+
+# Rural England and Wales: farms and their outbuildings, a street the gazetteer describes ('ROAD
+# TO ...'), a wrong post town at the right postcode, streets named in Welsh or English, park homes
+RURAL_ROWS = [
+    (100, None, "RD02", "ELM TREE FARM, ROAD TO LLANGYNFAEL, TALWEN, LLANGYNFAEL", "WQ7 3AP"),
+    (101, 100, "RD02", "THE COACH HOUSE, ELM TREE FARM, ROAD TO LLANGYNFAEL, TALWEN, LLANGYNFAEL", "WQ7 3AP"),
+    (102, 100, "CA01", "FARM BUILDINGS, ELM TREE FARM, ROAD TO LLANGYNFAEL, TALWEN, LLANGYNFAEL", "WQ7 3AP"),
+    (110, None, "RD02", "HOLLY COTTAGE, STATION ROAD, GREAT ELMMERE, CHALKBOURNE", "RQ1 3BQ"),
+    (111, None, "RD02", "HOLLY COTTAGE, ROAD FROM GREAT ELMMERE TO CHALKBOURNE, GREAT ELMMERE, CHALKBOURNE",
+     "RQ1 3BQ"),
+    (112, None, "RD02", "GREEN FARM, ROAD FROM HOLLBOURNE TO EAST BROOKHAM, HOLLBOURNE, CHALKBOURNE", "RQ1 1LS"),
+    (113, None, "RD04", "2 NEW ROAD, CHALKBOURNE", "RQ1 1DF"),
+    (114, None, "RD04", "4 NEW ROAD, CHALKBOURNE", "RQ1 1DF"),
+    (120, None, "RD04", "8 MAES Y DERW, TRECELYN, WHITEMILL", "WQ3 6JQ"),
+    (121, None, "RD04", "8 MAES Y DERW, LLANGYNFAEL", "WQ7 2RX"),
+    (130, None, "RD04", "12 HEOL Y PARC, LLANGYNFAEL", "WQ7 2RP"),
+    (131, None, "RD04", "12 PARK ROAD, LLWYNCERDIN, LLANGYNFAEL", "WQ7 5WU"),
+    (132, None, "RD04", "BODLONDEB, HEOL NEWYDD, CWMMARCHOG, WHITEMILL", "WQ3 7WU"),
+    (133, None, "RD04", "28 CHAPEL TERRACE, WHITEMILL", "WQ3 1PD"),
+    (134, None, "RD04", "5 STRYD FAWR, TREGWYNION, LLANGYNFAEL", "WQ7 2ZL"),
+    (140, None, "PP", "VALLEY PARK, HEOL GOCH, HENEINON, LLANGYNFAEL", "WQ7 3HQ"),
+] + [(140 + k, 140, "RD10", f"PLOT {k}, VALLEY PARK, HEOL GOCH, HENEINON, LLANGYNFAEL", "WQ7 3HQ")
+     for k in range(1, 6)] + [
+    (150, None, "RD02", "GREYSTONES, WATERY LANE, EAST LANGLOW, WENTCOMBE", "RQ6 5JH"),
+    (151, None, "RD02", "GWERNOGLE, LANE FROM TREGWENLAIS TO HENGARTH, TREGWENLAIS, ABERMEITHIN", "WQ8 1LW"),
+]
+RURAL_CASES = [
+    ("ELM TREE FARM HOUSE, TALWEN, LLANGYNFAEL", "WQ7 3AP", 100),  # the farmhouse, not the coach house
+    ("Elm Tree Farm, Talwen, Llangynfael", "WQ7 3AP", 100),
+    ("THE COACH HOUSE, ELM TREE FARM, TALWEN", "WQ7 3AP", 101),
+    ("Holly Cottage, Road from Great Elmmere to Chalkbourne, Great Elmmere", "RQ1 3BQ", 111),
+    ("Green Farm, Hollbourne, Chalkbourne", None, 112),  # its described street left out
+    ("8 Maes y Derw, Whitemill", "WQ7 2RX", 121),  # a wrong post town, the right postcode
+    ("12 Park Road, Llangynfael", "WQ7 2RP", 130),  # the street in English, the gazetteer's Welsh
+    ("BODLONDEB, NEW ROAD, CWMMARCHOG, WHITEMILL", "WQ3 7WU", 132),
+    ("28 Teras y Capel, Y Felin Wen", "WQ3 1PD", 133),
+    ("5 High Street, Tregwynion, Llangynfael", "WQ7 2ZL", 134),
+    ("Caravan 3, Valley Park, Heol Goch, Heneinon, Llangynfael", "WQ7 3HQ", 143),
+    ("Pitch 4, Valley Park, Heneinon", "WQ7 3HQ", 144),
+    ("GREYSTONES (FORMERLY THE LODGE), WATERY LANE, EAST LANGLOW, WENTCOMBE", "RQ6 5JH", 150),
+    # not the address: a barn on its land, a conversion the gazetteer lacks, a barn not on NEW ROAD
+    ("Barn at Gwernogle, Lane from Tregwenlais to Hengarth, Tregwenlais, Abermeithin", "WQ8 1LW", None),
+    ("Y GRANAR, GREEN FARM, HOLLBOURNE, CHALKBOURNE", "RQ1 1LS", None),
+    ("BARN 4, NEW HOUSE FARM, HOLLBOURNE, CHALKBOURNE", "RQ1 1LS", None),
+]
+
+
+def test_farms_described_streets_welsh_names_and_park_homes():
+    """A farm's house is the farm, not a unit of it; a house on a street the gazetteer describes
+    (ROAD FROM X TO Y) is found without the description, and told from its namesake on a named
+    street with it; a wrong post town is read at the record's postcode; a street written in
+    English where the gazetteer has it in Welsh (or the other way) is found at the record's
+    postcode; a caravan or pitch is the park's plot; a former name in brackets is left out. A barn
+    at a farm, a conversion the gazetteer lacks and a barn of NEW HOUSE FARM stay unmatched."""
+    wrong = _wrong_links(RURAL_ROWS, RURAL_CASES)
+    assert not wrong, wrong
