@@ -64,6 +64,7 @@ _SHOP_FIRST_RE = re.compile(r"(?:^|(?<=[,;]))\s*SHOP(?:\s+(?:AND\s+)?PREMISES)?\
 _SHOP_AFTER_RE = re.compile(r"^(?!.*\bFLAT\b)(\s*\d+[A-Z]?\b[^(]*?)\s*(?:\(\s*SHOP\s*\)|[,;-]\s*SHOP\s*(?=[,;]|$))")
 # 'THE FLAT, 12 HIGH STREET': the building's one flat, named as the flat above is (not flat 12)
 _THE_FLAT_FIRST_RE = re.compile(r"^\s*THE\s+FLAT\s*[,;]?\s*(?=\d+[A-Z]?\b)")
+_SHOP_UNIT_RE = re.compile(r"\b(?:FLAT|UNIT)\s+SU\s*(\d+[A-Z]?)\b")
 _KIOSK_RE = re.compile(r"\bKIOSK\b\.?\s*(?:NO\b\.?\s*)?(\d+[A-Z]?)\b")
 _OFFICE_BEFORE_UNIT_RE = re.compile(r"\bOFFICE\s+(?=(?:SUITE|UNIT)\b)")  # 'OFFICE SUITE 3': one unit word
 # Floors written as a sub-unit ('GROUND FLOOR FLAT', 'GFF', 'G/F', '1st Flr Flat', 'GROUNDFLOOR')
@@ -440,6 +441,8 @@ def _normalise(series: pd.Series):
     # (a shopping centre's KIOSK 1 is not its UNIT 1: a flat key of its own, K1)
     rewrite(("KIOSK",), _KIOSK_RE, r"FLAT K\1")
     text = text.str.replace(_UNIT_WORD_RE, "FLAT ", regex=True).str.replace(_OFFICE_BEFORE_UNIT_RE, "", regex=True)
+    # (a shopping centre's shop unit, 'UNIT SU10': its unit 10)
+    rewrite(("SU",), _SHOP_UNIT_RE, r"FLAT \1")
     rewrite(("SHOP",), _SHOP_AFTER_RE, r"SHOP, \1")
     rewrite(("SHOP",), _SHOP_FIRST_RE, "FLAT SHOP ")
     text = text.str.replace(_THE_FLAT_FIRST_RE, "FLAT ABOVE, ", regex=True)

@@ -786,6 +786,7 @@ PREMISES_ROWS = [
 PREMISES_CASES = [
     ("KIOSK 1, KINGSGATE CENTRE, MARKET STREET, CALDERBURY", "KQ2 0AU", 111),  # not UNIT 1
     ("Unit 1, Kingsgate Centre, Market Street", "KQ2 0AU", 101),
+    ("UNIT SU2, KINGSGATE CENTRE, MARKET STREET, CALDERBURY", "KQ2 0AU", 102),  # a shop unit (SU)
     ("Level 1, 1 George Street, Calderbury", "KQ1 2HN", 202),  # the first floor, not number 1
     ("FLOOR 2, 1 GEORGE STREET, CALDERBURY", "KQ1 2HN", 203),
     ("Fifth Floor, 1 George Street, Calderbury", "KQ1 2HN", None),  # a floor the gazetteer lacks
@@ -797,7 +798,7 @@ PREMISES_CASES = [
 
 
 def test_kiosks_office_floors_and_a_street_name_two_places_share():
-    """KIOSK 1 of a shopping centre is not its UNIT 1; LEVEL 1 and FLOOR 2 are the block's first
+    """KIOSK 1 of a shopping centre is not its UNIT 1, and its SU2 is its unit 2; LEVEL 1 and FLOOR 2 are the block's first
     and second floors, and a fifth floor it lacks stays unmatched (not the building); a street name
     two districts share, with the record's postcode on the other district's street and no place
     of the candidate's named, is not linked."""

@@ -1,0 +1,44 @@
+"""joinedup:linkaddresses through processing.run on the commercial premises bench
+(benchmarks/gen_commercial_bench.py, written by a helper who never read the matcher) at small
+size, against its kept truth: shopping centres and their units and kiosks, office floors and
+suites, railway arches, markets, business parks, flats over shops, as business rates, food
+hygiene, fire safety audits, premises licences, Companies House, trading standards, planning
+enforcement and a BID levy write them. Gazetteer seed 65 was not used while the matcher was
+changed for this bench (61 and 63 were)."""
+import pytest
+from bench_helpers import link_bench
+
+
+@pytest.fixture(scope="module")
+def linked(run_alg, tmp_path_factory):
+    import gen_commercial_bench as g
+
+    gaz = g.make_gazetteer(seed=65)
+    return link_bench(run_alg, tmp_path_factory.mktemp("commercial_bench"), g, gaz,
+                      g.make_records(gaz, 1500, seed=66))
+
+
+def test_commercial_bench_quality(linked, record_property):
+    import gen_commercial_bench as g
+
+    records, out = linked
+    assert out["record_id"].tolist() == records["record_id"].tolist()  # every record, in order
+    by_class = g.quality(out["matched_uprn"], records).set_index("error_class")
+    print("\n" + by_class.to_string() + "\n" + g.quality(out["matched_uprn"], records, by="agency").to_string())
+    record_property("by_class", by_class.reset_index().to_dict("records"))
+    recoverable = ~records["unrecoverable"].to_numpy()
+    rest = g.quality(out["matched_uprn"][recoverable], records[recoverable]).set_index("error_class").loc["all"]
+    assert rest["precision"] >= 0.98 and rest["recall"] >= 0.88, rest
+    # a unit, suite or floor written another way, a business's name before the address
+    written = by_class.loc[["unit_format", "floor_words", "business_name_prefix"]].sum()
+    assert written["right"] / written["records"] >= 0.85, written
+
+
+def test_land_signs_and_masts_are_not_linked(linked):
+    """'Land at rear of ...', advertising hoardings, masts and car-park spaces rated by the nearest
+    address: never linked to it."""
+    records, out = linked
+    beside = records["error_class"].isin(["land_at", "non_addressable_hereditament"]).to_numpy()
+    assert beside.sum() >= 20
+    assert out.loc[beside, "matched_uprn"].isna().all(), records.loc[beside & out["matched_uprn"].notna().to_numpy(),
+                                                                    "address"].tolist()
