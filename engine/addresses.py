@@ -1579,12 +1579,16 @@ def other_language_readings(raw_texts, postcodes, ref_raw, ref_postcodes) -> np.
                 if words:
                     streets_at.setdefault(pc, set()).add(" ".join(words))
     welsh = set(WELSH_WORDS)
-    for i, (raw, pc) in enumerate(zip(raw_texts, postcodes, strict=True)):
-        parts = str(raw).upper().split(",")
-        if len(parts) < 2 or pc not in streets_at:
+    # (only where a Welsh word is written, in the record or at its postcode: nothing to do elsewhere)
+    welsh_at = {pc for pc, streets in streets_at.items() if any(welsh & set(st.split()) for st in streets)}
+    upper = _ascii_upper(pd.Series(list(raw_texts), dtype=object)).fillna("").to_numpy()
+    for i, (raw, pc) in enumerate(zip(upper, postcodes, strict=True)):
+        parts = str(raw).split(",")
+        if len(parts) < 2 or pc not in streets_at or (
+                pc not in welsh_at and not welsh & set(_NON_ALNUM.sub(" ", str(raw)).split())):
             continue
         for k, part in enumerate(parts):
-            words = _NON_ALNUM.sub(" ", _ascii_upper(pd.Series([part])).iloc[0]).split()
+            words = _NON_ALNUM.sub(" ", part).split()
             number = [w for w in words[:1] if w[0].isdigit()]
             name = words[len(number):]
             meaning = english_street_words(name)

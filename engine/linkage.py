@@ -505,15 +505,21 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # the record at its own postcode without its places ('8 MAES Y DERW, WHITEMILL' at a
             # postcode of MAES Y DERW, LLANGYNFAEL: a wrong post town, found first through its
             # words on the MAES Y DERW of WHITEMILL): taken only at that postcode
-            # (its parts after the street's, as written between commas, whose words are all places)
+            # (its parts after the street's, as written between commas, whose words are all places;
+            # each part read once, as towns repeat)
+            @functools.cache
+            def places_only(part: str) -> bool:
+                return not any(ch.isdigit() for ch in part) and all(
+                    w in gazetteer_places for w in ad.normalise_addresses(pd.Series([part])).iloc[0].split())
+
             def without_places(raw: str) -> str:
                 parts = [p for p in str(raw).split(",") if p.strip()]
-                while len(parts) > 1 and not any(ch.isdigit() for ch in parts[-1]) and all(
-                        w in gazetteer_places for w in ad.normalise_addresses(pd.Series([parts[-1]])).iloc[0].split()):
+                while len(parts) > 1 and places_only(parts[-1].strip().upper()):
                     parts.pop()
                 return ",".join(parts)
-            shorter = [without_places(r) for r in raw_text.to_numpy()[retry]]
-            placeless = ad.normalise_addresses(pd.Series(shorter, dtype=object)).to_numpy()
+            with_pc = pd.notna(pc.to_numpy()[retry])
+            cut = [without_places(r) if k else "" for r, k in zip(raw_text.to_numpy()[retry], with_pc, strict=True)]
+            placeless = ad.normalise_addresses(pd.Series(cut, dtype=object)).to_numpy()
             # ... and with its street named in the gazetteer's language ('15 HEOL Y PARC' for 15 PARK
             # ROAD at that postcode), likewise taken only there
             readings["other_language"] = ad.other_language_readings(

@@ -798,10 +798,10 @@ PREMISES_CASES = [
 
 
 def test_kiosks_office_floors_and_a_street_name_two_places_share():
-    """KIOSK 1 of a shopping centre is not its UNIT 1, and its SU2 is its unit 2; LEVEL 1 and FLOOR 2 are the block's first
-    and second floors, and a fifth floor it lacks stays unmatched (not the building); a street name
-    two districts share, with the record's postcode on the other district's street and no place
-    of the candidate's named, is not linked."""
+    """KIOSK 1 of a shopping centre is not its UNIT 1, and its SU2 is its unit 2; LEVEL 1 and
+    FLOOR 2 are the block's first and second floors, and a fifth floor it lacks stays unmatched
+    (not the building); a street name two districts share, with the record's postcode on the
+    other district's street and no place of the candidate's named, is not linked."""
     wrong = _wrong_links(PREMISES_ROWS, PREMISES_CASES)
     assert not wrong, wrong
 
