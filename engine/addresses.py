@@ -1826,11 +1826,12 @@ def first_name_missing(raw_texts, candidate: pd.Series) -> np.ndarray:
     left out: 'FARM HOUSE, LOWER FARM' is the farm)."""
     candidate = pd.Series(candidate).reset_index(drop=True)
     out = np.zeros(len(candidate), dtype=bool)
-    for i, raw in enumerate(raw_texts):
+    upper = _ascii_upper(pd.Series(list(raw_texts), dtype=object)).fillna("").to_numpy()
+    for i, raw in enumerate(upper):
         parts = str(raw).split(",")
         if len(parts) < 2 or any(ch.isdigit() for ch in str(raw)):
             continue
-        name = [w for w in normalise_addresses(pd.Series([parts[0]])).iloc[0].split()
+        name = [w for w in _NON_ALNUM.sub(" ", parts[0]).split()
                 if w not in ("THE", "Y", "YR", "FARM", "HOUSE", "FARMHOUSE") and len(w) >= 3]
         cand = str(candidate.iloc[i]).split()
         out[i] = bool(name) and not any(_within_one_edit(w, c) for w in name for c in cand)

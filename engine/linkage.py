@@ -506,19 +506,19 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
             # postcode of MAES Y DERW, LLANGYNFAEL: a wrong post town, found first through its
             # words on the MAES Y DERW of WHITEMILL): taken only at that postcode
             # (its parts after the street's, as written between commas, whose words are all places;
-            # each part read once, as towns repeat)
-            @functools.cache
-            def places_only(part: str) -> bool:
-                return not any(ch.isdigit() for ch in part) and all(
-                    w in gazetteer_places for w in ad.normalise_addresses(pd.Series([part])).iloc[0].split())
-
-            def without_places(raw: str) -> str:
-                parts = [p for p in str(raw).split(",") if p.strip()]
-                while len(parts) > 1 and places_only(parts[-1].strip().upper()):
-                    parts.pop()
-                return ",".join(parts)
+            # every part read in one pass)
             with_pc = pd.notna(pc.to_numpy()[retry])
-            cut = [without_places(r) if k else "" for r, k in zip(raw_text.to_numpy()[retry], with_pc, strict=True)]
+            split = [[p.strip().upper() for p in str(r).split(",") if p.strip()] if k else []
+                     for r, k in zip(raw_text.to_numpy()[retry], with_pc, strict=True)]
+            distinct = sorted({p for parts in split for p in parts[1:]})
+            places_only = dict(zip(distinct, [not any(ch.isdigit() for ch in p) and bool(n) and all(
+                w in gazetteer_places for w in n.split()) for p, n in zip(
+                distinct, ad.normalise_addresses(pd.Series(distinct, dtype=object)), strict=True)], strict=True))
+            cut = []
+            for parts in split:
+                while len(parts) > 1 and places_only[parts[-1]]:
+                    parts = parts[:-1]
+                cut.append(",".join(parts))
             placeless = ad.normalise_addresses(pd.Series(cut, dtype=object)).to_numpy()
             # ... and with its street named in the gazetteer's language ('15 HEOL Y PARC' for 15 PARK
             # ROAD at that postcode), likewise taken only there
