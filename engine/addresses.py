@@ -212,8 +212,10 @@ def _floor_flats(text: pd.Series) -> pd.Series:
     of one letter in the floor's words allowed (``FIRST FLOR FLAT``, ``GORUND FLOOR``)."""
     code = lambda m: f" FLAT {FLOOR_CODES[m.group(1)]} "  # noqa: E731
     text = text.str.replace(_FLOOR_WORDS_RE, code, regex=True)
-    text = text.str.replace(_LEVEL_FIRST_RE, lambda m: f" FLAT {'GF' if m.group(1) == '0' else m.group(1) + 'F'}, ",
-                            regex=True)
+    level = text.str.contains(r"LEVEL|FLOOR|FLR", regex=True).fillna(False).to_numpy(dtype=bool)
+    if level.any():
+        text[level] = text[level].str.replace(
+            _LEVEL_FIRST_RE, lambda m: f" FLAT {'GF' if m.group(1) == '0' else m.group(1) + 'F'}, ", regex=True)
     # (a floor named before FLAT, read before the slips: 'LOWER GROUND FLAT' is the basement, not
     # LOWER and a GROUND FLAT)
     text = text.str.replace(_FLOOR_FLAT_RE, code, regex=True)
@@ -1247,10 +1249,17 @@ _FLOOR_SIDE = re.compile(r"\bFLAT (\d{1,2}|G|B|T)F? (?:FLAT )?(LEFT|RIGHT|MIDDLE
 _LEADING_ZERO_FLAT = re.compile(r"\bFLAT\s*0(\d)\b", re.IGNORECASE)
 
 
+# (a side or a floor written with words, which no other reading of a record's numbers reads; not
+# the digits run together, FLAT 22, which is as likely flat 22)
+_SIDE_WRITTEN = re.compile(r"\b(?:LEFT|RIGHT|MIDDLE|MID)\b|\bFLAT (?:\d{1,2}|G|B) [LRM]\b"
+                           r"|(?:^|[A-Z] )(?:\d{1,2}|G|B) [LRM]\b|\bFLAT \d{1,2}F (?:FLAT )?\d")
+
+
 def floor_side_written(normalised_text, raw_texts) -> np.ndarray:
-    """True where a text names a tenement flat by its floor and side or door (as
-    :func:`floor_side_readings` reads it, a leading zero from ``raw_texts``, as written)."""
-    return np.array([_FLOOR_SIDE.search(str(t)) is not None or _LEADING_ZERO_FLAT.search(str(r)) is not None
+    """True where a text names a tenement flat by its floor and side, or its floor in words and
+    door (as :func:`floor_side_readings` reads it), or with a leading zero (``raw_texts``, as
+    written: 'FLAT 01')."""
+    return np.array([_SIDE_WRITTEN.search(str(t)) is not None or _LEADING_ZERO_FLAT.search(str(r)) is not None
                      for t, r in zip(normalised_text, raw_texts, strict=True)], dtype=bool)
 
 
