@@ -1581,12 +1581,14 @@ def other_language_readings(raw_texts, postcodes, ref_raw, ref_postcodes) -> np.
     if not wanted:
         return out
     streets_at: dict = {}
-    for raw, pc in zip(ref_raw, ref_postcodes, strict=True):
-        if pc in wanted:
-            for part in str(raw).upper().split(",")[:-1]:
-                words = [w for w in _NON_ALNUM.sub(" ", part).split() if not w[0].isdigit()]
-                if words:
-                    streets_at.setdefault(pc, set()).add(" ".join(words))
+    # (only the gazetteer's rows at the records' postcodes read, not all of it in Python)
+    at_wanted = pd.Series(ref_postcodes, dtype=object).isin(wanted).to_numpy()
+    for raw, pc in zip(np.asarray(ref_raw, dtype=object)[at_wanted],
+                       np.asarray(ref_postcodes, dtype=object)[at_wanted], strict=True):
+        for part in str(raw).upper().split(",")[:-1]:
+            words = [w for w in _NON_ALNUM.sub(" ", part).split() if not w[0].isdigit()]
+            if words:
+                streets_at.setdefault(pc, set()).add(" ".join(words))
     welsh = set(WELSH_WORDS)
     # (only where a Welsh word is written, in the record or at its postcode: nothing to do elsewhere)
     welsh_at = {pc for pc, streets in streets_at.items() if any(welsh & set(st.split()) for st in streets)}

@@ -994,8 +994,7 @@ def link_addresses(records: pd.DataFrame, reference: pd.DataFrame, *, address_fi
     # ... and a home named first, before its farm or house, that its candidate (a home) lacks
     # ('Y GRANAR, GREEN FARM' found GREEN FARM; 'BARN COTTAGE, UPPER HOUSE FARM'): a conversion
     # the gazetteer may lack
-    homes = named[ref_class.to_numpy()[np.maximum(cand_row[named], 0)].astype(str) >= "R"]
-    homes = homes[ref_class.to_numpy()[np.maximum(cand_row[homes], 0)].astype(str) < "S"]
+    homes = named[ref_class.iloc[np.maximum(cand_row[named], 0)].str.startswith("R").to_numpy(dtype=bool)]
     name_differs[homes] |= ad.first_name_missing(raw_text.to_numpy()[homes], cand_text.iloc[homes])
     reason[name_differs] = ("name differs: the record names a building by a name the best candidate does not "
                             "have (a house the gazetteer may lack; see candidate_uprn)")

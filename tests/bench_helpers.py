@@ -19,3 +19,23 @@ def link_bench(run_alg, folder, bench, gazetteer, records):
                            "REF_CLASS_FIELD": "class_code", "REF_USRN_FIELD": "usrn",
                            "OUTPUT": str(folder / "linked.gpkg")})
     return records, pyogrio.read_dataframe(result["OUTPUT"])
+
+
+def linked_bench(run_alg, tmp_path_factory, bench, seed, n_records):
+    """A bench's gazetteer (``seed``) and ``n_records`` records (``seed + 1``) linked through
+    :func:`link_bench` in a folder of their own: (records, output)."""
+    gaz = bench.make_gazetteer(seed=seed)
+    return link_bench(run_alg, tmp_path_factory.mktemp(f"{bench.__name__}_{seed}"), bench, gaz,
+                      bench.make_records(gaz, n_records, seed=seed + 1))
+
+
+def bench_quality(bench, records, out, record_property):
+    """(quality by error class, quality of all the recoverable records) of a bench's linked output,
+    printed and kept in the test report; every record must come back, in order."""
+    assert out["record_id"].tolist() == records["record_id"].tolist()  # every record, in order
+    by_class = bench.quality(out["matched_uprn"], records).set_index("error_class")
+    print("\n" + by_class.to_string() + "\n" + bench.quality(out["matched_uprn"], records, by="agency").to_string())
+    record_property("by_class", by_class.reset_index().to_dict("records"))
+    recoverable = ~records["unrecoverable"].to_numpy()
+    rest = bench.quality(out["matched_uprn"][recoverable], records[recoverable]).set_index("error_class").loc["all"]
+    return by_class, rest
